@@ -1,0 +1,434 @@
+using Ucarp.Core.Logging;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Carp;
+
+/// <summary>
+/// A port of ucarp 1.5.2's carp.c state machine. Method names follow carp.c
+/// (SetState = carp_set_state, SetRun = carp_setrun, MasterDown = carp_master_down,
+/// SendAdvertisement = carp_send_ad) so the two can be read side by side.
+///
+/// Pure: it never reads a clock or sleeps. Every entry point takes "now" in
+/// microseconds of a monotonic clock, effects go to <see cref="ICarpHost"/>, and
+/// <see cref="NextDeadline"/> says when <see cref="OnTimer"/> must run next.
+/// Three entry points drive the protocol, as in OpenBSD's carp: a frame, the
+/// advertisement timer and the master-down timer; signals and link state are the rest.
+/// </summary>
+public sealed class CarpMachine
+{
+    const int SendErrorsBeforeSuppress = 3;   // CARP_SENDAD_MAX_ERRORS
+    const int SuccessesBeforeRecovery = 3;    // CARP_SENDAD_MIN_SUCCESS
+    static readonly long DemotionHold = 3 * Timing.Second;
+
+    readonly CarpSettings _settings;
+    readonly ICarpHost _host;
+    readonly ICarpRandom _random;
+    readonly CarpHmac _hmac;
+    readonly AdvertReader _reader;
+    readonly WarningLimiter _warnings;
+    readonly ScriptInvocation? _up;
+    readonly ScriptInvocation? _down;
+    readonly byte[] _advert = new byte[CarpHeader.AdvertFrameSize];
+    readonly byte[] _arp = new byte[GratuitousArp.FrameSize];
+
+    long? _advertAt;       // sc_ad_tmo
+    long? _masterDownAt;   // sc_md_tmo
+    long? _holdUntil;      // SIGUSR2's 3 s hold
+    int _delayedArp = -1;  // adverts left before the follow-up gratuitous ARP
+    bool _initCounter = true;
+    ulong _counter;
+    int _sendErrors;
+    int _sendSuccesses;
+    int _suppressPreempt;
+    bool _linkDown;
+
+    public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random)
+    {
+        _settings = settings;
+        _host = host;
+        _random = random;
+        _hmac = new CarpHmac(settings.Password, settings.Vhid, settings.VirtualAddress);
+        _reader = new AdvertReader(settings.Source, settings.Group, settings.Vhid, _hmac);
+        _warnings = new WarningLimiter(host);
+        _up = Script(ScriptKind.Up, settings.UpScript);
+        _down = Script(ScriptKind.Down, settings.DownScript);
+    }
+
+    public CarpState State { get; private set; } = CarpState.Init;
+
+    /// <summary>True while advertising with advskew 240 after repeated send errors.</summary>
+    public bool PreemptionSuppressed => _suppressPreempt != 0;
+
+    /// <summary>How many rejected frames the machine has seen, by reason (OpenBSD's carpstats).</summary>
+    public IReadOnlyDictionary<Rejection, long> Rejections => _warnings.Counts;
+
+    /// <summary>When <see cref="OnTimer"/> must run next, or null when nothing is scheduled.</summary>
+    public long? NextDeadline => Min(Min(Min(_advertAt, _masterDownAt), _holdUntil), _warnings.FlushAt);
+
+    /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed.</summary>
+    public void Start(long now) => SetRun(now);
+
+    public void OnTimer(long now)
+    {
+        _warnings.Flush(now);
+        if (_holdUntil <= now)
+        {
+            // The demotion hold is over: "now listen for 3 heartbeats, as usual".
+            _holdUntil = null;
+            SetRun(now);
+        }
+        if (_masterDownAt <= now)
+        {
+            _masterDownAt = null;
+            MasterDown(now);
+        }
+        if (_advertAt <= now)
+        {
+            SendAdvertisement(now);
+        }
+    }
+
+    public void OnFrame(ReadOnlySpan<byte> frame, long now)
+    {
+        if (_linkDown)
+        {
+            // ucarp sleeps while the link is down and reads nothing.
+            return;
+        }
+        if (_host.DebugEnabled)
+        {
+            LogFrameDebug(frame);
+        }
+        ReadResult read = _reader.Read(frame);
+        if (!read.IsValid)
+        {
+            _warnings.Report(read, now);
+            return;
+        }
+        // A valid advert: from now on count on from the peer's counter.
+        _initCounter = false;
+        _counter = read.Advert.Counter;
+        if (_holdUntil is not null)
+        {
+            // ucarp is asleep during the hold; its state logic sees nothing until SetRun.
+            return;
+        }
+        HandleAdvert(read.Advert, now);
+    }
+
+    /// <summary>SIGUSR1: one status line.</summary>
+    public void ReportStatus() =>
+        _host.Write(LogLevel.Info, Messages.Status(State == CarpState.Backup, _settings.Interface, _settings.Vhid));
+
+    /// <summary>SIGUSR2: a master steps down to BACKUP, holds 3 s, then runs the normal master-down timer.</summary>
+    public void Demote(long now)
+    {
+        Debug(Messages.Usr2);
+        if (State == CarpState.Backup)
+        {
+            return;
+        }
+        SetState(CarpState.Backup);
+        _advertAt = null;
+        _masterDownAt = null;
+        _holdUntil = now + DemotionHold;
+    }
+
+    /// <summary>The interface stopped RUNNING (without -S): BACKUP, all timers off, frames ignored.</summary>
+    public void LinkDown()
+    {
+        SetState(CarpState.Backup);
+        _advertAt = null;
+        _masterDownAt = null;
+        _holdUntil = null;
+        _linkDown = true;
+    }
+
+    /// <summary>The interface is RUNNING again: listen for a master as at start-up.</summary>
+    public void LinkUp(long now)
+    {
+        if (!_linkDown)
+        {
+            return;
+        }
+        _linkDown = false;
+        SetRun(now);
+    }
+
+    /// <summary>
+    /// A termination signal with -z: the downscript when not BACKUP, then the host exits 0.
+    /// </summary>
+    public void Shutdown()
+    {
+        Debug(Messages.ExitSignal(_settings.DownScript));
+        if (State != CarpState.Backup)
+        {
+            Run(_down);
+        }
+    }
+
+    /// <summary>The capture descriptor reported an error: the interface is gone. The host exits 0 afterwards.</summary>
+    public void InterfaceLost(int revents, bool shutdownAtExit)
+    {
+        _host.Write(LogLevel.Error, Messages.PollRevents(revents));
+        if (State != CarpState.Backup && shutdownAtExit)
+        {
+            Run(_down);
+        }
+    }
+
+    void HandleAdvert(in ReceivedAdvert advert, long now)
+    {
+        // Our interval as we advertise it: advskew 240 while send errors suppress preemption.
+        byte ourSkew = _suppressPreempt != 0 && _settings.AdvSkew < CarpHeader.BulkUpdateMinDelay
+            ? CarpHeader.BulkUpdateMinDelay
+            : _settings.AdvSkew;
+        long ours = Timing.Interval(_settings.AdvBase, ourSkew);
+        long theirs = Timing.Interval(advert.AdvBase, advert.AdvSkew);
+        if (_host.DebugEnabled)
+        {
+            Debug($"sc_tv(local) = [{_settings.AdvBase}] ch_tv(remote) = [{advert.AdvBase}]");
+        }
+        // ucarp compares the raw in_addr as a host integer (see IPv4.HostOrderRaw).
+        uint theirAddress = advert.Source.HostOrderRaw;
+        uint ourAddress = _settings.Source.HostOrderRaw;
+
+        switch (State)
+        {
+            case CarpState.Master:
+                // A master that advertises more often than us, or as often from a lower
+                // address, is preferred: tell it once more that we are here, then step down.
+                if (ours > theirs || (ours == theirs && theirAddress < ourAddress))
+                {
+                    SendAdvertisement(now);
+                    SetState(CarpState.Backup);
+                    SetRun(now);
+                    _host.Write(LogLevel.Warning, Messages.PreferredMaster);
+                }
+                // A less preferred master: reassert the VIP with another gratuitous ARP now
+                // and one more two adverts later.
+                if (ours < theirs || (ours == theirs && theirAddress > ourAddress))
+                {
+                    Announce();
+                    _delayedArp = 2;
+                    _host.Write(LogLevel.Warning, Messages.NonPreferredMaster);
+                }
+                break;
+
+            case CarpState.Backup:
+                // With -P, a master slower than us is treated as down.
+                if (_settings.Preempt && ours < theirs)
+                {
+                    MasterDown(now);
+                    _host.Write(LogLevel.Warning, Messages.Preemption);
+                    break;
+                }
+                // A master so slow it is bound to time out might as well have timed out.
+                // ucarp keeps our skew here, undivided by the ratio.
+                long deadline = Timing.Interval(unchecked(_settings.AdvBase * _settings.DeadRatio), ourSkew);
+                if (deadline < theirs)
+                {
+                    MasterDown(now);
+                    _host.Write(LogLevel.Warning, Messages.GoingToTimeOut);
+                    break;
+                }
+                // The master is alive: wait for its next advert.
+                SetRun(now);
+                break;
+        }
+    }
+
+    void SetState(CarpState state)
+    {
+        if (State == state)
+        {
+            return;
+        }
+        switch (state)
+        {
+            case CarpState.Init:
+                _host.Write(LogLevel.Info, Messages.SwitchingToInit);
+                break;
+            case CarpState.Backup:
+                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
+                // -n skips only the start-up downscript, the one on leaving INIT.
+                if (State != CarpState.Init || !_settings.Neutral)
+                {
+                    Run(_down);
+                }
+                break;
+            case CarpState.Master:
+                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
+                Run(_up);
+                Announce();
+                break;
+        }
+        State = state;
+    }
+
+    void SetRun(long now)
+    {
+        Debug(Messages.SetRun);
+        switch (State)
+        {
+            case CarpState.Init:
+                SetState(CarpState.Backup);
+                SetRun(now);
+                break;
+            case CarpState.Backup:
+                _advertAt = null;
+                _masterDownAt = now + Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, _settings.AdvSkew);
+                break;
+            case CarpState.Master:
+                // ucarp arms sc_md_tmo here too, but master_down does nothing in MASTER,
+                // so that timer can only cause idle wake-ups; we leave it off.
+                _masterDownAt = null;
+                break;
+        }
+    }
+
+    void MasterDown(long now)
+    {
+        Debug(Messages.MasterDownEvent);
+        if (State != CarpState.Backup)
+        {
+            return;
+        }
+        SetState(CarpState.Master);
+        SendAdvertisement(now);
+        // A second gratuitous ARP two adverts later, for L3 switches that miss the first.
+        _delayedArp = 2;
+        SetRun(now);
+    }
+
+    void SendAdvertisement(long now)
+    {
+        Debug(Messages.SendAdvert);
+        byte advbase = _settings.AdvBase;
+        byte advskew = _suppressPreempt == 0 || _settings.AdvSkew > CarpHeader.BulkUpdateMinDelay
+            ? _settings.AdvSkew
+            : CarpHeader.BulkUpdateMinDelay;
+
+        ushort ipId = _random.NextIpId();
+        if (_initCounter)
+        {
+            _counter = _random.NextCounter();
+        }
+        else
+        {
+            _counter = unchecked(_counter + 1); // wraps to 0 after 2^64-1, as ucarp
+        }
+        var fields = new AdvertFields(_settings.Source, _settings.Group, _settings.Broadcast, _settings.Vhid,
+                                      advbase, advskew, ipId, _counter);
+        AdvertFrame.Build(fields, _hmac, _advert);
+
+        string? error = _host.SendAdvert(_advert);
+        if (error is not null)
+        {
+            _host.Write(LogLevel.Warning, Messages.WriteFailed(error));
+            if (_sendErrors < int.MaxValue)
+            {
+                _sendErrors++;
+            }
+            if (_sendErrors == SendErrorsBeforeSuppress)
+            {
+                // Three failures in a row: advertise as a poor candidate (advskew 240) so
+                // a healthier node takes over, and say so at once with another advert.
+                _host.Write(LogLevel.Error, Messages.WriteErrorCount(_suppressPreempt, SendErrorsBeforeSuppress));
+                _suppressPreempt++;
+                if (_suppressPreempt == 1)
+                {
+                    SendAdvertisement(now);
+                }
+            }
+            _sendSuccesses = 0;
+        }
+        else if (_sendErrors >= SendErrorsBeforeSuppress)
+        {
+            if (++_sendSuccesses >= SuccessesBeforeRecovery)
+            {
+                _suppressPreempt--;
+                _sendErrors = 0;
+            }
+        }
+        else
+        {
+            _sendErrors = 0;
+        }
+        Debug(Messages.AdvertInjected);
+
+        if (_delayedArp > 0)
+        {
+            _delayedArp--;
+        }
+        if (_delayedArp == 0)
+        {
+            if (State == CarpState.Master)
+            {
+                Announce();
+            }
+            _delayedArp = -1;
+        }
+        // advbase 255 with advskew 255 means "advertise once".
+        if (advbase != 255 || advskew != 255)
+        {
+            _advertAt = now + Timing.Interval(advbase, advskew);
+        }
+    }
+
+    void Announce()
+    {
+        GratuitousArp.Build(_settings.Mac, _settings.VirtualAddress, _arp);
+        _host.SendGratuitousArp(_arp);
+    }
+
+    void Run(ScriptInvocation? script)
+    {
+        if (script is not null)
+        {
+            _host.RunScript(script);
+        }
+    }
+
+    ScriptInvocation? Script(ScriptKind kind, string? path)
+    {
+        // spawn.c does nothing for a missing or empty script name.
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+        var argv = new List<string> { path, _settings.Interface, _settings.VirtualAddressText ?? _settings.VirtualAddress.ToString() };
+        if (_settings.XParam is not null)
+        {
+            argv.Add(_settings.XParam);
+        }
+        return new ScriptInvocation(kind, path, argv);
+    }
+
+    void LogFrameDebug(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length <= CarpHeader.EthernetSize + CarpHeader.Ipv4Size)
+        {
+            return;
+        }
+        Debug(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Ethernet [{Mac(frame[6..12])}]->[{Mac(frame[..6])}] type [{frame[12]:x2}{frame[13]:x2}]"));
+        ReadOnlySpan<byte> ip = frame[CarpHeader.EthernetSize..];
+        if (ip[9] == CarpHeader.Protocol && !_settings.Source.Equals(ip[12..16]))
+        {
+            Debug($"\n---------------------------\n\ncarp [{new Cli.IPv4(ip[12..16])}] -> [{new Cli.IPv4(ip[16..20])}]");
+        }
+    }
+
+    static string Mac(ReadOnlySpan<byte> m) => $"{m[0]:x2}:{m[1]:x2}:{m[2]:x2}:{m[3]:x2}:{m[4]:x2}:{m[5]:x2}";
+
+    void Debug(string message)
+    {
+        if (_host.DebugEnabled)
+        {
+            _host.Write(LogLevel.Debug, message);
+        }
+    }
+
+    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+}

@@ -1,0 +1,47 @@
+using Ucarp.Core.Cli;
+
+namespace Ucarp.Core.Carp;
+
+/// <summary>What the state machine is configured with: the validated command line plus the interface's MAC.</summary>
+public sealed record CarpSettings
+{
+    public required string Interface { get; init; }
+    public required byte Vhid { get; init; }
+    public byte AdvBase { get; init; } = 1;
+    public byte AdvSkew { get; init; }
+    public uint DeadRatio { get; init; } = 3;
+    public bool Preempt { get; init; }
+    public bool Neutral { get; init; }
+    public required IPv4 Source { get; init; }
+    public IPv4 Group { get; init; } = Configuration.DefaultMulticast;
+    public bool Broadcast { get; init; }
+    public required IPv4 VirtualAddress { get; init; }
+    public string? VirtualAddressText { get; init; }
+    public required byte[] Password { get; init; }
+    public required byte[] Mac { get; init; }
+    public string? UpScript { get; init; }
+    public string? DownScript { get; init; }
+    public string? XParam { get; init; }
+
+    /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
+    public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
+    {
+        Interface = c.Interface ?? "",
+        Vhid = c.Vhid,
+        AdvBase = c.AdvBase,
+        AdvSkew = c.AdvSkew,
+        DeadRatio = c.DeadRatio,
+        Preempt = c.Preempt,
+        Neutral = c.Neutral,
+        Source = c.SourceAddress,
+        Group = c.MulticastAddress,
+        Broadcast = c.NoMulticast,
+        VirtualAddress = c.VirtualAddress,
+        VirtualAddressText = c.VirtualAddressText,
+        Password = password,
+        Mac = mac,
+        UpScript = c.UpScript,
+        DownScript = c.DownScript,
+        XParam = c.XParam,
+    };
+}

@@ -1,0 +1,24 @@
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Core.Carp;
+
+public enum ScriptKind { Up, Down }
+
+/// <summary>A script to run: ucarp execs Path with Arguments as argv (no shell).</summary>
+public sealed record ScriptInvocation(ScriptKind Kind, string Path, IReadOnlyList<string> Arguments);
+
+/// <summary>
+/// The effects the state machine emits. The daemon turns them into socket writes and
+/// processes; the simulator into deliveries on a virtual LAN.
+/// </summary>
+public interface ICarpHost : ILog
+{
+    /// <summary>Sends one advert frame now. Returns null when sent, else the error text (strerror).</summary>
+    string? SendAdvert(ReadOnlySpan<byte> frame);
+
+    /// <summary>Sends a gratuitous ARP frame. The daemon sends it once any script queued before it has finished.</summary>
+    void SendGratuitousArp(ReadOnlySpan<byte> frame);
+
+    /// <summary>Runs a state script. Scripts run one at a time, in the order asked.</summary>
+    void RunScript(ScriptInvocation script);
+}

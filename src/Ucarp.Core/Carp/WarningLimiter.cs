@@ -1,0 +1,92 @@
+using Ucarp.Core.Logging;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Carp;
+
+/// <summary>
+/// Logs rejected frames the way ucarp words them, but at most one line per reason per
+/// second, then one line counting what was held back. ucarp logs every bad frame,
+/// which lets anyone on the LAN fill the disk and burn a core; this does not.
+/// The suppressed path only increments counters: no formatting, no allocation.
+/// </summary>
+sealed class WarningLimiter
+{
+    static readonly int ReasonCount = Enum.GetValues<Rejection>().Length;
+
+    readonly ILog _log;
+    readonly long[] _counts = new long[ReasonCount];
+    readonly long[] _suppressed = new long[ReasonCount];
+    readonly long?[] _windowEnds = new long?[ReasonCount];
+
+    public WarningLimiter(ILog log) => _log = log;
+
+    /// <summary>When the earliest open window closes, so its summary line can be written.</summary>
+    public long? FlushAt { get; private set; }
+
+    public IReadOnlyDictionary<Rejection, long> Counts
+    {
+        get
+        {
+            var counts = new Dictionary<Rejection, long>();
+            for (int i = 1; i < ReasonCount; i++)
+            {
+                if (_counts[i] != 0)
+                {
+                    counts[(Rejection)i] = _counts[i];
+                }
+            }
+            return counts;
+        }
+    }
+
+    public void Report(in ReadResult result, long now)
+    {
+        int reason = (int)result.Rejection;
+        _counts[reason]++;
+        LogLevel? level = RejectionLog.Level(result.Rejection);
+        if (level is null || (level == LogLevel.Debug && !_log.DebugEnabled))
+        {
+            return;
+        }
+        if (_windowEnds[reason] is long end && now < end)
+        {
+            _suppressed[reason]++;
+            return;
+        }
+        Flush(now);
+        _log.Write(level.Value, RejectionLog.Message(result));
+        _windowEnds[reason] = now + Timing.Second;
+        FlushAt = FlushAt is null ? now + Timing.Second : Math.Min(FlushAt.Value, now + Timing.Second);
+    }
+
+    /// <summary>Closes every window that has ended, writing how many lines each held back.</summary>
+    public void Flush(long now)
+    {
+        if (FlushAt is null || now < FlushAt)
+        {
+            return;
+        }
+        long? next = null;
+        for (int i = 0; i < ReasonCount; i++)
+        {
+            if (_windowEnds[i] is not long end)
+            {
+                continue;
+            }
+            if (now < end)
+            {
+                next = next is null ? end : Math.Min(next.Value, end);
+                continue;
+            }
+            if (_suppressed[i] > 0)
+            {
+                var why = (Rejection)i;
+                _log.Write(RejectionLog.Level(why) ?? LogLevel.Warning,
+                           Messages.Suppressed(_suppressed[i], RejectionLog.Label(why)));
+                _suppressed[i] = 0;
+            }
+            _windowEnds[i] = null;
+        }
+        FlushAt = next;
+    }
+}

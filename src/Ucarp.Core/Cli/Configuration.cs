@@ -1,0 +1,31 @@
+namespace Ucarp.Core.Cli;
+
+/// <summary>Everything the command line sets, with ucarp's defaults (globals.h, ucarp.h).</summary>
+public sealed class Configuration
+{
+    public static readonly IPv4 DefaultMulticast = new(224, 0, 0, 18);
+
+    public string? Interface { get; set; }
+    public IPv4 SourceAddress { get; set; }
+    public IPv4 MulticastAddress { get; set; } = DefaultMulticast;
+    public byte Vhid { get; set; }
+    public string? Password { get; set; }
+    public IPv4 VirtualAddress { get; set; }
+    /// <summary>The virtual address as the user typed it: scripts receive this text.</summary>
+    public string? VirtualAddressText { get; set; }
+    public byte AdvBase { get; set; } = 1;
+    public byte AdvSkew { get; set; }
+    public uint DeadRatio { get; set; } = 3;
+    public string? UpScript { get; set; }
+    public string? DownScript { get; set; }
+    public string? XParam { get; set; }
+    public bool Preempt { get; set; }
+    public bool Neutral { get; set; }
+    public bool Debug { get; set; }
+    public bool ShutdownAtExit { get; set; }
+    public bool Daemonize { get; set; }
+    public bool IgnoreInterfaceState { get; set; }
+    public bool NoMulticast { get; set; }
+    public bool NoSyslog { get; set; }
+    public int SyslogFacility { get; set; } = SyslogFacilities.Daemon;
+}

@@ -1,0 +1,38 @@
+namespace Ucarp.Core.Cli;
+
+/// <summary>ucarp 1.5.2's option table (ucarp_p.h), the one place the options are listed.</summary>
+public static class OptionTable
+{
+    /// <summary>
+    /// ucarp's short option string plus "m:": the usage text has always advertised
+    /// "-m &lt;ip&gt;", but ucarp 1.5.2 forgot it here. This is the one deliberate
+    /// command-line difference from the original.
+    /// </summary>
+    public const string ShortOptions = "i:s:v:p:Pa:hb:k:x:nu:d:Dr:zf:Bo:SMm:";
+
+    public static readonly IReadOnlyList<LongOption> LongOptions =
+    [
+        new("interface", true, 'i'),
+        new("srcip", true, 's'),
+        new("mcastip", true, 'm'),
+        new("vhid", true, 'v'),
+        new("pass", true, 'p'),
+        new("preempt", false, 'P'),
+        new("neutral", false, 'n'),
+        new("addr", true, 'a'),
+        new("help", false, 'h'),
+        new("advbase", true, 'b'),
+        new("advskew", true, 'k'),
+        new("upscript", true, 'u'),
+        new("downscript", true, 'd'),
+        new("deadratio", true, 'r'),
+        new("debug", false, 'D'),
+        new("shutdown", false, 'z'),
+        new("facility", true, 'f'),
+        new("daemonize", false, 'B'),
+        new("ignoreifstate", false, 'S'),
+        new("nomcast", false, 'M'),
+        new("passfile", true, 'o'),
+        new("xparam", true, 'x'),
+    ];
+}

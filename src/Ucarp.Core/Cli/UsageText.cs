@@ -1,0 +1,49 @@
+namespace Ucarp.Core.Cli;
+
+/// <summary>ucarp 1.5.2's usage text, byte for byte, but for the version line.</summary>
+public static class UsageText
+{
+    public const string Version = "0.1.0";
+
+    /// <summary>ucarp prints "PACKAGE_STRING - __DATE__"; we keep the shape and name ourselves.</summary>
+    public const string VersionLine = "ucarp 1.5.2 (Ucarp.Net " + Version + ") - Nov 22 2026";
+
+    public const string Text =
+        "\n" + VersionLine + "\n\n" +
+        "--interface=<if> (-i <if>): bind interface <if>\n" +
+        "--srcip=<ip> (-s <ip>): source (real) IP address of that host\n" +
+        "--mcast=<ip> (-m <ip>): multicast group IP address (default 224.0.0.18)\n" +
+        "--vhid=<id> (-v <id>): virtual IP identifier (1-255)\n" +
+        "--pass=<pass> (-p <pass>): password\n" +
+        "--passfile=<file> (-o <file>): read password from file\n" +
+        "--preempt (-P): becomes a master as soon as possible\n" +
+        "--neutral (-n): don't run downscript at start if backup\n" +
+        "--addr=<ip> (-a <ip>): virtual shared IP address\n" +
+        "--help (-h): summary of command-line options\n" +
+        "--advbase=<seconds> (-b <seconds>): advertisement frequency\n" +
+        "--advskew=<skew> (-k <skew>): advertisement skew (0-255)\n" +
+        "--upscript=<file> (-u <file>): run <file> to become a master\n" +
+        "--downscript=<file> (-d <file>): run <file> to become a backup\n" +
+        "--deadratio=<ratio> (-r <ratio>): ratio to consider a host as dead\n" +
+        "--debug (-D): enable debug output\n" +
+        "--shutdown (-z): call shutdown script at exit\n" +
+        "--daemonize (-B): run in background\n" +
+        "--ignoreifstate (-S): ignore interface state (down, no carrier)\n" +
+        "--nomcast (-M): use broadcast (instead of multicast) advertisements\n" +
+        "--facility=<facility> (-f): set syslog facility (default=daemon)\n" +
+        "--xparam=<value> (-x): extra parameter to send to up/down scripts\n" +
+        "\n" +
+        "Sample usage:\n" +
+        "\n" +
+        "Manage the 10.1.1.252 shared virtual address on interface eth0, with\n" +
+        "1 as a virtual address idenfitier, mypassword as a password, and\n" +
+        "10.1.1.1 as a real permanent address for this host.\n" +
+        "Call /etc/vip-up.sh when the host becomes a master, and\n" +
+        "/etc/vip-down.sh when the virtual IP address has to be disabled.\n" +
+        "\n" +
+        "ucarp --interface=eth0 --srcip=10.1.1.1 --vhid=1 --pass=mypassword \\\n" +
+        "      --addr=10.1.1.252 \\\n" +
+        "      --upscript=/etc/vip-up.sh --downscript=/etc/vip-down.sh\n" +
+        "\n\n" +
+        "Please report bugs to .\n\n";
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace Ucarp.Core.Logging;
+
+/// <summary>
+/// Every line ucarp 1.5.2 logs, word for word, in one place. Users grep for these and
+/// monitoring matches on them, so the text is part of the interface.
+/// </summary>
+public static class Messages
+{
+    static string F(string format, params object?[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
+
+    // Command line (ucarp.c)
+    public static string InvalidAddress(string arg) => F("Invalid address: [{0}]", arg);
+    public const string VhidRange = "vhid must be between 1 and 255.";
+    public static string PassfileOpen(string path, string error) => F("unable to open passfile {0} for reading: {1}", path, error);
+    public static string PassfileRead(string path, string error) => F("error reading passfile {0}: {1}", path, error);
+    public const string UnexpectedEndOfFile = "unexpected end of file";
+    public static string UnknownFacility(string name) => F("Unknown syslog facility: [{0}]", name);
+    public const string NoInterface = "You must supply a network interface";
+    public static string UsingInterface(string name) => F("Using [{0}] as a network interface", name);
+    public const string NoVhid = "You must supply a valid virtual host id";
+    public const string NoPassword = "You must supply a password";
+    public const string NoAdvbase = "You must supply an advertisement time base";
+    public const string NoSourceAddress = "You must supply a persistent source address";
+    public const string NoVirtualAddress = "You must supply a virtual host address";
+    public const string NoUpscript = "Warning: no script called when going up";
+    public const string NoDownscript = "Warning: no script called when going down";
+    public const string DeadRatioZero = "Dead ratio can't be zero";
+
+    // Start-up (carp.c:docarp, fillmac.c)
+    public const string PasswordTooLong = "Password too long";
+    public static string HardwareInfo(string error) => F("Unable to get hardware info about an interface: {0}", error);
+    public static string UnknownHardwareType(int type) => F("Unknown hardware type [{0}]", type);
+    public const string InterfaceNameTooLong = "Interface name too long";
+    public static string NoMacAddress(string iface) => F("Unable to find MAC address of [{0}]", iface);
+    public static string LocalMac(ReadOnlySpan<byte> mac) =>
+        F("Local advertised ethernet address is [{0:x2}:{1:x2}:{2:x2}:{3:x2}:{4:x2}:{5:x2}]", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    public static string OpenInterface(string iface, string error) => F("Unable to open interface [{0}]: {1}", iface, error);
+    public static string OpenSocket(string iface, string error) => F("Error opening socket for interface [{0}]: {1}", iface, error);
+    public static string AddMembership(string error, int errno) => F("Can't do IP_ADD_MEMBERSHIP errno={0} ({1})", error, errno);
+    public static string RawDevice(string error) => F("Unable to open raw device: [{0}]", error);
+
+    // State machine (carp.c)
+    public const string SwitchingToInit = "Switching to state: INIT";
+    public const string SwitchingToBackup = "Switching to state: BACKUP";
+    public const string SwitchingToMaster = "Switching to state: MASTER";
+    public const string PreferredMaster = "Preferred master advertised: going back to BACKUP state";
+    public const string NonPreferredMaster = "Non-preferred master advertising: reasserting control of VIP with another gratuitous arp";
+    public const string Preemption = "Putting MASTER down - preemption";
+    public const string GoingToTimeOut = "Putting MASTER DOWN (going to time out)";
+    public static string WriteFailed(string error) => F("write() has failed: {0}", error);
+    public static string WriteErrorCount(int suppress, int max) => F("write() error #{0}/{1}", suppress, max);
+    public static string GarpWriteFailed(string error) => F("write() in garp: {0}", error);
+    public const string AdvertInjected = "* advertisement injected *";
+    public const string SendAdvert = "-> carp_send_ad()";
+    public const string SetRun = "carp_setrun()";
+    public const string MasterDownEvent = "carp_master_down()";
+
+    // Receiving (carp.c:packethandler)
+    public static string BogusSize(int caplen, int ipLen, int chLen) => F("Bogus size: caplen=[{0}], ip_len=[{1}] ch_len=[{2}]", caplen, ipLen, chLen);
+    public static string BadTtl(int ttl) => F("Bad TTL: [{0}]", ttl);
+    public static string BadVersion(int version) => F("Bad version: [{0}]", version);
+    public static string IgnoringVhid(int vhid) => F("Ignoring vhid: [{0}]", vhid);
+    public static string IgnoringMulticast(string address) => F("Ignoring different multicast ip: [{0}]", address);
+    public const string BadChecksum = "Bad IP checksum";
+    public static string BadDigest(ReadOnlySpan<byte> computed, ReadOnlySpan<byte> received) =>
+        F("Bad digest - md2=[{0:x2}{1:x2}{2:x2}{3:x2}...] md=[{4:x2}{5:x2}{6:x2}{7:x2}...] - Check vhid, password and virtual IP address",
+          computed[0], computed[1], computed[2], computed[3], received[0], received[1], received[2], received[3]);
+    // Ucarp.Net's own: the summary of rate-limited lines.
+    public static string Suppressed(long count, string what) => F("{0} more {1} lines suppressed in the last second", count, what);
+
+    // Signals and the main loop (carp.c:docarp)
+    public static string Status(bool backup, string iface, int vhid) => F("{0} on {1} id {2}", backup ? "BACKUP" : "MASTER", iface, vhid);
+    public const string Usr2 = "Caught signal (USR2) considering going down";
+    public static string ExitSignal(string? downscript) => F("sighandler_exit(): Calling [{0}] and exiting", downscript ?? "(null)");
+    public static string PollRevents(int revents) => F("exiting: pfds[0].revents = {0}", revents);
+    public static string PollError(string error) => F("exiting: poll() error: {0}", error);
+
+    // Scripts (spawn.c)
+    public static string Spawning(string script, string iface, string vip, string? xparam) =>
+        F("Spawning [{0} {1} {2}{3}{4}]", script, iface, vip, xparam is null ? "" : " ", xparam ?? "");
+    public static string UnableToExec(string script, string iface, string vip, string? xparam, string error) =>
+        F("Unable to exec {0} {1} {2}{3}{4}: {5}", script, iface, vip, xparam is null ? "" : " ", xparam ?? "", error);
+    public static string UnableToSpawn(string error) => F("Unable to spawn the script: {0}", error);
+
+    // Daemon mode (daemonize.c)
+    public static string Background(string error) => F("Unable to get in background: [fork: {0}]", error);
+    public static string Detach(string error) => F("Unable to detach from the current session: {0}", error);
+    public const string DetachDevNull = "Unable to detach: /dev/null can't be duplicated";
+}
