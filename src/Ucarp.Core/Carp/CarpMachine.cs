@@ -62,8 +62,11 @@ public sealed class CarpMachine
     /// <summary>How many rejected frames the machine has seen, by reason (OpenBSD's carpstats).</summary>
     public IReadOnlyDictionary<Rejection, long> Rejections => _warnings.Counts;
 
-    /// <summary>When <see cref="OnTimer"/> must run next, or null when nothing is scheduled.</summary>
-    public long? NextDeadline => Min(Min(Min(_advertAt, _masterDownAt), _holdUntil), _warnings.FlushAt);
+    /// <summary>The next advert, master-down or end of hold: the protocol's own timers.</summary>
+    public long? ProtocolDeadline => Min(Min(_advertAt, _masterDownAt), _holdUntil);
+
+    /// <summary>When <see cref="OnTimer"/> must run next (protocol timers, or a log summary), or null.</summary>
+    public long? NextDeadline => Min(ProtocolDeadline, _warnings.FlushAt);
 
     /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed.</summary>
     public void Start(long now) => SetRun(now);

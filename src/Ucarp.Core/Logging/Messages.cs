@@ -83,6 +83,9 @@ public static class Messages
     public static string UnableToExec(string script, string iface, string vip, string? xparam, string error) =>
         F("Unable to exec {0} {1} {2}{3}{4}: {5}", script, iface, vip, xparam is null ? "" : " ", xparam ?? "", error);
     public static string UnableToSpawn(string error) => F("Unable to spawn the script: {0}", error);
+    // Ucarp.Net's own: ucarp never looks at how its scripts end.
+    public static string ScriptFailed(string described, int status) => F("Script [{0}] exited with status {1}", described, status);
+    public static string ScriptKilled(string described, int signal) => F("Script [{0}] was killed by signal {1}", described, signal);
 
     // Daemon mode (daemonize.c)
     public static string Background(string error) => F("Unable to get in background: [fork: {0}]", error);

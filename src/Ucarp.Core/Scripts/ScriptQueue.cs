@@ -1,0 +1,106 @@
+using Ucarp.Core.Carp;
+
+namespace Ucarp.Core.Scripts;
+
+/// <summary>What the script queue needs from its host: start a process, put a frame on the wire.</summary>
+public interface IScriptQueueHost
+{
+    /// <summary>Starts the script; false when it could not be started (then it counts as finished).</summary>
+    bool Start(ScriptInvocation script);
+
+    void SendFrame(ReadOnlySpan<byte> frame);
+}
+
+/// <summary>
+/// Runs state scripts one at a time, in order, without ever blocking the protocol
+/// (ucarp waits for each script and stops advertising meanwhile).
+///
+/// Two rules keep it bounded and correct when states flap faster than scripts finish:
+/// a request that undoes the last waiting request cancels it instead of queueing
+/// (down after a waiting up: neither runs), so at most one script ever waits; and the
+/// last script to run always matches the final state. A gratuitous ARP asked for
+/// while scripts run or wait is sent when the scripts before it are done, so the
+/// address is announced after the upscript has configured it.
+/// </summary>
+public sealed class ScriptQueue
+{
+    readonly IScriptQueueHost _host;
+    readonly List<(ScriptInvocation Script, byte[]? AnnounceAfter)> _waiting = [];
+    byte[]? _announceAfterRunning;
+
+    public ScriptQueue(IScriptQueueHost host) => _host = host;
+
+    public ScriptInvocation? Running { get; private set; }
+
+    public int Waiting => _waiting.Count;
+
+    public bool Idle => Running is null && _waiting.Count == 0;
+
+    public void Request(ScriptInvocation script)
+    {
+        if (_waiting.Count > 0 && _waiting[^1].Script.Kind != script.Kind)
+        {
+            // It undoes a script that has not started yet: run neither.
+            _waiting.RemoveAt(_waiting.Count - 1);
+            return;
+        }
+        if (Running is not null)
+        {
+            _waiting.Add((script, null));
+            return;
+        }
+        StartOrSkip(script);
+    }
+
+    public void Announce(ReadOnlySpan<byte> frame)
+    {
+        if (_waiting.Count > 0)
+        {
+            _waiting[^1] = (_waiting[^1].Script, frame.ToArray());
+        }
+        else if (Running is not null)
+        {
+            _announceAfterRunning = frame.ToArray();
+        }
+        else
+        {
+            _host.SendFrame(frame);
+        }
+    }
+
+    /// <summary>The running script has finished (or was reaped): send what waited on it, start the next.</summary>
+    public void Completed()
+    {
+        Running = null;
+        Flush(ref _announceAfterRunning);
+        while (Running is null && _waiting.Count > 0)
+        {
+            var (next, announce) = _waiting[0];
+            _waiting.RemoveAt(0);
+            _announceAfterRunning = announce;
+            StartOrSkip(next);
+        }
+    }
+
+    void StartOrSkip(ScriptInvocation script)
+    {
+        if (_host.Start(script))
+        {
+            Running = script;
+        }
+        else
+        {
+            Flush(ref _announceAfterRunning);
+        }
+    }
+
+    void Flush(ref byte[]? frame)
+    {
+        if (frame is not null)
+        {
+            byte[] f = frame;
+            frame = null;
+            _host.SendFrame(f);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Interop;
+using Ucarp.Linux;
+
+namespace Ucarp;
+
+/// <summary>
+/// The daemon's one thread. It sleeps in ppoll until the state machine's next deadline,
+/// a frame, a signal or a script's exit, whichever comes first, so adverts and
+/// master-down fire on time (ucarp sleeps a whole advert interval in BACKUP and checks
+/// the deadline only when it wakes, which makes its failover up to a second late).
+/// </summary>
+internal sealed partial class EventLoop
+{
+    const long LinkCheckInterval = 250_000;   // µs: the link's return is noticed well within a second
+    const int FramesPerWakeup = 256;          // then timers get their turn, even under a flood
+
+    readonly Configuration _config;
+    readonly CarpMachine _machine;
+    readonly DaemonHost _host;
+    readonly PacketSocket _socket;
+    readonly FileDescriptor _control;
+    readonly SignalRelay _signals;
+    readonly byte[] _frame = new byte[2048];
+    bool _linkDown;
+    long _nextLinkCheck;
+
+    public EventLoop(Configuration config, CarpMachine machine, DaemonHost host, PacketSocket socket, FileDescriptor control, SignalRelay signals)
+    {
+        _config = config;
+        _machine = machine;
+        _host = host;
+        _socket = socket;
+        _control = control;
+        _signals = signals;
+    }
+
+    /// <summary>Runs until the daemon should exit; returns the exit status.</summary>
+    public unsafe int Run()
+    {
+        PollFd* fds = stackalloc PollFd[3];
+        bool stopping = false;
+        while (true)
+        {
+            long now = MonotonicClock.NowMicroseconds;
+            if (stopping)
+            {
+                // Shutting down: only the scripts still matter.
+                if (_host.Scripts.Queue.Idle)
+                {
+                    return 0;
+                }
+            }
+            else if (now >= _nextLinkCheck)
+            {
+                _nextLinkCheck = now + LinkCheckInterval;
+                if (!CheckLink(now))
+                {
+                    return 0;
+                }
+            }
+
+            long wake = stopping ? now + 50_000 : _nextLinkCheck;
+            if (!stopping && _machine.NextDeadline is long due && due < wake)
+            {
+                wake = due;
+            }
+            if (_host.Scripts.NeedsPolling)
+            {
+                wake = Math.Min(wake, now + 50_000);
+            }
+            int count = 0;
+            fds[count++] = new PollFd { Fd = _socket.Fd, Events = Libc.POLLIN };
+            fds[count++] = new PollFd { Fd = _signals.Fd, Events = Libc.POLLIN };
+            if (_host.Scripts.ExitFd >= 0)
+            {
+                fds[count++] = new PollFd { Fd = _host.Scripts.ExitFd, Events = Libc.POLLIN };
+            }
+            long wait = Math.Max(0, wake - now);
+            var timeout = new TimeSpec { Seconds = wait / 1_000_000, Nanoseconds = wait % 1_000_000 * 1000 };
+            int ready = Libc.PPoll(fds, (ulong)count, &timeout, null);
+            if (ready < 0 && Libc.LastErrno != Libc.EINTR)
+            {
+                _host.Write(Core.Logging.LogLevel.Error, Core.Logging.Messages.PollError(Libc.StrError(Libc.LastErrno)));
+            }
+            now = MonotonicClock.NowMicroseconds;
+
+            if (ready > 0 && (fds[0].REvents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0 && !stopping)
+            {
+                if (InterfaceGone(fds[0].REvents))
+                {
+                    stopping = true;
+                    continue;
+                }
+            }
+            if (ready > 0 && (fds[0].REvents & Libc.POLLIN) != 0 && !stopping)
+            {
+                ReadFrames(now);
+            }
+            if (ready > 0 && (fds[1].REvents & Libc.POLLIN) != 0)
+            {
+                _signals.Drain();
+                if (HandleSignals(now, stopping))
+                {
+                    stopping = true;
+                }
+            }
+            if (count > 2 && (fds[2].REvents & Libc.POLLIN) != 0 || _host.Scripts.NeedsPolling)
+            {
+                _host.Scripts.TryReap();
+            }
+            if (!stopping && _machine.NextDeadline <= now)
+            {
+                _machine.OnTimer(now);
+            }
+        }
+    }
+
+    void ReadFrames(long now)
+    {
+        for (int i = 0; i < FramesPerWakeup; i++)
+        {
+            int length = _socket.Receive(_frame);
+            if (length <= 0)
+            {
+                return;
+            }
+            // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
+            _machine.OnFrame(_frame.AsSpan(0, Math.Min(length, 1500)), now);
+        }
+    }
+
+    /// <summary>Returns true when the daemon should stop (a -z termination signal).</summary>
+    bool HandleSignals(long now, bool stopping)
+    {
+        if (_signals.TakeUsr1())
+        {
+            _machine.ReportStatus();
+        }
+        if (_signals.TakeUsr2() && !stopping)
+        {
+            _machine.Demote(now);
+        }
+        if (_signals.TakeExit() && !stopping)
+        {
+            _machine.Shutdown();
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>ucarp's SIOCGIFFLAGS at the top of its loop. False when the interface is gone.</summary>
+    bool CheckLink(long now)
+    {
+        if (!InterfaceInfo.TryFlags(_control, _config.Interface!, out short flags))
+        {
+            return false;
+        }
+        if (_config.IgnoreInterfaceState)
+        {
+            return true;
+        }
+        bool running = (flags & Libc.IFF_RUNNING) != 0;
+        if (!running && !_linkDown)
+        {
+            _linkDown = true;
+            _machine.LinkDown();
+        }
+        else if (running && _linkDown)
+        {
+            _linkDown = false;
+            _machine.LinkUp(now);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// An error on the packet socket. A device that went down reports one too; only a
+    /// device that no longer exists ends the daemon, as ucarp's poll error does.
+    /// </summary>
+    bool InterfaceGone(short revents)
+    {
+        ClearSocketError();
+        if (InterfaceInfo.TryFlags(_control, _config.Interface!, out _))
+        {
+            return false;
+        }
+        _machine.InterfaceLost(revents, _config.ShutdownAtExit);
+        return true;
+    }
+
+    unsafe void ClearSocketError()
+    {
+        int error = 0;
+        uint length = sizeof(int);
+        GetSockOpt(_socket.Fd, Libc.SOL_SOCKET, 4 /* SO_ERROR */, &error, &length);
+    }
+
+    [System.Runtime.InteropServices.LibraryImport(Libc.Name, EntryPoint = "getsockopt")]
+    private static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+}

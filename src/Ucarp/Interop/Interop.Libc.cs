@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace Ucarp.Interop;
+
+/// <summary>
+/// libc, bound directly at link time (DirectPInvoke in Ucarp.csproj): the binary needs
+/// no dlopen of "libc.so", which only exists where libc6-dev is installed.
+/// </summary>
+internal static partial class Libc
+{
+    internal const string Name = "libc";
+
+    /// <summary>strerror(errno), the text ucarp prints after its colons.</summary>
+    internal static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    internal static int LastErrno => Marshal.GetLastPInvokeError();
+
+    // unistd.h
+    [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Name, EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Name, EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Name, EntryPoint = "getpid")]
+    internal static partial int GetPid();
+
+    // sys/eventfd.h: wakes the event loop from signal handlers running on other threads.
+    internal const int EFD_CLOEXEC = 0x80000;
+    internal const int EFD_NONBLOCK = 0x800;
+
+    [LibraryImport(Name, EntryPoint = "eventfd", SetLastError = true)]
+    internal static partial int EventFd(uint initial, int flags);
+}

@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+
+namespace Ucarp.Interop;
+
+internal static partial class Libc
+{
+    // sys/socket.h, linux/if_ether.h, linux/if_packet.h, netinet/in.h
+    internal const int AF_INET = 2;
+    internal const int AF_PACKET = 17;
+    internal const int SOCK_DGRAM = 2;
+    internal const int SOCK_RAW = 3;
+    internal const int SOCK_CLOEXEC = 0x80000;
+    internal const int SOCK_NONBLOCK = 0x800;
+    internal const ushort ETH_P_IP = 0x0800;
+    internal const int SOL_SOCKET = 1;
+    internal const int SO_ATTACH_FILTER = 26;
+    internal const int SO_RCVBUF = 8;
+    internal const int SOL_PACKET = 263;
+    internal const int PACKET_IGNORE_OUTGOING = 23;
+    internal const int IPPROTO_IP = 0;
+    internal const int IP_ADD_MEMBERSHIP = 35;
+    internal const int MSG_DONTWAIT = 0x40;
+    internal const int MSG_TRUNC = 0x20;
+
+    [LibraryImport(Name, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Name, EntryPoint = "bind", SetLastError = true)]
+    internal static unsafe partial int Bind(int fd, void* address, uint length);
+
+    [LibraryImport(Name, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Name, EntryPoint = "send", SetLastError = true)]
+    internal static unsafe partial nint Send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(Name, EntryPoint = "recv", SetLastError = true)]
+    internal static unsafe partial nint Recv(int fd, void* buffer, nuint length, int flags);
+
+    internal static ushort HostToNetwork(ushort value) => (ushort)((value << 8) | (value >> 8));
+}
+
+/// <summary>struct sockaddr_ll (linux/if_packet.h), 20 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct SockAddrLl
+{
+    public ushort Family;       // AF_PACKET
+    public ushort Protocol;     // network byte order
+    public int IfIndex;
+    public ushort HaType;
+    public byte PktType;
+    public byte HaLen;
+    public ulong Addr;          // unsigned char sll_addr[8]
+}
+
+/// <summary>struct sock_filter (linux/filter.h): one classic BPF instruction.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct SockFilter
+{
+    public ushort Code;
+    public byte Jt;
+    public byte Jf;
+    public uint K;
+
+    public SockFilter(ushort code, byte jt, byte jf, uint k)
+    {
+        Code = code;
+        Jt = jt;
+        Jf = jf;
+        K = k;
+    }
+}
+
+/// <summary>struct sock_fprog (linux/filter.h), 16 bytes on LP64.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct SockFprog
+{
+    public ushort Length;
+    public SockFilter* Filter;
+}
+
+/// <summary>struct ip_mreq (netinet/in.h): group and local interface address, network order.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct IpMreq
+{
+    public uint MultiAddr;
+    public uint Interface;
+}

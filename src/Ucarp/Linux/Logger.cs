@@ -1,0 +1,91 @@
+using System.Globalization;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+using Ucarp.Interop;
+
+namespace Ucarp.Linux;
+
+/// <summary>
+/// ucarp's log.c: each line to syslog (unless -f none) and, until the daemon has
+/// detached, to the console with a local timestamp, warnings and errors on stderr.
+/// Unlike ucarp, every console line is flushed at once, so piped output is never lost.
+/// </summary>
+internal sealed class Logger : ICliHost
+{
+    readonly Stream _stdout = Console.OpenStandardOutput();
+    readonly Stream _stderr = Console.OpenStandardError();
+    byte[]? _ident;
+
+    public bool DebugEnabled { get; set; }
+
+    /// <summary>False once detached (-B): ucarp then logs to syslog only.</summary>
+    public bool ConsoleEnabled { get; set; } = true;
+
+    public bool SyslogEnabled { get; private set; } = true;
+
+    /// <summary>Nothing at all is logged while false (the detached child re-validating its command line).</summary>
+    public bool Muted { get; set; }
+
+    public void DisableSyslog() => SyslogEnabled = false;
+
+    /// <summary>openlog("ucarp", LOG_PID, facility). Lines before it go out with glibc's defaults, as in ucarp.</summary>
+    public unsafe void OpenSyslog(int facility)
+    {
+        // glibc keeps the ident pointer: it must live as long as the process.
+        _ident ??= GC.AllocateArray<byte>(6, pinned: true);
+        "ucarp\0"u8.CopyTo(_ident);
+        fixed (byte* ident = _ident)
+        {
+            Libc.OpenLog(ident, Libc.LOG_PID, facility);
+        }
+    }
+
+    public void Write(LogLevel level, string message)
+    {
+        if (Muted || (level == LogLevel.Debug && !DebugEnabled))
+        {
+            return;
+        }
+        string line = LogLevelText.Prefix(level) + message;
+        if (SyslogEnabled)
+        {
+            Syslog((int)level, line);
+        }
+        if (ConsoleEnabled)
+        {
+            DateTime now = DateTime.Now;
+            string stamp = now.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)
+                + "." + (now.Ticks / 10 % 1_000_000).ToString("D6", CultureInfo.InvariantCulture) + ": ";
+            Emit(LogLevelText.GoesToStderr(level) ? _stderr : _stdout, stamp + line + "\n");
+        }
+    }
+
+    public void WriteStdout(string text) => Emit(_stdout, text);
+
+    public void WriteStderr(string text) => Emit(_stderr, text);
+
+    public PassfileRead ReadPassfile(string path) => Passfile.ReadFirstLine(path);
+
+    static void Emit(Stream stream, string text)
+    {
+        try
+        {
+            stream.Write(CStrings.Bytes(text));
+            stream.Flush();
+        }
+        catch (IOException)
+        {
+            // A closed terminal or pipe must not take the daemon down.
+        }
+    }
+
+    static unsafe void Syslog(int priority, string line)
+    {
+        byte[] message = CStrings.Z(line);
+        fixed (byte* format = "%s\0"u8)
+        fixed (byte* text = message)
+        {
+            Libc.Syslog(priority, format, text);
+        }
+    }
+}

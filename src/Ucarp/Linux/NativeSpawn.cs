@@ -1,0 +1,89 @@
+using Ucarp.Interop;
+
+namespace Ucarp.Linux;
+
+/// <summary>
+/// posix_spawn with argv and envp given as byte strings, all signals at their defaults
+/// and none blocked (the runtime ignores SIGPIPE, which a shell script must not inherit).
+/// </summary>
+internal static class NativeSpawn
+{
+    public sealed record Options(bool NewSession = false, bool StdioToDevNull = false, string? WorkingDirectory = null);
+
+    /// <summary>Returns the child's pid, or -errno.</summary>
+    public static unsafe int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, Options options)
+    {
+        byte[][] args = argv.Select(CStrings.Z).ToArray();
+        byte[][] env = envp.Select(CStrings.Z).ToArray();
+        byte[] cpath = CStrings.Z(path);
+        var pins = new List<System.Runtime.InteropServices.GCHandle>();
+        byte* attr = stackalloc byte[Libc.SpawnAttrSize];
+        byte* actions = stackalloc byte[Libc.SpawnFileActionsSize];
+        byte* all = stackalloc byte[Libc.SigSetSize];
+        byte* none = stackalloc byte[Libc.SigSetSize];
+        try
+        {
+            byte** argvp = stackalloc byte*[args.Length + 1];
+            byte** envpp = stackalloc byte*[env.Length + 1];
+            for (int i = 0; i < args.Length; i++)
+            {
+                argvp[i] = Pin(args[i], pins);
+            }
+            argvp[args.Length] = null;
+            for (int i = 0; i < env.Length; i++)
+            {
+                envpp[i] = Pin(env[i], pins);
+            }
+            envpp[env.Length] = null;
+
+            Libc.SpawnAttrInit(attr);
+            Libc.FileActionsInit(actions);
+            Libc.SigFillSet(all);
+            Libc.SigEmptySet(none);
+            short flags = Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK;
+            if (options.NewSession)
+            {
+                flags |= Libc.POSIX_SPAWN_SETSID;
+            }
+            Libc.SpawnAttrSetFlags(attr, flags);
+            Libc.SpawnAttrSetSigDefault(attr, all);
+            Libc.SpawnAttrSetSigMask(attr, none);
+            if (options.StdioToDevNull)
+            {
+                fixed (byte* devnull = "/dev/null\0"u8)
+                {
+                    Libc.FileActionsAddOpen(actions, 0, devnull, Libc.O_RDONLY, 0);
+                    Libc.FileActionsAddOpen(actions, 1, devnull, Libc.O_WRONLY, 0);
+                    Libc.FileActionsAddOpen(actions, 2, devnull, Libc.O_WRONLY, 0);
+                }
+            }
+            if (options.WorkingDirectory is not null)
+            {
+                Libc.FileActionsAddChdir(actions, Pin(CStrings.Z(options.WorkingDirectory), pins));
+            }
+            int pid;
+            int rc;
+            fixed (byte* p = cpath)
+            {
+                rc = Libc.PosixSpawn(&pid, p, actions, attr, argvp, envpp);
+            }
+            Libc.FileActionsDestroy(actions);
+            Libc.SpawnAttrDestroy(attr);
+            return rc == 0 ? pid : -rc;
+        }
+        finally
+        {
+            foreach (var pin in pins)
+            {
+                pin.Free();
+            }
+        }
+    }
+
+    static unsafe byte* Pin(byte[] bytes, List<System.Runtime.InteropServices.GCHandle> pins)
+    {
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(bytes, System.Runtime.InteropServices.GCHandleType.Pinned);
+        pins.Add(handle);
+        return (byte*)handle.AddrOfPinnedObject();
+    }
+}

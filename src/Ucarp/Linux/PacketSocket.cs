@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using Ucarp.Core.Cli;
+using Ucarp.Interop;
+
+namespace Ucarp.Linux;
+
+/// <summary>
+/// An AF_PACKET raw socket bound to one interface: full Ethernet frames out, and in,
+/// only what the kernel filter lets through (IPv4, protocol 112, not from our address),
+/// which is the pcap rule ucarp compiles: "proto 112 and src host not SRCIP".
+/// </summary>
+internal sealed class PacketSocket : IDisposable
+{
+    readonly FileDescriptor _fd;
+
+    PacketSocket(FileDescriptor fd) => _fd = fd;
+
+    public int Fd => _fd.Fd;
+
+    public static unsafe PacketSocket? Open(int ifIndex, IPv4 source, out string error)
+    {
+        error = "";
+        // Protocol 0 receives nothing until bind, so no frame slips in before the filter.
+        int fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
+        if (fd < 0)
+        {
+            error = "socket: " + Libc.StrError(Libc.LastErrno);
+            return null;
+        }
+        var handle = new FileDescriptor(fd);
+
+        SockFilter* program = stackalloc SockFilter[8];
+        int count = Filter(source, program);
+        var fprog = new SockFprog { Length = (ushort)count, Filter = program };
+        if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
+        {
+            error = "SO_ATTACH_FILTER: " + Libc.StrError(Libc.LastErrno);
+            handle.Dispose();
+            return null;
+        }
+        // Our own adverts come back on a packet socket; the kernel can drop them for us
+        // (Linux 4.20+). The filter drops them too, so failure here is harmless.
+        int one = 1;
+        Libc.SetSockOpt(fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &one, sizeof(int));
+
+        var address = new SockAddrLl
+        {
+            Family = Libc.AF_PACKET,
+            Protocol = Libc.HostToNetwork(Libc.ETH_P_IP),
+            IfIndex = ifIndex,
+        };
+        if (Libc.Bind(fd, &address, (uint)sizeof(SockAddrLl)) != 0)
+        {
+            error = "bind: " + Libc.StrError(Libc.LastErrno);
+            handle.Dispose();
+            return null;
+        }
+        return new PacketSocket(handle);
+    }
+
+    /// <summary>The classic BPF program; returns its length.</summary>
+    static unsafe int Filter(IPv4 source, SockFilter* p)
+    {
+        const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
+        Span<byte> src = stackalloc byte[4];
+        source.CopyTo(src);
+        p[0] = new SockFilter(LdH, 0, 0, 12);                 // ethertype
+        p[1] = new SockFilter(JEq, 0, 5, 0x0800);             // IPv4, else drop
+        p[2] = new SockFilter(LdB, 0, 0, 23);                 // IP protocol
+        p[3] = new SockFilter(JEq, 0, 3, 112);                // CARP, else drop
+        p[4] = new SockFilter(LdW, 0, 0, 26);                 // IP source
+        p[5] = new SockFilter(JEq, 1, 0, BinaryPrimitives.ReadUInt32BigEndian(src)); // ours: drop
+        p[6] = new SockFilter(Ret, 0, 0, 0x40000);            // accept the whole frame
+        p[7] = new SockFilter(Ret, 0, 0, 0);                  // drop
+        return 8;
+    }
+
+    /// <summary>Sends one frame; null when sent, else strerror (what ucarp logs after "write() has failed: ").</summary>
+    public unsafe string? Send(ReadOnlySpan<byte> frame)
+    {
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = frame)
+            {
+                n = Libc.Send(_fd.Fd, p, (nuint)frame.Length, 0);
+            }
+            if (n >= 0)
+            {
+                return null;
+            }
+            int errno = Libc.LastErrno;
+            if (errno != Libc.EINTR)
+            {
+                return Libc.StrError(errno);
+            }
+        }
+    }
+
+    /// <summary>One waiting frame into <paramref name="buffer"/>: its length, 0 when none waits, -errno on error.</summary>
+    public unsafe int Receive(Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n = Libc.Recv(_fd.Fd, p, (nuint)buffer.Length, Libc.MSG_DONTWAIT);
+            if (n >= 0)
+            {
+                return (int)n;
+            }
+            int errno = Libc.LastErrno;
+            return errno is Libc.EAGAIN or Libc.EINTR ? 0 : -errno;
+        }
+    }
+
+    public void Dispose() => _fd.Dispose();
+}

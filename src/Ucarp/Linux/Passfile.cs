@@ -1,0 +1,65 @@
+using Ucarp.Core.Cli;
+using Ucarp.Interop;
+
+namespace Ucarp.Linux;
+
+/// <summary>fopen(path, "r") then fgets(buf, 512): the first line, at most 511 bytes, or why not.</summary>
+internal static partial class Passfile
+{
+    public static unsafe PassfileRead ReadFirstLine(string path)
+    {
+        byte[] cpath = CStrings.Z(path);
+        int fd;
+        fixed (byte* p = cpath)
+        {
+            fd = Open(p, Libc.O_RDONLY | OCloexec);
+        }
+        if (fd < 0)
+        {
+            return new PassfileRead(PassfileStatus.OpenFailed, Libc.StrError(Libc.LastErrno));
+        }
+        using var handle = new FileDescriptor(fd);
+        byte[] buffer = new byte[511];
+        int used = 0;
+        while (used < buffer.Length)
+        {
+            nint n;
+            fixed (byte* b = &buffer[used])
+            {
+                n = Libc.Read(fd, b, (nuint)(buffer.Length - used));
+            }
+            if (n < 0)
+            {
+                int errno = Libc.LastErrno;
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+                if (used == 0)
+                {
+                    return new PassfileRead(PassfileStatus.ReadFailed, Libc.StrError(errno));
+                }
+                break;
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            int newline = Array.IndexOf(buffer, (byte)'\n', used, (int)n);
+            used += (int)n;
+            if (newline >= 0)
+            {
+                used = newline + 1;
+                break;
+            }
+        }
+        return used == 0
+            ? new PassfileRead(PassfileStatus.EndOfFile, "")
+            : new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)));
+    }
+
+    const int OCloexec = 0x80000;
+
+    [System.Runtime.InteropServices.LibraryImport(Libc.Name, EntryPoint = "open", SetLastError = true)]
+    private static unsafe partial int Open(byte* path, int flags);
+}

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using Ucarp.Interop;
+
+namespace Ucarp.Linux;
+
+/// <summary>
+/// Signals arrive on runtime threads; this counts them and wakes the event loop through
+/// an eventfd, so the state machine is only ever touched by the loop's thread. Counting
+/// rather than queueing keeps a burst of thousands of signals at constant memory.
+/// </summary>
+internal sealed class SignalRelay : IDisposable
+{
+    const PosixSignal SIGUSR1 = (PosixSignal)10;
+    const PosixSignal SIGUSR2 = (PosixSignal)12;
+
+    readonly FileDescriptor _eventfd;
+    readonly List<PosixSignalRegistration> _registrations = [];
+    int _usr1;
+    int _usr2;
+    int _exit;
+
+    /// <param name="shutdownSignals">-z: SIGINT, SIGQUIT, SIGTERM and SIGHUP end the daemon cleanly; without it they kill it, as in ucarp.</param>
+    public SignalRelay(bool shutdownSignals)
+    {
+        int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (fd < 0)
+        {
+            throw new InvalidOperationException("eventfd: " + Libc.StrError(Libc.LastErrno));
+        }
+        _eventfd = new FileDescriptor(fd);
+        _registrations.Add(PosixSignalRegistration.Create(SIGUSR1, c => Relay(c, ref _usr1)));
+        _registrations.Add(PosixSignalRegistration.Create(SIGUSR2, c => Relay(c, ref _usr2)));
+        if (shutdownSignals)
+        {
+            foreach (PosixSignal s in new[] { PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+            {
+                _registrations.Add(PosixSignalRegistration.Create(s, c => Relay(c, ref _exit)));
+            }
+        }
+    }
+
+    public int Fd => _eventfd.Fd;
+
+    public bool TakeUsr1() => Interlocked.Exchange(ref _usr1, 0) != 0;
+    public bool TakeUsr2() => Interlocked.Exchange(ref _usr2, 0) != 0;
+    public bool TakeExit() => Interlocked.Exchange(ref _exit, 0) != 0;
+
+    /// <summary>Empties the eventfd after a wake-up.</summary>
+    public unsafe void Drain()
+    {
+        ulong value;
+        Libc.Read(_eventfd.Fd, &value, sizeof(ulong));
+    }
+
+    unsafe void Relay(PosixSignalContext context, ref int counter)
+    {
+        context.Cancel = true;
+        Interlocked.Increment(ref counter);
+        ulong one = 1;
+        Libc.Write(_eventfd.Fd, &one, sizeof(ulong));
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations)
+        {
+            r.Dispose();
+        }
+        _eventfd.Dispose();
+    }
+}

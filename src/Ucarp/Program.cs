@@ -1,0 +1,155 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+using Ucarp.Interop;
+using Ucarp.Linux;
+
+namespace Ucarp;
+
+/// <summary>
+/// ucarp.c:main and carp.c:docarp: parse, validate, detach, set up the interface,
+/// then hand over to the event loop. Exit statuses are ucarp's: 0 for usage and for a
+/// vanished interface, 1 for a bad command line, 2 when setup fails.
+/// </summary>
+internal static class Program
+{
+    /// <summary>Set in the environment of the re-executed daemon (-B); scripts never see it.</summary>
+    const string DetachedMarker = "UCARP_NET_DETACHED";
+
+    static int Main()
+    {
+        string[] argv = CStrings.CommandLine();
+        string[] environment = CStrings.Environment().Where(e => !e.StartsWith(DetachedMarker + "=", StringComparison.Ordinal)).ToArray();
+        bool detached = Environment.GetEnvironmentVariable(DetachedMarker) == "1";
+
+        var log = new Logger();
+        if (detached)
+        {
+            // The parent already parsed, validated and reported; say nothing twice.
+            log.ConsoleEnabled = false;
+            log.Muted = true;
+        }
+        CliOutcome outcome = CommandLine.Parse(argv[0], argv[1..], Environment.GetEnvironmentVariable("POSIXLY_CORRECT") is not null, log);
+        if (outcome.ShouldExit)
+        {
+            return outcome.ExitCode;
+        }
+        Configuration config = outcome.Configuration!;
+        log.DebugEnabled = config.Debug;
+        if (!config.NoSyslog)
+        {
+            log.OpenSyslog(config.SyslogFacility);
+        }
+        int status = CommandLine.Validate(config, log, InterfaceInfo.DefaultInterface);
+        if (status != 0)
+        {
+            return status;
+        }
+
+        if (config.Daemonize)
+        {
+            if (!detached)
+            {
+                int pid = NativeSpawn.Spawn("/proc/self/exe", argv, [.. environment, DetachedMarker + "=1"],
+                                            new NativeSpawn.Options(NewSession: true, StdioToDevNull: true, WorkingDirectory: "/"));
+                if (pid > 0)
+                {
+                    return 0;
+                }
+                // ucarp carries on in the foreground when it cannot fork.
+                log.Write(LogLevel.Error, Messages.Background(Libc.StrError(-pid)));
+            }
+            log.Muted = false;
+            log.ConsoleEnabled = false;
+        }
+        return DoCarp(config, log, environment);
+    }
+
+    static int DoCarp(Configuration config, Logger log, string[] environment)
+    {
+        string iface = config.Interface!;
+        byte[] password = CStrings.Bytes(config.Password!);
+        if (password.Length > Core.Wire.CarpHmac.MaxPasswordBytes)
+        {
+            log.Write(LogLevel.Error, Messages.PasswordTooLong);
+            return 2;
+        }
+
+        using FileDescriptor? control = InterfaceInfo.DatagramSocket(out int socketErrno);
+        if (control is null)
+        {
+            log.Write(LogLevel.Error, Messages.RawDevice(Libc.StrError(socketErrno)));
+            log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
+            return 2;
+        }
+        byte[]? mac = InterfaceInfo.HardwareAddress(control, iface, out ushort hardwareType, out string? macError);
+        if (mac is null)
+        {
+            log.Write(LogLevel.Error, macError is null ? Messages.InterfaceNameTooLong : Messages.HardwareInfo(macError));
+            log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
+            return 2;
+        }
+        if (hardwareType != Libc.ARPHRD_ETHER && hardwareType != Libc.ARPHRD_IEEE802)
+        {
+            log.Write(LogLevel.Error, Messages.UnknownHardwareType(hardwareType));
+        }
+        log.Write(LogLevel.Info, Messages.LocalMac(mac));
+
+        int ifIndex = InterfaceInfo.Index(control, iface);
+        PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out string openError);
+        if (socket is null)
+        {
+            log.Write(LogLevel.Error, Messages.OpenInterface(iface, ifIndex < 0 ? Libc.StrError(-ifIndex) : OpenError(ifIndex, config)));
+            return 2;
+        }
+        using (socket)
+        using (var signals = new SignalRelay(config.ShutdownAtExit))
+        {
+            var host = new DaemonHost(log, socket, environment);
+            var machine = new CarpMachine(CarpSettings.From(config, password, mac), host, new SystemCarpRandom());
+            machine.Start(MonotonicClock.NowMicroseconds);
+
+            using FileDescriptor? membership = config.NoMulticast ? null : JoinGroup(config, log);
+            if (!config.NoMulticast && membership is null)
+            {
+                host.Scripts.WaitForAll();
+                return 2;
+            }
+            return new EventLoop(config, machine, host, socket, control, signals).Run();
+        }
+    }
+
+    static string OpenError(int ifIndex, Configuration config)
+    {
+        PacketSocket.Open(ifIndex, config.SourceAddress, out string error)?.Dispose();
+        return error;
+    }
+
+    /// <summary>IP_ADD_MEMBERSHIP on a datagram socket, as ucarp does, so that IGMP-snooping switches forward the group.</summary>
+    static unsafe FileDescriptor? JoinGroup(Configuration config, Logger log)
+    {
+        FileDescriptor? fd = InterfaceInfo.DatagramSocket(out int errno);
+        if (fd is null)
+        {
+            log.Write(LogLevel.Error, Messages.OpenSocket(config.Interface!, Libc.StrError(errno)));
+            return null;
+        }
+        Span<byte> group = stackalloc byte[4];
+        Span<byte> local = stackalloc byte[4];
+        config.MulticastAddress.CopyTo(group);
+        config.SourceAddress.CopyTo(local);
+        var request = new IpMreq
+        {
+            MultiAddr = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(group),
+            Interface = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(local),
+        };
+        if (Libc.SetSockOpt(fd.Fd, Libc.IPPROTO_IP, Libc.IP_ADD_MEMBERSHIP, &request, (uint)sizeof(IpMreq)) != 0)
+        {
+            errno = Libc.LastErrno;
+            log.Write(LogLevel.Error, Messages.AddMembership(Libc.StrError(errno), errno));
+            fd.Dispose();
+            return null;
+        }
+        return fd;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+using Ucarp.Core.Carp;
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Core.Tests.Carp;
+
+/// <summary>Records every effect the machine emits, in order, as short readable strings.</summary>
+sealed class RecordingCarpHost : ICarpHost
+{
+    public List<string> Effects { get; } = [];
+    public List<byte[]> Adverts { get; } = [];
+    public Queue<string?> SendResults { get; } = new();
+    public bool DebugEnabled { get; set; }
+
+    public void Write(LogLevel level, string message) => Effects.Add(LogLevelText.Prefix(level) + message);
+
+    public string? SendAdvert(ReadOnlySpan<byte> frame)
+    {
+        Adverts.Add(frame.ToArray());
+        string? result = SendResults.Count > 0 ? SendResults.Dequeue() : null;
+        Effects.Add($"advert skew={frame[36]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[42..]):x}" + (result is null ? "" : " (failed)"));
+        return result;
+    }
+
+    public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Effects.Add("garp");
+
+    public void RunScript(ScriptInvocation script) => Effects.Add($"script {string.Join(' ', script.Arguments)}");
+
+    public List<string> Take()
+    {
+        var taken = new List<string>(Effects);
+        Effects.Clear();
+        return taken;
+    }
+}
+
+/// <summary>Counts up from fixed seeds so tests can tell which counter came from where.</summary>
+sealed class CountingRandom : ICarpRandom
+{
+    ulong _counter = 0xc0ffee00;
+    ushort _id = 100;
+
+    public ushort NextIpId() => _id++;
+    public ulong NextCounter() => _counter++;
+}

@@ -1,0 +1,18 @@
+#!/bin/bash
+# Installs what the test suites and the demo use, when it is missing and we may:
+# Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces).
+set -u
+missing=()
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
+[ -x /usr/sbin/ucarp ] || missing+=(ucarp)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-deps: missing ${missing[*]}; the tests that need them will be skipped" >&2
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || echo "install-deps: could not install ${missing[*]}; the tests that need them will be skipped" >&2
+exit 0
