@@ -1,0 +1,44 @@
+namespace Ucarp.Integration.Tests.Infrastructure;
+
+/// <summary>The two programs under comparison, and the reasons a namespace test cannot run.</summary>
+static class Binaries
+{
+    /// <summary>The clone, as built by `make` (the Makefile passes its path).</summary>
+    public static string Clone => Environment.GetEnvironmentVariable("UCARP_BINARY")
+        ?? Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../../build/ucarp"));
+
+    /// <summary>Debian's ucarp 1.5.2, the reference.</summary>
+    public const string Debian = "/usr/sbin/ucarp";
+
+    public static void RequireNamespaces()
+    {
+        if (!Shell.IsRoot)
+        {
+            Assert.Ignore("namespace tests need root (network namespaces, raw sockets): run `make check` as root");
+        }
+        if (!File.Exists(Clone))
+        {
+            Assert.Ignore($"the clone is not built at {Clone}: run `make` first");
+        }
+        if (!File.Exists("/usr/sbin/ip") && !File.Exists("/sbin/ip") && !File.Exists("/bin/ip"))
+        {
+            Assert.Ignore("iproute2 is not installed (tests/install-deps.sh installs it)");
+        }
+    }
+
+    public static void RequireDebian()
+    {
+        if (!File.Exists(Debian))
+        {
+            Assert.Ignore("Debian's ucarp is not installed (tests/install-deps.sh installs it)");
+        }
+    }
+
+    public static void RequireTcpdump()
+    {
+        if (!File.Exists("/usr/bin/tcpdump") && !File.Exists("/usr/sbin/tcpdump"))
+        {
+            Assert.Ignore("tcpdump is not installed (tests/install-deps.sh installs it)");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace Ucarp.Integration.Tests.Infrastructure;
+
+/// <summary>One frame seen on the bridge, with tcpdump's timestamp in microseconds.</summary>
+sealed record Frame(long Micros, byte[] Bytes)
+{
+    public bool IsArp => Bytes.Length >= 42 && Bytes[12] == 0x08 && Bytes[13] == 0x06;
+    public bool IsCarp => Bytes.Length >= 70 && Bytes[12] == 0x08 && Bytes[13] == 0x00 && Bytes[23] == 112;
+    public string IpSource => IsCarp ? $"{Bytes[26]}.{Bytes[27]}.{Bytes[28]}.{Bytes[29]}" : "";
+    public string ArpSender => IsArp ? $"{Bytes[28]}.{Bytes[29]}.{Bytes[30]}.{Bytes[31]}" : "";
+    public string EtherSource => Convert.ToHexString(Bytes, 6, 6);
+    public int AdvSkew => IsCarp ? Bytes[36] : -1;
+}
+
+/// <summary>tcpdump on the bridge, bounded in packets; stopped and read back as frames.</summary>
+sealed class Capture : IDisposable
+{
+    readonly Process _tcpdump;
+    readonly string _file;
+
+    public Capture(string ns, string iface, string file, string filter)
+    {
+        _file = file;
+        var info = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-s", "256", "-c", "200000", "-w", file, filter })
+        {
+            info.ArgumentList.Add(a);
+        }
+        _tcpdump = Process.Start(info)!;
+        // tcpdump says "listening on" once it captures.
+        string? line = _tcpdump.StandardError.ReadLine();
+        if (line is null || !line.Contains("listening", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("tcpdump did not start: " + line);
+        }
+        _ = _tcpdump.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>What has been captured so far (tcpdump writes each packet at once with -U).</summary>
+    public List<Frame> Current() => Read(_file);
+
+    public List<Frame> Stop()
+    {
+        if (!_tcpdump.HasExited)
+        {
+            Shell.RunAllowingFailure("kill", ["-INT", _tcpdump.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], out _);
+            _tcpdump.WaitForExit(5000);
+        }
+        return Read(_file);
+    }
+
+    public static List<Frame> Read(string path)
+    {
+        var frames = new List<Frame>();
+        if (!File.Exists(path))
+        {
+            return frames;
+        }
+        byte[] data = File.ReadAllBytes(path);
+        int at = 24;
+        while (at + 16 <= data.Length)
+        {
+            long seconds = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at));
+            long micros = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 4));
+            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 8));
+            if (at + 16 + length > data.Length)
+            {
+                break;
+            }
+            frames.Add(new Frame(seconds * 1_000_000 + micros, data.AsSpan(at + 16, length).ToArray()));
+            at += 16 + length;
+        }
+        return frames;
+    }
+
+    public void Dispose()
+    {
+        if (!_tcpdump.HasExited)
+        {
+            _tcpdump.Kill();
+            _tcpdump.WaitForExit(5000);
+        }
+        _tcpdump.Dispose();
+    }
+}

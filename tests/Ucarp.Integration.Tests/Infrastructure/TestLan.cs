@@ -1,0 +1,165 @@
+using System.Globalization;
+
+namespace Ucarp.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// A LAN of network namespaces the test creates and deletes: a bridge in a namespace of
+/// its own, and node namespaces 1..N each with eth0 = 192.0.2.N/24 (RFC 5737) on a
+/// veth whose peer is a bridge port. Nothing touches the host's interfaces.
+/// </summary>
+sealed class TestLan : IDisposable
+{
+    public const string NamePrefix = "ucarpnet-t";
+    public const string Vip = "192.0.2.100";
+    static int _lans;
+
+    readonly List<IDisposable> _owned = [];
+
+    public TestLan(int nodes)
+    {
+        Prefix = $"{NamePrefix}{Environment.ProcessId % 100000}-{Interlocked.Increment(ref _lans)}";
+        Count = nodes;
+        Directory = System.IO.Directory.CreateTempSubdirectory("ucarpnet-lan-").FullName;
+        try
+        {
+            Ip("netns", "add", Bridge);
+            Ip("-n", Bridge, "link", "set", "lo", "up");
+            Ip("-n", Bridge, "link", "add", "br0", "type", "bridge");
+            Ip("-n", Bridge, "link", "set", "br0", "up");
+            for (int i = 1; i <= nodes; i++)
+            {
+                AddNode(i);
+            }
+            WriteScripts();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Prefix { get; }
+    public int Count { get; }
+    public string Bridge => Prefix + "-br";
+    public string Directory { get; }
+    public string ScriptLog => Path.Combine(Directory, "scripts.log");
+    public string UpScript => Path.Combine(Directory, "vip-up.sh");
+    public string DownScript => Path.Combine(Directory, "vip-down.sh");
+    /// <summary>The environment the last upscript ran with.</summary>
+    public string ScriptEnvironment => Path.Combine(Directory, "up.env");
+
+    public string Node(int i) => $"{Prefix}-n{i}";
+    public static string Address(int i) => $"192.0.2.{i}";
+
+    void AddNode(int i)
+    {
+        Ip("netns", "add", Node(i));
+        Ip("-n", Node(i), "link", "set", "lo", "up");
+        Ip("link", "add", "eth0", "netns", Node(i), "type", "veth", "peer", "name", Port(i), "netns", Bridge);
+        Ip("-n", Bridge, "link", "set", Port(i), "master", "br0");
+        Ip("-n", Bridge, "link", "set", Port(i), "up");
+        Ip("-n", Node(i), "addr", "add", Address(i) + "/24", "dev", "eth0");
+        Ip("-n", Node(i), "link", "set", "eth0", "up");
+    }
+
+    static string Port(int i) => "p" + i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Scripts that really add and remove the VIP, and log how they were called.</summary>
+    void WriteScripts()
+    {
+        File.WriteAllText(UpScript, $"#!/bin/sh\necho \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\nip addr add \"$2\"/24 dev \"$1\"\n");
+        File.WriteAllText(DownScript, $"#!/bin/sh\necho \"down $*\" >> {ScriptLog}\nip addr del \"$2\"/24 dev \"$1\" 2>/dev/null\nexit 0\n");
+        File.SetUnixFileMode(UpScript, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(DownScript, (UnixFileMode)0b111_101_101);
+    }
+
+    public IReadOnlyList<string> ScriptCalls => File.Exists(ScriptLog) ? File.ReadAllLines(ScriptLog) : [];
+
+    /// <summary>Starts a ucarp on node i with the usual arguments plus <paramref name="extra"/>.</summary>
+    public UcarpProcess Start(int i, string binary, params string[] extra)
+    {
+        string[] args =
+        [
+            "-i", "eth0", "-s", Address(i), "-v", "42", "-p", "test", "-a", Vip,
+            "-u", UpScript, "-d", DownScript, .. extra,
+        ];
+        var process = new UcarpProcess(Node(i), binary, args);
+        _owned.Add(process);
+        return process;
+    }
+
+    public UcarpProcess StartRaw(int i, string binary, params string[] args)
+    {
+        var process = new UcarpProcess(Node(i), binary, args);
+        _owned.Add(process);
+        return process;
+    }
+
+    public bool HoldsVip(int i) => Ip("-n", Node(i), "-4", "addr", "show", "dev", "eth0").Contains(Vip + "/", StringComparison.Ordinal);
+
+    /// <summary>Which nodes have the VIP configured right now.</summary>
+    public IReadOnlyList<int> VipHolders() => Enumerable.Range(1, Count).Where(HoldsVip).ToList();
+
+    /// <summary>Takes node i's bridge port down or up: its eth0 loses or regains carrier.</summary>
+    public void SetCarrier(int i, bool up) => Ip("-n", Bridge, "link", "set", Port(i), up ? "up" : "down");
+
+    /// <summary>Isolated bridge ports cannot reach each other: a partition with carrier kept.</summary>
+    public void Isolate(int i, bool isolated) =>
+        Shell.Run("bridge", "-n", Bridge, "link", "set", "dev", Port(i), "isolated", isolated ? "on" : "off");
+
+    public Capture StartCapture(string filter = "proto 112 or arp")
+    {
+        var capture = new Capture(Bridge, "br0", Path.Combine(Directory, $"capture-{_owned.Count}.pcap"), filter);
+        _owned.Add(capture);
+        return capture;
+    }
+
+    public string Ip(params string[] args) => Shell.Run("ip", args);
+
+    public void Dispose()
+    {
+        foreach (IDisposable d in _owned)
+        {
+            try { d.Dispose(); } catch (InvalidOperationException) { }
+        }
+        for (int i = 1; i <= Count; i++)
+        {
+            DeleteNamespace(Node(i));
+        }
+        DeleteNamespace(Bridge);
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+
+    static void DeleteNamespace(string ns)
+    {
+        // Anything still running inside (a detached daemon, a script) goes first.
+        string pids = Shell.RunAllowingFailure("ip", ["netns", "pids", ns], out int code);
+        if (code == 0)
+        {
+            foreach (string pid in pids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                Shell.RunAllowingFailure("kill", ["-9", pid], out _);
+            }
+        }
+        Shell.RunAllowingFailure("ip", ["netns", "del", ns], out _);
+    }
+
+    /// <summary>Removes namespaces a crashed earlier run left behind (only ours, by name).</summary>
+    public static void RemoveStale()
+    {
+        string list = Shell.RunAllowingFailure("ip", ["netns", "list"], out int code);
+        if (code != 0)
+        {
+            return;
+        }
+        foreach (string line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string ns = line.Split(' ')[0];
+            if (ns.StartsWith(NamePrefix, StringComparison.Ordinal))
+            {
+                DeleteNamespace(ns);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Ucarp.Integration.Tests.Infrastructure;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>Carrier loss and return, -S, and an interface that disappears.</summary>
+public class LinkTests : NamespaceTest
+{
+    [Test]
+    public void Link_down_goes_backup_and_link_up_returns_to_service_within_a_second()
+    {
+        using var lan = new TestLan(1);
+        using UcarpProcess a = lan.Start(1, Binary("clone"));
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, Describe(lan, a));
+
+        lan.SetCarrier(1, up: false);
+        Assert.That(Wait.Until(() => !lan.HoldsVip(1), Short), Is.True, "the downscript ran\n" + Describe(lan, a));
+        // Signals are still handled while the link is down (ucarp sleeps through them).
+        a.Signal("USR1");
+        Assert.That(a.WaitFor("[INFO] BACKUP on eth0 id 42", Short), Is.True, Describe(lan, a));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        lan.SetCarrier(1, up: true);
+        // Back in service: listening again, so a lone node is master after its 3 s timer.
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, Describe(lan, a));
+        Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(3 + 1 + 0.5), "noticed within a second, then the usual 3 s");
+    }
+
+    [Test]
+    public void Link_flapping_runs_the_right_script_each_time()
+    {
+        using var lan = new TestLan(1);
+        using UcarpProcess a = lan.Start(1, Binary("clone"), "-b", "0", "-k", "64", "-r", "2");
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.That(Wait.Until(() => lan.HoldsVip(1), Short), Is.True, $"round {i}\n" + Describe(lan, a));
+            lan.SetCarrier(1, up: false);
+            Assert.That(Wait.Until(() => !lan.HoldsVip(1), Short), Is.True, $"round {i}\n" + Describe(lan, a));
+            lan.SetCarrier(1, up: true);
+        }
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Short), Is.True);
+        string[] calls = [.. lan.ScriptCalls.Select(c => c.Split(' ')[0])];
+        Assert.That(calls, Is.EqualTo(new[] { "down" }.Concat(Enumerable.Repeat(new[] { "up", "down" }, 5).SelectMany(x => x)).Append("up")));
+    }
+
+    [Test]
+    public void With_S_the_link_state_is_ignored()
+    {
+        using var lan = new TestLan(1);
+        using UcarpProcess a = lan.Start(1, Binary("clone"), "-S");
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True);
+        lan.SetCarrier(1, up: false);
+        Assert.That(Wait.Throughout(() => lan.HoldsVip(1), TimeSpan.FromSeconds(2)), Is.True, Describe(lan, a));
+    }
+
+    [TestCase("clone")]
+    [TestCase("debian")]
+    public void A_deleted_interface_ends_the_daemon_with_status_0(string which)
+    {
+        using var lan = new TestLan(1);
+        using UcarpProcess a = lan.Start(1, Binary(which), "-z");
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True);
+        lan.Ip("-n", lan.Node(1), "link", "del", "eth0");
+        Assert.That(a.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, Describe(lan, a));
+        Assert.That(a.ExitCode, Is.EqualTo(0), Describe(lan, a));
+    }
+}
