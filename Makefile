@@ -1,7 +1,9 @@
 # Ucarp.Net: a drop-in replacement for ucarp 1.5.2.
-#   make          build the single NativeAOT binary build/ucarp
-#   make check    install what the tests need, build, run every test
-#   make demo     a small LAN in network namespaces: election and failover (root)
+#   make            build the single NativeAOT binary build/ucarp
+#   make check      install what the tests need, build, run every test
+#   make demo       a small LAN in network namespaces: election and failover (root)
+#   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
+#   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
 
 DOTNET      ?= dotnet
 CONFIG      ?= Release
@@ -10,7 +12,21 @@ BUILD       := build
 BINARY      := $(BUILD)/ucarp
 SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props
 
-.PHONY: all check demo deps clean
+PREFIX      ?= /usr/local
+SBINDIR     := $(PREFIX)/sbin
+MANDIR      := $(PREFIX)/share/man/man8
+SHAREDIR    := $(PREFIX)/share/ucarp
+UNITDIR     := $(PREFIX)/lib/systemd/system
+VERSION     := $(shell sed -n 's/.*const string Version = "\(.*\)";/\1/p' src/Ucarp.Core/Cli/UsageText.cs)
+
+# Everything `make install` writes, relative to $(DESTDIR); `make uninstall` removes these.
+INSTALLED   := $(SBINDIR)/ucarp $(MANDIR)/ucarp.8 \
+               $(SHAREDIR)/vip-up $(SHAREDIR)/vip-down $(SHAREDIR)/vip-addr-up $(SHAREDIR)/vip-addr-down \
+               $(SHAREDIR)/examples/if-up.d-ucarp $(SHAREDIR)/examples/if-down.d-ucarp \
+               $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
+               $(UNITDIR)/ucarp@.service
+
+.PHONY: all check demo deps clean install uninstall deb
 
 all: $(BINARY)
 
@@ -28,6 +44,27 @@ check: deps $(BINARY)
 
 demo: deps $(BINARY)
 	@scripts/demo.sh $(abspath $(BINARY))
+
+# Paths inside the scripts and the unit follow PREFIX.
+install: $(BINARY)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/ucarp
+	install -m 644 man/ucarp.8 $(DESTDIR)$(MANDIR)/ucarp.8
+	install -m 755 scripts/debian/vip-up scripts/debian/vip-down scripts/vip-addr-up scripts/vip-addr-down $(DESTDIR)$(SHAREDIR)/
+	for f in scripts/debian/if-up.d-ucarp scripts/debian/if-down.d-ucarp; do \
+	    sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' $$f > $(DESTDIR)$(SHAREDIR)/examples/$${f##*/}; \
+	    chmod 755 $(DESTDIR)$(SHAREDIR)/examples/$${f##*/}; done
+	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp.conf > $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf
+	install -m 644 scripts/systemd/ucarp@.service.d-order.conf $(DESTDIR)$(SHAREDIR)/examples/
+	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp@.service > $(DESTDIR)$(UNITDIR)/ucarp@.service
+	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf $(DESTDIR)$(UNITDIR)/ucarp@.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) 2>/dev/null
+
+deb: $(BINARY)
+	@scripts/debian/build-deb.sh $(BINARY) $(VERSION) $(BUILD)
 
 clean:
 	rm -rf $(BUILD) src/*/bin src/*/obj tests/*/bin tests/*/obj

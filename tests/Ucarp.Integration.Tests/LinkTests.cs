@@ -62,5 +62,7 @@ public class LinkTests : NamespaceTest
         lan.Ip("-n", lan.Node(1), "link", "del", "eth0");
         Assert.That(a.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, Describe(lan, a));
         Assert.That(a.ExitCode, Is.EqualTo(0), Describe(lan, a));
+        Assert.That(a.Saw("err: [ERROR] exiting: pfds[0].revents = 8"), Is.True, Describe(lan, a));
+        Assert.That(lan.ScriptCalls[^1], Is.EqualTo("down eth0 192.0.2.100"), "-z: the master ran its downscript");
     }
 }

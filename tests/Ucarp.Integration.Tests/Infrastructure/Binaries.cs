@@ -7,6 +7,9 @@ static class Binaries
     public static string Clone => Environment.GetEnvironmentVariable("UCARP_BINARY")
         ?? Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../../build/ucarp"));
 
+    /// <summary>The repository's top directory (scripts, man page, Makefile).</summary>
+    public static string Repository => Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../.."));
+
     /// <summary>Debian's ucarp 1.5.2, the reference.</summary>
     public const string Debian = "/usr/sbin/ucarp";
 

@@ -1,0 +1,107 @@
+using Ucarp.Integration.Tests.Infrastructure;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>`make install`/`make uninstall` into a DESTDIR, and the Debian package's contents.</summary>
+[Category("Packaging")]
+public class PackagingTests
+{
+    [SetUp]
+    public void Require()
+    {
+        if (!File.Exists(Binaries.Clone))
+        {
+            Assert.Ignore($"the clone is not built at {Binaries.Clone}: run `make` first");
+        }
+    }
+
+    static string Make(params string[] args) => Shell.Run("make", ["-C", Binaries.Repository, "--no-print-directory", .. args]);
+
+    [Test]
+    public void Install_honours_prefix_and_destdir_and_uninstall_removes_it_all()
+    {
+        string dest = Directory.CreateTempSubdirectory("ucarpnet-install-").FullName;
+        try
+        {
+            Make("install", $"DESTDIR={dest}", "PREFIX=/opt/ucarp");
+            string root = Path.Combine(dest, "opt/ucarp");
+            string[] files = [.. Directory.GetFiles(dest, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal)];
+            Assert.That(files, Is.EqualTo(new[]
+            {
+                "lib/systemd/system/ucarp@.service",
+                "sbin/ucarp",
+                "share/man/man8/ucarp.8",
+                "share/ucarp/examples/if-down.d-ucarp",
+                "share/ucarp/examples/if-up.d-ucarp",
+                "share/ucarp/examples/ucarp.conf",
+                "share/ucarp/examples/ucarp@.service.d-order.conf",
+                "share/ucarp/vip-addr-down",
+                "share/ucarp/vip-addr-up",
+                "share/ucarp/vip-down",
+                "share/ucarp/vip-up",
+            }));
+            Assert.That(File.GetUnixFileMode(Path.Combine(root, "sbin/ucarp")), Is.EqualTo((UnixFileMode)0b111_101_101));
+            Assert.That(File.GetUnixFileMode(Path.Combine(root, "share/man/man8/ucarp.8")), Is.EqualTo((UnixFileMode)0b110_100_100));
+            Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp@.service")), Does.Contain("ExecStart=/opt/ucarp/sbin/ucarp -i"));
+            Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/ucarp.conf")), Does.Contain("UPSCRIPT=/opt/ucarp/share/ucarp/vip-addr-up"));
+            Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/if-up.d-ucarp")), Does.Contain("UCARP=/opt/ucarp/sbin/ucarp"));
+
+            Make("uninstall", $"DESTDIR={dest}", "PREFIX=/opt/ucarp");
+            Assert.That(Directory.GetFiles(dest, "*", SearchOption.AllDirectories), Is.Empty);
+        }
+        finally
+        {
+            Directory.Delete(dest, true);
+        }
+    }
+
+    [Test]
+    public void The_debian_package_replaces_ucarp_and_holds_its_files()
+    {
+        if (!File.Exists("/usr/bin/dpkg-deb"))
+        {
+            Assert.Ignore("dpkg-deb is not installed");
+        }
+        string outDir = Directory.CreateTempSubdirectory("ucarpnet-deb-").FullName;
+        try
+        {
+            string deb = Shell.Run(Path.Combine(Binaries.Repository, "scripts/debian/build-deb.sh"), Binaries.Clone, "0.1.0", outDir).Trim();
+            string Field(string name) => Shell.Run("dpkg-deb", "-f", deb, name).Trim();
+            Assert.Multiple(() =>
+            {
+                Assert.That(Field("Package"), Is.EqualTo("ucarp-net"));
+                Assert.That(Field("Provides"), Is.EqualTo("ucarp (= 1.5.2)"));
+                Assert.That(Field("Conflicts"), Is.EqualTo("ucarp"));
+                Assert.That(Field("Replaces"), Is.EqualTo("ucarp"));
+                Assert.That(Field("Depends"), Does.Contain("libc6").And.Contain("libssl3"));
+            });
+
+            var contents = Shell.Run("dpkg-deb", "-c", deb).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .ToDictionary(f => f[^1].TrimStart('.'), f => (Mode: f[0], Owner: f[1]));
+            foreach (string path in new[] { "/usr/sbin/ucarp", "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp",
+                                            "/usr/share/ucarp/vip-up", "/usr/share/ucarp/vip-down" })
+            {
+                Assert.That(contents[path].Mode, Is.EqualTo("-rwxr-xr-x"), path);
+            }
+            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/lib/systemd/system/ucarp@.service",
+                                            "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz" })
+            {
+                Assert.That(contents[path].Mode, Is.EqualTo("-rw-r--r--"), path);
+            }
+            Assert.That(contents.Values.All(v => v.Owner == "root/root"), Is.True);
+            Assert.That(Shell.Run("dpkg-deb", "-I", deb, "conffiles").Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                        Is.EquivalentTo(new[] { "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp" }));
+
+            if (File.Exists("/usr/bin/lintian"))
+            {
+                string report = Shell.RunAllowingFailure("lintian", ["--tag-display-limit", "0", deb], out _);
+                Assert.That(report.Split('\n').Where(l => l.StartsWith("E:", StringComparison.Ordinal)), Is.Empty, report);
+            }
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+        }
+    }
+}
