@@ -4,6 +4,7 @@
 #   make demo       a small LAN in network namespaces: election and failover (root)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
+#   make bench      Ucarp.Net against Debian's ucarp on a namespaced LAN (root)
 
 DOTNET      ?= dotnet
 CONFIG      ?= Release
@@ -26,7 +27,7 @@ INSTALLED   := $(SBINDIR)/ucarp $(MANDIR)/ucarp.8 \
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
                $(UNITDIR)/ucarp@.service
 
-.PHONY: all check demo deps clean install uninstall deb
+.PHONY: all check demo deps clean install uninstall deb bench
 
 all: $(BINARY)
 
@@ -41,6 +42,9 @@ deps:
 
 check: deps $(BINARY)
 	@UCARP_BINARY=$(abspath $(BINARY)) tests/run-all.sh
+
+bench: deps $(BINARY)
+	@tests/bench/bench.sh $(abspath $(BINARY))
 
 demo: deps $(BINARY)
 	@scripts/demo.sh $(abspath $(BINARY))

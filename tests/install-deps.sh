@@ -1,13 +1,14 @@
 #!/bin/bash
 # Installs what the test suites and the demo use, when it is missing and we may:
 # Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces),
-# lintian and dpkg-dev (the package checks).
+# lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 [ -x /usr/sbin/ucarp ] || missing+=(ucarp)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+command -v tcpreplay >/dev/null 2>&1 || missing+=(tcpreplay)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

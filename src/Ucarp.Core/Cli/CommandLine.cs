@@ -217,6 +217,11 @@ public static class CommandLine
                 host.Write(LogLevel.Error, Messages.PassfileRead(path, Messages.UnexpectedEndOfFile));
                 return false;
         }
+        if (read.ReadableByOthers)
+        {
+            // ucarp says nothing; a password others can read is worth a word.
+            host.Write(LogLevel.Warning, Messages.PassfileReadable(path));
+        }
         string line = read.Text.Length > PassfileBuffer - 1 ? read.Text[..(PassfileBuffer - 1)] : read.Text;
         // Only the first "\n" is cut; a "\r" stays part of the password, as in ucarp.
         int newline = line.IndexOf('\n');

@@ -18,4 +18,5 @@ public interface ICliHost : ILog
 public enum PassfileStatus { Line, OpenFailed, ReadFailed, EndOfFile }
 
 /// <summary>The outcome of reading a passfile: the raw fgets line, or strerror text.</summary>
-public readonly record struct PassfileRead(PassfileStatus Status, string Text);
+/// <param name="ReadableByOthers">The file's mode lets its group or others read it.</param>
+public readonly record struct PassfileRead(PassfileStatus Status, string Text, bool ReadableByOthers = false);

@@ -16,6 +16,8 @@ public static class Messages
     public static string PassfileOpen(string path, string error) => F("unable to open passfile {0} for reading: {1}", path, error);
     public static string PassfileRead(string path, string error) => F("error reading passfile {0}: {1}", path, error);
     public const string UnexpectedEndOfFile = "unexpected end of file";
+    // Ucarp.Net's own.
+    public static string PassfileReadable(string path) => F("Password file [{0}] can be read by other users: make it mode 600", path);
     public static string UnknownFacility(string name) => F("Unknown syslog facility: [{0}]", name);
     public const string NoInterface = "You must supply a network interface";
     public static string UsingInterface(string name) => F("Using [{0}] as a network interface", name);

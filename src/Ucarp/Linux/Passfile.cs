@@ -53,9 +53,13 @@ internal static partial class Passfile
                 break;
             }
         }
-        return used == 0
-            ? new PassfileRead(PassfileStatus.EndOfFile, "")
-            : new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)));
+        if (used == 0)
+        {
+            return new PassfileRead(PassfileStatus.EndOfFile, "");
+        }
+        UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        bool readable = (File.GetUnixFileMode(path) & others) != 0;
+        return new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)), readable);
     }
 
     const int OCloexec = 0x80000;

@@ -109,6 +109,16 @@ public class ParsedValuesTests
     }
 
     [Test]
+    public void A_passfile_others_can_read_is_warned_about_and_still_used()
+    {
+        RecordingCliHost.Passfiles["/virtual/open"] = new PassfileRead(PassfileStatus.Line, "pw\n", ReadableByOthers: true);
+        var host = new RecordingCliHost();
+        CliOutcome outcome = CommandLine.Parse("ucarp", ["-o", "/virtual/open"], posixlyCorrect: false, host);
+        Assert.That(outcome.Configuration!.Password, Is.EqualTo("pw"));
+        Assert.That(host.Stderr, Is.EqualTo(new[] { "[WARNING] Password file [/virtual/open] can be read by other users: make it mode 600" }));
+    }
+
+    [Test]
     public void Passfile_reads_at_most_511_bytes()
     {
         RecordingCliHost.Passfiles["/virtual/long"] = new PassfileRead(PassfileStatus.Line, new string('a', 600));

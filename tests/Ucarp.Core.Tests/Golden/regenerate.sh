@@ -9,6 +9,7 @@ ucarp=${UCARP:-/usr/sbin/ucarp}
 dir=/tmp/ucarp-cli-golden
 mkdir -p "$dir"
 printf 'secret\n' > "$dir/pass"
+chmod 600 "$dir/pass"
 : > "$dir/empty"
 printf '\n' > "$dir/newline-only"
 ns=ucarp-golden-$$

@@ -92,6 +92,21 @@ static class Wait
         return condition();
     }
 
+    /// <summary>Waits until the condition has held for a whole window (a settled state), within the timeout.</summary>
+    public static bool UntilSteady(Func<bool> condition, TimeSpan window, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (condition() && Throughout(condition, window))
+            {
+                return true;
+            }
+            Thread.Sleep(50);
+        }
+        return false;
+    }
+
     /// <summary>
     /// Checks that a condition holds at every poll for a whole window: how a test shows
     /// that something does not happen (a backup that stays backup).

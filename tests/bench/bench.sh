@@ -1,0 +1,172 @@
+#!/bin/bash
+# make bench: Ucarp.Net against Debian's ucarp 1.5.2 on the same namespaced LAN, with
+# the same settings, several rounds each, medians. Prints one table:
+#   failover   last advert of the killed master -> new master's gratuitous ARP, and
+#              how far above the protocol floor (3 x advbase + advskew/256) that is
+#   idle       resident memory and CPU of a lone master over IDLE_SECONDS
+#   flood      CPU of a master under a forged-advert flood (tcpreplay, as fast as it
+#              goes, bounded to FLOOD_SECONDS), and its worst advert lateness
+#   start-up   exec to the first state line
+# Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+clone=$(readlink -f "${1:-$here/../../build/ucarp}")
+debian=/usr/sbin/ucarp
+ROUNDS=${ROUNDS:-5}
+IDLE_SECONDS=${IDLE_SECONDS:-30}
+FLOOD_SECONDS=${FLOOD_SECONDS:-10}
+prefix=ucarpnet-bench
+vip=192.0.2.100
+hz=$(getconf CLK_TCK)
+
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
+[ -x "$clone" ] || { echo "bench: $clone is not built; run make" >&2; exit 1; }
+if ! command -v tcpreplay >/dev/null || ! command -v tcpdump >/dev/null || [ ! -x $debian ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpreplay tcpdump ucarp >/dev/null
+fi
+
+work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
+lan_down() {
+    for ns in $(ip netns list 2>/dev/null | awk -v p="$prefix" 'index($1, p) == 1 {print $1}'); do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+    done
+}
+trap 'lan_down; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+lan_up() { # lan_up N: bridge namespace plus hosts 1..N at 192.0.2.i
+    lan_down
+    ip netns add "$prefix-br"
+    ip -n "$prefix-br" link add br0 type bridge
+    ip -n "$prefix-br" link set br0 up
+    for i in $(seq 1 "$1"); do
+        ip netns add "$prefix-n$i"
+        ip -n "$prefix-n$i" link set lo up
+        ip link add eth0 netns "$prefix-n$i" type veth peer name "p$i" netns "$prefix-br"
+        ip -n "$prefix-br" link set "p$i" master br0
+        ip -n "$prefix-br" link set "p$i" up
+        ip -n "$prefix-n$i" addr add "192.0.2.$i/24" dev eth0
+        ip -n "$prefix-n$i" link set eth0 up
+    done
+}
+
+printf '#!/bin/sh\nip addr add "$2"/32 dev "$1"\n' > "$work/up"
+printf '#!/bin/sh\nip addr del "$2"/32 dev "$1" 2>/dev/null\nexit 0\n' > "$work/down"
+chmod +x "$work/up" "$work/down"
+
+start() { # start BINARY HOST SKEW LOG: a daemon in host's namespace; prints its pid
+    ( ip netns exec "$prefix-n$2" "$1" -i eth0 -s "192.0.2.$2" -v 42 -p bench -a $vip -k "$3" \
+        -u "$work/up" -d "$work/down" > "$4" 2>&1 & echo $! > "$work/pid" )
+    cat "$work/pid"
+}
+holds() { ip -n "$prefix-n$1" -4 addr show dev eth0 | grep -q " $vip/"; }
+wait_for() { # wait_for SECONDS COMMAND...: poll every 50 ms
+    local end=$((SECONDS + $1)); shift
+    until "$@"; do [ $SECONDS -lt $end ] || return 1; sleep 0.05; done
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+capture() { # capture FILE FILTER: tcpdump on the bridge; prints its pid
+    ( ip netns exec "$prefix-br" tcpdump -i br0 -U -n -s 128 -w "$1" "$2" 2>/dev/null & echo $! > "$work/cpid" )
+    sleep 0.5
+    cat "$work/cpid"
+}
+
+failover_round() { # failover_round BINARY: ms from the killed master's last advert to the new GARP
+    lan_up 2
+    local cap=$work/failover.pcap
+    local tp; tp=$(capture "$cap" "proto 112 or arp")
+    local m; m=$(start "$1" 1 0 "$work/m.log")
+    wait_for 10 holds 1
+    start "$1" 2 100 "$work/b.log" > /dev/null
+    sleep 2
+    kill -9 "$m"
+    wait_for 10 holds 2
+    sleep 0.5
+    kill -INT "$tp"; sleep 0.3
+    tcpdump -n -tt -r "$cap" 2>/dev/null | awk -v vip="$vip" '
+        $2 == "IP" && $3 == "192.0.2.1" { last = $1 + 0 }
+        /ARP, Request who-has/ && index($0, "who-has " vip " ") && index($0, "tell " vip ",") { arps[n++] = $1 + 0 }
+        END { for (i = 0; i < n; i++) if (last > 0 && arps[i] > last) { printf "%.1f\n", (arps[i] - last) * 1000; exit } }'
+}
+
+idle() { # idle BINARY: "RSS_KiB CPU_ms_per_s" of a lone master
+    lan_up 1
+    local m; m=$(start "$1" 1 0 "$work/idle.log")
+    wait_for 10 holds 1
+    sleep 1
+    local t0; t0=$(cpu_ticks "$m")
+    sleep "$IDLE_SECONDS"
+    local t1; t1=$(cpu_ticks "$m")
+    echo "$(rss_kib "$m") $(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.2f", d * 1000 / hz / s }')"
+}
+
+flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
+    # The victim is host 2; host 3 replays a real advert captured from ucarp 1.5.2
+    # (from 192.0.2.1, vhid 42, advskew 0, password "love"): to the victim, whose
+    # password differs, it is a forged "preferred" advert with valid checksums.
+    lan_up 3
+    local m; m=$(start "$1" 2 100 "$work/flood.log")
+    wait_for 10 holds 2
+    local vectors=$here/../Ucarp.Core.Tests/Vectors/ucarp-1.5.2-adverts.pcap
+    { dd if="$vectors" bs=1 count=24 status=none       # pcap file header
+      dd if="$vectors" bs=1 skip=82 count=86 status=none # record header + the first advert
+    } > "$work/forged.pcap"
+    local cap=$work/flood-adverts.pcap
+    local tp; tp=$(capture "$cap" "proto 112 and src 192.0.2.2")
+    local t0; t0=$(cpu_ticks "$m")
+    local start_ns; start_ns=$(date +%s%N)
+    local report
+    report=$(ip netns exec "$prefix-n3" tcpreplay -K --topspeed -i eth0 --loop=5000000 --duration="$FLOOD_SECONDS" "$work/forged.pcap" 2>&1 || true)
+    local elapsed; elapsed=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')
+    local t1; t1=$(cpu_ticks "$m")
+    kill -INT "$tp"; sleep 0.3
+    local late
+    late=$(tcpdump -n -tt -r "$cap" 2>/dev/null | awk '
+        { t = $1 + 0; if (p) { d = (t - p) * 1000 - 1390.625; if (d < 0) d = -d; if (d > w) w = d } p = t }
+        END { printf "%.1f", w }')
+    local pps; pps=$(grep -oE 'Rated: [0-9.]+ Bps, [0-9.]+ Mbps, [0-9.]+ pps' <<< "$report" | grep -oE '[0-9.]+ pps' | cut -d' ' -f1)
+    holds 2 || late="$late(VIP lost)"
+    echo "$(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$elapsed" 'BEGIN { printf "%.0f", d * 100 / hz / s }') $late ${pps:-?}"
+}
+
+startup() { # startup BINARY: ms from exec to the "Switching to state: BACKUP" line
+    lan_up 1
+    local log=$work/start.log
+    local t0; t0=$(date +%s.%N)
+    start "$1" 1 0 "$log" > /dev/null
+    wait_for 5 grep -q "Switching to state: BACKUP" "$log"
+    local stamp; stamp=$(grep -m1 "Switching to state: BACKUP" "$log" | cut -d' ' -f1 | sed 's/:$//')
+    awk -v a="$t0" -v b="$(date -d "${stamp%.*}" +%s).${stamp##*.}" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+}
+
+declare -A result
+for name in clone debian; do
+    bin=$clone; [ $name = debian ] && bin=$debian
+    echo "bench: $name ($bin)" >&2
+    f=(); s=()
+    for r in $(seq 1 "$ROUNDS"); do f+=("$(failover_round "$bin")"); s+=("$(startup "$bin")"); done
+    result[$name-failover]=$(printf '%s\n' "${f[@]}" | median)
+    result[$name-startup]=$(printf '%s\n' "${s[@]}" | median)
+    read -r rss cpu <<< "$(idle "$bin")"
+    result[$name-rss]=$rss; result[$name-idlecpu]=$cpu
+    read -r fcpu late pps <<< "$(flood "$bin")"
+    result[$name-floodcpu]=$fcpu; result[$name-late]=$late; result[$name-pps]=$pps
+done
+lan_down
+
+floor=3390.6
+printf '\n%-44s %14s %14s\n' "ROUNDS=$ROUNDS, medians" "Ucarp.Net" "ucarp 1.5.2"
+row() { printf '%-44s %14s %14s\n' "$1" "$2" "$3"; }
+row "failover, ms (floor $floor)" "${result[clone-failover]}" "${result[debian-failover]}"
+row "  above the floor, ms" "$(awk -v a="${result[clone-failover]}" -v f=$floor 'BEGIN{printf "%.1f", a-f}')" \
+                              "$(awk -v a="${result[debian-failover]}" -v f=$floor 'BEGIN{printf "%.1f", a-f}')"
+row "idle master RSS, KiB" "${result[clone-rss]}" "${result[debian-rss]}"
+row "idle master CPU, ms per s ($IDLE_SECONDS s)" "${result[clone-idlecpu]}" "${result[debian-idlecpu]}"
+row "flood: frames per s sent" "${result[clone-pps]}" "${result[debian-pps]}"
+row "flood: master CPU, % of a core" "${result[clone-floodcpu]}" "${result[debian-floodcpu]}"
+row "flood: worst advert lateness, ms" "${result[clone-late]}" "${result[debian-late]}"
+row "start-up to first state line, ms" "${result[clone-startup]}" "${result[debian-startup]}"
