@@ -15,6 +15,10 @@ internal sealed partial class EventLoop
 {
     const long LinkCheckInterval = 250_000;   // µs: the link's return is noticed well within a second
     const int FramesPerWakeup = 256;          // then timers get their turn, even under a flood
+    // Frames arriving back to back (a flood) are left to pile up for this long and then
+    // read in one go: one wake-up per millisecond instead of one per frame. CARP's
+    // timers are in seconds, so handling an advert up to 1 ms later changes nothing.
+    const long CoalesceWindow = 1_000;        // µs
 
     readonly Configuration _config;
     readonly CarpMachine _machine;
@@ -23,8 +27,11 @@ internal sealed partial class EventLoop
     readonly FileDescriptor _control;
     readonly SignalRelay _signals;
     readonly byte[] _frame = new byte[2048];
+    readonly byte[] _interfaceName;
     bool _linkDown;
     long _nextLinkCheck;
+    long _lastFrames = long.MinValue / 2;
+    long _coalesceUntil;
 
     public EventLoop(Configuration config, CarpMachine machine, DaemonHost host, PacketSocket socket, FileDescriptor control, SignalRelay signals)
     {
@@ -34,6 +41,7 @@ internal sealed partial class EventLoop
         _socket = socket;
         _control = control;
         _signals = signals;
+        _interfaceName = CStrings.Bytes(config.Interface!);
     }
 
     /// <summary>Runs until the daemon should exit; returns the exit status.</summary>
@@ -70,8 +78,14 @@ internal sealed partial class EventLoop
             {
                 wake = Math.Min(wake, now + 50_000);
             }
+            bool coalescing = now < _coalesceUntil;
+            if (coalescing && _coalesceUntil < wake)
+            {
+                wake = _coalesceUntil;
+            }
             int count = 0;
-            fds[count++] = new PollFd { Fd = _socket.Fd, Events = Libc.POLLIN };
+            // A negative descriptor is skipped by ppoll: the socket rests while frames pile up.
+            fds[count++] = new PollFd { Fd = coalescing ? -1 : _socket.Fd, Events = Libc.POLLIN };
             fds[count++] = new PollFd { Fd = _signals.Fd, Events = Libc.POLLIN };
             if (_host.Scripts.ExitFd >= 0)
             {
@@ -94,9 +108,18 @@ internal sealed partial class EventLoop
                     continue;
                 }
             }
-            if (ready > 0 && (fds[0].REvents & Libc.POLLIN) != 0 && !stopping)
+            bool framesWaiting = ready > 0 && (fds[0].REvents & Libc.POLLIN) != 0;
+            bool windowOver = coalescing && now >= _coalesceUntil;
+            if (!stopping && (framesWaiting || windowOver))
             {
-                ReadFrames(now);
+                if (ReadFrames(now) > 0)
+                {
+                    if (now - _lastFrames < CoalesceWindow)
+                    {
+                        _coalesceUntil = now + CoalesceWindow;
+                    }
+                    _lastFrames = now;
+                }
             }
             if (ready > 0 && (fds[1].REvents & Libc.POLLIN) != 0)
             {
@@ -117,18 +140,20 @@ internal sealed partial class EventLoop
         }
     }
 
-    void ReadFrames(long now)
+    /// <summary>Reads and handles the waiting frames, at most <see cref="FramesPerWakeup"/>; returns how many.</summary>
+    int ReadFrames(long now)
     {
         for (int i = 0; i < FramesPerWakeup; i++)
         {
             int length = _socket.Receive(_frame);
             if (length <= 0)
             {
-                return;
+                return i;
             }
             // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
             _machine.OnFrame(_frame.AsSpan(0, Math.Min(length, 1500)), now);
         }
+        return FramesPerWakeup;
     }
 
     /// <summary>Returns true when the daemon should stop (a -z termination signal).</summary>
@@ -153,7 +178,7 @@ internal sealed partial class EventLoop
     /// <summary>ucarp's SIOCGIFFLAGS at the top of its loop. False when the interface is gone.</summary>
     bool CheckLink(long now)
     {
-        if (!InterfaceInfo.TryFlags(_control, _config.Interface!, out short flags))
+        if (!InterfaceInfo.TryFlags(_control, _interfaceName, out short flags))
         {
             return false;
         }
@@ -182,7 +207,7 @@ internal sealed partial class EventLoop
     bool InterfaceGone(short revents)
     {
         ClearSocketError();
-        if (InterfaceInfo.TryFlags(_control, _config.Interface!, out _))
+        if (InterfaceInfo.TryFlags(_control, _interfaceName, out _))
         {
             return false;
         }

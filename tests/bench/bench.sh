@@ -4,8 +4,8 @@
 #   failover   last advert of the killed master -> new master's gratuitous ARP, and
 #              how far above the protocol floor (3 x advbase + advskew/256) that is
 #   idle       resident memory and CPU of a lone master over IDLE_SECONDS
-#   flood      CPU of a master under a forged-advert flood (tcpreplay, as fast as it
-#              goes, bounded to FLOOD_SECONDS), and its worst advert lateness
+#   flood      CPU of a master under a forged-advert flood (tcpreplay at FLOOD_PPS,
+#              default 70000 frames/s, for FLOOD_SECONDS), and its worst advert lateness
 #   start-up   exec to the first state line
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
@@ -16,6 +16,7 @@ debian=/usr/sbin/ucarp
 ROUNDS=${ROUNDS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
+FLOOD_PPS=${FLOOD_PPS:-70000}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -69,8 +70,10 @@ wait_for() { # wait_for SECONDS COMMAND...: poll every 50 ms
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-capture() { # capture FILE FILTER: tcpdump on the bridge; prints its pid
-    ( ip netns exec "$prefix-br" tcpdump -i br0 -U -n -s 128 -w "$1" "$2" 2>/dev/null & echo $! > "$work/cpid" )
+capture() { # capture FILE FILTER [NAMESPACE INTERFACE EXTRA...]: tcpdump (default: on the bridge); prints its pid
+    local file=$1 filter=$2 ns=${3:-$prefix-br} iface=${4:-br0}
+    shift 2; shift $(( $# < 2 ? $# : 2 ))
+    ( ip netns exec "$ns" tcpdump -i "$iface" -U -n -s 128 -B 8192 "$@" -w "$file" "$filter" > /dev/null 2>&1 & echo $! > "$work/cpid" )
     sleep 0.5
     cat "$work/cpid"
 }
@@ -87,10 +90,15 @@ failover_round() { # failover_round BINARY: ms from the killed master's last adv
     wait_for 10 holds 2
     sleep 0.5
     kill -INT "$tp"; sleep 0.3
+    # The new master's ARP is the first from another MAC than the dead master's (whose
+    # own delayed second ARP may follow its last advert).
     tcpdump -n -tt -r "$cap" 2>/dev/null | awk -v vip="$vip" '
         $2 == "IP" && $3 == "192.0.2.1" { last = $1 + 0 }
-        /ARP, Request who-has/ && index($0, "who-has " vip " ") && index($0, "tell " vip ",") { arps[n++] = $1 + 0 }
-        END { for (i = 0; i < n; i++) if (last > 0 && arps[i] > last) { printf "%.1f\n", (arps[i] - last) * 1000; exit } }'
+        /ARP, Request who-has/ && index($0, "who-has " vip " ") && index($0, "tell " vip ",") {
+            mac = $6; if (dead == "") dead = mac
+            if (mac != dead) times[n++] = $1 + 0
+        }
+        END { for (i = 0; i < n; i++) if (last > 0 && times[i] > last) { printf "%.1f\n", (times[i] - last) * 1000; exit } }'
 }
 
 idle() { # idle BINARY: "RSS_KiB CPU_ms_per_s" of a lone master
@@ -116,11 +124,12 @@ flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
       dd if="$vectors" bs=1 skip=82 count=86 status=none # record header + the first advert
     } > "$work/forged.pcap"
     local cap=$work/flood-adverts.pcap
-    local tp; tp=$(capture "$cap" "proto 112 and src 192.0.2.2")
+    # On the victim's own interface, outgoing only: the flood never reaches tcpdump.
+    local tp; tp=$(capture "$cap" "proto 112" "$prefix-n2" eth0 -Q out)
     local t0; t0=$(cpu_ticks "$m")
     local start_ns; start_ns=$(date +%s%N)
     local report
-    report=$(ip netns exec "$prefix-n3" tcpreplay -K --topspeed -i eth0 --loop=5000000 --duration="$FLOOD_SECONDS" "$work/forged.pcap" 2>&1 || true)
+    report=$(ip netns exec "$prefix-n3" tcpreplay -K --pps="$FLOOD_PPS" -i eth0 --loop=$((FLOOD_PPS * FLOOD_SECONDS)) --duration="$FLOOD_SECONDS" "$work/forged.pcap" 2>&1 || true)
     local elapsed; elapsed=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')
     local t1; t1=$(cpu_ticks "$m")
     kill -INT "$tp"; sleep 0.3

@@ -35,10 +35,13 @@ internal static class InterfaceInfo
     }
 
     /// <summary>SIOCGIFFLAGS; false when the interface is gone.</summary>
-    public static unsafe bool TryFlags(FileDescriptor socket, string name, out short flags)
+    public static bool TryFlags(FileDescriptor socket, string name, out short flags) => TryFlags(socket, CStrings.Bytes(name), out flags);
+
+    /// <summary>SIOCGIFFLAGS with the name already encoded: the event loop's check allocates nothing.</summary>
+    public static unsafe bool TryFlags(FileDescriptor socket, byte[] name, out short flags)
     {
         flags = 0;
-        if (!IfReq.TryCreate(CStrings.Bytes(name), out IfReq ifr) || Libc.Ioctl(socket.Fd, Libc.SIOCGIFFLAGS, &ifr) != 0)
+        if (!IfReq.TryCreate(name, out IfReq ifr) || Libc.Ioctl(socket.Fd, Libc.SIOCGIFFLAGS, &ifr) != 0)
         {
             return false;
         }
