@@ -15,6 +15,7 @@ internal static partial class Libc
     internal const int SOL_SOCKET = 1;
     internal const int SO_ATTACH_FILTER = 26;
     internal const int SO_RCVBUF = 8;
+    internal const int SO_RCVBUFFORCE = 33;
     internal const int SOL_PACKET = 263;
     internal const int PACKET_IGNORE_OUTGOING = 23;
     internal const int IPPROTO_IP = 0;

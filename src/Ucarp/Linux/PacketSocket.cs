@@ -11,6 +11,8 @@ namespace Ucarp.Linux;
 /// </summary>
 internal sealed class PacketSocket : IDisposable
 {
+    const int ReceiveBuffer = 4 << 20;
+
     readonly FileDescriptor _fd;
 
     PacketSocket(FileDescriptor fd) => _fd = fd;
@@ -37,6 +39,14 @@ internal sealed class PacketSocket : IDisposable
             error = "SO_ATTACH_FILTER: " + Libc.StrError(Libc.LastErrno);
             handle.Dispose();
             return null;
+        }
+        // Room for a few thousand frames: under a flood the real master's adverts must not
+        // be dropped for want of space while a batch waits (see EventLoop). FORCE works
+        // for root past net.core.rmem_max; otherwise take what the limit allows.
+        int buffer = ReceiveBuffer;
+        if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &buffer, sizeof(int)) != 0)
+        {
+            Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &buffer, sizeof(int));
         }
         // Our own adverts come back on a packet socket; the kernel can drop them for us
         // (Linux 4.20+). The filter drops them too, so failure here is harmless.
