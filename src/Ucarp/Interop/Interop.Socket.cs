@@ -43,7 +43,7 @@ internal static partial class Libc
 
 /// <summary>struct sockaddr_ll (linux/if_packet.h), 20 bytes.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct SockAddrLl
+internal unsafe struct SockAddrLl
 {
     public ushort Family;       // AF_PACKET
     public ushort Protocol;     // network byte order
@@ -51,7 +51,7 @@ internal struct SockAddrLl
     public ushort HaType;
     public byte PktType;
     public byte HaLen;
-    public ulong Addr;          // unsigned char sll_addr[8]
+    public fixed byte Addr[8];  // unsigned char sll_addr[8]: bytes, so no 8-byte alignment
 }
 
 /// <summary>struct sock_filter (linux/filter.h): one classic BPF instruction.</summary>

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Ucarp.Interop;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>
+/// The daemon's hand-written structs and constants against the real C headers: a small C
+/// program prints sizes, offsets and values, compiled here with the system's compiler.
+/// </summary>
+[Category("Interop")]
+public class InteropLayoutTests
+{
+    const string Program = """
+        #define _GNU_SOURCE
+        #include <stdio.h>
+        #include <stddef.h>
+        #include <fcntl.h>
+        #include <poll.h>
+        #include <spawn.h>
+        #include <signal.h>
+        #include <syslog.h>
+        #include <errno.h>
+        #include <time.h>
+        #include <sys/socket.h>
+        #include <sys/ioctl.h>
+        #include <sys/eventfd.h>
+        #include <sys/wait.h>
+        #include <net/if.h>
+        #include <net/if_arp.h>
+        #include <netinet/in.h>
+        #include <linux/if_packet.h>
+        #include <linux/if_ether.h>
+        #include <linux/filter.h>
+        #define P(name, value) printf("%s=%ld\n", name, (long)(value))
+        int main(void) {
+            P("sizeof ifreq", sizeof(struct ifreq)); P("offset ifr_flags", offsetof(struct ifreq, ifr_flags));
+            P("offset ifr_hwaddr", offsetof(struct ifreq, ifr_hwaddr)); P("offset ifr_ifindex", offsetof(struct ifreq, ifr_ifindex));
+            P("sizeof sockaddr_ll", sizeof(struct sockaddr_ll)); P("offset sll_ifindex", offsetof(struct sockaddr_ll, sll_ifindex));
+            P("offset sll_protocol", offsetof(struct sockaddr_ll, sll_protocol));
+            P("sizeof sock_filter", sizeof(struct sock_filter)); P("sizeof sock_fprog", sizeof(struct sock_fprog));
+            P("offset fprog filter", offsetof(struct sock_fprog, filter));
+            P("sizeof ip_mreq", sizeof(struct ip_mreq)); P("sizeof pollfd", sizeof(struct pollfd));
+            P("sizeof timespec", sizeof(struct timespec));
+            P("sizeof posix_spawnattr_t", sizeof(posix_spawnattr_t)); P("sizeof posix_spawn_file_actions_t", sizeof(posix_spawn_file_actions_t));
+            P("sizeof sigset_t", sizeof(sigset_t));
+            P("SIOCGIFFLAGS", SIOCGIFFLAGS); P("SIOCGIFHWADDR", SIOCGIFHWADDR); P("SIOCGIFINDEX", SIOCGIFINDEX);
+            P("IFF_UP", IFF_UP); P("IFF_RUNNING", IFF_RUNNING); P("IFF_LOOPBACK", IFF_LOOPBACK); P("IFNAMSIZ", IFNAMSIZ);
+            P("ARPHRD_ETHER", ARPHRD_ETHER); P("ARPHRD_IEEE802", ARPHRD_IEEE802);
+            P("AF_INET", AF_INET); P("AF_PACKET", AF_PACKET); P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_RAW", SOCK_RAW);
+            P("SOCK_CLOEXEC", SOCK_CLOEXEC); P("SOCK_NONBLOCK", SOCK_NONBLOCK); P("ETH_P_IP", ETH_P_IP);
+            P("SOL_SOCKET", SOL_SOCKET); P("SO_ATTACH_FILTER", SO_ATTACH_FILTER); P("SO_RCVBUF", SO_RCVBUF);
+            P("SO_RCVBUFFORCE", SO_RCVBUFFORCE); P("SOL_PACKET", SOL_PACKET); P("PACKET_IGNORE_OUTGOING", PACKET_IGNORE_OUTGOING);
+            P("IPPROTO_IP", IPPROTO_IP); P("IP_ADD_MEMBERSHIP", IP_ADD_MEMBERSHIP); P("MSG_DONTWAIT", MSG_DONTWAIT);
+            P("POLLIN", POLLIN); P("POLLERR", POLLERR); P("POLLHUP", POLLHUP); P("POLLNVAL", POLLNVAL);
+            P("EINTR", EINTR); P("EAGAIN", EAGAIN); P("ENODEV", ENODEV);
+            P("POSIX_SPAWN_SETSIGDEF", POSIX_SPAWN_SETSIGDEF); P("POSIX_SPAWN_SETSIGMASK", POSIX_SPAWN_SETSIGMASK);
+            P("POSIX_SPAWN_SETSID", POSIX_SPAWN_SETSID); P("O_RDONLY", O_RDONLY); P("O_WRONLY", O_WRONLY);
+            P("WNOHANG", WNOHANG); P("LOG_PID", LOG_PID); P("EFD_CLOEXEC", EFD_CLOEXEC); P("EFD_NONBLOCK", EFD_NONBLOCK);
+            return 0;
+        }
+        """;
+
+    static Dictionary<string, long> _c = null!;
+
+    [OneTimeSetUp]
+    public void Compile()
+    {
+        if (!File.Exists("/usr/bin/cc") && !File.Exists("/usr/bin/gcc"))
+        {
+            Assert.Ignore("no C compiler to read the headers with");
+        }
+        string dir = Directory.CreateTempSubdirectory("ucarpnet-layout-").FullName;
+        File.WriteAllText(Path.Combine(dir, "layout.c"), Program);
+        Infrastructure.Shell.Run("cc", "-o", Path.Combine(dir, "layout"), Path.Combine(dir, "layout.c"));
+        _c = Infrastructure.Shell.Run(Path.Combine(dir, "layout"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('='))
+            .ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
+        Directory.Delete(dir, true);
+    }
+
+    public static IEnumerable<TestCaseData> Layouts()
+    {
+        yield return new TestCaseData("sizeof ifreq", (long)Marshal.SizeOf<IfReq>());
+        yield return new TestCaseData("offset ifr_flags", (long)Marshal.OffsetOf<IfReq>("Union"));
+        yield return new TestCaseData("offset ifr_hwaddr", (long)Marshal.OffsetOf<IfReq>("Union"));
+        yield return new TestCaseData("offset ifr_ifindex", (long)Marshal.OffsetOf<IfReq>("Union"));
+        yield return new TestCaseData("sizeof sockaddr_ll", (long)Marshal.SizeOf<SockAddrLl>());
+        yield return new TestCaseData("offset sll_ifindex", (long)Marshal.OffsetOf<SockAddrLl>(nameof(SockAddrLl.IfIndex)));
+        yield return new TestCaseData("offset sll_protocol", (long)Marshal.OffsetOf<SockAddrLl>(nameof(SockAddrLl.Protocol)));
+        yield return new TestCaseData("sizeof sock_filter", (long)Marshal.SizeOf<SockFilter>());
+        yield return new TestCaseData("sizeof sock_fprog", (long)Marshal.SizeOf<SockFprog>());
+        yield return new TestCaseData("offset fprog filter", (long)Marshal.OffsetOf<SockFprog>(nameof(SockFprog.Filter)));
+        yield return new TestCaseData("sizeof ip_mreq", (long)Marshal.SizeOf<IpMreq>());
+        yield return new TestCaseData("sizeof pollfd", (long)Marshal.SizeOf<PollFd>());
+        yield return new TestCaseData("sizeof timespec", (long)Marshal.SizeOf<TimeSpec>());
+        yield return new TestCaseData("sizeof posix_spawnattr_t", (long)Libc.SpawnAttrSize);
+        yield return new TestCaseData("sizeof posix_spawn_file_actions_t", (long)Libc.SpawnFileActionsSize);
+        yield return new TestCaseData("sizeof sigset_t", (long)Libc.SigSetSize);
+        yield return new TestCaseData("SIOCGIFFLAGS", (long)Libc.SIOCGIFFLAGS);
+        yield return new TestCaseData("SIOCGIFHWADDR", (long)Libc.SIOCGIFHWADDR);
+        yield return new TestCaseData("SIOCGIFINDEX", (long)Libc.SIOCGIFINDEX);
+        yield return new TestCaseData("IFF_UP", (long)Libc.IFF_UP);
+        yield return new TestCaseData("IFF_RUNNING", (long)Libc.IFF_RUNNING);
+        yield return new TestCaseData("IFF_LOOPBACK", (long)Libc.IFF_LOOPBACK);
+        yield return new TestCaseData("IFNAMSIZ", (long)Libc.IFNAMSIZ);
+        yield return new TestCaseData("ARPHRD_ETHER", (long)Libc.ARPHRD_ETHER);
+        yield return new TestCaseData("ARPHRD_IEEE802", (long)Libc.ARPHRD_IEEE802);
+        yield return new TestCaseData("AF_INET", (long)Libc.AF_INET);
+        yield return new TestCaseData("AF_PACKET", (long)Libc.AF_PACKET);
+        yield return new TestCaseData("SOCK_DGRAM", (long)Libc.SOCK_DGRAM);
+        yield return new TestCaseData("SOCK_RAW", (long)Libc.SOCK_RAW);
+        yield return new TestCaseData("SOCK_CLOEXEC", (long)Libc.SOCK_CLOEXEC);
+        yield return new TestCaseData("SOCK_NONBLOCK", (long)Libc.SOCK_NONBLOCK);
+        yield return new TestCaseData("ETH_P_IP", (long)Libc.ETH_P_IP);
+        yield return new TestCaseData("SOL_SOCKET", (long)Libc.SOL_SOCKET);
+        yield return new TestCaseData("SO_ATTACH_FILTER", (long)Libc.SO_ATTACH_FILTER);
+        yield return new TestCaseData("SO_RCVBUF", (long)Libc.SO_RCVBUF);
+        yield return new TestCaseData("SO_RCVBUFFORCE", (long)Libc.SO_RCVBUFFORCE);
+        yield return new TestCaseData("SOL_PACKET", (long)Libc.SOL_PACKET);
+        yield return new TestCaseData("PACKET_IGNORE_OUTGOING", (long)Libc.PACKET_IGNORE_OUTGOING);
+        yield return new TestCaseData("IPPROTO_IP", (long)Libc.IPPROTO_IP);
+        yield return new TestCaseData("IP_ADD_MEMBERSHIP", (long)Libc.IP_ADD_MEMBERSHIP);
+        yield return new TestCaseData("MSG_DONTWAIT", (long)Libc.MSG_DONTWAIT);
+        yield return new TestCaseData("POLLIN", (long)Libc.POLLIN);
+        yield return new TestCaseData("POLLERR", (long)Libc.POLLERR);
+        yield return new TestCaseData("POLLHUP", (long)Libc.POLLHUP);
+        yield return new TestCaseData("POLLNVAL", (long)Libc.POLLNVAL);
+        yield return new TestCaseData("EINTR", (long)Libc.EINTR);
+        yield return new TestCaseData("EAGAIN", (long)Libc.EAGAIN);
+        yield return new TestCaseData("ENODEV", (long)Libc.ENODEV);
+        yield return new TestCaseData("POSIX_SPAWN_SETSIGDEF", (long)Libc.POSIX_SPAWN_SETSIGDEF);
+        yield return new TestCaseData("POSIX_SPAWN_SETSIGMASK", (long)Libc.POSIX_SPAWN_SETSIGMASK);
+        yield return new TestCaseData("POSIX_SPAWN_SETSID", (long)Libc.POSIX_SPAWN_SETSID);
+        yield return new TestCaseData("O_RDONLY", (long)Libc.O_RDONLY);
+        yield return new TestCaseData("O_WRONLY", (long)Libc.O_WRONLY);
+        yield return new TestCaseData("WNOHANG", (long)Libc.WNOHANG);
+        yield return new TestCaseData("LOG_PID", (long)Libc.LOG_PID);
+        yield return new TestCaseData("EFD_CLOEXEC", (long)Libc.EFD_CLOEXEC);
+        yield return new TestCaseData("EFD_NONBLOCK", (long)Libc.EFD_NONBLOCK);
+    }
+
+    [TestCaseSource(nameof(Layouts))]
+    public void Matches_the_C_headers(string name, long managed) => Assert.That(managed, Is.EqualTo(_c[name]), name);
+}
