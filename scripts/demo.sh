@@ -16,12 +16,11 @@ vip=192.0.2.100
 work=$(mktemp -d /tmp/ucarpnet-demo.XXXXXX)
 skews=(0 50 100)
 
+. "$(dirname "$0")/netns-lan.sh"
+
 cleanup() {
     trap - EXIT INT TERM
-    for ns in $(ip netns list 2>/dev/null | awk -v p="$prefix" 'index($1, p) == 1 {print $1}'); do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-        ip netns del "$ns" 2>/dev/null || true
-    done
+    lan_down "$prefix"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,18 +34,7 @@ holder() {
 }
 
 say "A LAN: bridge namespace $prefix-br, hosts 192.0.2.1-3 each in its own namespace"
-ip netns add "$prefix-br"
-ip -n "$prefix-br" link add br0 type bridge
-ip -n "$prefix-br" link set br0 up
-for i in 1 2 3; do
-    ip netns add "$prefix-n$i"
-    ip -n "$prefix-n$i" link set lo up
-    ip link add eth0 netns "$prefix-n$i" type veth peer name "p$i" netns "$prefix-br"
-    ip -n "$prefix-br" link set "p$i" master br0
-    ip -n "$prefix-br" link set "p$i" up
-    ip -n "$prefix-n$i" addr add "192.0.2.$i/24" dev eth0
-    ip -n "$prefix-n$i" link set eth0 up
-done
+lan_up "$prefix" 3
 
 cat > "$work/vip-up.sh" <<'UP'
 #!/bin/sh

@@ -96,10 +96,11 @@ internal static class Program
         log.Write(LogLevel.Info, Messages.LocalMac(mac));
 
         int ifIndex = InterfaceInfo.Index(control, iface);
-        PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out string openError);
+        string openError = ifIndex < 0 ? Libc.StrError(-ifIndex) : "";
+        PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out openError);
         if (socket is null)
         {
-            log.Write(LogLevel.Error, Messages.OpenInterface(iface, ifIndex < 0 ? Libc.StrError(-ifIndex) : OpenError(ifIndex, config)));
+            log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
             return 2;
         }
         using (socket)
@@ -117,12 +118,6 @@ internal static class Program
             }
             return new EventLoop(config, machine, host, socket, control, signals).Run();
         }
-    }
-
-    static string OpenError(int ifIndex, Configuration config)
-    {
-        PacketSocket.Open(ifIndex, config.SourceAddress, out string error)?.Dispose();
-        return error;
     }
 
     /// <summary>IP_ADD_MEMBERSHIP on a datagram socket, as ucarp does, so that IGMP-snooping switches forward the group.</summary>

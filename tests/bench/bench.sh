@@ -28,30 +28,9 @@ if ! command -v tcpreplay >/dev/null || ! command -v tcpdump >/dev/null || [ ! -
 fi
 
 work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
-lan_down() {
-    for ns in $(ip netns list 2>/dev/null | awk -v p="$prefix" 'index($1, p) == 1 {print $1}'); do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-        ip netns del "$ns" 2>/dev/null || true
-    done
-}
-trap 'lan_down; rm -rf "$work"' EXIT
+. "$here/../../scripts/netns-lan.sh"
+trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-
-lan_up() { # lan_up N: bridge namespace plus hosts 1..N at 192.0.2.i
-    lan_down
-    ip netns add "$prefix-br"
-    ip -n "$prefix-br" link add br0 type bridge
-    ip -n "$prefix-br" link set br0 up
-    for i in $(seq 1 "$1"); do
-        ip netns add "$prefix-n$i"
-        ip -n "$prefix-n$i" link set lo up
-        ip link add eth0 netns "$prefix-n$i" type veth peer name "p$i" netns "$prefix-br"
-        ip -n "$prefix-br" link set "p$i" master br0
-        ip -n "$prefix-br" link set "p$i" up
-        ip -n "$prefix-n$i" addr add "192.0.2.$i/24" dev eth0
-        ip -n "$prefix-n$i" link set eth0 up
-    done
-}
 
 printf '#!/bin/sh\nip addr add "$2"/32 dev "$1"\n' > "$work/up"
 printf '#!/bin/sh\nip addr del "$2"/32 dev "$1" 2>/dev/null\nexit 0\n' > "$work/down"
@@ -79,7 +58,7 @@ capture() { # capture FILE FILTER [NAMESPACE INTERFACE EXTRA...]: tcpdump (defau
 }
 
 failover_round() { # failover_round BINARY: ms from the killed master's last advert to the new GARP
-    lan_up 2
+    lan_up "$prefix" 2
     local cap=$work/failover.pcap
     local tp; tp=$(capture "$cap" "proto 112 or arp")
     local m; m=$(start "$1" 1 0 "$work/m.log")
@@ -102,7 +81,7 @@ failover_round() { # failover_round BINARY: ms from the killed master's last adv
 }
 
 idle() { # idle BINARY: "RSS_KiB CPU_ms_per_s" of a lone master
-    lan_up 1
+    lan_up "$prefix" 1
     local m; m=$(start "$1" 1 0 "$work/idle.log")
     wait_for 10 holds 1
     sleep 1
@@ -116,7 +95,7 @@ flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
     # The victim is host 2; host 3 replays a real advert captured from ucarp 1.5.2
     # (from 192.0.2.1, vhid 42, advskew 0, password "love"): to the victim, whose
     # password differs, it is a forged "preferred" advert with valid checksums.
-    lan_up 3
+    lan_up "$prefix" 3
     local m; m=$(start "$1" 2 100 "$work/flood.log")
     wait_for 10 holds 2
     local vectors=$here/../Ucarp.Core.Tests/Vectors/ucarp-1.5.2-adverts.pcap
@@ -143,7 +122,7 @@ flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
 }
 
 startup() { # startup BINARY: ms from exec to the "Switching to state: BACKUP" line
-    lan_up 1
+    lan_up "$prefix" 1
     local log=$work/start.log
     local t0; t0=$(date +%s.%N)
     start "$1" 1 0 "$log" > /dev/null
@@ -165,7 +144,7 @@ for name in clone debian; do
     read -r fcpu late pps <<< "$(flood "$bin")"
     result[$name-floodcpu]=$fcpu; result[$name-late]=$late; result[$name-pps]=$pps
 done
-lan_down
+lan_down "$prefix"
 
 floor=3390.6
 printf '\n%-44s %14s %14s\n' "ROUNDS=$ROUNDS, medians" "Ucarp.Net" "ucarp 1.5.2"

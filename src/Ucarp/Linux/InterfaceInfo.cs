@@ -12,8 +12,7 @@ internal static class InterfaceInfo
         error = null;
         if (!IfReq.TryCreate(CStrings.Bytes(name), out IfReq ifr))
         {
-            error = null;
-            return null;
+            return null; // no error text: the name does not fit in IFNAMSIZ
         }
         if (Libc.Ioctl(socket.Fd, Libc.SIOCGIFHWADDR, &ifr) != 0)
         {

@@ -32,6 +32,4 @@ static class Shell
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     static extern uint GetEuid();
-
-    public static bool Exists(string path) => File.Exists(path);
 }
