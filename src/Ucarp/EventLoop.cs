@@ -11,7 +11,7 @@ namespace Ucarp;
 /// master-down fire on time (ucarp sleeps a whole advert interval in BACKUP and checks
 /// the deadline only when it wakes, which makes its failover up to a second late).
 /// </summary>
-internal sealed partial class EventLoop
+internal sealed class EventLoop
 {
     const long LinkCheckInterval = 250_000;   // µs: the link's return is noticed well within a second
     const int FramesPerWakeup = 512;          // about 1.5 ms of work; then timers get their turn
@@ -219,9 +219,6 @@ internal sealed partial class EventLoop
     {
         int error = 0;
         uint length = sizeof(int);
-        GetSockOpt(_socket.Fd, Libc.SOL_SOCKET, 4 /* SO_ERROR */, &error, &length);
+        Libc.GetSockOpt(_socket.Fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &error, &length);
     }
-
-    [System.Runtime.InteropServices.LibraryImport(Libc.Name, EntryPoint = "getsockopt")]
-    private static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
 }

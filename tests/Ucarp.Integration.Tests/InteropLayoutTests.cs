@@ -50,7 +50,7 @@ public class InteropLayoutTests
             P("AF_INET", AF_INET); P("AF_PACKET", AF_PACKET); P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_RAW", SOCK_RAW);
             P("SOCK_CLOEXEC", SOCK_CLOEXEC); P("SOCK_NONBLOCK", SOCK_NONBLOCK); P("ETH_P_IP", ETH_P_IP);
             P("SOL_SOCKET", SOL_SOCKET); P("SO_ATTACH_FILTER", SO_ATTACH_FILTER); P("SO_RCVBUF", SO_RCVBUF);
-            P("SO_RCVBUFFORCE", SO_RCVBUFFORCE); P("SOL_PACKET", SOL_PACKET); P("PACKET_IGNORE_OUTGOING", PACKET_IGNORE_OUTGOING);
+            P("SO_RCVBUFFORCE", SO_RCVBUFFORCE); P("SO_ERROR", SO_ERROR); P("O_CLOEXEC", O_CLOEXEC); P("SOL_PACKET", SOL_PACKET); P("PACKET_IGNORE_OUTGOING", PACKET_IGNORE_OUTGOING);
             P("IPPROTO_IP", IPPROTO_IP); P("IP_ADD_MEMBERSHIP", IP_ADD_MEMBERSHIP); P("MSG_DONTWAIT", MSG_DONTWAIT);
             P("POLLIN", POLLIN); P("POLLERR", POLLERR); P("POLLHUP", POLLHUP); P("POLLNVAL", POLLNVAL);
             P("EINTR", EINTR); P("EAGAIN", EAGAIN); P("ENODEV", ENODEV);
@@ -118,6 +118,8 @@ public class InteropLayoutTests
         yield return new TestCaseData("SO_ATTACH_FILTER", (long)Libc.SO_ATTACH_FILTER);
         yield return new TestCaseData("SO_RCVBUF", (long)Libc.SO_RCVBUF);
         yield return new TestCaseData("SO_RCVBUFFORCE", (long)Libc.SO_RCVBUFFORCE);
+        yield return new TestCaseData("SO_ERROR", (long)Libc.SO_ERROR);
+        yield return new TestCaseData("O_CLOEXEC", (long)Libc.O_CLOEXEC);
         yield return new TestCaseData("SOL_PACKET", (long)Libc.SOL_PACKET);
         yield return new TestCaseData("PACKET_IGNORE_OUTGOING", (long)Libc.PACKET_IGNORE_OUTGOING);
         yield return new TestCaseData("IPPROTO_IP", (long)Libc.IPPROTO_IP);

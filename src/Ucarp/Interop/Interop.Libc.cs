@@ -15,6 +15,12 @@ internal static partial class Libc
 
     internal static int LastErrno => Marshal.GetLastPInvokeError();
 
+    // fcntl.h
+    internal const int O_CLOEXEC = 0x80000;
+
+    [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int Open(byte* path, int flags);
+
     // unistd.h
     [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);

@@ -16,6 +16,7 @@ internal static partial class Libc
     internal const int SO_ATTACH_FILTER = 26;
     internal const int SO_RCVBUF = 8;
     internal const int SO_RCVBUFFORCE = 33;
+    internal const int SO_ERROR = 4;
     internal const int SOL_PACKET = 263;
     internal const int PACKET_IGNORE_OUTGOING = 23;
     internal const int IPPROTO_IP = 0;
@@ -31,6 +32,9 @@ internal static partial class Libc
 
     [LibraryImport(Name, EntryPoint = "setsockopt", SetLastError = true)]
     internal static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Name, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
 
     [LibraryImport(Name, EntryPoint = "send", SetLastError = true)]
     internal static unsafe partial nint Send(int fd, void* buffer, nuint length, int flags);

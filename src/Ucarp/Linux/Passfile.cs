@@ -4,7 +4,7 @@ using Ucarp.Interop;
 namespace Ucarp.Linux;
 
 /// <summary>fopen(path, "r") then fgets(buf, 512): the first line, at most 511 bytes, or why not.</summary>
-internal static partial class Passfile
+internal static class Passfile
 {
     public static unsafe PassfileRead ReadFirstLine(string path)
     {
@@ -12,7 +12,7 @@ internal static partial class Passfile
         int fd;
         fixed (byte* p = cpath)
         {
-            fd = Open(p, Libc.O_RDONLY | OCloexec);
+            fd = Libc.Open(p, Libc.O_RDONLY | Libc.O_CLOEXEC);
         }
         if (fd < 0)
         {
@@ -61,9 +61,4 @@ internal static partial class Passfile
         bool readable = (File.GetUnixFileMode(path) & others) != 0;
         return new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)), readable);
     }
-
-    const int OCloexec = 0x80000;
-
-    [System.Runtime.InteropServices.LibraryImport(Libc.Name, EntryPoint = "open", SetLastError = true)]
-    private static unsafe partial int Open(byte* path, int flags);
 }

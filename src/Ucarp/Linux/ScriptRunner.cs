@@ -38,20 +38,20 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
     public bool Start(ScriptInvocation script)
     {
         int pid = NativeSpawn.Spawn(script.Path, script.Arguments, _environment, new NativeSpawn.Options());
-        if (pid < 0)
+        if (pid is -11 or -12) // EAGAIN, ENOMEM: no process could be made
         {
-            int errno = -pid;
-            if (errno is 11 or 12) // EAGAIN, ENOMEM: no process could be made
-            {
-                _log.Write(LogLevel.Error, Messages.UnableToSpawn(Libc.StrError(errno)));
-                return false;
-            }
-            // The process was made but the exec failed: ucarp logs both lines.
-            _log.Write(LogLevel.Warning, Messages.Spawning(script.Path, script.Arguments[1], script.Arguments[2], XParam(script)));
-            _log.Write(LogLevel.Error, Messages.UnableToExec(script.Path, script.Arguments[1], script.Arguments[2], XParam(script), Libc.StrError(errno)));
+            _log.Write(LogLevel.Error, Messages.UnableToSpawn(Libc.StrError(-pid)));
             return false;
         }
-        _log.Write(LogLevel.Warning, Messages.Spawning(script.Path, script.Arguments[1], script.Arguments[2], XParam(script)));
+        // A process was made (ucarp's fork succeeded): ucarp logs this line even when the exec then fails.
+        string iface = script.Arguments[1], vip = script.Arguments[2];
+        string? xparam = XParam(script);
+        _log.Write(LogLevel.Warning, Messages.Spawning(script.Path, iface, vip, xparam));
+        if (pid < 0)
+        {
+            _log.Write(LogLevel.Error, Messages.UnableToExec(script.Path, iface, vip, xparam, Libc.StrError(-pid)));
+            return false;
+        }
         _pid = pid;
         _running = script;
         int fd = Libc.PidFdOpen(pid, 0);
