@@ -190,7 +190,7 @@ internal sealed class EventLoop
         if (!running && !_linkDown)
         {
             _linkDown = true;
-            _machine.LinkDown();
+            _machine.LinkDown(now);
         }
         else if (running && _linkDown)
         {

@@ -131,16 +131,16 @@ public sealed class CarpMachine
         {
             return;
         }
-        SetState(CarpState.Backup);
+        SetState(CarpState.Backup, now);
         _advertAt = null;
         _masterDownAt = null;
         _holdUntil = now + DemotionHold;
     }
 
     /// <summary>The interface stopped RUNNING (without -S): BACKUP, all timers off, frames ignored.</summary>
-    public void LinkDown()
+    public void LinkDown(long now)
     {
-        SetState(CarpState.Backup);
+        SetState(CarpState.Backup, now);
         _advertAt = null;
         _masterDownAt = null;
         _holdUntil = null;
@@ -204,7 +204,7 @@ public sealed class CarpMachine
                 if (ours > theirs || (ours == theirs && theirAddress < ourAddress))
                 {
                     SendAdvertisement(now);
-                    SetState(CarpState.Backup);
+                    SetState(CarpState.Backup, now);
                     SetRun(now);
                     _host.Write(LogLevel.Warning, Messages.PreferredMaster);
                 }
@@ -241,7 +241,7 @@ public sealed class CarpMachine
         }
     }
 
-    void SetState(CarpState state)
+    void SetState(CarpState state, long now)
     {
         if (State == state)
         {
@@ -267,6 +267,7 @@ public sealed class CarpMachine
                 break;
         }
         State = state;
+        _host.RoleChanged(state, now);
     }
 
     void SetRun(long now)
@@ -275,7 +276,7 @@ public sealed class CarpMachine
         switch (State)
         {
             case CarpState.Init:
-                SetState(CarpState.Backup);
+                SetState(CarpState.Backup, now);
                 SetRun(now);
                 break;
             case CarpState.Backup:
@@ -297,7 +298,7 @@ public sealed class CarpMachine
         {
             return;
         }
-        SetState(CarpState.Master);
+        SetState(CarpState.Master, now);
         SendAdvertisement(now);
         // A second gratuitous ARP two adverts later, for L3 switches that miss the first.
         _delayedArp = 2;

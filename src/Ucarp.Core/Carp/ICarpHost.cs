@@ -21,4 +21,10 @@ public interface ICarpHost : ILog
 
     /// <summary>Runs a state script. Scripts run one at a time, in the order asked.</summary>
     void RunScript(ScriptInvocation script);
+
+    /// <summary>
+    /// The role changed (after the script and announcement for it were requested). This is
+    /// the seam everything that follows the role hangs off: state file, metrics, sd_notify.
+    /// </summary>
+    void RoleChanged(CarpState role, long now) { }
 }

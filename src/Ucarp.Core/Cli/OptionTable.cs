@@ -10,6 +10,11 @@ public static class OptionTable
     /// </summary>
     public const string ShortOptions = "i:s:v:p:Pa:hb:k:x:nu:d:Dr:zf:Bo:SMm:";
 
+    // Options of Ucarp.Net's own are long only: their codes are above any char a short
+    // option can use. Ranges by feature, so features never collide:
+    //   0x100-0x11f handover and health checks, 0x120-0x12f unicast peers,
+    //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170- others.
+
     public static readonly IReadOnlyList<LongOption> LongOptions =
     [
         new("interface", true, 'i'),

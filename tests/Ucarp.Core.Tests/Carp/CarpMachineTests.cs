@@ -353,7 +353,7 @@ public class CarpMachineTests
     public void Link_down_drops_to_backup_and_ignores_frames_until_it_returns()
     {
         var (m, host) = Master(Settings());
-        m.LinkDown();
+        m.LinkDown(10 * S);
         Assert.That(m.State, Is.EqualTo(CarpState.Backup));
         Assert.That(m.NextDeadline, Is.Null);
         Assert.That(host.Take(), Is.EqualTo(new[] { "[WARNING] Switching to state: BACKUP", "script /down eth0 192.0.2.100 x" }));
