@@ -1,5 +1,6 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Logging;
+using Ucarp.Core.Scripts;
 using Ucarp.Linux;
 
 namespace Ucarp;
@@ -28,4 +29,27 @@ internal sealed class DaemonHost : ICarpHost
     public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Scripts.Queue.Announce(frame);
 
     public void RunScript(ScriptInvocation script) => Scripts.Queue.Request(script);
+
+    /// <summary>The bow-out advert waiting for the downscript (or its deadline); the event loop sends it.</summary>
+    public DeferredFrame BowOut { get; } = new();
+
+    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) => BowOut.Hold(frame, deadline);
+
+    public void RoleChanged(CarpState role, long now)
+    {
+        if (role == CarpState.Master)
+        {
+            // Master again before the bow-out went out: it must not tell backups to take over now.
+            BowOut.Cancel();
+        }
+    }
+
+    /// <summary>Sends the bow-out once the scripts before it are done or its deadline has come.</summary>
+    public void SendBowOutIfDue(long now)
+    {
+        if (BowOut.TakeIfDue(Scripts.Queue.Idle, now) is byte[] frame && _socket.Send(frame) is string error)
+        {
+            _log.Write(LogLevel.Warning, Messages.BowOutWriteFailed(error));
+        }
+    }
 }

@@ -26,6 +26,7 @@ internal sealed class EventLoop
     readonly PacketSocket _socket;
     readonly FileDescriptor _control;
     readonly SignalRelay _signals;
+    readonly HealthCheckRunner? _health;
     readonly byte[] _frame = new byte[2048];
     readonly byte[] _interfaceName;
     bool _linkDown;
@@ -33,8 +34,10 @@ internal sealed class EventLoop
     long _lastFrames = long.MinValue / 2;
     long _coalesceUntil;
 
-    public EventLoop(Configuration config, CarpMachine machine, DaemonHost host, PacketSocket socket, FileDescriptor control, SignalRelay signals)
+    public EventLoop(Configuration config, CarpMachine machine, DaemonHost host, PacketSocket socket, FileDescriptor control,
+                     SignalRelay signals, HealthCheckRunner? health)
     {
+        _health = health;
         _config = config;
         _machine = machine;
         _host = host;
@@ -47,15 +50,16 @@ internal sealed class EventLoop
     /// <summary>Runs until the daemon should exit; returns the exit status.</summary>
     public unsafe int Run()
     {
-        PollFd* fds = stackalloc PollFd[3];
+        PollFd* fds = stackalloc PollFd[4];
         bool stopping = false;
         while (true)
         {
             long now = MonotonicClock.NowMicroseconds;
+            _host.SendBowOutIfDue(now);
             if (stopping)
             {
-                // Shutting down: only the scripts still matter.
-                if (_host.Scripts.Queue.Idle)
+                // Shutting down: only the scripts and the bow-out still matter.
+                if (_host.Scripts.Queue.Idle && !_host.BowOut.Pending)
                 {
                     return 0;
                 }
@@ -63,10 +67,14 @@ internal sealed class EventLoop
             else if (now >= _nextLinkCheck)
             {
                 _nextLinkCheck = now + LinkCheckInterval;
-                if (!CheckLink(now))
+                if (InterfaceLost(Libc.POLLERR))
                 {
-                    return 0;
+                    // Noticed here before the socket's error: ucarp's poll would have said
+                    // POLLERR, so the same line, the same downscript, the same exit.
+                    stopping = true;
+                    continue;
                 }
+                CheckCarrier(now);
             }
 
             long wake = stopping ? now + 50_000 : _nextLinkCheck;
@@ -74,9 +82,17 @@ internal sealed class EventLoop
             {
                 wake = due;
             }
-            if (_host.Scripts.NeedsPolling)
+            if (_host.Scripts.NeedsPolling || _health?.NeedsPolling == true)
             {
                 wake = Math.Min(wake, now + 50_000);
+            }
+            if (_host.BowOut.Deadline is long bowOut)
+            {
+                wake = Math.Min(wake, bowOut);
+            }
+            if (!stopping && _health?.NextDeadline is long check)
+            {
+                wake = Math.Min(wake, check);
             }
             bool coalescing = now < _coalesceUntil;
             if (coalescing && _coalesceUntil < wake)
@@ -87,10 +103,9 @@ internal sealed class EventLoop
             // A negative descriptor is skipped by ppoll: the socket rests while frames pile up.
             fds[count++] = new PollFd { Fd = coalescing ? -1 : _socket.Fd, Events = Libc.POLLIN };
             fds[count++] = new PollFd { Fd = _signals.Fd, Events = Libc.POLLIN };
-            if (_host.Scripts.ExitFd >= 0)
-            {
-                fds[count++] = new PollFd { Fd = _host.Scripts.ExitFd, Events = Libc.POLLIN };
-            }
+            // Script and check exits: readable descriptors only wake the loop, each is reaped below.
+            fds[count++] = new PollFd { Fd = _host.Scripts.ExitFd, Events = Libc.POLLIN };
+            fds[count++] = new PollFd { Fd = _health?.ExitFd ?? -1, Events = Libc.POLLIN };
             long wait = Math.Max(0, wake - now);
             var timeout = new TimeSpec { Seconds = wait / 1_000_000, Nanoseconds = wait % 1_000_000 * 1000 };
             int ready = Libc.PPoll(fds, (ulong)count, &timeout, null);
@@ -102,7 +117,8 @@ internal sealed class EventLoop
 
             if (ready > 0 && (fds[0].REvents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0 && !stopping)
             {
-                if (InterfaceGone(fds[0].REvents))
+                ClearSocketError();
+                if (InterfaceLost(fds[0].REvents))
                 {
                     stopping = true;
                     continue;
@@ -129,14 +145,39 @@ internal sealed class EventLoop
                     stopping = true;
                 }
             }
-            if (count > 2 && (fds[2].REvents & Libc.POLLIN) != 0 || _host.Scripts.NeedsPolling)
+            if ((fds[2].REvents & Libc.POLLIN) != 0 || _host.Scripts.NeedsPolling)
             {
                 _host.Scripts.TryReap();
+            }
+            if (!stopping && _health is not null)
+            {
+                RunHealthCheck(_health, now, (fds[3].REvents & Libc.POLLIN) != 0);
             }
             if (!stopping && _machine.NextDeadline <= now)
             {
                 _machine.OnTimer(now);
             }
+        }
+    }
+
+    /// <summary>Reaps a finished check, starts or kills one when due, and tells the machine when eligibility changes.</summary>
+    void RunHealthCheck(HealthCheckRunner health, long now, bool exited)
+    {
+        if (exited || health.NeedsPolling)
+        {
+            Apply(health.TryReap(now), now);
+        }
+        if (health.NextDeadline <= now)
+        {
+            Apply(health.OnTimer(now), now);
+        }
+    }
+
+    void Apply(Core.Health.HealthVerdict? verdict, long now)
+    {
+        if (verdict is { Changed: true } v)
+        {
+            _machine.SetEligible(v.Eligible, v.Reason, now);
         }
     }
 
@@ -169,22 +210,18 @@ internal sealed class EventLoop
         }
         if (_signals.TakeExit() && !stopping)
         {
-            _machine.Shutdown();
+            _machine.Shutdown(now);
             return true;
         }
         return false;
     }
 
-    /// <summary>ucarp's SIOCGIFFLAGS at the top of its loop. False when the interface is gone.</summary>
-    bool CheckLink(long now)
+    /// <summary>ucarp's SIOCGIFFLAGS at the top of its loop: carrier loss and return (ignored with -S).</summary>
+    void CheckCarrier(long now)
     {
-        if (!InterfaceInfo.TryFlags(_control, _interfaceName, out short flags))
+        if (_config.IgnoreInterfaceState || !InterfaceInfo.TryFlags(_control, _interfaceName, out short flags))
         {
-            return false;
-        }
-        if (_config.IgnoreInterfaceState)
-        {
-            return true;
+            return;
         }
         bool running = (flags & Libc.IFF_RUNNING) != 0;
         if (!running && !_linkDown)
@@ -197,20 +234,23 @@ internal sealed class EventLoop
             _linkDown = false;
             _machine.LinkUp(now);
         }
-        return true;
     }
 
     /// <summary>
-    /// An error on the packet socket. A device that went down reports one too; only a
-    /// device that no longer exists ends the daemon, as ucarp's poll error does.
+    /// True, once the machine has been told, when the interface is gone or taken down
+    /// administratively: both make ucarp's capture descriptor report an error, which ends
+    /// it (ERROR line, downscript under -z when not BACKUP, exit 0). Whichever of the
+    /// socket's error and the periodic flags check sees it first, the outcome is the same.
+    /// A lost carrier leaves the device up and is <see cref="CheckCarrier"/>'s business.
     /// </summary>
-    bool InterfaceGone(short revents)
+    bool InterfaceLost(short revents)
     {
-        ClearSocketError();
-        if (InterfaceInfo.TryFlags(_control, _interfaceName, out _))
+        if (InterfaceInfo.TryFlags(_control, _interfaceName, out short flags) && (flags & Libc.IFF_UP) != 0)
         {
             return false;
         }
+        // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
+        _host.BowOut.Cancel();
         _machine.InterfaceLost(revents, _config.ShutdownAtExit);
         return true;
     }

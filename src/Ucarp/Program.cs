@@ -97,6 +97,12 @@ internal static class Program
 
         int ifIndex = InterfaceInfo.Index(control, iface);
         string openError = ifIndex < 0 ? Libc.StrError(-ifIndex) : "";
+        if (ifIndex >= 0 && InterfaceInfo.TryFlags(control, iface, out short flags) && (flags & Libc.IFF_UP) == 0)
+        {
+            // libpcap refuses a device that is administratively down, and so does ucarp.
+            ifIndex = -1;
+            openError = Messages.DeviceNotUp(iface);
+        }
         PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out openError);
         if (socket is null)
         {
@@ -108,6 +114,12 @@ internal static class Program
         {
             var host = new DaemonHost(log, socket, environment);
             var machine = new CarpMachine(CarpSettings.From(config, password, mac), host, new SystemCarpRandom());
+            using HealthCheckRunner? health = config.Check is null ? null
+                : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
+            if (health is not null)
+            {
+                machine.SetEligible(false, Messages.NotYetHealthy, MonotonicClock.NowMicroseconds);
+            }
             machine.Start(MonotonicClock.NowMicroseconds);
 
             using FileDescriptor? membership = config.NoMulticast ? null : JoinGroup(config, log);
@@ -116,7 +128,7 @@ internal static class Program
                 host.Scripts.WaitForAll();
                 return 2;
             }
-            return new EventLoop(config, machine, host, socket, control, signals).Run();
+            return new EventLoop(config, machine, host, socket, control, signals, health).Run();
         }
     }
 

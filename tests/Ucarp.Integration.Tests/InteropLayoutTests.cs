@@ -55,7 +55,8 @@ public class InteropLayoutTests
             P("POLLIN", POLLIN); P("POLLERR", POLLERR); P("POLLHUP", POLLHUP); P("POLLNVAL", POLLNVAL);
             P("EINTR", EINTR); P("EAGAIN", EAGAIN); P("ENODEV", ENODEV);
             P("POSIX_SPAWN_SETSIGDEF", POSIX_SPAWN_SETSIGDEF); P("POSIX_SPAWN_SETSIGMASK", POSIX_SPAWN_SETSIGMASK);
-            P("POSIX_SPAWN_SETSID", POSIX_SPAWN_SETSID); P("O_RDONLY", O_RDONLY); P("O_WRONLY", O_WRONLY);
+            P("POSIX_SPAWN_SETSID", POSIX_SPAWN_SETSID); P("POSIX_SPAWN_SETPGROUP", POSIX_SPAWN_SETPGROUP); P("SIGKILL", SIGKILL);
+            P("O_RDONLY", O_RDONLY); P("O_WRONLY", O_WRONLY);
             P("WNOHANG", WNOHANG); P("LOG_PID", LOG_PID); P("EFD_CLOEXEC", EFD_CLOEXEC); P("EFD_NONBLOCK", EFD_NONBLOCK);
             return 0;
         }
@@ -135,6 +136,8 @@ public class InteropLayoutTests
         yield return new TestCaseData("POSIX_SPAWN_SETSIGDEF", (long)Libc.POSIX_SPAWN_SETSIGDEF);
         yield return new TestCaseData("POSIX_SPAWN_SETSIGMASK", (long)Libc.POSIX_SPAWN_SETSIGMASK);
         yield return new TestCaseData("POSIX_SPAWN_SETSID", (long)Libc.POSIX_SPAWN_SETSID);
+        yield return new TestCaseData("POSIX_SPAWN_SETPGROUP", (long)Libc.POSIX_SPAWN_SETPGROUP);
+        yield return new TestCaseData("SIGKILL", (long)Libc.SIGKILL);
         yield return new TestCaseData("O_RDONLY", (long)Libc.O_RDONLY);
         yield return new TestCaseData("O_WRONLY", (long)Libc.O_WRONLY);
         yield return new TestCaseData("WNOHANG", (long)Libc.WNOHANG);

@@ -65,4 +65,43 @@ public class LinkTests : NamespaceTest
         Assert.That(a.Saw("err: [ERROR] exiting: pfds[0].revents = 8"), Is.True, Describe(lan, a));
         Assert.That(lan.ScriptCalls[^1], Is.EqualTo("down eth0 192.0.2.100"), "-z: the master ran its downscript");
     }
+
+    /// <summary>
+    /// ifdown / ip link set down: ucarp's capture descriptor reports an error and it ends,
+    /// as for a deleted interface; with -z a master first runs its downscript. A lost
+    /// carrier (above) keeps the daemon running.
+    /// </summary>
+    [TestCase("clone", true)]
+    [TestCase("debian", true)]
+    [TestCase("clone", false)]
+    [TestCase("debian", false)]
+    public void An_interface_taken_down_administratively_ends_the_daemon_with_status_0(string which, bool shutdownAtExit)
+    {
+        using var lan = new TestLan(1);
+        using UcarpProcess a = shutdownAtExit ? lan.Start(1, Binary(which), "-z") : lan.Start(1, Binary(which));
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True);
+        int calls = lan.ScriptCalls.Count;
+        lan.Ip("-n", lan.Node(1), "link", "set", "eth0", "down");
+        Assert.That(a.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, Describe(lan, a));
+        Assert.That(a.ExitCode, Is.EqualTo(0), Describe(lan, a));
+        Assert.That(a.Saw("err: [ERROR] exiting: pfds[0].revents = 8"), Is.True, Describe(lan, a));
+        Assert.That(a.Saw("Switching to state"), Is.True);
+        Assert.That(a.Lines.Last(l => l.Contains("Switching to state", StringComparison.Ordinal)), Does.EndWith("MASTER"), "no state change on the way out");
+        string[] expected = shutdownAtExit ? ["down eth0 192.0.2.100"] : [];
+        Assert.That(lan.ScriptCalls.Skip(calls), Is.EqualTo(expected), Describe(lan, a));
+    }
+
+    [TestCase("clone")]
+    [TestCase("debian")]
+    public void An_interface_that_is_administratively_down_is_refused_at_start(string which)
+    {
+        using var lan = new TestLan(1);
+        lan.Ip("-n", lan.Node(1), "link", "set", "eth0", "down");
+        using UcarpProcess a = lan.Start(1, Binary(which));
+        Assert.That(a.WaitForExit(Short), Is.True, Describe(lan, a));
+        Assert.That(a.ExitCode, Is.EqualTo(2));
+        Assert.That(a.Lines.Where(l => l.Contains("[ERROR]", StringComparison.Ordinal)),
+                    Is.EqualTo(new[] { "err: [ERROR] Unable to open interface [eth0]: eth0: That device is not up" }), Describe(lan, a));
+        Assert.That(lan.ScriptCalls, Is.Empty);
+    }
 }

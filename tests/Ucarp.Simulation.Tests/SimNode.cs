@@ -59,6 +59,36 @@ sealed class SimNode : ICarpHost
         Reschedule();
     }
 
+    /// <summary>A -z termination signal: the machine's shutdown, then the node is gone once its scripts and bow-out are done.</summary>
+    public void Stop()
+    {
+        Machine.Shutdown(_lan.Now);
+        long end = Math.Max(_scriptsBusyUntil, _bowOutAt ?? _lan.Now);
+        int epoch = Epoch;
+        _lan.At(end, () =>
+        {
+            if (Epoch == epoch)
+            {
+                Kill();
+            }
+        });
+        Reschedule();
+    }
+
+    /// <summary>A health check's verdict.</summary>
+    public void SetEligible(bool eligible)
+    {
+        Machine.SetEligible(eligible, eligible ? "check passed" : "check failed", _lan.Now);
+        Reschedule();
+    }
+
+    /// <summary>How long each script runs; scripts run one after another, as the daemon's queue runs them.</summary>
+    public long ScriptDuration { get; set; }
+    long _scriptsBusyUntil;
+    long? _bowOutAt;
+    long _bowOutToken;
+    public List<long> BowOutsSent { get; } = [];
+
     void Reschedule()
     {
         if (Machine.NextDeadline is not long due)
@@ -97,8 +127,38 @@ sealed class SimNode : ICarpHost
         _lan.Log($"node {Index}: garp");
     }
 
+    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline)
+    {
+        // As the daemon: after the scripts asked for before it, at the deadline at the latest.
+        long at = Math.Min(Math.Max(_lan.Now, _scriptsBusyUntil), deadline);
+        byte[] copy = frame.ToArray();
+        long token = ++_bowOutToken;
+        int epoch = Epoch;
+        _bowOutAt = at;
+        _lan.At(at, () =>
+        {
+            if (Alive && Epoch == epoch && token == _bowOutToken)
+            {
+                _bowOutAt = null;
+                BowOutsSent.Add(_lan.Now);
+                Events.Add((_lan.Now, "bowout"));
+                _lan.Transmit(this, copy, isAdvert: true);
+            }
+        });
+    }
+
+    public void RoleChanged(CarpState role, long now)
+    {
+        if (role == CarpState.Master)
+        {
+            _bowOutToken++; // master again: a waiting bow-out is cancelled
+            _bowOutAt = null;
+        }
+    }
+
     public void RunScript(ScriptInvocation script)
     {
+        _scriptsBusyUntil = Math.Max(_lan.Now, _scriptsBusyUntil) + ScriptDuration;
         Events.Add((_lan.Now, "script " + script.Kind));
         _lan.Log($"node {Index}: script {script.Kind}");
     }

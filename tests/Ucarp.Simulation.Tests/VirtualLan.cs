@@ -11,6 +11,7 @@ sealed class VirtualLan
 {
     readonly PriorityQueue<Action, (long Time, long Seq)> _events = new();
     readonly Random _random;
+    readonly Dictionary<(int From, int To), long> _lastArrival = [];
     long _seq;
 
     public VirtualLan(int seed)
@@ -66,8 +67,11 @@ sealed class VirtualLan
                 continue;
             }
             long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
+            // One sender's frames reach a receiver in the order sent, as on an Ethernet segment.
+            long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault((from.Index, to.Index)));
+            _lastArrival[(from.Index, to.Index)] = arrival;
             int epoch = to.Epoch;
-            At(Now + delay, () =>
+            At(arrival, () =>
             {
                 if (to.Alive && to.Epoch == epoch && isAdvert)
                 {

@@ -6,6 +6,8 @@
 #   idle       resident memory and CPU of a lone master over IDLE_SECONDS
 #   flood      CPU of a master under a forged-advert flood (tcpreplay at FLOOD_PPS,
 #              default 70000 frames/s, for FLOOD_SECONDS), and its worst advert lateness
+#   handover   a master (-z) sent SIGTERM or SIGUSR2 -> the backup's upscript (the
+#              clone bows out; ucarp goes silent and the backup waits out its timer)
 #   start-up   exec to the first state line
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
@@ -36,9 +38,14 @@ printf '#!/bin/sh\nip addr add "$2"/32 dev "$1"\n' > "$work/up"
 printf '#!/bin/sh\nip addr del "$2"/32 dev "$1" 2>/dev/null\nexit 0\n' > "$work/down"
 chmod +x "$work/up" "$work/down"
 
-start() { # start BINARY HOST SKEW LOG: a daemon in host's namespace; prints its pid
-    ( ip netns exec "$prefix-n$2" "$1" -i eth0 -s "192.0.2.$2" -v 42 -p bench -a $vip -k "$3" \
-        -u "$work/up" -d "$work/down" > "$4" 2>&1 & echo $! > "$work/pid" )
+# The handover's upscript: host 2's notes when it ran (-x gives the host number).
+printf '#!/bin/sh\nip addr add "$2"/32 dev "$1"\n[ "$3" = 2 ] && date +%%s%%N > %s/stamp\nexit 0\n' "$work" > "$work/up-stamp"
+chmod +x "$work/up-stamp"
+
+start() { # start BINARY HOST SKEW LOG [OPTION...]: a daemon in host's namespace; prints its pid
+    local bin=$1 host=$2 skew=$3 log=$4; shift 4
+    ( ip netns exec "$prefix-n$host" "$bin" -i eth0 -s "192.0.2.$host" -v 42 -p bench -a $vip -k "$skew" \
+        -u "$work/up" -d "$work/down" "$@" > "$log" 2>&1 & echo $! > "$work/pid" )
     cat "$work/pid"
 }
 holds() { ip -n "$prefix-n$1" -4 addr show dev eth0 | grep -q " $vip/"; }
@@ -78,6 +85,22 @@ failover_round() { # failover_round BINARY: ms from the killed master's last adv
             if (mac != dead) times[n++] = $1 + 0
         }
         END { for (i = 0; i < n; i++) if (last > 0 && times[i] > last) { printf "%.1f\n", (times[i] - last) * 1000; exit } }'
+}
+
+handover_round() { # handover_round BINARY SIGNAL: ms from the signal to the backup's upscript
+    lan_up "$prefix" 2
+    rm -f "$work/stamp"
+    local m; m=$(start "$1" 1 0 "$work/hm.log" -z -x 1 -u "$work/up-stamp")
+    wait_for 10 holds 1
+    start "$1" 2 100 "$work/hb.log" -x 2 -u "$work/up-stamp" > /dev/null
+    sleep 2
+    local t0; t0=$(date +%s%N)
+    kill -"$2" "$m"
+    if wait_for 10 test -s "$work/stamp"; then
+        awk -v a="$t0" -v b="$(cat "$work/stamp")" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'
+    else
+        echo "timeout"
+    fi
 }
 
 idle() { # idle BINARY: "RSS_KiB CPU_ms_per_s" of a lone master
@@ -136,7 +159,13 @@ for name in clone debian; do
     bin=$clone; [ $name = debian ] && bin=$debian
     echo "bench: $name ($bin)" >&2
     f=(); s=()
-    for r in $(seq 1 "$ROUNDS"); do f+=("$(failover_round "$bin")"); s+=("$(startup "$bin")"); done
+    ht=(); hu=()
+    for r in $(seq 1 "$ROUNDS"); do
+        f+=("$(failover_round "$bin")"); s+=("$(startup "$bin")")
+        ht+=("$(handover_round "$bin" TERM)"); hu+=("$(handover_round "$bin" USR2)")
+    done
+    result[$name-handover-term]=$(printf '%s\n' "${ht[@]}" | median)
+    result[$name-handover-usr2]=$(printf '%s\n' "${hu[@]}" | median)
     result[$name-failover]=$(printf '%s\n' "${f[@]}" | median)
     result[$name-startup]=$(printf '%s\n' "${s[@]}" | median)
     read -r rss cpu <<< "$(idle "$bin")"
@@ -152,6 +181,8 @@ row() { printf '%-44s %14s %14s\n' "$1" "$2" "$3"; }
 row "failover, ms (floor $floor)" "${result[clone-failover]}" "${result[debian-failover]}"
 row "  above the floor, ms" "$(awk -v a="${result[clone-failover]}" -v f=$floor 'BEGIN{printf "%.1f", a-f}')" \
                               "$(awk -v a="${result[debian-failover]}" -v f=$floor 'BEGIN{printf "%.1f", a-f}')"
+row "planned handover (SIGTERM -z), ms" "${result[clone-handover-term]}" "${result[debian-handover-term]}"
+row "planned handover (SIGUSR2), ms" "${result[clone-handover-usr2]}" "${result[debian-handover-usr2]}"
 row "idle master RSS, KiB" "${result[clone-rss]}" "${result[debian-rss]}"
 row "idle master CPU, ms per s ($IDLE_SECONDS s)" "${result[clone-idlecpu]}" "${result[debian-idlecpu]}"
 row "flood: frames per s sent" "${result[clone-pps]}" "${result[debian-pps]}"

@@ -56,6 +56,12 @@ public sealed class CarpMachine
 
     public CarpState State { get; private set; } = CarpState.Init;
 
+    /// <summary>
+    /// False while the node is out of the election (a failing health check): it reads
+    /// adverts and follows the counter, but never becomes master.
+    /// </summary>
+    public bool Eligible { get; private set; } = true;
+
     /// <summary>True while advertising with advskew 240 after repeated send errors.</summary>
     public bool PreemptionSuppressed => _suppressPreempt != 0;
 
@@ -121,7 +127,41 @@ public sealed class CarpMachine
 
     /// <summary>SIGUSR1: one status line.</summary>
     public void ReportStatus() =>
-        _host.Write(LogLevel.Info, Messages.Status(State == CarpState.Backup, _settings.Interface, _settings.Vhid));
+        _host.Write(LogLevel.Info, Eligible
+            ? Messages.Status(State == CarpState.Backup, _settings.Interface, _settings.Vhid)
+            : Messages.StatusOutOfElection(_settings.Interface, _settings.Vhid));
+
+    /// <summary>
+    /// Takes the node out of the election or brings it back. Out: a master steps down at
+    /// once (downscript, bow-out) and the master-down timer stays off. Back: it listens
+    /// as at start-up (master-down timer, then the -P rules). May be called before Start.
+    /// </summary>
+    public void SetEligible(bool eligible, string reason, long now)
+    {
+        if (eligible == Eligible)
+        {
+            return;
+        }
+        Eligible = eligible;
+        if (!eligible)
+        {
+            _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
+            if (State == CarpState.Master)
+            {
+                SetState(CarpState.Backup, now);
+                BowOut(now);
+            }
+            _advertAt = null;
+            _masterDownAt = null;
+            return;
+        }
+        _host.Write(LogLevel.Warning, Messages.JoiningElection(reason));
+        // During the SIGUSR2 hold or with the link down, SetRun comes when those end.
+        if (State != CarpState.Init && _holdUntil is null && !_linkDown)
+        {
+            SetRun(now);
+        }
+    }
 
     /// <summary>SIGUSR2: a master steps down to BACKUP, holds 3 s, then runs the normal master-down timer.</summary>
     public void Demote(long now)
@@ -132,6 +172,7 @@ public sealed class CarpMachine
             return;
         }
         SetState(CarpState.Backup, now);
+        BowOut(now);
         _advertAt = null;
         _masterDownAt = null;
         _holdUntil = now + DemotionHold;
@@ -159,14 +200,19 @@ public sealed class CarpMachine
     }
 
     /// <summary>
-    /// A termination signal with -z: the downscript when not BACKUP, then the host exits 0.
+    /// A termination signal with -z: the downscript when not BACKUP, then (a master) the
+    /// bow-out; the host exits 0 once both are done.
     /// </summary>
-    public void Shutdown()
+    public void Shutdown(long now)
     {
         Debug(Messages.ExitSignal(_settings.DownScript));
         if (State != CarpState.Backup)
         {
             Run(_down);
+        }
+        if (State == CarpState.Master)
+        {
+            BowOut(now);
         }
     }
 
@@ -219,6 +265,11 @@ public sealed class CarpMachine
                 break;
 
             case CarpState.Backup:
+                if (!Eligible)
+                {
+                    // Out of the election: the counter was adopted above, nothing more.
+                    break;
+                }
                 // With -P, a master slower than us is treated as down.
                 if (_settings.Preempt && ours < theirs)
                 {
@@ -281,7 +332,7 @@ public sealed class CarpMachine
                 break;
             case CarpState.Backup:
                 _advertAt = null;
-                _masterDownAt = now + Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, _settings.AdvSkew);
+                _masterDownAt = Eligible ? now + MasterDownInterval : null;
                 break;
             case CarpState.Master:
                 // ucarp arms sc_md_tmo here too, but master_down does nothing in MASTER,
@@ -294,7 +345,7 @@ public sealed class CarpMachine
     void MasterDown(long now)
     {
         Debug(Messages.MasterDownEvent);
-        if (State != CarpState.Backup)
+        if (State != CarpState.Backup || !Eligible)
         {
             return;
         }
@@ -313,18 +364,7 @@ public sealed class CarpMachine
             ? _settings.AdvSkew
             : CarpHeader.BulkUpdateMinDelay;
 
-        ushort ipId = _random.NextIpId();
-        if (_initCounter)
-        {
-            _counter = _random.NextCounter();
-        }
-        else
-        {
-            _counter = unchecked(_counter + 1); // wraps to 0 after 2^64-1, as ucarp
-        }
-        var fields = new AdvertFields(_settings.Source, _settings.Group, _settings.Broadcast, _settings.Vhid,
-                                      advbase, advskew, ipId, _counter);
-        AdvertFrame.Build(fields, _hmac, _advert);
+        BuildAdvert(advbase, advskew);
 
         string? error = _host.SendAdvert(_advert);
         if (error is not null)
@@ -378,6 +418,42 @@ public sealed class CarpMachine
         {
             _advertAt = now + Timing.Interval(advbase, advskew);
         }
+    }
+
+    long MasterDownInterval => Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, _settings.AdvSkew);
+
+    void BuildAdvert(byte advbase, byte advskew)
+    {
+        ushort ipId = _random.NextIpId();
+        if (_initCounter)
+        {
+            _counter = _random.NextCounter();
+        }
+        else
+        {
+            _counter = unchecked(_counter + 1); // wraps to 0 after 2^64-1, as ucarp
+        }
+        var fields = new AdvertFields(_settings.Source, _settings.Group, _settings.Broadcast, _settings.Vhid,
+                                      advbase, advskew, ipId, _counter);
+        AdvertFrame.Build(fields, _hmac, _advert);
+    }
+
+    /// <summary>
+    /// A master leaving on purpose says so with one advert of advbase 255/advskew 255
+    /// (OpenBSD carp's bow-out): every backup, ucarp's included, takes it for a master
+    /// about to time out and takes over now instead of after the master-down interval.
+    /// It goes out after the downscript, and at the latest when backups would have
+    /// timed out anyway.
+    /// </summary>
+    void BowOut(long now)
+    {
+        if (!_settings.BowOut)
+        {
+            return;
+        }
+        _host.Write(LogLevel.Info, Messages.BowingOut);
+        BuildAdvert(CarpHeader.BowOutAdvBase, CarpHeader.BowOutAdvSkew);
+        _host.SendBowOut(_advert, now + MasterDownInterval);
     }
 
     void Announce()

@@ -22,6 +22,8 @@ public sealed record CarpSettings
     public string? UpScript { get; init; }
     public string? DownScript { get; init; }
     public string? XParam { get; init; }
+    /// <summary>Send one advbase 255/advskew 255 advert when giving up MASTER on purpose (off: --no-bowout).</summary>
+    public bool BowOut { get; init; } = true;
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
@@ -43,5 +45,6 @@ public sealed record CarpSettings
         UpScript = c.UpScript,
         DownScript = c.DownScript,
         XParam = c.XParam,
+        BowOut = !c.NoBowOut,
     };
 }

@@ -19,6 +19,12 @@ public interface ICarpHost : ILog
     /// <summary>Sends a gratuitous ARP frame. The daemon sends it once any script queued before it has finished.</summary>
     void SendGratuitousArp(ReadOnlySpan<byte> frame);
 
+    /// <summary>
+    /// Sends the bow-out advert once the scripts asked for before it have finished (the
+    /// address is released first), or at <paramref name="deadline"/> at the latest.
+    /// </summary>
+    void SendBowOut(ReadOnlySpan<byte> frame, long deadline);
+
     /// <summary>Runs a state script. Scripts run one at a time, in the order asked.</summary>
     void RunScript(ScriptInvocation script);
 

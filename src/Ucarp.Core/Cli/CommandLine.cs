@@ -138,6 +138,17 @@ public static class CommandLine
                 case 'M':
                     config.NoMulticast = true;
                     break;
+                case OptionTable.NoBowOut:
+                case OptionTable.Check:
+                case OptionTable.CheckInterval:
+                case OptionTable.CheckTimeout:
+                case OptionTable.CheckFall:
+                case OptionTable.CheckRise:
+                    if (!HandoverOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 default:
                     return Usage(host);
             }
@@ -199,7 +210,7 @@ public static class CommandLine
             log.Write(LogLevel.Error, Messages.DeadRatioZero);
             return 1;
         }
-        return 0;
+        return HandoverOptions.Validate(config, log);
     }
 
     static bool ReadPassfile(string path, Configuration config, ICliHost host)

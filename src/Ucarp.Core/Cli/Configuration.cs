@@ -28,4 +28,16 @@ public sealed class Configuration
     public bool NoMulticast { get; set; }
     public bool NoSyslog { get; set; }
     public int SyslogFacility { get; set; } = SyslogFacilities.Daemon;
+
+    // Ucarp.Net's own (long options only): planned handover and health checks.
+    public bool NoBowOut { get; set; }
+    public string? Check { get; set; }
+    /// <summary>Microseconds between the starts of two checks.</summary>
+    public long CheckInterval { get; set; } = 2_000_000;
+    /// <summary>Microseconds a check may run; null: the interval.</summary>
+    public long? CheckTimeout { get; set; }
+    public int CheckFall { get; set; } = 2;
+    public int CheckRise { get; set; } = 2;
+    /// <summary>True when any of the check's timing options was given (they need --check).</summary>
+    public bool CheckTimingGiven { get; set; }
 }

@@ -39,5 +39,19 @@ public static class OptionTable
         new("nomcast", false, 'M'),
         new("passfile", true, 'o'),
         new("xparam", true, 'x'),
+        new("no-bowout", false, NoBowOut),
+        new("check", true, Check),
+        new("check-interval", true, CheckInterval),
+        new("check-timeout", true, CheckTimeout),
+        new("check-fall", true, CheckFall),
+        new("check-rise", true, CheckRise),
     ];
+
+    // Planned handover and health checks (0x100-0x11f).
+    public const char NoBowOut = '\u0100';
+    public const char Check = '\u0101';
+    public const char CheckInterval = '\u0102';
+    public const char CheckTimeout = '\u0103';
+    public const char CheckFall = '\u0104';
+    public const char CheckRise = '\u0105';
 }

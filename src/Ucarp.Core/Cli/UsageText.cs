@@ -8,6 +8,15 @@ public static class UsageText
     /// <summary>ucarp prints "PACKAGE_STRING - __DATE__"; we keep the shape and name ourselves.</summary>
     public const string VersionLine = "ucarp 1.5.2 (Ucarp.Net " + Version + ") - Nov 22 2026";
 
+    /// <summary>Ucarp.Net's own long options, after ucarp's: the golden tests' one documented difference in the usage.</summary>
+    public const string OwnOptions =
+        "--no-bowout: leave MASTER silently, without the bow-out advert\n" +
+        "--check=<command>: health check, run with /bin/sh -c; failing, leave the election\n" +
+        "--check-interval=<seconds>: run the check every <seconds> (default 2)\n" +
+        "--check-timeout=<seconds>: kill the check after <seconds> (default: the interval)\n" +
+        "--check-fall=<n>: failures in a row that leave the election (default 2)\n" +
+        "--check-rise=<n>: successes in a row that rejoin it (default 2)\n";
+
     public const string Text =
         "\n" + VersionLine + "\n\n" +
         "--interface=<if> (-i <if>): bind interface <if>\n" +
@@ -32,6 +41,7 @@ public static class UsageText
         "--nomcast (-M): use broadcast (instead of multicast) advertisements\n" +
         "--facility=<facility> (-f): set syslog facility (default=daemon)\n" +
         "--xparam=<value> (-x): extra parameter to send to up/down scripts\n" +
+        OwnOptions +
         "\n" +
         "Sample usage:\n" +
         "\n" +

@@ -30,6 +30,12 @@ public static class Messages
     public const string NoDownscript = "Warning: no script called when going down";
     public const string DeadRatioZero = "Dead ratio can't be zero";
 
+    // Ucarp.Net's own: the handover and health check options.
+    public const string CheckCommandEmpty = "--check needs a command";
+    public static string BadSeconds(string option, string arg) => F("{0} must be a number of seconds from 0.01 to 86400: [{1}]", option, arg);
+    public static string BadCount(string option, string arg, int max) => F("{0} must be a whole number from 1 to {1}: [{2}]", option, max, arg);
+    public const string CheckOptionsWithoutCheck = "--check-interval, --check-timeout, --check-fall and --check-rise need --check";
+
     // Start-up (carp.c:docarp, fillmac.c)
     public const string PasswordTooLong = "Password too long";
     public static string HardwareInfo(string error) => F("Unable to get hardware info about an interface: {0}", error);
@@ -39,6 +45,8 @@ public static class Messages
     public static string LocalMac(ReadOnlySpan<byte> mac) =>
         F("Local advertised ethernet address is [{0:x2}:{1:x2}:{2:x2}:{3:x2}:{4:x2}:{5:x2}]", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     public static string OpenInterface(string iface, string error) => F("Unable to open interface [{0}]: {1}", iface, error);
+    /// <summary>libpcap's pcap_open_live error for PCAP_ERROR_IFACE_NOT_UP.</summary>
+    public static string DeviceNotUp(string iface) => F("{0}: That device is not up", iface);
     public static string OpenSocket(string iface, string error) => F("Error opening socket for interface [{0}]: {1}", iface, error);
     public static string AddMembership(string error, int errno) => F("Can't do IP_ADD_MEMBERSHIP errno={0} ({1})", error, errno);
     public static string RawDevice(string error) => F("Unable to open raw device: [{0}]", error);
@@ -74,10 +82,30 @@ public static class Messages
 
     // Signals and the main loop (carp.c:docarp)
     public static string Status(bool backup, string iface, int vhid) => F("{0} on {1} id {2}", backup ? "BACKUP" : "MASTER", iface, vhid);
+    // Ucarp.Net's own: said only while out of the election, so ucarp's line is unchanged otherwise.
+    public static string StatusOutOfElection(string iface, int vhid) => F("BACKUP on {0} id {1} (out of the election: will not become master)", iface, vhid);
     public const string Usr2 = "Caught signal (USR2) considering going down";
     public static string ExitSignal(string? downscript) => F("sighandler_exit(): Calling [{0}] and exiting", downscript ?? "(null)");
     public static string PollRevents(int revents) => F("exiting: pfds[0].revents = {0}", revents);
     public static string PollError(string error) => F("exiting: poll() error: {0}", error);
+
+    // Ucarp.Net's own: the election (planned handover and health checks).
+    public static string LeavingElection(string reason) => F("Out of the election ({0}): this node will not become master", reason);
+    public static string JoiningElection(string reason) => F("Joining the election ({0})", reason);
+    public const string BowingOut = "Bowing out: advertising advbase 255/advskew 255 so a backup takes over now";
+    public static string BowOutWriteFailed(string error) => F("Bow-out advert not sent: write() has failed: {0}", error);
+
+    // Ucarp.Net's own: health checks (--check).
+    public const string NotYetHealthy = "health check has not passed yet";
+    public static string ChecksFailed(int count) => F("health check failed {0} time{1} in a row", count, count == 1 ? "" : "s");
+    public static string ChecksPassed(int count) => F("health check passed {0} time{1} in a row", count, count == 1 ? "" : "s");
+    public static string CheckExited(string command, int status) => F("Health check [{0}] failed: exited with status {1}", command, status);
+    public static string CheckNotFound(string command, int status) =>
+        F("Health check [{0}] failed: /bin/sh could not run it (status {1}: command not found or not executable)", command, status);
+    public static string CheckKilled(string command, int signal) => F("Health check [{0}] failed: killed by signal {1}", command, signal);
+    public static string CheckTimedOut(string command, string seconds) =>
+        F("Health check [{0}] failed: no result after {1} s, its process group was killed", command, seconds);
+    public static string CheckUnstartable(string command, string error) => F("Health check [{0}] failed: could not be started: {1}", command, error);
 
     // Scripts (spawn.c)
     public static string Spawning(string script, string iface, string vip, string? xparam) =>

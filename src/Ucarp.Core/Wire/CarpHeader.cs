@@ -11,6 +11,8 @@ public static class CarpHeader
     public const byte TosLowDelay = 0x10;      // IPTOS_LOWDELAY
     public const int Size = 36;
     public const byte BulkUpdateMinDelay = 240; // advskew advertised while preemption is suppressed
+    public const byte BowOutAdvBase = 255;     // a master leaving on purpose (OpenBSD carp: carp_bow_out)
+    public const byte BowOutAdvSkew = 255;
 
     public const int EthernetSize = 14;
     public const int Ipv4Size = 20;

@@ -6,6 +6,7 @@ internal static partial class Libc
 {
     // spawn.h. posix_spawn rather than fork: the runtime cannot be forked safely, and
     // glibc's posix_spawn reports exec failures (ENOENT, EACCES) to the caller.
+    internal const short POSIX_SPAWN_SETPGROUP = 0x02;
     internal const short POSIX_SPAWN_SETSIGDEF = 0x04;
     internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
     internal const short POSIX_SPAWN_SETSID = 0x80;
@@ -27,6 +28,9 @@ internal static partial class Libc
 
     [LibraryImport(Name, EntryPoint = "posix_spawnattr_setflags")]
     internal static unsafe partial int SpawnAttrSetFlags(void* attr, short flags);
+
+    [LibraryImport(Name, EntryPoint = "posix_spawnattr_setpgroup")]
+    internal static unsafe partial int SpawnAttrSetPGroup(void* attr, int pgroup);
 
     [LibraryImport(Name, EntryPoint = "posix_spawnattr_setsigdefault")]
     internal static unsafe partial int SpawnAttrSetSigDefault(void* attr, void* sigset);
@@ -52,8 +56,13 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "sigfillset")]
     internal static unsafe partial int SigFillSet(void* set);
 
-    // sys/wait.h, sys/pidfd.h
+    // sys/wait.h, sys/pidfd.h, signal.h
     internal const int WNOHANG = 1;
+    internal const int SIGKILL = 9;
+
+    /// <summary>kill(2); a negative pid signals the whole process group.</summary>
+    [LibraryImport(Name, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
 
     [LibraryImport(Name, EntryPoint = "waitpid", SetLastError = true)]
     internal static unsafe partial int WaitPid(int pid, int* status, int options);

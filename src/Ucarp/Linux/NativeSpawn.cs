@@ -8,7 +8,9 @@ namespace Ucarp.Linux;
 /// </summary>
 internal static class NativeSpawn
 {
-    public sealed record Options(bool NewSession = false, bool StdioToDevNull = false, string? WorkingDirectory = null);
+    /// <param name="NewProcessGroup">The child leads a process group of its own, so all it starts can be killed at once.</param>
+    public sealed record Options(bool NewSession = false, bool StdioToDevNull = false, string? WorkingDirectory = null,
+                                 bool NewProcessGroup = false);
 
     /// <summary>Returns the child's pid, or -errno.</summary>
     public static unsafe int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, Options options)
@@ -44,6 +46,11 @@ internal static class NativeSpawn
             if (options.NewSession)
             {
                 flags |= Libc.POSIX_SPAWN_SETSID;
+            }
+            if (options.NewProcessGroup)
+            {
+                flags |= Libc.POSIX_SPAWN_SETPGROUP;
+                Libc.SpawnAttrSetPGroup(attr, 0); // 0: a new group whose id is the child's pid
             }
             Libc.SpawnAttrSetFlags(attr, flags);
             Libc.SpawnAttrSetSigDefault(attr, all);

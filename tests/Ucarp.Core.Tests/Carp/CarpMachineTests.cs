@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
 namespace Ucarp.Core.Tests.Carp;
@@ -12,8 +13,10 @@ public class CarpMachineTests
     static readonly IPv4 Vip = new(192, 0, 2, 100);
     static readonly byte[] Password = "secret"u8.ToArray();
 
-    static CarpSettings Settings(byte advbase = 1, byte advskew = 0, bool preempt = false, bool neutral = false, uint deadRatio = 3, IPv4? source = null) => new()
+    static CarpSettings Settings(byte advbase = 1, byte advskew = 0, bool preempt = false, bool neutral = false, uint deadRatio = 3, IPv4? source = null,
+                                 bool bowOut = true) => new()
     {
+        BowOut = bowOut,
         Interface = "eth0",
         Vhid = 7,
         AdvBase = advbase,
@@ -317,7 +320,8 @@ public class CarpMachineTests
         int advertsBefore = host.Adverts.Count;
         m.Demote(now);
         Assert.That(m.State, Is.EqualTo(CarpState.Backup));
-        Assert.That(host.Take(), Is.EqualTo(new[] { "[WARNING] Switching to state: BACKUP", "script /down eth0 192.0.2.100 x" }));
+        Assert.That(host.Take().Take(3), Is.EqualTo(new[] { "[WARNING] Switching to state: BACKUP", "script /down eth0 192.0.2.100 x",
+                                                            "[INFO] " + Messages.BowingOut }));
         Assert.That(m.NextDeadline, Is.EqualTo(now + 3 * S));
         m.OnTimer(now + 3 * S);
         Assert.That(host.Adverts.Count, Is.EqualTo(advertsBefore), "no adverts during or right after the hold");
@@ -370,12 +374,95 @@ public class CarpMachineTests
     {
         var (backup, host) = Start(Settings());
         host.Take();
-        backup.Shutdown();
+        backup.Shutdown(10 * S);
         Assert.That(host.Effects, Is.Empty);
 
-        var (master, host2) = Master(Settings());
-        master.Shutdown();
+        var (master, host2) = Master(Settings(bowOut: false));
+        master.Shutdown(10 * S);
         Assert.That(host2.Take(), Is.EqualTo(new[] { "script /down eth0 192.0.2.100 x" }));
+    }
+
+    [TestCase("shutdown")]
+    [TestCase("demote")]
+    [TestCase("out of the election")]
+    public void A_master_leaving_on_purpose_bows_out_after_its_downscript(string how)
+    {
+        var (m, host) = Master(Settings(advskew: 10));
+        long now = 10 * S;
+        ulong last = BinaryPrimitives.ReadUInt64BigEndian(host.Adverts[^1].AsSpan(42));
+        Leave(m, how, now);
+        List<string> effects = host.Take();
+        int script = effects.IndexOf("script /down eth0 192.0.2.100 x");
+        int bowOut = effects.FindIndex(e => e.StartsWith("bowout", StringComparison.Ordinal));
+        Assert.That(script, Is.GreaterThanOrEqualTo(0), string.Join("\n", effects));
+        Assert.That(bowOut, Is.GreaterThan(script), "asked for after the downscript, which the host runs first");
+        // advbase 255/advskew 255, the counter one on, sent by the master-down interval at the latest.
+        Assert.That(effects[bowOut], Is.EqualTo($"bowout base=255 skew=255 counter={last + 1:x} by={now + 3 * S + 10 * S / 256}"));
+    }
+
+    static void Leave(CarpMachine m, string how, long now)
+    {
+        switch (how)
+        {
+            case "shutdown": m.Shutdown(now); break;
+            case "demote": m.Demote(now); break;
+            default: m.SetEligible(false, "check failed", now); break;
+        }
+    }
+
+    [TestCase("shutdown")]
+    [TestCase("demote")]
+    [TestCase("out of the election")]
+    public void With_no_bowout_a_master_leaves_silently_as_ucarp(string how)
+    {
+        var (m, host) = Master(Settings(bowOut: false));
+        Leave(m, how, 10 * S);
+        Assert.That(host.BowOuts, Is.Empty);
+        Assert.That(host.Take(), Has.None.Contains("Bowing out"));
+    }
+
+    [Test]
+    public void A_backup_takes_the_bow_out_for_a_master_about_to_time_out()
+    {
+        var (master, masterHost) = Master(Settings());
+        master.Shutdown(10 * S);
+        byte[] bowOut = masterHost.BowOuts.Single();
+
+        // The backup is a plain ucarp-rule machine with a larger skew, listening.
+        var (backup, host) = Start(Settings(advskew: 100, source: new IPv4(192, 0, 2, 2)));
+        backup.OnFrame(PeerAdvert(Us, 1, 0), 5 * S);
+        host.Take();
+        backup.OnFrame(bowOut, 10 * S);
+        Assert.That(backup.State, Is.EqualTo(CarpState.Master));
+        Assert.That(host.Take(), Does.Contain("[WARNING] Putting MASTER DOWN (going to time out)"));
+    }
+
+    [Test]
+    public void Out_of_the_election_a_node_never_becomes_master_and_says_so()
+    {
+        var (m, host) = Start(Settings());
+        m.SetEligible(false, "check failed", 0);
+        Assert.That(m.ProtocolDeadline, Is.Null, "no master-down timer");
+        RunUntil(m, 100 * S);
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), 200, 200), 101 * S);
+        RunUntil(m, 1000 * S);
+        Assert.That(m.State, Is.EqualTo(CarpState.Backup));
+        host.Take();
+        m.ReportStatus();
+        Assert.That(host.Take(), Is.EqualTo(new[] { "[INFO] " + Messages.StatusOutOfElection("eth0", 7) }));
+    }
+
+    [Test]
+    public void Back_in_the_election_it_listens_as_at_start_up()
+    {
+        var (m, host) = Start(Settings(advskew: 20));
+        m.SetEligible(false, "check failed", 0);
+        m.SetEligible(true, "check passed", 50 * S);
+        Assert.That(m.ProtocolDeadline, Is.EqualTo(50 * S + 3 * S + 20 * S / 256));
+        m.OnTimer(m.ProtocolDeadline!.Value);
+        Assert.That(m.State, Is.EqualTo(CarpState.Master));
+        m.ReportStatus();
+        Assert.That(host.Take().Last(), Is.EqualTo("[INFO] MASTER on eth0 id 7"));
     }
 
     [Test]

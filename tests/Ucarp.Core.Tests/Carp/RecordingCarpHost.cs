@@ -24,6 +24,14 @@ sealed class RecordingCarpHost : ICarpHost
 
     public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Effects.Add("garp");
 
+    public List<byte[]> BowOuts { get; } = [];
+
+    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline)
+    {
+        BowOuts.Add(frame.ToArray());
+        Effects.Add($"bowout base={frame[39]} skew={frame[36]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[42..]):x} by={deadline}");
+    }
+
     public void RunScript(ScriptInvocation script) => Effects.Add($"script {string.Join(' ', script.Arguments)}");
 
     public List<string> Take()

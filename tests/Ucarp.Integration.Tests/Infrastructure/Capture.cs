@@ -12,6 +12,7 @@ sealed record Frame(long Micros, byte[] Bytes)
     public string ArpSender => IsArp ? $"{Bytes[28]}.{Bytes[29]}.{Bytes[30]}.{Bytes[31]}" : "";
     public string EtherSource => Convert.ToHexString(Bytes, 6, 6);
     public int AdvSkew => IsCarp ? Bytes[36] : -1;
+    public int AdvBase => IsCarp ? Bytes[39] : -1;
 }
 
 /// <summary>tcpdump on the bridge, bounded in packets; stopped and read back as frames.</summary>

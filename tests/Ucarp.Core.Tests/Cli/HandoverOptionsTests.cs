@@ -1,0 +1,71 @@
+using Ucarp.Core.Cli;
+
+namespace Ucarp.Core.Tests.Cli;
+
+/// <summary>--no-bowout and the --check options: values, defaults, and clear errors with status 1.</summary>
+public class HandoverOptionsTests
+{
+    static readonly string[] Required = ["-i", "eth0", "-s", "192.0.2.1", "-v", "1", "-p", "pw", "-a", "192.0.2.100"];
+
+    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args)
+    {
+        var host = new RecordingCliHost();
+        CliOutcome outcome = CommandLine.Parse("ucarp", [.. Required, .. args], posixlyCorrect: false, host);
+        if (outcome.ShouldExit)
+        {
+            return (outcome.ExitCode, null, [.. host.Transcript]);
+        }
+        int exit = CommandLine.Validate(outcome.Configuration!, host, () => "eth0");
+        return (exit, outcome.Configuration, [.. host.Transcript]);
+    }
+
+    [Test]
+    public void Without_the_options_nothing_changes()
+    {
+        var (exit, c, _) = Run();
+        Assert.That(exit, Is.Zero);
+        Assert.That(c!.NoBowOut, Is.False);
+        Assert.That(c.Check, Is.Null);
+    }
+
+    [Test]
+    public void Defaults_are_two_seconds_timeout_the_interval_fall_two_rise_two()
+    {
+        var (exit, c, _) = Run("--check=true");
+        Assert.That(exit, Is.Zero);
+        Assert.That((c!.Check, c.CheckInterval, c.CheckTimeout, c.CheckFall, c.CheckRise),
+                    Is.EqualTo(("true", 2_000_000L, (long?)null, 2, 2)));
+    }
+
+    [Test]
+    public void Values_are_taken_and_seconds_may_have_a_fraction()
+    {
+        var (exit, c, _) = Run("--no-bowout", "--check", "pidof sshd", "--check-interval=0.5", "--check-timeout", "0.25",
+                               "--check-fall=3", "--check-rise=5");
+        Assert.That(exit, Is.Zero);
+        Assert.That((c!.NoBowOut, c.Check, c.CheckInterval, c.CheckTimeout, c.CheckFall, c.CheckRise),
+                    Is.EqualTo((true, "pidof sshd", 500_000L, (long?)250_000, 3, 5)));
+    }
+
+    [TestCase("--check-interval=0", "--check-interval must be a number of seconds from 0.01 to 86400: [0]")]
+    [TestCase("--check-interval=abc", "--check-interval must be a number of seconds from 0.01 to 86400: [abc]")]
+    [TestCase("--check-timeout=-1", "--check-timeout must be a number of seconds from 0.01 to 86400: [-1]")]
+    [TestCase("--check-timeout=86401", "--check-timeout must be a number of seconds from 0.01 to 86400: [86401]")]
+    [TestCase("--check-fall=0", "--check-fall must be a whole number from 1 to 1000: [0]")]
+    [TestCase("--check-rise=2.5", "--check-rise must be a whole number from 1 to 1000: [2.5]")]
+    [TestCase("--check=  ", "--check needs a command")]
+    public void Bad_values_are_refused_with_status_1(string option, string message)
+    {
+        var (exit, _, transcript) = Run("--check=true", option);
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain("err: [ERROR] " + message));
+    }
+
+    [Test]
+    public void Check_timing_without_a_check_is_refused()
+    {
+        var (exit, _, transcript) = Run("--check-fall=3");
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain("err: [ERROR] --check-interval, --check-timeout, --check-fall and --check-rise need --check"));
+    }
+}
