@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs what the test suites and the demo use, when it is missing and we may:
 # Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces),
-# lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood).
+# lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood),
+# jq and Python's prometheus_client (readers of the state and metrics files).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -10,6 +11,8 @@ command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 command -v tcpreplay >/dev/null 2>&1 || missing+=(tcpreplay)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg-dev)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: missing ${missing[*]}; the tests that need them will be skipped" >&2

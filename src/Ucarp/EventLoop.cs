@@ -27,6 +27,7 @@ internal sealed class EventLoop
     readonly FileDescriptor _control;
     readonly SignalRelay _signals;
     readonly HealthCheckRunner? _health;
+    readonly Monitoring.StatusPublisher? _publisher;
     readonly byte[] _frame = new byte[2048];
     readonly byte[] _interfaceName;
     bool _linkDown;
@@ -35,9 +36,10 @@ internal sealed class EventLoop
     long _coalesceUntil;
 
     public EventLoop(Configuration config, CarpMachine machine, DaemonHost host, PacketSocket socket, FileDescriptor control,
-                     SignalRelay signals, HealthCheckRunner? health)
+                     SignalRelay signals, HealthCheckRunner? health, Monitoring.StatusPublisher? publisher)
     {
         _health = health;
+        _publisher = publisher;
         _config = config;
         _machine = machine;
         _host = host;
@@ -93,6 +95,10 @@ internal sealed class EventLoop
             if (!stopping && _health?.NextDeadline is long check)
             {
                 wake = Math.Min(wake, check);
+            }
+            if (_publisher?.NextDeadline is long publish)
+            {
+                wake = Math.Min(wake, publish);
             }
             bool coalescing = now < _coalesceUntil;
             if (coalescing && _coalesceUntil < wake)
@@ -157,6 +163,7 @@ internal sealed class EventLoop
             {
                 _machine.OnTimer(now);
             }
+            _publisher?.Tick(now);
         }
     }
 

@@ -3,6 +3,7 @@ using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
 using Ucarp.Linux;
+using Ucarp.Monitoring;
 
 namespace Ucarp;
 
@@ -45,13 +46,29 @@ internal static class Program
         {
             return status;
         }
+        // The files are named relative to where the command was typed; the daemon under
+        // -B starts there too and only then moves to /, as ucarp's daemonize does.
+        config.StateFile = FullPath(config.StateFile);
+        config.MetricsFile = FullPath(config.MetricsFile);
+        config.PidFile = FullPath(config.PidFile);
+        if (detached)
+        {
+            Directory.SetCurrentDirectory("/");
+        }
+        else if (config.PidFile is not null && PidFile.RunningOwner(config.PidFile) is int owner)
+        {
+            log.Write(LogLevel.Error, Messages.PidfileInUse(config.PidFile, owner));
+            return 2;
+        }
 
         if (config.Daemonize)
         {
             if (!detached)
             {
-                int pid = NativeSpawn.Spawn("/proc/self/exe", argv, [.. environment, DetachedMarker + "=1"],
-                                            new NativeSpawn.Options(NewSession: true, StdioToDevNull: true, WorkingDirectory: "/"));
+                // By its real path, not /proc/self/exe: the process name stays "ucarp" for
+                // ps, pidof and killall.
+                int pid = NativeSpawn.Spawn(Environment.ProcessPath ?? "/proc/self/exe", argv, [.. environment, DetachedMarker + "=1"],
+                                            new NativeSpawn.Options(NewSession: true, StdioToDevNull: true));
                 if (pid > 0)
                 {
                     return 0;
@@ -62,8 +79,24 @@ internal static class Program
             log.Muted = false;
             log.ConsoleEnabled = false;
         }
-        return DoCarp(config, log, environment);
+        if (config.PidFile is not null && PidFile.Write(config.PidFile) is string pidError)
+        {
+            log.Write(LogLevel.Warning, Messages.FileWriteFailed(config.PidFile, pidError));
+        }
+        try
+        {
+            return DoCarp(config, log, environment);
+        }
+        finally
+        {
+            if (config.PidFile is not null)
+            {
+                PidFile.Remove(config.PidFile);
+            }
+        }
     }
+
+    static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
 
     static int DoCarp(Configuration config, Logger log, string[] environment)
     {
@@ -109,8 +142,10 @@ internal static class Program
             log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
             return 2;
         }
+        StatusPublisher? publisher = null;
+        bool leavesFiles = config.PidFile is not null || config.StateFile is not null || config.MetricsFile is not null;
         using (socket)
-        using (var signals = new SignalRelay(config.ShutdownAtExit))
+        using (var signals = new SignalRelay(config.ShutdownAtExit, leavesFiles ? () => BeforeDeath(config, publisher) : null))
         {
             var host = new DaemonHost(log, socket, environment);
             var machine = new CarpMachine(CarpSettings.From(config, password, mac), host, new SystemCarpRandom());
@@ -128,7 +163,25 @@ internal static class Program
                 host.Scripts.WaitForAll();
                 return 2;
             }
-            return new EventLoop(config, machine, host, socket, control, signals, health).Run();
+            using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
+            if (config.StateFile is not null || config.MetricsFile is not null || notifier.Enabled)
+            {
+                publisher = new StatusPublisher(config, machine, host.Scripts, health, log, notifier, MonotonicClock.NowMicroseconds);
+                publisher.Start(MonotonicClock.NowMicroseconds);
+            }
+            int exit = new EventLoop(config, machine, host, socket, control, signals, health, publisher).Run();
+            publisher?.Stop(MonotonicClock.NowMicroseconds);
+            return exit;
+        }
+    }
+
+    /// <summary>Without -z a termination signal kills the daemon, as ucarp's: what it leaves behind is cleaned first.</summary>
+    static void BeforeDeath(Configuration config, StatusPublisher? publisher)
+    {
+        publisher?.Stop(MonotonicClock.NowMicroseconds);
+        if (config.PidFile is not null)
+        {
+            PidFile.Remove(config.PidFile);
         }
     }
 

@@ -1,3 +1,4 @@
+using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -41,6 +42,8 @@ public sealed class CarpMachine
     int _sendSuccesses;
     int _suppressPreempt;
     bool _linkDown;
+    IPv4 _lastMaster;           // the master we last heard, while we are not master
+    long? _lastMasterHeardAt;
 
     public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random)
     {
@@ -62,11 +65,32 @@ public sealed class CarpMachine
     /// </summary>
     public bool Eligible { get; private set; } = true;
 
+    /// <summary>Why the node left or joined the election last (null until it has).</summary>
+    public string? EligibilityReason { get; private set; }
+
+    /// <summary>True while the link is down (without -S): the node is BACKUP and deaf.</summary>
+    public bool LinkIsDown => _linkDown;
+
+    /// <summary>What happened so far, for the state and metrics files.</summary>
+    public CarpCounters Counters { get; } = new();
+
+    /// <summary>
+    /// The current master as far as this node knows: itself when MASTER, else the sender
+    /// of the last valid advert heard within a master-down interval; null when unknown.
+    /// </summary>
+    public IPv4? MasterAddress(long now) =>
+        State == CarpState.Master ? _settings.Source
+        : _lastMasterHeardAt is long heard && now - heard <= MasterDownInterval ? _lastMaster
+        : null;
+
     /// <summary>True while advertising with advskew 240 after repeated send errors.</summary>
     public bool PreemptionSuppressed => _suppressPreempt != 0;
 
     /// <summary>How many rejected frames the machine has seen, by reason (OpenBSD's carpstats).</summary>
     public IReadOnlyDictionary<Rejection, long> Rejections => _warnings.Counts;
+
+    /// <summary>All rejected frames, every reason together: cheap to read on every wake-up.</summary>
+    public long RejectedTotal => _warnings.Total;
 
     /// <summary>The next advert, master-down or end of hold: the protocol's own timers.</summary>
     public long? ProtocolDeadline => Min(Min(_advertAt, _masterDownAt), _holdUntil);
@@ -115,6 +139,7 @@ public sealed class CarpMachine
             return;
         }
         // A valid advert: from now on count on from the peer's counter.
+        Counters.AdvertsReceived++;
         _initCounter = false;
         _counter = read.Advert.Counter;
         if (_holdUntil is not null)
@@ -143,6 +168,7 @@ public sealed class CarpMachine
             return;
         }
         Eligible = eligible;
+        EligibilityReason = reason;
         if (!eligible)
         {
             _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
@@ -228,6 +254,10 @@ public sealed class CarpMachine
 
     void HandleAdvert(in ReceivedAdvert advert, long now)
     {
+        // Whoever advertises is master, or about to learn it is not; a master of ours
+        // stepping down below records the preferred one.
+        _lastMaster = advert.Source;
+        _lastMasterHeardAt = now;
         // Our interval as we advertise it: advskew 240 while send errors suppress preemption.
         byte ourSkew = _suppressPreempt != 0 && _settings.AdvSkew < CarpHeader.BulkUpdateMinDelay
             ? CarpHeader.BulkUpdateMinDelay
@@ -318,6 +348,7 @@ public sealed class CarpMachine
                 break;
         }
         State = state;
+        Counters.Transitions++;
         _host.RoleChanged(state, now);
     }
 
@@ -367,6 +398,14 @@ public sealed class CarpMachine
         BuildAdvert(advbase, advskew);
 
         string? error = _host.SendAdvert(_advert);
+        if (error is null)
+        {
+            Counters.AdvertsSent++;
+        }
+        else
+        {
+            Counters.AdvertSendErrors++;
+        }
         if (error is not null)
         {
             _host.Write(LogLevel.Warning, Messages.WriteFailed(error));

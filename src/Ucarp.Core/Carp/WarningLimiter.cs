@@ -23,6 +23,8 @@ sealed class WarningLimiter
     /// <summary>When the earliest open window closes, so its summary line can be written.</summary>
     public long? FlushAt { get; private set; }
 
+    public long Total { get; private set; }
+
     public IReadOnlyDictionary<Rejection, long> Counts
     {
         get
@@ -43,6 +45,7 @@ sealed class WarningLimiter
     {
         int reason = (int)result.Rejection;
         _counts[reason]++;
+        Total++;
         LogLevel? level = RejectionLog.Level(result.Rejection);
         if (level is null || (level == LogLevel.Debug && !_log.DebugEnabled))
         {

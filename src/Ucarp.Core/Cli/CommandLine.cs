@@ -149,6 +149,14 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.StateFile:
+                case OptionTable.MetricsFile:
+                case OptionTable.PidFile:
+                    if (!MonitoringOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 default:
                     return Usage(host);
             }

@@ -40,4 +40,9 @@ public sealed class Configuration
     public int CheckRise { get; set; } = 2;
     /// <summary>True when any of the check's timing options was given (they need --check).</summary>
     public bool CheckTimingGiven { get; set; }
+
+    // Ucarp.Net's own (long options only): what an administrator watches.
+    public string? StateFile { get; set; }
+    public string? MetricsFile { get; set; }
+    public string? PidFile { get; set; }
 }

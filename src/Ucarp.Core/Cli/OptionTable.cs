@@ -45,6 +45,9 @@ public static class OptionTable
         new("check-timeout", true, CheckTimeout),
         new("check-fall", true, CheckFall),
         new("check-rise", true, CheckRise),
+        new("state-file", true, StateFile),
+        new("metrics-file", true, MetricsFile),
+        new("pidfile", true, PidFile),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -54,4 +57,9 @@ public static class OptionTable
     public const char CheckTimeout = '\u0103';
     public const char CheckFall = '\u0104';
     public const char CheckRise = '\u0105';
+
+    // Monitoring files (0x150-0x15f).
+    public const char StateFile = '\u0150';
+    public const char MetricsFile = '\u0151';
+    public const char PidFile = '\u0152';
 }

@@ -15,7 +15,10 @@ public static class UsageText
         "--check-interval=<seconds>: run the check every <seconds> (default 2)\n" +
         "--check-timeout=<seconds>: kill the check after <seconds> (default: the interval)\n" +
         "--check-fall=<n>: failures in a row that leave the election (default 2)\n" +
-        "--check-rise=<n>: successes in a row that rejoin it (default 2)\n";
+        "--check-rise=<n>: successes in a row that rejoin it (default 2)\n" +
+        "--state-file=<file>: keep the node's state in <file>, as JSON\n" +
+        "--metrics-file=<file>: keep Prometheus metrics in <file>\n" +
+        "--pidfile=<file>: write the daemon's pid to <file>\n";
 
     public const string Text =
         "\n" + VersionLine + "\n\n" +

@@ -30,8 +30,21 @@ public sealed class HealthPolicy
 
     public bool Eligible { get; private set; }
 
+    /// <summary>The last run's result; null before the first run ends.</summary>
+    public bool? LastPassed { get; private set; }
+    public int ConsecutiveFailures => _failures;
+    public int ConsecutivePasses => _successes;
+    public long Runs { get; private set; }
+    public long FailuresTotal { get; private set; }
+
     public HealthVerdict Report(bool passed)
     {
+        Runs++;
+        LastPassed = passed;
+        if (!passed)
+        {
+            FailuresTotal++;
+        }
         if (passed)
         {
             _failures = 0;

@@ -36,6 +36,13 @@ public static class Messages
     public static string BadCount(string option, string arg, int max) => F("{0} must be a whole number from 1 to {1}: [{2}]", option, max, arg);
     public const string CheckOptionsWithoutCheck = "--check-interval, --check-timeout, --check-fall and --check-rise need --check";
 
+    // Ucarp.Net's own: monitoring files.
+    public static string PathNeeded(string option) => F("{0} needs a file name", option);
+    public static string PidfileInUse(string path, int pid) => F("Pidfile [{0}] names a running ucarp (pid {1}): not starting", path, pid);
+    public static string FileWriteFailed(string path, string error) =>
+        F("Unable to write [{0}]: {1} (said once; the daemon carries on and retries)", path, error);
+    public static string FileWriteRecovered(string path) => F("[{0}] written again", path);
+
     // Start-up (carp.c:docarp, fillmac.c)
     public const string PasswordTooLong = "Password too long";
     public static string HardwareInfo(string error) => F("Unable to get hardware info about an interface: {0}", error);

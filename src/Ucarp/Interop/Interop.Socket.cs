@@ -5,6 +5,7 @@ namespace Ucarp.Interop;
 internal static partial class Libc
 {
     // sys/socket.h, linux/if_ether.h, linux/if_packet.h, netinet/in.h
+    internal const int AF_UNIX = 1;
     internal const int AF_INET = 2;
     internal const int AF_PACKET = 17;
     internal const int SOCK_DGRAM = 2;
@@ -38,6 +39,9 @@ internal static partial class Libc
 
     [LibraryImport(Name, EntryPoint = "send", SetLastError = true)]
     internal static unsafe partial nint Send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(Name, EntryPoint = "sendto", SetLastError = true)]
+    internal static unsafe partial nint SendTo(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
 
     [LibraryImport(Name, EntryPoint = "recv", SetLastError = true)]
     internal static unsafe partial nint Recv(int fd, void* buffer, nuint length, int flags);

@@ -29,6 +29,10 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
 
     public ScriptQueue Queue { get; }
 
+    /// <summary>Scripts started, and those that could not run, exited non-zero or were killed.</summary>
+    public long Runs { get; private set; }
+    public long Failures { get; private set; }
+
     /// <summary>Polls readable when the running script exits; -1 when none runs.</summary>
     public int ExitFd => _pidfd?.Fd ?? -1;
 
@@ -38,6 +42,11 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
     public bool Start(ScriptInvocation script)
     {
         int pid = NativeSpawn.Spawn(script.Path, script.Arguments, _environment, new NativeSpawn.Options());
+        Runs++;
+        if (pid < 0)
+        {
+            Failures++;
+        }
         if (pid is -11 or -12) // EAGAIN, ENOMEM: no process could be made
         {
             _log.Write(LogLevel.Error, Messages.UnableToSpawn(Libc.StrError(-pid)));
@@ -80,6 +89,10 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
         {
             int code = (status >> 8) & 0xff;
             int signal = status & 0x7f;
+            if (signal != 0 || code != 0)
+            {
+                Failures++;
+            }
             if (signal != 0)
             {
                 _log.Write(LogLevel.Warning, Messages.ScriptKilled(Described(script), signal));

@@ -20,7 +20,11 @@ internal sealed class SignalRelay : IDisposable
     int _exit;
 
     /// <param name="shutdownSignals">-z: SIGINT, SIGQUIT, SIGTERM and SIGHUP end the daemon cleanly; without it they kill it, as in ucarp.</param>
-    public SignalRelay(bool shutdownSignals)
+    /// <param name="beforeDeath">
+    /// Without -z: run on the signal's thread just before such a signal kills the daemon
+    /// (its default action goes ahead), to remove the pidfile and the like.
+    /// </param>
+    public SignalRelay(bool shutdownSignals, Action? beforeDeath = null)
     {
         int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (fd < 0)
@@ -30,11 +34,15 @@ internal sealed class SignalRelay : IDisposable
         _eventfd = new FileDescriptor(fd);
         _registrations.Add(PosixSignalRegistration.Create(SIGUSR1, c => Relay(c, ref _usr1)));
         _registrations.Add(PosixSignalRegistration.Create(SIGUSR2, c => Relay(c, ref _usr2)));
-        if (shutdownSignals)
+        foreach (PosixSignal s in new[] { PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
         {
-            foreach (PosixSignal s in new[] { PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+            if (shutdownSignals)
             {
                 _registrations.Add(PosixSignalRegistration.Create(s, c => Relay(c, ref _exit)));
+            }
+            else if (beforeDeath is not null)
+            {
+                _registrations.Add(PosixSignalRegistration.Create(s, _ => beforeDeath()));
             }
         }
     }

@@ -486,4 +486,40 @@ public class CarpMachineTests
         Assert.That(r.Rejection, Is.EqualTo(Rejection.None));
         Assert.That(r.Advert, Is.EqualTo(new ReceivedAdvert(Us, 1, 3, BinaryPrimitives.ReadUInt64BigEndian(sent.AsSpan(42)))));
     }
+
+    [Test]
+    public void Counters_count_what_happened()
+    {
+        var (m, host) = Start(Settings(advskew: 50));
+        Assert.That(m.Counters.Transitions, Is.EqualTo(1), "INIT to BACKUP");
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), 1, 0), S);
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), 1, 0, password: "wrong"u8.ToArray()), S);
+        Assert.That(m.Counters.AdvertsReceived, Is.EqualTo(1));
+        Assert.That(m.RejectedTotal, Is.EqualTo(1));
+        RunUntil(m, 10 * S);
+        Assert.That(m.Counters.Transitions, Is.EqualTo(2), "then MASTER");
+        host.SendResults.Enqueue("Network is down");
+        long sentBefore = m.Counters.AdvertsSent;
+        m.OnTimer(m.NextDeadline!.Value);
+        Assert.That(m.Counters.AdvertSendErrors, Is.EqualTo(1));
+        m.OnTimer(m.NextDeadline!.Value);
+        Assert.That(m.Counters.AdvertsSent, Is.EqualTo(sentBefore + 1));
+    }
+
+    [Test]
+    public void The_master_address_is_ours_as_master_and_the_last_advertiser_while_it_stays_fresh()
+    {
+        var (m, _) = Start(Settings(advskew: 50));
+        Assert.That(m.MasterAddress(0), Is.Null, "nobody heard yet");
+        var peer = new IPv4(192, 0, 2, 2);
+        m.OnFrame(PeerAdvert(peer, 1, 0), S);
+        Assert.That(m.MasterAddress(S), Is.EqualTo(peer));
+        // Unheard for longer than the master-down interval, it is no longer known.
+        long masterDown = 3 * S + 50 * S / 256;
+        Assert.That(m.MasterAddress(S + masterDown), Is.EqualTo(peer));
+        Assert.That(m.MasterAddress(S + masterDown + 1), Is.Null);
+        RunUntil(m, 100 * S);
+        Assert.That(m.State, Is.EqualTo(CarpState.Master));
+        Assert.That(m.MasterAddress(100 * S), Is.EqualTo(Us));
+    }
 }

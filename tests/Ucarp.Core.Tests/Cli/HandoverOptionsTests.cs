@@ -68,4 +68,15 @@ public class HandoverOptionsTests
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(transcript, Does.Contain("err: [ERROR] --check-interval, --check-timeout, --check-fall and --check-rise need --check"));
     }
+
+    [Test]
+    public void Monitoring_files_are_taken_as_given_and_an_empty_name_is_refused()
+    {
+        var (exit, c, _) = Run("--state-file=/run/ucarp/a.json", "--metrics-file", "m.prom", "--pidfile=/run/ucarp/a.pid");
+        Assert.That(exit, Is.Zero);
+        Assert.That((c!.StateFile, c.MetricsFile, c.PidFile), Is.EqualTo(("/run/ucarp/a.json", "m.prom", "/run/ucarp/a.pid")));
+        var (bad, _, transcript) = Run("--pidfile=");
+        Assert.That(bad, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain("err: [ERROR] --pidfile needs a file name"));
+    }
 }

@@ -44,4 +44,14 @@ static class Binaries
             Assert.Ignore("tcpdump is not installed (tests/install-deps.sh installs it)");
         }
     }
+
+    /// <summary>Debian's python3-prometheus-client, the independent reader of the metrics file.</summary>
+    public static void RequirePrometheusParser()
+    {
+        Shell.RunAllowingFailure("/usr/bin/python3", ["-c", "import prometheus_client"], out int code);
+        if (code != 0)
+        {
+            Assert.Ignore("python3-prometheus-client is not installed (tests/install-deps.sh installs it)");
+        }
+    }
 }

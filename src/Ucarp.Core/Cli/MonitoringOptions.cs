@@ -1,0 +1,29 @@
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Core.Cli;
+
+/// <summary>--state-file, --metrics-file and --pidfile: a file name each (status 1 when empty).</summary>
+public static class MonitoringOptions
+{
+    public static bool TryApply(char option, string arg, Configuration config, ILog log)
+    {
+        string name = option switch
+        {
+            OptionTable.StateFile => "--state-file",
+            OptionTable.MetricsFile => "--metrics-file",
+            _ => "--pidfile",
+        };
+        if (arg.Length == 0)
+        {
+            log.Write(LogLevel.Error, Messages.PathNeeded(name));
+            return false;
+        }
+        switch (option)
+        {
+            case OptionTable.StateFile: config.StateFile = arg; break;
+            case OptionTable.MetricsFile: config.MetricsFile = arg; break;
+            default: config.PidFile = arg; break;
+        }
+        return true;
+    }
+}

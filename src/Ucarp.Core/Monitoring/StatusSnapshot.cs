@@ -1,0 +1,73 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Health;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Monitoring;
+
+/// <summary>A health check's standing, for the state file and the metrics.</summary>
+public sealed record HealthSnapshot(string Command, bool Passing, bool? LastPassed, int ConsecutivePasses,
+                                    int ConsecutiveFailures, long Runs, long Failures)
+{
+    public static HealthSnapshot From(string command, HealthPolicy policy) =>
+        new(command, policy.Eligible, policy.LastPassed, policy.ConsecutivePasses, policy.ConsecutiveFailures,
+            policy.Runs, policy.FailuresTotal);
+}
+
+/// <summary>
+/// Everything the state file and the metrics file say, taken at one moment. Times are
+/// wall-clock microseconds since the epoch, given by the caller: the core reads no clock.
+/// </summary>
+public sealed record StatusSnapshot
+{
+    public required CarpState State { get; init; }
+    /// <summary>The daemon has ended: the state file's last word.</summary>
+    public bool Stopped { get; init; }
+    public required bool InElection { get; init; }
+    public string? ElectionReason { get; init; }
+    public required bool LinkUp { get; init; }
+    public required long SinceUnixMicros { get; init; }
+    public required long NowUnixMicros { get; init; }
+    public required string Interface { get; init; }
+    public required int Vhid { get; init; }
+    public required string VirtualAddress { get; init; }
+    public required IPv4 Source { get; init; }
+    public required int AdvBase { get; init; }
+    public required int AdvSkew { get; init; }
+    public required bool Preempt { get; init; }
+    public IPv4? Master { get; init; }
+    public HealthSnapshot? Health { get; init; }
+    public required long Transitions { get; init; }
+    public required long AdvertsSent { get; init; }
+    public required long AdvertSendErrors { get; init; }
+    public required long AdvertsReceived { get; init; }
+    public required long ScriptRuns { get; init; }
+    public required long ScriptFailures { get; init; }
+    public required IReadOnlyDictionary<Rejection, long> Rejected { get; init; }
+    public required int Pid { get; init; }
+
+    public string StateName => Stopped ? "STOPPED" : State switch
+    {
+        CarpState.Master => "MASTER",
+        CarpState.Backup => "BACKUP",
+        _ => "INIT",
+    };
+
+    /// <summary>Every rejection reason with its stable name (the metrics' label and the state file's key), in order.</summary>
+    public static readonly IReadOnlyList<(Rejection Reason, string Name)> RejectionNames =
+    [
+        (Rejection.TooShort, "too_short"),
+        (Rejection.NotIpv4, "not_ipv4"),
+        (Rejection.OwnAddress, "own_address"),
+        (Rejection.NotCarp, "not_carp"),
+        (Rejection.BogusSize, "bogus_size"),
+        (Rejection.BadTtl, "bad_ttl"),
+        (Rejection.BadVersion, "bad_version"),
+        (Rejection.OtherVhid, "other_vhid"),
+        (Rejection.OtherGroup, "other_group"),
+        (Rejection.BadChecksum, "bad_checksum"),
+        (Rejection.BadDigest, "bad_digest"),
+    ];
+
+    public long RejectedFor(Rejection reason) => Rejected.TryGetValue(reason, out long n) ? n : 0;
+}
