@@ -10,11 +10,14 @@ internal sealed class DaemonHost : ICarpHost
 {
     readonly Logger _log;
     readonly PacketSocket _socket;
+    readonly UnicastSocket? _unicast;
 
-    public DaemonHost(Logger log, PacketSocket socket, IReadOnlyList<string> environment)
+    /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
+    public DaemonHost(Logger log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment)
     {
         _log = log;
         _socket = socket;
+        _unicast = unicast;
         Scripts = new ScriptRunner(log, socket.Send, environment);
     }
 
@@ -24,7 +27,7 @@ internal sealed class DaemonHost : ICarpHost
 
     public void Write(LogLevel level, string message) => _log.Write(level, message);
 
-    public string? SendAdvert(ReadOnlySpan<byte> frame) => _socket.Send(frame);
+    public string? SendAdvert(ReadOnlySpan<byte> frame) => _unicast is null ? _socket.Send(frame) : _unicast.Send(frame);
 
     public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Scripts.Queue.Announce(frame);
 
@@ -47,7 +50,7 @@ internal sealed class DaemonHost : ICarpHost
     /// <summary>Sends the bow-out once the scripts before it are done or its deadline has come.</summary>
     public void SendBowOutIfDue(long now)
     {
-        if (BowOut.TakeIfDue(Scripts.Queue.Idle, now) is byte[] frame && _socket.Send(frame) is string error)
+        if (BowOut.TakeIfDue(Scripts.Queue.Idle, now) is byte[] frame && SendAdvert(frame) is string error)
         {
             _log.Write(LogLevel.Warning, Messages.BowOutWriteFailed(error));
         }

@@ -147,7 +147,14 @@ internal static class Program
         using (socket)
         using (var signals = new SignalRelay(config.ShutdownAtExit, leavesFiles ? () => BeforeDeath(config, publisher) : null))
         {
-            var host = new DaemonHost(log, socket, environment);
+            string unicastError = "";
+            using UnicastSocket? unicast = config.Peers.Count == 0 ? null : UnicastSocket.Open(config.Peers, out unicastError);
+            if (config.Peers.Count != 0 && unicast is null)
+            {
+                log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
+                return 2;
+            }
+            var host = new DaemonHost(log, socket, unicast, environment);
             var machine = new CarpMachine(CarpSettings.From(config, password, mac), host, new SystemCarpRandom());
             using HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
@@ -157,8 +164,10 @@ internal static class Program
             }
             machine.Start(MonotonicClock.NowMicroseconds);
 
-            using FileDescriptor? membership = config.NoMulticast ? null : JoinGroup(config, log);
-            if (!config.NoMulticast && membership is null)
+            // With peers no group is joined: nothing is sent to it.
+            bool joins = !config.NoMulticast && config.Peers.Count == 0;
+            using FileDescriptor? membership = joins ? JoinGroup(config, log) : null;
+            if (joins && membership is null)
             {
                 host.Scripts.WaitForAll();
                 return 2;

@@ -51,7 +51,7 @@ public sealed class CarpMachine
         _host = host;
         _random = random;
         _hmac = new CarpHmac(settings.Password, settings.Vhid, settings.VirtualAddress);
-        _reader = new AdvertReader(settings.Source, settings.Group, settings.Vhid, _hmac);
+        _reader = new AdvertReader(settings.Source, settings.Group, settings.Vhid, _hmac, settings.Peers);
         _warnings = new WarningLimiter(host);
         _up = Script(ScriptKind.Up, settings.UpScript);
         _down = Script(ScriptKind.Down, settings.DownScript);

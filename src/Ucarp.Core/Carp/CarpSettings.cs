@@ -24,6 +24,8 @@ public sealed record CarpSettings
     public string? XParam { get; init; }
     /// <summary>Send one advbase 255/advskew 255 advert when giving up MASTER on purpose (off: --no-bowout).</summary>
     public bool BowOut { get; init; } = true;
+    /// <summary>Unicast peers (--peer); empty: the multicast group (or broadcast with -M).</summary>
+    public IReadOnlyList<IPv4> Peers { get; init; } = [];
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
@@ -46,5 +48,6 @@ public sealed record CarpSettings
         DownScript = c.DownScript,
         XParam = c.XParam,
         BowOut = !c.NoBowOut,
+        Peers = [.. c.Peers],
     };
 }

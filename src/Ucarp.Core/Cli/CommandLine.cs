@@ -60,6 +60,7 @@ public static class CommandLine
                     else if (step.Option == 'm')
                     {
                         config.MulticastAddress = address;
+                        config.MulticastGiven = true;
                     }
                     else
                     {
@@ -149,6 +150,12 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.Peer:
+                    if (!PeerOptions.TryApply(arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 case OptionTable.StateFile:
                 case OptionTable.MetricsFile:
                 case OptionTable.PidFile:
@@ -218,7 +225,8 @@ public static class CommandLine
             log.Write(LogLevel.Error, Messages.DeadRatioZero);
             return 1;
         }
-        return HandoverOptions.Validate(config, log);
+        int status = HandoverOptions.Validate(config, log);
+        return status != 0 ? status : PeerOptions.Validate(config, log);
     }
 
     static bool ReadPassfile(string path, Configuration config, ICliHost host)

@@ -26,6 +26,8 @@ public sealed class Configuration
     public bool Daemonize { get; set; }
     public bool IgnoreInterfaceState { get; set; }
     public bool NoMulticast { get; set; }
+    /// <summary>True when -m/--mcast was given (it cannot go with --peer).</summary>
+    public bool MulticastGiven { get; set; }
     public bool NoSyslog { get; set; }
     public int SyslogFacility { get; set; } = SyslogFacilities.Daemon;
 
@@ -40,6 +42,9 @@ public sealed class Configuration
     public int CheckRise { get; set; } = 2;
     /// <summary>True when any of the check's timing options was given (they need --check).</summary>
     public bool CheckTimingGiven { get; set; }
+
+    // Ucarp.Net's own (long options only): unicast peers, in the order given, no repeats.
+    public List<IPv4> Peers { get; } = [];
 
     // Ucarp.Net's own (long options only): what an administrator watches.
     public string? StateFile { get; set; }

@@ -45,6 +45,7 @@ public static class OptionTable
         new("check-timeout", true, CheckTimeout),
         new("check-fall", true, CheckFall),
         new("check-rise", true, CheckRise),
+        new("peer", true, Peer),
         new("state-file", true, StateFile),
         new("metrics-file", true, MetricsFile),
         new("pidfile", true, PidFile),
@@ -57,6 +58,9 @@ public static class OptionTable
     public const char CheckTimeout = '\u0103';
     public const char CheckFall = '\u0104';
     public const char CheckRise = '\u0105';
+
+    // Unicast peers (0x120-0x12f).
+    public const char Peer = '\u0120';
 
     // Monitoring files (0x150-0x15f).
     public const char StateFile = '\u0150';

@@ -16,6 +16,7 @@ public static class UsageText
         "--check-timeout=<seconds>: kill the check after <seconds> (default: the interval)\n" +
         "--check-fall=<n>: failures in a row that leave the election (default 2)\n" +
         "--check-rise=<n>: successes in a row that rejoin it (default 2)\n" +
+        "--peer=<ip>: advertise by unicast to <ip> (repeat for more peers), not to the group\n" +
         "--state-file=<file>: keep the node's state in <file>, as JSON\n" +
         "--metrics-file=<file>: keep Prometheus metrics in <file>\n" +
         "--pidfile=<file>: write the daemon's pid to <file>\n";

@@ -36,6 +36,16 @@ public static class Messages
     public static string BadCount(string option, string arg, int max) => F("{0} must be a whole number from 1 to {1}: [{2}]", option, max, arg);
     public const string CheckOptionsWithoutCheck = "--check-interval, --check-timeout, --check-fall and --check-rise need --check";
 
+    // Ucarp.Net's own: unicast peers.
+    public static string PeerNotAnAddress(string arg) => F("--peer needs an IPv4 address: [{0}]", arg);
+    public static string PeerNotUnicast(string arg) => F("--peer [{0}] is not a unicast IPv4 address", arg);
+    public static string PeerIsUs(string peer) => F("--peer [{0}] is this host's own address (-s)", peer);
+    public const string PeerWithMulticast = "--peer cannot be used with -M/--nomcast or -m/--mcast: peers are sent to by unicast";
+    public static string NotFromPeer(string source) => F("Ignoring advert from [{0}]: not a --peer", source);
+    public static string NotToUs(string destination) => F("Ignoring advert to [{0}]: not our address", destination);
+    public static string OpenPeerSocket(string error) => F("Unable to open the socket for --peer adverts: {0}", error);
+    public static string PeerSendFailed(string error, string peer) => F("{0} (peer {1})", error, peer);
+
     // Ucarp.Net's own: monitoring files.
     public static string PathNeeded(string option) => F("{0} needs a file name", option);
     public static string PidfileInUse(string path, int pid) => F("Pidfile [{0}] names a running ucarp (pid {1}): not starting", path, pid);

@@ -67,6 +67,8 @@ public sealed record StatusSnapshot
         (Rejection.OtherGroup, "other_group"),
         (Rejection.BadChecksum, "bad_checksum"),
         (Rejection.BadDigest, "bad_digest"),
+        (Rejection.NotFromPeer, "not_from_peer"),
+        (Rejection.NotToUs, "not_to_us"),
     ];
 
     public long RejectedFor(Rejection reason) => Rejected.TryGetValue(reason, out long n) ? n : 0;

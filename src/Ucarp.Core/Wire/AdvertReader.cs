@@ -29,6 +29,10 @@ public enum Rejection : byte
     BadChecksum,
     /// <summary>Wrong password, vhid or virtual address (warning).</summary>
     BadDigest,
+    /// <summary>With --peer: from an address that is not a listed peer (debug).</summary>
+    NotFromPeer,
+    /// <summary>With --peer: not addressed to our own (-s) address, a multicast advert included (debug).</summary>
+    NotToUs,
 }
 
 /// <summary>A valid advert: what the state machine needs from it.</summary>
@@ -53,14 +57,23 @@ public sealed class AdvertReader
     readonly IPv4 _group;
     readonly byte _vhid;
     readonly CarpHmac _hmac;
+    readonly IPv4[] _peers;
 
-    public AdvertReader(IPv4 ownSource, IPv4 group, byte vhid, CarpHmac hmac)
+    /// <param name="peers">
+    /// Unicast mode when not empty: adverts count only from a listed peer and addressed to
+    /// our own address, and their TTL is not checked, since a routed peer's adverts arrive
+    /// with less than 255 (as FreeBSD's carp does for unicast). Every other check stays.
+    /// </param>
+    public AdvertReader(IPv4 ownSource, IPv4 group, byte vhid, CarpHmac hmac, IReadOnlyList<IPv4>? peers = null)
     {
         _source = ownSource;
         _group = group;
         _vhid = vhid;
         _hmac = hmac;
+        _peers = peers is null ? [] : [.. peers];
     }
+
+    bool Unicast => _peers.Length != 0;
 
     public ReadResult Read(ReadOnlySpan<byte> frame)
     {
@@ -88,7 +101,7 @@ public sealed class AdvertReader
             return Reject(Rejection.BogusSize, ip.Length, ipLength);
         }
         ReadOnlySpan<byte> carp = ip.Slice(ipLength, CarpHeader.Size);
-        if (ip[8] != CarpHeader.Ttl)
+        if (ip[8] != CarpHeader.Ttl && !Unicast)
         {
             return Reject(Rejection.BadTtl, ip[8]);
         }
@@ -100,7 +113,18 @@ public sealed class AdvertReader
         {
             return Reject(Rejection.OtherVhid, carp[CarpHeader.Vhid]);
         }
-        if (!_group.Equals(ip[16..20]))
+        if (Unicast)
+        {
+            if (!IsPeer(ip[12..16]))
+            {
+                return Reject(Rejection.NotFromPeer, BinaryPrimitives.ReadInt32BigEndian(ip[12..]));
+            }
+            if (!_source.Equals(ip[16..20]))
+            {
+                return Reject(Rejection.NotToUs, BinaryPrimitives.ReadInt32BigEndian(ip[16..]));
+            }
+        }
+        else if (!_group.Equals(ip[16..20]))
         {
             return Reject(Rejection.OtherGroup, BinaryPrimitives.ReadInt32BigEndian(ip[16..]));
         }
@@ -119,6 +143,18 @@ public sealed class AdvertReader
         var advert = new ReceivedAdvert(new IPv4(ip[12..16]), carp[CarpHeader.AdvBase], carp[CarpHeader.AdvSkew],
                                         BinaryPrimitives.ReadUInt64BigEndian(counter));
         return new ReadResult(Rejection.None, advert, 0, 0, 0, 0);
+    }
+
+    bool IsPeer(ReadOnlySpan<byte> address)
+    {
+        foreach (IPv4 peer in _peers)
+        {
+            if (peer.Equals(address))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     static ReadResult Reject(Rejection why, int a = 0, int b = 0) => new(why, default, a, b, 0, 0);

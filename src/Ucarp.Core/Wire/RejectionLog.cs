@@ -9,7 +9,7 @@ public static class RejectionLog
 {
     public static LogLevel? Level(Rejection why) => why switch
     {
-        Rejection.BogusSize or Rejection.OtherVhid or Rejection.OtherGroup => LogLevel.Debug,
+        Rejection.BogusSize or Rejection.OtherVhid or Rejection.OtherGroup or Rejection.NotFromPeer or Rejection.NotToUs => LogLevel.Debug,
         Rejection.BadTtl or Rejection.BadVersion or Rejection.BadChecksum or Rejection.BadDigest => LogLevel.Warning,
         _ => null,
     };
@@ -24,6 +24,8 @@ public static class RejectionLog
         Rejection.OtherGroup => "\"Ignoring different multicast ip\"",
         Rejection.BadChecksum => "\"Bad IP checksum\"",
         Rejection.BadDigest => "\"Bad digest\"",
+        Rejection.NotFromPeer => "\"Ignoring advert from\"",
+        Rejection.NotToUs => "\"Ignoring advert to\"",
         _ => why.ToString(),
     };
 
@@ -45,6 +47,12 @@ public static class RejectionLog
             case Rejection.OtherGroup:
                 BinaryPrimitives.WriteInt32BigEndian(group, r.A);
                 return Messages.IgnoringMulticast(new IPv4(group).ToString());
+            case Rejection.NotFromPeer:
+                BinaryPrimitives.WriteInt32BigEndian(group, r.A);
+                return Messages.NotFromPeer(new IPv4(group).ToString());
+            case Rejection.NotToUs:
+                BinaryPrimitives.WriteInt32BigEndian(group, r.A);
+                return Messages.NotToUs(new IPv4(group).ToString());
             case Rejection.BadChecksum:
                 return Messages.BadChecksum;
             case Rejection.BadDigest:

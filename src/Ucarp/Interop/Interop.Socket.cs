@@ -22,6 +22,7 @@ internal static partial class Libc
     internal const int PACKET_IGNORE_OUTGOING = 23;
     internal const int IPPROTO_IP = 0;
     internal const int IP_ADD_MEMBERSHIP = 35;
+    internal const int IP_HDRINCL = 3;
     internal const int MSG_DONTWAIT = 0x40;
     internal const int MSG_TRUNC = 0x20;
 

@@ -79,4 +79,36 @@ public class HandoverOptionsTests
         Assert.That(bad, Is.EqualTo(1));
         Assert.That(transcript, Does.Contain("err: [ERROR] --pidfile needs a file name"));
     }
+
+    [Test]
+    public void Peers_are_kept_in_order_without_repeats()
+    {
+        var (exit, c, _) = Run("--peer=198.51.100.2", "--peer", "203.0.113.9", "--peer=198.51.100.2");
+        Assert.That(exit, Is.Zero);
+        Assert.That(c!.Peers.Select(p => p.ToString()), Is.EqualTo(new[] { "198.51.100.2", "203.0.113.9" }));
+    }
+
+    [TestCase("--peer=host.example", "--peer needs an IPv4 address: [host.example]")]
+    [TestCase("--peer=2001:db8::1", "--peer needs an IPv4 address: [2001:db8::1]")]
+    [TestCase("--peer=224.0.0.18", "--peer [224.0.0.18] is not a unicast IPv4 address")]
+    [TestCase("--peer=255.255.255.255", "--peer [255.255.255.255] is not a unicast IPv4 address")]
+    [TestCase("--peer=0.0.0.0", "--peer [0.0.0.0] is not a unicast IPv4 address")]
+    [TestCase("--peer=127.0.0.1", "--peer [127.0.0.1] is not a unicast IPv4 address")]
+    [TestCase("--peer=192.0.2.1", "--peer [192.0.2.1] is this host's own address (-s)")]
+    public void Bad_peers_are_refused_with_status_1(string option, string message)
+    {
+        var (exit, _, transcript) = Run(option);
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain("err: [ERROR] " + message));
+    }
+
+    [TestCase("-M")]
+    [TestCase("--mcast=239.1.1.1")]
+    [TestCase("-m224.0.0.18")]
+    public void Peers_do_not_go_with_multicast_or_broadcast_options(string option)
+    {
+        var (exit, _, transcript) = Run("--peer=198.51.100.2", option);
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain("err: [ERROR] --peer cannot be used with -M/--nomcast or -m/--mcast: peers are sent to by unicast"));
+    }
 }

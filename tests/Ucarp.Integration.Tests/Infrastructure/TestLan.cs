@@ -131,7 +131,7 @@ sealed class TestLan : IDisposable
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
-    static void DeleteNamespace(string ns)
+    internal static void DeleteNamespace(string ns)
     {
         // Anything still running inside (a detached daemon, a script) goes first.
         string pids = Shell.RunAllowingFailure("ip", ["netns", "pids", ns], out int code);
