@@ -29,6 +29,7 @@ internal static class Program
             // The parent already parsed, validated and reported; say nothing twice.
             log.ConsoleEnabled = false;
             log.Muted = true;
+            log.PasswordFromStdin = true;
         }
         CliOutcome outcome = CommandLine.Parse(argv[0], argv[1..], Environment.GetEnvironmentVariable("POSIXLY_CORRECT") is not null, log);
         if (outcome.ShouldExit)
@@ -54,6 +55,7 @@ internal static class Program
         if (detached)
         {
             Directory.SetCurrentDirectory("/");
+            StdinToDevNull();
         }
         else if (config.PidFile is not null && PidFile.RunningOwner(config.PidFile) is int owner)
         {
@@ -65,10 +67,7 @@ internal static class Program
         {
             if (!detached)
             {
-                // By its real path, not /proc/self/exe: the process name stays "ucarp" for
-                // ps, pidof and killall.
-                int pid = NativeSpawn.Spawn(Environment.ProcessPath ?? "/proc/self/exe", argv, [.. environment, DetachedMarker + "=1"],
-                                            new NativeSpawn.Options(NewSession: true, StdioToDevNull: true));
+                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], config.Password!);
                 if (pid > 0)
                 {
                     return 0;
@@ -98,6 +97,48 @@ internal static class Program
 
     static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
 
+    /// <summary>
+    /// -B: starts the daemon, which parses the same command line again, and hands it the
+    /// password read here on its stdin (a pipe), never in argv or the environment, so a
+    /// password file that cannot be read twice (/dev/stdin, &lt;(...)) still works.
+    /// By its real path, not /proc/self/exe: the process name stays "ucarp" for ps,
+    /// pidof and killall. Returns the pid or -errno.
+    /// </summary>
+    static unsafe int Detach(string[] argv, string[] environment, string password)
+    {
+        int* fds = stackalloc int[2];
+        if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0)
+        {
+            return -Libc.LastErrno;
+        }
+        using var reader = new FileDescriptor(fds[0]);
+        using (var writer = new FileDescriptor(fds[1]))
+        {
+            // At most 512 bytes: far below a pipe's capacity, so this never blocks.
+            byte[] line = [.. CStrings.Bytes(password), (byte)'\n'];
+            fixed (byte* p = line)
+            {
+                Libc.Write(writer.Fd, p, (nuint)line.Length);
+            }
+        }
+        return NativeSpawn.Spawn(Environment.ProcessPath ?? "/proc/self/exe", argv, environment,
+                                 new NativeSpawn.Options(NewSession: true, StdioToDevNull: true, StdinFrom: reader.Fd));
+    }
+
+    /// <summary>The daemon's stdin held the handed-over password; from now on it is /dev/null, as ucarp's.</summary>
+    static unsafe void StdinToDevNull()
+    {
+        fixed (byte* devnull = "/dev/null\0"u8)
+        {
+            int fd = Libc.Open(devnull, Libc.O_RDONLY | Libc.O_CLOEXEC);
+            if (fd >= 0)
+            {
+                Libc.Dup2(fd, 0);
+                Libc.Close(fd);
+            }
+        }
+    }
+
     static int DoCarp(Configuration config, Logger log, string[] environment)
     {
         string iface = config.Interface!;
@@ -108,6 +149,14 @@ internal static class Program
             return 2;
         }
 
+        // fillmac.c asks for the MAC on a packet socket, so without CAP_NET_RAW ucarp
+        // stops here, with these two lines; so do we.
+        if (!InterfaceInfo.CanOpenRawDevice(out int rawErrno))
+        {
+            log.Write(LogLevel.Error, Messages.RawDevice(Libc.StrError(rawErrno)));
+            log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
+            return 2;
+        }
         using FileDescriptor? control = InterfaceInfo.DatagramSocket(out int socketErrno);
         if (control is null)
         {
@@ -142,6 +191,8 @@ internal static class Program
             log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
             return 2;
         }
+        // The kernel filter below is what ucarp's pcap rule says; -D shows the rule as ucarp does.
+        log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
         StatusPublisher? publisher = null;
         bool leavesFiles = config.PidFile is not null || config.StateFile is not null || config.MetricsFile is not null;
         using (socket)

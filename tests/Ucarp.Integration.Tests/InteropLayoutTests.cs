@@ -47,7 +47,7 @@ public class InteropLayoutTests
             P("SIOCGIFFLAGS", SIOCGIFFLAGS); P("SIOCGIFHWADDR", SIOCGIFHWADDR); P("SIOCGIFINDEX", SIOCGIFINDEX);
             P("IFF_UP", IFF_UP); P("IFF_RUNNING", IFF_RUNNING); P("IFF_LOOPBACK", IFF_LOOPBACK); P("IFNAMSIZ", IFNAMSIZ);
             P("ARPHRD_ETHER", ARPHRD_ETHER); P("ARPHRD_IEEE802", ARPHRD_IEEE802);
-            P("AF_UNIX", AF_UNIX); P("IP_HDRINCL", IP_HDRINCL); P("AF_INET", AF_INET); P("AF_PACKET", AF_PACKET); P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_RAW", SOCK_RAW);
+            P("AF_UNIX", AF_UNIX); P("IP_HDRINCL", IP_HDRINCL); P("AF_INET", AF_INET); P("AF_PACKET", AF_PACKET); P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_RAW", SOCK_RAW); P("SOCK_PACKET", SOCK_PACKET);
             P("SOCK_CLOEXEC", SOCK_CLOEXEC); P("SOCK_NONBLOCK", SOCK_NONBLOCK); P("ETH_P_IP", ETH_P_IP);
             P("SOL_SOCKET", SOL_SOCKET); P("SO_ATTACH_FILTER", SO_ATTACH_FILTER); P("SO_RCVBUF", SO_RCVBUF);
             P("SO_RCVBUFFORCE", SO_RCVBUFFORCE); P("SO_ERROR", SO_ERROR); P("O_CLOEXEC", O_CLOEXEC); P("SOL_PACKET", SOL_PACKET); P("PACKET_IGNORE_OUTGOING", PACKET_IGNORE_OUTGOING);
@@ -111,6 +111,7 @@ public class InteropLayoutTests
         yield return new TestCaseData("AF_INET", (long)Libc.AF_INET);
         yield return new TestCaseData("AF_PACKET", (long)Libc.AF_PACKET);
         yield return new TestCaseData("AF_UNIX", (long)Libc.AF_UNIX);
+        yield return new TestCaseData("SOCK_PACKET", (long)Libc.SOCK_PACKET);
         yield return new TestCaseData("IP_HDRINCL", (long)Libc.IP_HDRINCL);
         yield return new TestCaseData("SOCK_DGRAM", (long)Libc.SOCK_DGRAM);
         yield return new TestCaseData("SOCK_RAW", (long)Libc.SOCK_RAW);

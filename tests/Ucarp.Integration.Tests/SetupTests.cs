@@ -52,10 +52,16 @@ public class SetupTests : NamespaceTest
                     .ToList();
     }
 
-    /// <summary>Sorted per stream (the two streams interleave differently), without the version line and MACs.</summary>
-    static List<string> Normalise(IReadOnlyList<string> lines) =>
-        lines.Where(l => !l.Contains("ucarp 1.5.2", StringComparison.Ordinal))
+    /// <summary>
+    /// Each stream in its own order, stdout's lines then stderr's (how the two interleave
+    /// depends on buffering, not on the program), without the version line and MACs.
+    /// </summary>
+    static List<string> Normalise(IReadOnlyList<string> lines)
+    {
+        var cleaned = lines.Where(l => !l.Contains("ucarp 1.5.2", StringComparison.Ordinal))
              .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "[0-9a-f]{2}(:[0-9a-f]{2}){5}", "MAC"))
              .Select(l => l.Replace(Binaries.Clone, "PROGRAM", StringComparison.Ordinal).Replace(Binaries.Debian, "PROGRAM", StringComparison.Ordinal))
-             .OrderBy(l => l, StringComparer.Ordinal).ToList();
+             .ToList();
+        return [.. cleaned.Where(l => l.StartsWith("out:", StringComparison.Ordinal)), .. cleaned.Where(l => !l.StartsWith("out:", StringComparison.Ordinal))];
+    }
 }

@@ -123,7 +123,7 @@ public class HandoverTests
         lan.Nodes[0].Stop();
         // Both backups take the bow-out for a dead master; the usual rules settle it: the
         // less preferred master steps down on the other's first advert.
-        lan.RunFor(Timing.Second + 50 * Timing.Second / 256 + 2 * lan.MaxDelay);
+        lan.RunFor(1_195_312 + 2 * lan.MaxDelay); // one interval of the preferred backup: 1 s + 50/256 s
         Assert.That(lan.Masters.Select(n => n.Index), Is.EqualTo(new[] { 1 }), lan.Dump());
         Assert.That(lan.Nodes[1].Events.First(e => e.Time > stop && e.What.Contains("MASTER", StringComparison.Ordinal)).Time - stop,
                     Is.LessThanOrEqualTo(lan.MaxDelay));

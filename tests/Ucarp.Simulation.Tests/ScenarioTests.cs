@@ -16,12 +16,15 @@ public class ScenarioTests
         Assert.That(lan.Nodes[0].Events.Count(e => e.What.Contains("MASTER", StringComparison.Ordinal)), Is.EqualTo(0));
     }
 
-    [TestCase(1, 0, 3u)]
-    [TestCase(1, 100, 3u)]
-    [TestCase(2, 255, 3u)]
-    [TestCase(1, 10, 5u)]
-    [TestCase(0, 200, 3u)]
-    public void Failover_takes_exactly_the_protocol_floor(int advbase, int advskew, uint deadRatio)
+    // The floor from the protocol's numbers, deadratio x advbase s + advskew x 10^6 / 256 µs
+    // (integer division, as ucarp computes tv_usec), written out rather than computed by
+    // the code under test.
+    [TestCase(1, 0, 3u, 3_000_000L)]
+    [TestCase(1, 100, 3u, 3_390_625L)]
+    [TestCase(2, 255, 3u, 6_996_093L)]
+    [TestCase(1, 10, 5u, 5_039_062L)]
+    [TestCase(0, 200, 3u, 781_250L)]
+    public void Failover_takes_exactly_the_protocol_floor(int advbase, int advskew, uint deadRatio, long floor)
     {
         // The backup's skew is what counts: it times out deadratio x advbase + advskew/256
         // after the last advert it heard (plus the one-way delay that advert took).
@@ -42,7 +45,6 @@ public class ScenarioTests
 
         SimNode survivor = lan.Nodes[1];
         Assert.That(survivor.Machine.State, Is.EqualTo(CarpState.Master));
-        long floor = Timing.MasterDown((byte)advbase, deadRatio, (byte)advskew);
         long takeover = survivor.Events.First(e => e.What == "garp").Time;
         Assert.That(takeover - lastAdvert, Is.EqualTo(floor + 250));
     }
@@ -60,7 +62,7 @@ public class ScenarioTests
         Assert.That(lan.Masters.Single().Index, Is.EqualTo(0), lan.Dump());
         // It preempts on the first advert it hears, well before its own timer would fire.
         long took = lan.Nodes[0].Events.First(e => e.What == "garp").Time - started;
-        Assert.That(took, Is.LessThanOrEqualTo(Timing.Interval(1, 100) + 1000));
+        Assert.That(took, Is.LessThanOrEqualTo(1_390_625 + 1000), "within one of the master's intervals, 1 s + 100/256 s");
         Assert.That(lan.Nodes[0].Events.Select(e => e.What), Does.Contain("[WARNING] Putting MASTER down - preemption"));
         Assert.That(lan.Nodes[1].Events.Select(e => e.What), Does.Contain("[WARNING] Preferred master advertised: going back to BACKUP state"));
     }
@@ -119,7 +121,9 @@ public class ScenarioTests
         lan.RunFor(30 * S);
         Assert.That(lan.Masters.Single().Index, Is.EqualTo(1), lan.Dump());
         long takeover = lan.Nodes[1].Events.First(e => e.What == "garp").Time - demoted;
-        Assert.That(takeover, Is.LessThanOrEqualTo(Timing.MasterDown(1, 3, 50) + 1000));
+        // The demoted master bows out: the backup takes over one LAN delay (100 µs) later,
+        // not after its 3 s + 50/256 s timer.
+        Assert.That(takeover, Is.EqualTo(100));
     }
 
     [Test]

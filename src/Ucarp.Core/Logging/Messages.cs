@@ -61,6 +61,7 @@ public static class Messages
     public static string NoMacAddress(string iface) => F("Unable to find MAC address of [{0}]", iface);
     public static string LocalMac(ReadOnlySpan<byte> mac) =>
         F("Local advertised ethernet address is [{0:x2}:{1:x2}:{2:x2}:{3:x2}:{4:x2}:{5:x2}]", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    public static string BpfRule(string source) => F("BPF rule: [proto 112 and src host not {0}]", source);
     public static string OpenInterface(string iface, string error) => F("Unable to open interface [{0}]: {1}", iface, error);
     /// <summary>libpcap's pcap_open_live error for PCAP_ERROR_IFACE_NOT_UP.</summary>
     public static string DeviceNotUp(string iface) => F("{0}: That device is not up", iface);

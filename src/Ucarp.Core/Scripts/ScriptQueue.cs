@@ -20,13 +20,14 @@ public interface IScriptQueueHost
 /// (down after a waiting up: neither runs), so at most one script ever waits; and the
 /// last script to run always matches the final state. A gratuitous ARP asked for
 /// while scripts run or wait is sent when the scripts before it are done, so the
-/// address is announced after the upscript has configured it.
+/// address is announced after the upscript has configured it; every one asked for is
+/// sent (a master announces twice, and a slow upscript must not swallow the second).
 /// </summary>
 public sealed class ScriptQueue
 {
     readonly IScriptQueueHost _host;
-    readonly List<(ScriptInvocation Script, byte[]? AnnounceAfter)> _waiting = [];
-    byte[]? _announceAfterRunning;
+    readonly List<(ScriptInvocation Script, List<byte[]> AnnounceAfter)> _waiting = [];
+    List<byte[]> _announceAfterRunning = [];
 
     public ScriptQueue(IScriptQueueHost host) => _host = host;
 
@@ -46,7 +47,7 @@ public sealed class ScriptQueue
         }
         if (Running is not null)
         {
-            _waiting.Add((script, null));
+            _waiting.Add((script, []));
             return;
         }
         StartOrSkip(script);
@@ -56,11 +57,11 @@ public sealed class ScriptQueue
     {
         if (_waiting.Count > 0)
         {
-            _waiting[^1] = (_waiting[^1].Script, frame.ToArray());
+            _waiting[^1].AnnounceAfter.Add(frame.ToArray());
         }
         else if (Running is not null)
         {
-            _announceAfterRunning = frame.ToArray();
+            _announceAfterRunning.Add(frame.ToArray());
         }
         else
         {
@@ -72,7 +73,7 @@ public sealed class ScriptQueue
     public void Completed()
     {
         Running = null;
-        Flush(ref _announceAfterRunning);
+        Flush();
         while (Running is null && _waiting.Count > 0)
         {
             var (next, announce) = _waiting[0];
@@ -90,17 +91,18 @@ public sealed class ScriptQueue
         }
         else
         {
-            Flush(ref _announceAfterRunning);
+            Flush();
         }
     }
 
-    void Flush(ref byte[]? frame)
+    /// <summary>Sends, in order, what waited for the script that just ended.</summary>
+    void Flush()
     {
-        if (frame is not null)
+        List<byte[]> frames = _announceAfterRunning;
+        _announceAfterRunning = [];
+        foreach (byte[] frame in frames)
         {
-            byte[] f = frame;
-            frame = null;
-            _host.SendFrame(f);
+            _host.SendFrame(frame);
         }
     }
 }

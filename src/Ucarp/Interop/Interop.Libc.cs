@@ -31,6 +31,12 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "write", SetLastError = true)]
     internal static unsafe partial nint Write(int fd, void* buffer, nuint count);
 
+    [LibraryImport(Name, EntryPoint = "pipe2", SetLastError = true)]
+    internal static unsafe partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Name, EntryPoint = "dup2", SetLastError = true)]
+    internal static partial int Dup2(int oldFd, int newFd);
+
     [LibraryImport(Name, EntryPoint = "getpid")]
     internal static partial int GetPid();
 

@@ -10,6 +10,7 @@ internal static partial class Libc
     internal const int AF_PACKET = 17;
     internal const int SOCK_DGRAM = 2;
     internal const int SOCK_RAW = 3;
+    internal const int SOCK_PACKET = 10;
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int SOCK_NONBLOCK = 0x800;
     internal const ushort ETH_P_IP = 0x0800;

@@ -47,6 +47,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "posix_spawn_file_actions_addopen")]
     internal static unsafe partial int FileActionsAddOpen(void* actions, int fd, byte* path, int flags, uint mode);
 
+    [LibraryImport(Name, EntryPoint = "posix_spawn_file_actions_adddup2")]
+    internal static unsafe partial int FileActionsAddDup2(void* actions, int fd, int newFd);
+
     [LibraryImport(Name, EntryPoint = "posix_spawn_file_actions_addchdir_np")]
     internal static unsafe partial int FileActionsAddChdir(void* actions, byte* path);
 

@@ -14,6 +14,7 @@ internal sealed class Logger : ICliHost
 {
     readonly Stream _stdout = Console.OpenStandardOutput();
     readonly Stream _stderr = Console.OpenStandardError();
+    const int MaxLine = 4095;
     byte[]? _ident;
 
     public bool DebugEnabled { get; set; }
@@ -46,6 +47,12 @@ internal sealed class Logger : ICliHost
         {
             return;
         }
+        // log.c formats into char line[4096]: longer messages are cut at 4095 bytes
+        // (one char per byte here), before the level prefix is added.
+        if (message.Length > MaxLine)
+        {
+            message = message[..MaxLine];
+        }
         string line = LogLevelText.Prefix(level) + message;
         if (SyslogEnabled)
         {
@@ -64,7 +71,16 @@ internal sealed class Logger : ICliHost
 
     public void WriteStderr(string text) => Emit(_stderr, text);
 
-    public PassfileRead ReadPassfile(string path) => Passfile.ReadFirstLine(path);
+    /// <summary>
+    /// The -B daemon reads no file: its parent read the password (relative paths,
+    /// /dev/stdin and &lt;(...) included) and hands it over on the daemon's stdin.
+    /// </summary>
+    public bool PasswordFromStdin { get; set; }
+
+    PassfileRead? _handedOver;
+
+    public PassfileRead ReadPassfile(string path) =>
+        PasswordFromStdin ? _handedOver ??= Passfile.ReadFirstLine(0) : Passfile.ReadFirstLine(path);
 
     static void Emit(Stream stream, string text)
     {

@@ -9,8 +9,9 @@ namespace Ucarp.Linux;
 internal static class NativeSpawn
 {
     /// <param name="NewProcessGroup">The child leads a process group of its own, so all it starts can be killed at once.</param>
+    /// <param name="StdinFrom">With <paramref name="StdioToDevNull"/>: this descriptor becomes the child's stdin instead.</param>
     public sealed record Options(bool NewSession = false, bool StdioToDevNull = false, string? WorkingDirectory = null,
-                                 bool NewProcessGroup = false);
+                                 bool NewProcessGroup = false, int StdinFrom = -1);
 
     /// <summary>Returns the child's pid, or -errno.</summary>
     public static unsafe int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, Options options)
@@ -59,7 +60,14 @@ internal static class NativeSpawn
             {
                 fixed (byte* devnull = "/dev/null\0"u8)
                 {
-                    Libc.FileActionsAddOpen(actions, 0, devnull, Libc.O_RDONLY, 0);
+                    if (options.StdinFrom >= 0)
+                    {
+                        Libc.FileActionsAddDup2(actions, options.StdinFrom, 0);
+                    }
+                    else
+                    {
+                        Libc.FileActionsAddOpen(actions, 0, devnull, Libc.O_RDONLY, 0);
+                    }
                     Libc.FileActionsAddOpen(actions, 1, devnull, Libc.O_WRONLY, 0);
                     Libc.FileActionsAddOpen(actions, 2, devnull, Libc.O_WRONLY, 0);
                 }

@@ -19,6 +19,18 @@ internal static class Passfile
             return new PassfileRead(PassfileStatus.OpenFailed, Libc.StrError(Libc.LastErrno));
         }
         using var handle = new FileDescriptor(fd);
+        PassfileRead read = ReadFirstLine(fd);
+        if (read.Status != PassfileStatus.Line)
+        {
+            return read;
+        }
+        UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        return read with { ReadableByOthers = (File.GetUnixFileMode(path) & others) != 0 };
+    }
+
+    /// <summary>The first line from an open descriptor (the password the -B parent hands its daemon).</summary>
+    public static unsafe PassfileRead ReadFirstLine(int fd)
+    {
         byte[] buffer = new byte[511];
         int used = 0;
         while (used < buffer.Length)
@@ -57,8 +69,6 @@ internal static class Passfile
         {
             return new PassfileRead(PassfileStatus.EndOfFile, "");
         }
-        UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        bool readable = (File.GetUnixFileMode(path) & others) != 0;
-        return new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)), readable);
+        return new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)));
     }
 }

@@ -105,11 +105,11 @@ public class CarpMachineTests
             "[WARNING] Switching to state: MASTER",
             "script /up eth0 192.0.2.100 x",
             "garp",
-            "advert skew=0 counter=c0ffee00",  // at 3 s
-            "advert skew=0 counter=c0ffee01",  // at 4 s
-            "advert skew=0 counter=c0ffee02",  // at 5 s
+            "advert skew=0 counter=c0ffee00",  // at 3 s; no peer heard: a fresh counter each time
+            "advert skew=0 counter=c0ffef00",  // at 4 s
+            "advert skew=0 counter=c0fff000",  // at 5 s
             "garp",                            // right after the second advert that follows
-            "advert skew=0 counter=c0ffee03",  // at 6 s
+            "advert skew=0 counter=c0fff100",  // at 6 s
         }));
     }
 
@@ -267,7 +267,26 @@ public class CarpMachineTests
     }
 
     [Test]
-    public void The_counter_is_random_until_a_peer_is_heard_then_counts_on()
+    public void The_counter_is_drawn_afresh_for_every_advert_until_a_peer_is_heard_then_counts_on_from_its()
+    {
+        var (m, host) = Master(Settings(advskew: 200));
+        for (int i = 0; i < 3; i++)
+        {
+            m.OnTimer(m.NextDeadline!.Value);
+        }
+        ulong[] counters = host.Adverts.Select(a => BinaryPrimitives.ReadUInt64BigEndian(a.AsSpan(42))).ToArray();
+        Assert.That(counters.Zip(counters.Skip(1), (a, b) => b - a), Is.All.EqualTo(CountingRandom.Step), "a new draw each time");
+
+        // A less preferred master is heard: from now on, its counter plus one, then on by one.
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), 1, 250, counter: 0x5000), 100 * S);
+        host.Adverts.Clear();
+        m.OnTimer(m.NextDeadline!.Value);
+        m.OnTimer(m.NextDeadline!.Value);
+        Assert.That(host.Adverts.Select(a => BinaryPrimitives.ReadUInt64BigEndian(a.AsSpan(42))), Is.EqualTo(new ulong[] { 0x5001, 0x5002 }));
+    }
+
+    [Test]
+    public void The_counter_wraps_to_zero_after_a_peers_last_value()
     {
         var (m, host) = Start(Settings(advskew: 0));
         m.OnFrame(PeerAdvert(new(192, 0, 2, 2), 1, 100, counter: 0xffffffffffffffff), S);
@@ -391,13 +410,15 @@ public class CarpMachineTests
         long now = 10 * S;
         ulong last = BinaryPrimitives.ReadUInt64BigEndian(host.Adverts[^1].AsSpan(42));
         Leave(m, how, now);
+        // Alone, no peer heard: the bow-out's counter is a fresh draw, as any advert's would be.
+        ulong next = last + CountingRandom.Step;
         List<string> effects = host.Take();
         int script = effects.IndexOf("script /down eth0 192.0.2.100 x");
         int bowOut = effects.FindIndex(e => e.StartsWith("bowout", StringComparison.Ordinal));
         Assert.That(script, Is.GreaterThanOrEqualTo(0), string.Join("\n", effects));
         Assert.That(bowOut, Is.GreaterThan(script), "asked for after the downscript, which the host runs first");
         // advbase 255/advskew 255, the counter one on, sent by the master-down interval at the latest.
-        Assert.That(effects[bowOut], Is.EqualTo($"bowout base=255 skew=255 counter={last + 1:x} by={now + 3 * S + 10 * S / 256}"));
+        Assert.That(effects[bowOut], Is.EqualTo($"bowout base=255 skew=255 counter={next:x} by={now + 3 * S + 10 * S / 256}"));
     }
 
     static void Leave(CarpMachine m, string how, long now)

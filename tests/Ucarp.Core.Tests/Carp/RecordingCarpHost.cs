@@ -42,12 +42,24 @@ sealed class RecordingCarpHost : ICarpHost
     }
 }
 
-/// <summary>Counts up from fixed seeds so tests can tell which counter came from where.</summary>
+/// <summary>
+/// Fixed, recognisable draws. Counters step by 0x100, never by one, so a fresh draw per
+/// advert (c0ffee00, c0ffef00, ...) cannot be mistaken for a counter incremented from
+/// one draw (c0ffee00, c0ffee01, ...).
+/// </summary>
 sealed class CountingRandom : ICarpRandom
 {
-    ulong _counter = 0xc0ffee00;
+    public const ulong FirstCounter = 0xc0ffee00;
+    public const ulong Step = 0x100;
+    ulong _counter = FirstCounter;
     ushort _id = 100;
 
     public ushort NextIpId() => _id++;
-    public ulong NextCounter() => _counter++;
+
+    public ulong NextCounter()
+    {
+        ulong drawn = _counter;
+        _counter += Step;
+        return drawn;
+    }
 }
