@@ -5,6 +5,8 @@
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
 #   make bench      Ucarp.Net against Debian's ucarp on a namespaced LAN (root)
+#   make fuzz       AFL++ on the frame reader and the command line (FUZZ_SECONDS each),
+#                   then DIFF_VECTORS generated command lines against Debian's ucarp (root)
 
 DOTNET      ?= dotnet
 CONFIG      ?= Release
@@ -27,7 +29,7 @@ INSTALLED   := $(SBINDIR)/ucarp $(MANDIR)/ucarp.8 \
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
                $(UNITDIR)/ucarp@.service
 
-.PHONY: all check demo deps clean install uninstall deb bench
+.PHONY: all check demo deps clean install uninstall deb bench fuzz
 
 all: $(BINARY)
 
@@ -45,6 +47,13 @@ check: deps $(BINARY)
 
 bench: deps $(BINARY)
 	@tests/bench/bench.sh $(abspath $(BINARY))
+
+FUZZ_SECONDS ?= 600
+DIFF_VECTORS ?= 5000
+fuzz: deps $(BINARY)
+	tests/fuzz/fuzz.sh $(FUZZ_SECONDS)
+	UCARP_BINARY=$(abspath $(BINARY)) UCARP_DIFF_VECTORS=$(DIFF_VECTORS) dotnet test tests/Ucarp.Integration.Tests -c $(CONFIG) \
+	    --nologo --filter FullyQualifiedName~CliDifferentialTests --logger "console;verbosity=normal"
 
 demo: deps $(BINARY)
 	@scripts/demo.sh $(abspath $(BINARY))

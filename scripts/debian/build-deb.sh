@@ -46,7 +46,7 @@ Version: $version-1
 Architecture: $arch
 Maintainer: Ucarp.Net developers <ucarp-net@example.org>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: libc6 (>= 2.36), libssl3
+Depends: libc6 (>= 2.36)
 Recommends: iproute2
 Suggests: ifupdown, arping
 Provides: ucarp (= 1.5.2)

@@ -28,7 +28,6 @@ internal sealed class EventLoop
     readonly SignalRelay _signals;
     readonly HealthCheckRunner? _health;
     readonly Monitoring.StatusPublisher? _publisher;
-    readonly byte[] _frame = new byte[2048];
     readonly byte[] _interfaceName;
     bool _linkDown;
     long _nextLinkCheck;
@@ -191,17 +190,23 @@ internal sealed class EventLoop
     /// <summary>Reads and handles the waiting frames, at most <see cref="FramesPerWakeup"/>; returns how many.</summary>
     int ReadFrames(long now)
     {
-        for (int i = 0; i < FramesPerWakeup; i++)
+        int read = 0;
+        while (read < FramesPerWakeup)
         {
-            int length = _socket.Receive(_frame);
-            if (length <= 0)
+            int count = _socket.ReceiveBatch();
+            if (count <= 0)
             {
-                return i;
+                return read;
             }
-            // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
-            _machine.OnFrame(_frame.AsSpan(0, Math.Min(length, 1500)), now);
+            for (int i = 0; i < count; i++)
+            {
+                ReadOnlySpan<byte> frame = _socket.Frame(i);
+                // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
+                _machine.OnFrame(frame[..Math.Min(frame.Length, 1500)], now);
+            }
+            read += count;
         }
-        return FramesPerWakeup;
+        return read;
     }
 
     /// <summary>Returns true when the daemon should stop (a -z termination signal).</summary>

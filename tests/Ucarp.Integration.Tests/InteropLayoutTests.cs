@@ -39,6 +39,9 @@ public class InteropLayoutTests
             P("sizeof sockaddr_ll", sizeof(struct sockaddr_ll)); P("offset sll_ifindex", offsetof(struct sockaddr_ll, sll_ifindex));
             P("offset sll_protocol", offsetof(struct sockaddr_ll, sll_protocol));
             P("sizeof sock_filter", sizeof(struct sock_filter)); P("sizeof sock_fprog", sizeof(struct sock_fprog));
+            P("sizeof mmsghdr", sizeof(struct mmsghdr)); P("offset msg_len", offsetof(struct mmsghdr, msg_len));
+            P("offset msg_iov", offsetof(struct mmsghdr, msg_hdr.msg_iov)); P("offset msg_flags", offsetof(struct mmsghdr, msg_hdr.msg_flags));
+            P("sizeof iovec", sizeof(struct iovec));
             P("offset fprog filter", offsetof(struct sock_fprog, filter));
             P("sizeof ip_mreq", sizeof(struct ip_mreq)); P("sizeof pollfd", sizeof(struct pollfd));
             P("sizeof timespec", sizeof(struct timespec));
@@ -91,6 +94,11 @@ public class InteropLayoutTests
         yield return new TestCaseData("offset sll_ifindex", (long)Marshal.OffsetOf<SockAddrLl>(nameof(SockAddrLl.IfIndex)));
         yield return new TestCaseData("offset sll_protocol", (long)Marshal.OffsetOf<SockAddrLl>(nameof(SockAddrLl.Protocol)));
         yield return new TestCaseData("sizeof sock_filter", (long)Marshal.SizeOf<SockFilter>());
+        yield return new TestCaseData("sizeof mmsghdr", (long)Marshal.SizeOf<MMsgHdr>());
+        yield return new TestCaseData("offset msg_len", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Length)));
+        yield return new TestCaseData("offset msg_iov", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Iov)));
+        yield return new TestCaseData("offset msg_flags", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Flags)));
+        yield return new TestCaseData("sizeof iovec", (long)Marshal.SizeOf<IoVec>());
         yield return new TestCaseData("sizeof sock_fprog", (long)Marshal.SizeOf<SockFprog>());
         yield return new TestCaseData("offset fprog filter", (long)Marshal.OffsetOf<SockFprog>(nameof(SockFprog.Filter)));
         yield return new TestCaseData("sizeof ip_mreq", (long)Marshal.SizeOf<IpMreq>());

@@ -73,7 +73,8 @@ public class PackagingTests
                 Assert.That(Field("Provides"), Is.EqualTo("ucarp (= 1.5.2)"));
                 Assert.That(Field("Conflicts"), Is.EqualTo("ucarp"));
                 Assert.That(Field("Replaces"), Is.EqualTo("ucarp"));
-                Assert.That(Field("Depends"), Does.Contain("libc6").And.Contain("libssl3"));
+                // The C library only: HMAC-SHA1 is BouncyCastle's, randomness the kernel's.
+                Assert.That(Field("Depends"), Does.Contain("libc6").And.Not.Contain("libssl"));
             });
 
             var contents = Shell.Run("dpkg-deb", "-c", deb).Split('\n', StringSplitOptions.RemoveEmptyEntries)

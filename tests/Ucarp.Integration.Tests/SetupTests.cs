@@ -34,22 +34,7 @@ public class SetupTests : NamespaceTest
         using UcarpProcess ours = lan.StartRaw(1, Binaries.Clone, args);
         Assert.That(theirs.WaitForExit(Long) && ours.WaitForExit(Long), Is.True, "both exit:\n" + theirs.Output + "\n---\n" + ours.Output);
         Assert.That(ours.ExitCode, Is.EqualTo(theirs.ExitCode), "exit status");
-        Assert.That(Normalise(WithoutOwnOptions(ours.Lines)), Is.EqualTo(Normalise(theirs.Lines)));
-    }
-
-    /// <summary>
-    /// The documented difference: Ucarp.Net's own long options in the usage text and in
-    /// getopt's list of possibilities. Taken out, the rest must be ucarp's.
-    /// </summary>
-    static List<string> WithoutOwnOptions(IReadOnlyList<string> lines)
-    {
-        var usage = Core.Cli.UsageText.OwnOptions.TrimEnd('\n').Split('\n').Select(l => "out: " + l).ToHashSet();
-        string[] names = Core.Cli.OptionTable.LongOptions.Where(o => o.Value >= '\u0100').Select(o => $" '--{o.Name}'").ToArray();
-        return lines.Where(l => !usage.Contains(l))
-                    .Select(l => l.Contains("is ambiguous; possibilities:", StringComparison.Ordinal)
-                        ? names.Aggregate(l, (line, name) => line.Replace(name, "", StringComparison.Ordinal))
-                        : l)
-                    .ToList();
+        Assert.That(Normalise(OwnOptions.Strip(ours.Lines)), Is.EqualTo(Normalise(theirs.Lines)));
     }
 
     /// <summary>

@@ -19,6 +19,8 @@ ROUNDS=${ROUNDS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
 FLOOD_PPS=${FLOOD_PPS:-70000}
+# Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look.
+SECTIONS=${SECTIONS:-rounds idle flood}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -160,32 +162,39 @@ for name in clone debian; do
     echo "bench: $name ($bin)" >&2
     f=(); s=()
     ht=(); hu=()
-    for r in $(seq 1 "$ROUNDS"); do
-        f+=("$(failover_round "$bin")"); s+=("$(startup "$bin")")
-        ht+=("$(handover_round "$bin" TERM)"); hu+=("$(handover_round "$bin" USR2)")
-    done
-    result[$name-handover-term]=$(printf '%s\n' "${ht[@]}" | median)
-    result[$name-handover-usr2]=$(printf '%s\n' "${hu[@]}" | median)
-    result[$name-failover]=$(printf '%s\n' "${f[@]}" | median)
-    result[$name-startup]=$(printf '%s\n' "${s[@]}" | median)
-    read -r rss cpu <<< "$(idle "$bin")"
-    result[$name-rss]=$rss; result[$name-idlecpu]=$cpu
-    read -r fcpu late pps <<< "$(flood "$bin")"
-    result[$name-floodcpu]=$fcpu; result[$name-late]=$late; result[$name-pps]=$pps
+    if [[ " $SECTIONS " == *" rounds "* ]]; then
+        for r in $(seq 1 "$ROUNDS"); do
+            f+=("$(failover_round "$bin")"); s+=("$(startup "$bin")")
+            ht+=("$(handover_round "$bin" TERM)"); hu+=("$(handover_round "$bin" USR2)")
+        done
+        result[$name-handover-term]=$(printf '%s\n' "${ht[@]}" | median)
+        result[$name-handover-usr2]=$(printf '%s\n' "${hu[@]}" | median)
+        result[$name-failover]=$(printf '%s\n' "${f[@]}" | median)
+        result[$name-startup]=$(printf '%s\n' "${s[@]}" | median)
+    fi
+    if [[ " $SECTIONS " == *" idle "* ]]; then
+        read -r rss cpu <<< "$(idle "$bin")"
+        result[$name-rss]=$rss; result[$name-idlecpu]=$cpu
+    fi
+    if [[ " $SECTIONS " == *" flood "* ]]; then
+        read -r fcpu late pps <<< "$(flood "$bin")"
+        result[$name-floodcpu]=$fcpu; result[$name-late]=$late; result[$name-pps]=$pps
+    fi
 done
 lan_down "$prefix"
 
 floor=3390.6
 printf '\n%-44s %14s %14s\n' "ROUNDS=$ROUNDS, medians" "Ucarp.Net" "ucarp 1.5.2"
 row() { printf '%-44s %14s %14s\n' "$1" "$2" "$3"; }
-row "failover, ms (floor $floor)" "${result[clone-failover]}" "${result[debian-failover]}"
-row "  above the floor, ms" "$(awk -v a="${result[clone-failover]}" -v f=$floor 'BEGIN{printf "%.1f", a-f}')" \
-                              "$(awk -v a="${result[debian-failover]}" -v f=$floor 'BEGIN{printf "%.1f", a-f}')"
-row "planned handover (SIGTERM -z), ms" "${result[clone-handover-term]}" "${result[debian-handover-term]}"
-row "planned handover (SIGUSR2), ms" "${result[clone-handover-usr2]}" "${result[debian-handover-usr2]}"
-row "idle master RSS, KiB" "${result[clone-rss]}" "${result[debian-rss]}"
-row "idle master CPU, ms per s ($IDLE_SECONDS s)" "${result[clone-idlecpu]}" "${result[debian-idlecpu]}"
-row "flood: frames per s sent" "${result[clone-pps]}" "${result[debian-pps]}"
-row "flood: master CPU, % of a core" "${result[clone-floodcpu]}" "${result[debian-floodcpu]}"
-row "flood: worst advert lateness, ms" "${result[clone-late]}" "${result[debian-late]}"
-row "start-up to first state line, ms" "${result[clone-startup]}" "${result[debian-startup]}"
+row "failover, ms (floor $floor)" "${result[clone-failover]:--}" "${result[debian-failover]:--}"
+above() { [ "$1" = - ] && echo - || awk -v a="$1" -v f=$floor 'BEGIN { printf "%.1f", a - f }'; }
+row "  above the floor, ms" "$(above "${result[clone-failover]:--}")" "$(above "${result[debian-failover]:--}")"
+row "planned handover (SIGTERM -z), ms" "${result[clone-handover-term]:--}" "${result[debian-handover-term]:--}"
+row "planned handover (SIGUSR2), ms" "${result[clone-handover-usr2]:--}" "${result[debian-handover-usr2]:--}"
+row "idle master RSS, KiB" "${result[clone-rss]:--}" "${result[debian-rss]:--}"
+row "idle master CPU, ms per s ($IDLE_SECONDS s)" "${result[clone-idlecpu]:--}" "${result[debian-idlecpu]:--}"
+row "flood: frames per s sent" "${result[clone-pps]:--}" "${result[debian-pps]:--}"
+row "flood: master CPU, % of a core" "${result[clone-floodcpu]:--}" "${result[debian-floodcpu]:--}"
+row "flood: CPU, Ucarp.Net / ucarp" "$(awk -v a="${result[clone-floodcpu]:-0}" -v b="${result[debian-floodcpu]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" ""
+row "flood: worst advert lateness, ms" "${result[clone-late]:--}" "${result[debian-late]:--}"
+row "start-up to first state line, ms" "${result[clone-startup]:--}" "${result[debian-startup]:--}"

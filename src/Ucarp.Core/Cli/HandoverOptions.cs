@@ -83,12 +83,12 @@ public static class HandoverOptions
         {
             return false;
         }
-        decimal us = seconds * 1_000_000m;
-        if (us < MinSeconds || us > MaxSeconds)
+        // Range first: a huge value times a million would overflow decimal (found by AFL++).
+        if (seconds < MinSeconds / 1_000_000m || seconds > MaxSeconds / 1_000_000m)
         {
             return false;
         }
-        microseconds = (long)us;
+        microseconds = (long)(seconds * 1_000_000m);
         return true;
     }
 

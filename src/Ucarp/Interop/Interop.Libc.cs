@@ -37,6 +37,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "dup2", SetLastError = true)]
     internal static partial int Dup2(int oldFd, int newFd);
 
+    [LibraryImport(Name, EntryPoint = "getrandom", SetLastError = true)]
+    internal static unsafe partial nint GetRandom(void* buffer, nuint length, uint flags);
+
     [LibraryImport(Name, EntryPoint = "getpid")]
     internal static partial int GetPid();
 

@@ -45,6 +45,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "sendto", SetLastError = true)]
     internal static unsafe partial nint SendTo(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
 
+    [LibraryImport(Name, EntryPoint = "recvmmsg", SetLastError = true)]
+    internal static unsafe partial int RecvMmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
     [LibraryImport(Name, EntryPoint = "recv", SetLastError = true)]
     internal static unsafe partial nint Recv(int fd, void* buffer, nuint length, int flags);
 
@@ -96,4 +99,26 @@ internal struct IpMreq
 {
     public uint MultiAddr;
     public uint Interface;
+}
+
+/// <summary>struct iovec (sys/uio.h), 16 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct IoVec
+{
+    public void* Base;
+    public nuint Length;
+}
+
+/// <summary>struct mmsghdr (sys/socket.h): a struct msghdr (56 bytes) then msg_len; 64 bytes.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 64)]
+internal unsafe struct MMsgHdr
+{
+    [FieldOffset(0)] public void* Name;
+    [FieldOffset(8)] public uint NameLength;
+    [FieldOffset(16)] public IoVec* Iov;
+    [FieldOffset(24)] public nuint IovLength;
+    [FieldOffset(32)] public void* Control;
+    [FieldOffset(40)] public nuint ControlLength;
+    [FieldOffset(48)] public int Flags;
+    [FieldOffset(56)] public uint Length;   // msg_len: bytes received
 }

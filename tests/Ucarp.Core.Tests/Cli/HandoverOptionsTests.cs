@@ -51,6 +51,8 @@ public class HandoverOptionsTests
     [TestCase("--check-interval=abc", "--check-interval must be a number of seconds from 0.01 to 86400: [abc]")]
     [TestCase("--check-timeout=-1", "--check-timeout must be a number of seconds from 0.01 to 86400: [-1]")]
     [TestCase("--check-timeout=86401", "--check-timeout must be a number of seconds from 0.01 to 86400: [86401]")]
+    [TestCase("--check-timeout=1000000000000000000000000009", "--check-timeout must be a number of seconds from 0.01 to 86400: [1000000000000000000000000009]")]
+    [TestCase("--check-interval=99999999999999999999999999999999", "--check-interval must be a number of seconds from 0.01 to 86400: [99999999999999999999999999999999]")]
     [TestCase("--check-fall=0", "--check-fall must be a whole number from 1 to 1000: [0]")]
     [TestCase("--check-rise=2.5", "--check-rise must be a whole number from 1 to 1000: [2.5]")]
     [TestCase("--check=  ", "--check needs a command")]

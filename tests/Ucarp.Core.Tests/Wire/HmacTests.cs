@@ -1,0 +1,57 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Tests.Wire;
+
+/// <summary>The CARP HMAC against .NET's own HMACSHA1 (an independent implementation), and its cost.</summary>
+public class HmacTests
+{
+    static byte[] Reference(byte[] password, byte vhid, IPv4 vip, ulong counter)
+    {
+        byte[] message = new byte[15];
+        message[0] = 2;
+        message[1] = 1;
+        message[2] = vhid;
+        vip.CopyTo(message.AsSpan(3));
+        BinaryPrimitives.WriteUInt64BigEndian(message.AsSpan(7), counter);
+        return HMACSHA1.HashData(password, message);
+    }
+
+    [TestCase("", (byte)1)]
+    [TestCase("love", (byte)42)]
+    [TestCase("nineteen-bytes-long", (byte)255)]
+    public void One_key_gives_the_reference_digest_for_counter_after_counter(string password, byte vhid)
+    {
+        byte[] key = System.Text.Encoding.ASCII.GetBytes(password);
+        var vip = new IPv4(203, 0, 113, 7);
+        var hmac = new CarpHmac(key, vhid, vip);
+        var random = new Random(vhid);
+        Span<byte> counter = stackalloc byte[8];
+        Span<byte> digest = stackalloc byte[CarpHmac.Length];
+        for (int i = 0; i < 1000; i++)
+        {
+            ulong value = i < 3 ? (ulong)i : (ulong)random.NextInt64() * 3;
+            BinaryPrimitives.WriteUInt64BigEndian(counter, value);
+            hmac.Compute(counter, digest);
+            Assert.That(digest.ToArray(), Is.EqualTo(Reference(key, vhid, vip, value)), $"counter {value:x}");
+        }
+    }
+
+    [Test]
+    public void A_digest_allocates_nothing()
+    {
+        var hmac = new CarpHmac("secret"u8, 7, new IPv4(192, 0, 2, 100));
+        Span<byte> counter = stackalloc byte[8];
+        Span<byte> digest = stackalloc byte[CarpHmac.Length];
+        hmac.Compute(counter, digest); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            counter[7] = (byte)i;
+            hmac.Verify(counter, digest, digest);
+        }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+}

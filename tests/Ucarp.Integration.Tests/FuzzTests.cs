@@ -1,0 +1,28 @@
+using Ucarp.Integration.Tests.Infrastructure;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>
+/// A short AFL++ round on each fuzzing target (tests/fuzz/fuzz.sh; `make fuzz` runs long
+/// ones). Anything found is copied into tests/fuzz/regressions, replayed by the core tests.
+/// </summary>
+[Category("Fuzz")]
+[NonParallelizable]
+public class FuzzTests
+{
+    [TestCase("reader")]
+    [TestCase("cli")]
+    public void A_minute_of_afl_finds_nothing(string target)
+    {
+        if (!Shell.IsRoot)
+        {
+            Assert.Ignore("installing afl++ needs root");
+        }
+        string seconds = Environment.GetEnvironmentVariable("UCARP_FUZZ_SECONDS") ?? "60";
+        string script = Path.Combine(Binaries.Repository, "tests/fuzz/fuzz.sh");
+        string output = Shell.RunAllowingFailure(script, [seconds, target], out int code);
+        TestContext.Out.WriteLine(output.Trim());
+        Assert.That(output, Does.Contain($"fuzz: {target}: "), output);
+        Assert.That(code, Is.Zero, output);
+    }
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Coverage-guided fuzzing with AFL++ through SharpFuzz (make fuzz; make check runs a short round).
+#   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader cli (default: both)
+# Builds the harness, instruments Ucarp.Core.dll, runs afl-fuzz on each target for
+# SECONDS from the seed corpus, and copies what it finds (crashes, hangs) into
+# tests/fuzz/regressions/TARGET/, which the core tests replay. Prints one line per
+# target: executions, paths, crashes, hangs. Exits 1 when anything was found.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+seconds=${1:-60}; shift || true
+targets=("${@:-reader cli}")
+read -r -a targets <<< "${targets[*]}"
+work=${FUZZ_WORK:-/tmp/ucarpnet-fuzz}
+tool=$work/tool
+
+if ! command -v afl-fuzz >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends afl++ >/dev/null
+fi
+mkdir -p "$work"
+[ -x "$tool/sharpfuzz" ] || dotnet tool install --tool-path "$tool" SharpFuzz.CommandLine --version 2.3.0 >/dev/null
+out=$work/bin
+rm -rf "$out"
+dotnet publish "$here/Ucarp.Fuzz/Ucarp.Fuzz.csproj" -c Release -o "$out" --nologo -v quiet >/dev/null
+"$tool/sharpfuzz" "$out/Ucarp.Core.dll" >/dev/null
+
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+found=0
+for target in "${targets[@]}"; do
+    findings=$work/findings-$target
+    rm -rf "$findings"
+    # -s 1: a fixed seed, so a short run in make check is repeatable; -t: a run taking over
+    # a second is a hang; -m none: the .NET runtime maps a lot of address space.
+    timeout $((seconds + 60)) afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -s 1 -t 1000 -m none \
+        -- dotnet "$out/Ucarp.Fuzz.dll" "$target" > "$work/afl-$target.log" 2>&1 || true
+    stats=$findings/default/fuzzer_stats
+    if [ ! -f "$stats" ]; then
+        echo "fuzz: $target: afl-fuzz did not run (see $work/afl-$target.log)"; tail -5 "$work/afl-$target.log"; found=1; continue
+    fi
+    get() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
+    crashes=$(find "$findings/default/crashes" -type f ! -name README.txt | wc -l)
+    hangs=$(find "$findings/default/hangs" -type f | wc -l)
+    echo "fuzz: $target: $(get execs_done) executions in $(get run_time) s, $(get corpus_count) paths, $(get bitmap_cvg) coverage, $crashes crashes, $hangs hangs"
+    for f in "$findings"/default/crashes/id* "$findings"/default/hangs/id*; do
+        [ -f "$f" ] || continue
+        cp "$f" "$here/regressions/$target/$(basename "$(dirname "$f")")-$(sha1sum "$f" | cut -c1-12)"
+        found=1
+    done
+done
+exit $found
