@@ -2,7 +2,8 @@
 # Installs what the test suites and the demo use, when it is missing and we may:
 # Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces),
 # lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood),
-# jq and Python's prometheus_client (readers of the state and metrics files).
+# jq and Python's prometheus_client (readers of the state and metrics files), capsh
+# (a daemon without CAP_NET_RAW) and afl++ (fuzzing).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -12,6 +13,8 @@ command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 command -v tcpreplay >/dev/null 2>&1 || missing+=(tcpreplay)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg-dev)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v capsh >/dev/null 2>&1 || missing+=(libcap2-bin)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
