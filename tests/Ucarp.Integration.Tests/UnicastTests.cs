@@ -123,6 +123,21 @@ public class UnicastTests : NamespaceTest
         }
     }
 
+    /// <summary>
+    /// A peer with no route to it: each send fails at once and is logged naming the peer;
+    /// after three in a row the node advertises as a poor candidate, as ucarp does.
+    /// </summary>
+    [Test]
+    public void An_unreachable_peer_is_a_failed_send_logged_and_counted()
+    {
+        using var lan = new RoutedLan();
+        lan.Ip("-n", lan.Node(1), "route", "del", "default");
+        using UcarpProcess a = lan.Start(1, Binary("clone"), "--peer", B, "-k", "10");
+        Assert.That(a.WaitFor("[WARNING] write() has failed: Network is unreachable (peer 198.51.100.2)", Long), Is.True, a.Output);
+        Assert.That(a.WaitFor("[ERROR] write() error #0/3", Short), Is.True, a.Output);
+        Assert.That(Wait.Throughout(() => !a.HasExited, TimeSpan.FromSeconds(1)), Is.True, "it carries on");
+    }
+
     static long NotFromPeer(string metrics) =>
         File.ReadAllLines(metrics).Where(l => l.StartsWith("ucarp_rejected_total{", StringComparison.Ordinal) && l.Contains("reason=\"not_from_peer\"", StringComparison.Ordinal))
             .Select(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Single();
