@@ -150,14 +150,10 @@ internal static class Program
         }
 
         // fillmac.c asks for the MAC on a packet socket, so without CAP_NET_RAW ucarp
-        // stops here, with these two lines; so do we.
-        if (!InterfaceInfo.CanOpenRawDevice(out int rawErrno))
-        {
-            log.Write(LogLevel.Error, Messages.RawDevice(Libc.StrError(rawErrno)));
-            log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
-            return 2;
-        }
-        using FileDescriptor? control = InterfaceInfo.DatagramSocket(out int socketErrno);
+        // stops here, with these two lines; so do we. The socket then serves every
+        // interface ioctl (it receives nothing): closing a packet socket waits for an RCU
+        // grace period, about 13 ms of start-up.
+        using FileDescriptor? control = InterfaceInfo.RawDevice(out int socketErrno);
         if (control is null)
         {
             log.Write(LogLevel.Error, Messages.RawDevice(Libc.StrError(socketErrno)));

@@ -48,16 +48,15 @@ internal static class InterfaceInfo
         return true;
     }
 
-    /// <summary>socket(PF_PACKET, SOCK_PACKET, 0), as fillmac.c opens it; false (with errno) without CAP_NET_RAW.</summary>
-    public static bool CanOpenRawDevice(out int errno)
+    /// <summary>
+    /// socket(PF_PACKET, SOCK_PACKET, 0), as fillmac.c opens it for the MAC lookup; null
+    /// (with errno) without CAP_NET_RAW. Protocol 0: it never receives a frame.
+    /// </summary>
+    public static FileDescriptor? RawDevice(out int errno)
     {
         int fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_PACKET | Libc.SOCK_CLOEXEC, 0);
         errno = fd < 0 ? Libc.LastErrno : 0;
-        if (fd >= 0)
-        {
-            Libc.Close(fd);
-        }
-        return fd >= 0;
+        return fd < 0 ? null : new FileDescriptor(fd);
     }
 
     public static FileDescriptor? DatagramSocket(out int errno)
