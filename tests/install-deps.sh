@@ -3,7 +3,8 @@
 # Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces),
 # lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood),
 # jq and Python's prometheus_client (readers of the state and metrics files), capsh
-# (a daemon without CAP_NET_RAW) and afl++ (fuzzing).
+# (a daemon without CAP_NET_RAW), afl++ (fuzzing) and tshark (an independent dissector
+# for the IPv6 frames).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -15,6 +16,7 @@ command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg-dev)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v capsh >/dev/null 2>&1 || missing+=(libcap2-bin)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
+command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -23,6 +25,8 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# tshark's package asks whether non-root users may capture; the default (no) is fine.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || echo "install-deps: could not install ${missing[*]}; the tests that need them will be skipped" >&2
 exit 0

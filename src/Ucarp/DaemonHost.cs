@@ -29,7 +29,7 @@ internal sealed class DaemonHost : ICarpHost
 
     public string? SendAdvert(ReadOnlySpan<byte> frame) => _unicast is null ? _socket.Send(frame) : _unicast.Send(frame);
 
-    public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Scripts.Queue.Announce(frame);
+    public void SendAnnouncement(ReadOnlySpan<byte> frame) => Scripts.Queue.Announce(frame);
 
     public void RunScript(ScriptInvocation script) => Scripts.Queue.Request(script);
 

@@ -195,7 +195,7 @@ internal static class Program
         using (var signals = new SignalRelay(config.ShutdownAtExit, leavesFiles ? () => BeforeDeath(config, publisher) : null))
         {
             string unicastError = "";
-            using UnicastSocket? unicast = config.Peers.Count == 0 ? null : UnicastSocket.Open(config.Peers, out unicastError);
+            using UnicastSocket? unicast = config.Peers.Count == 0 ? null : UnicastSocket.Open(config.Peers, ifIndex, out unicastError);
             if (config.Peers.Count != 0 && unicast is null)
             {
                 log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
@@ -213,7 +213,8 @@ internal static class Program
 
             // With peers no group is joined: nothing is sent to it.
             bool joins = !config.NoMulticast && config.Peers.Count == 0;
-            using FileDescriptor? membership = joins ? JoinGroup(config, log) : null;
+            using FileDescriptor? membership = !joins ? null
+                : config.MulticastAddress.IsV6 ? JoinGroup6(config, ifIndex, log) : JoinGroup(config, log);
             if (joins && membership is null)
             {
                 host.Scripts.WaitForAll();
@@ -239,6 +240,30 @@ internal static class Program
         {
             PidFile.Remove(config.PidFile);
         }
+    }
+
+    /// <summary>
+    /// IPV6_ADD_MEMBERSHIP on the interface: the NIC then accepts 33:33:00:00:00:12 and
+    /// MLD-snooping switches forward the group, as IGMP does for IPv4.
+    /// </summary>
+    static unsafe FileDescriptor? JoinGroup6(Configuration config, int ifIndex, Logger log)
+    {
+        FileDescriptor? fd = InterfaceInfo.DatagramSocket(out int errno, Libc.AF_INET6);
+        if (fd is null)
+        {
+            log.Write(LogLevel.Error, Messages.OpenSocket(config.Interface!, Libc.StrError(errno)));
+            return null;
+        }
+        var request = new Ipv6Mreq { IfIndex = ifIndex };
+        config.MulticastAddress.CopyTo(new Span<byte>(request.MultiAddr, 16));
+        if (Libc.SetSockOpt(fd.Fd, Libc.IPPROTO_IPV6, Libc.IPV6_ADD_MEMBERSHIP, &request, (uint)sizeof(Ipv6Mreq)) != 0)
+        {
+            errno = Libc.LastErrno;
+            log.Write(LogLevel.Error, Messages.AddMembership6(Libc.StrError(errno), errno));
+            fd.Dispose();
+            return null;
+        }
+        return fd;
     }
 
     /// <summary>IP_ADD_MEMBERSHIP on a datagram socket, as ucarp does, so that IGMP-snooping switches forward the group.</summary>

@@ -7,7 +7,7 @@ namespace Ucarp.Simulation.Tests;
 static class Cluster
 {
     public const long S = Timing.Second;
-    public static readonly IPv4 Vip = new(192, 0, 2, 100);
+    public static readonly IpAddress Vip = new(192, 0, 2, 100);
 
     public static CarpSettings Node(int number, byte advskew = 0, bool preempt = false, byte advbase = 1,
                                     uint deadRatio = 3, string password = "secret") => new()
@@ -18,7 +18,7 @@ static class Cluster
         AdvSkew = advskew,
         DeadRatio = deadRatio,
         Preempt = preempt,
-        Source = new IPv4(192, 0, 2, (byte)number),
+        Source = new IpAddress(192, 0, 2, (byte)number),
         VirtualAddress = Vip,
         VirtualAddressText = Vip.ToString(),
         Password = System.Text.Encoding.ASCII.GetBytes(password),

@@ -104,5 +104,5 @@ public class InvariantTests
     }
 
     static byte Skew(SimNode n) => n.Settings.AdvSkew;
-    static Ucarp.Core.Cli.IPv4 Source(SimNode n) => n.Settings.Source;
+    static Ucarp.Core.Cli.IpAddress Source(SimNode n) => n.Settings.Source;
 }

@@ -120,7 +120,7 @@ sealed class SimNode : ICarpHost
         return null;
     }
 
-    public void SendGratuitousArp(ReadOnlySpan<byte> frame)
+    public void SendAnnouncement(ReadOnlySpan<byte> frame)
     {
         LastGarpAt = _lan.Now;
         Events.Add((_lan.Now, "garp"));

@@ -29,8 +29,8 @@ public sealed class CarpMachine
     readonly WarningLimiter _warnings;
     readonly ScriptInvocation? _up;
     readonly ScriptInvocation? _down;
-    readonly byte[] _advert = new byte[CarpHeader.AdvertFrameSize];
-    readonly byte[] _arp = new byte[GratuitousArp.FrameSize];
+    readonly byte[] _advert;        // sized for the family: 70 bytes (IPv4) or 90 (IPv6)
+    readonly byte[] _announcement;  // the gratuitous ARP (IPv4) or unsolicited Neighbour Advertisement (IPv6)
 
     long? _advertAt;       // sc_ad_tmo
     long? _masterDownAt;   // sc_md_tmo
@@ -42,7 +42,7 @@ public sealed class CarpMachine
     int _sendSuccesses;
     int _suppressPreempt;
     bool _linkDown;
-    IPv4 _lastMaster;           // the master we last heard, while we are not master
+    IpAddress _lastMaster;           // the master we last heard, while we are not master
     long? _lastMasterHeardAt;
 
     public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random)
@@ -52,6 +52,9 @@ public sealed class CarpMachine
         _random = random;
         _hmac = new CarpHmac(settings.Password, settings.Vhid, settings.VirtualAddress);
         _reader = new AdvertReader(settings.Source, settings.Group, settings.Vhid, _hmac, settings.Peers);
+        bool ipv6 = settings.VirtualAddress.IsV6;
+        _advert = new byte[CarpHeader.FrameSize(ipv6)];
+        _announcement = new byte[ipv6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize];
         _warnings = new WarningLimiter(host);
         _up = Script(ScriptKind.Up, settings.UpScript);
         _down = Script(ScriptKind.Down, settings.DownScript);
@@ -78,7 +81,7 @@ public sealed class CarpMachine
     /// The current master as far as this node knows: itself when MASTER, else the sender
     /// of the last valid advert heard within a master-down interval; null when unknown.
     /// </summary>
-    public IPv4? MasterAddress(long now) =>
+    public IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? _settings.Source
         : _lastMasterHeardAt is long heard && now - heard <= MasterDownInterval ? _lastMaster
         : null;
@@ -268,16 +271,15 @@ public sealed class CarpMachine
         {
             Debug($"sc_tv(local) = [{_settings.AdvBase}] ch_tv(remote) = [{advert.AdvBase}]");
         }
-        // ucarp compares the raw in_addr as a host integer (see IPv4.HostOrderRaw).
-        uint theirAddress = advert.Source.HostOrderRaw;
-        uint ourAddress = _settings.Source.HostOrderRaw;
+        // ucarp compares the raw in_addr as a host integer (see IpAddress.TieBreakCompare).
+        int addressOrder = advert.Source.TieBreakCompare(_settings.Source);
 
         switch (State)
         {
             case CarpState.Master:
                 // A master that advertises more often than us, or as often from a lower
                 // address, is preferred: tell it once more that we are here, then step down.
-                if (ours > theirs || (ours == theirs && theirAddress < ourAddress))
+                if (ours > theirs || (ours == theirs && addressOrder < 0))
                 {
                     SendAdvertisement(now);
                     SetState(CarpState.Backup, now);
@@ -286,7 +288,7 @@ public sealed class CarpMachine
                 }
                 // A less preferred master: reassert the VIP with another gratuitous ARP now
                 // and one more two adverts later.
-                if (ours < theirs || (ours == theirs && theirAddress > ourAddress))
+                if (ours < theirs || (ours == theirs && addressOrder > 0))
                 {
                     Announce();
                     _delayedArp = 2;
@@ -495,10 +497,18 @@ public sealed class CarpMachine
         _host.SendBowOut(_advert, now + MasterDownInterval);
     }
 
+    /// <summary>Tells the LAN the address has moved: a gratuitous ARP, or for IPv6 an unsolicited NA.</summary>
     void Announce()
     {
-        GratuitousArp.Build(_settings.Mac, _settings.VirtualAddress, _arp);
-        _host.SendGratuitousArp(_arp);
+        if (_settings.VirtualAddress.IsV6)
+        {
+            NeighbourAdvert.Build(_settings.Mac, _settings.VirtualAddress, _announcement);
+        }
+        else
+        {
+            GratuitousArp.Build(_settings.Mac, _settings.VirtualAddress, _announcement);
+        }
+        _host.SendAnnouncement(_announcement);
     }
 
     void Run(ScriptInvocation? script)
@@ -526,16 +536,23 @@ public sealed class CarpMachine
 
     void LogFrameDebug(ReadOnlySpan<byte> frame)
     {
-        if (frame.Length <= CarpHeader.EthernetSize + CarpHeader.Ipv4Size)
+        bool ipv6 = _settings.Source.IsV6;
+        int ipSize = CarpHeader.IpSize(ipv6);
+        if (frame.Length <= CarpHeader.EthernetSize + ipSize)
         {
             return;
         }
         Debug(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"Ethernet [{Mac(frame[6..12])}]->[{Mac(frame[..6])}] type [{frame[12]:x2}{frame[13]:x2}]"));
         ReadOnlySpan<byte> ip = frame[CarpHeader.EthernetSize..];
-        if (ip[9] == CarpHeader.Protocol && !_settings.Source.Equals(ip[12..16]))
+        int protocol = ipv6 ? ip[6] : ip[9];
+        int addresses = ipv6 ? 8 : 12;
+        int length = _settings.Source.Length;
+        if (protocol == CarpHeader.Protocol && !_settings.Source.Equals(ip.Slice(addresses, length)))
         {
-            Debug($"\n---------------------------\n\ncarp [{new Cli.IPv4(ip[12..16])}] -> [{new Cli.IPv4(ip[16..20])}]");
+            var from = new IpAddress(ip.Slice(addresses, length));
+            var to = new IpAddress(ip.Slice(addresses + length, length));
+            Debug($"\n---------------------------\n\ncarp [{from}] -> [{to}]");
         }
     }
 

@@ -12,10 +12,10 @@ public sealed record CarpSettings
     public uint DeadRatio { get; init; } = 3;
     public bool Preempt { get; init; }
     public bool Neutral { get; init; }
-    public required IPv4 Source { get; init; }
-    public IPv4 Group { get; init; } = Configuration.DefaultMulticast;
+    public required IpAddress Source { get; init; }
+    public IpAddress Group { get; init; } = Configuration.DefaultMulticast;
     public bool Broadcast { get; init; }
-    public required IPv4 VirtualAddress { get; init; }
+    public required IpAddress VirtualAddress { get; init; }
     public string? VirtualAddressText { get; init; }
     public required byte[] Password { get; init; }
     public required byte[] Mac { get; init; }
@@ -25,7 +25,7 @@ public sealed record CarpSettings
     /// <summary>Send one advbase 255/advskew 255 advert when giving up MASTER on purpose (off: --no-bowout).</summary>
     public bool BowOut { get; init; } = true;
     /// <summary>Unicast peers (--peer); empty: the multicast group (or broadcast with -M).</summary>
-    public IReadOnlyList<IPv4> Peers { get; init; } = [];
+    public IReadOnlyList<IpAddress> Peers { get; init; } = [];
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()

@@ -16,8 +16,11 @@ public interface ICarpHost : ILog
     /// <summary>Sends one advert frame now. Returns null when sent, else the error text (strerror).</summary>
     string? SendAdvert(ReadOnlySpan<byte> frame);
 
-    /// <summary>Sends a gratuitous ARP frame. The daemon sends it once any script queued before it has finished.</summary>
-    void SendGratuitousArp(ReadOnlySpan<byte> frame);
+    /// <summary>
+    /// Sends the frame that announces the address: a gratuitous ARP (IPv4) or an unsolicited
+    /// Neighbour Advertisement (IPv6). The daemon sends it once any script queued before it has finished.
+    /// </summary>
+    void SendAnnouncement(ReadOnlySpan<byte> frame);
 
     /// <summary>
     /// Sends the bow-out advert once the scripts asked for before it have finished (the

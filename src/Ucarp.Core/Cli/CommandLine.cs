@@ -48,7 +48,7 @@ public static class CommandLine
                 case 's':
                 case 'm':
                 case 'a':
-                    if (!Inet.TryParse(arg, out IPv4 address))
+                    if (!Inet.TryParse(arg, out IpAddress address))
                     {
                         host.Write(LogLevel.Error, Messages.InvalidAddress(arg));
                         return CliOutcome.Exit(1);
@@ -225,7 +225,11 @@ public static class CommandLine
             log.Write(LogLevel.Error, Messages.DeadRatioZero);
             return 1;
         }
-        int status = HandoverOptions.Validate(config, log);
+        int status = FamilyCheck.Validate(config, log);
+        if (status == 0)
+        {
+            status = HandoverOptions.Validate(config, log);
+        }
         return status != 0 ? status : PeerOptions.Validate(config, log);
     }
 

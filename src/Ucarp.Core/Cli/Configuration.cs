@@ -3,14 +3,14 @@ namespace Ucarp.Core.Cli;
 /// <summary>Everything the command line sets, with ucarp's defaults (globals.h, ucarp.h).</summary>
 public sealed class Configuration
 {
-    public static readonly IPv4 DefaultMulticast = new(224, 0, 0, 18);
+    public static readonly IpAddress DefaultMulticast = new(224, 0, 0, 18);
 
     public string? Interface { get; set; }
-    public IPv4 SourceAddress { get; set; }
-    public IPv4 MulticastAddress { get; set; } = DefaultMulticast;
+    public IpAddress SourceAddress { get; set; }
+    public IpAddress MulticastAddress { get; set; } = DefaultMulticast;
     public byte Vhid { get; set; }
     public string? Password { get; set; }
-    public IPv4 VirtualAddress { get; set; }
+    public IpAddress VirtualAddress { get; set; }
     /// <summary>The virtual address as the user typed it: scripts receive this text.</summary>
     public string? VirtualAddressText { get; set; }
     public byte AdvBase { get; set; } = 1;
@@ -44,7 +44,7 @@ public sealed class Configuration
     public bool CheckTimingGiven { get; set; }
 
     // Ucarp.Net's own (long options only): unicast peers, in the order given, no repeats.
-    public List<IPv4> Peers { get; } = [];
+    public List<IpAddress> Peers { get; } = [];
 
     // Ucarp.Net's own (long options only): what an administrator watches.
     public string? StateFile { get; set; }

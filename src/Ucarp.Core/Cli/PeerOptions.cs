@@ -2,12 +2,12 @@ using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Cli;
 
-/// <summary>--peer: unicast IPv4 addresses to advertise to instead of the multicast group.</summary>
+/// <summary>--peer: unicast addresses (of -a's family) to advertise to instead of the multicast group.</summary>
 public static class PeerOptions
 {
     public static bool TryApply(string arg, Configuration config, ILog log)
     {
-        if (!Inet.TryParse(arg, out IPv4 peer))
+        if (!Inet.TryParse(arg, out IpAddress peer))
         {
             log.Write(LogLevel.Error, Messages.PeerNotAnAddress(arg));
             return false;
@@ -44,6 +44,13 @@ public static class PeerOptions
         return 0;
     }
 
-    /// <summary>Not 0.0.0.0/8, loopback, multicast (224/4), reserved (240/4) or the limited broadcast.</summary>
-    public static bool IsUnicast(IPv4 a) => a.A is not (0 or 127) && a.A < 224;
+    /// <summary>
+    /// IPv4: not 0.0.0.0/8, loopback, multicast (224/4), reserved (240/4) or the limited
+    /// broadcast. IPv6: not ::, ::1 or multicast (ff00::/8).
+    /// </summary>
+    public static bool IsUnicast(IpAddress a) => a.IsV6
+        ? !a.IsZero && a[0] != 0xff && !a.Equals(Loopback6)
+        : a[0] is not (0 or 127) && a[0] < 224;
+
+    static readonly IpAddress Loopback6 = new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 }

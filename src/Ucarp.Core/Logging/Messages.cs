@@ -37,14 +37,18 @@ public static class Messages
     public const string CheckOptionsWithoutCheck = "--check-interval, --check-timeout, --check-fall and --check-rise need --check";
 
     // Ucarp.Net's own: unicast peers.
-    public static string PeerNotAnAddress(string arg) => F("--peer needs an IPv4 address: [{0}]", arg);
-    public static string PeerNotUnicast(string arg) => F("--peer [{0}] is not a unicast IPv4 address", arg);
+    public static string PeerNotAnAddress(string arg) => F("--peer needs an IPv4 or IPv6 address: [{0}]", arg);
+    public static string PeerNotUnicast(string arg) => F("--peer [{0}] is not a unicast address", arg);
     public static string PeerIsUs(string peer) => F("--peer [{0}] is this host's own address (-s)", peer);
     public const string PeerWithMulticast = "--peer cannot be used with -M/--nomcast or -m/--mcast: peers are sent to by unicast";
     public static string NotFromPeer(string source) => F("Ignoring advert from [{0}]: not a --peer", source);
     public static string NotToUs(string destination) => F("Ignoring advert to [{0}]: not our address", destination);
     public static string OpenPeerSocket(string error) => F("Unable to open the socket for --peer adverts: {0}", error);
     public static string PeerSendFailed(string error, string peer) => F("{0} (peer {1})", error, peer);
+
+    // Ucarp.Net's own: IPv6. One daemon runs one family.
+    public static string FamilyMismatch(string option, string address, string virtualAddress) =>
+        F("{0} [{1}] and -a [{2}] are not of the same address family: one ucarp runs one family (start one per family)", option, address, virtualAddress);
 
     // Ucarp.Net's own: monitoring files.
     public static string PathNeeded(string option) => F("{0} needs a file name", option);
@@ -67,6 +71,8 @@ public static class Messages
     public static string DeviceNotUp(string iface) => F("{0}: That device is not up", iface);
     public static string OpenSocket(string iface, string error) => F("Error opening socket for interface [{0}]: {1}", iface, error);
     public static string AddMembership(string error, int errno) => F("Can't do IP_ADD_MEMBERSHIP errno={0} ({1})", error, errno);
+    /// <summary>Ucarp.Net's own, in the words of the IPv4 line.</summary>
+    public static string AddMembership6(string error, int errno) => F("Can't do IPV6_ADD_MEMBERSHIP errno={0} ({1})", error, errno);
     public static string RawDevice(string error) => F("Unable to open raw device: [{0}]", error);
 
     // State machine (carp.c)

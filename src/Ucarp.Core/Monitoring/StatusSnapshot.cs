@@ -31,11 +31,11 @@ public sealed record StatusSnapshot
     public required string Interface { get; init; }
     public required int Vhid { get; init; }
     public required string VirtualAddress { get; init; }
-    public required IPv4 Source { get; init; }
+    public required IpAddress Source { get; init; }
     public required int AdvBase { get; init; }
     public required int AdvSkew { get; init; }
     public required bool Preempt { get; init; }
-    public IPv4? Master { get; init; }
+    public IpAddress? Master { get; init; }
     public HealthSnapshot? Health { get; init; }
     public required long Transitions { get; init; }
     public required long AdvertsSent { get; init; }
@@ -57,7 +57,7 @@ public sealed record StatusSnapshot
     public static readonly IReadOnlyList<(Rejection Reason, string Name)> RejectionNames =
     [
         (Rejection.TooShort, "too_short"),
-        (Rejection.NotIpv4, "not_ipv4"),
+        (Rejection.WrongFamily, "wrong_family"),
         (Rejection.OwnAddress, "own_address"),
         (Rejection.NotCarp, "not_carp"),
         (Rejection.BogusSize, "bogus_size"),

@@ -3,14 +3,29 @@ using Ucarp.Core.Cli;
 
 namespace Ucarp.Core.Wire;
 
-/// <summary>The fields of one advert a node sends; everything else is fixed by ucarp.</summary>
+/// <summary>The fields of one advert a node sends; everything else is fixed by ucarp (or, for IPv6, FreeBSD's carp).</summary>
 public readonly record struct AdvertFields(
-    IPv4 Source, IPv4 Group, bool Broadcast, byte Vhid, byte AdvBase, byte AdvSkew, ushort IpId, ulong Counter);
+    IpAddress Source, IpAddress Group, bool Broadcast, byte Vhid, byte AdvBase, byte AdvSkew, ushort IpId, ulong Counter);
 
-/// <summary>Builds the Ethernet + IPv4 + CARP frame of carp.c:carp_send_ad, byte for byte.</summary>
+/// <summary>
+/// Builds the Ethernet + IPv4 + CARP frame of carp.c:carp_send_ad, byte for byte, or
+/// its IPv6 counterpart, which ucarp never had.
+/// </summary>
 public static class AdvertFrame
 {
-    public static void Build(in AdvertFields f, CarpHmac hmac, Span<byte> frame)
+    /// <summary>Writes the frame for the group's family; returns its length.</summary>
+    public static int Build(in AdvertFields f, CarpHmac hmac, Span<byte> frame)
+    {
+        if (f.Group.IsV6)
+        {
+            Build6(f, hmac, frame);
+            return CarpHeader.Advert6FrameSize;
+        }
+        Build4(f, hmac, frame);
+        return CarpHeader.AdvertFrameSize;
+    }
+
+    static void Build4(in AdvertFields f, CarpHmac hmac, Span<byte> frame)
     {
         frame = frame[..CarpHeader.AdvertFrameSize];
         frame.Clear();
@@ -40,7 +55,54 @@ public static class AdvertFrame
         f.Source.CopyTo(ip[12..]);
         f.Group.CopyTo(ip[16..]);                                         // the group even with -M
 
-        Span<byte> carp = frame.Slice(CarpHeader.EthernetSize + CarpHeader.Ipv4Size, CarpHeader.Size);
+        WriteCarp(f, hmac, frame.Slice(CarpHeader.EthernetSize + CarpHeader.Ipv4Size, CarpHeader.Size));
+
+        // ucarp sums the IP header and the CARP header together for the IP checksum;
+        // since the CARP part already sums to zero this equals the header checksum.
+        Span<byte> ipAndCarp = frame.Slice(CarpHeader.EthernetSize, CarpHeader.Ipv4Size + CarpHeader.Size);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], InternetChecksum.Compute(ipAndCarp));
+    }
+
+    /// <summary>
+    /// The IPv6 advert as FreeBSD's carp sends it (sys/netinet/ip_carp.c,
+    /// carp_send_ad_locked): version 6, traffic class and flow label 0, payload length 36,
+    /// next header 112, hop limit 255, from our own address on the interface (-s here;
+    /// FreeBSD takes the interface's first IPv6 address) to the group (ff02::12 unless
+    /// -m); the CARP checksum covers the CARP header alone, with no pseudo-header, as
+    /// carp6_input checks it. The Ethernet source is the same 00:00:5e:00:00:vhid as our
+    /// IPv4 adverts (no receiver looks at it).
+    /// </summary>
+    static void Build6(in AdvertFields f, CarpHmac hmac, Span<byte> frame)
+    {
+        frame = frame[..CarpHeader.Advert6FrameSize];
+        frame.Clear();
+
+        Span<byte> eth = frame[..CarpHeader.EthernetSize];
+        if (f.Broadcast)
+        {
+            eth[..6].Fill(0xff);
+        }
+        else
+        {
+            MulticastMac(f.Group, eth[..6]);
+        }
+        eth[6] = 0x00; eth[7] = 0x00; eth[8] = 0x5e; eth[9] = 0x00; eth[10] = 0x00; eth[11] = f.Vhid;
+        BinaryPrimitives.WriteUInt16BigEndian(eth[12..], CarpHeader.EtherTypeIpv6);
+
+        Span<byte> ip = frame.Slice(CarpHeader.EthernetSize, CarpHeader.Ipv6Size);
+        ip[0] = 0x60;                                                     // version 6
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], CarpHeader.Size); // payload length
+        ip[6] = CarpHeader.Protocol;                                      // next header
+        ip[7] = CarpHeader.Ttl;                                           // hop limit
+        f.Source.CopyTo(ip[8..24]);
+        f.Group.CopyTo(ip[24..40]);
+
+        WriteCarp(f, hmac, frame.Slice(CarpHeader.EthernetSize + CarpHeader.Ipv6Size, CarpHeader.Size));
+    }
+
+    /// <summary>The CARP header, the same for both families: its checksum covers itself alone.</summary>
+    static void WriteCarp(in AdvertFields f, CarpHmac hmac, Span<byte> carp)
+    {
         carp[CarpHeader.VersionType] = (CarpHeader.Version << 4) | CarpHeader.TypeAdvertisement;
         carp[CarpHeader.Vhid] = f.Vhid;
         carp[CarpHeader.AdvSkew] = f.AdvSkew;
@@ -49,19 +111,23 @@ public static class AdvertFrame
         BinaryPrimitives.WriteUInt64BigEndian(carp[CarpHeader.Counter..], f.Counter);
         hmac.Compute(carp.Slice(CarpHeader.Counter, 8), carp.Slice(CarpHeader.Digest, CarpHmac.Length));
         BinaryPrimitives.WriteUInt16BigEndian(carp[CarpHeader.Checksum..], InternetChecksum.Compute(carp));
-
-        // ucarp sums the IP header and the CARP header together for the IP checksum;
-        // since the CARP part already sums to zero this equals the header checksum.
-        Span<byte> ipAndCarp = frame.Slice(CarpHeader.EthernetSize, CarpHeader.Ipv4Size + CarpHeader.Size);
-        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], InternetChecksum.Compute(ipAndCarp));
     }
 
-    /// <summary>01:00:5e + the low 23 bits of the group (RFC 1112).</summary>
-    public static void MulticastMac(IPv4 group, Span<byte> mac)
+    /// <summary>
+    /// IPv4: 01:00:5e + the low 23 bits of the group (RFC 1112). IPv6: 33:33 + the
+    /// group's last 32 bits (RFC 2464), 33:33:00:00:00:12 for ff02::12.
+    /// </summary>
+    public static void MulticastMac(IpAddress group, Span<byte> mac)
     {
+        if (group.IsV6)
+        {
+            mac[0] = 0x33; mac[1] = 0x33;
+            mac[2] = group[12]; mac[3] = group[13]; mac[4] = group[14]; mac[5] = group[15];
+            return;
+        }
         mac[0] = 0x01; mac[1] = 0x00; mac[2] = 0x5e;
-        mac[3] = (byte)(group.B & 0x7f);
-        mac[4] = group.C;
-        mac[5] = group.D;
+        mac[3] = (byte)(group[1] & 0x7f);
+        mac[4] = group[2];
+        mac[5] = group[3];
     }
 }

@@ -7,17 +7,17 @@ namespace Ucarp.Core.Wire;
 public enum Rejection : byte
 {
     None,
-    /// <summary>No room for Ethernet and IPv4 headers (silent in ucarp).</summary>
+    /// <summary>No room for Ethernet and IP headers (silent in ucarp).</summary>
     TooShort,
-    /// <summary>Not IPv4 (ucarp's pcap filter drops these before it sees them).</summary>
-    NotIpv4,
+    /// <summary>Not of our family, IPv4 or IPv6 (ucarp's pcap filter drops these before it sees them).</summary>
+    WrongFamily,
     /// <summary>Our own advert coming back (silent).</summary>
     OwnAddress,
-    /// <summary>Not IP protocol 112 (silent).</summary>
+    /// <summary>Not IP protocol (IPv6: next header) 112 (silent).</summary>
     NotCarp,
     /// <summary>Shorter than the IP header length plus a CARP header (debug).</summary>
     BogusSize,
-    /// <summary>TTL is not 255: the advert crossed a router (warning).</summary>
+    /// <summary>TTL (IPv6: hop limit) is not 255: the advert crossed a router (warning).</summary>
     BadTtl,
     /// <summary>CARP version is not 2 (warning).</summary>
     BadVersion,
@@ -25,7 +25,7 @@ public enum Rejection : byte
     OtherVhid,
     /// <summary>Sent to another IP destination than our group, unicast included (debug).</summary>
     OtherGroup,
-    /// <summary>The IP and CARP headers do not sum to zero (warning).</summary>
+    /// <summary>The IP and CARP headers (IPv6: the CARP header) do not sum to zero (warning).</summary>
     BadChecksum,
     /// <summary>Wrong password, vhid or virtual address (warning).</summary>
     BadDigest,
@@ -36,35 +36,40 @@ public enum Rejection : byte
 }
 
 /// <summary>A valid advert: what the state machine needs from it.</summary>
-public readonly record struct ReceivedAdvert(IPv4 Source, byte AdvBase, byte AdvSkew, ulong Counter);
+public readonly record struct ReceivedAdvert(IpAddress Source, byte AdvBase, byte AdvSkew, ulong Counter);
 
 /// <summary>
 /// The outcome of reading one frame: the advert, or the reason with the values
-/// ucarp prints for it. A plain struct, so the rejection path allocates nothing.
+/// ucarp prints for it (<paramref name="Address"/>: the group, source or destination
+/// named in the line). A plain struct, so the rejection path allocates nothing.
 /// </summary>
-public readonly record struct ReadResult(Rejection Rejection, ReceivedAdvert Advert, int A, int B, uint ComputedDigest, uint ReceivedDigest)
+public readonly record struct ReadResult(Rejection Rejection, ReceivedAdvert Advert, int A, int B, uint ComputedDigest, uint ReceivedDigest,
+                                         IpAddress Address = default)
 {
     public bool IsValid => Rejection == Rejection.None;
 }
 
 /// <summary>
 /// Checks a received frame as carp.c:packethandler does, in its order, cheapest checks
-/// first and the HMAC last. Never throws: any byte sequence gives a result.
+/// first and the HMAC last. Never throws: any byte sequence gives a result. An IPv6
+/// reader (our own address is IPv6) makes the same checks on the IPv6 header, as
+/// FreeBSD's carp6_input does: hop limit 255, room for a CARP header straight after the
+/// IPv6 header (no extension headers), the CARP checksum over the CARP header alone.
 /// </summary>
 public sealed class AdvertReader
 {
-    readonly IPv4 _source;
-    readonly IPv4 _group;
+    readonly IpAddress _source;
+    readonly IpAddress _group;
     readonly byte _vhid;
     readonly CarpHmac _hmac;
-    readonly IPv4[] _peers;
+    readonly IpAddress[] _peers;
 
     /// <param name="peers">
     /// Unicast mode when not empty: adverts count only from a listed peer and addressed to
     /// our own address, and their TTL is not checked, since a routed peer's adverts arrive
     /// with less than 255 (as FreeBSD's carp does for unicast). Every other check stays.
     /// </param>
-    public AdvertReader(IPv4 ownSource, IPv4 group, byte vhid, CarpHmac hmac, IReadOnlyList<IPv4>? peers = null)
+    public AdvertReader(IpAddress ownSource, IpAddress group, byte vhid, CarpHmac hmac, IReadOnlyList<IpAddress>? peers = null)
     {
         _source = ownSource;
         _group = group;
@@ -75,7 +80,9 @@ public sealed class AdvertReader
 
     bool Unicast => _peers.Length != 0;
 
-    public ReadResult Read(ReadOnlySpan<byte> frame)
+    public ReadResult Read(ReadOnlySpan<byte> frame) => _source.IsV6 ? Read6(frame) : Read4(frame);
+
+    ReadResult Read4(ReadOnlySpan<byte> frame)
     {
         const int eth = CarpHeader.EthernetSize;
         if (frame.Length <= eth + CarpHeader.Ipv4Size)
@@ -84,7 +91,7 @@ public sealed class AdvertReader
         }
         if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != CarpHeader.EtherTypeIpv4)
         {
-            return Reject(Rejection.NotIpv4);
+            return Reject(Rejection.WrongFamily);
         }
         ReadOnlySpan<byte> ip = frame[eth..];
         if (_source.Equals(ip[12..16]))
@@ -113,25 +120,92 @@ public sealed class AdvertReader
         {
             return Reject(Rejection.OtherVhid, carp[CarpHeader.Vhid]);
         }
-        if (Unicast)
+        ReadResult addressing = CheckAddresses(ip[12..16], ip[16..20]);
+        if (!addressing.IsValid)
         {
-            if (!IsPeer(ip[12..16]))
-            {
-                return Reject(Rejection.NotFromPeer, BinaryPrimitives.ReadInt32BigEndian(ip[12..]));
-            }
-            if (!_source.Equals(ip[16..20]))
-            {
-                return Reject(Rejection.NotToUs, BinaryPrimitives.ReadInt32BigEndian(ip[16..]));
-            }
-        }
-        else if (!_group.Equals(ip[16..20]))
-        {
-            return Reject(Rejection.OtherGroup, BinaryPrimitives.ReadInt32BigEndian(ip[16..]));
+            return addressing;
         }
         if (InternetChecksum.Compute(ip[..(ipLength + CarpHeader.Size)]) != 0)
         {
             return Reject(Rejection.BadChecksum);
         }
+        return Authenticate(carp, new IpAddress(ip[12..16]));
+    }
+
+    ReadResult Read6(ReadOnlySpan<byte> frame)
+    {
+        const int eth = CarpHeader.EthernetSize;
+        const int ipLength = CarpHeader.Ipv6Size;
+        if (frame.Length <= eth + ipLength)
+        {
+            return Reject(Rejection.TooShort);
+        }
+        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != CarpHeader.EtherTypeIpv6)
+        {
+            return Reject(Rejection.WrongFamily);
+        }
+        ReadOnlySpan<byte> ip = frame[eth..];
+        if (_source.Equals(ip[8..24]))
+        {
+            return Reject(Rejection.OwnAddress);
+        }
+        if (ip[6] != CarpHeader.Protocol)
+        {
+            return Reject(Rejection.NotCarp);
+        }
+        if (ip.Length < ipLength + CarpHeader.Size)
+        {
+            return Reject(Rejection.BogusSize, ip.Length, ipLength);
+        }
+        ReadOnlySpan<byte> carp = ip.Slice(ipLength, CarpHeader.Size);
+        if (ip[7] != CarpHeader.Ttl && !Unicast)
+        {
+            return Reject(Rejection.BadTtl, ip[7]);
+        }
+        if (carp[CarpHeader.VersionType] >> 4 != CarpHeader.Version)
+        {
+            return Reject(Rejection.BadVersion, carp[CarpHeader.VersionType] >> 4);
+        }
+        if (carp[CarpHeader.Vhid] != _vhid)
+        {
+            return Reject(Rejection.OtherVhid, carp[CarpHeader.Vhid]);
+        }
+        ReadResult addressing = CheckAddresses(ip[8..24], ip[24..40]);
+        if (!addressing.IsValid)
+        {
+            return addressing;
+        }
+        if (InternetChecksum.Compute(carp) != 0)
+        {
+            return Reject(Rejection.BadChecksum);
+        }
+        return Authenticate(carp, new IpAddress(ip[8..24]));
+    }
+
+    /// <summary>From a peer to us with --peer, else to our group; a valid result when it is.</summary>
+    ReadResult CheckAddresses(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination)
+    {
+        if (Unicast)
+        {
+            if (!IsPeer(source))
+            {
+                return Reject(Rejection.NotFromPeer, address: new IpAddress(source));
+            }
+            if (!_source.Equals(destination))
+            {
+                return Reject(Rejection.NotToUs, address: new IpAddress(destination));
+            }
+        }
+        else if (!_group.Equals(destination))
+        {
+            return Reject(Rejection.OtherGroup, address: new IpAddress(destination));
+        }
+        return default;
+    }
+
+    /// <summary>The HMAC, last and dearest: the advert, or the two digests ucarp prints.</summary>
+    ReadResult Authenticate(ReadOnlySpan<byte> carp, IpAddress source)
+    {
         Span<byte> computed = stackalloc byte[CarpHmac.Length];
         ReadOnlySpan<byte> counter = carp.Slice(CarpHeader.Counter, 8);
         ReadOnlySpan<byte> received = carp.Slice(CarpHeader.Digest, CarpHmac.Length);
@@ -140,14 +214,14 @@ public sealed class AdvertReader
             return new ReadResult(Rejection.BadDigest, default, 0, 0,
                 BinaryPrimitives.ReadUInt32BigEndian(computed), BinaryPrimitives.ReadUInt32BigEndian(received));
         }
-        var advert = new ReceivedAdvert(new IPv4(ip[12..16]), carp[CarpHeader.AdvBase], carp[CarpHeader.AdvSkew],
+        var advert = new ReceivedAdvert(source, carp[CarpHeader.AdvBase], carp[CarpHeader.AdvSkew],
                                         BinaryPrimitives.ReadUInt64BigEndian(counter));
         return new ReadResult(Rejection.None, advert, 0, 0, 0, 0);
     }
 
     bool IsPeer(ReadOnlySpan<byte> address)
     {
-        foreach (IPv4 peer in _peers)
+        foreach (IpAddress peer in _peers)
         {
             if (peer.Equals(address))
             {
@@ -157,5 +231,5 @@ public sealed class AdvertReader
         return false;
     }
 
-    static ReadResult Reject(Rejection why, int a = 0, int b = 0) => new(why, default, a, b, 0, 0);
+    static ReadResult Reject(Rejection why, int a = 0, int b = 0, IpAddress address = default) => new(why, default, a, b, 0, 0, address);
 }

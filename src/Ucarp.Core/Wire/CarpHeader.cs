@@ -20,6 +20,17 @@ public static class CarpHeader
     public const ushort EtherTypeIpv4 = 0x0800;
     public const ushort EtherTypeArp = 0x0806;
 
+    // IPv6 (FreeBSD's ip_carp.c): a 40-byte header straight before the CARP header.
+    public const int Ipv6Size = 40;
+    public const int Advert6FrameSize = EthernetSize + Ipv6Size + Size; // 90
+    public const ushort EtherTypeIpv6 = 0x86dd;
+
+    /// <summary>The advert frame's length for an address family.</summary>
+    public static int FrameSize(bool ipv6) => ipv6 ? Advert6FrameSize : AdvertFrameSize;
+
+    /// <summary>The IP header's length for an address family: where the CARP header starts after Ethernet.</summary>
+    public static int IpSize(bool ipv6) => ipv6 ? Ipv6Size : Ipv4Size;
+
     // CARP header fields, relative to the start of the CARP header.
     public const int VersionType = 0;
     public const int Vhid = 1;

@@ -8,7 +8,7 @@ public static class GratuitousArp
 {
     public const int FrameSize = 42;
 
-    public static void Build(ReadOnlySpan<byte> mac, IPv4 virtualAddress, Span<byte> frame)
+    public static void Build(ReadOnlySpan<byte> mac, IpAddress virtualAddress, Span<byte> frame)
     {
         frame = frame[..FrameSize];
         frame[..6].Fill(0xff);

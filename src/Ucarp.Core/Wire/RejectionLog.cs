@@ -33,7 +33,6 @@ public static class RejectionLog
     {
         Span<byte> computed = stackalloc byte[4];
         Span<byte> received = stackalloc byte[4];
-        Span<byte> group = stackalloc byte[4];
         switch (r.Rejection)
         {
             case Rejection.BogusSize:
@@ -45,14 +44,11 @@ public static class RejectionLog
             case Rejection.OtherVhid:
                 return Messages.IgnoringVhid(r.A);
             case Rejection.OtherGroup:
-                BinaryPrimitives.WriteInt32BigEndian(group, r.A);
-                return Messages.IgnoringMulticast(new IPv4(group).ToString());
+                return Messages.IgnoringMulticast(r.Address.ToString());
             case Rejection.NotFromPeer:
-                BinaryPrimitives.WriteInt32BigEndian(group, r.A);
-                return Messages.NotFromPeer(new IPv4(group).ToString());
+                return Messages.NotFromPeer(r.Address.ToString());
             case Rejection.NotToUs:
-                BinaryPrimitives.WriteInt32BigEndian(group, r.A);
-                return Messages.NotToUs(new IPv4(group).ToString());
+                return Messages.NotToUs(r.Address.ToString());
             case Rejection.BadChecksum:
                 return Messages.BadChecksum;
             case Rejection.BadDigest:

@@ -7,6 +7,7 @@ internal static partial class Libc
     // sys/socket.h, linux/if_ether.h, linux/if_packet.h, netinet/in.h
     internal const int AF_UNIX = 1;
     internal const int AF_INET = 2;
+    internal const int AF_INET6 = 10;
     internal const int AF_PACKET = 17;
     internal const int SOCK_DGRAM = 2;
     internal const int SOCK_RAW = 3;
@@ -14,6 +15,7 @@ internal static partial class Libc
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int SOCK_NONBLOCK = 0x800;
     internal const ushort ETH_P_IP = 0x0800;
+    internal const ushort ETH_P_IPV6 = 0x86dd;
     internal const int SOL_SOCKET = 1;
     internal const int SO_ATTACH_FILTER = 26;
     internal const int SO_RCVBUF = 8;
@@ -24,6 +26,9 @@ internal static partial class Libc
     internal const int IPPROTO_IP = 0;
     internal const int IP_ADD_MEMBERSHIP = 35;
     internal const int IP_HDRINCL = 3;
+    internal const int IPPROTO_IPV6 = 41;
+    internal const int IPPROTO_RAW = 255;
+    internal const int IPV6_ADD_MEMBERSHIP = 20;
     internal const int MSG_DONTWAIT = 0x40;
     internal const int MSG_TRUNC = 0x20;
 
@@ -99,6 +104,14 @@ internal struct IpMreq
 {
     public uint MultiAddr;
     public uint Interface;
+}
+
+/// <summary>struct ipv6_mreq (netinet/in.h), 20 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct Ipv6Mreq
+{
+    public fixed byte MultiAddr[16];
+    public int IfIndex;
 }
 
 /// <summary>struct iovec (sys/uio.h), 16 bytes.</summary>

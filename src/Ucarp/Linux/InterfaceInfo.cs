@@ -59,9 +59,9 @@ internal static class InterfaceInfo
         return fd < 0 ? null : new FileDescriptor(fd);
     }
 
-    public static FileDescriptor? DatagramSocket(out int errno)
+    public static FileDescriptor? DatagramSocket(out int errno, int family = Libc.AF_INET)
     {
-        int fd = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        int fd = Libc.Socket(family, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         errno = fd < 0 ? Libc.LastErrno : 0;
         return fd < 0 ? null : new FileDescriptor(fd);
     }

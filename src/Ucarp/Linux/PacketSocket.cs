@@ -8,7 +8,8 @@ namespace Ucarp.Linux;
 /// <summary>
 /// An AF_PACKET raw socket bound to one interface: full Ethernet frames out, and in,
 /// only what the kernel filter lets through (IPv4, protocol 112, not from our address),
-/// which is the pcap rule ucarp compiles: "proto 112 and src host not SRCIP".
+/// which is the pcap rule ucarp compiles: "proto 112 and src host not SRCIP". For an
+/// IPv6 daemon the same rule on the IPv6 header: next header 112, source not ours.
 /// </summary>
 internal sealed class PacketSocket : IDisposable
 {
@@ -40,7 +41,7 @@ internal sealed class PacketSocket : IDisposable
 
     public int Fd => _fd.Fd;
 
-    public static unsafe PacketSocket? Open(int ifIndex, IPv4 source, out string error)
+    public static unsafe PacketSocket? Open(int ifIndex, IpAddress source, out string error)
     {
         error = "";
         // Protocol 0 receives nothing until bind, so no frame slips in before the filter.
@@ -52,8 +53,8 @@ internal sealed class PacketSocket : IDisposable
         }
         var handle = new FileDescriptor(fd);
 
-        SockFilter* program = stackalloc SockFilter[8];
-        int count = Filter(source, program);
+        SockFilter* program = stackalloc SockFilter[MaxFilter];
+        int count = source.IsV6 ? Filter6(source, program) : Filter(source, program);
         var fprog = new SockFprog { Length = (ushort)count, Filter = program };
         if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
         {
@@ -77,7 +78,7 @@ internal sealed class PacketSocket : IDisposable
         var address = new SockAddrLl
         {
             Family = Libc.AF_PACKET,
-            Protocol = Libc.HostToNetwork(Libc.ETH_P_IP),
+            Protocol = Libc.HostToNetwork(source.IsV6 ? Libc.ETH_P_IPV6 : Libc.ETH_P_IP),
             IfIndex = ifIndex,
         };
         if (Libc.Bind(fd, &address, (uint)sizeof(SockAddrLl)) != 0)
@@ -89,8 +90,36 @@ internal sealed class PacketSocket : IDisposable
         return new PacketSocket(handle);
     }
 
+    const int MaxFilter = 14;
+
+    /// <summary>
+    /// The IPv6 program: ethertype 0x86dd, next header 112 (an advert behind extension
+    /// headers is not one: FreeBSD sends none), source not ours (four words). Returns its length.
+    /// </summary>
+    static unsafe int Filter6(IpAddress source, SockFilter* p)
+    {
+        const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
+        Span<byte> src = stackalloc byte[16];
+        source.CopyTo(src);
+        p[0] = new SockFilter(LdH, 0, 0, 12);                 // ethertype
+        p[1] = new SockFilter(JEq, 0, 11, 0x86dd);            // IPv6, else drop
+        p[2] = new SockFilter(LdB, 0, 0, 20);                 // next header
+        p[3] = new SockFilter(JEq, 0, 9, 112);                // CARP, else drop
+        for (int word = 0; word < 4; word++)
+        {
+            // Source word by word: the first that differs accepts; all four equal: ours, drop.
+            p[4 + 2 * word] = new SockFilter(LdW, 0, 0, (uint)(22 + 4 * word));
+            byte accept = (byte)(6 - 2 * word);
+            p[5 + 2 * word] = new SockFilter(JEq, (byte)(word == 3 ? 1 : 0), accept,
+                                             BinaryPrimitives.ReadUInt32BigEndian(src[(4 * word)..]));
+        }
+        p[12] = new SockFilter(Ret, 0, 0, 0x40000);           // accept the whole frame
+        p[13] = new SockFilter(Ret, 0, 0, 0);                 // drop
+        return 14;
+    }
+
     /// <summary>The classic BPF program; returns its length.</summary>
-    static unsafe int Filter(IPv4 source, SockFilter* p)
+    static unsafe int Filter(IpAddress source, SockFilter* p)
     {
         const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
         Span<byte> src = stackalloc byte[4];

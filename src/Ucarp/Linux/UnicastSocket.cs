@@ -6,29 +6,37 @@ using Ucarp.Interop;
 namespace Ucarp.Linux;
 
 /// <summary>
-/// --peer: a raw IPv4 socket for protocol 112 that sends each advert to every peer
-/// through the kernel's routing (so a peer may sit behind routers), with our own IP
-/// header (IP_HDRINCL: TTL 255 and the source address as ucarp builds them). Adverts are
-/// still read from the interface's packet socket. This socket reads nothing (its filter
-/// drops all), but its existence stops the kernel from answering every advert addressed
-/// to us with an ICMP "protocol unreachable".
+/// --peer: a raw socket for protocol 112 that sends each advert to every peer through
+/// the kernel's routing (so a peer may sit behind routers), with our own IP header
+/// (IP_HDRINCL, or IPV6_HDRINCL for IPv6: hop limit 255 and the source address as we
+/// build them). Adverts are still read from the interface's packet socket. This socket
+/// reads nothing (its filter drops all), but its existence stops the kernel from
+/// answering every advert addressed to us with an ICMP "protocol unreachable" (ICMPv6
+/// "unrecognized next header").
 /// </summary>
 internal sealed class UnicastSocket : IDisposable
 {
-    readonly FileDescriptor _fd;
-    readonly IPv4[] _peers;
-    readonly byte[] _packet = new byte[UnicastAdvert.Size];
+    const int IPV6_HDRINCL = 36; // linux/in6.h, Linux 4.5+
+    const int SockAddrIn6Size = 28;
 
-    UnicastSocket(FileDescriptor fd, IPv4[] peers)
+    readonly FileDescriptor _fd;
+    readonly IpAddress[] _peers;
+    readonly int _ifIndex;
+    readonly byte[] _packet = new byte[UnicastAdvert.Size6];
+
+    UnicastSocket(FileDescriptor fd, IpAddress[] peers, int ifIndex)
     {
         _fd = fd;
         _peers = peers;
+        _ifIndex = ifIndex;
     }
 
-    public static unsafe UnicastSocket? Open(IReadOnlyList<IPv4> peers, out string error)
+    /// <param name="ifIndex">The interface: the scope of link-local IPv6 peers.</param>
+    public static unsafe UnicastSocket? Open(IReadOnlyList<IpAddress> peers, int ifIndex, out string error)
     {
         error = "";
-        int fd = Libc.Socket(Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, CarpHeader.Protocol);
+        bool ipv6 = peers[0].IsV6;
+        int fd = Libc.Socket(ipv6 ? Libc.AF_INET6 : Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, CarpHeader.Protocol);
         if (fd < 0)
         {
             error = "socket: " + Libc.StrError(Libc.LastErrno);
@@ -39,33 +47,51 @@ internal sealed class UnicastSocket : IDisposable
         SockFilter* dropAll = stackalloc SockFilter[1];
         dropAll[0] = new SockFilter(0x06, 0, 0, 0); // ret 0
         var program = new SockFprog { Length = 1, Filter = dropAll };
-        if (Libc.SetSockOpt(fd, Libc.IPPROTO_IP, Libc.IP_HDRINCL, &one, sizeof(int)) != 0
+        int headerLevel = ipv6 ? Libc.IPPROTO_IPV6 : Libc.IPPROTO_IP;
+        int headerOption = ipv6 ? IPV6_HDRINCL : Libc.IP_HDRINCL;
+        if (Libc.SetSockOpt(fd, headerLevel, headerOption, &one, sizeof(int)) != 0
             || Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &program, (uint)sizeof(SockFprog)) != 0)
         {
             error = "setsockopt: " + Libc.StrError(Libc.LastErrno);
             handle.Dispose();
             return null;
         }
-        return new UnicastSocket(handle, [.. peers]);
+        return new UnicastSocket(handle, [.. peers], ifIndex);
     }
 
     /// <summary>Sends the advert to every peer; null when all went out, else the first failure, naming its peer.</summary>
     public unsafe string? Send(ReadOnlySpan<byte> frame)
     {
         string? firstError = null;
-        byte* address = stackalloc byte[16]; // struct sockaddr_in
-        foreach (IPv4 peer in _peers)
+        byte* address = stackalloc byte[SockAddrIn6Size]; // struct sockaddr_in or sockaddr_in6
+        foreach (IpAddress peer in _peers)
         {
-            UnicastAdvert.Readdress(frame, peer, _packet);
-            new Span<byte>(address, 16).Clear();
-            BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(address, 2), (ushort)Libc.AF_INET);
-            peer.CopyTo(new Span<byte>(address + 4, 4));
+            int length = UnicastAdvert.Readdress(frame, peer, _packet);
+            var sockaddr = new Span<byte>(address, SockAddrIn6Size);
+            sockaddr.Clear();
+            uint addressLength;
+            if (peer.IsV6)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(sockaddr, (ushort)Libc.AF_INET6);
+                peer.CopyTo(sockaddr[8..24]);
+                if (peer[0] == 0xfe && (peer[1] & 0xc0) == 0x80)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(sockaddr[24..], _ifIndex); // fe80::/10 needs its link
+                }
+                addressLength = SockAddrIn6Size;
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(sockaddr, (ushort)Libc.AF_INET);
+                peer.CopyTo(sockaddr[4..8]);
+                addressLength = 16;
+            }
             nint n;
             do
             {
                 fixed (byte* p = _packet)
                 {
-                    n = Libc.SendTo(_fd.Fd, p, (nuint)_packet.Length, 0, address, 16);
+                    n = Libc.SendTo(_fd.Fd, p, (nuint)length, 0, address, addressLength);
                 }
             }
             while (n < 0 && Libc.LastErrno == Libc.EINTR);

@@ -24,7 +24,7 @@ internal sealed class StatusPublisher : IDisposable
     readonly long _refresh;
     readonly Lock _writing = new();
     readonly Dictionary<string, bool> _failing = [];
-    (CarpState, bool, IPv4?, bool, bool?, long) _significant;
+    (CarpState, bool, IpAddress?, bool, bool?, long) _significant;
     long _counters = -1;
     long _lastWrite = long.MinValue / 2;
     long _sinceUnixMicros;

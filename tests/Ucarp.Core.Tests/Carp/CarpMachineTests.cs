@@ -9,11 +9,11 @@ namespace Ucarp.Core.Tests.Carp;
 public class CarpMachineTests
 {
     const long S = Timing.Second;
-    static readonly IPv4 Us = new(192, 0, 2, 1);
-    static readonly IPv4 Vip = new(192, 0, 2, 100);
+    static readonly IpAddress Us = new(192, 0, 2, 1);
+    static readonly IpAddress Vip = new(192, 0, 2, 100);
     static readonly byte[] Password = "secret"u8.ToArray();
 
-    static CarpSettings Settings(byte advbase = 1, byte advskew = 0, bool preempt = false, bool neutral = false, uint deadRatio = 3, IPv4? source = null,
+    static CarpSettings Settings(byte advbase = 1, byte advskew = 0, bool preempt = false, bool neutral = false, uint deadRatio = 3, IpAddress? source = null,
                                  bool bowOut = true) => new()
     {
         BowOut = bowOut,
@@ -55,7 +55,7 @@ public class CarpMachineTests
     }
 
     /// <summary>An advert from a peer, built with the production builder.</summary>
-    static byte[] PeerAdvert(IPv4 from, byte advbase, byte advskew, ulong counter = 0x1000, byte[]? password = null)
+    static byte[] PeerAdvert(IpAddress from, byte advbase, byte advskew, ulong counter = 0x1000, byte[]? password = null)
     {
         byte[] frame = new byte[CarpHeader.AdvertFrameSize];
         var fields = new AdvertFields(from, Configuration.DefaultMulticast, false, 7, advbase, advskew, 1, counter);
@@ -450,7 +450,7 @@ public class CarpMachineTests
         byte[] bowOut = masterHost.BowOuts.Single();
 
         // The backup is a plain ucarp-rule machine with a larger skew, listening.
-        var (backup, host) = Start(Settings(advskew: 100, source: new IPv4(192, 0, 2, 2)));
+        var (backup, host) = Start(Settings(advskew: 100, source: new IpAddress(192, 0, 2, 2)));
         backup.OnFrame(PeerAdvert(Us, 1, 0), 5 * S);
         host.Take();
         backup.OnFrame(bowOut, 10 * S);
@@ -502,7 +502,7 @@ public class CarpMachineTests
         var (m, host) = Master(Settings(advskew: 3));
         m.OnTimer(m.NextDeadline!.Value);
         byte[] sent = host.Adverts.Last();
-        var reader = new AdvertReader(new IPv4(192, 0, 2, 50), Configuration.DefaultMulticast, 7, new CarpHmac(Password, 7, Vip));
+        var reader = new AdvertReader(new IpAddress(192, 0, 2, 50), Configuration.DefaultMulticast, 7, new CarpHmac(Password, 7, Vip));
         ReadResult r = reader.Read(sent);
         Assert.That(r.Rejection, Is.EqualTo(Rejection.None));
         Assert.That(r.Advert, Is.EqualTo(new ReceivedAdvert(Us, 1, 3, BinaryPrimitives.ReadUInt64BigEndian(sent.AsSpan(42)))));
@@ -532,7 +532,7 @@ public class CarpMachineTests
     {
         var (m, _) = Start(Settings(advskew: 50));
         Assert.That(m.MasterAddress(0), Is.Null, "nobody heard yet");
-        var peer = new IPv4(192, 0, 2, 2);
+        var peer = new IpAddress(192, 0, 2, 2);
         m.OnFrame(PeerAdvert(peer, 1, 0), S);
         Assert.That(m.MasterAddress(S), Is.EqualTo(peer));
         // Unheard for longer than the master-down interval, it is no longer known.

@@ -8,7 +8,7 @@ namespace Ucarp.Core.Tests.Carp;
 public class HostileInputTests
 {
     static readonly byte[] Password = "secret"u8.ToArray();
-    static readonly IPv4 Vip = new(192, 0, 2, 100);
+    static readonly IpAddress Vip = new(192, 0, 2, 100);
 
     static byte[] Advert(byte vhid, string password, byte ttlOverride = 255)
     {
@@ -23,7 +23,7 @@ public class HostileInputTests
     public void The_hmac_runs_only_for_frames_that_pass_every_cheaper_check()
     {
         var hmac = new CarpHmac(Password, 7, Vip);
-        var reader = new AdvertReader(new IPv4(192, 0, 2, 1), Configuration.DefaultMulticast, 7, hmac);
+        var reader = new AdvertReader(new IpAddress(192, 0, 2, 1), Configuration.DefaultMulticast, 7, hmac);
         reader.Read(Advert(8, "secret"));               // other vhid
         reader.Read(Advert(7, "secret", ttlOverride: 64)); // routed
         reader.Read(Advert(7, "secret").AsSpan(0, 60));    // truncated

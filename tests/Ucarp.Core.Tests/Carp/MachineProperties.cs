@@ -10,7 +10,7 @@ namespace Ucarp.Core.Tests.Carp;
 public class MachineProperties
 {
     static readonly byte[] Password = "secret"u8.ToArray();
-    static readonly IPv4 Vip = new(192, 0, 2, 100);
+    static readonly IpAddress Vip = new(192, 0, 2, 100);
 
     static CarpSettings Settings => new()
     {

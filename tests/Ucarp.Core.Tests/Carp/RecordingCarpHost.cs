@@ -14,22 +14,33 @@ sealed class RecordingCarpHost : ICarpHost
 
     public void Write(LogLevel level, string message) => Effects.Add(LogLevelText.Prefix(level) + message);
 
+    /// <summary>Where the CARP header starts: after an IPv6 header (ethertype 86dd) or an IPv4 one.</summary>
+    static int Carp(ReadOnlySpan<byte> frame) => frame[12] == 0x86 && frame[13] == 0xdd ? 54 : 34;
+
     public string? SendAdvert(ReadOnlySpan<byte> frame)
     {
         Adverts.Add(frame.ToArray());
         string? result = SendResults.Count > 0 ? SendResults.Dequeue() : null;
-        Effects.Add($"advert skew={frame[36]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[42..]):x}" + (result is null ? "" : " (failed)"));
+        int c = Carp(frame);
+        Effects.Add($"advert skew={frame[c + 2]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[(c + 8)..]):x}" + (result is null ? "" : " (failed)"));
         return result;
     }
 
-    public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Effects.Add("garp");
+    public List<byte[]> Announcements { get; } = [];
+
+    public void SendAnnouncement(ReadOnlySpan<byte> frame)
+    {
+        Announcements.Add(frame.ToArray());
+        Effects.Add(Carp(frame) == 54 ? "na" : "garp");
+    }
 
     public List<byte[]> BowOuts { get; } = [];
 
     public void SendBowOut(ReadOnlySpan<byte> frame, long deadline)
     {
         BowOuts.Add(frame.ToArray());
-        Effects.Add($"bowout base={frame[39]} skew={frame[36]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[42..]):x} by={deadline}");
+        int c = Carp(frame);
+        Effects.Add($"bowout base={frame[c + 5]} skew={frame[c + 2]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[(c + 8)..]):x} by={deadline}");
     }
 
     public void RunScript(ScriptInvocation script) => Effects.Add($"script {string.Join(' ', script.Arguments)}");

@@ -90,12 +90,11 @@ public class HandoverOptionsTests
         Assert.That(c!.Peers.Select(p => p.ToString()), Is.EqualTo(new[] { "198.51.100.2", "203.0.113.9" }));
     }
 
-    [TestCase("--peer=host.example", "--peer needs an IPv4 address: [host.example]")]
-    [TestCase("--peer=2001:db8::1", "--peer needs an IPv4 address: [2001:db8::1]")]
-    [TestCase("--peer=224.0.0.18", "--peer [224.0.0.18] is not a unicast IPv4 address")]
-    [TestCase("--peer=255.255.255.255", "--peer [255.255.255.255] is not a unicast IPv4 address")]
-    [TestCase("--peer=0.0.0.0", "--peer [0.0.0.0] is not a unicast IPv4 address")]
-    [TestCase("--peer=127.0.0.1", "--peer [127.0.0.1] is not a unicast IPv4 address")]
+    [TestCase("--peer=host.example", "--peer needs an IPv4 or IPv6 address: [host.example]")]
+    [TestCase("--peer=224.0.0.18", "--peer [224.0.0.18] is not a unicast address")]
+    [TestCase("--peer=255.255.255.255", "--peer [255.255.255.255] is not a unicast address")]
+    [TestCase("--peer=0.0.0.0", "--peer [0.0.0.0] is not a unicast address")]
+    [TestCase("--peer=127.0.0.1", "--peer [127.0.0.1] is not a unicast address")]
     [TestCase("--peer=192.0.2.1", "--peer [192.0.2.1] is this host's own address (-s)")]
     public void Bad_peers_are_refused_with_status_1(string option, string message)
     {

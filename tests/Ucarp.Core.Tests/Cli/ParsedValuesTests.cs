@@ -95,7 +95,7 @@ public class ParsedValuesTests
     {
         Configuration c = Parse("-a", "192.0.2.100");
         Assert.That(c.VirtualAddressText, Is.EqualTo("192.0.2.100"));
-        Assert.That(c.VirtualAddress, Is.EqualTo(new IPv4(192, 0, 2, 100)));
+        Assert.That(c.VirtualAddress, Is.EqualTo(new IpAddress(192, 0, 2, 100)));
     }
 
     [TestCase("pw\r\n", "pw\r")]

@@ -11,7 +11,7 @@ namespace Ucarp.Core.Tests.Monitoring;
 public class DocumentTests
 {
     static StatusSnapshot Snapshot(CarpState state = CarpState.Master, bool stopped = false, string iface = "eth0",
-                                   HealthSnapshot? health = null, IPv4? master = null) => new()
+                                   HealthSnapshot? health = null, IpAddress? master = null) => new()
     {
         State = state,
         Stopped = stopped,
@@ -23,7 +23,7 @@ public class DocumentTests
         Interface = iface,
         Vhid = 42,
         VirtualAddress = "192.0.2.100",
-        Source = new IPv4(192, 0, 2, 1),
+        Source = new IpAddress(192, 0, 2, 1),
         AdvBase = 1,
         AdvSkew = 20,
         Preempt = true,
@@ -42,7 +42,7 @@ public class DocumentTests
     [Test]
     public void The_state_file_is_json_with_the_documented_keys_and_values()
     {
-        using JsonDocument doc = JsonDocument.Parse(StateDocument.Build(Snapshot(master: new IPv4(192, 0, 2, 1))));
+        using JsonDocument doc = JsonDocument.Parse(StateDocument.Build(Snapshot(master: new IpAddress(192, 0, 2, 1))));
         JsonElement r = doc.RootElement;
         Assert.That(r.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {

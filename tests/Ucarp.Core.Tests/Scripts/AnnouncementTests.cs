@@ -23,7 +23,7 @@ public class AnnouncementTests
 
         public void Write(LogLevel level, string message) { }
         public string? SendAdvert(ReadOnlySpan<byte> frame) { Wire.Add("advert"); return null; }
-        public void SendGratuitousArp(ReadOnlySpan<byte> frame) => Queue.Announce(frame);
+        public void SendAnnouncement(ReadOnlySpan<byte> frame) => Queue.Announce(frame);
         public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) { }
         public void RunScript(ScriptInvocation script) => Queue.Request(script);
 
@@ -38,8 +38,8 @@ public class AnnouncementTests
         AdvBase = 1,
         AdvSkew = 0,
         DeadRatio = 3,
-        Source = new IPv4(192, 0, 2, 1),
-        VirtualAddress = new IPv4(192, 0, 2, 100),
+        Source = new IpAddress(192, 0, 2, 1),
+        VirtualAddress = new IpAddress(192, 0, 2, 100),
         Password = "secret"u8.ToArray(),
         Mac = [2, 0, 0, 0, 0, 1],
         UpScript = "/up",

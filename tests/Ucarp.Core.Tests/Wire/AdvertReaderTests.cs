@@ -9,7 +9,7 @@ namespace Ucarp.Core.Tests.Wire;
 public class AdvertReaderTests
 {
     static readonly Sender Peer = CapturedVectors.Senders[0];
-    static readonly IPv4 Us = new(192, 0, 2, 9);
+    static readonly IpAddress Us = new(192, 0, 2, 9);
 
     static AdvertReader Reader() => new(Us, Peer.Group, Peer.Vhid, Peer.Hmac());
 
@@ -35,7 +35,7 @@ public class AdvertReaderTests
     {
         byte[] f = Valid();
         f[12] = 0x86; f[13] = 0xdd;
-        Assert.That(Reader().Read(f).Rejection, Is.EqualTo(Rejection.NotIpv4));
+        Assert.That(Reader().Read(f).Rejection, Is.EqualTo(Rejection.WrongFamily));
     }
 
     [Test]

@@ -6,7 +6,7 @@ using Ucarp.Core.Wire;
 namespace Ucarp.Core.Tests.Wire;
 
 /// <summary>The senders of Vectors/*.pcap, as Vectors/README.md describes them.</summary>
-public sealed record Sender(string File, IPv4 Source, byte Vhid, string Password, IPv4 Vip, byte AdvBase, byte AdvSkew, IPv4 Group, bool Broadcast)
+public sealed record Sender(string File, IpAddress Source, byte Vhid, string Password, IpAddress Vip, byte AdvBase, byte AdvSkew, IpAddress Group, bool Broadcast)
 {
     public CarpHmac Hmac() => new(Encoding.ASCII.GetBytes(Password), Vhid, Vip);
 
@@ -15,7 +15,7 @@ public sealed record Sender(string File, IPv4 Source, byte Vhid, string Password
 
 public static class CapturedVectors
 {
-    static readonly IPv4 DefaultGroup = new(224, 0, 0, 18);
+    static readonly IpAddress DefaultGroup = new(224, 0, 0, 18);
 
     public static readonly Sender[] Senders =
     [

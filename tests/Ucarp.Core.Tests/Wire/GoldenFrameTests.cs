@@ -30,7 +30,7 @@ public class GoldenFrameTests
     public void Every_captured_advert_verifies_with_its_password(Sender s)
     {
         // Read as a peer would: its own address differs, everything else matches.
-        var reader = new AdvertReader(new IPv4(192, 0, 2, 99), s.Group, s.Vhid, s.Hmac());
+        var reader = new AdvertReader(new IpAddress(192, 0, 2, 99), s.Group, s.Vhid, s.Hmac());
         foreach (byte[] captured in CapturedVectors.Adverts(s))
         {
             ReadResult r = reader.Read(captured);
@@ -45,7 +45,7 @@ public class GoldenFrameTests
     [TestCaseSource(nameof(Senders))]
     public void A_wrong_password_is_a_bad_digest(Sender s)
     {
-        var reader = new AdvertReader(new IPv4(192, 0, 2, 99), s.Group, s.Vhid, (s with { Password = s.Password[..^1] + "!" }).Hmac());
+        var reader = new AdvertReader(new IpAddress(192, 0, 2, 99), s.Group, s.Vhid, (s with { Password = s.Password[..^1] + "!" }).Hmac());
         foreach (byte[] captured in CapturedVectors.Adverts(s))
         {
             ReadResult r = reader.Read(captured);
@@ -72,9 +72,9 @@ public class GoldenFrameTests
     public void Multicast_mac_keeps_the_low_23_bits()
     {
         byte[] mac = new byte[6];
-        AdvertFrame.MulticastMac(new IPv4(239, 192, 0, 7), mac);
+        AdvertFrame.MulticastMac(new IpAddress(239, 192, 0, 7), mac);
         Assert.That(Convert.ToHexString(mac), Is.EqualTo("01005E400007"));
-        AdvertFrame.MulticastMac(new IPv4(224, 0, 0, 18), mac);
+        AdvertFrame.MulticastMac(new IpAddress(224, 0, 0, 18), mac);
         Assert.That(Convert.ToHexString(mac), Is.EqualTo("01005E000012"));
     }
 

@@ -8,7 +8,7 @@ namespace Ucarp.Core.Tests.Wire;
 /// <summary>The CARP HMAC against .NET's own HMACSHA1 (an independent implementation), and its cost.</summary>
 public class HmacTests
 {
-    static byte[] Reference(byte[] password, byte vhid, IPv4 vip, ulong counter)
+    static byte[] Reference(byte[] password, byte vhid, IpAddress vip, ulong counter)
     {
         byte[] message = new byte[15];
         message[0] = 2;
@@ -25,7 +25,7 @@ public class HmacTests
     public void One_key_gives_the_reference_digest_for_counter_after_counter(string password, byte vhid)
     {
         byte[] key = System.Text.Encoding.ASCII.GetBytes(password);
-        var vip = new IPv4(203, 0, 113, 7);
+        var vip = new IpAddress(203, 0, 113, 7);
         var hmac = new CarpHmac(key, vhid, vip);
         var random = new Random(vhid);
         Span<byte> counter = stackalloc byte[8];
@@ -42,7 +42,7 @@ public class HmacTests
     [Test]
     public void A_digest_allocates_nothing()
     {
-        var hmac = new CarpHmac("secret"u8, 7, new IPv4(192, 0, 2, 100));
+        var hmac = new CarpHmac("secret"u8, 7, new IpAddress(192, 0, 2, 100));
         Span<byte> counter = stackalloc byte[8];
         Span<byte> digest = stackalloc byte[CarpHmac.Length];
         hmac.Compute(counter, digest); // warm up

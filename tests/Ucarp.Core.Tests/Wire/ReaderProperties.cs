@@ -14,7 +14,7 @@ namespace Ucarp.Core.Tests.Wire;
 public class ReaderProperties
 {
     static readonly Sender Peer = CapturedVectors.Senders[1];
-    static readonly IPv4 Us = new(192, 0, 2, 9);
+    static readonly IpAddress Us = new(192, 0, 2, 9);
     static readonly byte[] Advert = CapturedVectors.Adverts(Peer).First();
 
     static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(3000);
@@ -23,7 +23,7 @@ public class ReaderProperties
     static Rejection Expected(byte[] f)
     {
         if (f.Length <= 34) return Rejection.TooShort;
-        if (f[12] != 0x08 || f[13] != 0x00) return Rejection.NotIpv4;
+        if (f[12] != 0x08 || f[13] != 0x00) return Rejection.WrongFamily;
         if (f[26] == 192 && f[27] == 0 && f[28] == 2 && f[29] == 9) return Rejection.OwnAddress;
         if (f[23] != 112) return Rejection.NotCarp;
         int ipLength = (f[14] & 15) * 4;

@@ -11,13 +11,13 @@ namespace Ucarp.Core.Tests.Wire;
 public class UnicastReaderTests
 {
     static readonly Sender Peer = CapturedVectors.Senders[0];
-    static readonly IPv4 Us = new(198, 51, 100, 2);
-    static readonly IPv4 Stranger = new(192, 0, 2, 77);
+    static readonly IpAddress Us = new(198, 51, 100, 2);
+    static readonly IpAddress Stranger = new(192, 0, 2, 77);
 
-    static AdvertReader Reader(params IPv4[] peers) => new(Us, Peer.Group, Peer.Vhid, Peer.Hmac(), peers);
+    static AdvertReader Reader(params IpAddress[] peers) => new(Us, Peer.Group, Peer.Vhid, Peer.Hmac(), peers);
 
     /// <summary>A captured advert as a unicast peer would send it to <paramref name="to"/>, with the given TTL on arrival.</summary>
-    static byte[] UnicastTo(IPv4 to, byte ttl = 255, byte[]? original = null)
+    static byte[] UnicastTo(IpAddress to, byte ttl = 255, byte[]? original = null)
     {
         byte[] frame = original ?? CapturedVectors.Adverts(Peer).First();
         var packet = new byte[UnicastAdvert.Size];

@@ -54,4 +54,13 @@ static class Binaries
             Assert.Ignore("python3-prometheus-client is not installed (tests/install-deps.sh installs it)");
         }
     }
+
+    /// <summary>Wireshark's tshark, the independent dissector of the IPv6 frames.</summary>
+    public static void RequireTshark()
+    {
+        if (!File.Exists("/usr/bin/tshark"))
+        {
+            Assert.Ignore("tshark is not installed (tests/install-deps.sh installs it)");
+        }
+    }
 }

@@ -11,8 +11,17 @@ sealed record Frame(long Micros, byte[] Bytes)
     public string IpSource => IsCarp ? $"{Bytes[26]}.{Bytes[27]}.{Bytes[28]}.{Bytes[29]}" : "";
     public string ArpSender => IsArp ? $"{Bytes[28]}.{Bytes[29]}.{Bytes[30]}.{Bytes[31]}" : "";
     public string EtherSource => Convert.ToHexString(Bytes, 6, 6);
-    public int AdvSkew => IsCarp ? Bytes[36] : -1;
-    public int AdvBase => IsCarp ? Bytes[39] : -1;
+    public int AdvSkew => IsCarp ? Bytes[36] : IsCarp6 ? Bytes[56] : -1;
+    public int AdvBase => IsCarp ? Bytes[39] : IsCarp6 ? Bytes[59] : -1;
+
+    // IPv6: the advert (next header 112 straight after the header) and the Neighbour Advertisement.
+    public bool IsIpv6 => Bytes.Length >= 54 && Bytes[12] == 0x86 && Bytes[13] == 0xdd;
+    public bool IsCarp6 => IsIpv6 && Bytes.Length >= 90 && Bytes[20] == 112;
+    public bool IsNeighbourAdvert => IsIpv6 && Bytes.Length >= 78 && Bytes[20] == 58 && Bytes[54] == 136;
+    public string Ip6Source => IsIpv6 ? new System.Net.IPAddress(Bytes.AsSpan(22, 16)).ToString() : "";
+    public string Ip6Destination => IsIpv6 ? new System.Net.IPAddress(Bytes.AsSpan(38, 16)).ToString() : "";
+    public string NaTarget => IsNeighbourAdvert ? new System.Net.IPAddress(Bytes.AsSpan(62, 16)).ToString() : "";
+    public int NaFlags => IsNeighbourAdvert ? Bytes[58] : -1;
 }
 
 /// <summary>tcpdump on the bridge, bounded in packets; stopped and read back as frames.</summary>
@@ -41,6 +50,9 @@ sealed class Capture : IDisposable
 
     /// <summary>What has been captured so far (tcpdump writes each packet at once with -U).</summary>
     public List<Frame> Current() => Read(_file);
+
+    /// <summary>The pcap file, for other readers (tshark).</summary>
+    public string FilePath => _file;
 
     public List<Frame> Stop()
     {

@@ -40,8 +40,8 @@ sealed class ForgedFlood : IDisposable
 
     public static byte[] Forged(string source)
     {
-        Inet.TryParse(source, out IPv4 src);
-        Inet.TryParse(TestLan.Vip, out IPv4 vip);
+        Inet.TryParse(source, out IpAddress src);
+        Inet.TryParse(TestLan.Vip, out IpAddress vip);
         byte[] frame = new byte[CarpHeader.AdvertFrameSize];
         AdvertFrame.Build(new AdvertFields(src, Configuration.DefaultMulticast, false, 42, 1, 0, 1234, 0x0123456789abcdef),
                           new CarpHmac("forged"u8, 42, vip), frame);

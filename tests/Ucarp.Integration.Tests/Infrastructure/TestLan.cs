@@ -5,18 +5,21 @@ namespace Ucarp.Integration.Tests.Infrastructure;
 /// <summary>
 /// A LAN of network namespaces the test creates and deletes: a bridge in a namespace of
 /// its own, and node namespaces 1..N each with eth0 = 192.0.2.N/24 (RFC 5737) on a
-/// veth whose peer is a bridge port. Nothing touches the host's interfaces.
+/// veth whose peer is a bridge port. Nothing touches the host's interfaces. An IPv6 LAN
+/// adds 2001:db8::N/64 (RFC 3849) to each eth0, and its daemons run IPv6.
 /// </summary>
 sealed class TestLan : IDisposable
 {
     public const string NamePrefix = "ucarpnet-t";
     public const string Vip = "192.0.2.100";
+    public const string Vip6 = "2001:db8::100";
     static int _lans;
 
     readonly List<IDisposable> _owned = [];
 
-    public TestLan(int nodes)
+    public TestLan(int nodes, bool ipv6 = false)
     {
+        Ipv6 = ipv6;
         Prefix = $"{NamePrefix}{Environment.ProcessId % 100000}-{Interlocked.Increment(ref _lans)}";
         Count = nodes;
         Directory = System.IO.Directory.CreateTempSubdirectory("ucarpnet-lan-").FullName;
@@ -24,7 +27,9 @@ sealed class TestLan : IDisposable
         {
             Ip("netns", "add", Bridge);
             Ip("-n", Bridge, "link", "set", "lo", "up");
-            Ip("-n", Bridge, "link", "add", "br0", "type", "bridge");
+            // Without MLD snooping the bridge floods ff02::12 to every port and to br0
+            // itself, where the captures listen, as it does 224.0.0.18 (link-local, never snooped).
+            Ip(["-n", Bridge, "link", "add", "br0", "type", "bridge", .. (ipv6 ? new[] { "mcast_snooping", "0" } : [])]);
             Ip("-n", Bridge, "link", "set", "br0", "up");
             for (int i = 1; i <= nodes; i++)
             {
@@ -51,6 +56,13 @@ sealed class TestLan : IDisposable
 
     public string Node(int i) => $"{Prefix}-n{i}";
     public static string Address(int i) => $"192.0.2.{i}";
+    public static string Address6(int i) => $"2001:db8::{i}";
+
+    public bool Ipv6 { get; }
+    /// <summary>The address node i's daemon runs with (-s): of the LAN's family.</summary>
+    public string SourceOf(int i) => Ipv6 ? Address6(i) : Address(i);
+    /// <summary>The virtual address of the LAN's family.</summary>
+    public string VirtualAddress => Ipv6 ? Vip6 : Vip;
 
     void AddNode(int i)
     {
@@ -60,6 +72,11 @@ sealed class TestLan : IDisposable
         Ip("-n", Bridge, "link", "set", Port(i), "master", "br0");
         Ip("-n", Bridge, "link", "set", Port(i), "up");
         Ip("-n", Node(i), "addr", "add", Address(i) + "/24", "dev", "eth0");
+        if (Ipv6)
+        {
+            // nodad: usable at once, rather than "tentative" for a second.
+            Ip("-n", Node(i), "addr", "add", Address6(i) + "/64", "dev", "eth0", "nodad");
+        }
         Ip("-n", Node(i), "link", "set", "eth0", "up");
     }
 
@@ -68,8 +85,9 @@ sealed class TestLan : IDisposable
     /// <summary>Scripts that really add and remove the VIP, and log how they were called.</summary>
     void WriteScripts()
     {
-        File.WriteAllText(UpScript, $"#!/bin/sh\necho \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\nip addr add \"$2\"/24 dev \"$1\"\n");
-        File.WriteAllText(DownScript, $"#!/bin/sh\necho \"down $*\" >> {ScriptLog}\nip addr del \"$2\"/24 dev \"$1\" 2>/dev/null\nexit 0\n");
+        string prefix = Ipv6 ? "/64" : "/24", flags = Ipv6 ? " nodad" : "";
+        File.WriteAllText(UpScript, $"#!/bin/sh\necho \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\nip addr add \"$2\"{prefix} dev \"$1\"{flags}\n");
+        File.WriteAllText(DownScript, $"#!/bin/sh\necho \"down $*\" >> {ScriptLog}\nip addr del \"$2\"{prefix} dev \"$1\" 2>/dev/null\nexit 0\n");
         File.SetUnixFileMode(UpScript, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(DownScript, (UnixFileMode)0b111_101_101);
     }
@@ -81,7 +99,7 @@ sealed class TestLan : IDisposable
     {
         string[] args =
         [
-            "-i", "eth0", "-s", Address(i), "-v", "42", "-p", "test", "-a", Vip,
+            "-i", "eth0", "-s", SourceOf(i), "-v", "42", "-p", "test", "-a", VirtualAddress,
             "-u", UpScript, "-d", DownScript, .. extra,
         ];
         var process = new UcarpProcess(Node(i), binary, args);
@@ -96,7 +114,9 @@ sealed class TestLan : IDisposable
         return process;
     }
 
-    public bool HoldsVip(int i) => Ip("-n", Node(i), "-4", "addr", "show", "dev", "eth0").Contains(Vip + "/", StringComparison.Ordinal);
+    public bool HoldsVip(int i) => Ipv6
+        ? Ip("-n", Node(i), "-6", "addr", "show", "dev", "eth0").Contains(Vip6 + "/", StringComparison.Ordinal)
+        : Ip("-n", Node(i), "-4", "addr", "show", "dev", "eth0").Contains(Vip + "/", StringComparison.Ordinal);
 
     /// <summary>Which nodes have the VIP configured right now.</summary>
     public IReadOnlyList<int> VipHolders() => Enumerable.Range(1, Count).Where(HoldsVip).ToList();

@@ -14,13 +14,13 @@ namespace Ucarp.Fuzz;
 /// </summary>
 public static class FuzzTargets
 {
-    static readonly IPv4 Us = new(192, 0, 2, 1);
-    static readonly IPv4 Vip = new(192, 0, 2, 100);
+    static readonly IpAddress Us = new(192, 0, 2, 1);
+    static readonly IpAddress Vip = new(192, 0, 2, 100);
 
     public static void Reader(byte[] frame)
     {
         var hmac = new CarpHmac("secret"u8, 42, Vip);
-        foreach (IReadOnlyList<IPv4>? peers in new IReadOnlyList<IPv4>?[] { null, [new IPv4(198, 51, 100, 2)] })
+        foreach (IReadOnlyList<IpAddress>? peers in new IReadOnlyList<IpAddress>?[] { null, [new IpAddress(198, 51, 100, 2)] })
         {
             var reader = new AdvertReader(Us, Configuration.DefaultMulticast, 42, hmac, peers);
             ReadResult result = reader.Read(frame);
@@ -60,7 +60,7 @@ public static class FuzzTargets
         public bool DebugEnabled => true;
         public void Write(LogLevel level, string message) { }
         public string? SendAdvert(ReadOnlySpan<byte> frame) => null;
-        public void SendGratuitousArp(ReadOnlySpan<byte> frame) { }
+        public void SendAnnouncement(ReadOnlySpan<byte> frame) { }
         public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) { }
         public void RunScript(ScriptInvocation script) { }
     }
