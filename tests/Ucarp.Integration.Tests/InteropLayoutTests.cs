@@ -55,6 +55,9 @@ public class InteropLayoutTests
             P("SOL_SOCKET", SOL_SOCKET); P("SO_ATTACH_FILTER", SO_ATTACH_FILTER); P("SO_RCVBUF", SO_RCVBUF);
             P("SO_RCVBUFFORCE", SO_RCVBUFFORCE); P("SO_ERROR", SO_ERROR); P("O_CLOEXEC", O_CLOEXEC); P("SOL_PACKET", SOL_PACKET); P("PACKET_IGNORE_OUTGOING", PACKET_IGNORE_OUTGOING);
             P("IPPROTO_IP", IPPROTO_IP); P("IP_ADD_MEMBERSHIP", IP_ADD_MEMBERSHIP); P("MSG_DONTWAIT", MSG_DONTWAIT);
+            P("AF_INET6", AF_INET6); P("ETH_P_IPV6", ETH_P_IPV6); P("IPPROTO_IPV6", IPPROTO_IPV6);
+            P("IPV6_ADD_MEMBERSHIP", IPV6_ADD_MEMBERSHIP); P("IPV6_HDRINCL", IPV6_HDRINCL);
+            P("sizeof ipv6_mreq", sizeof(struct ipv6_mreq)); P("offset ipv6mr_interface", offsetof(struct ipv6_mreq, ipv6mr_interface));
             P("POLLIN", POLLIN); P("POLLERR", POLLERR); P("POLLHUP", POLLHUP); P("POLLNVAL", POLLNVAL);
             P("EINTR", EINTR); P("EAGAIN", EAGAIN); P("ENODEV", ENODEV);
             P("POSIX_SPAWN_SETSIGDEF", POSIX_SPAWN_SETSIGDEF); P("POSIX_SPAWN_SETSIGMASK", POSIX_SPAWN_SETSIGMASK);
@@ -102,6 +105,13 @@ public class InteropLayoutTests
         yield return new TestCaseData("sizeof sock_fprog", (long)Marshal.SizeOf<SockFprog>());
         yield return new TestCaseData("offset fprog filter", (long)Marshal.OffsetOf<SockFprog>(nameof(SockFprog.Filter)));
         yield return new TestCaseData("sizeof ip_mreq", (long)Marshal.SizeOf<IpMreq>());
+        yield return new TestCaseData("sizeof ipv6_mreq", (long)Marshal.SizeOf<Ipv6Mreq>());
+        yield return new TestCaseData("offset ipv6mr_interface", (long)Marshal.OffsetOf<Ipv6Mreq>(nameof(Ipv6Mreq.IfIndex)));
+        yield return new TestCaseData("AF_INET6", (long)Libc.AF_INET6);
+        yield return new TestCaseData("ETH_P_IPV6", (long)Libc.ETH_P_IPV6);
+        yield return new TestCaseData("IPPROTO_IPV6", (long)Libc.IPPROTO_IPV6);
+        yield return new TestCaseData("IPV6_ADD_MEMBERSHIP", (long)Libc.IPV6_ADD_MEMBERSHIP);
+        yield return new TestCaseData("IPV6_HDRINCL", (long)Libc.IPV6_HDRINCL);
         yield return new TestCaseData("sizeof pollfd", (long)Marshal.SizeOf<PollFd>());
         yield return new TestCaseData("sizeof timespec", (long)Marshal.SizeOf<TimeSpec>());
         yield return new TestCaseData("sizeof posix_spawnattr_t", (long)Libc.SpawnAttrSize);

@@ -27,8 +27,8 @@ internal static partial class Libc
     internal const int IP_ADD_MEMBERSHIP = 35;
     internal const int IP_HDRINCL = 3;
     internal const int IPPROTO_IPV6 = 41;
-    internal const int IPPROTO_RAW = 255;
     internal const int IPV6_ADD_MEMBERSHIP = 20;
+    internal const int IPV6_HDRINCL = 36;     // Linux 4.5+
     internal const int MSG_DONTWAIT = 0x40;
     internal const int MSG_TRUNC = 0x20;
 

@@ -16,7 +16,6 @@ namespace Ucarp.Linux;
 /// </summary>
 internal sealed class UnicastSocket : IDisposable
 {
-    const int IPV6_HDRINCL = 36; // linux/in6.h, Linux 4.5+
     const int SockAddrIn6Size = 28;
 
     readonly FileDescriptor _fd;
@@ -48,7 +47,7 @@ internal sealed class UnicastSocket : IDisposable
         dropAll[0] = new SockFilter(0x06, 0, 0, 0); // ret 0
         var program = new SockFprog { Length = 1, Filter = dropAll };
         int headerLevel = ipv6 ? Libc.IPPROTO_IPV6 : Libc.IPPROTO_IP;
-        int headerOption = ipv6 ? IPV6_HDRINCL : Libc.IP_HDRINCL;
+        int headerOption = ipv6 ? Libc.IPV6_HDRINCL : Libc.IP_HDRINCL;
         if (Libc.SetSockOpt(fd, headerLevel, headerOption, &one, sizeof(int)) != 0
             || Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &program, (uint)sizeof(SockFprog)) != 0)
         {

@@ -16,13 +16,24 @@ public static class FuzzTargets
 {
     static readonly IpAddress Us = new(192, 0, 2, 1);
     static readonly IpAddress Vip = new(192, 0, 2, 100);
+    static readonly IpAddress Us6 = Parse("2001:db8::1");
+    static readonly IpAddress Vip6 = Parse("2001:db8::100");
 
+    static IpAddress Parse(string text) => Inet.TryParse(text, out IpAddress a) ? a : throw new ArgumentException(text);
+
+    /// <summary>Each frame goes to an IPv4 and an IPv6 reader and machine: both must cope with anything.</summary>
     public static void Reader(byte[] frame)
     {
-        var hmac = new CarpHmac("secret"u8, 42, Vip);
-        foreach (IReadOnlyList<IpAddress>? peers in new IReadOnlyList<IpAddress>?[] { null, [new IpAddress(198, 51, 100, 2)] })
+        Read(frame, Us, Vip, Configuration.DefaultMulticast, new IpAddress(198, 51, 100, 2));
+        Read(frame, Us6, Vip6, FamilyCheck.DefaultMulticast6, Parse("2001:db8:1::2"));
+    }
+
+    static void Read(byte[] frame, IpAddress us, IpAddress vip, IpAddress group, IpAddress peer)
+    {
+        var hmac = new CarpHmac("secret"u8, 42, vip);
+        foreach (IReadOnlyList<IpAddress>? peers in new IReadOnlyList<IpAddress>?[] { null, [peer] })
         {
-            var reader = new AdvertReader(Us, Configuration.DefaultMulticast, 42, hmac, peers);
+            var reader = new AdvertReader(us, group, 42, hmac, peers);
             ReadResult result = reader.Read(frame);
             if (!result.IsValid)
             {
@@ -33,7 +44,7 @@ public static class FuzzTargets
         // And through a machine in each state, as the daemon hands it frames.
         var machine = new CarpMachine(new CarpSettings
         {
-            Interface = "eth0", Vhid = 42, AdvBase = 1, AdvSkew = 100, DeadRatio = 3, Source = Us, VirtualAddress = Vip,
+            Interface = "eth0", Vhid = 42, AdvBase = 1, AdvSkew = 100, DeadRatio = 3, Source = us, VirtualAddress = vip, Group = group,
             Password = "secret"u8.ToArray(), Mac = [2, 0, 0, 0, 0, 1], Preempt = frame.Length % 2 == 0,
         }, NullHost.Instance, new SeededCarpRandom(1));
         machine.Start(0);
