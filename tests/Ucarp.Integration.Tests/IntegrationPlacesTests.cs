@@ -86,6 +86,41 @@ public class IntegrationPlacesTests : NamespaceTest
         Assert.That(lan.ScriptCalls[^1], Does.StartWith("down eth0 192.0.2.100"));
     }
 
+    /// <summary>
+    /// A dual-stack interface: an "inet" and an "inet6" stanza with ucarp options each start
+    /// a daemon of their family, with a pid file each, and ifdown stops each one.
+    /// </summary>
+    [Test]
+    public void Our_hooks_run_one_daemon_per_family_for_dual_stack_stanzas()
+    {
+        using var lan = new TestLan(1, ipv6: true);
+        string up = Path.Combine(Binaries.Repository, "scripts/debian/if-up.d-ucarp");
+        string down = Path.Combine(Binaries.Repository, "scripts/debian/if-down.d-ucarp");
+        var inet = Stanza(lan);
+        inet["ADDRFAM"] = "inet";
+        var inet6 = new Dictionary<string, string>(inet)
+        {
+            ["ADDRFAM"] = "inet6", ["IF_ADDRESS"] = TestLan.Address6(1) + "/64", ["IF_UCARP_VIP"] = TestLan.Vip6, ["IF_UCARP_VID"] = "43",
+        };
+        AsUsrSbinUcarp(lan, up, inet);
+        AsUsrSbinUcarp(lan, up, inet6);
+        Assert.That(Wait.Until(() => lan.HoldsVip(1) && lan.Ip("-n", lan.Node(1), "-6", "addr", "show", "dev", "eth0").Contains(TestLan.Vip6 + "/"),
+                               TimeSpan.FromSeconds(10)), Is.True, string.Join("\n", lan.ScriptCalls));
+        string run = inet["UCARP_RUNDIR"];
+        int pid4 = int.Parse(File.ReadAllText(Path.Combine(run, "eth0.pid")).Trim(), CultureInfo.InvariantCulture);
+        int pid6 = int.Parse(File.ReadAllText(Path.Combine(run, "eth0.inet6.pid")).Trim(), CultureInfo.InvariantCulture);
+        Assert.That(pid4, Is.Not.EqualTo(pid6));
+        Assert.That(File.ReadAllText($"/proc/{pid6}/cmdline").Replace('\0', ' '), Does.Contain("-s 2001:db8::1 -B -z -v 43"));
+
+        AsUsrSbinUcarp(lan, down, inet6);
+        Assert.That(Directory.Exists($"/proc/{pid6}"), Is.False, "ifdown of the inet6 stanza stopped its daemon");
+        Assert.That(Directory.Exists($"/proc/{pid4}"), Is.True, "and only that one");
+        Assert.That(lan.Ip("-n", lan.Node(1), "-6", "addr", "show", "dev", "eth0"), Does.Not.Contain(TestLan.Vip6 + "/"));
+        AsUsrSbinUcarp(lan, down, inet);
+        Assert.That(Directory.Exists($"/proc/{pid4}"), Is.False);
+        Assert.That(lan.HoldsVip(1), Is.False);
+    }
+
     [Test]
     public void Our_if_down_hook_leaves_a_reused_pid_alone()
     {

@@ -15,16 +15,20 @@ public class InvariantTests
     public static IEnumerable<TestCaseData> AllSeeds() =>
         Enumerable.Range(1, Seeds).Select(seed => new TestCaseData(seed).SetName($"Converges_seed_{seed:000}"));
 
+    /// <summary>A third as many IPv6 clusters: the same protocol over other frames.</summary>
+    public static IEnumerable<TestCaseData> Ipv6Seeds() =>
+        Enumerable.Range(1, Seeds / 3).Select(seed => new TestCaseData(seed).SetName($"Converges6_seed_{seed:000}"));
+
     public static IEnumerable<TestCaseData> PreemptSeeds() =>
         Enumerable.Range(1, Seeds / 3).Select(seed => new TestCaseData(seed).SetName($"PreferredWins_seed_{seed:000}"));
 
-    static VirtualLan RandomCluster(int seed, bool allPreempt)
+    static VirtualLan RandomCluster(int seed, bool allPreempt, bool ipv6 = false)
     {
         var random = new Random(seed);
         int count = random.Next(2, 6);
         var nodes = Enumerable.Range(1, count)
             .Select(n => Node(n, advskew: (byte)random.Next(0, 4) switch { 0 => 0, 1 => 10, 2 => 100, _ => (byte)random.Next(0, 256) },
-                              preempt: allPreempt || random.Next(2) == 0))
+                              preempt: allPreempt || random.Next(2) == 0, ipv6: ipv6))
             .ToArray();
         VirtualLan lan = Lan(seed, nodes);
         lan.MinDelay = 50;
@@ -73,9 +77,14 @@ public class InvariantTests
     static readonly long ConvergenceBound = 10 * S;
 
     [TestCaseSource(nameof(AllSeeds))]
-    public void Converges(int seed)
+    public void Converges(int seed) => Converge(seed, ipv6: false);
+
+    [TestCaseSource(nameof(Ipv6Seeds))]
+    public void Converges6(int seed) => Converge(seed, ipv6: true);
+
+    static void Converge(int seed, bool ipv6)
     {
-        VirtualLan lan = RandomCluster(seed, allPreempt: false);
+        VirtualLan lan = RandomCluster(seed, allPreempt: false, ipv6);
         Faults(lan, new Random(seed ^ 0x5eed));
         lan.RunFor(ConvergenceBound);
         Assert.That(lan.Masters.Count(), Is.EqualTo(1), lan.Dump());

@@ -24,14 +24,16 @@ public class ScenarioTests
     [TestCase(2, 255, 3u, 6_996_093L)]
     [TestCase(1, 10, 5u, 5_039_062L)]
     [TestCase(0, 200, 3u, 781_250L)]
-    public void Failover_takes_exactly_the_protocol_floor(int advbase, int advskew, uint deadRatio, long floor)
+    [TestCase(1, 100, 3u, 3_390_625L, true)]
+    [TestCase(2, 255, 3u, 6_996_093L, true)]
+    public void Failover_takes_exactly_the_protocol_floor(int advbase, int advskew, uint deadRatio, long floor, bool ipv6 = false)
     {
         // The backup's skew is what counts: it times out deadratio x advbase + advskew/256
         // after the last advert it heard (plus the one-way delay that advert took).
         // The master must be valid (advbase 0 needs a skew) and preferred (a smaller skew).
         byte masterSkew = advbase == 0 ? (byte)1 : (byte)0;
-        VirtualLan lan = Lan(2, Node(1, advskew: masterSkew, advbase: (byte)advbase, deadRatio: deadRatio),
-                                Node(2, advskew: (byte)advskew, advbase: (byte)advbase, deadRatio: deadRatio));
+        VirtualLan lan = Lan(2, Node(1, advskew: masterSkew, advbase: (byte)advbase, deadRatio: deadRatio, ipv6: ipv6),
+                                Node(2, advskew: (byte)advskew, advbase: (byte)advbase, deadRatio: deadRatio, ipv6: ipv6));
         lan.MinDelay = lan.MaxDelay = 250;
         lan.Nodes[0].Start();
         lan.RunFor(20 * S);
