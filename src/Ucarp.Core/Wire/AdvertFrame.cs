@@ -30,19 +30,7 @@ public static class AdvertFrame
         frame = frame[..CarpHeader.AdvertFrameSize];
         frame.Clear();
 
-        // Ethernet: to the group's multicast MAC (or broadcast with -M), from the
-        // virtual router MAC 00:00:5e:00:00:<vhid>.
-        Span<byte> eth = frame[..CarpHeader.EthernetSize];
-        if (f.Broadcast)
-        {
-            eth[..6].Fill(0xff);
-        }
-        else
-        {
-            MulticastMac(f.Group, eth[..6]);
-        }
-        eth[6] = 0x00; eth[7] = 0x00; eth[8] = 0x5e; eth[9] = 0x00; eth[10] = 0x00; eth[11] = f.Vhid;
-        BinaryPrimitives.WriteUInt16BigEndian(eth[12..], CarpHeader.EtherTypeIpv4);
+        WriteEthernet(f, frame, CarpHeader.EtherTypeIpv4);
 
         Span<byte> ip = frame.Slice(CarpHeader.EthernetSize, CarpHeader.Ipv4Size);
         ip[0] = 0x45;                                                     // version 4, 5 words
@@ -77,17 +65,7 @@ public static class AdvertFrame
         frame = frame[..CarpHeader.Advert6FrameSize];
         frame.Clear();
 
-        Span<byte> eth = frame[..CarpHeader.EthernetSize];
-        if (f.Broadcast)
-        {
-            eth[..6].Fill(0xff);
-        }
-        else
-        {
-            MulticastMac(f.Group, eth[..6]);
-        }
-        eth[6] = 0x00; eth[7] = 0x00; eth[8] = 0x5e; eth[9] = 0x00; eth[10] = 0x00; eth[11] = f.Vhid;
-        BinaryPrimitives.WriteUInt16BigEndian(eth[12..], CarpHeader.EtherTypeIpv6);
+        WriteEthernet(f, frame, CarpHeader.EtherTypeIpv6);
 
         Span<byte> ip = frame.Slice(CarpHeader.EthernetSize, CarpHeader.Ipv6Size);
         ip[0] = 0x60;                                                     // version 6
@@ -98,6 +76,25 @@ public static class AdvertFrame
         f.Group.CopyTo(ip[24..40]);
 
         WriteCarp(f, hmac, frame.Slice(CarpHeader.EthernetSize + CarpHeader.Ipv6Size, CarpHeader.Size));
+    }
+
+    /// <summary>
+    /// Ethernet: to the group's multicast MAC (or broadcast with -M), from the virtual
+    /// router MAC 00:00:5e:00:00:&lt;vhid&gt;.
+    /// </summary>
+    static void WriteEthernet(in AdvertFields f, Span<byte> frame, ushort etherType)
+    {
+        Span<byte> eth = frame[..CarpHeader.EthernetSize];
+        if (f.Broadcast)
+        {
+            eth[..6].Fill(0xff);
+        }
+        else
+        {
+            MulticastMac(f.Group, eth[..6]);
+        }
+        eth[6] = 0x00; eth[7] = 0x00; eth[8] = 0x5e; eth[9] = 0x00; eth[10] = 0x00; eth[11] = f.Vhid;
+        BinaryPrimitives.WriteUInt16BigEndian(eth[12..], etherType);
     }
 
     /// <summary>The CARP header, the same for both families: its checksum covers itself alone.</summary>

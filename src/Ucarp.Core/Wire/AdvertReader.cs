@@ -80,37 +80,41 @@ public sealed class AdvertReader
 
     bool Unicast => _peers.Length != 0;
 
-    public ReadResult Read(ReadOnlySpan<byte> frame) => _source.IsV6 ? Read6(frame) : Read4(frame);
-
-    ReadResult Read4(ReadOnlySpan<byte> frame)
+    public ReadResult Read(ReadOnlySpan<byte> frame)
     {
         const int eth = CarpHeader.EthernetSize;
-        if (frame.Length <= eth + CarpHeader.Ipv4Size)
+        bool v6 = _source.IsV6;
+        if (frame.Length <= eth + CarpHeader.IpSize(v6))
         {
             return Reject(Rejection.TooShort);
         }
-        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != CarpHeader.EtherTypeIpv4)
+        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != (v6 ? CarpHeader.EtherTypeIpv6 : CarpHeader.EtherTypeIpv4))
         {
             return Reject(Rejection.WrongFamily);
         }
         ReadOnlySpan<byte> ip = frame[eth..];
-        if (_source.Equals(ip[12..16]))
+        // Where the fields are: IPv4 (RFC 791) or IPv6 (RFC 8200, no extension headers).
+        int length = _source.Length;
+        ReadOnlySpan<byte> source = ip.Slice(v6 ? 8 : 12, length);
+        ReadOnlySpan<byte> destination = ip.Slice(v6 ? 24 : 16, length);
+        if (_source.Equals(source))
         {
             return Reject(Rejection.OwnAddress);
         }
-        if (ip[9] != CarpHeader.Protocol)
+        if (ip[v6 ? 6 : 9] != CarpHeader.Protocol)
         {
             return Reject(Rejection.NotCarp);
         }
-        int ipLength = (ip[0] & 0x0f) << 2;
+        int ipLength = v6 ? CarpHeader.Ipv6Size : (ip[0] & 0x0f) << 2;
         if (ip.Length < ipLength + CarpHeader.Size)
         {
             return Reject(Rejection.BogusSize, ip.Length, ipLength);
         }
         ReadOnlySpan<byte> carp = ip.Slice(ipLength, CarpHeader.Size);
-        if (ip[8] != CarpHeader.Ttl && !Unicast)
+        byte ttl = ip[v6 ? 7 : 8];
+        if (ttl != CarpHeader.Ttl && !Unicast)
         {
-            return Reject(Rejection.BadTtl, ip[8]);
+            return Reject(Rejection.BadTtl, ttl);
         }
         if (carp[CarpHeader.VersionType] >> 4 != CarpHeader.Version)
         {
@@ -120,66 +124,18 @@ public sealed class AdvertReader
         {
             return Reject(Rejection.OtherVhid, carp[CarpHeader.Vhid]);
         }
-        ReadResult addressing = CheckAddresses(ip[12..16], ip[16..20]);
+        ReadResult addressing = CheckAddresses(source, destination);
         if (!addressing.IsValid)
         {
             return addressing;
         }
-        if (InternetChecksum.Compute(ip[..(ipLength + CarpHeader.Size)]) != 0)
+        // ucarp sums the IPv4 and CARP headers together; for IPv6 the CARP header alone
+        // is summed, as FreeBSD's carp6_input does.
+        if (InternetChecksum.Compute(v6 ? carp : ip[..(ipLength + CarpHeader.Size)]) != 0)
         {
             return Reject(Rejection.BadChecksum);
         }
-        return Authenticate(carp, new IpAddress(ip[12..16]));
-    }
-
-    ReadResult Read6(ReadOnlySpan<byte> frame)
-    {
-        const int eth = CarpHeader.EthernetSize;
-        const int ipLength = CarpHeader.Ipv6Size;
-        if (frame.Length <= eth + ipLength)
-        {
-            return Reject(Rejection.TooShort);
-        }
-        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != CarpHeader.EtherTypeIpv6)
-        {
-            return Reject(Rejection.WrongFamily);
-        }
-        ReadOnlySpan<byte> ip = frame[eth..];
-        if (_source.Equals(ip[8..24]))
-        {
-            return Reject(Rejection.OwnAddress);
-        }
-        if (ip[6] != CarpHeader.Protocol)
-        {
-            return Reject(Rejection.NotCarp);
-        }
-        if (ip.Length < ipLength + CarpHeader.Size)
-        {
-            return Reject(Rejection.BogusSize, ip.Length, ipLength);
-        }
-        ReadOnlySpan<byte> carp = ip.Slice(ipLength, CarpHeader.Size);
-        if (ip[7] != CarpHeader.Ttl && !Unicast)
-        {
-            return Reject(Rejection.BadTtl, ip[7]);
-        }
-        if (carp[CarpHeader.VersionType] >> 4 != CarpHeader.Version)
-        {
-            return Reject(Rejection.BadVersion, carp[CarpHeader.VersionType] >> 4);
-        }
-        if (carp[CarpHeader.Vhid] != _vhid)
-        {
-            return Reject(Rejection.OtherVhid, carp[CarpHeader.Vhid]);
-        }
-        ReadResult addressing = CheckAddresses(ip[8..24], ip[24..40]);
-        if (!addressing.IsValid)
-        {
-            return addressing;
-        }
-        if (InternetChecksum.Compute(carp) != 0)
-        {
-            return Reject(Rejection.BadChecksum);
-        }
-        return Authenticate(carp, new IpAddress(ip[8..24]));
+        return Authenticate(carp, new IpAddress(source));
     }
 
     /// <summary>From a peer to us with --peer, else to our group; a valid result when it is.</summary>
