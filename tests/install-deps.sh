@@ -3,8 +3,9 @@
 # Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces),
 # lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood),
 # jq and Python's prometheus_client (readers of the state and metrics files), capsh
-# (a daemon without CAP_NET_RAW), afl++ (fuzzing) and tshark (an independent dissector
-# for the IPv6 frames).
+# (a daemon without CAP_NET_RAW), afl++ (fuzzing), tshark (an independent dissector
+# for the IPv6 frames), etcd-server and etcd-client (the etcd election's cluster) and
+# openssl (its test certificates).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -17,6 +18,9 @@ command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v capsh >/dev/null 2>&1 || missing+=(libcap2-bin)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
+[ -x /usr/bin/etcd ] || missing+=(etcd-server)
+[ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -47,7 +47,7 @@ Architecture: $arch
 Maintainer: Ucarp.Net developers <ucarp-net@example.org>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: libc6 (>= 2.36)
-Recommends: iproute2
+Recommends: iproute2, libssl3
 Suggests: ifupdown, arping
 Provides: ucarp (= 1.5.2)
 Conflicts: ucarp

@@ -1,21 +1,25 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Etcd;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Scripts;
 using Ucarp.Linux;
 
 namespace Ucarp;
 
-/// <summary>Carries the state machine's effects to the socket, the script queue and the log.</summary>
-internal sealed class DaemonHost : ICarpHost
+/// <summary>Carries the election's effects to the socket, the script queue, etcd and the log.</summary>
+internal sealed class DaemonHost : IEtcdHost
 {
     readonly Logger _log;
     readonly PacketSocket _socket;
     readonly UnicastSocket? _unicast;
+    readonly Etcd.EtcdClient? _etcd;
+    readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
-    public DaemonHost(Logger log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment)
+    public DaemonHost(Logger log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, Etcd.EtcdClient? etcd = null)
     {
         _log = log;
+        _etcd = etcd;
         _socket = socket;
         _unicast = unicast;
         Scripts = new ScriptRunner(log, socket.Send, environment);
@@ -44,6 +48,26 @@ internal sealed class DaemonHost : ICarpHost
         {
             // Master again before the bow-out went out: it must not tell backups to take over now.
             BowOut.Cancel();
+        }
+    }
+
+    public void Send(in EtcdRequest request) => _etcd!.Send(request);
+
+    public void SendAfterScripts(in EtcdRequest request, long deadline) => _afterScripts.Add((request, deadline));
+
+    /// <summary>The earliest deadline of the etcd requests waiting for scripts, or null.</summary>
+    public long? DeferredDeadline => _afterScripts.Count == 0 ? null : _afterScripts.Min(d => d.Deadline);
+
+    /// <summary>Sends the etcd requests whose scripts are done or whose deadline has come (the revoke after a downscript).</summary>
+    public void SendDeferredIfDue(long now)
+    {
+        for (int i = 0; i < _afterScripts.Count; i++)
+        {
+            if (Scripts.Queue.Idle || now >= _afterScripts[i].Deadline)
+            {
+                _etcd!.Send(_afterScripts[i].Request);
+                _afterScripts.RemoveAt(i--);
+            }
         }
     }
 

@@ -20,8 +20,12 @@ internal sealed class EventLoop
     // timers are in seconds, so handling an advert up to 1 ms later changes nothing.
     const long CoalesceWindow = 1_000;        // µs
 
+    const long ReleaseWait = 2_000_000;       // µs a stopping etcd node waits for its revoke to be answered
+
     readonly Configuration _config;
-    readonly CarpMachine _machine;
+    readonly IElection _machine;
+    readonly CarpMachine? _carp;              // CARP mode: adverts come through the socket
+    readonly Etcd.EtcdClient? _etcd;          // etcd mode: replies come through its wake-up descriptor
     readonly DaemonHost _host;
     readonly PacketSocket _socket;
     readonly FileDescriptor _control;
@@ -34,9 +38,11 @@ internal sealed class EventLoop
     long _lastFrames = long.MinValue / 2;
     long _coalesceUntil;
 
-    public EventLoop(Configuration config, CarpMachine machine, DaemonHost host, PacketSocket socket, FileDescriptor control,
-                     SignalRelay signals, HealthCheckRunner? health, Monitoring.StatusPublisher? publisher)
+    public EventLoop(Configuration config, IElection machine, DaemonHost host, PacketSocket socket, FileDescriptor control,
+                     SignalRelay signals, HealthCheckRunner? health, Monitoring.StatusPublisher? publisher, Etcd.EtcdClient? etcd = null)
     {
+        _carp = machine as CarpMachine;
+        _etcd = etcd;
         _health = health;
         _publisher = publisher;
         _config = config;
@@ -51,16 +57,24 @@ internal sealed class EventLoop
     /// <summary>Runs until the daemon should exit; returns the exit status.</summary>
     public unsafe int Run()
     {
-        PollFd* fds = stackalloc PollFd[4];
+        PollFd* fds = stackalloc PollFd[5];
         bool stopping = false;
+        long stoppedAt = 0;
         while (true)
         {
             long now = MonotonicClock.NowMicroseconds;
             _host.SendBowOutIfDue(now);
+            if (_etcd is not null)
+            {
+                _host.SendDeferredIfDue(now);
+            }
             if (stopping)
             {
-                // Shutting down: only the scripts and the bow-out still matter.
-                if (_host.Scripts.Queue.Idle && !_host.BowOut.Pending)
+                stoppedAt = stoppedAt == 0 ? now : stoppedAt;
+                // Shutting down: only the scripts, the bow-out and the lease's revoke still
+                // matter (the revoke for at most a couple of seconds: etcd may be gone).
+                bool releasing = _machine is Core.Etcd.EtcdElection { Releasing: true } && now - stoppedAt < ReleaseWait;
+                if (_host.Scripts.Queue.Idle && !_host.BowOut.Pending && !releasing && _host.DeferredDeadline is null)
                 {
                     return 0;
                 }
@@ -91,6 +105,10 @@ internal sealed class EventLoop
             {
                 wake = Math.Min(wake, bowOut);
             }
+            if (_host.DeferredDeadline is long deferred)
+            {
+                wake = Math.Min(wake, deferred);
+            }
             if (!stopping && _health?.NextDeadline is long check)
             {
                 wake = Math.Min(wake, check);
@@ -106,11 +124,12 @@ internal sealed class EventLoop
             }
             int count = 0;
             // A negative descriptor is skipped by ppoll: the socket rests while frames pile up.
-            fds[count++] = new PollFd { Fd = coalescing ? -1 : _socket.Fd, Events = Libc.POLLIN };
+            fds[count++] = new PollFd { Fd = coalescing || _carp is null ? -1 : _socket.Fd, Events = Libc.POLLIN };
             fds[count++] = new PollFd { Fd = _signals.Fd, Events = Libc.POLLIN };
             // Script and check exits: readable descriptors only wake the loop, each is reaped below.
             fds[count++] = new PollFd { Fd = _host.Scripts.ExitFd, Events = Libc.POLLIN };
             fds[count++] = new PollFd { Fd = _health?.ExitFd ?? -1, Events = Libc.POLLIN };
+            fds[count++] = new PollFd { Fd = _etcd?.WakeFd ?? -1, Events = Libc.POLLIN };
             long wait = Math.Max(0, wake - now);
             var timeout = new TimeSpec { Seconds = wait / 1_000_000, Nanoseconds = wait % 1_000_000 * 1000 };
             int ready = Libc.PPoll(fds, (ulong)count, &timeout, null);
@@ -131,7 +150,14 @@ internal sealed class EventLoop
             }
             bool framesWaiting = ready > 0 && (fds[0].REvents & Libc.POLLIN) != 0;
             bool windowOver = coalescing && now >= _coalesceUntil;
-            if (!stopping && (framesWaiting || windowOver))
+            if (_etcd is not null)
+            {
+                while (_etcd.TryTake(out Core.Etcd.EtcdReply reply))
+                {
+                    ((Core.Etcd.EtcdElection)_machine).OnReply(reply, now);
+                }
+            }
+            if (!stopping && _carp is not null && (framesWaiting || windowOver))
             {
                 if (ReadFrames(now) > 0)
                 {
@@ -202,7 +228,7 @@ internal sealed class EventLoop
             {
                 ReadOnlySpan<byte> frame = _socket.Frame(i);
                 // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
-                _machine.OnFrame(frame[..Math.Min(frame.Length, 1500)], now);
+                _carp!.OnFrame(frame[..Math.Min(frame.Length, 1500)], now);
             }
             read += count;
         }

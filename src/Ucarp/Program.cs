@@ -1,6 +1,7 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
+using Ucarp.Etcd;
 using Ucarp.Interop;
 using Ucarp.Linux;
 using Ucarp.Monitoring;
@@ -181,7 +182,9 @@ internal static class Program
             ifIndex = -1;
             openError = Messages.DeviceNotUp(iface);
         }
-        PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out openError);
+        bool etcdMode = config.EtcdEndpoints.Count != 0;
+        // With etcd the socket only sends the announcements: it receives nothing.
+        PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out openError, receive: !etcdMode);
         if (socket is null)
         {
             log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
@@ -201,8 +204,21 @@ internal static class Program
                 log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
                 return 2;
             }
-            var host = new DaemonHost(log, socket, unicast, environment);
-            var machine = new CarpMachine(CarpSettings.From(config, password, mac), host, new SystemCarpRandom());
+            EtcdConnection? connection = etcdMode ? EtcdSetup.Load(config, log) : null;
+            if (etcdMode && connection is null)
+            {
+                return 2;
+            }
+            using EtcdClient? etcd = connection is null ? null : new EtcdClient(connection);
+            if (etcd is not null && !EtcdSetup.Probe(etcd, connection!, log))
+            {
+                return 2;
+            }
+            var host = new DaemonHost(log, socket, unicast, environment, etcd);
+            CarpSettings settings = CarpSettings.From(config, password, mac);
+            IElection machine = etcd is null
+                ? new CarpMachine(settings, host, new SystemCarpRandom())
+                : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host);
             using HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
             if (health is not null)
@@ -212,7 +228,7 @@ internal static class Program
             machine.Start(MonotonicClock.NowMicroseconds);
 
             // With peers no group is joined: nothing is sent to it.
-            bool joins = !config.NoMulticast && config.Peers.Count == 0;
+            bool joins = !config.NoMulticast && config.Peers.Count == 0 && !etcdMode;
             using FileDescriptor? membership = !joins ? null
                 : config.MulticastAddress.IsV6 ? JoinGroup6(config, ifIndex, log) : JoinGroup(config, log);
             if (joins && membership is null)
@@ -226,7 +242,9 @@ internal static class Program
                 publisher = new StatusPublisher(config, machine, host.Scripts, health, log, notifier, MonotonicClock.NowMicroseconds);
                 publisher.Start(MonotonicClock.NowMicroseconds);
             }
-            int exit = new EventLoop(config, machine, host, socket, control, signals, health, publisher).Run();
+            // Start-up is over: what it read of the executable and will not use again goes back.
+            ImagePages.DropUnused();
+            int exit = new EventLoop(config, machine, host, socket, control, signals, health, publisher, etcd).Run();
             publisher?.Stop(MonotonicClock.NowMicroseconds);
             return exit;
         }

@@ -15,7 +15,7 @@ namespace Ucarp.Core.Carp;
 /// Three entry points drive the protocol, as in OpenBSD's carp: a frame, the
 /// advertisement timer and the master-down timer; signals and link state are the rest.
 /// </summary>
-public sealed class CarpMachine
+public sealed class CarpMachine : IElection
 {
     const int SendErrorsBeforeSuppress = 3;   // CARP_SENDAD_MAX_ERRORS
     const int SuccessesBeforeRecovery = 3;    // CARP_SENDAD_MIN_SUCCESS
@@ -27,10 +27,8 @@ public sealed class CarpMachine
     readonly CarpHmac _hmac;
     readonly AdvertReader _reader;
     readonly WarningLimiter _warnings;
-    readonly ScriptInvocation? _up;
-    readonly ScriptInvocation? _down;
+    readonly RoleEffects _effects;
     readonly byte[] _advert;        // sized for the family: 70 bytes (IPv4) or 90 (IPv6)
-    readonly byte[] _announcement;  // the gratuitous ARP (IPv4) or unsolicited Neighbour Advertisement (IPv6)
 
     long? _advertAt;       // sc_ad_tmo
     long? _masterDownAt;   // sc_md_tmo
@@ -54,10 +52,8 @@ public sealed class CarpMachine
         _reader = new AdvertReader(settings.Source, settings.Group, settings.Vhid, _hmac, settings.Peers);
         bool ipv6 = settings.VirtualAddress.IsV6;
         _advert = new byte[CarpHeader.FrameSize(ipv6)];
-        _announcement = new byte[ipv6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize];
         _warnings = new WarningLimiter(host);
-        _up = Script(ScriptKind.Up, settings.UpScript);
-        _down = Script(ScriptKind.Down, settings.DownScript);
+        _effects = new RoleEffects(settings, host);
     }
 
     public CarpState State { get; private set; } = CarpState.Init;
@@ -237,7 +233,7 @@ public sealed class CarpMachine
         Debug(Messages.ExitSignal(_settings.DownScript));
         if (State != CarpState.Backup)
         {
-            Run(_down);
+            _effects.RunDown();
         }
         if (State == CarpState.Master)
         {
@@ -251,7 +247,7 @@ public sealed class CarpMachine
         _host.Write(LogLevel.Error, Messages.PollRevents(revents));
         if (State != CarpState.Backup && shutdownAtExit)
         {
-            Run(_down);
+            _effects.RunDown();
         }
     }
 
@@ -340,12 +336,12 @@ public sealed class CarpMachine
                 // -n skips only the start-up downscript, the one on leaving INIT.
                 if (State != CarpState.Init || !_settings.Neutral)
                 {
-                    Run(_down);
+                    _effects.RunDown();
                 }
                 break;
             case CarpState.Master:
                 _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
-                Run(_up);
+                _effects.RunUp();
                 Announce();
                 break;
         }
@@ -497,42 +493,7 @@ public sealed class CarpMachine
         _host.SendBowOut(_advert, now + MasterDownInterval);
     }
 
-    /// <summary>Tells the LAN the address has moved: a gratuitous ARP, or for IPv6 an unsolicited NA.</summary>
-    void Announce()
-    {
-        if (_settings.VirtualAddress.IsV6)
-        {
-            NeighbourAdvert.Build(_settings.Mac, _settings.VirtualAddress, _announcement);
-        }
-        else
-        {
-            GratuitousArp.Build(_settings.Mac, _settings.VirtualAddress, _announcement);
-        }
-        _host.SendAnnouncement(_announcement);
-    }
-
-    void Run(ScriptInvocation? script)
-    {
-        if (script is not null)
-        {
-            _host.RunScript(script);
-        }
-    }
-
-    ScriptInvocation? Script(ScriptKind kind, string? path)
-    {
-        // spawn.c does nothing for a missing or empty script name.
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-        var argv = new List<string> { path, _settings.Interface, _settings.VirtualAddressText ?? _settings.VirtualAddress.ToString() };
-        if (_settings.XParam is not null)
-        {
-            argv.Add(_settings.XParam);
-        }
-        return new ScriptInvocation(kind, path, argv);
-    }
+    void Announce() => _effects.Announce();
 
     void LogFrameDebug(ReadOnlySpan<byte> frame)
     {

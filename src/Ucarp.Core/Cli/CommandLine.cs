@@ -156,6 +156,18 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.Etcd:
+                case OptionTable.EtcdPrefix:
+                case OptionTable.EtcdCaCert:
+                case OptionTable.EtcdCert:
+                case OptionTable.EtcdKey:
+                case OptionTable.EtcdUser:
+                case OptionTable.EtcdPasswordFile:
+                    if (!EtcdOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 case OptionTable.StateFile:
                 case OptionTable.MetricsFile:
                 case OptionTable.PidFile:
@@ -230,7 +242,11 @@ public static class CommandLine
         {
             status = HandoverOptions.Validate(config, log);
         }
-        return status != 0 ? status : PeerOptions.Validate(config, log);
+        if (status == 0)
+        {
+            status = PeerOptions.Validate(config, log);
+        }
+        return status != 0 ? status : EtcdOptions.Validate(config, log);
     }
 
     static bool ReadPassfile(string path, Configuration config, ICliHost host)

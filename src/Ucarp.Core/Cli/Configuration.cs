@@ -46,6 +46,16 @@ public sealed class Configuration
     // Ucarp.Net's own (long options only): unicast peers, in the order given, no repeats.
     public List<IpAddress> Peers { get; } = [];
 
+    // Ucarp.Net's own (long options only): the election on etcd.
+    public List<EtcdEndpoint> EtcdEndpoints { get; } = [];
+    public string EtcdPrefix { get; set; } = EtcdOptions.DefaultPrefix;
+    public bool EtcdPrefixGiven => EtcdPrefix != EtcdOptions.DefaultPrefix;
+    public string? EtcdCaCert { get; set; }
+    public string? EtcdCert { get; set; }
+    public string? EtcdKey { get; set; }
+    public string? EtcdUser { get; set; }
+    public string? EtcdPasswordFile { get; set; }
+
     // Ucarp.Net's own (long options only): what an administrator watches.
     public string? StateFile { get; set; }
     public string? MetricsFile { get; set; }

@@ -46,6 +46,13 @@ public static class OptionTable
         new("check-fall", true, CheckFall),
         new("check-rise", true, CheckRise),
         new("peer", true, Peer),
+        new("etcd", true, Etcd),
+        new("etcd-prefix", true, EtcdPrefix),
+        new("etcd-cacert", true, EtcdCaCert),
+        new("etcd-cert", true, EtcdCert),
+        new("etcd-key", true, EtcdKey),
+        new("etcd-user", true, EtcdUser),
+        new("etcd-password-file", true, EtcdPasswordFile),
         new("state-file", true, StateFile),
         new("metrics-file", true, MetricsFile),
         new("pidfile", true, PidFile),
@@ -61,6 +68,15 @@ public static class OptionTable
 
     // Unicast peers (0x120-0x12f).
     public const char Peer = '\u0120';
+
+    // The etcd election (0x130-0x14f).
+    public const char Etcd = '\u0130';
+    public const char EtcdPrefix = '\u0131';
+    public const char EtcdCaCert = '\u0132';
+    public const char EtcdCert = '\u0133';
+    public const char EtcdKey = '\u0134';
+    public const char EtcdUser = '\u0135';
+    public const char EtcdPasswordFile = '\u0136';
 
     // Monitoring files (0x150-0x15f).
     public const char StateFile = '\u0150';

@@ -17,6 +17,13 @@ public static class UsageText
         "--check-fall=<n>: failures in a row that leave the election (default 2)\n" +
         "--check-rise=<n>: successes in a row that rejoin it (default 2)\n" +
         "--peer=<ip>: advertise by unicast to <ip> (repeat for more peers), not to the group\n" +
+        "--etcd=<urls>: let an etcd v3 cluster decide (comma-separated http:// or https:// URLs)\n" +
+        "--etcd-prefix=<prefix>: keys under <prefix> (default /ucarp)\n" +
+        "--etcd-cacert=<file>: trust etcd's certificate if <file>'s authority signed it\n" +
+        "--etcd-cert=<file>: client certificate for etcd (with --etcd-key)\n" +
+        "--etcd-key=<file>: the client certificate's private key\n" +
+        "--etcd-user=<name>: authenticate to etcd as <name> (with --etcd-password-file)\n" +
+        "--etcd-password-file=<file>: read that user's password from <file>\n" +
         "--state-file=<file>: keep the node's state in <file>, as JSON\n" +
         "--metrics-file=<file>: keep Prometheus metrics in <file>\n" +
         "--pidfile=<file>: write the daemon's pid to <file>\n";

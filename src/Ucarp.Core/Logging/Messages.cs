@@ -50,6 +50,33 @@ public static class Messages
     public static string FamilyMismatch(string option, string address, string virtualAddress) =>
         F("{0} [{1}] and -a [{2}] are not of the same address family: one ucarp runs one family (start one per family)", option, address, virtualAddress);
 
+    // Ucarp.Net's own: the etcd election's options and setup.
+    public static string EtcdBadEndpoint(string text) => F("--etcd needs http:// or https:// URLs separated by commas: [{0}]", text);
+    public static string EtcdBadPrefix(string text) => F("--etcd-prefix must start with / and name something: [{0}]", text);
+    public const string EtcdOptionsWithoutEtcd = "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user and --etcd-password-file need --etcd";
+    public const string EtcdWithCarpTransport = "--etcd cannot be used with --peer, -M/--nomcast or -m/--mcast: etcd decides, no adverts are sent";
+    public const string EtcdMixedSchemes = "--etcd endpoints must all be http:// or all https://";
+    public const string EtcdCertNeedsKey = "--etcd-cert and --etcd-key go together";
+    public const string EtcdTlsNeedsHttps = "--etcd-cacert and --etcd-cert need https:// endpoints";
+    public const string EtcdUserNeedsPassword = "--etcd-user and --etcd-password-file go together (the password is never given on the command line)";
+    public static string EtcdFileUnreadable(string option, string path, string error) => F("Unable to read {0} [{1}]: {2}", option, path, error);
+    public static string EtcdCredentialsRefused(string user, string error) => F("etcd refused the credentials of user [{0}]: {1}", user, error);
+    public static string EtcdTlsFailed(string endpoint, string error) => F("TLS with etcd at [{0}] failed: {1}", endpoint, error);
+    public static string EtcdTlsSetup(string error) => F("Unable to set up TLS for etcd: {0}", error);
+
+    // Ucarp.Net's own: the etcd election.
+    public static string EtcdLease(long lease, long ttl) => F("etcd: lease {0:x} granted, TTL {1} s", lease, ttl);
+    public static string EtcdUnreachable(string error) => F("etcd unreachable ({0}): staying BACKUP and retrying", error);
+    public const string EtcdReachable = "etcd reachable again";
+    public static string EtcdHeldBy(string holder, int advskew, string host) => F("The address is held by {0} (advskew {1}, host {2})", holder, advskew, host);
+    public const string EtcdFree = "The address is free";
+    public static string EtcdFence(double seconds) =>
+        F("etcd lease not renewed for {0:F1} s: it may expire before we know, giving the address up", seconds);
+    public const string EtcdKeyLost = "Our etcd key was deleted or taken over: giving the address up";
+    public const string EtcdLeaseLost = "Our etcd lease is gone: giving the address up";
+    public static string EtcdPreemptAsked(string candidate, int advskew) => F("{0} (advskew {1}) asks for the address (-P): handing it over", candidate, advskew);
+    public static string EtcdPreempting(string holder, int advskew) => F("Asking {0} (advskew {1}) to hand the address over (-P)", holder, advskew);
+
     // Ucarp.Net's own: monitoring files.
     public static string PathNeeded(string option) => F("{0} needs a file name", option);
     public static string PidfileInUse(string path, int pid) => F("Pidfile [{0}] names a running ucarp (pid {1}): not starting", path, pid);

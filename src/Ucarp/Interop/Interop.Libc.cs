@@ -22,6 +22,12 @@ internal static partial class Libc
     internal static unsafe partial int Open(byte* path, int flags);
 
     // unistd.h
+    [LibraryImport(Name, EntryPoint = "posix_fadvise")]
+    internal static partial int PosixFadvise(int fd, long offset, long length, int advice);
+
+    [LibraryImport(Name, EntryPoint = "madvise", SetLastError = true)]
+    internal static unsafe partial int MAdvise(void* address, nuint length, int advice);
+
     [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 

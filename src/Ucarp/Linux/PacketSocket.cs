@@ -41,7 +41,8 @@ internal sealed class PacketSocket : IDisposable
 
     public int Fd => _fd.Fd;
 
-    public static unsafe PacketSocket? Open(int ifIndex, IpAddress source, out string error)
+    /// <param name="receive">False: a send-only socket (etcd mode), whose filter takes nothing in.</param>
+    public static unsafe PacketSocket? Open(int ifIndex, IpAddress source, out string error, bool receive = true)
     {
         error = "";
         // Protocol 0 receives nothing until bind, so no frame slips in before the filter.
@@ -54,7 +55,7 @@ internal sealed class PacketSocket : IDisposable
         var handle = new FileDescriptor(fd);
 
         SockFilter* program = stackalloc SockFilter[MaxFilter];
-        int count = source.IsV6 ? Filter6(source, program) : Filter(source, program);
+        int count = !receive ? DropAll(program) : source.IsV6 ? Filter6(source, program) : Filter(source, program);
         var fprog = new SockFprog { Length = (ushort)count, Filter = program };
         if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
         {
@@ -91,6 +92,12 @@ internal sealed class PacketSocket : IDisposable
     }
 
     const int MaxFilter = 14;
+
+    static unsafe int DropAll(SockFilter* p)
+    {
+        p[0] = new SockFilter(0x06, 0, 0, 0); // ret 0
+        return 1;
+    }
 
     /// <summary>
     /// The IPv6 program: ethertype 0x86dd, next header 112 (an advert behind extension

@@ -16,7 +16,7 @@ namespace Ucarp.Monitoring;
 internal sealed class StatusPublisher : IDisposable
 {
     readonly Configuration _config;
-    readonly CarpMachine _machine;
+    readonly IElection _machine;
     readonly ScriptRunner _scripts;
     readonly HealthCheckRunner? _health;
     readonly ILog _log;
@@ -32,7 +32,7 @@ internal sealed class StatusPublisher : IDisposable
     string? _status;
     bool _stopped;
 
-    public StatusPublisher(Configuration config, CarpMachine machine, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
+    public StatusPublisher(Configuration config, IElection machine, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
                            SystemdNotifier notifier, long now)
     {
         _config = config;

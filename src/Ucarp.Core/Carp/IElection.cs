@@ -1,0 +1,41 @@
+using Ucarp.Core.Cli;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Carp;
+
+/// <summary>
+/// What decides the role: CARP adverts (<see cref="CarpMachine"/>) or an etcd lease
+/// (<see cref="Etcd.EtcdElection"/>). The event loop and the monitoring files see only
+/// this; what follows a role change (scripts, announcements, files) goes through
+/// <see cref="ICarpHost"/> for both.
+/// </summary>
+public interface IElection
+{
+    CarpState State { get; }
+    bool Eligible { get; }
+    string? EligibilityReason { get; }
+    bool LinkIsDown { get; }
+    CarpCounters Counters { get; }
+    IReadOnlyDictionary<Rejection, long> Rejections { get; }
+    long RejectedTotal { get; }
+    /// <summary>When <see cref="OnTimer"/> must run next, or null.</summary>
+    long? NextDeadline { get; }
+
+    /// <summary>The current master as far as this node knows, or null.</summary>
+    IpAddress? MasterAddress(long now);
+
+    void Start(long now);
+    void OnTimer(long now);
+    /// <summary>SIGUSR1: one status line.</summary>
+    void ReportStatus();
+    /// <summary>Out of the election (a failing check) or back in.</summary>
+    void SetEligible(bool eligible, string reason, long now);
+    /// <summary>SIGUSR2: a master steps down and holds off for 3 s.</summary>
+    void Demote(long now);
+    void LinkDown(long now);
+    void LinkUp(long now);
+    /// <summary>A termination signal with -z: downscript when not BACKUP, then let go.</summary>
+    void Shutdown(long now);
+    /// <summary>The interface is gone: the ERROR line, the downscript under -z when not BACKUP.</summary>
+    void InterfaceLost(int revents, bool shutdownAtExit);
+}

@@ -1,0 +1,107 @@
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Core.Cli;
+
+/// <summary>--etcd and its companions: the election on an etcd v3 cluster instead of CARP adverts.</summary>
+public static class EtcdOptions
+{
+    public const string DefaultPrefix = "/ucarp";
+
+    public static bool TryApply(char option, string arg, Configuration config, ILog log)
+    {
+        switch (option)
+        {
+            case OptionTable.Etcd:
+                config.EtcdEndpoints.Clear();
+                foreach (string part in arg.Split(','))
+                {
+                    string text = part.Trim();
+                    if (!EtcdEndpoint.TryParse(text, out EtcdEndpoint? endpoint))
+                    {
+                        log.Write(LogLevel.Error, Messages.EtcdBadEndpoint(text));
+                        return false;
+                    }
+                    config.EtcdEndpoints.Add(endpoint!);
+                }
+                return true;
+            case OptionTable.EtcdPrefix:
+                string prefix = arg.TrimEnd('/');
+                if (!arg.StartsWith('/') || prefix.Length == 0)
+                {
+                    log.Write(LogLevel.Error, Messages.EtcdBadPrefix(arg));
+                    return false;
+                }
+                config.EtcdPrefix = prefix;
+                return true;
+        }
+        if (arg.Length == 0)
+        {
+            log.Write(LogLevel.Error, Messages.PathNeeded(Name(option)));
+            return false;
+        }
+        switch (option)
+        {
+            case OptionTable.EtcdCaCert: config.EtcdCaCert = arg; break;
+            case OptionTable.EtcdCert: config.EtcdCert = arg; break;
+            case OptionTable.EtcdKey: config.EtcdKey = arg; break;
+            case OptionTable.EtcdUser: config.EtcdUser = arg; break;
+            case OptionTable.EtcdPasswordFile: config.EtcdPasswordFile = arg; break;
+        }
+        return true;
+    }
+
+    /// <summary>After ucarp's checks: the etcd options hang together, and CARP's transport options are not given.</summary>
+    public static int Validate(Configuration config, ILog log)
+    {
+        bool etcd = config.EtcdEndpoints.Count != 0;
+        if (!etcd)
+        {
+            if (config.EtcdPrefixGiven || config.EtcdCaCert is not null || config.EtcdCert is not null || config.EtcdKey is not null
+                || config.EtcdUser is not null || config.EtcdPasswordFile is not null)
+            {
+                log.Write(LogLevel.Error, Messages.EtcdOptionsWithoutEtcd);
+                return 1;
+            }
+            return 0;
+        }
+        if (config.Peers.Count != 0 || config.NoMulticast || config.MulticastGiven)
+        {
+            log.Write(LogLevel.Error, Messages.EtcdWithCarpTransport);
+            return 1;
+        }
+        bool https = config.EtcdEndpoints.Any(u => u.Https);
+        if (https && config.EtcdEndpoints.Any(u => !u.Https))
+        {
+            log.Write(LogLevel.Error, Messages.EtcdMixedSchemes);
+            return 1;
+        }
+        if ((config.EtcdCert is null) != (config.EtcdKey is null))
+        {
+            log.Write(LogLevel.Error, Messages.EtcdCertNeedsKey);
+            return 1;
+        }
+        if (!https && (config.EtcdCaCert is not null || config.EtcdCert is not null))
+        {
+            log.Write(LogLevel.Error, Messages.EtcdTlsNeedsHttps);
+            return 1;
+        }
+        if ((config.EtcdUser is null) != (config.EtcdPasswordFile is null))
+        {
+            log.Write(LogLevel.Error, Messages.EtcdUserNeedsPassword);
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>The virtual address's key: the prefix, a slash, the address in its canonical text.</summary>
+    public static string Key(Configuration config) => config.EtcdPrefix + "/" + config.VirtualAddress;
+
+    static string Name(char option) => option switch
+    {
+        OptionTable.EtcdCaCert => "--etcd-cacert",
+        OptionTable.EtcdCert => "--etcd-cert",
+        OptionTable.EtcdKey => "--etcd-key",
+        OptionTable.EtcdUser => "--etcd-user",
+        _ => "--etcd-password-file",
+    };
+}

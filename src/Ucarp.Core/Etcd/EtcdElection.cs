@@ -1,0 +1,654 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Etcd;
+
+/// <summary>
+/// The role decided by an etcd v3 lease instead of CARP adverts. Pure, as the CARP
+/// machine: time comes in as "now", requests go out through <see cref="IEtcdHost"/>
+/// and their replies come back through <see cref="OnReply"/>.
+///
+/// One key per virtual address holds the holder's record, attached to the holder's
+/// lease (TTL advbase x deadratio s). Every node keeps a lease of its own alive and
+/// watches the key; when the key is absent a node campaigns with a transaction that
+/// creates it only if it does not exist, after advskew milliseconds, so the lowest
+/// advskew campaigns first and one transaction wins.
+///
+/// Fencing: etcd expires a lease TTL after the last renewal it received, and a
+/// renewal is received after it is sent. A holder that has not had a renewal answered
+/// for TTL - margin, counted on its own monotonic clock from when it sent the last
+/// one that succeeded, therefore gives the address up (downscript) at least a margin
+/// before the server can expire the lease, delete the key and let another node win.
+/// The margin (TTL/3) must cover the downscript's run time and the clocks' rate
+/// difference, which is parts per million.
+/// </summary>
+public sealed class EtcdElection : IElection
+{
+    const long Ms = 1_000;
+    static readonly long DemotionHold = 3 * Timing.Second;
+    static readonly long RetryFirst = 200 * Ms;
+    static readonly long RetryMost = 5 * Timing.Second;
+    static readonly long RenewRetry = 250 * Ms;
+
+    enum Reach : byte { Unknown, Up, Down }
+
+    readonly record struct Pending(EtcdOp Op, long SentAt, long Lease);
+
+    readonly CarpSettings _settings;
+    readonly EtcdSettings _etcd;
+    readonly IEtcdHost _host;
+    readonly RoleEffects _effects;
+    readonly string _record;
+    readonly Dictionary<int, Pending> _pending = [];
+    int _nextId;
+
+    long? _lease;               // our lease, once granted
+    long _ttl;                  // its TTL as granted, µs
+    long _renewedSentAt;        // when the last renewal that succeeded was sent
+    bool _granting;
+    long? _renewAt;
+    long? _fenceAt;             // MASTER: give up then unless renewed
+    long? _retryAt;             // re-grant or re-watch after a failure
+    long _backoff = RetryFirst;
+    Reach _reach;
+
+    bool _keyKnown;             // we have read the key since the last watch broke
+    HolderRecord? _holder;
+    long _holderLease;
+    int? _watch;                // the running watch's request id
+    bool _getting;
+    long? _campaignAt;
+    bool _campaigning;
+    long? _holdUntil;           // SIGUSR2's 3 s
+    bool _preemptFiled;
+    long? _preemptCheckAt;
+    bool _stopping;
+    long? _revoking;            // the lease whose revoke must go out before exiting
+
+    public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host)
+    {
+        _settings = settings;
+        _etcd = etcd;
+        _host = host;
+        _effects = new RoleEffects(settings, host);
+        _record = new HolderRecord(settings.Source.ToString(), settings.AdvSkew, etcd.Host, settings.Interface, settings.Vhid).ToJson();
+    }
+
+    public CarpState State { get; private set; } = CarpState.Init;
+    public bool Eligible { get; private set; } = true;
+    public string? EligibilityReason { get; private set; }
+    public bool LinkIsDown { get; private set; }
+    public CarpCounters Counters { get; } = new();
+    public IReadOnlyDictionary<Rejection, long> Rejections { get; } = new Dictionary<Rejection, long>();
+    public long RejectedTotal => 0;
+
+    /// <summary>The lease's TTL as etcd granted it, in µs (0 before the first grant).</summary>
+    public long Ttl => _ttl;
+
+    /// <summary>True while a request that must go out before exiting (the revoke) is unanswered.</summary>
+    public bool Releasing { get; private set; }
+
+    /// <summary>The requested TTL in seconds: advbase x deadratio, at least 1.</summary>
+    public long RequestedTtlSeconds => Math.Max(1, (long)_settings.AdvBase * _settings.DeadRatio);
+
+    long RenewEvery => _settings.AdvBase == 0 ? _ttl / 3 : Math.Min(_settings.AdvBase * Timing.Second, _ttl / 3);
+
+    long Margin => _ttl / 3;
+
+    /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
+    long CampaignDelay => _settings.AdvSkew * Ms;
+
+    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(_holdUntil, _preemptCheckAt));
+
+    public IpAddress? MasterAddress(long now) =>
+        State == CarpState.Master ? _settings.Source
+        : _holder is HolderRecord h && Inet.TryParse(h.Holder, out IpAddress a) ? a
+        : null;
+
+    public void Start(long now)
+    {
+        SetState(CarpState.Backup, now);
+        Grant(now);
+    }
+
+    public void OnTimer(long now)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        if (_fenceAt <= now && State == CarpState.Master)
+        {
+            _host.Write(LogLevel.Warning, Messages.EtcdFence((now - _renewedSentAt) / (double)Timing.Second));
+            // The lease may be gone: treat it as lost, and revoke it in case it is not.
+            GiveUp(now, revoke: true);
+        }
+        if (_holdUntil <= now)
+        {
+            _holdUntil = null;
+            MaybeCampaign(now);
+        }
+        if (_renewAt <= now && _lease is long lease)
+        {
+            _renewAt = now + RenewEvery;
+            Send(EtcdOp.KeepAlive, now, lease);
+        }
+        if (_preemptCheckAt <= now)
+        {
+            _preemptCheckAt = State == CarpState.Master ? now + RenewEvery : null;
+            if (State == CarpState.Master)
+            {
+                Send(EtcdOp.GetPreempt, now, key: _etcd.PreemptKey);
+            }
+        }
+        if (_retryAt <= now)
+        {
+            _retryAt = null;
+            if (_lease is null)
+            {
+                Grant(now);
+            }
+            else if (_watch is null)
+            {
+                Observe(now);
+            }
+        }
+        if (_campaignAt <= now)
+        {
+            _campaignAt = null;
+            if (CanCampaign && _lease is long l)
+            {
+                _campaigning = true;
+                Send(EtcdOp.Campaign, now, l, _etcd.Key, _record);
+            }
+        }
+    }
+
+    public void OnReply(in EtcdReply reply, long now)
+    {
+        if (!_pending.TryGetValue(reply.Id, out Pending p))
+        {
+            return; // an answer to something given up on
+        }
+        if (reply.Op != EtcdOp.Watch || reply.WatchEnded || !reply.Ok)
+        {
+            _pending.Remove(reply.Id);
+        }
+        if (!reply.Ok)
+        {
+            Failed(reply, p, now);
+            return;
+        }
+        Reachable();
+        switch (reply.Op)
+        {
+            case EtcdOp.Grant:
+                _granting = false;
+                if (_stopping)
+                {
+                    Revoke(reply.Lease, now, afterScripts: false);
+                    return;
+                }
+                _lease = reply.Lease;
+                _ttl = Math.Max(1, reply.Ttl) * Timing.Second;
+                _renewedSentAt = p.SentAt;
+                _renewAt = now + RenewEvery;
+                _backoff = RetryFirst;
+                _host.Write(LogLevel.Info, Messages.EtcdLease(reply.Lease, reply.Ttl));
+                if (_watch is null && !_getting)
+                {
+                    Observe(now);
+                }
+                else
+                {
+                    MaybeCampaign(now);
+                }
+                break;
+
+            case EtcdOp.KeepAlive:
+                if (p.Lease != _lease)
+                {
+                    return;
+                }
+                if (reply.Ttl <= 0)
+                {
+                    LeaseLost(now);
+                    return;
+                }
+                _renewedSentAt = Math.Max(_renewedSentAt, p.SentAt);
+                if (State == CarpState.Master)
+                {
+                    _fenceAt = _renewedSentAt + _ttl - Margin;
+                }
+                break;
+
+            case EtcdOp.Revoke:
+                if (p.Lease == _revoking)
+                {
+                    Releasing = false;
+                }
+                break;
+
+            case EtcdOp.Get:
+                _getting = false;
+                _keyKnown = true;
+                Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
+                _watch ??= Send(EtcdOp.Watch, now, key: _etcd.Key, revision: reply.Revision + 1);
+                MaybeCampaign(now);
+                break;
+
+            case EtcdOp.Watch:
+                if (reply.WatchEnded)
+                {
+                    WatchBroke(p, now);
+                    return;
+                }
+                if (State == CarpState.Master && (!reply.Exists || reply.ValueLease != _holderLease))
+                {
+                    // Deleted or overwritten under us (by hand, or our lease expired).
+                    _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
+                    GiveUp(now, revoke: true);
+                }
+                Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
+                MaybeCampaign(now);
+                break;
+
+            case EtcdOp.Campaign:
+                _campaigning = false;
+                if (reply.Succeeded)
+                {
+                    Won(p, now);
+                }
+                else
+                {
+                    Holder(HolderRecord.Parse(reply.Value), reply.ValueLease, exists: true, now);
+                    MaybeCampaign(now);
+                }
+                break;
+
+            case EtcdOp.GetPreempt:
+                if (State == CarpState.Master && reply.Exists && HolderRecord.Parse(reply.Value) is HolderRecord candidate
+                    && candidate.AdvSkew < _settings.AdvSkew && candidate.Holder != _settings.Source.ToString())
+                {
+                    _host.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
+                    Resign(now);
+                }
+                break;
+        }
+    }
+
+    void Failed(in EtcdReply reply, Pending p, long now)
+    {
+        Unreachable(reply.Error ?? "no answer");
+        switch (reply.Op)
+        {
+            case EtcdOp.Grant:
+                _granting = false;
+                RetryLater(now);
+                break;
+            case EtcdOp.KeepAlive:
+                // Try again soon: the fence deadline is what gives the address up.
+                if (p.Lease == _lease)
+                {
+                    _renewAt = Math.Min(_renewAt ?? long.MaxValue, now + RenewRetry);
+                }
+                break;
+            case EtcdOp.Revoke:
+                if (p.Lease == _revoking)
+                {
+                    Releasing = false;
+                }
+                break;
+            case EtcdOp.Get:
+                _getting = false;
+                RetryLater(now);
+                break;
+            case EtcdOp.Watch:
+                WatchBroke(p, now);
+                break;
+            case EtcdOp.Campaign:
+                // Whether it was applied is unknown. The watch tells: if it already showed
+                // the key with our lease, we won; if it shows it later, Holder() takes it.
+                _campaigning = false;
+                if (_lease is long ours && _holderLease == ours)
+                {
+                    Won(new Pending(EtcdOp.Campaign, now, ours), now);
+                }
+                else
+                {
+                    MaybeCampaign(now);
+                }
+                break;
+            case EtcdOp.PutPreempt:
+                _preemptFiled = false; // asked again at the next chance
+                break;
+        }
+    }
+
+    void WatchBroke(Pending p, long now)
+    {
+        _ = p;
+        _watch = null;
+        _keyKnown = false;
+        _campaignAt = null;
+        RetryLater(now);
+    }
+
+    void RetryLater(long now)
+    {
+        _retryAt = Math.Min(_retryAt ?? long.MaxValue, now + _backoff);
+        _backoff = Math.Min(RetryMost, _backoff * 2);
+    }
+
+    void Reachable()
+    {
+        if (_reach == Reach.Down)
+        {
+            _host.Write(LogLevel.Warning, Messages.EtcdReachable);
+        }
+        _reach = Reach.Up;
+    }
+
+    void Unreachable(string error)
+    {
+        if (_reach != Reach.Down)
+        {
+            _host.Write(LogLevel.Warning, Messages.EtcdUnreachable(error));
+        }
+        _reach = Reach.Down;
+    }
+
+    /// <summary>What the key says now; logged when the holder changes.</summary>
+    void Holder(HolderRecord? record, long lease, bool exists, long now)
+    {
+        HolderRecord? before = _holder;
+        long beforeLease = _holderLease;
+        _holder = exists ? record ?? new HolderRecord("?", 255, "", "", 0) : null;
+        _holderLease = exists ? lease : 0;
+        if (exists && lease == _lease)
+        {
+            // Our own key: a campaign whose answer was lost did win. Take the role, or
+            // give the key back if we may not hold it now.
+            _holder = null;
+            if (State == CarpState.Backup && !_campaigning && _lease is long ours)
+            {
+                Won(new Pending(EtcdOp.Campaign, now, ours), now);
+            }
+            return;
+        }
+        if (_holderLease == beforeLease && Equals(_holder, before))
+        {
+            return;
+        }
+        _host.Write(LogLevel.Info, _holder is HolderRecord h ? Messages.EtcdHeldBy(h.Holder, h.AdvSkew, h.Host) : Messages.EtcdFree);
+    }
+
+    bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
+                        && _keyKnown && _holderLease == 0 && !_campaigning && _lease is not null;
+
+    /// <summary>Campaigns advskew ms after the key is seen free; with -P asks a slower holder to hand over.</summary>
+    void MaybeCampaign(long now)
+    {
+        if (CanCampaign)
+        {
+            _campaignAt ??= now + CampaignDelay;
+            return;
+        }
+        _campaignAt = null;
+        if (_settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
+            && _holder is HolderRecord h && h.AdvSkew > _settings.AdvSkew && _lease is long lease && !_preemptFiled)
+        {
+            _preemptFiled = true;
+            _host.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
+            Send(EtcdOp.PutPreempt, now, lease, _etcd.PreemptKey, _record);
+        }
+    }
+
+    void Won(Pending p, long now)
+    {
+        if (p.Lease != _lease || State != CarpState.Backup)
+        {
+            return;
+        }
+        _holder = null;
+        _holderLease = p.Lease;
+        _campaignAt = null;
+        if (!Eligible || _stopping || LinkIsDown || _holdUntil is not null)
+        {
+            // Lost the right to it while the transaction was out: hand it straight back.
+            _lease = null;
+            _renewAt = null;
+            Revoke(p.Lease, now, afterScripts: false);
+            Grant(now);
+            return;
+        }
+        SetState(CarpState.Master, now);
+        _fenceAt = _renewedSentAt + _ttl - Margin;
+        _preemptCheckAt = now + RenewEvery;
+        if (_preemptFiled)
+        {
+            _preemptFiled = false;
+            Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
+        }
+    }
+
+    void LeaseLost(long now)
+    {
+        if (State == CarpState.Master)
+        {
+            _host.Write(LogLevel.Warning, Messages.EtcdLeaseLost);
+            GiveUp(now, revoke: false);
+        }
+        else
+        {
+            _lease = null;
+            _renewAt = null;
+            Grant(now);
+        }
+    }
+
+    /// <summary>Leaves MASTER because the lease cannot be trusted: downscript now, a new lease later.</summary>
+    void GiveUp(long now, bool revoke)
+    {
+        long? lease = _lease;
+        SetState(CarpState.Backup, now);
+        _fenceAt = null;
+        _preemptCheckAt = null;
+        _lease = null;
+        _renewAt = null;
+        if (revoke && lease is long l)
+        {
+            // After the downscript: the address must be gone before anyone can take it.
+            Revoke(l, now, afterScripts: true);
+        }
+        _preemptFiled = false;
+        Grant(now);
+    }
+
+    /// <summary>
+    /// Leaves MASTER on purpose (SIGUSR2, -P, a failing check, a -z stop): downscript,
+    /// then the lease is revoked once it has run, which deletes the key at once.
+    /// </summary>
+    void Resign(long now)
+    {
+        long? lease = _lease;
+        SetState(CarpState.Backup, now);
+        _fenceAt = null;
+        _preemptCheckAt = null;
+        _lease = null;
+        _renewAt = null;
+        if (lease is long l)
+        {
+            // Released before it is handed over; no later than the lease would expire anyway.
+            Revoke(l, now, afterScripts: true);
+        }
+        if (!_stopping)
+        {
+            Grant(now);
+        }
+    }
+
+    void Revoke(long lease, long now, bool afterScripts)
+    {
+        int id = ++_nextId;
+        _pending[id] = new Pending(EtcdOp.Revoke, now, lease);
+        _revoking = lease;
+        Releasing = true;
+        var request = new EtcdRequest(id, EtcdOp.Revoke, lease);
+        if (afterScripts)
+        {
+            _host.SendAfterScripts(request, now + Math.Max(_ttl - Margin, 0));
+        }
+        else
+        {
+            _host.Send(request);
+        }
+    }
+
+    void Grant(long now)
+    {
+        if (_granting || _stopping)
+        {
+            return;
+        }
+        _granting = true;
+        Send(EtcdOp.Grant, now, ttl: RequestedTtlSeconds);
+    }
+
+    void Observe(long now)
+    {
+        if (_getting)
+        {
+            return;
+        }
+        _getting = true;
+        Send(EtcdOp.Get, now, key: _etcd.Key);
+    }
+
+    int Send(EtcdOp op, long now, long lease = 0, string key = "", string value = "", long revision = 0, long ttl = 0)
+    {
+        int id = ++_nextId;
+        _pending[id] = new Pending(op, now, lease);
+        _host.Send(new EtcdRequest(id, op, lease, key, value, revision, ttl));
+        return id;
+    }
+
+    public void ReportStatus() =>
+        _host.Write(LogLevel.Info, Eligible
+            ? Messages.Status(State == CarpState.Backup, _settings.Interface, _settings.Vhid)
+            : Messages.StatusOutOfElection(_settings.Interface, _settings.Vhid));
+
+    public void SetEligible(bool eligible, string reason, long now)
+    {
+        if (eligible == Eligible)
+        {
+            return;
+        }
+        Eligible = eligible;
+        EligibilityReason = reason;
+        if (!eligible)
+        {
+            _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
+            _campaignAt = null;
+            if (State == CarpState.Master)
+            {
+                Resign(now);
+            }
+            return;
+        }
+        _host.Write(LogLevel.Warning, Messages.JoiningElection(reason));
+        MaybeCampaign(now);
+    }
+
+    public void Demote(long now)
+    {
+        if (State != CarpState.Master)
+        {
+            return;
+        }
+        _holdUntil = now + DemotionHold;
+        Resign(now);
+    }
+
+    public void LinkDown(long now)
+    {
+        LinkIsDown = true;
+        _campaignAt = null;
+        if (State == CarpState.Master)
+        {
+            Resign(now);
+        }
+    }
+
+    public void LinkUp(long now)
+    {
+        if (!LinkIsDown)
+        {
+            return;
+        }
+        LinkIsDown = false;
+        MaybeCampaign(now);
+    }
+
+    public void Shutdown(long now)
+    {
+        _host.Write(LogLevel.Debug, Messages.ExitSignal(_settings.DownScript));
+        StopAll(now, runDownscript: true);
+    }
+
+    public void InterfaceLost(int revents, bool shutdownAtExit)
+    {
+        _host.Write(LogLevel.Error, Messages.PollRevents(revents));
+        StopAll(0, runDownscript: shutdownAtExit);
+    }
+
+    /// <summary>The daemon is leaving: the downscript when asked and not BACKUP, then the lease revoked.</summary>
+    void StopAll(long now, bool runDownscript)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        _stopping = true;
+        if (State != CarpState.Backup && runDownscript)
+        {
+            _effects.RunDown();
+        }
+        _campaignAt = _renewAt = _fenceAt = _retryAt = _holdUntil = _preemptCheckAt = null;
+        if (_lease is long lease)
+        {
+            _lease = null;
+            Revoke(lease, now, afterScripts: State == CarpState.Master);
+        }
+    }
+
+    void SetState(CarpState state, long now)
+    {
+        if (State == state)
+        {
+            return;
+        }
+        switch (state)
+        {
+            case CarpState.Backup:
+                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
+                if (State != CarpState.Init || !_settings.Neutral)
+                {
+                    _effects.RunDown();
+                }
+                break;
+            case CarpState.Master:
+                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
+                _effects.RunUp();
+                _effects.Announce();
+                break;
+        }
+        State = state;
+        Counters.Transitions++;
+        _host.RoleChanged(state, now);
+    }
+
+    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+}

@@ -1,0 +1,85 @@
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+using Ucarp.Linux;
+
+namespace Ucarp.Etcd;
+
+/// <summary>
+/// Start-up of the etcd mode: the certificates and the password file are read (a file
+/// that cannot be used is a setup error, status 2), then etcd is contacted once.
+/// Credentials it refuses and a TLS handshake that fails are setup errors too; an etcd
+/// that cannot be reached is not: the node starts BACKUP and keeps trying.
+/// </summary>
+internal static class EtcdSetup
+{
+    public static EtcdConnection? Load(Configuration config, Logger log)
+    {
+        TlsContext? tls = null;
+        if (config.EtcdEndpoints.Any(u => u.Https))
+        {
+            tls = TlsContext.Create(config.EtcdCaCert, config.EtcdCert, config.EtcdKey, out string error);
+            if (tls is null)
+            {
+                log.Write(LogLevel.Error, Messages.EtcdTlsSetup(error));
+                return null;
+            }
+        }
+        string? password = null;
+        if (config.EtcdPasswordFile is string file)
+        {
+            try
+            {
+                string text = File.ReadAllText(file);
+                int newline = text.IndexOf('\n');
+                password = newline >= 0 ? text[..newline] : text;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.Write(LogLevel.Error, Messages.EtcdFileUnreadable("--etcd-password-file", file, e.Message));
+                tls?.Dispose();
+                return null;
+            }
+        }
+        return new EtcdConnection(config.EtcdEndpoints, tls, config.EtcdUser, password);
+    }
+
+    /// <summary>
+    /// The first contact: true to carry on (reached, or not reachable yet), false after
+    /// logging a setup error (refused credentials, a failed TLS handshake).
+    /// </summary>
+    public static bool Probe(EtcdClient client, EtcdConnection connection, Logger log)
+    {
+        foreach (EtcdEndpoint endpoint in connection.Endpoints)
+        {
+            try
+            {
+                if (connection.User is not null)
+                {
+                    client.Authenticate(endpoint);
+                }
+                else
+                {
+                    client.Ping(endpoint);
+                }
+                return true;
+            }
+            catch (EtcdException e) when (e.Refused)
+            {
+                log.Write(LogLevel.Error, Messages.EtcdCredentialsRefused(connection.User!, e.Message));
+                return false;
+            }
+            catch (HttpFailure e) when (e.Tls)
+            {
+                // Our check of etcd's certificate failed, or etcd refused ours (TLS 1.3
+                // says so only at the first read, as an alert).
+                log.Write(LogLevel.Error, Messages.EtcdTlsFailed(endpoint.ToString(), e.Message));
+                return false;
+            }
+            catch (Exception e) when (e is HttpFailure or FormatException)
+            {
+                // Not reachable now: the election says so and retries.
+            }
+        }
+        return true;
+    }
+}

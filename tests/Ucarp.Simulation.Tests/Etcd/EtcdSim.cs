@@ -1,0 +1,77 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Etcd;
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Simulation.Tests.Etcd;
+
+/// <summary>
+/// Nodes running the real <see cref="EtcdElection"/> against an <see cref="InMemoryEtcd"/>
+/// on one virtual clock. Messages between a node and etcd take a random delay; a node
+/// cut off from etcd loses what it sends and what is sent to it, and its requests fail
+/// after the client's timeout, as the daemon's do. Scripts take time, one at a time.
+/// Each node records when it held the address: from becoming MASTER (the upscript may
+/// add it at once) until its downscript has finished.
+/// </summary>
+sealed class EtcdSim
+{
+    public const long S = 1_000_000;
+    public const long RequestTimeout = 700_000;   // the daemon's per-attempt timeout
+    readonly PriorityQueue<Action, (long, long)> _events = new();
+    long _seq;
+    readonly Random _random;
+
+    public EtcdSim(int seed)
+    {
+        _random = new Random(seed);
+        Seed = seed;
+    }
+
+    public int Seed { get; }
+    public long Now { get; private set; }
+    public InMemoryEtcd Etcd { get; } = new();
+    public List<EtcdSimNode> Nodes { get; } = [];
+    public long MinDelay { get; set; } = 500;
+    public long MaxDelay { get; set; } = 2_000;
+    public List<string> Trace { get; } = [];
+
+    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000)
+    {
+        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration);
+        Nodes.Add(node);
+        return node;
+    }
+
+    public long Delay() => MinDelay + (long)(_random.NextDouble() * (MaxDelay - MinDelay));
+
+    public void At(long time, Action action) => _events.Enqueue(action, (Math.Max(time, Now), _seq++));
+
+    public void RunFor(long duration) => RunUntil(Now + duration);
+
+    public void RunUntil(long time)
+    {
+        while (true)
+        {
+            long? expiry = Etcd.NextExpiry;
+            long next = _events.TryPeek(out _, out var at) ? at.Item1 : long.MaxValue;
+            long soonest = Math.Min(next, expiry ?? long.MaxValue);
+            if (soonest > time)
+            {
+                Now = time;
+                return;
+            }
+            Now = soonest;
+            if (expiry is long e && e <= next)
+            {
+                Etcd.Expire(e);
+                continue;
+            }
+            _events.Dequeue()();
+        }
+    }
+
+    public IEnumerable<EtcdSimNode> Masters => Nodes.Where(n => n.Alive && n.Election.State == CarpState.Master);
+
+    public void Log(string line) => Trace.Add($"{Now / 1000.0,10:F1} ms {line}");
+
+    public string Dump() => $"seed {Seed}\n" + string.Join("\n", Trace.TakeLast(80));
+}

@@ -1,0 +1,139 @@
+using Ucarp.Core.Etcd;
+
+namespace Ucarp.Simulation.Tests.Etcd;
+
+/// <summary>
+/// etcd's semantics that the election relies on, in memory and on the virtual clock:
+/// leases expire TTL after the last grant or renewal the server received, and take
+/// their keys with them; a transaction's compare and put are atomic; a key's
+/// revisions only grow; watchers hear every change after the revision they asked from.
+/// </summary>
+sealed class InMemoryEtcd
+{
+    readonly Dictionary<long, (long Ttl, long ExpiresAt)> _leases = [];
+    readonly Dictionary<string, (string Value, long Lease, long ModRevision)> _keys = [];
+    readonly List<(string Key, Action<EtcdReply> Deliver, int Id)> _watchers = [];
+    long _nextLease = 0x1000;
+    long _revision = 1;
+
+    /// <summary>The TTL the server grants at least (etcd's minimum TTL, about 2 s with default timings).</summary>
+    public long MinimumTtl { get; set; } = 1;
+
+    public IReadOnlyDictionary<string, (string Value, long Lease, long ModRevision)> Keys => _keys;
+
+    public bool LeaseAlive(long lease) => _leases.ContainsKey(lease);
+
+    /// <summary>Expires the leases due at <paramref name="now"/>, deleting their keys.</summary>
+    public void Expire(long now)
+    {
+        foreach (long lease in _leases.Where(l => l.Value.ExpiresAt <= now).Select(l => l.Key).ToList())
+        {
+            Revoke(lease);
+        }
+    }
+
+    /// <summary>When the next lease expires, or null.</summary>
+    public long? NextExpiry => _leases.Count == 0 ? null : _leases.Values.Min(l => l.ExpiresAt);
+
+    /// <summary>Serves one request arriving at <paramref name="now"/>; watch events go to <paramref name="deliver"/> later.</summary>
+    public EtcdReply? Serve(in EtcdRequest r, long now, Action<EtcdReply> deliver)
+    {
+        Expire(now);
+        switch (r.Op)
+        {
+            case EtcdOp.Grant:
+            {
+                long ttl = Math.Max(r.Ttl, MinimumTtl);
+                long id = _nextLease++;
+                _leases[id] = (ttl, now + ttl * 1_000_000);
+                return new EtcdReply(r.Id, r.Op, true, Lease: id, Ttl: ttl);
+            }
+            case EtcdOp.KeepAlive:
+                if (!_leases.TryGetValue(r.Lease, out var l))
+                {
+                    return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease, Ttl: 0);
+                }
+                _leases[r.Lease] = (l.Ttl, now + l.Ttl * 1_000_000);
+                return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease, Ttl: l.Ttl);
+            case EtcdOp.Revoke:
+                Revoke(r.Lease);
+                return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease);
+            case EtcdOp.Get:
+            case EtcdOp.GetPreempt:
+                return Range(r);
+            case EtcdOp.Campaign:
+                if (_keys.ContainsKey(r.Key))
+                {
+                    return Range(r);
+                }
+                if (!_leases.ContainsKey(r.Lease))
+                {
+                    return new EtcdReply(r.Id, r.Op, false, "etcdserver: requested lease not found");
+                }
+                Put(r.Key, r.Value, r.Lease);
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
+            case EtcdOp.PutPreempt:
+                if (!_leases.ContainsKey(r.Lease))
+                {
+                    return new EtcdReply(r.Id, r.Op, false, "etcdserver: requested lease not found");
+                }
+                Put(r.Key, r.Value, r.Lease);
+                return new EtcdReply(r.Id, r.Op, true);
+            case EtcdOp.DeletePreempt:
+                Delete(r.Key);
+                return new EtcdReply(r.Id, r.Op, true);
+            case EtcdOp.Watch:
+                _watchers.Add((r.Key, deliver, r.Id));
+                return null;
+        }
+        throw new InvalidOperationException(r.Op.ToString());
+    }
+
+    /// <summary>Ends the watches of one node (its connection broke), each with a last reply.</summary>
+    public void DropWatches(Action<EtcdReply> deliver)
+    {
+        foreach (var w in _watchers.Where(w => w.Deliver == deliver).ToList())
+        {
+            _watchers.Remove(w);
+            deliver(new EtcdReply(w.Id, EtcdOp.Watch, true, Error: "connection lost", WatchEnded: true));
+        }
+    }
+
+    EtcdReply Range(in EtcdRequest r) => _keys.TryGetValue(r.Key, out var kv)
+        ? new EtcdReply(r.Id, r.Op, true, Exists: true, Value: kv.Value, ValueLease: kv.Lease, Revision: _revision)
+        : new EtcdReply(r.Id, r.Op, true, Revision: _revision);
+
+    void Put(string key, string value, long lease)
+    {
+        _keys[key] = (value, lease, ++_revision);
+        Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Exists: true, Value: value, ValueLease: lease, Revision: _revision));
+    }
+
+    void Delete(string key)
+    {
+        if (_keys.Remove(key))
+        {
+            Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Exists: false, Revision: ++_revision));
+        }
+    }
+
+    void Revoke(long lease)
+    {
+        if (!_leases.Remove(lease))
+        {
+            return;
+        }
+        foreach (string key in _keys.Where(k => k.Value.Lease == lease).Select(k => k.Key).ToList())
+        {
+            Delete(key);
+        }
+    }
+
+    void Notify(string key, EtcdReply ev)
+    {
+        foreach (var w in _watchers.Where(w => w.Key == key))
+        {
+            w.Deliver(ev with { Id = w.Id });
+        }
+    }
+}
