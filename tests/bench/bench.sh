@@ -9,6 +9,12 @@
 #   handover   a master (-z) sent SIGTERM or SIGUSR2 -> the backup's upscript (the
 #              clone bows out; ucarp goes silent and the backup waits out its timer)
 #   start-up   exec to the first state line
+#   etcd       Ucarp.Net's etcd election (ucarp has none) on a three-member etcd
+#              cluster (Debian's etcd-server) in namespaces: SIGKILLed holder -> the
+#              other node's gratuitous ARP (goal TTL + 0.5 s), planned handover
+#              (SIGTERM -z -> the other's upscript, goal under 200 ms), and how many
+#              times the address moves while etcd's leader and another member are
+#              killed and restarted (goal 0)
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
 
@@ -20,7 +26,7 @@ IDLE_SECONDS=${IDLE_SECONDS:-30}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
 FLOOD_PPS=${FLOOD_PPS:-70000}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look.
-SECTIONS=${SECTIONS:-rounds idle flood}
+SECTIONS=${SECTIONS:-rounds idle flood etcd}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -156,7 +162,91 @@ startup() { # startup BINARY: ms from exec to the "Switching to state: BACKUP" l
     awk -v a="$t0" -v b="$(date -d "${stamp%.*}" +%s).${stamp##*.}" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
 }
 
+etcd_up() { # etcd_up: members on hosts 1-3 of a 5-host LAN (fast elections, as the tests)
+    lan_up "$prefix" 5
+    local i cluster=m1=http://192.0.2.1:2380,m2=http://192.0.2.2:2380,m3=http://192.0.2.3:2380
+    for i in 1 2 3; do etcd_start $i new; done
+    wait_for 20 ip netns exec "$prefix-n4" etcdctl --endpoints="$etcd_urls" --dial-timeout=1s endpoint health > /dev/null 2>&1
+}
+etcd_urls=http://192.0.2.1:2379,http://192.0.2.2:2379,http://192.0.2.3:2379
+etcd_start() { # etcd_start MEMBER new|existing
+    local a=192.0.2.$1
+    ip netns exec "$prefix-n$1" etcd --name "m$1" --data-dir "$work/etcd-m$1" --log-level error \
+        --listen-client-urls "http://$a:2379" --advertise-client-urls "http://$a:2379" \
+        --listen-peer-urls "http://$a:2380" --initial-advertise-peer-urls "http://$a:2380" \
+        --initial-cluster m1=http://192.0.2.1:2380,m2=http://192.0.2.2:2380,m3=http://192.0.2.3:2380 \
+        --initial-cluster-state "$2" --initial-cluster-token bench --heartbeat-interval 50 --election-timeout 500 \
+        > "$work/etcd-m$1.log" 2>&1 &
+    echo $! > "$work/etcd-m$1.pid"
+}
+etcd_leader() { # etcd_leader: the member (1-3) that leads now
+    ip netns exec "$prefix-n4" etcdctl --endpoints="$etcd_urls" --dial-timeout=1s endpoint status 2>/dev/null \
+        | awk -F', ' '$5 == "true" { split($1, u, "[.:]"); print u[5]; exit }'
+}
+start_etcd() { # start_etcd HOST SKEW LOG [OPTION...]: a clone on the etcd cluster; prints its pid
+    local host=$1 skew=$2 log=$3; shift 3
+    start "$clone" "$host" "$skew" "$log" --etcd="$etcd_urls" "$@"
+}
+etcd_round() { # etcd_round: "takeover_ms handover_ms moves"
+    rm -rf "$work"/etcd-m*; etcd_up
+    local cap=$work/etcd.pcap tp; tp=$(capture "$cap" "arp")
+    local a; a=$(start_etcd 4 0 "$work/ea.log")
+    wait_for 10 holds 4
+    start_etcd 5 100 "$work/eb.log" > /dev/null
+    sleep 2
+    local t0; t0=$(date +%s.%N)
+    kill -9 "$a"
+    wait_for 10 holds 5
+    sleep 0.3; kill -INT "$tp"; sleep 0.3
+    local mac5; mac5=$(ip -n "$prefix-n5" link show eth0 | awk '/link\/ether/ { print $2 }')
+    local takeover
+    takeover=$(tcpdump -e -n -tt -r "$cap" 2>/dev/null | awk -v t0="$t0" -v mac="$mac5" -v vip="$vip" '
+        $2 == mac && index($0, "who-has " vip " ") && $1 + 0 > t0 + 0 { printf "%.0f", ($1 - t0) * 1000; exit }')
+    ip -n "$prefix-n4" addr del "$vip/32" dev eth0 2>/dev/null || true   # SIGKILL left it there
+    # Planned handover back: host 4 returns with -z, host 5 leaves with SIGTERM -z.
+    pkill -f -- "-s 192.0.2.5 .*--etcd" || true; sleep 0.2
+    rm -f "$work/stamp"
+    local b; b=$(start_etcd 5 100 "$work/eb2.log" -z -x 5)
+    wait_for 10 grep -q "Switching to state: MASTER" "$work/eb2.log"
+    start_etcd 4 0 "$work/ea2.log" -z -x 2 -u "$work/up-stamp" > /dev/null
+    sleep 2
+    local t1; t1=$(date +%s%N)
+    kill -TERM "$b"
+    local handover=timeout
+    if wait_for 10 test -s "$work/stamp"; then
+        handover=$(awk -v a="$t1" -v b="$(cat "$work/stamp")" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
+    fi
+    # Now host 4 holds, host 5 is back as backup: kill etcd's leader, restart it, kill
+    # another member, restart it; count the address's moves meanwhile.
+    start_etcd 5 100 "$work/eb3.log" > /dev/null
+    sleep 2
+    local before; before=$(cat "$work"/ea2.log "$work"/eb3.log | grep -c "Switching to state: MASTER")
+    local leader; leader=$(etcd_leader); leader=${leader:-1}
+    kill -9 "$(cat "$work/etcd-m$leader.pid")"; sleep 4
+    etcd_start "$leader" existing; sleep 4
+    local other=$(( leader % 3 + 1 ))
+    kill -9 "$(cat "$work/etcd-m$other.pid")"; sleep 4
+    etcd_start "$other" existing; sleep 4
+    local after; after=$(cat "$work"/ea2.log "$work"/eb3.log | grep -c "Switching to state: MASTER")
+    holds 4 || after=$((after + 1))
+    echo "${takeover:-timeout} $handover $((after - before))"
+}
+
 declare -A result
+if [[ " $SECTIONS " == *" etcd "* ]]; then
+    if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
+    fi
+    echo "bench: clone on etcd" >&2
+    et=(); eh=(); em=0
+    for r in $(seq 1 "$ROUNDS"); do
+        read -r t h m <<< "$(etcd_round)"
+        et+=("$t"); eh+=("$h"); em=$((em + m))
+    done
+    result[etcd-takeover]=$(printf '%s\n' "${et[@]}" | median)
+    result[etcd-handover]=$(printf '%s\n' "${eh[@]}" | median)
+    result[etcd-moves]=$em
+fi
 for name in clone debian; do
     bin=$clone; [ $name = debian ] && bin=$debian
     echo "bench: $name ($bin)" >&2
@@ -198,3 +288,6 @@ row "flood: master CPU, % of a core" "${result[clone-floodcpu]:--}" "${result[de
 row "flood: CPU, Ucarp.Net / ucarp" "$(awk -v a="${result[clone-floodcpu]:-0}" -v b="${result[debian-floodcpu]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" ""
 row "flood: worst advert lateness, ms" "${result[clone-late]:--}" "${result[debian-late]:--}"
 row "start-up to first state line, ms" "${result[clone-startup]:--}" "${result[debian-startup]:--}"
+row "etcd: SIGKILL to takeover ARP, ms (TTL 3000)" "${result[etcd-takeover]:--}" "n/a"
+row "etcd: planned handover (SIGTERM -z), ms" "${result[etcd-handover]:--}" "n/a"
+row "etcd: moves, leader+member killed ($ROUNDS rounds)" "${result[etcd-moves]:--}" "n/a"
