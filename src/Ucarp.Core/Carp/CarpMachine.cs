@@ -150,10 +150,7 @@ public sealed class CarpMachine : IElection
     }
 
     /// <summary>SIGUSR1: one status line.</summary>
-    public void ReportStatus() =>
-        _host.Write(LogLevel.Info, Eligible
-            ? Messages.Status(State == CarpState.Backup, _settings.Interface, _settings.Vhid)
-            : Messages.StatusOutOfElection(_settings.Interface, _settings.Vhid));
+    public void ReportStatus() => _effects.ReportStatus(State, Eligible);
 
     /// <summary>
     /// Takes the node out of the election or brings it back. Out: a master steps down at

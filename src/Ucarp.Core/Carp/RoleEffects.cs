@@ -1,3 +1,4 @@
+using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
 namespace Ucarp.Core.Carp;
@@ -42,6 +43,12 @@ public sealed class RoleEffects
         }
         _host.SendAnnouncement(_announcement);
     }
+
+    /// <summary>SIGUSR1's one line: "MASTER on eth0 id 10", or BACKUP, or out of the election.</summary>
+    public void ReportStatus(CarpState state, bool eligible) =>
+        _host.Write(LogLevel.Info, eligible
+            ? Messages.Status(state == CarpState.Backup, _settings.Interface, _settings.Vhid)
+            : Messages.StatusOutOfElection(_settings.Interface, _settings.Vhid));
 
     void Run(ScriptInvocation? script)
     {

@@ -242,7 +242,7 @@ public sealed class EtcdElection : IElection
             case EtcdOp.Watch:
                 if (reply.WatchEnded)
                 {
-                    WatchBroke(p, now);
+                    WatchBroke(now);
                     return;
                 }
                 if (State == CarpState.Master && (!reply.Exists || reply.ValueLease != _holderLease))
@@ -306,7 +306,7 @@ public sealed class EtcdElection : IElection
                 RetryLater(now);
                 break;
             case EtcdOp.Watch:
-                WatchBroke(p, now);
+                WatchBroke(now);
                 break;
             case EtcdOp.Campaign:
                 // Whether it was applied is unknown. The watch tells: if it already showed
@@ -327,9 +327,8 @@ public sealed class EtcdElection : IElection
         }
     }
 
-    void WatchBroke(Pending p, long now)
+    void WatchBroke(long now)
     {
-        _ = p;
         _watch = null;
         _keyKnown = false;
         _campaignAt = null;
@@ -449,39 +448,31 @@ public sealed class EtcdElection : IElection
         }
     }
 
-    /// <summary>Leaves MASTER because the lease cannot be trusted: downscript now, a new lease later.</summary>
-    void GiveUp(long now, bool revoke)
-    {
-        long? lease = _lease;
-        SetState(CarpState.Backup, now);
-        _fenceAt = null;
-        _preemptCheckAt = null;
-        _lease = null;
-        _renewAt = null;
-        if (revoke && lease is long l)
-        {
-            // After the downscript: the address must be gone before anyone can take it.
-            Revoke(l, now, afterScripts: true);
-        }
-        _preemptFiled = false;
-        Grant(now);
-    }
+    /// <summary>Leaves MASTER because the lease cannot be trusted (or is gone): downscript now, a new lease.</summary>
+    void GiveUp(long now, bool revoke) => LeaveMaster(now, revoke);
 
     /// <summary>
     /// Leaves MASTER on purpose (SIGUSR2, -P, a failing check, a -z stop): downscript,
     /// then the lease is revoked once it has run, which deletes the key at once.
     /// </summary>
-    void Resign(long now)
+    void Resign(long now) => LeaveMaster(now, revoke: true);
+
+    /// <summary>
+    /// MASTER to BACKUP: the downscript, then (when asked) the old lease's revoke, after the
+    /// downscript so the address is gone before anyone can take it, and no later than the
+    /// lease would have expired anyway; a fresh lease for later campaigns.
+    /// </summary>
+    void LeaveMaster(long now, bool revoke)
     {
         long? lease = _lease;
         SetState(CarpState.Backup, now);
         _fenceAt = null;
         _preemptCheckAt = null;
+        _preemptFiled = false;
         _lease = null;
         _renewAt = null;
-        if (lease is long l)
+        if (revoke && lease is long l)
         {
-            // Released before it is handed over; no later than the lease would expire anyway.
             Revoke(l, now, afterScripts: true);
         }
         if (!_stopping)
@@ -535,10 +526,7 @@ public sealed class EtcdElection : IElection
         return id;
     }
 
-    public void ReportStatus() =>
-        _host.Write(LogLevel.Info, Eligible
-            ? Messages.Status(State == CarpState.Backup, _settings.Interface, _settings.Vhid)
-            : Messages.StatusOutOfElection(_settings.Interface, _settings.Vhid));
+    public void ReportStatus() => _effects.ReportStatus(State, Eligible);
 
     public void SetEligible(bool eligible, string reason, long now)
     {
