@@ -64,6 +64,7 @@ public sealed class EtcdElection : IElection
     long? _holdUntil;           // SIGUSR2's 3 s
     bool _preemptFiled;
     long? _preemptCheckAt;
+    long? _checkAt;             // BACKUP: when to read the key again, in case the watch went quiet
     bool _stopping;
     long? _revoking;            // the lease whose revoke must go out before exiting
 
@@ -100,7 +101,7 @@ public sealed class EtcdElection : IElection
     /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
     long CampaignDelay => _settings.AdvSkew * Ms;
 
-    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(_holdUntil, _preemptCheckAt));
+    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _preemptCheckAt), _checkAt));
 
     public IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? _settings.Source
@@ -134,6 +135,14 @@ public sealed class EtcdElection : IElection
         {
             _renewAt = now + RenewEvery;
             Send(EtcdOp.KeepAlive, now, lease);
+        }
+        if (_checkAt <= now)
+        {
+            _checkAt = null;
+            if (State == CarpState.Backup && _watch is not null)
+            {
+                Observe(now);
+            }
         }
         if (_preemptCheckAt <= now)
         {
@@ -234,8 +243,16 @@ public sealed class EtcdElection : IElection
             case EtcdOp.Get:
                 _getting = false;
                 _keyKnown = true;
+                if (_watch is int stale && (reply.Exists ? reply.ValueLease : 0) != _holderLease)
+                {
+                    // The watch missed a change: its stream went quiet (a member cut off
+                    // without closing the connection). Leave it and watch afresh.
+                    _pending.Remove(stale);
+                    _watch = null;
+                }
                 Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
                 _watch ??= Send(EtcdOp.Watch, now, key: _etcd.Key, revision: reply.Revision + 1);
+                _checkAt = State == CarpState.Backup ? now + _ttl : null;
                 MaybeCampaign(now);
                 break;
 
@@ -414,9 +431,11 @@ public sealed class EtcdElection : IElection
         _holder = null;
         _holderLease = p.Lease;
         _campaignAt = null;
-        if (!Eligible || _stopping || LinkIsDown || _holdUntil is not null)
+        // Lost the right to it while the transaction was out, or the lease has gone so
+        // long unrenewed that it may have expired (the answer came late, or etcd was out
+        // of reach): hand it straight back rather than hold it on a lease we cannot trust.
+        if (!Eligible || _stopping || LinkIsDown || _holdUntil is not null || now >= _renewedSentAt + _ttl - Margin)
         {
-            // Lost the right to it while the transaction was out: hand it straight back.
             _lease = null;
             _renewAt = null;
             Revoke(p.Lease, now, afterScripts: false);
@@ -604,7 +623,7 @@ public sealed class EtcdElection : IElection
         {
             _effects.RunDown();
         }
-        _campaignAt = _renewAt = _fenceAt = _retryAt = _holdUntil = _preemptCheckAt = null;
+        _campaignAt = _renewAt = _fenceAt = _retryAt = _holdUntil = _preemptCheckAt = _checkAt = null;
         if (_lease is long lease)
         {
             _lease = null;

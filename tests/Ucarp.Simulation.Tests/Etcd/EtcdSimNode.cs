@@ -29,6 +29,9 @@ sealed class EtcdSimNode : IEtcdHost
     public int Index { get; }
     public EtcdElection Election { get; private set; }
     public bool Alive { get; private set; }
+    /// <summary>True: this node's watch streams deliver nothing more, and do not end (a silent partition).</summary>
+    public bool WatchesQuiet { get; set; }
+
     /// <summary>False: cut off from etcd (not from the LAN).</summary>
     public bool Connected { get; private set; } = true;
     public bool DebugEnabled => false;
@@ -228,6 +231,10 @@ sealed class EtcdSimNode : IEtcdHost
                 _heldEvents.Add(reply);
             }
             return;
+        }
+        if (WatchesQuiet && reply.Op == EtcdOp.Watch)
+        {
+            return; // the stream's member went away without closing it: nothing arrives
         }
         _sim.At(_sim.Now + _sim.Delay(), () => OnReplyIf(epoch, reply));
     };
