@@ -26,6 +26,7 @@ internal sealed class EventLoop
     readonly IElection _machine;
     readonly CarpMachine? _carp;              // CARP mode: adverts come through the socket
     readonly Etcd.EtcdClient? _etcd;          // etcd mode: replies come through its wake-up descriptor
+    readonly Core.Etcd.EtcdElection? _etcdElection;
     readonly DaemonHost _host;
     readonly PacketSocket _socket;
     readonly FileDescriptor _control;
@@ -42,6 +43,7 @@ internal sealed class EventLoop
                      SignalRelay signals, HealthCheckRunner? health, Monitoring.StatusPublisher? publisher, Etcd.EtcdClient? etcd = null)
     {
         _carp = machine as CarpMachine;
+        _etcdElection = machine as Core.Etcd.EtcdElection;
         _etcd = etcd;
         _health = health;
         _publisher = publisher;
@@ -73,7 +75,7 @@ internal sealed class EventLoop
                 stoppedAt = stoppedAt == 0 ? now : stoppedAt;
                 // Shutting down: only the scripts, the bow-out and the lease's revoke still
                 // matter (the revoke for at most a couple of seconds: etcd may be gone).
-                bool releasing = _machine is Core.Etcd.EtcdElection { Releasing: true } && now - stoppedAt < ReleaseWait;
+                bool releasing = _etcdElection is { Releasing: true } && now - stoppedAt < ReleaseWait;
                 if (_host.Scripts.Queue.Idle && !_host.BowOut.Pending && !releasing && _host.DeferredDeadline is null)
                 {
                     return 0;
@@ -154,7 +156,7 @@ internal sealed class EventLoop
             {
                 while (_etcd.TryTake(out Core.Etcd.EtcdReply reply))
                 {
-                    ((Core.Etcd.EtcdElection)_machine).OnReply(reply, now);
+                    _etcdElection!.OnReply(reply, now);
                 }
             }
             if (!stopping && _carp is not null && (framesWaiting || windowOver))

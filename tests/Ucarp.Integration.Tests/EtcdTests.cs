@@ -24,6 +24,19 @@ public class EtcdTests : NamespaceTest
     static UcarpProcess Node(TestLan lan, EtcdCluster etcd, int i, params string[] extra) =>
         lan.Start(i, Binaries.Clone, [.. etcd.ClientOptions(), .. extra]);
 
+    /// <summary>
+    /// Node 4 (advskew 0) holds the address, then node 5 (advskew 100) has seen it do so.
+    /// The LAN stops both when it is disposed.
+    /// </summary>
+    static (UcarpProcess Holder, UcarpProcess Backup) HolderAndBackup(TestLan lan, EtcdCluster etcd, params string[] holderOptions)
+    {
+        UcarpProcess a = Node(lan, etcd, A, ["-k", "0", .. holderOptions]);
+        Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, Describe(lan, a));
+        UcarpProcess b = Node(lan, etcd, B, "-k", "100");
+        Assert.That(Wait.Until(() => b.Saw("The address is held by 192.0.2.4"), Long), Is.True, Describe(lan, a, b));
+        return (a, b);
+    }
+
     /// <summary>Samples the holders every few milliseconds on a thread of its own, recording any moment with two.</summary>
     sealed class HolderSampler : IDisposable
     {
@@ -103,10 +116,7 @@ public class EtcdTests : NamespaceTest
         using (lan)
         using (var sampler = new HolderSampler(lan))
         {
-            using UcarpProcess a = Node(lan, etcd, A, "-k", "0");
-            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, Describe(lan, a));
-            using UcarpProcess b = Node(lan, etcd, B, "-k", "100");
-            Assert.That(Wait.Until(() => b.Saw("The address is held by 192.0.2.4"), Long), Is.True, Describe(lan, a, b));
+            var (a, b) = HolderAndBackup(lan, etcd);
             var clock = Stopwatch.StartNew();
             a.Signal("KILL");
             // SIGKILL leaves the address on node 4's interface (no downscript), as with CARP:
@@ -126,10 +136,7 @@ public class EtcdTests : NamespaceTest
         using (lan)
         using (var sampler = new HolderSampler(lan))
         {
-            using UcarpProcess a = Node(lan, etcd, A, "-k", "0");
-            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, Describe(lan, a));
-            using UcarpProcess b = Node(lan, etcd, B, "-k", "100");
-            Assert.That(Wait.Until(() => b.Saw("The address is held by 192.0.2.4"), Long), Is.True, Describe(lan, a, b));
+            var (a, b) = HolderAndBackup(lan, etcd);
             // Node 4 loses etcd (its packets to the members go nowhere) but keeps the LAN.
             for (int m = 1; m <= EtcdCluster.Members; m++)
             {
@@ -149,10 +156,7 @@ public class EtcdTests : NamespaceTest
         var (lan, etcd) = Cluster();
         using (lan)
         {
-            using UcarpProcess a = Node(lan, etcd, A, "-k", "0");
-            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, Describe(lan, a));
-            using UcarpProcess b = Node(lan, etcd, B, "-k", "100");
-            Assert.That(Wait.Until(() => b.Saw("The address is held by 192.0.2.4"), Long), Is.True, Describe(lan, a, b));
+            var (a, b) = HolderAndBackup(lan, etcd);
             int leader = etcd.Leader();
             Assert.That(leader, Is.InRange(1, 3));
             etcd.Kill(leader);
@@ -175,10 +179,7 @@ public class EtcdTests : NamespaceTest
         using (lan)
         using (var sampler = new HolderSampler(lan))
         {
-            using UcarpProcess a = Node(lan, etcd, A, "-k", "0", "-z");
-            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, Describe(lan, a));
-            using UcarpProcess b = Node(lan, etcd, B, "-k", "100");
-            Assert.That(Wait.Until(() => b.Saw("The address is held by 192.0.2.4"), Long), Is.True, Describe(lan, a, b));
+            var (a, b) = HolderAndBackup(lan, etcd, "-z");
             var clock = Stopwatch.StartNew();
             a.Signal(signal);
             Assert.That(Wait.Until(() => lan.HoldsVip(B), Long), Is.True, Describe(lan, a, b));

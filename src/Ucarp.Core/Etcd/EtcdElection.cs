@@ -124,7 +124,7 @@ public sealed class EtcdElection : IElection
         {
             _host.Write(LogLevel.Warning, Messages.EtcdFence((now - _renewedSentAt) / (double)Timing.Second));
             // The lease may be gone: treat it as lost, and revoke it in case it is not.
-            GiveUp(now, revoke: true);
+            LeaveMaster(now, revoke: true);
         }
         if (_holdUntil <= now)
         {
@@ -185,6 +185,11 @@ public sealed class EtcdElection : IElection
         {
             _pending.Remove(reply.Id);
         }
+        if (reply.Op == EtcdOp.Revoke && p.Lease == _revoking)
+        {
+            // Answered, or failed: either way nothing more is waited for before exiting.
+            Releasing = false;
+        }
         if (!reply.Ok)
         {
             Failed(reply, p, now);
@@ -233,13 +238,6 @@ public sealed class EtcdElection : IElection
                 }
                 break;
 
-            case EtcdOp.Revoke:
-                if (p.Lease == _revoking)
-                {
-                    Releasing = false;
-                }
-                break;
-
             case EtcdOp.Get:
                 _getting = false;
                 _keyKnown = true;
@@ -250,7 +248,7 @@ public sealed class EtcdElection : IElection
                     _pending.Remove(stale);
                     _watch = null;
                 }
-                Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
+                Holder(reply, now);
                 _watch ??= Send(EtcdOp.Watch, now, key: _etcd.Key, revision: reply.Revision + 1);
                 _checkAt = State == CarpState.Backup ? now + _ttl : null;
                 MaybeCampaign(now);
@@ -266,9 +264,9 @@ public sealed class EtcdElection : IElection
                 {
                     // Deleted or overwritten under us (by hand, or our lease expired).
                     _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
-                    GiveUp(now, revoke: true);
+                    LeaveMaster(now, revoke: true);
                 }
-                Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
+                Holder(reply, now);
                 MaybeCampaign(now);
                 break;
 
@@ -280,7 +278,7 @@ public sealed class EtcdElection : IElection
                 }
                 else
                 {
-                    Holder(HolderRecord.Parse(reply.Value), reply.ValueLease, exists: true, now);
+                    Holder(reply with { Exists = true }, now);
                     MaybeCampaign(now);
                 }
                 break;
@@ -310,12 +308,6 @@ public sealed class EtcdElection : IElection
                 if (p.Lease == _lease)
                 {
                     _renewAt = Math.Min(_renewAt ?? long.MaxValue, now + RenewRetry);
-                }
-                break;
-            case EtcdOp.Revoke:
-                if (p.Lease == _revoking)
-                {
-                    Releasing = false;
                 }
                 break;
             case EtcdOp.Get:
@@ -375,6 +367,10 @@ public sealed class EtcdElection : IElection
         }
         _reach = Reach.Down;
     }
+
+    /// <summary>What a read or watch event says of the key.</summary>
+    void Holder(in EtcdReply reply, long now) =>
+        Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
 
     /// <summary>What the key says now; logged when the holder changes.</summary>
     void Holder(HolderRecord? record, long lease, bool exists, long now)
@@ -457,7 +453,7 @@ public sealed class EtcdElection : IElection
         if (State == CarpState.Master)
         {
             _host.Write(LogLevel.Warning, Messages.EtcdLeaseLost);
-            GiveUp(now, revoke: false);
+            LeaveMaster(now, revoke: false); // the lease is gone: nothing to revoke
         }
         else
         {
@@ -467,9 +463,6 @@ public sealed class EtcdElection : IElection
         }
     }
 
-    /// <summary>Leaves MASTER because the lease cannot be trusted (or is gone): downscript now, a new lease.</summary>
-    void GiveUp(long now, bool revoke) => LeaveMaster(now, revoke);
-
     /// <summary>
     /// Leaves MASTER on purpose (SIGUSR2, -P, a failing check, a -z stop): downscript,
     /// then the lease is revoked once it has run, which deletes the key at once.
@@ -477,7 +470,8 @@ public sealed class EtcdElection : IElection
     void Resign(long now) => LeaveMaster(now, revoke: true);
 
     /// <summary>
-    /// MASTER to BACKUP: the downscript, then (when asked) the old lease's revoke, after the
+    /// MASTER to BACKUP, on purpose or because the lease cannot be trusted (or is gone):
+    /// the downscript, then (when asked) the old lease's revoke, after the
     /// downscript so the address is gone before anyone can take it, and no later than the
     /// lease would have expired anyway; a fresh lease for later campaigns.
     /// </summary>

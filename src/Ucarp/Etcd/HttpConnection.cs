@@ -33,9 +33,8 @@ internal sealed class HttpConnection : IDisposable
         try
         {
             connection._fd = ConnectTcp(endpoint.Host, endpoint.Port, timeoutMs);
-            var timeout = new TimeVal { Seconds = timeoutMs / 1000, Microseconds = timeoutMs % 1000 * 1000 };
-            Libc.SetSockOpt(connection._fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, &timeout, (uint)sizeof(TimeVal));
-            Libc.SetSockOpt(connection._fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, &timeout, (uint)sizeof(TimeVal));
+            connection.SetTimeout(Libc.SO_RCVTIMEO, timeoutMs);
+            connection.SetTimeout(Libc.SO_SNDTIMEO, timeoutMs);
             int one = 1;
             Libc.SetSockOpt(connection._fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
             if (tls is not null)
@@ -52,10 +51,12 @@ internal sealed class HttpConnection : IDisposable
     }
 
     /// <summary>Receive timeout from now on; 0: none (a watch waits as long as it takes).</summary>
-    public unsafe void SetReceiveTimeout(int milliseconds)
+    public void SetReceiveTimeout(int milliseconds) => SetTimeout(Libc.SO_RCVTIMEO, milliseconds);
+
+    unsafe void SetTimeout(int option, int milliseconds)
     {
         var timeout = new TimeVal { Seconds = milliseconds / 1000, Microseconds = milliseconds % 1000 * 1000 };
-        Libc.SetSockOpt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, &timeout, (uint)sizeof(TimeVal));
+        Libc.SetSockOpt(_fd, Libc.SOL_SOCKET, option, &timeout, (uint)sizeof(TimeVal));
     }
 
     static unsafe int ConnectTcp(string host, int port, int timeoutMs)

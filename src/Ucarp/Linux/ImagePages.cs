@@ -65,7 +65,7 @@ internal static class ImagePages
         // And out of the page cache, what no process maps any more (other daemons' pages
         // stay): else the kernel's fault-around would map cached neighbours of every page
         // used, and most of the file would come back.
-        byte[] path = [.. CStrings.Bytes(self), 0];
+        byte[] path = CStrings.Z(self);
         fixed (byte* p = path)
         {
             int fd = Libc.Open(p, Libc.O_RDONLY | Libc.O_CLOEXEC);
