@@ -37,6 +37,22 @@ public static class CommandLine
             {
                 return Usage(host);
             }
+            if (Option.Apply(step, config, host) is CliOutcome exit)
+            {
+                return exit;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One option and its argument applied to a configuration: the one step the command
+    /// line and a config file's groups share, so an option means the same in both.
+    /// </summary>
+    public static class Option
+    {
+        /// <returns>null to carry on, or how the command line ends (the message is written).</returns>
+        public static CliOutcome? Apply(GetoptResult step, Configuration config, ICliHost host)
+        {
             string arg = step.Argument ?? "";
             switch (step.Option)
             {
@@ -179,6 +195,7 @@ public static class CommandLine
                 default:
                     return Usage(host);
             }
+            return null;
         }
     }
 

@@ -52,6 +52,9 @@ public sealed class GetoptLong
         _stderr = stderr;
     }
 
+    /// <summary>optind: the next word to read, so a caller can tell which word a step came from.</summary>
+    public int Index => _index;
+
     public GetoptResult Next()
     {
         if (_cluster.Length == 0)

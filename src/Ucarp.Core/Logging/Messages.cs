@@ -6,7 +6,7 @@ namespace Ucarp.Core.Logging;
 /// Every line ucarp 1.5.2 logs, word for word, in one place. Users grep for these and
 /// monitoring matches on them, so the text is part of the interface.
 /// </summary>
-public static class Messages
+public static partial class Messages
 {
     static string F(string format, params object?[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
 

@@ -62,7 +62,7 @@ public class MachineProperties
                 m.OnTimer(m.NextDeadline!.Value);
             }
             return !Acts(m, host, frame) || Valid(frame);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
+        }).Check(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(2000));
     }
 
     /// <summary>Whether a frame made the machine change state, re-arm a timer or emit anything but a rejection warning.</summary>

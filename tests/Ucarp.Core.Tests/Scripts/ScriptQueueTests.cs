@@ -105,6 +105,6 @@ public class ScriptQueueTests
             }
             string last = host.Log.Last(l => l.StartsWith("start", StringComparison.Ordinal));
             return maxWaiting <= 1 && last == "start " + state;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+        }).Check(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(1000));
     }
 }

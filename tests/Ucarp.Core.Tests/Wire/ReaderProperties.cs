@@ -17,7 +17,7 @@ public class ReaderProperties
     static readonly IpAddress Us = new(192, 0, 2, 9);
     static readonly byte[] Advert = CapturedVectors.Adverts(Peer).First();
 
-    static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(3000);
+    static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(3000);
 
     /// <summary>The oracle: carp.c's checks in carp.c's order, one by one, on a byte array.</summary>
     static Rejection Expected(byte[] f)

@@ -1,0 +1,331 @@
+using Ucarp.Core.Cli;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Core.Config;
+
+// The config file (issue 18): `ucarp --config=FILE` runs every group FILE declares, in
+// one process. The file speaks ucarp's own language:
+//
+//     # comment
+//     defaults --interface=eth0 --srcip=192.0.2.1 --pass='s3cret' \
+//              --upscript=/etc/ucarp/up --downscript=/etc/ucarp/down
+//     group web -v 1 -a 192.0.2.10
+//     group db  -v 2 -a 192.0.2.11 --advskew 50
+//
+// - Words are split as a POSIX shell splits them, without expansion (ConfigTokenizer).
+// - `group NAME OPTIONS...` declares a group with exactly the options a command line
+//   takes (short or long, getopt's rules). NAME: GroupOptions.IsValidName.
+// - `defaults OPTIONS...` applies to the groups after it. A group reads as one command
+//   line made of every earlier defaults line's options, in file order, then its own:
+//   a later value overrides an earlier one option by option, --peer accumulates, and a
+//   flag (-P, -n, ...) set in defaults cannot be cleared by a group, as on a command line.
+// - Each option goes through the command line's own step (CommandLine.Option.Apply),
+//   each group through its checks (CommandLine.Validate; -i is required: no interface is
+//   guessed for a file), so an option means the same in both and the messages are
+//   ucarp's. Words that are not options are refused (a command line skips them).
+// - Refused as well: process-wide options (DaemonOptions.IsProcessWide: the command
+//   line's), -h, two groups with one name, one virtual address in two groups, and two
+//   CARP groups with one vhid on one interface and advert destination (GroupTable);
+//   etcd groups are told apart by their address and may repeat a vhid.
+// - Every problem is reported with its line: the line of the offending word for an
+//   option, the line where the group starts for the group's checks. A group with a bad
+//   option is not checked further, nor are groups after a bad defaults line (their
+//   checks would only repeat it). Warnings (no upscript, a readable passfile) do not
+//   refuse the file.
+//
+// Types: ConfigReadResult holds the groups (GroupOptions: name, line, Configuration) and
+// the diagnostics; DaemonOptions are the process-wide settings, from the command line
+// only; ReloadDiff compares two reads; ConfigPermissions decides the readable-password
+// warning from the file's mode.
+
+/// <summary>The groups a file declares that passed every check, and every problem found.</summary>
+public sealed record ConfigReadResult(IReadOnlyList<GroupOptions> Groups, IReadOnlyList<ConfigDiagnostic> Diagnostics, bool HoldsPassword)
+{
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+}
+
+public static class ConfigReader
+{
+    public const int MaxGroups = 4096;
+    public const int MaxDefaultOptions = 512;
+
+    // getopt's messages start with the program's name; the reader puts the file's instead.
+    const string Program = "ucarp";
+
+    readonly record struct OptionStep(GetoptResult Step, int Line);
+
+    /// <summary>The file's bytes, read as the command line's words are (Latin-1: every byte kept).</summary>
+    /// <param name="readPassfile">What -o reads, as <see cref="ICliHost.ReadPassfile"/>.</param>
+    public static ConfigReadResult Read(ReadOnlySpan<byte> bytes, Func<string, PassfileRead> readPassfile)
+    {
+        if (bytes.Length > ConfigTokenizer.MaxFileChars)
+        {
+            return new ConfigReadResult([], [ConfigDiagnostic.Error(0, Messages.ConfigTooLarge(ConfigTokenizer.MaxFileChars))], false);
+        }
+        return Read(System.Text.Encoding.Latin1.GetString(bytes), readPassfile);
+    }
+
+    public static ConfigReadResult Read(string text, Func<string, PassfileRead> readPassfile)
+    {
+        var problems = new ConfigProblems();
+        var host = new LineHost(problems, readPassfile);
+        IReadOnlyList<ConfigLine> lines = ConfigTokenizer.Tokenize(text, problems);
+
+        var defaults = new List<OptionStep>();
+        bool defaultsBroken = false;
+        bool holdsPassword = false;
+        var declared = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = new List<GroupOptions>();
+        var byAddress = new Dictionary<IpAddress, GroupOptions>();
+        var tables = new Dictionary<string, GroupTable<GroupOptions>>(StringComparer.Ordinal);
+
+        foreach (ConfigLine line in lines)
+        {
+            if (problems.Full)
+            {
+                break;
+            }
+            string keyword = line.Words[0].Text;
+            if (keyword == "defaults")
+            {
+                (List<OptionStep> steps, bool ok) = Scan(line.Words, 1, problems);
+                holdsPassword |= steps.Any(s => s.Step.Option == 'p');
+                if (defaults.Count + steps.Count > MaxDefaultOptions)
+                {
+                    problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigTooManyWords(MaxDefaultOptions)));
+                    defaultsBroken = true;
+                    continue;
+                }
+                // Each option is tried here, so a bad one is reported once, at its line.
+                var scratch = new Configuration();
+                foreach (OptionStep step in steps)
+                {
+                    if (Apply(step, scratch, host))
+                    {
+                        defaults.Add(step);
+                    }
+                    else
+                    {
+                        ok = false;
+                    }
+                }
+                defaultsBroken |= !ok;
+            }
+            else if (keyword == "group")
+            {
+                if (declared.Count >= MaxGroups)
+                {
+                    problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigTooManyGroups(MaxGroups)));
+                    break;
+                }
+                if (line.Words.Count < 2)
+                {
+                    problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigGroupNeedsName));
+                    continue;
+                }
+                if (ReadGroup(line, defaults, defaultsBroken, declared, problems, host, ref holdsPassword) is GroupOptions group
+                    && Register(group, byAddress, tables, problems))
+                {
+                    groups.Add(group);
+                }
+            }
+            else
+            {
+                problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigUnknownKeyword(keyword)));
+            }
+        }
+        return new ConfigReadResult(groups, problems.All, holdsPassword);
+    }
+
+    /// <returns>The group, or null when it has a problem (reported).</returns>
+    static GroupOptions? ReadGroup(ConfigLine line, List<OptionStep> defaults, bool defaultsBroken, Dictionary<string, int> declared,
+                                   ConfigProblems problems, LineHost host, ref bool holdsPassword)
+    {
+        ConfigWord nameWord = line.Words[1];
+        string name = nameWord.Text;
+        bool ok = true;
+        if (!GroupOptions.IsValidName(name))
+        {
+            problems.Add(ConfigDiagnostic.Error(nameWord.Line, Messages.ConfigBadGroupName(name, GroupOptions.MaxNameLength)));
+            ok = false;
+        }
+        else if (declared.TryGetValue(name, out int first))
+        {
+            problems.Add(ConfigDiagnostic.Error(nameWord.Line, Messages.ConfigDuplicateGroup(name, first)));
+            ok = false;
+        }
+        else
+        {
+            declared.Add(name, line.Line);
+        }
+
+        (List<OptionStep> steps, bool optionsOk) = Scan(line.Words, 2, problems);
+        holdsPassword |= steps.Any(s => s.Step.Option == 'p');
+        var config = new Configuration();
+        foreach (OptionStep step in defaults)
+        {
+            Apply(step, config, host);
+        }
+        foreach (OptionStep step in steps)
+        {
+            optionsOk &= Apply(step, config, host);
+        }
+        if (!optionsOk || defaultsBroken)
+        {
+            return null;
+        }
+        host.Line = line.Line;
+        if (CommandLine.Validate(config, host, () => null) != 0 || !ok)
+        {
+            return null;
+        }
+        return new GroupOptions(name, line.Line, config);
+    }
+
+    /// <summary>The checks between groups: one address, one group; one vhid per interface and destination for CARP.</summary>
+    static bool Register(GroupOptions group, Dictionary<IpAddress, GroupOptions> byAddress,
+                         Dictionary<string, GroupTable<GroupOptions>> tables, ConfigProblems problems)
+    {
+        Configuration c = group.Settings;
+        if (byAddress.TryGetValue(c.VirtualAddress, out GroupOptions? holder))
+        {
+            problems.Add(ConfigDiagnostic.Error(group.Line, Messages.ConfigDuplicateAddress(c.VirtualAddress.ToString(), holder.Name, holder.Line)));
+            return false;
+        }
+        if (!group.IsEtcd)
+        {
+            if (!tables.TryGetValue(c.Interface!, out GroupTable<GroupOptions>? table))
+            {
+                tables.Add(c.Interface!, table = new GroupTable<GroupOptions>());
+            }
+            if (table.Add(group.AdvertDestination, c.Vhid, group) is GroupOptions other)
+            {
+                problems.Add(ConfigDiagnostic.Error(group.Line, Messages.ConfigDuplicateVhid(
+                    c.Vhid, c.Interface!, group.AdvertDestination.ToString(), other.Name, other.Line)));
+                return false;
+            }
+        }
+        byAddress.Add(c.VirtualAddress, group);
+        return true;
+    }
+
+    /// <summary>
+    /// getopt over words[from..], as on a command line but with every non-option word
+    /// refused: the options, each with the line of the word it came from.
+    /// </summary>
+    static (List<OptionStep> Steps, bool Ok) Scan(IReadOnlyList<ConfigWord> words, int from, ConfigProblems problems)
+    {
+        var steps = new List<OptionStep>();
+        bool ok = true;
+        var messages = new List<string>();
+        int start = from;
+        while (start < words.Count)
+        {
+            var texts = new List<string>(words.Count - start);
+            for (int i = start; i < words.Count; i++)
+            {
+                texts.Add(words[i].Text);
+            }
+            // POSIXLY_CORRECT: getopt stops at the first operand instead of skipping it.
+            var getopt = new GetoptLong(Program, OptionTable.ShortOptions, OptionTable.LongOptions, texts, posixlyCorrect: true, messages.Add);
+            while (true)
+            {
+                GetoptResult step = getopt.Next();
+                int line = words[Math.Clamp(start + getopt.Index - 1, start, words.Count - 1)].Line;
+                foreach (string message in messages)
+                {
+                    problems.Add(ConfigDiagnostic.Error(line, GetoptMessage(message)));
+                }
+                messages.Clear();
+                if (step.Kind == GetoptResultKind.End)
+                {
+                    break;
+                }
+                if (step.Kind == GetoptResultKind.Error)
+                {
+                    ok = false;
+                }
+                else if (step.Option == 'h')
+                {
+                    problems.Add(ConfigDiagnostic.Error(line, Messages.ConfigNotGroupOption("-h")));
+                    ok = false;
+                }
+                else if (DaemonOptions.IsProcessWide(step.Option))
+                {
+                    problems.Add(ConfigDiagnostic.Error(line, Messages.ConfigProcessWide(OptionName(step.Option))));
+                    ok = false;
+                }
+                else
+                {
+                    steps.Add(new OptionStep(step, line));
+                }
+            }
+            int next = start + getopt.Index;
+            if (next >= words.Count)
+            {
+                break;
+            }
+            problems.Add(ConfigDiagnostic.Error(words[next].Line, Messages.ConfigOperand(words[next].Text)));
+            ok = false;
+            start = next + 1;
+        }
+        return (steps, ok);
+    }
+
+    static bool Apply(OptionStep step, Configuration config, LineHost host)
+    {
+        host.Line = step.Line;
+        return CommandLine.Option.Apply(step.Step, config, host) is null;
+    }
+
+    static string GetoptMessage(string message)
+    {
+        string text = message.TrimEnd('\n');
+        return text.StartsWith(Program + ": ", StringComparison.Ordinal) ? text[(Program.Length + 2)..] : text;
+    }
+
+    /// <summary>-f for ucarp's options, --pidfile for Ucarp.Net's long-only ones.</summary>
+    static string OptionName(char option)
+    {
+        if (option < '\u0100')
+        {
+            return "-" + option;
+        }
+        foreach (LongOption entry in OptionTable.LongOptions)
+        {
+            if (entry.Value == option)
+            {
+                return "--" + entry.Name;
+            }
+        }
+        return "--?";
+    }
+
+    /// <summary>The command line's host for a file: what the appliers write becomes a diagnostic at the current line.</summary>
+    sealed class LineHost(ConfigProblems problems, Func<string, PassfileRead> readPassfile) : ICliHost
+    {
+        public int Line { get; set; }
+
+        public bool DebugEnabled => false;
+
+        public void Write(LogLevel level, string message)
+        {
+            if (level == LogLevel.Error)
+            {
+                problems.Add(ConfigDiagnostic.Error(Line, message));
+            }
+            else if (level == LogLevel.Warning)
+            {
+                problems.Add(ConfigDiagnostic.Warning(Line, message));
+            }
+        }
+
+        // Only -h writes to stdout and -f disables syslog: both are refused before any step.
+        public void WriteStdout(string text) { }
+        public void WriteStderr(string text) => problems.Add(ConfigDiagnostic.Error(Line, text.TrimEnd('\n')));
+        public void DisableSyslog() { }
+
+        public PassfileRead ReadPassfile(string path) => readPassfile(path);
+    }
+}

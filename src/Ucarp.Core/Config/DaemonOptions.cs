@@ -1,0 +1,28 @@
+using Ucarp.Core.Cli;
+
+namespace Ucarp.Core.Config;
+
+/// <summary>
+/// The settings of the process, not of a group: they come from the command line only,
+/// and a config file that gives one is refused.
+/// </summary>
+public sealed record DaemonOptions(bool Daemonize, bool Debug, bool NoSyslog, int SyslogFacility,
+                                   string? PidFile, string? StateFile, string? MetricsFile)
+{
+    public static DaemonOptions From(Configuration c) =>
+        new(c.Daemonize, c.Debug, c.NoSyslog, c.SyslogFacility, c.PidFile, c.StateFile, c.MetricsFile);
+
+    /// <summary>The options that set a <see cref="DaemonOptions"/> field (a new process-wide option joins here).</summary>
+    public static bool IsProcessWide(char option) => option is 'B' or 'f' or 'D'
+        or OptionTable.PidFile or OptionTable.StateFile or OptionTable.MetricsFile;
+}
+
+/// <summary>What a daemon runs: its own settings and its groups. A plain command line is one group.</summary>
+public sealed record DaemonConfiguration(DaemonOptions Daemon, IReadOnlyList<GroupOptions> Groups)
+{
+    /// <summary>The name of the one group a plain command line declares (in logs, metrics, the control socket).</summary>
+    public const string CommandLineGroup = "ucarp";
+
+    public static DaemonConfiguration FromCommandLine(Configuration c) =>
+        new(DaemonOptions.From(c), [new GroupOptions(CommandLineGroup, 0, c)]);
+}

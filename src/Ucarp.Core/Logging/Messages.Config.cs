@@ -1,0 +1,25 @@
+namespace Ucarp.Core.Logging;
+
+// Ucarp.Net's own: the config file's diagnostics (the line number is put before them).
+public static partial class Messages
+{
+    public static string ConfigTooLarge(int max) => F("the file is larger than {0} bytes", max);
+    public static string ConfigLineTooLong(int max) => F("line longer than {0} characters", max);
+    public const string ConfigNul = "line holds a NUL character";
+    public static string ConfigUnterminatedQuote(char quote) => F("unterminated {0} quote", quote);
+    public static string ConfigTooManyWords(int max) => F("more than {0} words", max);
+    public static string ConfigTooManyGroups(int max) => F("more than {0} groups", max);
+    public const string ConfigTooManyProblems = "too many problems, the rest of the file is not checked";
+    public static string ConfigUnknownKeyword(string word) => F("expected \"group NAME OPTIONS...\" or \"defaults OPTIONS...\", not [{0}]", word);
+    public const string ConfigGroupNeedsName = "group needs a name";
+    public static string ConfigBadGroupName(string name, int max) =>
+        F("group name [{0}] must be 1 to {1} letters, digits, '_', '.' or '-', starting with a letter or digit", name, max);
+    public static string ConfigDuplicateGroup(string name, int line) => F("group [{0}] is already declared on line {1}", name, line);
+    public static string ConfigProcessWide(string option) => F("{0} applies to the whole daemon: give it on the command line", option);
+    public static string ConfigNotGroupOption(string option) => F("{0} is not a group option", option);
+    public static string ConfigOperand(string word) => F("unexpected word [{0}]: a group takes options only (quote a value that holds spaces)", word);
+    public static string ConfigDuplicateVhid(int vhid, string iface, string destination, string group, int line) =>
+        F("vhid {0} on {1} ({2}) is already used by group [{3}] on line {4}", vhid, iface, destination, group, line);
+    public static string ConfigDuplicateAddress(string address, string group, int line) =>
+        F("address {0} is already group [{1}]'s, on line {2}", address, group, line);
+}
