@@ -1,8 +1,9 @@
 namespace Ucarp.Core.Config;
 
 /// <summary>
-/// The diagnostics of one read, in file order, each said once, and bounded: a hostile
-/// file cannot make the report longer than <see cref="MaxErrors"/> errors.
+/// The diagnostics of one read, each said once, in line order (a group's option errors are
+/// found before its value errors), and bounded: a hostile file cannot make the report
+/// longer than <see cref="MaxErrors"/> errors.
 /// </summary>
 public sealed class ConfigProblems
 {
@@ -12,7 +13,19 @@ public sealed class ConfigProblems
     readonly HashSet<ConfigDiagnostic> _seen = [];
     int _errors;
 
-    public IReadOnlyList<ConfigDiagnostic> All => _all;
+    public IReadOnlyList<ConfigDiagnostic> All
+    {
+        get
+        {
+            // OrderBy is stable: one line's diagnostics keep the order they were found in.
+            var sorted = _all.OrderBy(d => d.Line).ToList();
+            if (Full)
+            {
+                sorted.Add(ConfigDiagnostic.Error(0, Logging.Messages.ConfigTooManyProblems));
+            }
+            return sorted;
+        }
+    }
 
     /// <summary>True once the limit is reached: the reader stops there.</summary>
     public bool Full => _errors >= MaxErrors;
@@ -26,9 +39,9 @@ public sealed class ConfigProblems
             return;
         }
         _all.Add(diagnostic);
-        if (diagnostic.IsError && ++_errors == MaxErrors)
+        if (diagnostic.IsError)
         {
-            _all.Add(ConfigDiagnostic.Error(diagnostic.Line, Logging.Messages.ConfigTooManyProblems));
+            _errors++;
         }
     }
 }

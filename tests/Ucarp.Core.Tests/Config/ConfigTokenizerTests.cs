@@ -32,6 +32,7 @@ public class ConfigTokenizerTests
     [TestCase("'' \"\"", "1:[][]")]
     [TestCase("a \\", "1:[a]")]
     [TestCase("$HOME `id` *", "1:[$HOME][`id`][*]")]
+    [TestCase("group '\n'\n# end\n", "1:[group][\n]")]
     public void Words_are_split_as_a_shell_splits_them(string text, string expected) =>
         Assert.That(Words(text), Is.EqualTo(expected));
 
