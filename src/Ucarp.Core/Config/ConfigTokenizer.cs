@@ -13,8 +13,10 @@ public sealed record ConfigLine(int Line, IReadOnlyList<ConfigWord> Words);
 /// single quotes keep everything literally; double quotes keep everything but \\ \" \$ \`
 /// and backslash-newline; outside quotes a backslash keeps the next character and
 /// backslash-newline joins two lines; '#' at the start of a word comments out the rest of
-/// the line. '$', '`' and globs are plain characters. Everything is bounded and a problem
-/// is a diagnostic, never an exception: a line with a problem is dropped whole.
+/// the line. '$', '`' and globs are plain characters. For files edited on Windows, a CR
+/// outside quotes is a blank and a backslash before CR LF joins lines too. Everything is
+/// bounded and a problem is a diagnostic, never an exception: a line with a problem is
+/// dropped whole.
 /// </summary>
 public static class ConfigTokenizer
 {
