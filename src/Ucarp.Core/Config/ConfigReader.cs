@@ -39,7 +39,10 @@ namespace Ucarp.Core.Config;
 // only; ReloadDiff compares two reads; ConfigPermissions decides the readable-password
 // warning from the file's mode.
 
-/// <summary>The groups a file declares that passed every check, and every problem found.</summary>
+/// <summary>
+/// The groups a file declares that passed every check, and every problem found. A file
+/// with errors is refused whole (at start and at a reload); the groups are for the report.
+/// </summary>
 public sealed record ConfigReadResult(IReadOnlyList<GroupOptions> Groups, IReadOnlyList<ConfigDiagnostic> Diagnostics, bool HoldsPassword)
 {
     public bool HasErrors => Diagnostics.Any(d => d.IsError);

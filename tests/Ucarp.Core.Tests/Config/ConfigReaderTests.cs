@@ -174,6 +174,14 @@ public class ConfigReaderTests
     public void The_file_holds_a_password_when_it_gives_one(string line, bool holds) =>
         Assert.That(Read(line).HoldsPassword, Is.EqualTo(holds));
 
+    [TestCase(0b110_000_000, true, false)]
+    [TestCase(0b110_100_000, true, true)]
+    [TestCase(0b110_000_100, true, true)]
+    [TestCase(0b111_011_011, true, false)]
+    [TestCase(0b110_100_100, false, false)]
+    public void A_file_with_a_password_is_exposed_when_group_or_others_may_read_it(int mode, bool holdsPassword, bool exposed) =>
+        Assert.That(ConfigPermissions.PasswordExposed((UnixFileMode)mode, holdsPassword), Is.EqualTo(exposed));
+
     [TestCase("a", true)]
     [TestCase("web-1.eu_west", true)]
     [TestCase("0vip", true)]
