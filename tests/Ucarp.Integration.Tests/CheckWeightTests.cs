@@ -94,4 +94,36 @@ public class CheckWeightTests : NamespaceTest
                     string.Join(",", SkewRuns(capture.Current())) + "\n" + Describe(lan, a, b));
         Assert.That(b.Output, Does.Not.Contain("Bad"), "Debian's ucarp accepted every advert\n" + Describe(lan, a, b));
     }
+
+    /// <summary>
+    /// etcd mode on Debian's etcd-server 3.4 (members on nodes 1-3): the failing holder
+    /// rewrites its record with the higher advskew (a transaction comparing the key's
+    /// lease), the healthy -P node reads it and asks for the address.
+    /// </summary>
+    [Test]
+    public void In_etcd_mode_the_holders_record_carries_the_weight_and_a_healthy_P_node_takes_over()
+    {
+        if (!File.Exists(EtcdCluster.Etcd) || !File.Exists(EtcdCluster.Etcdctl))
+        {
+            Assert.Ignore("etcd-server and etcd-client are not installed (tests/install-deps.sh installs them)");
+        }
+        using var lan = new TestLan(5);
+        var etcd = new EtcdCluster(lan);
+        File.WriteAllText(Healthy(lan, 4), "");
+        File.WriteAllText(Healthy(lan, 5), "");
+        using UcarpProcess a = lan.Start(4, Binaries.Clone, [.. etcd.ClientOptions(), .. Weighted(lan, 4, "0")]);
+        Assert.That(Wait.Until(() => lan.HoldsVip(4), Long), Is.True, Describe(lan, a));
+        using UcarpProcess b = lan.Start(5, Binaries.Clone, [.. etcd.ClientOptions(), .. Weighted(lan, 5, "50")]);
+        Assert.That(b.WaitFor("The address is held by 192.0.2.4 (advskew 0,", Long), Is.True, Describe(lan, a, b));
+
+        File.Delete(Healthy(lan, 4));
+        Assert.That(b.WaitFor("The address is held by 192.0.2.4 (advskew 100,", Long), Is.True, "the record rewritten\n" + Describe(lan, a, b));
+        Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([5]), Long), Is.True, Describe(lan, a, b));
+        string get = etcd.Ctl("get", "/ucarp/192.0.2.100");
+        Assert.That(get, Does.Contain("\"holder\":\"192.0.2.5\",\"advskew\":50"), get);
+        Assert.That(a.Saw("etcd unreachable"), Is.False, "the rewrite is a transaction etcd accepts\n" + Describe(lan, a, b));
+
+        File.WriteAllText(Healthy(lan, 4), "");
+        Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([4]), Long), Is.True, Describe(lan, a, b));
+    }
 }
