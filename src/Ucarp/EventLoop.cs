@@ -194,24 +194,24 @@ internal sealed class EventLoop
         }
     }
 
-    /// <summary>Reaps a finished check, starts or kills one when due, and tells the machine when eligibility changes.</summary>
+    /// <summary>Reaps a finished check, starts or kills one when due, and tells the machine what a result changed.</summary>
     void RunHealthCheck(HealthCheckRunner health, long now, bool exited)
     {
         if (exited || health.NeedsPolling)
         {
-            Apply(health.TryReap(now), now);
+            Apply(health, health.TryReap(now), now);
         }
         if (health.NextDeadline <= now)
         {
-            Apply(health.OnTimer(now), now);
+            Apply(health, health.OnTimer(now), now);
         }
     }
 
-    void Apply(Core.Health.HealthVerdict? verdict, long now)
+    void Apply(HealthCheckRunner health, Core.Health.HealthVerdict? verdict, long now)
     {
-        if (verdict is { Changed: true } v)
+        if (verdict is Core.Health.HealthVerdict v)
         {
-            _machine.SetEligible(v.Eligible, v.Reason, now);
+            health.Policy.Apply(v, _machine, now);
         }
     }
 

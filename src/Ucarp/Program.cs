@@ -221,10 +221,7 @@ internal static class Program
                 : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host);
             using HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
-            if (health is not null)
-            {
-                machine.SetEligible(false, Messages.NotYetHealthy, MonotonicClock.NowMicroseconds);
-            }
+            health?.Policy.Begin(machine, MonotonicClock.NowMicroseconds);
             machine.Start(MonotonicClock.NowMicroseconds);
 
             // With peers no group is joined: nothing is sent to it.

@@ -1,5 +1,6 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Logging;
+using Ucarp.Core.Wire;
 
 namespace Ucarp.Simulation.Tests;
 
@@ -82,6 +83,16 @@ sealed class SimNode : ICarpHost
         Reschedule();
     }
 
+    /// <summary>--check-weight: a failing check's weight on the advskew (0: lifted).</summary>
+    public void SetCheckWeight(byte weight)
+    {
+        Machine.SetCheckWeight(weight, weight == 0 ? "check passing" : "check failing", _lan.Now);
+        Reschedule();
+    }
+
+    /// <summary>The advskew byte of the last advert this node put on the wire.</summary>
+    public byte? LastAdvertSkew { get; private set; }
+
     /// <summary>How long each script runs; scripts run one after another, as the daemon's queue runs them.</summary>
     public long ScriptDuration { get; set; }
     long _scriptsBusyUntil;
@@ -116,6 +127,7 @@ sealed class SimNode : ICarpHost
     public string? SendAdvert(ReadOnlySpan<byte> frame)
     {
         LastAdvertAt = _lan.Now;
+        LastAdvertSkew = frame[CarpHeader.EthernetSize + CarpHeader.IpSize(_settings.Source.IsV6) + CarpHeader.AdvSkew];
         _lan.Transmit(this, frame.ToArray(), isAdvert: true);
         return null;
     }

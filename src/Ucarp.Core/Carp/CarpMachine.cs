@@ -54,6 +54,7 @@ public sealed class CarpMachine : IElection
         _advert = new byte[CarpHeader.FrameSize(ipv6)];
         _warnings = new WarningLimiter(host);
         _effects = new RoleEffects(settings, host);
+        Skew = new SkewInUse(settings.AdvSkew);
     }
 
     public CarpState State { get; private set; } = CarpState.Init;
@@ -66,6 +67,8 @@ public sealed class CarpMachine : IElection
 
     /// <summary>Why the node left or joined the election last (null until it has).</summary>
     public string? EligibilityReason { get; private set; }
+
+    public SkewInUse Skew { get; private set; }
 
     /// <summary>True while the link is down (without -S): the node is BACKUP and deaf.</summary>
     public bool LinkIsDown => _linkDown;
@@ -150,7 +153,7 @@ public sealed class CarpMachine : IElection
     }
 
     /// <summary>SIGUSR1: one status line.</summary>
-    public void ReportStatus() => _effects.ReportStatus(State, Eligible);
+    public void ReportStatus() => _effects.ReportStatus(State, Eligible, Skew);
 
     /// <summary>
     /// Takes the node out of the election or brings it back. Out: a master steps down at
@@ -182,6 +185,36 @@ public sealed class CarpMachine : IElection
         if (State != CarpState.Init && _holdUntil is null && !_linkDown)
         {
             SetRun(now);
+        }
+    }
+
+    /// <summary>
+    /// --check-weight: from now on the node advertises advskew + weight (0: its own
+    /// advskew again), as if started with that -k, and its master-down deadline moves by
+    /// the difference. A master stays master and advertises at once, so a -P backup now
+    /// preferred preempts it without waiting a whole interval. May be called before Start.
+    /// </summary>
+    public void SetCheckWeight(byte weight, string why, long now)
+    {
+        SkewInUse before = Skew;
+        long masterDownBefore = MasterDownInterval;
+        Skew = before with { Weight = weight, Why = why };
+        if (Skew == before)
+        {
+            return;
+        }
+        _host.Write(LogLevel.Warning, Messages.SkewInUse(Skew.Describe()!));
+        if (Skew.Value == before.Value)
+        {
+            return;
+        }
+        if (State == CarpState.Master)
+        {
+            SendAdvertisement(now);
+        }
+        else if (_masterDownAt is long due)
+        {
+            _masterDownAt = due + MasterDownInterval - masterDownBefore;
         }
     }
 
@@ -255,9 +288,9 @@ public sealed class CarpMachine : IElection
         _lastMaster = advert.Source;
         _lastMasterHeardAt = now;
         // Our interval as we advertise it: advskew 240 while send errors suppress preemption.
-        byte ourSkew = _suppressPreempt != 0 && _settings.AdvSkew < CarpHeader.BulkUpdateMinDelay
+        byte ourSkew = _suppressPreempt != 0 && Skew.Value < CarpHeader.BulkUpdateMinDelay
             ? CarpHeader.BulkUpdateMinDelay
-            : _settings.AdvSkew;
+            : Skew.Value;
         long ours = Timing.Interval(_settings.AdvBase, ourSkew);
         long theirs = Timing.Interval(advert.AdvBase, advert.AdvSkew);
         if (_host.DebugEnabled)
@@ -386,8 +419,8 @@ public sealed class CarpMachine : IElection
     {
         Debug(Messages.SendAdvert);
         byte advbase = _settings.AdvBase;
-        byte advskew = _suppressPreempt == 0 || _settings.AdvSkew > CarpHeader.BulkUpdateMinDelay
-            ? _settings.AdvSkew
+        byte advskew = _suppressPreempt == 0 || Skew.Value > CarpHeader.BulkUpdateMinDelay
+            ? Skew.Value
             : CarpHeader.BulkUpdateMinDelay;
 
         BuildAdvert(advbase, advskew);
@@ -454,7 +487,7 @@ public sealed class CarpMachine : IElection
         }
     }
 
-    long MasterDownInterval => Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, _settings.AdvSkew);
+    long MasterDownInterval => Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, Skew.Value);
 
     void BuildAdvert(byte advbase, byte advskew)
     {

@@ -15,6 +15,8 @@ public interface IElection
     bool Eligible { get; }
     string? EligibilityReason { get; }
     bool LinkIsDown { get; }
+    /// <summary>The advskew in use: -k, plus --check-weight while the check fails.</summary>
+    SkewInUse Skew { get; }
     CarpCounters Counters { get; }
     IReadOnlyDictionary<Rejection, long> Rejections { get; }
     long RejectedTotal { get; }
@@ -30,6 +32,8 @@ public interface IElection
     void ReportStatus();
     /// <summary>Out of the election (a failing check) or back in.</summary>
     void SetEligible(bool eligible, string reason, long now);
+    /// <summary>--check-weight: advertise (or campaign with) advskew + weight; 0 lifts it. <paramref name="why"/> is shown with it.</summary>
+    void SetCheckWeight(byte weight, string why, long now);
     /// <summary>SIGUSR2: a master steps down and holds off for 3 s.</summary>
     void Demote(long now);
     void LinkDown(long now);

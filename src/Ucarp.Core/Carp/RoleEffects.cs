@@ -44,11 +44,19 @@ public sealed class RoleEffects
         _host.SendAnnouncement(_announcement);
     }
 
-    /// <summary>SIGUSR1's one line: "MASTER on eth0 id 10", or BACKUP, or out of the election.</summary>
-    public void ReportStatus(CarpState state, bool eligible) =>
-        _host.Write(LogLevel.Info, eligible
-            ? Messages.Status(state == CarpState.Backup, _settings.Interface, _settings.Vhid)
-            : Messages.StatusOutOfElection(_settings.Interface, _settings.Vhid));
+    /// <summary>SIGUSR1's one line.</summary>
+    public void ReportStatus(CarpState state, bool eligible, SkewInUse skew) =>
+        _host.Write(LogLevel.Info, StatusLine(state, eligible, skew, _settings.Interface, _settings.Vhid));
+
+    /// <summary>
+    /// "MASTER on eth0 id 10" or BACKUP, as ucarp says it; out of the election, or with
+    /// --check-weight the advskew in use and why ("BACKUP on eth0 id 10 (advskew 10+50:
+    /// check failing)"). SIGUSR1's line and systemd's STATUS.
+    /// </summary>
+    public static string StatusLine(CarpState state, bool eligible, SkewInUse skew, string iface, int vhid) =>
+        !eligible ? Messages.StatusOutOfElection(iface, vhid)
+        : skew.Describe() is string weighted ? Messages.StatusWeighted(state == CarpState.Backup, iface, vhid, weighted)
+        : Messages.Status(state == CarpState.Backup, iface, vhid);
 
     void Run(ScriptInvocation? script)
     {

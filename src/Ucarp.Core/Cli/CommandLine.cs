@@ -161,6 +161,7 @@ public static class CommandLine
                 case OptionTable.CheckTimeout:
                 case OptionTable.CheckFall:
                 case OptionTable.CheckRise:
+                case OptionTable.CheckWeight:
                     if (!HandoverOptions.TryApply(step.Option, arg, config, host))
                     {
                         return CliOutcome.Exit(1);

@@ -40,6 +40,8 @@ public sealed class Configuration
     public long? CheckTimeout { get; set; }
     public int CheckFall { get; set; } = 2;
     public int CheckRise { get; set; } = 2;
+    /// <summary>--check-weight: added to advskew while the check fails; 0: a failing check leaves the election.</summary>
+    public byte CheckWeight { get; set; }
     /// <summary>True when any of the check's timing options was given (they need --check).</summary>
     public bool CheckTimingGiven { get; set; }
 

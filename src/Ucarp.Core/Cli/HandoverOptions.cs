@@ -5,7 +5,7 @@ namespace Ucarp.Core.Cli;
 
 /// <summary>
 /// Ucarp.Net's own options for planned handover and health checks: --no-bowout,
-/// --check and its timing. Bad values end the command line with status 1, as ucarp's
+/// --check, its timing and its weight. Bad values end the command line with status 1, as ucarp's
 /// own command-line errors do.
 /// </summary>
 public static class HandoverOptions
@@ -13,6 +13,7 @@ public static class HandoverOptions
     const long MinSeconds = 10_000;            // 0.01 s: below that a check is a busy loop
     const long MaxSeconds = 86_400_000_000;    // one day
     const int MaxCount = 1000;
+    const int MaxWeight = 255;
 
     public static bool TryApply(char option, string arg, Configuration config, ILog log)
     {
@@ -60,6 +61,13 @@ public static class HandoverOptions
                     config.CheckRise = count;
                 }
                 return true;
+            case OptionTable.CheckWeight:
+                if (!int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out int weight) || weight < 1 || weight > MaxWeight)
+                {
+                    return Fail(log, Messages.BadCount("--check-weight", arg, MaxWeight));
+                }
+                config.CheckWeight = (byte)weight;
+                return true;
         }
         return false;
     }
@@ -70,6 +78,11 @@ public static class HandoverOptions
         if (config.Check is null && config.CheckTimingGiven)
         {
             log.Write(LogLevel.Error, Messages.CheckOptionsWithoutCheck);
+            return 1;
+        }
+        if (config.Check is null && config.CheckWeight != 0)
+        {
+            log.Write(LogLevel.Error, Messages.CheckWeightWithoutCheck);
             return 1;
         }
         return 0;

@@ -45,6 +45,7 @@ public static class OptionTable
         new("check-timeout", true, CheckTimeout),
         new("check-fall", true, CheckFall),
         new("check-rise", true, CheckRise),
+        new("check-weight", true, CheckWeight),
         new("peer", true, Peer),
         new("etcd", true, Etcd),
         new("etcd-prefix", true, EtcdPrefix),
@@ -65,6 +66,7 @@ public static class OptionTable
     public const char CheckTimeout = '\u0103';
     public const char CheckFall = '\u0104';
     public const char CheckRise = '\u0105';
+    public const char CheckWeight = '\u0106';
 
     // Unicast peers (0x120-0x12f).
     public const char Peer = '\u0120';

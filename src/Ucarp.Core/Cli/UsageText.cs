@@ -16,6 +16,7 @@ public static class UsageText
         "--check-timeout=<seconds>: kill the check after <seconds> (default: the interval)\n" +
         "--check-fall=<n>: failures in a row that leave the election (default 2)\n" +
         "--check-rise=<n>: successes in a row that rejoin it (default 2)\n" +
+        "--check-weight=<n>: failing, stay in the election with advskew + <n> (1-255)\n" +
         "--peer=<ip>: advertise by unicast to <ip> (repeat for more peers), not to the group\n" +
         "--etcd=<urls>: let an etcd v3 cluster decide (comma-separated http:// or https:// URLs)\n" +
         "--etcd-prefix=<prefix>: keys under <prefix> (default /ucarp)\n" +

@@ -40,7 +40,6 @@ public sealed class EtcdElection : IElection
     readonly EtcdSettings _etcd;
     readonly IEtcdHost _host;
     readonly RoleEffects _effects;
-    readonly string _record;
     readonly Dictionary<int, Pending> _pending = [];
     int _nextId;
 
@@ -67,6 +66,7 @@ public sealed class EtcdElection : IElection
     long? _checkAt;             // BACKUP: when to read the key again, in case the watch went quiet
     bool _stopping;
     long? _revoking;            // the lease whose revoke must go out before exiting
+    byte? _recordSkew;          // the advskew our record in the key carries, as last written
 
     public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host)
     {
@@ -74,13 +74,14 @@ public sealed class EtcdElection : IElection
         _etcd = etcd;
         _host = host;
         _effects = new RoleEffects(settings, host);
-        _record = new HolderRecord(settings.Source.ToString(), settings.AdvSkew, etcd.Host, settings.Interface, settings.Vhid).ToJson();
+        Skew = new SkewInUse(settings.AdvSkew);
     }
 
     public CarpState State { get; private set; } = CarpState.Init;
     public bool Eligible { get; private set; } = true;
     public string? EligibilityReason { get; private set; }
     public bool LinkIsDown { get; private set; }
+    public SkewInUse Skew { get; private set; }
     public CarpCounters Counters { get; } = new();
     public IReadOnlyDictionary<Rejection, long> Rejections { get; } = new Dictionary<Rejection, long>();
     public long RejectedTotal => 0;
@@ -99,7 +100,10 @@ public sealed class EtcdElection : IElection
     long Margin => _ttl / 3;
 
     /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
-    long CampaignDelay => _settings.AdvSkew * Ms;
+    long CampaignDelay => Skew.Value * Ms;
+
+    /// <summary>Our holder record, with the advskew in use: what a -P node compares its own with.</summary>
+    string Record() => new HolderRecord(_settings.Source.ToString(), Skew.Value, _etcd.Host, _settings.Interface, _settings.Vhid).ToJson();
 
     public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _preemptCheckAt), _checkAt));
 
@@ -150,6 +154,7 @@ public sealed class EtcdElection : IElection
             if (State == CarpState.Master)
             {
                 Send(EtcdOp.GetPreempt, now, key: _etcd.PreemptKey);
+                RefreshRecord(now);
             }
         }
         if (_retryAt <= now)
@@ -170,7 +175,8 @@ public sealed class EtcdElection : IElection
             if (CanCampaign && _lease is long l)
             {
                 _campaigning = true;
-                Send(EtcdOp.Campaign, now, l, _etcd.Key, _record);
+                _recordSkew = Skew.Value;
+                Send(EtcdOp.Campaign, now, l, _etcd.Key, Record());
             }
         }
     }
@@ -285,7 +291,7 @@ public sealed class EtcdElection : IElection
 
             case EtcdOp.GetPreempt:
                 if (State == CarpState.Master && reply.Exists && HolderRecord.Parse(reply.Value) is HolderRecord candidate
-                    && candidate.AdvSkew < _settings.AdvSkew && candidate.Holder != _settings.Source.ToString())
+                    && candidate.AdvSkew < Skew.Value && candidate.Holder != _settings.Source.ToString())
                 {
                     _host.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
                     Resign(now);
@@ -332,6 +338,9 @@ public sealed class EtcdElection : IElection
                 break;
             case EtcdOp.PutPreempt:
                 _preemptFiled = false; // asked again at the next chance
+                break;
+            case EtcdOp.Refresh:
+                _recordSkew = null; // written again at the next preempt check
                 break;
         }
     }
@@ -410,11 +419,21 @@ public sealed class EtcdElection : IElection
         }
         _campaignAt = null;
         if (_settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
-            && _holder is HolderRecord h && h.AdvSkew > _settings.AdvSkew && _lease is long lease && !_preemptFiled)
+            && _holder is HolderRecord h && h.AdvSkew > Skew.Value && _lease is long lease && !_preemptFiled)
         {
             _preemptFiled = true;
             _host.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
-            Send(EtcdOp.PutPreempt, now, lease, _etcd.PreemptKey, _record);
+            Send(EtcdOp.PutPreempt, now, lease, _etcd.PreemptKey, Record());
+        }
+    }
+
+    /// <summary>MASTER: rewrites our record when the advskew in use has changed (--check-weight), so -P nodes compare with it.</summary>
+    void RefreshRecord(long now)
+    {
+        if (State == CarpState.Master && _lease is long lease && _recordSkew != Skew.Value)
+        {
+            _recordSkew = Skew.Value;
+            Send(EtcdOp.Refresh, now, lease, _etcd.Key, Record());
         }
     }
 
@@ -441,6 +460,7 @@ public sealed class EtcdElection : IElection
         SetState(CarpState.Master, now);
         _fenceAt = _renewedSentAt + _ttl - Margin;
         _preemptCheckAt = now + RenewEvery;
+        RefreshRecord(now);
         if (_preemptFiled)
         {
             _preemptFiled = false;
@@ -539,7 +559,31 @@ public sealed class EtcdElection : IElection
         return id;
     }
 
-    public void ReportStatus() => _effects.ReportStatus(State, Eligible);
+    public void ReportStatus() => _effects.ReportStatus(State, Eligible, Skew);
+
+    /// <summary>
+    /// --check-weight: campaign and compare with advskew + weight (0: our own again). A
+    /// holder rewrites its record so -P nodes see it and ask for the address; a backup
+    /// that is now preferred asks at once.
+    /// </summary>
+    public void SetCheckWeight(byte weight, string why, long now)
+    {
+        SkewInUse before = Skew;
+        Skew = before with { Weight = weight, Why = why };
+        if (Skew == before)
+        {
+            return;
+        }
+        _host.Write(LogLevel.Warning, Messages.SkewInUse(Skew.Describe()!));
+        if (State == CarpState.Master)
+        {
+            RefreshRecord(now);
+        }
+        else if (State == CarpState.Backup)
+        {
+            MaybeCampaign(now);
+        }
+    }
 
     public void SetEligible(bool eligible, string reason, long now)
     {

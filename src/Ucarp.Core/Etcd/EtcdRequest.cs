@@ -21,6 +21,8 @@ public enum EtcdOp : byte
     GetPreempt,
     /// <summary>DeleteRange(key/preempt): our request was answered.</summary>
     DeletePreempt,
+    /// <summary>Txn: if the key is on our lease, put our record again (its advskew changed); else nothing.</summary>
+    Refresh,
 }
 
 /// <summary>One request the election asks the host to send; the reply comes back with the same id.</summary>

@@ -35,6 +35,7 @@ public static partial class Messages
     public static string BadSeconds(string option, string arg) => F("{0} must be a number of seconds from 0.01 to 86400: [{1}]", option, arg);
     public static string BadCount(string option, string arg, int max) => F("{0} must be a whole number from 1 to {1}: [{2}]", option, max, arg);
     public const string CheckOptionsWithoutCheck = "--check-interval, --check-timeout, --check-fall and --check-rise need --check";
+    public const string CheckWeightWithoutCheck = "--check-weight needs --check: the weight is added to advskew while the check fails";
 
     // Ucarp.Net's own: unicast peers.
     public static string PeerNotAnAddress(string arg) => F("--peer needs an IPv4 or IPv6 address: [{0}]", arg);
@@ -133,7 +134,8 @@ public static partial class Messages
 
     // Signals and the main loop (carp.c:docarp)
     public static string Status(bool backup, string iface, int vhid) => F("{0} on {1} id {2}", backup ? "BACKUP" : "MASTER", iface, vhid);
-    // Ucarp.Net's own: said only while out of the election, so ucarp's line is unchanged otherwise.
+    // Ucarp.Net's own: said only while out of the election, or with --check-weight, so ucarp's line is unchanged otherwise.
+    public static string StatusWeighted(bool backup, string iface, int vhid, string skew) => F("{0} ({1})", Status(backup, iface, vhid), skew);
     public static string StatusOutOfElection(string iface, int vhid) => F("BACKUP on {0} id {1} (out of the election: will not become master)", iface, vhid);
     public const string Usr2 = "Caught signal (USR2) considering going down";
     public static string ExitSignal(string? downscript) => F("sighandler_exit(): Calling [{0}] and exiting", downscript ?? "(null)");
@@ -148,6 +150,11 @@ public static partial class Messages
 
     // Ucarp.Net's own: health checks (--check).
     public const string NotYetHealthy = "health check has not passed yet";
+    // --check-weight: the advskew in use and why (SIGUSR1, the state file).
+    public static string SkewInUse(string skew) => F("Using {0}", skew);
+    public const string CheckNotPassedYet = "check not passed yet";
+    public const string CheckFailing = "check failing";
+    public const string CheckPassing = "check passing";
     public static string ChecksFailed(int count) => F("health check failed {0} time{1} in a row", count, count == 1 ? "" : "s");
     public static string ChecksPassed(int count) => F("health check passed {0} time{1} in a row", count, count == 1 ? "" : "s");
     public static string CheckExited(string command, int status) => F("Health check [{0}] failed: exited with status {1}", command, status);

@@ -19,6 +19,9 @@ public static class MetricsDocument
         Gauge(m, "ucarp_master", "1 when this node is MASTER for the virtual address, else 0.", id, s.State == Carp.CarpState.Master ? 1 : 0);
         Gauge(m, "ucarp_in_election", "1 when this node may become master, 0 while a health check keeps it out.", id, s.InElection ? 1 : 0);
         Gauge(m, "ucarp_link_up", "1 when the interface is running, 0 while its link is down.", id, s.LinkUp ? 1 : 0);
+        Gauge(m, "ucarp_advskew", "The advskew in use: -k, plus --check-weight while the health check fails.", id, s.AdvSkewInUse);
+        Gauge(m, "ucarp_advskew_weight", "What a failing health check adds to advskew now (0 when passing or without --check-weight).", id,
+              s.AdvSkewInUse - s.AdvSkew);
         Header(m, "ucarp_state_change_timestamp_seconds", "gauge", "When the node last changed role, in seconds since the epoch.");
         m.Append("ucarp_state_change_timestamp_seconds{").Append(id).Append("} ")
          .Append(Seconds(s.SinceUnixMicros)).Append('\n');

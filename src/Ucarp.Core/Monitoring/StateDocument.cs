@@ -25,6 +25,8 @@ public static class StateDocument
         Field(j, "source_address", Str(s.Source.ToString()));
         Field(j, "advbase", Num(s.AdvBase));
         Field(j, "advskew", Num(s.AdvSkew));
+        Field(j, "advskew_in_use", Num(s.AdvSkewInUse));
+        Field(j, "advskew_reason", Str(s.Skew?.Why));
         Field(j, "preempt", Bool(s.Preempt));
         Field(j, "master", Str(s.Master?.ToString()));
         Field(j, "health_check", s.Health is null ? "null" : Health(s.Health));
@@ -43,7 +45,8 @@ public static class StateDocument
             Pair("consecutive_passes", Num(h.ConsecutivePasses)),
             Pair("consecutive_failures", Num(h.ConsecutiveFailures)),
             Pair("runs", Num(h.Runs)),
-            Pair("failures", Num(h.Failures))) + " }";
+            Pair("failures", Num(h.Failures)),
+            Pair("weight", h.Weight == 0 ? "null" : Num(h.Weight))) + " }";
 
     static string Counters(StatusSnapshot s)
     {

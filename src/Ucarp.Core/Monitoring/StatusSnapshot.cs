@@ -7,11 +7,11 @@ namespace Ucarp.Core.Monitoring;
 
 /// <summary>A health check's standing, for the state file and the metrics.</summary>
 public sealed record HealthSnapshot(string Command, bool Passing, bool? LastPassed, int ConsecutivePasses,
-                                    int ConsecutiveFailures, long Runs, long Failures)
+                                    int ConsecutiveFailures, long Runs, long Failures, int Weight = 0)
 {
     public static HealthSnapshot From(string command, HealthPolicy policy) =>
-        new(command, policy.Eligible, policy.LastPassed, policy.ConsecutivePasses, policy.ConsecutiveFailures,
-            policy.Runs, policy.FailuresTotal);
+        new(command, policy.Passing, policy.LastPassed, policy.ConsecutivePasses, policy.ConsecutiveFailures,
+            policy.Runs, policy.FailuresTotal, policy.Weight);
 }
 
 /// <summary>
@@ -34,6 +34,9 @@ public sealed record StatusSnapshot
     public required IpAddress Source { get; init; }
     public required int AdvBase { get; init; }
     public required int AdvSkew { get; init; }
+    /// <summary>The advskew in use and why (-k plus a failing check's weight); default: -k alone.</summary>
+    public SkewInUse? Skew { get; init; }
+    public int AdvSkewInUse => Skew?.Value ?? AdvSkew;
     public required bool Preempt { get; init; }
     public IpAddress? Master { get; init; }
     public HealthSnapshot? Health { get; init; }

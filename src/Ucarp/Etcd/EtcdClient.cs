@@ -128,6 +128,15 @@ internal sealed class EtcdClient : IDisposable
             case EtcdOp.PutPreempt:
                 Call("/v3/kv/put", $"{{\"key\":\"{B64(r.Key)}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}");
                 return new EtcdReply(r.Id, r.Op, true);
+            case EtcdOp.Refresh:
+            {
+                // Only while the key is still ours: compare its lease with ours.
+                string key = B64(r.Key), lease = r.Lease.ToString(Inv);
+                object? d = Call("/v3/kv/txn",
+                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{lease}\"}}]," +
+                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{lease}\"}}}}]}}");
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: Json.True(d, "succeeded"), Revision: Revision(d));
+            }
             case EtcdOp.DeletePreempt:
                 Call("/v3/kv/deleterange", $"{{\"key\":\"{B64(r.Key)}\"}}");
                 return new EtcdReply(r.Id, r.Op, true);

@@ -34,8 +34,8 @@ internal sealed class HealthCheckRunner : IDisposable
         _interval = config.CheckInterval;
         _timeout = config.CheckTimeout ?? config.CheckInterval;
         _environment = environment;
-        Policy = new HealthPolicy(config.CheckFall, config.CheckRise);
-        _nextStart = now; // the first run at once: the node is out of the election until it passes
+        Policy = new HealthPolicy(config.CheckFall, config.CheckRise, config.CheckWeight);
+        _nextStart = now; // the first run at once: the node is out of the election (or degraded) until it passes
     }
 
     public HealthPolicy Policy { get; }

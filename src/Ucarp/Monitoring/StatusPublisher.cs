@@ -24,7 +24,7 @@ internal sealed class StatusPublisher : IDisposable
     readonly long _refresh;
     readonly Lock _writing = new();
     readonly Dictionary<string, bool> _failing = [];
-    (CarpState, bool, IpAddress?, bool, bool?, long) _significant;
+    (CarpState, bool, IpAddress?, bool, bool?, long, SkewInUse) _significant;
     long _counters = -1;
     long _lastWrite = long.MinValue / 2;
     long _sinceUnixMicros;
@@ -75,7 +75,7 @@ internal sealed class StatusPublisher : IDisposable
             _nextPing = now + _notifier.WatchdogInterval;
         }
         var significant = (_machine.State, _machine.Eligible, _machine.MasterAddress(now), _machine.LinkIsDown,
-                           _health?.Policy.Eligible, _machine.Counters.Transitions);
+                           _health?.Policy.Passing, _machine.Counters.Transitions, _machine.Skew);
         bool changed = significant != _significant;
         if (changed)
         {
@@ -84,9 +84,7 @@ internal sealed class StatusPublisher : IDisposable
                 _sinceUnixMicros = WallClock();
             }
             _significant = significant;
-            string status = _machine.Eligible
-                ? Messages.Status(_machine.State == CarpState.Backup, _config.Interface!, _config.Vhid)
-                : Messages.StatusOutOfElection(_config.Interface!, _config.Vhid);
+            string status = RoleEffects.StatusLine(_machine.State, _machine.Eligible, _machine.Skew, _config.Interface!, _config.Vhid);
             if (status != _status)
             {
                 _status = status;
@@ -191,6 +189,7 @@ internal sealed class StatusPublisher : IDisposable
         Source = _config.SourceAddress,
         AdvBase = _config.AdvBase,
         AdvSkew = _config.AdvSkew,
+        Skew = _machine.Skew,
         Preempt = _config.Preempt,
         Master = stopped ? null : _machine.MasterAddress(now),
         Health = _health is null ? null : HealthSnapshot.From(_config.Check!, _health.Policy),

@@ -13,7 +13,7 @@ public class CarpMachineTests
     static readonly IpAddress Vip = new(192, 0, 2, 100);
     static readonly byte[] Password = "secret"u8.ToArray();
 
-    static CarpSettings Settings(byte advbase = 1, byte advskew = 0, bool preempt = false, bool neutral = false, uint deadRatio = 3, IpAddress? source = null,
+    internal static CarpSettings Settings(byte advbase = 1, byte advskew = 0, bool preempt = false, bool neutral = false, uint deadRatio = 3, IpAddress? source = null,
                                  bool bowOut = true) => new()
     {
         BowOut = bowOut,
@@ -34,7 +34,7 @@ public class CarpMachineTests
         XParam = "x",
     };
 
-    static (CarpMachine Machine, RecordingCarpHost Host) Start(CarpSettings settings, long now = 0)
+    internal static (CarpMachine Machine, RecordingCarpHost Host) Start(CarpSettings settings, long now = 0)
     {
         var host = new RecordingCarpHost();
         var machine = new CarpMachine(settings, host, new CountingRandom());
@@ -43,7 +43,7 @@ public class CarpMachineTests
     }
 
     /// <summary>Runs the machine's timers up to and including <paramref name="until"/>.</summary>
-    static long RunUntil(CarpMachine m, long until)
+    internal static long RunUntil(CarpMachine m, long until)
     {
         long now = 0;
         while (m.NextDeadline is long due && due <= until)
@@ -55,7 +55,7 @@ public class CarpMachineTests
     }
 
     /// <summary>An advert from a peer, built with the production builder.</summary>
-    static byte[] PeerAdvert(IpAddress from, byte advbase, byte advskew, ulong counter = 0x1000, byte[]? password = null)
+    internal static byte[] PeerAdvert(IpAddress from, byte advbase, byte advskew, ulong counter = 0x1000, byte[]? password = null)
     {
         byte[] frame = new byte[CarpHeader.AdvertFrameSize];
         var fields = new AdvertFields(from, Configuration.DefaultMulticast, false, 7, advbase, advskew, 1, counter);
@@ -63,7 +63,7 @@ public class CarpMachineTests
         return frame;
     }
 
-    static (CarpMachine, RecordingCarpHost) Master(CarpSettings settings)
+    internal static (CarpMachine, RecordingCarpHost) Master(CarpSettings settings)
     {
         var (m, host) = Start(settings);
         RunUntil(m, Timing.MasterDown(settings.AdvBase, settings.DeadRatio, settings.AdvSkew));

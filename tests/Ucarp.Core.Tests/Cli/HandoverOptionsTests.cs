@@ -71,6 +71,38 @@ public class HandoverOptionsTests
         Assert.That(transcript, Does.Contain("err: [ERROR] --check-interval, --check-timeout, --check-fall and --check-rise need --check"));
     }
 
+    [TestCase("--check-weight=1", 1)]
+    [TestCase("--check-weight=50", 50)]
+    [TestCase("--check-weight=255", 255)]
+    public void A_check_weight_is_taken(string option, int weight)
+    {
+        var (exit, c, _) = Run("--check=true", option);
+        Assert.That(exit, Is.Zero);
+        Assert.That(c!.CheckWeight, Is.EqualTo(weight));
+        Assert.That(Run("--check=true").Config!.CheckWeight, Is.Zero, "none by default: a failing check leaves the election");
+    }
+
+    [TestCase("--check-weight=0")]
+    [TestCase("--check-weight=256")]
+    [TestCase("--check-weight=abc")]
+    [TestCase("--check-weight=-5")]
+    [TestCase("--check-weight=0x10")]
+    [TestCase("--check-weight=")]
+    public void A_bad_check_weight_is_refused_with_status_1(string option)
+    {
+        var (exit, _, transcript) = Run("--check=true", option);
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain($"err: [ERROR] --check-weight must be a whole number from 1 to 255: [{option[15..]}]"));
+    }
+
+    [Test]
+    public void A_check_weight_without_a_check_is_refused()
+    {
+        var (exit, _, transcript) = Run("--check-weight=50");
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(transcript, Does.Contain("err: [ERROR] --check-weight needs --check: the weight is added to advskew while the check fails"));
+    }
+
     [Test]
     public void Monitoring_files_are_taken_as_given_and_an_empty_name_is_refused()
     {

@@ -11,7 +11,7 @@ namespace Ucarp.Core.Tests.Monitoring;
 public class DocumentTests
 {
     static StatusSnapshot Snapshot(CarpState state = CarpState.Master, bool stopped = false, string iface = "eth0",
-                                   HealthSnapshot? health = null, IpAddress? master = null) => new()
+                                   HealthSnapshot? health = null, IpAddress? master = null, SkewInUse? skew = null) => new()
     {
         State = state,
         Stopped = stopped,
@@ -26,6 +26,7 @@ public class DocumentTests
         Source = new IpAddress(192, 0, 2, 1),
         AdvBase = 1,
         AdvSkew = 20,
+        Skew = skew,
         Preempt = true,
         Master = master,
         Health = health,
@@ -47,7 +48,7 @@ public class DocumentTests
         Assert.That(r.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
             "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address",
-            "source_address", "advbase", "advskew", "preempt", "master", "health_check", "counters", "pid", "updated",
+            "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "counters", "pid", "updated",
         }));
         Assert.That(r.GetProperty("state").GetString(), Is.EqualTo("MASTER"));
         Assert.That(r.GetProperty("in_election").GetBoolean(), Is.True);
@@ -56,6 +57,8 @@ public class DocumentTests
         Assert.That(r.GetProperty("updated").GetString(), Is.EqualTo("2026-11-18T11:07:40.000001Z"));
         Assert.That(r.GetProperty("vhid").GetInt32(), Is.EqualTo(42));
         Assert.That(r.GetProperty("advskew").GetInt32(), Is.EqualTo(20));
+        Assert.That(r.GetProperty("advskew_in_use").GetInt32(), Is.EqualTo(20), "without --check-weight: -k");
+        Assert.That(r.GetProperty("advskew_reason").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(r.GetProperty("preempt").GetBoolean(), Is.True);
         Assert.That(r.GetProperty("master").GetString(), Is.EqualTo("192.0.2.1"));
         Assert.That(r.GetProperty("health_check").ValueKind, Is.EqualTo(JsonValueKind.Null));
@@ -89,6 +92,34 @@ public class DocumentTests
 
         using JsonDocument stopped = JsonDocument.Parse(StateDocument.Build(Snapshot(stopped: true)));
         Assert.That(stopped.RootElement.GetProperty("state").GetString(), Is.EqualTo("STOPPED"));
+    }
+
+    [Test]
+    public void A_failing_checks_weight_shows_as_the_advskew_in_use_and_why()
+    {
+        var health = new HealthSnapshot("true", Passing: false, LastPassed: false, ConsecutivePasses: 0,
+                                        ConsecutiveFailures: 2, Runs: 5, Failures: 2, Weight: 50);
+        StatusSnapshot s = Snapshot(health: health, skew: new SkewInUse(20, 50, "check failing")) with { InElection = true, ElectionReason = null };
+        using JsonDocument doc = JsonDocument.Parse(StateDocument.Build(s));
+        JsonElement r = doc.RootElement;
+        Assert.That((r.GetProperty("advskew").GetInt32(), r.GetProperty("advskew_in_use").GetInt32(), r.GetProperty("advskew_reason").GetString()),
+                    Is.EqualTo((20, 70, "check failing")));
+        Assert.That(r.GetProperty("in_election").GetBoolean(), Is.True, "a weight keeps the node in the election");
+        Assert.That(r.GetProperty("health_check").GetProperty("weight").GetInt32(), Is.EqualTo(50));
+
+        const string Id = "interface=\"eth0\",vhid=\"42\",vip=\"192.0.2.100\"";
+        string[] lines = MetricsDocument.Build(s).Split('\n');
+        Assert.That(lines, Does.Contain($"ucarp_advskew{{{Id}}} 70"));
+        Assert.That(lines, Does.Contain($"ucarp_advskew_weight{{{Id}}} 50"));
+        string[] capped = MetricsDocument.Build(s with { Skew = new SkewInUse(240, 50, "check failing") }).Split('\n');
+        Assert.That(capped, Does.Contain($"ucarp_advskew{{{Id}}} 254"));
+
+        using JsonDocument passing = JsonDocument.Parse(StateDocument.Build(Snapshot(health: health with { Passing = true },
+                                                                                     skew: new SkewInUse(20, 0, "check passing"))));
+        Assert.That((passing.RootElement.GetProperty("advskew_in_use").GetInt32(), passing.RootElement.GetProperty("advskew_reason").GetString()),
+                    Is.EqualTo((20, "check passing")));
+        using JsonDocument noWeight = JsonDocument.Parse(StateDocument.Build(Snapshot(health: health with { Weight = 0 })));
+        Assert.That(noWeight.RootElement.GetProperty("health_check").GetProperty("weight").ValueKind, Is.EqualTo(JsonValueKind.Null));
     }
 
     [TestCase("eth\u0001\t\\\"x")]
@@ -140,6 +171,8 @@ public class DocumentTests
         Assert.That(lines, Does.Contain($"ucarp_rejected_total{{{Id},reason=\"bad_digest\"}} 9"));
         Assert.That(lines, Does.Contain($"ucarp_rejected_total{{{Id},reason=\"other_vhid\"}} 0"));
         Assert.That(lines, Does.Contain($"ucarp_script_failures_total{{{Id}}} 2"));
+        Assert.That(lines, Does.Contain($"ucarp_advskew{{{Id}}} 20"));
+        Assert.That(lines, Does.Contain($"ucarp_advskew_weight{{{Id}}} 0"));
         Assert.That(lines, Does.Contain($"ucarp_state_change_timestamp_seconds{{{Id}}} 1795000000.123456"));
         Assert.That(MetricsDocument.Build(Snapshot(CarpState.Backup)).Split('\n'), Does.Contain($"ucarp_master{{{Id}}} 0"));
     }

@@ -79,6 +79,13 @@ sealed class InMemoryEtcd
                 }
                 Put(r.Key, r.Value, r.Lease);
                 return new EtcdReply(r.Id, r.Op, true);
+            case EtcdOp.Refresh:
+                if (!_keys.TryGetValue(r.Key, out var held) || held.Lease != r.Lease)
+                {
+                    return new EtcdReply(r.Id, r.Op, true, Succeeded: false);
+                }
+                Put(r.Key, r.Value, r.Lease);
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
             case EtcdOp.DeletePreempt:
                 Delete(r.Key);
                 return new EtcdReply(r.Id, r.Op, true);
