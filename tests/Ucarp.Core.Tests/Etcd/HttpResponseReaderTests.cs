@@ -1,5 +1,6 @@
 using System.Text;
 using Ucarp.Core.Etcd;
+using Ucarp.Fuzz;
 
 namespace Ucarp.Core.Tests.Etcd;
 
@@ -7,7 +8,7 @@ namespace Ucarp.Core.Tests.Etcd;
 public class HttpResponseReaderTests
 {
     static HttpResponseReader Reader(string response, int piece = int.MaxValue) =>
-        new(new ByteArraySource(Encoding.Latin1.GetBytes(response), piece));
+        new(new FuzzTargets.ArraySource(Encoding.Latin1.GetBytes(response), piece));
 
     const string Json = "{\"header\":{\"revision\":\"3\"}}";
 
@@ -167,6 +168,16 @@ public class HttpResponseReaderTests
         for (int i = 0; i < 3 * HttpResponseReader.MaxLine / 1024; i++)
         {
             Assert.That(lines.ReadLine(), Is.EqualTo(""));
+        }
+    }
+
+    /// <summary>An endless stream of one byte: what a hostile member can send for ever.</summary>
+    sealed class EndlessSource(byte value) : IByteSource
+    {
+        public int Read(Span<byte> into)
+        {
+            into.Fill(value);
+            return into.Length;
         }
     }
 

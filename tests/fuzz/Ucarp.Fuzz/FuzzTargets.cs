@@ -143,7 +143,8 @@ public static class FuzzTargets
         }
     }
 
-    sealed class ArraySource(byte[] bytes, int piece) : IByteSource
+    /// <summary>A response from a byte array, at most <c>piece</c> bytes per read, as a socket might hand it out (the core tests use it too).</summary>
+    internal sealed class ArraySource(byte[] bytes, int piece) : IByteSource
     {
         int _at;
 
