@@ -10,15 +10,17 @@ namespace Ucarp.Integration.Tests;
 [NonParallelizable]
 public class FuzzTests
 {
-    [TestCase("reader")]
-    [TestCase("cli")]
-    public void A_minute_of_afl_finds_nothing(string target)
+    [TestCase("reader", "60")]
+    [TestCase("cli", "60")]
+    [TestCase("http", "30")]
+    [TestCase("json", "30")]
+    public void A_short_afl_round_finds_nothing(string target, string defaultSeconds)
     {
         if (!Shell.IsRoot)
         {
             Assert.Ignore("installing afl++ needs root");
         }
-        string seconds = Environment.GetEnvironmentVariable("UCARP_FUZZ_SECONDS") ?? "60";
+        string seconds = Environment.GetEnvironmentVariable("UCARP_FUZZ_SECONDS") ?? defaultSeconds;
         string script = Path.Combine(Binaries.Repository, "tests/fuzz/fuzz.sh");
         string output = Shell.RunAllowingFailure(script, [seconds, target], out int code);
         TestContext.Out.WriteLine(output.Trim());

@@ -64,6 +64,7 @@ public class InteropLayoutTests
             P("POSIX_SPAWN_SETSID", POSIX_SPAWN_SETSID); P("POSIX_SPAWN_SETPGROUP", POSIX_SPAWN_SETPGROUP); P("SIGKILL", SIGKILL);
             P("O_RDONLY", O_RDONLY); P("O_WRONLY", O_WRONLY);
             P("WNOHANG", WNOHANG); P("LOG_PID", LOG_PID); P("EFD_CLOEXEC", EFD_CLOEXEC); P("EFD_NONBLOCK", EFD_NONBLOCK);
+            P("SHUT_RDWR", SHUT_RDWR);
             return 0;
         }
         """;
@@ -165,6 +166,7 @@ public class InteropLayoutTests
         yield return new TestCaseData("LOG_PID", (long)Libc.LOG_PID);
         yield return new TestCaseData("EFD_CLOEXEC", (long)Libc.EFD_CLOEXEC);
         yield return new TestCaseData("EFD_NONBLOCK", (long)Libc.EFD_NONBLOCK);
+        yield return new TestCaseData("SHUT_RDWR", (long)Libc.SHUT_RDWR);
     }
 
     [TestCaseSource(nameof(Layouts))]

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Coverage-guided fuzzing with AFL++ through SharpFuzz (make fuzz; make check runs a short round).
-#   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader cli (default: both)
+#   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader cli http json (default: all)
 # Builds the harness, instruments Ucarp.Core.dll, runs afl-fuzz on each target for
 # SECONDS from the seed corpus, and copies what it finds (crashes, hangs) into
 # tests/fuzz/regressions/TARGET/, which the core tests replay. Prints one line per
@@ -8,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-60}; shift || true
-targets=("${@:-reader cli}")
+targets=("${@:-reader cli http json}")
 read -r -a targets <<< "${targets[*]}"
 work=${FUZZ_WORK:-/tmp/ucarpnet-fuzz}
 tool=$work/tool
@@ -39,7 +39,7 @@ for target in "${targets[@]}"; do
     get() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
     crashes=$(find "$findings/default/crashes" -type f ! -name README.txt | wc -l)
     hangs=$(find "$findings/default/hangs" -type f | wc -l)
-    echo "fuzz: $target: $(get execs_done) executions in $(get run_time) s, $(get corpus_count) paths, $(get bitmap_cvg) coverage, $crashes crashes, $hangs hangs"
+    echo "fuzz: $target: $(get execs_done) executions in $(get run_time) s, $(get corpus_count) paths, $(get bitmap_cvg) coverage ($(get edges_found) edges), $crashes crashes, $hangs hangs"
     for f in "$findings"/default/crashes/id* "$findings"/default/hangs/id*; do
         [ -f "$f" ] || continue
         cp "$f" "$here/regressions/$target/$(basename "$(dirname "$f")")-$(sha1sum "$f" | cut -c1-12)"

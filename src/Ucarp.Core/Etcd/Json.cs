@@ -31,13 +31,19 @@ public static class Json
     public static string? String(object? node, string name) => Get(node, name) as string;
 
     /// <summary>An integer member, given as a number or as a string (proto3's int64 mapping); 0 when absent.</summary>
-    public static long Int(object? node, string name) =>
-        Get(node, name) switch
+    public static long Int(object? node, string name) => TryInt(node, name, out long v) ? v : 0;
+
+    /// <summary>An integer member; false when it is absent or not an int64.</summary>
+    public static bool TryInt(object? node, string name, out long value)
+    {
+        value = 0;
+        return Get(node, name) switch
         {
-            string s when long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) => v,
-            Number n when long.TryParse(n.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) => v,
-            _ => 0,
+            string s => long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value),
+            Number n => long.TryParse(n.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value),
+            _ => false,
         };
+    }
 
     public static bool True(object? node, string name) => Get(node, name) is true;
 

@@ -29,6 +29,9 @@ internal sealed class EtcdClient : IDisposable
     readonly string? _password;
     readonly ConcurrentQueue<EtcdReply> _replies = new();
     readonly FileDescriptor _wake;
+    readonly Lock _watchGate = new();
+    HttpConnection? _watchConnection;   // the current watch's stream, shut down when another replaces it
+    int _watchGeneration;
     int _current;
     volatile string? _token;
 
@@ -48,16 +51,20 @@ internal sealed class EtcdClient : IDisposable
     {
         if (request.Op == EtcdOp.Watch)
         {
-            new Thread(() => Watch(request)) { IsBackground = true, Name = "etcd watch" }.Start();
+            // The election watches one key at a time: a new watch replaces the last, whose
+            // stream (perhaps from a member that went silent) is shut so its thread ends.
+            int generation = ReplaceWatch();
+            new Thread(() => WatchRoot(request, generation)) { IsBackground = true, Name = "etcd watch" }.Start();
             return;
         }
         ThreadPool.UnsafeQueueUserWorkItem(r =>
         {
+            // Whatever a member sends, the request fails; nothing ends the daemon.
             try
             {
                 Post(Execute(r));
             }
-            catch (Exception e) when (e is EtcdException or HttpFailure or FormatException or InvalidCastException)
+            catch (Exception e)
             {
                 Post(new EtcdReply(r.Id, r.Op, false, e.Message));
             }
@@ -93,153 +100,172 @@ internal sealed class EtcdClient : IDisposable
         switch (r.Op)
         {
             case EtcdOp.Grant:
-            {
-                object? d = Call("/v3/lease/grant", $"{{\"TTL\":\"{r.Ttl.ToString(Inv)}\"}}");
-                return new EtcdReply(r.Id, r.Op, true, Lease: Json.Int(d, "ID"), Ttl: Json.Int(d, "TTL"));
-            }
+                return Call("/v3/lease/grant", $"{{\"TTL\":\"{r.Ttl.ToString(Inv)}\"}}", d => EtcdReplies.Grant(r, d));
             case EtcdOp.KeepAlive:
-            {
-                object? d = Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}");
-                object? result = Json.Get(d, "result") ?? d;
-                return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease, Ttl: Json.Int(result, "TTL"));
-            }
+                return Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.KeepAlive(r, d));
             case EtcdOp.Revoke:
-                Call("/v3/lease/revoke", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", notFoundIsOk: true);
-                return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease);
+                return Call("/v3/lease/revoke", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d), notFoundIsOk: true);
             case EtcdOp.Get:
             case EtcdOp.GetPreempt:
-                return Range(r, Call("/v3/kv/range", $"{{\"key\":\"{B64(r.Key)}\"}}"));
+                return Call("/v3/kv/range", $"{{\"key\":\"{B64(r.Key)}\"}}", d => EtcdReplies.Range(r, d));
             case EtcdOp.Campaign:
             {
                 // Create the key with our lease only if it has never been created (create_revision 0);
                 // else read it, in the same transaction.
                 string key = B64(r.Key);
-                object? d = Call("/v3/kv/txn",
+                return Call("/v3/kv/txn",
                     $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}}]," +
                     $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}}}]," +
-                    $"\"failure\":[{{\"request_range\":{{\"key\":\"{key}\"}}}}]}}");
-                if (Json.True(d, "succeeded"))
-                {
-                    return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: Revision(d));
-                }
-                object? range = Json.Get(d, "responses") is List<object?> { Count: > 0 } responses ? Json.Get(responses[0], "response_range") : null;
-                return Range(r, range) with { Revision = Revision(d) };
+                    $"\"failure\":[{{\"request_range\":{{\"key\":\"{key}\"}}}}]}}", d => EtcdReplies.Campaign(r, d));
             }
             case EtcdOp.PutPreempt:
-                Call("/v3/kv/put", $"{{\"key\":\"{B64(r.Key)}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}");
-                return new EtcdReply(r.Id, r.Op, true);
+                return Call("/v3/kv/put", $"{{\"key\":\"{B64(r.Key)}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d));
             case EtcdOp.Refresh:
             {
                 // Only while the key is still ours: compare its lease with ours.
                 string key = B64(r.Key), lease = r.Lease.ToString(Inv);
-                object? d = Call("/v3/kv/txn",
+                return Call("/v3/kv/txn",
                     $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{lease}\"}}]," +
-                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{lease}\"}}}}]}}");
-                return new EtcdReply(r.Id, r.Op, true, Succeeded: Json.True(d, "succeeded"), Revision: Revision(d));
+                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{lease}\"}}}}]}}", d => EtcdReplies.Refresh(r, d));
             }
             case EtcdOp.DeletePreempt:
-                Call("/v3/kv/deleterange", $"{{\"key\":\"{B64(r.Key)}\"}}");
-                return new EtcdReply(r.Id, r.Op, true);
+                return Call("/v3/kv/deleterange", $"{{\"key\":\"{B64(r.Key)}\"}}", d => EtcdReplies.Applied(r, d));
             default:
                 throw new InvalidCastException(r.Op.ToString());
         }
     }
 
-    static EtcdReply Range(in EtcdRequest r, object? response)
+    /// <summary>Starts a new watch generation and shuts the running watch's stream; returns the new generation.</summary>
+    int ReplaceWatch()
     {
-        if (Json.Get(response, "kvs") is List<object?> { Count: > 0 } kvs)
+        lock (_watchGate)
         {
-            object? kv = kvs[0];
-            return new EtcdReply(r.Id, r.Op, true, Exists: true, Value: Unbase64(Json.String(kv, "value")), ValueLease: Json.Int(kv, "lease"),
-                                 Revision: Revision(response));
+            _watchConnection?.Abort("watch replaced");
+            _watchConnection = null;
+            return ++_watchGeneration;
         }
-        return new EtcdReply(r.Id, r.Op, true, Revision: Revision(response));
     }
 
-    /// <summary>A watch: one reply per event on the key, then one that says it ended.</summary>
-    void Watch(EtcdRequest r)
+    /// <summary>The watch thread: whatever happens in it, the watch ends with a reply, and the election starts another.</summary>
+    void WatchRoot(EtcdRequest r, int generation)
+    {
+        string error;
+        try
+        {
+            error = Watch(r, generation);
+        }
+        catch (Exception e)
+        {
+            error = e.Message;
+        }
+        Post(new EtcdReply(r.Id, r.Op, true, Error: error, WatchEnded: true));
+    }
+
+    /// <summary>A watch: one reply per event on the key; returns why it ended.</summary>
+    string Watch(EtcdRequest r, int generation)
     {
         string body = $"{{\"create_request\":{{\"key\":\"{B64(r.Key)}\",\"start_revision\":\"{r.Revision.ToString(Inv)}\"}}}}";
         string error = "watch ended";
         foreach (EtcdEndpoint endpoint in Rotation())
         {
-            HttpConnection connection;
+            HttpConnection? connection = null;
             int status;
             try
             {
                 EnsureToken(endpoint);
                 connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
+                if (!Adopt(connection, generation))
+                {
+                    connection.Dispose();
+                    return "watch replaced";
+                }
                 connection.Post(endpoint, "/v3/watch", body, _token);
-                status = connection.ReadHead();
+                status = connection.Response.ReadHead();
             }
             catch (Exception e) when (e is HttpFailure or EtcdException or FormatException)
             {
+                Release(connection);
                 error = e.Message;
                 Next(endpoint);
                 continue;
             }
-            using (connection)
+            try
             {
                 if (status != 200)
                 {
-                    error = $"HTTP {status}";
-                    break;
+                    return $"HTTP {status}";
                 }
-                // Events come when they come: no timeout while the stream is open.
-                connection.SetReceiveTimeout(0);
-                try
+                // Events come when they come: no deadline while the stream is open.
+                connection.Unbounded();
+                var events = new List<EtcdReply>();
+                while (connection.Response.ReadLine() is string line)
                 {
-                    while (connection.ReadLine() is string line)
+                    if (line.Length == 0)
                     {
-                        if (line.Length != 0 && !WatchMessage(r, line, ref error))
-                        {
-                            break;
-                        }
+                        continue;
+                    }
+                    events.Clear();
+                    bool goesOn = EtcdReplies.WatchMessage(r, Json.Parse(line), events, out string? ended);
+                    foreach (EtcdReply reply in events)
+                    {
+                        Post(reply);
+                    }
+                    if (!goesOn)
+                    {
+                        return ended ?? error;
                     }
                 }
-                catch (Exception e) when (e is HttpFailure or FormatException or InvalidCastException)
-                {
-                    error = e.Message;
-                }
+                return error;
             }
-            break;
+            catch (Exception e) when (e is HttpFailure or FormatException)
+            {
+                // Cut off, or nonsense in the stream: the next watch starts at the next member.
+                Next(endpoint);
+                throw;
+            }
+            finally
+            {
+                Release(connection);
+            }
         }
-        Post(new EtcdReply(r.Id, r.Op, true, Error: error, WatchEnded: true));
+        return error;
     }
 
-    /// <summary>One streamed message: its events posted; false when it ends the watch.</summary>
-    bool WatchMessage(EtcdRequest r, string line, ref string error)
+    /// <summary>Makes the connection the current watch's, unless a newer watch has started.</summary>
+    bool Adopt(HttpConnection connection, int generation)
     {
-        object? d = Json.Parse(line);
-        if (Json.Get(d, "error") is object e)
+        lock (_watchGate)
         {
-            error = Json.String(e, "message") ?? e.ToString() ?? "error";
-            return false;
-        }
-        object? result = Json.Get(d, "result") ?? d;
-        if (Json.True(result, "canceled"))
-        {
-            error = "watch canceled";
-            return false;
-        }
-        if (Json.Get(result, "events") is List<object?> events)
-        {
-            foreach (object? ev in events)
+            if (generation != _watchGeneration)
             {
-                bool deleted = Json.String(ev, "type") == "DELETE";
-                object? kv = Json.Get(ev, "kv");
-                Post(new EtcdReply(r.Id, r.Op, true, Exists: !deleted, Value: deleted ? "" : Unbase64(Json.String(kv, "value")),
-                                   ValueLease: deleted ? 0 : Json.Int(kv, "lease"), Revision: Json.Int(kv, "mod_revision")));
+                return false;
+            }
+            _watchConnection = connection;
+            return true;
+        }
+    }
+
+    void Release(HttpConnection? connection)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+        lock (_watchGate)
+        {
+            if (_watchConnection == connection)
+            {
+                _watchConnection = null;
             }
         }
-        return true;
+        connection.Dispose();
     }
 
     /// <summary>
-    /// One unary call: the current endpoint first, then the others. An expired auth token
-    /// is renewed once.
+    /// One unary call: the current endpoint first, then the others, until one gives an
+    /// answer <paramref name="answer"/> can read. An expired auth token is renewed once.
     /// </summary>
-    object? Call(string path, string body, bool notFoundIsOk = false)
+    EtcdReply Call(string path, string body, Func<object?, EtcdReply> answer, bool notFoundIsOk = false)
     {
         string error = "no endpoint answered";
         foreach (EtcdEndpoint endpoint in Rotation())
@@ -256,12 +282,12 @@ internal sealed class EtcdClient : IDisposable
                 }
                 if (status == 200)
                 {
-                    return doc;
+                    return answer(doc); // an answer that says nothing throws: the next member is asked
                 }
                 string message = ErrorText(doc);
                 if (notFoundIsOk && message.Contains("not found", StringComparison.Ordinal))
                 {
-                    return null;
+                    return answer(null);
                 }
                 error = message;
                 Next(endpoint);
@@ -302,8 +328,8 @@ internal sealed class EtcdClient : IDisposable
     {
         using HttpConnection connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
         connection.Post(endpoint, path, body, token);
-        int status = connection.ReadHead();
-        string text = connection.ReadBody();
+        int status = connection.Response.ReadHead();
+        string text = connection.Response.ReadBody();
         return (status, text.Length == 0 ? null : Json.Parse(text));
     }
 
@@ -326,13 +352,13 @@ internal sealed class EtcdClient : IDisposable
     static string ErrorText(object? doc) =>
         Json.String(doc, "message") ?? Json.String(doc, "error") ?? "no answer";
 
-    static long Revision(object? response) => Json.Int(Json.Get(response, "header"), "revision");
-
     static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
-    static string Unbase64(string? text) => text is null ? "" : Encoding.UTF8.GetString(Convert.FromBase64String(text));
-
-    public void Dispose() => _wake.Dispose();
+    public void Dispose()
+    {
+        ReplaceWatch();
+        _wake.Dispose();
+    }
 }
 
 /// <summary>etcd answered, and said no (or nothing could be reached).</summary>

@@ -7,8 +7,9 @@ namespace Ucarp.Etcd;
 /// <summary>
 /// Start-up of the etcd mode: the certificates and the password file are read (a file
 /// that cannot be used is a setup error, status 2), then etcd is contacted once.
-/// Credentials it refuses and a TLS handshake that fails are setup errors too; an etcd
-/// that cannot be reached is not: the node starts BACKUP and keeps trying.
+/// Credentials it refuses and a TLS handshake that refuses a certificate are setup errors
+/// too; an etcd that cannot be reached (a handshake that times out included) is not: the
+/// node starts BACKUP and keeps trying.
 /// </summary>
 internal static class EtcdSetup
 {
@@ -71,13 +72,15 @@ internal static class EtcdSetup
             catch (HttpFailure e) when (e.Tls)
             {
                 // Our check of etcd's certificate failed, or etcd refused ours (TLS 1.3
-                // says so only at the first read, as an alert).
+                // says so only at the first read, as an alert). A handshake that timed
+                // out is not this: that member is only unreachable.
                 log.Write(LogLevel.Error, Messages.EtcdTlsFailed(endpoint.ToString(), e.Message));
                 return false;
             }
-            catch (Exception e) when (e is HttpFailure or FormatException)
+            catch (Exception)
             {
-                // Not reachable now: the election says so and retries.
+                // Not reachable now, or it answered nonsense: the next member is tried,
+                // and the election says so and retries.
             }
         }
         return true;

@@ -14,7 +14,10 @@ internal static partial class OpenSsl
 
     internal const int SSL_FILETYPE_PEM = 1;
     internal const int SSL_VERIFY_PEER = 1;
+    internal const int SSL_ERROR_SSL = 1;
     internal const int SSL_ERROR_ZERO_RETURN = 6;
+    internal const int SSL_R_UNEXPECTED_EOF_WHILE_READING = 294;   // sslerr.h
+    internal const ulong ERR_REASON_MASK = 0x7FFFFF;                  // err.h, OpenSSL 3
     internal const int SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
 
     [LibraryImport(Ssl, EntryPoint = "TLS_client_method")]
@@ -85,6 +88,12 @@ internal static partial class OpenSsl
 
     [LibraryImport(Crypto, EntryPoint = "ERR_get_error")]
     internal static partial ulong ErrGetError();
+
+    [LibraryImport(Crypto, EntryPoint = "ERR_peek_error")]
+    internal static partial ulong ErrPeekError();
+
+    [LibraryImport(Crypto, EntryPoint = "ERR_clear_error")]
+    internal static partial void ErrClearError();
 
     [LibraryImport(Crypto, EntryPoint = "ERR_error_string_n")]
     internal static unsafe partial void ErrErrorStringN(ulong error, byte* buffer, nuint length);

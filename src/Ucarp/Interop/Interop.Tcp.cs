@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Ucarp.Interop;
 
 // What the etcd client's HTTP connections need from libc: stream sockets, a connect
-// that can time out, timeouts on reads and writes, and name resolution.
+// that can time out, timeouts on reads and writes, a shutdown, and name resolution.
 internal static partial class Libc
 {
     internal const int SOCK_STREAM = 1;
@@ -14,9 +14,15 @@ internal static partial class Libc
     internal const int EINPROGRESS = 115;
     internal const short POLLOUT = 0x004;
     internal const int MSG_NOSIGNAL = 0x4000;
+    internal const int SHUT_RDWR = 2;
 
     [LibraryImport(Name, EntryPoint = "connect", SetLastError = true)]
     internal static unsafe partial int Connect(int fd, void* address, uint length);
+
+    // Wakes a thread blocked in recv on the socket (it reads the end of the stream), which
+    // close(2) from another thread would not do.
+    [LibraryImport(Name, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
 
     [LibraryImport(Name, EntryPoint = "getaddrinfo", StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int GetAddrInfo(string node, string? service, AddrInfo* hints, AddrInfo** result);

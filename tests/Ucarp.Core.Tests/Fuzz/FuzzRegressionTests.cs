@@ -13,7 +13,7 @@ public class FuzzRegressionTests
         string root = Path.Combine(TestContext.CurrentContext.TestDirectory, "Fuzz");
         foreach (string kind in new[] { "corpus", "regressions" })
         {
-            foreach (string target in new[] { "reader", "cli" })
+            foreach (string target in new[] { "reader", "cli", "http", "json" })
             {
                 string dir = Path.Combine(root, kind, target);
                 if (!Directory.Exists(dir))
@@ -34,18 +34,17 @@ public class FuzzRegressionTests
         byte[] input = File.ReadAllBytes(file);
         var run = Task.Run(() =>
         {
-            if (target == "reader")
+            switch (target)
             {
-                FuzzTargets.Reader(input);
-            }
-            else
-            {
-                FuzzTargets.CommandLine(input);
+                case "reader": FuzzTargets.Reader(input); break;
+                case "cli": FuzzTargets.CommandLine(input); break;
+                case "http": FuzzTargets.HttpResponse(input); break;
+                default: FuzzTargets.Json(input); break;
             }
         });
         Assert.That(run.Wait(TimeSpan.FromSeconds(10)), Is.True, "a hang");
     }
 
     [Test]
-    public void The_seed_corpus_is_there() => Assert.That(Inputs().Count(), Is.GreaterThanOrEqualTo(20));
+    public void The_seed_corpus_is_there() => Assert.That(Inputs().Count(), Is.GreaterThanOrEqualTo(30));
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Etcd;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -9,8 +10,10 @@ namespace Ucarp.Fuzz;
 /// <summary>
 /// What the fuzzers feed arbitrary bytes to, shared by the AFL++ harness (this project)
 /// and the regression tests in Ucarp.Core.Tests that replay its corpus and findings: the frame reader with its log
-/// formatting and the state machine behind it, and the command-line parser with its
-/// validation. Each must return for any input; an exception is a defect.
+/// formatting and the state machine behind it, the command-line parser with its
+/// validation, the etcd client's HTTP response reader, and its JSON reader with the reply
+/// interpretation behind it. Each must return for any input; an exception other than the
+/// FormatException that says "malformed" is a defect.
 /// </summary>
 public static class FuzzTargets
 {
@@ -62,6 +65,95 @@ public static class FuzzTargets
         if (!outcome.ShouldExit)
         {
             Ucarp.Core.Cli.CommandLine.Validate(outcome.Configuration!, host, () => "any");
+        }
+    }
+
+    /// <summary>
+    /// The input is a response from an etcd member, handed out in pieces of 1 to 8 bytes
+    /// (the last byte picks the size, as a socket splits reads); read whole, then again as
+    /// a watch stream, line by line, each line through the JSON reader.
+    /// </summary>
+    public static void HttpResponse(byte[] input)
+    {
+        int piece = input.Length == 0 ? 1 : 1 + input[^1] % 8;
+        try
+        {
+            var reader = new HttpResponseReader(new ArraySource(input, piece));
+            reader.ReadHead();
+            _ = reader.ReadBody();
+        }
+        catch (FormatException)
+        {
+        }
+        try
+        {
+            var stream = new HttpResponseReader(new ArraySource(input, piece));
+            stream.ReadHead();
+            while (stream.ReadLine() is string line)
+            {
+                Json(Encoding.UTF8.GetBytes(line));
+            }
+        }
+        catch (FormatException)
+        {
+        }
+    }
+
+    static readonly EtcdRequest[] Requests =
+    [
+        new(1, EtcdOp.Grant, Ttl: 3), new(2, EtcdOp.KeepAlive, Lease: 5), new(3, EtcdOp.Revoke, Lease: 5), new(4, EtcdOp.Get, Key: "k"),
+        new(5, EtcdOp.Campaign, Lease: 5, Key: "k", Value: "v"), new(6, EtcdOp.PutPreempt, Lease: 5), new(7, EtcdOp.GetPreempt), new(8, EtcdOp.DeletePreempt),
+    ];
+
+    /// <summary>The input as UTF-8 JSON, then read as each kind of gateway answer, a watch message and a holder record.</summary>
+    public static void Json(byte[] input)
+    {
+        object? d;
+        try
+        {
+            d = Ucarp.Core.Etcd.Json.Parse(Encoding.UTF8.GetString(input));
+        }
+        catch (FormatException)
+        {
+            return;
+        }
+        foreach (EtcdRequest r in Requests)
+        {
+            Try(() => _ = r.Op switch
+            {
+                EtcdOp.Grant => EtcdReplies.Grant(r, d),
+                EtcdOp.KeepAlive => EtcdReplies.KeepAlive(r, d),
+                EtcdOp.Get or EtcdOp.GetPreempt => EtcdReplies.Range(r, d),
+                EtcdOp.Campaign => EtcdReplies.Campaign(r, d),
+                _ => EtcdReplies.Applied(r, d),
+            });
+        }
+        Try(() => EtcdReplies.WatchMessage(new EtcdRequest(9, EtcdOp.Watch), d, [], out _));
+        _ = HolderRecord.Parse(Encoding.UTF8.GetString(input));
+    }
+
+    static void Try(Action read)
+    {
+        try
+        {
+            read();
+        }
+        catch (FormatException)
+        {
+        }
+    }
+
+    /// <summary>A response from a byte array, at most <c>piece</c> bytes per read, as a socket might hand it out (the core tests use it too).</summary>
+    internal sealed class ArraySource(byte[] bytes, int piece) : IByteSource
+    {
+        int _at;
+
+        public int Read(Span<byte> into)
+        {
+            int n = Math.Min(Math.Min(into.Length, piece), bytes.Length - _at);
+            bytes.AsSpan(_at, n).CopyTo(into);
+            _at += n;
+            return n;
         }
     }
 

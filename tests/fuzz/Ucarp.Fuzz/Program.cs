@@ -11,8 +11,14 @@ switch (args.FirstOrDefault())
     case "cli":
         Fuzzer.OutOfProcess.Run(stream => FuzzTargets.CommandLine(ReadAll(stream)));
         break;
+    case "http":
+        Fuzzer.OutOfProcess.Run(stream => FuzzTargets.HttpResponse(ReadAll(stream)));
+        break;
+    case "json":
+        Fuzzer.OutOfProcess.Run(stream => FuzzTargets.Json(ReadAll(stream)));
+        break;
     default:
-        Console.Error.WriteLine("usage: Ucarp.Fuzz reader|cli");
+        Console.Error.WriteLine("usage: Ucarp.Fuzz reader|cli|http|json");
         return 2;
 }
 return 0;

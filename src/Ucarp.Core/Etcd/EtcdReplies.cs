@@ -1,0 +1,163 @@
+using System.Text;
+
+namespace Ucarp.Core.Etcd;
+
+/// <summary>
+/// What an etcd gateway answer says, as the <see cref="EtcdReply"/> the election reads.
+/// Only an answer that says yes or no counts: each must carry etcd's response header,
+/// and the fields that give the answer (a lease's ID and TTL, a transaction's result or
+/// the failure branch's read). Anything else throws <see cref="FormatException"/>, a
+/// failed request: `200 {}` is not a win. The gateway leaves out fields that hold their
+/// zero value (proto3 JSON): a failed transaction has no "succeeded", a read of a missing
+/// key no "kvs", a renewal of an expired lease no "TTL"; those absences are answers.
+/// </summary>
+public static class EtcdReplies
+{
+    public static EtcdReply Grant(in EtcdRequest r, object? d)
+    {
+        Header(d);
+        if (!Json.TryInt(d, "ID", out long lease) || lease == 0 || !Json.TryInt(d, "TTL", out long ttl))
+        {
+            throw new FormatException("a lease grant without an ID or a TTL");
+        }
+        return new EtcdReply(r.Id, r.Op, true, Lease: lease, Ttl: ttl);
+    }
+
+    /// <summary>A renewal: etcd echoes the lease's ID; no TTL (zero) means the lease is gone.</summary>
+    public static EtcdReply KeepAlive(in EtcdRequest r, object? d)
+    {
+        object? result = Json.Get(d, "result") ?? d;
+        Header(result);
+        if (!Json.TryInt(result, "ID", out long lease) || lease != r.Lease)
+        {
+            throw new FormatException("a lease renewal for another lease");
+        }
+        long ttl = 0;
+        if (Json.Get(result, "TTL") is not null && !Json.TryInt(result, "TTL", out ttl))
+        {
+            throw new FormatException("a lease renewal with a bad TTL");
+        }
+        return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease, Ttl: ttl);
+    }
+
+    /// <summary>A revoke, a put or a delete: the header says it was applied (null: "not found", for a revoke).</summary>
+    public static EtcdReply Applied(in EtcdRequest r, object? d)
+    {
+        if (d is not null || r.Op != EtcdOp.Revoke)
+        {
+            Header(d);
+        }
+        return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease);
+    }
+
+    public static EtcdReply Range(in EtcdRequest r, object? response)
+    {
+        long revision = Header(response);
+        switch (Json.Get(response, "kvs"))
+        {
+            case null:
+                return new EtcdReply(r.Id, r.Op, true, Revision: revision);
+            case List<object?> { Count: > 0 } kvs:
+                object? kv = kvs[0];
+                if (Json.Get(kv, "key") is not string)
+                {
+                    throw new FormatException("a read without the key");
+                }
+                return new EtcdReply(r.Id, r.Op, true, Exists: true, Value: Unbase64(Json.String(kv, "value")), ValueLease: Json.Int(kv, "lease"),
+                                     Revision: revision);
+            default:
+                throw new FormatException("a read with bad kvs");
+        }
+    }
+
+    /// <summary>The campaign's transaction: won when it says so, else the holder's key as the failure branch read it.</summary>
+    public static EtcdReply Campaign(in EtcdRequest r, object? d)
+    {
+        long revision = Header(d);
+        if (Json.True(d, "succeeded"))
+        {
+            return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: revision);
+        }
+        if (Json.Get(d, "succeeded") is not (null or false)
+            || Json.Get(d, "responses") is not List<object?> { Count: > 0 } responses
+            || Json.Get(responses[0], "response_range") is not Dictionary<string, object?> range)
+        {
+            throw new FormatException("a transaction answer that says neither yes nor no");
+        }
+        return Range(r, range) with { Revision = revision };
+    }
+
+    /// <summary>
+    /// The holder record's rewrite (a transaction with no failure branch): the header says
+    /// it was answered; a missing "succeeded" is proto3's false (the key is no longer ours).
+    /// </summary>
+    public static EtcdReply Refresh(in EtcdRequest r, object? d)
+    {
+        long revision = Header(d);
+        if (Json.Get(d, "succeeded") is not (null or bool))
+        {
+            throw new FormatException("a transaction answer that says neither yes nor no");
+        }
+        return new EtcdReply(r.Id, r.Op, true, Succeeded: Json.True(d, "succeeded"), Revision: revision);
+    }
+
+    /// <summary>
+    /// One streamed watch message: its events added to <paramref name="events"/>; false
+    /// when it ends the watch (<paramref name="error"/> says why).
+    /// </summary>
+    public static bool WatchMessage(in EtcdRequest r, object? d, List<EtcdReply> events, out string? error)
+    {
+        error = null;
+        if (Json.Get(d, "error") is object e)
+        {
+            error = Json.String(e, "message") ?? Json.String(d, "message") ?? "watch error";
+            return false;
+        }
+        if (Json.Get(d, "result") is not Dictionary<string, object?> result)
+        {
+            throw new FormatException("a watch message without a result");
+        }
+        if (Json.True(result, "canceled"))
+        {
+            error = "watch canceled";
+            return false;
+        }
+        switch (Json.Get(result, "events"))
+        {
+            case null:
+                return true;
+            case List<object?> list:
+                foreach (object? ev in list)
+                {
+                    bool deleted = Json.String(ev, "type") switch
+                    {
+                        null or "PUT" => false,
+                        "DELETE" => true,
+                        _ => throw new FormatException("a watch event of an unknown type"),
+                    };
+                    object? kv = Json.Get(ev, "kv");
+                    if (!Json.TryInt(kv, "mod_revision", out long revision))
+                    {
+                        throw new FormatException("a watch event without a revision");
+                    }
+                    events.Add(new EtcdReply(r.Id, r.Op, true, Exists: !deleted, Value: deleted ? "" : Unbase64(Json.String(kv, "value")),
+                                             ValueLease: deleted ? 0 : Json.Int(kv, "lease"), Revision: revision));
+                }
+                return true;
+            default:
+                throw new FormatException("a watch message with bad events");
+        }
+    }
+
+    /// <summary>The store's revision from etcd's response header, which every answer carries.</summary>
+    static long Header(object? d)
+    {
+        if (!Json.TryInt(Json.Get(d, "header"), "revision", out long revision))
+        {
+            throw new FormatException("not an etcd answer (no response header)");
+        }
+        return revision;
+    }
+
+    static string Unbase64(string? text) => text is null ? "" : Encoding.UTF8.GetString(Convert.FromBase64String(text));
+}

@@ -1,0 +1,274 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ucarp.Core.Etcd;
+
+/// <summary>
+/// The response half of an HTTP/1.1 exchange with an etcd member: the status line, the
+/// headers, then the body (Content-Length, chunked, or to the end of the stream) whole or
+/// line by line (a watch's stream). The member is not trusted: every size is bounded, and
+/// anything malformed, oversized or cut short throws <see cref="FormatException"/>, which
+/// the caller turns into a failed request.
+/// </summary>
+public sealed class HttpResponseReader(IByteSource source)
+{
+    // Far above what etcd sends for one key (a few hundred bytes per answer), far below
+    // what would hurt a daemon's memory.
+    public const int MaxHeaderLine = 8 * 1024;
+    public const int MaxHeaders = 100;
+    public const int MaxBody = 1024 * 1024;
+    public const int MaxLine = 1024 * 1024;
+
+    readonly byte[] _buffer = new byte[16384];
+    int _start, _end;
+    bool _eof;
+    bool _chunked;
+    long _chunkLeft = -1;    // bytes left in the current chunk; -1 before the first
+    long _bodyLeft = -1;     // Content-Length left, -1 when none (until EOF)
+    bool _bodyDone;
+
+    /// <summary>The status line and headers; returns the status code.</summary>
+    public int ReadHead()
+    {
+        string status = Line(MaxHeaderLine) ?? throw new FormatException("connection closed before a response");
+        // "HTTP/1.1 200 OK": the version, a three-digit code, a reason that may be empty.
+        if (status.Length < 12 || !status.StartsWith("HTTP/1.", StringComparison.Ordinal) || status[8] != ' '
+            || !int.TryParse(status.AsSpan(9, 3), NumberStyles.None, CultureInfo.InvariantCulture, out int code)
+            || code < 100 || (status.Length > 12 && status[12] != ' '))
+        {
+            throw new FormatException("not an HTTP response: " + Printable(status));
+        }
+        for (int count = 0; ; count++)
+        {
+            string header = Line(MaxHeaderLine) ?? throw new FormatException("connection closed in the headers");
+            if (header.Length == 0)
+            {
+                break;
+            }
+            if (count == MaxHeaders)
+            {
+                throw new FormatException($"more than {MaxHeaders} headers");
+            }
+            int colon = header.IndexOf(':');
+            if (colon <= 0)
+            {
+                continue;
+            }
+            string name = header[..colon].Trim(), value = header[(colon + 1)..].Trim();
+            if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && value.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                _chunked = true;
+            }
+            else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long length) || (_bodyLeft >= 0 && _bodyLeft != length))
+                {
+                    throw new FormatException("bad Content-Length: " + Printable(value));
+                }
+                _bodyLeft = length;
+            }
+        }
+        if (_chunked)
+        {
+            _bodyLeft = -1; // chunked wins over a length (RFC 9112 6.3)
+        }
+        else if (_bodyLeft > MaxBody)
+        {
+            throw new FormatException($"a body of {_bodyLeft} bytes (at most {MaxBody})");
+        }
+        return code;
+    }
+
+    /// <summary>The whole body (at most <see cref="MaxBody"/> bytes), as UTF-8 text.</summary>
+    public string ReadBody()
+    {
+        var body = new MemoryStream();
+        Span<byte> chunk = stackalloc byte[4096];
+        int n;
+        while ((n = ReadBodyBytes(chunk)) > 0)
+        {
+            if (body.Length + n > MaxBody)
+            {
+                throw new FormatException($"a body of more than {MaxBody} bytes");
+            }
+            body.Write(chunk[..n]);
+        }
+        return Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+    }
+
+    /// <summary>The body's next line (the gateway ends each streamed message with one; at most <see cref="MaxLine"/> bytes), or null at its end.</summary>
+    public string? ReadLine()
+    {
+        var line = new MemoryStream();
+        Span<byte> one = stackalloc byte[1];
+        while (ReadBodyBytes(one) == 1)
+        {
+            if (one[0] == (byte)'\n')
+            {
+                return Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+            }
+            if (line.Length == MaxLine)
+            {
+                throw new FormatException($"a line of more than {MaxLine} bytes");
+            }
+            line.WriteByte(one[0]);
+        }
+        return line.Length == 0 ? null : Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+    }
+
+    int ReadBodyBytes(Span<byte> into)
+    {
+        if (_bodyDone)
+        {
+            return 0;
+        }
+        if (!_chunked)
+        {
+            if (_bodyLeft == 0)
+            {
+                _bodyDone = true;
+                return 0;
+            }
+            int want = _bodyLeft > 0 ? (int)Math.Min(into.Length, _bodyLeft) : into.Length;
+            int n = Take(into[..want]);
+            if (n == 0 && _bodyLeft > 0)
+            {
+                throw new FormatException("connection closed in the body");
+            }
+            if (_bodyLeft > 0)
+            {
+                _bodyLeft -= n;
+            }
+            _bodyDone = n == 0;
+            return n;
+        }
+        if (_chunkLeft == 0)
+        {
+            // The CRLF that ends a chunk's data.
+            if (Line(2) is not "")
+            {
+                throw new FormatException("a chunk not followed by CRLF");
+            }
+            _chunkLeft = -1;
+        }
+        if (_chunkLeft < 0)
+        {
+            _chunkLeft = ChunkSize();
+            if (_chunkLeft == 0)
+            {
+                SkipTrailers();
+                _bodyDone = true;
+                return 0;
+            }
+        }
+        int got = Take(into[..(int)Math.Min(into.Length, _chunkLeft)]);
+        if (got == 0)
+        {
+            throw new FormatException("connection closed in a chunk");
+        }
+        _chunkLeft -= got;
+        return got;
+    }
+
+    /// <summary>A chunk-size line: hex digits, then an extension after ';' that is ignored.</summary>
+    long ChunkSize()
+    {
+        string line = Line(MaxHeaderLine) ?? throw new FormatException("connection closed before a chunk");
+        int end = line.IndexOf(';');
+        ReadOnlySpan<char> digits = (end >= 0 ? line.AsSpan(0, end) : line.AsSpan()).TrimEnd(" \t");
+        // Eight hex digits reach 4 GiB, more than any chunk we accept: longer is malformed,
+        // not a number to overflow.
+        if (digits.Length is 0 or > 8 || !long.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long size))
+        {
+            throw new FormatException("bad chunk size: " + Printable(line));
+        }
+        if (size > MaxBody)
+        {
+            throw new FormatException($"a chunk of {size} bytes (at most {MaxBody})");
+        }
+        return size;
+    }
+
+    void SkipTrailers()
+    {
+        for (int count = 0; ; count++)
+        {
+            string? trailer = Line(MaxHeaderLine);
+            if (trailer is null or "")
+            {
+                return; // the end of the stream counts as the end of the trailers (Connection: close)
+            }
+            if (count == MaxHeaders)
+            {
+                throw new FormatException($"more than {MaxHeaders} trailers");
+            }
+        }
+    }
+
+    /// <summary>Up to <paramref name="into"/>'s length from the buffer or the source; 0 at the end of the stream.</summary>
+    int Take(Span<byte> into)
+    {
+        if (_start == _end && !Fill())
+        {
+            return 0;
+        }
+        int n = Math.Min(into.Length, _end - _start);
+        _buffer.AsSpan(_start, n).CopyTo(into);
+        _start += n;
+        return n;
+    }
+
+    /// <summary>A line without its CRLF (or LF), Latin-1; null at the end of the stream before any byte.</summary>
+    string? Line(int max)
+    {
+        var line = new StringBuilder();
+        while (true)
+        {
+            if (_start == _end && !Fill())
+            {
+                if (line.Length == 0)
+                {
+                    return null;
+                }
+                throw new FormatException("connection closed in a line");
+            }
+            byte b = _buffer[_start++];
+            if (b == (byte)'\n')
+            {
+                return line.Length > 0 && line[^1] == '\r' ? line.ToString(0, line.Length - 1) : line.ToString();
+            }
+            // The CR before the LF may take the line one over.
+            if (line.Length >= max + 1)
+            {
+                throw new FormatException($"a line of more than {max} bytes before the body");
+            }
+            line.Append((char)b);
+        }
+    }
+
+    bool Fill()
+    {
+        if (_eof)
+        {
+            return false;
+        }
+        _start = 0;
+        _end = source.Read(_buffer);
+        if (_end < 0 || _end > _buffer.Length)
+        {
+            throw new InvalidOperationException("byte source returned " + _end);
+        }
+        _eof = _end == 0;
+        return !_eof;
+    }
+
+    static string Printable(string text)
+    {
+        var b = new StringBuilder(Math.Min(text.Length, 80));
+        foreach (char c in text.Length > 80 ? text[..80] : text)
+        {
+            b.Append(c is >= ' ' and < '\x7f' ? c : '?');
+        }
+        return b.ToString();
+    }
+}
