@@ -39,6 +39,10 @@ internal sealed class EtcdClient : IDisposable
         _user = connection.User;
         _password = connection.Password;
         _wake = new FileDescriptor(Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
+        // A request blocks a pool thread until answered or timed out; the renewals retried
+        // while others hang (an etcd leader election) must not queue behind them.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 12), io);
     }
 
     /// <summary>Readable when replies wait.</summary>
@@ -99,7 +103,7 @@ internal sealed class EtcdClient : IDisposable
             }
             case EtcdOp.KeepAlive:
             {
-                object? d = Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}");
+                object? d = Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", skip: r.Attempt);
                 object? result = Json.Get(d, "result") ?? d;
                 return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease, Ttl: Json.Int(result, "TTL"));
             }
@@ -230,10 +234,10 @@ internal sealed class EtcdClient : IDisposable
     /// One unary call: the current endpoint first, then the others. An expired auth token
     /// is renewed once.
     /// </summary>
-    object? Call(string path, string body, bool notFoundIsOk = false)
+    object? Call(string path, string body, bool notFoundIsOk = false, int skip = 0)
     {
         string error = "no endpoint answered";
-        foreach (EtcdEndpoint endpoint in Rotation())
+        foreach (EtcdEndpoint endpoint in Rotation(skip))
         {
             try
             {
@@ -298,10 +302,10 @@ internal sealed class EtcdClient : IDisposable
         return (status, text.Length == 0 ? null : Json.Parse(text));
     }
 
-    /// <summary>The endpoints, the one that last worked first.</summary>
-    IEnumerable<EtcdEndpoint> Rotation()
+    /// <summary>The endpoints, the one that last worked first (or <paramref name="skip"/> after it).</summary>
+    IEnumerable<EtcdEndpoint> Rotation(int skip = 0)
     {
-        int start = Volatile.Read(ref _current);
+        int start = Volatile.Read(ref _current) + skip;
         for (int i = 0; i < _endpoints.Length; i++)
         {
             yield return _endpoints[(start + i) % _endpoints.Length];

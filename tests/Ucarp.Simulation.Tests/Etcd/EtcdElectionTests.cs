@@ -14,7 +14,7 @@ public class EtcdElectionTests
     const long Ms = 1_000;
     const long Ttl = 3 * S;   // advbase 1 x deadratio 3
 
-    static EtcdSim Sim(int seed, params CarpSettings[] nodes)
+    internal static EtcdSim Sim(int seed, params CarpSettings[] nodes)
     {
         var sim = new EtcdSim(seed);
         foreach (CarpSettings n in nodes)
@@ -24,7 +24,7 @@ public class EtcdElectionTests
         return sim;
     }
 
-    static void StartAll(EtcdSim sim)
+    internal static void StartAll(EtcdSim sim)
     {
         foreach (EtcdSimNode n in sim.Nodes)
         {
@@ -33,7 +33,7 @@ public class EtcdElectionTests
     }
 
     /// <summary>No two nodes held the address at the same time: the safety property.</summary>
-    static void NeverTwoHolders(EtcdSim sim)
+    internal static void NeverTwoHolders(EtcdSim sim)
     {
         var spans = sim.Nodes.SelectMany(n => n.Held.Select(h => (n.Index, h.From, To: h.To ?? long.MaxValue))).OrderBy(h => h.From).ToList();
         for (int i = 1; i < spans.Count; i++)
@@ -48,7 +48,7 @@ public class EtcdElectionTests
         }
     }
 
-    static long BecameMaster(EtcdSim sim, EtcdSimNode n, long after)
+    internal static long BecameMaster(EtcdSim sim, EtcdSimNode n, long after)
     {
         var found = n.Events.Where(e => e.Time >= after && e.What == "Switching to state: MASTER").ToList();
         Assert.That(found, Is.Not.Empty, $"node {n.Index} did not become master\n" + sim.Dump());
