@@ -128,6 +128,25 @@ sealed class EtcdCluster
 
     string[] TlsArgs() => Security == EtcdSecurity.Tls ? ["--cacert=" + Pki!.Ca, "--cert=" + Pki.ClientCert, "--key=" + Pki.ClientKey] : [];
 
+    /// <summary>How many calls of a gRPC method (Txn, Range, LeaseGrant...) the members have started, from their metrics (plain HTTP only).</summary>
+    public long Calls(string method)
+    {
+        long total = 0;
+        for (int i = 1; i <= Members; i++)
+        {
+            string text = Shell.RunAllowingFailure("ip", ["netns", "exec", _lan.Node(1), "curl", "-s", "--max-time", "2", Endpoint(i) + "/metrics"], out _);
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.StartsWith("grpc_server_started_total{", StringComparison.Ordinal) && line.Contains($"grpc_method=\"{method}\"", StringComparison.Ordinal)
+                    && double.TryParse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double n))
+                {
+                    total += (long)n;
+                }
+            }
+        }
+        return total;
+    }
+
     /// <summary>Which member (1-3) leads now, or 0.</summary>
     public int Leader()
     {
