@@ -371,7 +371,7 @@ public sealed class EtcdElection : IElection
         string request = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{reply.ValueLease}:{reply.Value}");
         if (request == _preemptHonoured)
         {
-            _preemptHonoured = null;
+            // Remembered until the key is seen gone: a delete that fails is not obeyed next time either.
             _host.Write(LogLevel.Warning, Messages.EtcdPreemptStale(candidate.Holder, candidate.AdvSkew));
             Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
             return;

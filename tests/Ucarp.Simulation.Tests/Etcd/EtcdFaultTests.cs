@@ -57,7 +57,8 @@ public class EtcdFaultTests
         long from = sim.Now;
         sim.RunFor(30 * S);
         int held = holder.Held.Count(h => (h.To ?? long.MaxValue) > from);
-        Assert.That(held, Is.LessThanOrEqualTo(2), $"the holder took the address {held} times in 30 s\n" + sim.Dump());
+        // Withdrawn, the request is never obeyed; its withdrawal lost, it is obeyed once.
+        Assert.That(held, Is.LessThanOrEqualTo(withdrawalLost ? 2 : 1), $"the holder took the address {held} times in 30 s\n" + sim.Dump());
         Assert.That(sim.Masters.Select(n => n.Index), Is.EqualTo(new[] { 1 }), sim.Dump());
         Assert.That(sim.Etcd.Keys.ContainsKey(Key + "/preempt"), Is.False, "the stale request is gone");
         NeverTwoHolders(sim);
