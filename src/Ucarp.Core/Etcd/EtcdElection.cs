@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
@@ -368,7 +369,7 @@ public sealed class EtcdElection : IElection
         {
             return;
         }
-        string request = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{reply.ValueLease}:{reply.Value}");
+        string request = string.Create(CultureInfo.InvariantCulture, $"{reply.ValueLease}:{reply.Value}");
         if (request == _preemptHonoured)
         {
             // Remembered until the key is seen gone: a delete that fails is not obeyed next time either.
@@ -474,16 +475,16 @@ public sealed class EtcdElection : IElection
             // backoff, and a grant or read sent while cut off is not waited for (it may take
             // seconds to fail): its answer, if one comes, is ignored.
             _backoff = RetryFirst;
+            bool abandoned = false;
             foreach ((int id, Pending p) in _pending)
             {
                 if (p.Op == EtcdOp.Grant || (p.Op == EtcdOp.Get && p.Lease == 0))
                 {
-                    _pending.Remove(id);
-                    _retryAt = now;
+                    abandoned = _pending.Remove(id);
                 }
             }
             _granting = _getting = false;
-            if (_retryAt is not null)
+            if (abandoned || _retryAt is not null)
             {
                 _retryAt = now;
             }
@@ -530,7 +531,7 @@ public sealed class EtcdElection : IElection
         _holderLease = exists ? lease : 0;
         if (_foreign)
         {
-            string seen = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lease}:{value}");
+            string seen = string.Create(CultureInfo.InvariantCulture, $"{lease}:{value}");
             if (seen != _foreignLogged)
             {
                 _foreignLogged = seen;
