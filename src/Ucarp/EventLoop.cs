@@ -84,7 +84,7 @@ internal sealed class EventLoop
             else if (now >= _nextLinkCheck)
             {
                 _nextLinkCheck = now + LinkCheckInterval;
-                if (InterfaceLost(Libc.POLLERR))
+                if (InterfaceLost(Libc.POLLERR, now))
                 {
                     // Noticed here before the socket's error: ucarp's poll would have said
                     // POLLERR, so the same line, the same downscript, the same exit.
@@ -144,7 +144,7 @@ internal sealed class EventLoop
             if (ready > 0 && (fds[0].REvents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0 && !stopping)
             {
                 ClearSocketError();
-                if (InterfaceLost(fds[0].REvents))
+                if (InterfaceLost(fds[0].REvents, now))
                 {
                     stopping = true;
                     continue;
@@ -283,7 +283,7 @@ internal sealed class EventLoop
     /// socket's error and the periodic flags check sees it first, the outcome is the same.
     /// A lost carrier leaves the device up and is <see cref="CheckCarrier"/>'s business.
     /// </summary>
-    bool InterfaceLost(short revents)
+    bool InterfaceLost(short revents, long now)
     {
         if (InterfaceInfo.TryFlags(_control, _interfaceName, out short flags) && (flags & Libc.IFF_UP) != 0)
         {
@@ -291,7 +291,7 @@ internal sealed class EventLoop
         }
         // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
         _host.BowOut.Cancel();
-        _machine.InterfaceLost(revents, _config.ShutdownAtExit);
+        _machine.InterfaceLost(revents, _config.ShutdownAtExit, now);
         return true;
     }
 

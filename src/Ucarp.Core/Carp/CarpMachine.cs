@@ -272,7 +272,7 @@ public sealed class CarpMachine : IElection
     }
 
     /// <summary>The capture descriptor reported an error: the interface is gone. The host exits 0 afterwards.</summary>
-    public void InterfaceLost(int revents, bool shutdownAtExit)
+    public void InterfaceLost(int revents, bool shutdownAtExit, long now)
     {
         _host.Write(LogLevel.Error, Messages.PollRevents(revents));
         if (State != CarpState.Backup && shutdownAtExit)

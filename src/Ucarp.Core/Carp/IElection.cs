@@ -41,5 +41,5 @@ public interface IElection
     /// <summary>A termination signal with -z: downscript when not BACKUP, then let go.</summary>
     void Shutdown(long now);
     /// <summary>The interface is gone: the ERROR line, the downscript under -z when not BACKUP.</summary>
-    void InterfaceLost(int revents, bool shutdownAtExit);
+    void InterfaceLost(int revents, bool shutdownAtExit, long now);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
@@ -30,7 +31,16 @@ public sealed class EtcdElection : IElection
     static readonly long DemotionHold = 3 * Timing.Second;
     static readonly long RetryFirst = 200 * Ms;
     static readonly long RetryMost = 5 * Timing.Second;
-    static readonly long RenewRetry = 250 * Ms;
+    // A renewal unanswered this long (failed, or late: a member waiting for a new etcd
+    // leader) is followed by another, on the next member, up to MaxRenewals at once.
+    // While etcd is out of reach they go every ProbeEvery, so that a node notices within
+    // that much that it is back, even when each attempt takes seconds to fail.
+    static readonly long RenewRetry = 150 * Ms;
+    static readonly long ProbeEvery = 300 * Ms;
+    const int MaxRenewals = 8;
+    // etcd raises a TTL below its minimum (1.5 x its election timeout: 2 s by default);
+    // a grant more than this above the asked TTL is refused (failover would take that long).
+    const long MaxTtlExcess = 10;
 
     enum Reach : byte { Unknown, Up, Down }
 
@@ -62,7 +72,11 @@ public sealed class EtcdElection : IElection
     bool _campaigning;
     long? _holdUntil;           // SIGUSR2's 3 s
     bool _preemptFiled;
-    long? _preemptCheckAt;
+    string? _preemptHonoured;   // MASTER: the -P request (lease:value) already handed over for once
+    long? _lookAt;              // MASTER: when to read our key and the -P request again
+    bool _foreign;              // the key stands but is not a holder record on a lease: nobody holds it
+    string? _foreignLogged;     // which such value was logged (once each)
+    bool _grantRefusedLogged;
     long? _checkAt;             // BACKUP: when to read the key again, in case the watch went quiet
     bool _stopping;
     long? _revoking;            // the lease whose revoke must go out before exiting
@@ -95,7 +109,16 @@ public sealed class EtcdElection : IElection
     /// <summary>The requested TTL in seconds: advbase x deadratio, at least 1.</summary>
     public long RequestedTtlSeconds => Math.Max(1, (long)_settings.AdvBase * _settings.DeadRatio);
 
-    long RenewEvery => _settings.AdvBase == 0 ? _ttl / 3 : Math.Min(_settings.AdvBase * Timing.Second, _ttl / 3);
+    /// <summary>
+    /// A backup renews every advbase (at most every TTL/3); the holder ten times per TTL, so
+    /// that an etcd leader election of up to half the TTL (1.5 s of 3 s) passes between its
+    /// last answered renewal and the fence (TTL - TTL/3).
+    /// </summary>
+    long RenewEvery => State == CarpState.Master ? Math.Max(100 * Ms, _ttl / 10)
+        : _settings.AdvBase == 0 ? _ttl / 3 : Math.Min(_settings.AdvBase * Timing.Second, _ttl / 3);
+
+    /// <summary>How often the holder reads its key and the -P request: three times per TTL.</summary>
+    long LookEvery => _ttl / 3;
 
     long Margin => _ttl / 3;
 
@@ -105,7 +128,7 @@ public sealed class EtcdElection : IElection
     /// <summary>Our holder record, with the advskew in use: what a -P node compares its own with.</summary>
     string Record() => new HolderRecord(_settings.Source.ToString(), Skew.Value, _etcd.Host, _settings.Interface, _settings.Vhid).ToJson();
 
-    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _preemptCheckAt), _checkAt));
+    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _lookAt), _checkAt));
 
     public IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? _settings.Source
@@ -137,8 +160,13 @@ public sealed class EtcdElection : IElection
         }
         if (_renewAt <= now && _lease is long lease)
         {
-            _renewAt = now + RenewEvery;
-            Send(EtcdOp.KeepAlive, now, lease);
+            int outstanding = _pending.Values.Count(p => p.Op == EtcdOp.KeepAlive && p.Lease == lease);
+            if (outstanding < MaxRenewals)
+            {
+                Send(EtcdOp.KeepAlive, now, lease, attempt: outstanding);
+            }
+            // Answered, it moves to RenewEvery after this one; unanswered by then, another goes out.
+            _renewAt = now + (_reach == Reach.Down ? ProbeEvery : RenewRetry);
         }
         if (_checkAt <= now)
         {
@@ -148,11 +176,14 @@ public sealed class EtcdElection : IElection
                 Observe(now);
             }
         }
-        if (_preemptCheckAt <= now)
+        if (_lookAt <= now)
         {
-            _preemptCheckAt = State == CarpState.Master ? now + RenewEvery : null;
-            if (State == CarpState.Master)
+            _lookAt = State == CarpState.Master ? now + LookEvery : null;
+            if (State == CarpState.Master && _lease is long ours)
             {
+                // Our key, read (linearizable) rather than trusted to the watch: a watch on a
+                // member cut off from the quorum goes quiet, and would hide a deletion.
+                Send(EtcdOp.Get, now, ours, _etcd.Key);
                 Send(EtcdOp.GetPreempt, now, key: _etcd.PreemptKey);
                 RefreshRecord(now);
             }
@@ -201,7 +232,7 @@ public sealed class EtcdElection : IElection
             Failed(reply, p, now);
             return;
         }
-        Reachable();
+        Reachable(now);
         switch (reply.Op)
         {
             case EtcdOp.Grant:
@@ -211,10 +242,16 @@ public sealed class EtcdElection : IElection
                     Revoke(reply.Lease, now, afterScripts: false);
                     return;
                 }
+                if (reply.Lease <= 0 || reply.Ttl < RequestedTtlSeconds || reply.Ttl > RequestedTtlSeconds + MaxTtlExcess)
+                {
+                    RefuseGrant(reply, now);
+                    return;
+                }
+                _grantRefusedLogged = false;
                 _lease = reply.Lease;
                 _ttl = Math.Max(1, reply.Ttl) * Timing.Second;
                 _renewedSentAt = p.SentAt;
-                _renewAt = now + RenewEvery;
+                _renewAt = p.SentAt + RenewEvery;
                 _backoff = RetryFirst;
                 _host.Write(LogLevel.Info, Messages.EtcdLease(reply.Lease, reply.Ttl));
                 if (_watch is null && !_getting)
@@ -237,7 +274,11 @@ public sealed class EtcdElection : IElection
                     LeaseLost(now);
                     return;
                 }
-                _renewedSentAt = Math.Max(_renewedSentAt, p.SentAt);
+                if (p.SentAt > _renewedSentAt)
+                {
+                    _renewedSentAt = p.SentAt;
+                    _renewAt = p.SentAt + RenewEvery;
+                }
                 if (State == CarpState.Master)
                 {
                     _fenceAt = _renewedSentAt + _ttl - Margin;
@@ -245,6 +286,24 @@ public sealed class EtcdElection : IElection
                 break;
 
             case EtcdOp.Get:
+                if (p.Lease != 0)
+                {
+                    // The holder's own look at its key.
+                    if (p.Lease == _lease && State == CarpState.Master && (!reply.Exists || reply.ValueLease != p.Lease))
+                    {
+                        _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
+                        LeaveMaster(now, revoke: true);
+                        if (_watch is int quiet)
+                        {
+                            // The watch did not say so: it went quiet. Read and watch afresh.
+                            _pending.Remove(quiet);
+                            _watch = null;
+                            _keyKnown = false;
+                            Observe(now);
+                        }
+                    }
+                    break;
+                }
                 _getting = false;
                 _keyKnown = true;
                 if (_watch is int stale && (reply.Exists ? reply.ValueLease : 0) != _holderLease)
@@ -290,13 +349,67 @@ public sealed class EtcdElection : IElection
                 break;
 
             case EtcdOp.GetPreempt:
-                if (State == CarpState.Master && reply.Exists && HolderRecord.Parse(reply.Value) is HolderRecord candidate
-                    && candidate.AdvSkew < Skew.Value && candidate.Holder != _settings.Source.ToString())
-                {
-                    _host.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
-                    Resign(now);
-                }
+                Preempt(reply, now);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A -P request is handed over for once. Found again after that, its author did not
+    /// take over (it left the election, or could not): it is stale, and deleted rather than
+    /// obeyed, so a candidate that cannot hold never makes the holder resign in a loop.
+    /// </summary>
+    void Preempt(in EtcdReply reply, long now)
+    {
+        if (State != CarpState.Master)
+        {
+            return;
+        }
+        if (!reply.Exists)
+        {
+            _preemptHonoured = null;
+            return;
+        }
+        if (HolderRecord.Parse(reply.Value) is not HolderRecord candidate
+            || candidate.AdvSkew >= Skew.Value || candidate.Holder == _settings.Source.ToString())
+        {
+            return;
+        }
+        string request = string.Create(CultureInfo.InvariantCulture, $"{reply.ValueLease}:{reply.Value}");
+        if (request == _preemptHonoured)
+        {
+            // Remembered until the key is seen gone: a delete that fails is not obeyed next time either.
+            _host.Write(LogLevel.Warning, Messages.EtcdPreemptStale(candidate.Holder, candidate.AdvSkew));
+            Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
+            return;
+        }
+        _preemptHonoured = request;
+        _host.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
+        Resign(now);
+    }
+
+    /// <summary>A lease we will not hold on: no ID, or a TTL not what was asked (see <see cref="MaxTtlExcess"/>).</summary>
+    void RefuseGrant(in EtcdReply reply, long now)
+    {
+        if (!_grantRefusedLogged)
+        {
+            _grantRefusedLogged = true;
+            _host.Write(LogLevel.Warning, Messages.EtcdGrantRefused(reply.Lease, reply.Ttl, RequestedTtlSeconds));
+        }
+        if (reply.Lease > 0)
+        {
+            Send(EtcdOp.Revoke, now, reply.Lease);
+        }
+        RetryLater(now);
+    }
+
+    /// <summary>Out of the election: a -P request of ours would make the holder resign for nothing.</summary>
+    void WithdrawPreempt(long now)
+    {
+        if (_preemptFiled)
+        {
+            _preemptFiled = false;
+            Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
         }
     }
 
@@ -313,12 +426,15 @@ public sealed class EtcdElection : IElection
                 // Try again soon: the fence deadline is what gives the address up.
                 if (p.Lease == _lease)
                 {
-                    _renewAt = Math.Min(_renewAt ?? long.MaxValue, now + RenewRetry);
+                    _renewAt = Math.Min(_renewAt ?? long.MaxValue, now + (_reach == Reach.Down ? ProbeEvery : RenewRetry));
                 }
                 break;
             case EtcdOp.Get:
-                _getting = false;
-                RetryLater(now);
+                if (p.Lease == 0)
+                {
+                    _getting = false;
+                    RetryLater(now);
+                }
                 break;
             case EtcdOp.Watch:
                 WatchBroke(now);
@@ -359,11 +475,28 @@ public sealed class EtcdElection : IElection
         _backoff = Math.Min(RetryMost, _backoff * 2);
     }
 
-    void Reachable()
+    void Reachable(long now)
     {
         if (_reach == Reach.Down)
         {
             _host.Write(LogLevel.Warning, Messages.EtcdReachable);
+            // Back: what waits for a retry (a lease, the watch) goes now, not after the
+            // backoff, and a grant or read sent while cut off is not waited for (it may take
+            // seconds to fail): its answer, if one comes, is ignored.
+            _backoff = RetryFirst;
+            bool abandoned = false;
+            foreach ((int id, Pending p) in _pending)
+            {
+                if (p.Op == EtcdOp.Grant || (p.Op == EtcdOp.Get && p.Lease == 0))
+                {
+                    abandoned = _pending.Remove(id);
+                }
+            }
+            _granting = _getting = false;
+            if (abandoned || _retryAt is not null)
+            {
+                _retryAt = now;
+            }
         }
         _reach = Reach.Up;
     }
@@ -379,15 +512,43 @@ public sealed class EtcdElection : IElection
 
     /// <summary>What a read or watch event says of the key.</summary>
     void Holder(in EtcdReply reply, long now) =>
-        Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now);
+        Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now, reply.Value);
+
+    /// <summary>A value from etcd, fit for one log line: at most 80 characters, control characters as '?'.</summary>
+    static string Printable(string value)
+    {
+        string cut = value.Length > 80 ? value[..80] + "..." : value;
+        return string.Create(cut.Length, cut, (span, s) =>
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                span[i] = char.IsControl(s[i]) ? '?' : s[i];
+            }
+        });
+    }
 
     /// <summary>What the key says now; logged when the holder changes.</summary>
-    void Holder(HolderRecord? record, long lease, bool exists, long now)
+    void Holder(HolderRecord? record, long lease, bool exists, long now, string? value = null)
     {
         HolderRecord? before = _holder;
         long beforeLease = _holderLease;
-        _holder = exists ? record ?? new HolderRecord("?", 255, "", "", 0) : null;
+        bool wasForeign = _foreign;
+        // Written by hand (no lease), or not a holder record: nobody holds the address, and
+        // nobody can create the key while it stands. Said once per value; no campaign until it changes.
+        _foreign = exists && (lease == 0 || record is null);
+        _holder = exists && !_foreign ? record : null;
         _holderLease = exists ? lease : 0;
+        if (_foreign)
+        {
+            string seen = string.Create(CultureInfo.InvariantCulture, $"{lease}:{value}");
+            if (seen != _foreignLogged)
+            {
+                _foreignLogged = seen;
+                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(_etcd.Key, Printable(value ?? ""), lease));
+            }
+            return;
+        }
+        _foreignLogged = null;
         if (exists && lease == _lease)
         {
             // Our own key: a campaign whose answer was lost did win. Take the role, or
@@ -399,7 +560,7 @@ public sealed class EtcdElection : IElection
             }
             return;
         }
-        if (_holderLease == beforeLease && Equals(_holder, before))
+        if (!wasForeign && _holderLease == beforeLease && Equals(_holder, before))
         {
             return;
         }
@@ -407,7 +568,7 @@ public sealed class EtcdElection : IElection
     }
 
     bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
-                        && _keyKnown && _holderLease == 0 && !_campaigning && _lease is not null;
+                        && _keyKnown && _holderLease == 0 && !_foreign && !_campaigning && _lease is not null;
 
     /// <summary>Campaigns advskew ms after the key is seen free; with -P asks a slower holder to hand over.</summary>
     void MaybeCampaign(long now)
@@ -459,7 +620,8 @@ public sealed class EtcdElection : IElection
         }
         SetState(CarpState.Master, now);
         _fenceAt = _renewedSentAt + _ttl - Margin;
-        _preemptCheckAt = now + RenewEvery;
+        _renewAt = Math.Min(_renewAt ?? long.MaxValue, _renewedSentAt + RenewEvery);
+        _lookAt = now + LookEvery;
         RefreshRecord(now);
         if (_preemptFiled)
         {
@@ -500,7 +662,7 @@ public sealed class EtcdElection : IElection
         long? lease = _lease;
         SetState(CarpState.Backup, now);
         _fenceAt = null;
-        _preemptCheckAt = null;
+        _lookAt = null;
         _preemptFiled = false;
         _lease = null;
         _renewAt = null;
@@ -551,11 +713,11 @@ public sealed class EtcdElection : IElection
         Send(EtcdOp.Get, now, key: _etcd.Key);
     }
 
-    int Send(EtcdOp op, long now, long lease = 0, string key = "", string value = "", long revision = 0, long ttl = 0)
+    int Send(EtcdOp op, long now, long lease = 0, string key = "", string value = "", long revision = 0, long ttl = 0, int attempt = 0)
     {
         int id = ++_nextId;
         _pending[id] = new Pending(op, now, lease);
-        _host.Send(new EtcdRequest(id, op, lease, key, value, revision, ttl));
+        _host.Send(new EtcdRequest(id, op, lease, key, value, revision, ttl, attempt));
         return id;
     }
 
@@ -597,6 +759,7 @@ public sealed class EtcdElection : IElection
         {
             _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
             _campaignAt = null;
+            WithdrawPreempt(now);
             if (State == CarpState.Master)
             {
                 Resign(now);
@@ -621,6 +784,7 @@ public sealed class EtcdElection : IElection
     {
         LinkIsDown = true;
         _campaignAt = null;
+        WithdrawPreempt(now);
         if (State == CarpState.Master)
         {
             Resign(now);
@@ -643,10 +807,10 @@ public sealed class EtcdElection : IElection
         StopAll(now, runDownscript: true);
     }
 
-    public void InterfaceLost(int revents, bool shutdownAtExit)
+    public void InterfaceLost(int revents, bool shutdownAtExit, long now)
     {
         _host.Write(LogLevel.Error, Messages.PollRevents(revents));
-        StopAll(0, runDownscript: shutdownAtExit);
+        StopAll(now, runDownscript: shutdownAtExit);
     }
 
     /// <summary>The daemon is leaving: the downscript when asked and not BACKUP, then the lease revoked.</summary>
@@ -661,7 +825,7 @@ public sealed class EtcdElection : IElection
         {
             _effects.RunDown();
         }
-        _campaignAt = _renewAt = _fenceAt = _retryAt = _holdUntil = _preemptCheckAt = _checkAt = null;
+        _campaignAt = _renewAt = _fenceAt = _retryAt = _holdUntil = _lookAt = _checkAt = null;
         if (_lease is long lease)
         {
             _lease = null;

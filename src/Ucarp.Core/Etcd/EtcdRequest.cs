@@ -25,8 +25,13 @@ public enum EtcdOp : byte
     Refresh,
 }
 
-/// <summary>One request the election asks the host to send; the reply comes back with the same id.</summary>
-public readonly record struct EtcdRequest(int Id, EtcdOp Op, long Lease = 0, string Key = "", string Value = "", long Revision = 0, long Ttl = 0);
+/// <summary>
+/// One request the election asks the host to send; the reply comes back with the same id.
+/// <see cref="Attempt"/> n &gt; 0: n of the same kind are still unanswered, so this one starts
+/// n members further along (the one they wait on may be the one without a leader).
+/// </summary>
+public readonly record struct EtcdRequest(int Id, EtcdOp Op, long Lease = 0, string Key = "", string Value = "", long Revision = 0, long Ttl = 0,
+                                          int Attempt = 0);
 
 /// <summary>
 /// The answer to a request. <see cref="Ok"/> false: it failed (<see cref="Error"/> says

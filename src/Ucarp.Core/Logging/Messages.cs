@@ -76,6 +76,12 @@ public static partial class Messages
     public const string EtcdKeyLost = "Our etcd key was deleted or taken over: giving the address up";
     public const string EtcdLeaseLost = "Our etcd lease is gone: giving the address up";
     public static string EtcdPreemptAsked(string candidate, int advskew) => F("{0} (advskew {1}) asks for the address (-P): handing it over", candidate, advskew);
+    public static string EtcdPreemptStale(string candidate, int advskew) =>
+        F("{0} (advskew {1}) asked for the address (-P) and did not take it: its request is stale, deleted", candidate, advskew);
+    public static string EtcdGrantRefused(long lease, long ttl, long asked) =>
+        F("etcd granted lease {0:x} with TTL {1} s for {2} s asked: refused (no ID, or a TTL below the asked or more than 10 s above), retrying", lease, ttl, asked);
+    public static string EtcdForeignKey(string key, string value, long lease) =>
+        F("etcd key {0} holds [{1}] (lease {2:x}), not a holder record on a lease: nobody holds the address; waiting for it to change", key, value, lease);
     public static string EtcdPreempting(string holder, int advskew) => F("Asking {0} (advskew {1}) to hand the address over (-P)", holder, advskew);
 
     // Ucarp.Net's own: monitoring files.

@@ -42,6 +42,10 @@ internal sealed class EtcdClient : IDisposable
         _user = connection.User;
         _password = connection.Password;
         _wake = new FileDescriptor(Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
+        // A request blocks a pool thread until answered or timed out; the renewals retried
+        // while others hang (an etcd leader election) must not queue behind them.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 12), io);
     }
 
     /// <summary>Readable when replies wait.</summary>
@@ -102,7 +106,7 @@ internal sealed class EtcdClient : IDisposable
             case EtcdOp.Grant:
                 return Call("/v3/lease/grant", $"{{\"TTL\":\"{r.Ttl.ToString(Inv)}\"}}", d => EtcdReplies.Grant(r, d));
             case EtcdOp.KeepAlive:
-                return Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.KeepAlive(r, d));
+                return Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.KeepAlive(r, d), skip: r.Attempt);
             case EtcdOp.Revoke:
                 return Call("/v3/lease/revoke", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d), notFoundIsOk: true);
             case EtcdOp.Get:
@@ -265,10 +269,10 @@ internal sealed class EtcdClient : IDisposable
     /// One unary call: the current endpoint first, then the others, until one gives an
     /// answer <paramref name="answer"/> can read. An expired auth token is renewed once.
     /// </summary>
-    EtcdReply Call(string path, string body, Func<object?, EtcdReply> answer, bool notFoundIsOk = false)
+    EtcdReply Call(string path, string body, Func<object?, EtcdReply> answer, bool notFoundIsOk = false, int skip = 0)
     {
         string error = "no endpoint answered";
-        foreach (EtcdEndpoint endpoint in Rotation())
+        foreach (EtcdEndpoint endpoint in Rotation(skip))
         {
             try
             {
@@ -333,10 +337,10 @@ internal sealed class EtcdClient : IDisposable
         return (status, text.Length == 0 ? null : Json.Parse(text));
     }
 
-    /// <summary>The endpoints, the one that last worked first.</summary>
-    IEnumerable<EtcdEndpoint> Rotation()
+    /// <summary>The endpoints, the one that last worked first (or <paramref name="skip"/> after it).</summary>
+    IEnumerable<EtcdEndpoint> Rotation(int skip = 0)
     {
-        int start = Volatile.Read(ref _current);
+        int start = Volatile.Read(ref _current) + skip;
         for (int i = 0; i < _endpoints.Length; i++)
         {
             yield return _endpoints[(start + i) % _endpoints.Length];

@@ -18,6 +18,7 @@ sealed class EtcdCluster
     readonly TestLan _lan;
     readonly string _dir;
     readonly UcarpProcess?[] _members = new UcarpProcess?[Members + 1];
+    readonly bool[] _killed = new bool[Members + 1];
 
     public EtcdCluster(TestLan lan, EtcdSecurity security = EtcdSecurity.None)
     {
@@ -88,10 +89,12 @@ sealed class EtcdCluster
             args.AddRange(["--cert-file", Pki!.ServerCert(i), "--key-file", Pki.ServerKey(i), "--client-cert-auth", "--trusted-ca-file", Pki.Ca]);
         }
         _members[i] = _lan.StartRaw(i, Etcd, [.. args]);
+        _killed[i] = false;
     }
 
     public void Kill(int i)
     {
+        _killed[i] = true;
         _members[i]?.Signal("KILL");
         _members[i]?.WaitForExit(TimeSpan.FromSeconds(5));
     }
@@ -128,10 +131,30 @@ sealed class EtcdCluster
 
     string[] TlsArgs() => Security == EtcdSecurity.Tls ? ["--cacert=" + Pki!.Ca, "--cert=" + Pki.ClientCert, "--key=" + Pki.ClientKey] : [];
 
-    /// <summary>Which member (1-3) leads now, or 0.</summary>
+    /// <summary>How many calls of a gRPC method (Txn, Range, LeaseGrant...) the members have started, from their metrics (plain HTTP only).</summary>
+    public long Calls(string method)
+    {
+        long total = 0;
+        for (int i = 1; i <= Members; i++)
+        {
+            string text = Shell.RunAllowingFailure("ip", ["netns", "exec", _lan.Node(1), "curl", "-s", "--max-time", "2", Endpoint(i) + "/metrics"], out _);
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.StartsWith("grpc_server_started_total{", StringComparison.Ordinal) && line.Contains($"grpc_method=\"{method}\"", StringComparison.Ordinal)
+                    && double.TryParse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double n))
+                {
+                    total += (long)n;
+                }
+            }
+        }
+        return total;
+    }
+
+    /// <summary>Which member (1-3) leads now, or 0; asks the members not killed (etcdctl's complaint about a dead one would spoil the JSON).</summary>
     public int Leader()
     {
-        string json = Shell.RunAllowingFailure("ip", ["netns", "exec", _lan.Node(1), Etcdctl, "--endpoints=" + Endpoints, "--dial-timeout=1s",
+        string live = string.Join(",", Enumerable.Range(1, Members).Where(i => !_killed[i]).Select(Endpoint));
+        string json = Shell.RunAllowingFailure("ip", ["netns", "exec", _lan.Node(1), Etcdctl, "--endpoints=" + live, "--dial-timeout=1s",
                                                       .. TlsArgs(), .. (_authOn ? new[] { "--user=root:rootpw" } : []), "endpoint", "status", "-w", "json"], out _);
         try
         {

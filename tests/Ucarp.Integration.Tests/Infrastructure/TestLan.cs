@@ -49,6 +49,8 @@ sealed class TestLan : IDisposable
     public string Bridge => Prefix + "-br";
     public string Directory { get; }
     public string ScriptLog => Path.Combine(Directory, "scripts.log");
+    /// <summary>"SECONDS.NANOSECONDS up|down NAMESPACE" per script run.</summary>
+    public string HeldLog => Path.Combine(Directory, "held.log");
     public string UpScript => Path.Combine(Directory, "vip-up.sh");
     public string DownScript => Path.Combine(Directory, "vip-down.sh");
     /// <summary>The environment the last upscript ran with.</summary>
@@ -82,12 +84,17 @@ sealed class TestLan : IDisposable
 
     static string Port(int i) => "p" + i.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Scripts that really add and remove the VIP, and log how they were called.</summary>
+    /// <summary>
+    /// Scripts that really add and remove the VIP, and log how they were called; they also
+    /// stamp <see cref="HeldLog"/> (the realtime clock all namespaces share) before adding
+    /// and after removing, with the node's namespace: see <see cref="HolderIntervals"/>.
+    /// </summary>
     void WriteScripts()
     {
         string prefix = Ipv6 ? "/64" : "/24", flags = Ipv6 ? " nodad" : "";
-        File.WriteAllText(UpScript, $"#!/bin/sh\necho \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\nip addr add \"$2\"{prefix} dev \"$1\"{flags}\n");
-        File.WriteAllText(DownScript, $"#!/bin/sh\necho \"down $*\" >> {ScriptLog}\nip addr del \"$2\"{prefix} dev \"$1\" 2>/dev/null\nexit 0\n");
+        string stamp(string what) => $"echo \"$(date +%s.%N) {what} $(ip netns identify)\" >> {HeldLog}\n";
+        File.WriteAllText(UpScript, $"#!/bin/sh\n{stamp("up")}echo \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\nip addr add \"$2\"{prefix} dev \"$1\"{flags}\n");
+        File.WriteAllText(DownScript, $"#!/bin/sh\necho \"down $*\" >> {ScriptLog}\nip addr del \"$2\"{prefix} dev \"$1\" 2>/dev/null\n{stamp("down")}exit 0\n");
         File.SetUnixFileMode(UpScript, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(DownScript, (UnixFileMode)0b111_101_101);
     }

@@ -15,7 +15,6 @@ namespace Ucarp.Simulation.Tests.Etcd;
 sealed class EtcdSim
 {
     public const long S = 1_000_000;
-    public const long RequestTimeout = 700_000;   // the daemon's per-attempt timeout
     readonly PriorityQueue<Action, (long, long)> _events = new();
     long _seq;
     readonly Random _random;
@@ -32,6 +31,8 @@ sealed class EtcdSim
     public List<EtcdSimNode> Nodes { get; } = [];
     public long MinDelay { get; set; } = 500;
     public long MaxDelay { get; set; } = 2_000;
+    /// <summary>When an unanswered request fails: the daemon's per-attempt timeout; x3 for three members that drop packets.</summary>
+    public long RequestTimeout { get; set; } = 700_000;
     public List<string> Trace { get; } = [];
 
     public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000)
@@ -42,6 +43,11 @@ sealed class EtcdSim
     }
 
     public long Delay() => MinDelay + (long)(_random.NextDouble() * (MaxDelay - MinDelay));
+
+    public bool Coin() => _random.Next(2) == 0;
+
+    /// <summary>While set and later than now, etcd has no leader (see <see cref="EtcdSimNode.Send"/>).</summary>
+    public long? LeaderElectionUntil { get; set; }
 
     public void At(long time, Action action) => _events.Enqueue(action, (Math.Max(time, Now), _seq++));
 

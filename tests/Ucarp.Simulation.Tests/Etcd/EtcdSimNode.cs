@@ -10,7 +10,8 @@ sealed class EtcdSimNode : IEtcdHost
     readonly EtcdSim _sim;
     readonly CarpSettings _settings;
     readonly long _scriptDuration;
-    readonly Queue<ScriptInvocation> _scripts = new();
+    // Releases: a downscript asked for while holding (one queued before, as at start, releases nothing).
+    readonly Queue<(ScriptInvocation Script, bool Releases)> _scripts = new();
     readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
     bool _scriptRunning;
     int _epoch;
@@ -36,6 +37,8 @@ sealed class EtcdSimNode : IEtcdHost
     public bool Connected { get; private set; } = true;
     public bool DebugEnabled => false;
     public List<(long Time, string What)> Events { get; } = [];
+    /// <summary>Every request this node sent, when.</summary>
+    public List<(long Time, EtcdOp Op)> Requests { get; } = [];
     /// <summary>When this node held the address: [from, to), to null while it still does.</summary>
     public List<(long From, long? To)> Held { get; } = [];
     public bool Holds => _heldSince is not null;
@@ -86,7 +89,7 @@ sealed class EtcdSimNode : IEtcdHost
 
     public void RunScript(ScriptInvocation script)
     {
-        _scripts.Enqueue(script);
+        _scripts.Enqueue((script, script.Kind == ScriptKind.Down && _heldSince is not null));
         NextScript();
     }
 
@@ -106,7 +109,7 @@ sealed class EtcdSimNode : IEtcdHost
             return;
         }
         _scriptRunning = true;
-        ScriptInvocation script = _scripts.Dequeue();
+        (ScriptInvocation script, bool releases) = _scripts.Dequeue();
         int epoch = _epoch;
         _sim.At(_sim.Now + _scriptDuration, () =>
         {
@@ -116,7 +119,7 @@ sealed class EtcdSimNode : IEtcdHost
             }
             _scriptRunning = false;
             Events.Add((_sim.Now, script.Kind == ScriptKind.Up ? "up done" : "down done"));
-            if (script.Kind == ScriptKind.Down)
+            if (releases)
             {
                 Release();
             }
@@ -173,13 +176,14 @@ sealed class EtcdSimNode : IEtcdHost
     {
         EtcdRequest r = request;
         int epoch = _epoch;
+        Requests.Add((_sim.Now, r.Op));
         if (r.Op != EtcdOp.Watch)
         {
-            _sim.At(_sim.Now + EtcdSim.RequestTimeout, () => OnReplyIf(epoch, new EtcdReply(r.Id, r.Op, false, "timed out")));
+            _sim.At(_sim.Now + _sim.RequestTimeout, () => OnReplyIf(epoch, new EtcdReply(r.Id, r.Op, false, "timed out")));
         }
         else if (!Connected)
         {
-            _sim.At(_sim.Now + EtcdSim.RequestTimeout, () => OnReplyIf(epoch, new EtcdReply(r.Id, r.Op, false, "timed out", WatchEnded: true)));
+            _sim.At(_sim.Now + _sim.RequestTimeout, () => OnReplyIf(epoch, new EtcdReply(r.Id, r.Op, false, "timed out", WatchEnded: true)));
         }
         if (!Connected)
         {
@@ -192,16 +196,42 @@ sealed class EtcdSimNode : IEtcdHost
             {
                 return;
             }
-            if (_sim.Etcd.Serve(r, _sim.Now, deliver) is EtcdReply answer)
+            if (_sim.LeaderElectionUntil is long until && _sim.Now < until)
             {
-                deliver(answer);
+                // No etcd leader: the member that was the leader is gone (connection refused
+                // at once), a follower holds the request until a new leader is elected.
+                if (_sim.Coin())
+                {
+                    deliver(new EtcdReply(r.Id, r.Op, false, "connection refused", WatchEnded: r.Op == EtcdOp.Watch));
+                    return;
+                }
+                _sim.At(until, () => Serve(r, epoch, deliver));
+                return;
             }
+            Serve(r, epoch, deliver);
         });
     }
 
-    /// <summary>Cuts the node off from etcd, or reconnects it (watch events held up meanwhile arrive then, as TCP would bring them).</summary>
-    public void SetConnected(bool connected)
+    void Serve(in EtcdRequest r, int epoch, Action<EtcdReply> deliver)
     {
+        if (epoch == _epoch && _sim.Etcd.Serve(r, _sim.Now, deliver) is EtcdReply answer)
+        {
+            deliver(answer);
+        }
+    }
+
+    /// <summary>
+    /// Cuts the node off from etcd, or reconnects it (watch events held up meanwhile arrive
+    /// then, as TCP would bring them). <paramref name="dropWatches"/>: the cut also resets
+    /// the watch connections, which the node hears of at once.
+    /// </summary>
+    public void SetConnected(bool connected, bool dropWatches = false)
+    {
+        if (dropWatches)
+        {
+            int epoch = _epoch;
+            _sim.Etcd.DropWatches(_deliver, end => _sim.At(_sim.Now + _sim.Delay(), () => OnReplyIf(epoch, end)));
+        }
         Connected = connected;
         _sim.Log($"node {Index} {(connected ? "reconnected to" : "cut off from")} etcd");
         if (connected)

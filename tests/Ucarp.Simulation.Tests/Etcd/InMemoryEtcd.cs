@@ -21,6 +21,15 @@ sealed class InMemoryEtcd
 
     public IReadOnlyDictionary<string, (string Value, long Lease, long ModRevision)> Keys => _keys;
 
+    /// <summary>Replaces the answer to a grant (a server that misbehaves); null: etcd's own.</summary>
+    public Func<EtcdReply, EtcdReply>? GrantAnswer { get; set; }
+
+    /// <summary>`etcdctl put KEY VALUE`: no lease.</summary>
+    public void PutByHand(string key, string value) => Put(key, value, 0);
+
+    /// <summary>`etcdctl del KEY`.</summary>
+    public void DeleteByHand(string key) => Delete(key);
+
     public bool LeaseAlive(long lease) => _leases.ContainsKey(lease);
 
     /// <summary>Expires the leases due at <paramref name="now"/>, deleting their keys.</summary>
@@ -46,7 +55,8 @@ sealed class InMemoryEtcd
                 long ttl = Math.Max(r.Ttl, MinimumTtl);
                 long id = _nextLease++;
                 _leases[id] = (ttl, now + ttl * 1_000_000);
-                return new EtcdReply(r.Id, r.Op, true, Lease: id, Ttl: ttl);
+                var granted = new EtcdReply(r.Id, r.Op, true, Lease: id, Ttl: ttl);
+                return GrantAnswer?.Invoke(granted) ?? granted;
             }
             case EtcdOp.KeepAlive:
                 if (!_leases.TryGetValue(r.Lease, out var l))
@@ -96,13 +106,13 @@ sealed class InMemoryEtcd
         throw new InvalidOperationException(r.Op.ToString());
     }
 
-    /// <summary>Ends the watches of one node (its connection broke), each with a last reply.</summary>
-    public void DropWatches(Action<EtcdReply> deliver)
+    /// <summary>Ends the watches of one node (its connection broke), each with a last reply (to <paramref name="end"/>, or as events go).</summary>
+    public void DropWatches(Action<EtcdReply> deliver, Action<EtcdReply>? end = null)
     {
         foreach (var w in _watchers.Where(w => w.Deliver == deliver).ToList())
         {
             _watchers.Remove(w);
-            deliver(new EtcdReply(w.Id, EtcdOp.Watch, true, Error: "connection lost", WatchEnded: true));
+            (end ?? deliver)(new EtcdReply(w.Id, EtcdOp.Watch, true, Error: "connection lost", WatchEnded: true));
         }
     }
 
