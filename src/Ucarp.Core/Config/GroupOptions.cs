@@ -75,6 +75,7 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--check-timeout", c.CheckTimeout is long t ? Number(t) : ""),
             ("--check-fall", Number(c.CheckFall)),
             ("--check-rise", Number(c.CheckRise)),
+            ("--check-weight", Number(c.CheckWeight)),
             ("--check timing given", Flag(c.CheckTimingGiven)),
             ("--peer", string.Join(" ", c.Peers)),
             ("--etcd", string.Join(" ", c.EtcdEndpoints)),
