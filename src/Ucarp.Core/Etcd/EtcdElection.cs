@@ -743,6 +743,12 @@ public sealed class EtcdElection : IElection
         }
         else if (State == CarpState.Backup)
         {
+            // A -P request filed with a lower advskew than we now have would make the holder
+            // hand over to a node no better than itself.
+            if (_preemptFiled && _holder is HolderRecord h && h.AdvSkew <= Skew.Value)
+            {
+                WithdrawPreempt(now);
+            }
             MaybeCampaign(now);
         }
     }

@@ -77,4 +77,25 @@ public class EtcdCheckWeightTests
         sim.RunFor(10 * S);
         Assert.That(sim.Masters.Select(n => n.Index), Is.EqualTo(new[] { 1 }), sim.Dump());
     }
+
+    [Test]
+    public void A_P_request_filed_before_the_candidates_own_check_failed_is_withdrawn()
+    {
+        EtcdSim sim = Sim(54, Node(1, advskew: 50), Node(2, advskew: 0, preempt: true));
+        sim.Nodes[0].Start();
+        sim.RunFor(10 * S);
+        sim.Nodes[1].Start();
+        const string Request = Key + "/preempt";
+        for (int i = 0; i < 10_000 && !sim.Etcd.Keys.ContainsKey(Request); i++)
+        {
+            sim.RunFor(S / 1000);
+        }
+        Assert.That(sim.Etcd.Keys.ContainsKey(Request), sim.Dump());
+        // Degraded to 100 before the holder (50) looked: handing over would make things worse.
+        Fail(sim.Nodes[1], true);
+        sim.RunFor(20 * S);
+        Assert.That(sim.Masters.Select(n => n.Index), Is.EqualTo(new[] { 0 }), sim.Dump());
+        Assert.That(sim.Nodes[0].Held, Has.Count.EqualTo(1), "the holder never let go\n" + sim.Dump());
+        Assert.That(sim.Etcd.Keys.ContainsKey(Request), Is.False, sim.Dump());
+    }
 }
