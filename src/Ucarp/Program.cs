@@ -20,11 +20,24 @@ internal static class Program
 
     static int Main()
     {
+        var log = new Logger();
+        try
+        {
+            return Run(log);
+        }
+        finally
+        {
+            // Lines still queued are written before the process ends (a stuck console or syslog: a bounded wait).
+            log.Flush(Logger.ExitFlush);
+        }
+    }
+
+    static int Run(Logger log)
+    {
         string[] argv = CStrings.CommandLine();
         string[] environment = CStrings.Environment().Where(e => !e.StartsWith(DetachedMarker + "=", StringComparison.Ordinal)).ToArray();
         bool detached = Environment.GetEnvironmentVariable(DetachedMarker) == "1";
 
-        var log = new Logger();
         if (detached)
         {
             // The parent already parsed, validated and reported; say nothing twice.
@@ -193,9 +206,8 @@ internal static class Program
         // The kernel filter below is what ucarp's pcap rule says; -D shows the rule as ucarp does.
         log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
         StatusPublisher? publisher = null;
-        bool leavesFiles = config.PidFile is not null || config.StateFile is not null || config.MetricsFile is not null;
         using (socket)
-        using (var signals = new SignalRelay(config.ShutdownAtExit, leavesFiles ? () => BeforeDeath(config, publisher) : null))
+        using (var signals = new SignalRelay(config.ShutdownAtExit, () => BeforeDeath(config, publisher, log)))
         {
             string unicastError = "";
             using UnicastSocket? unicast = config.Peers.Count == 0 ? null : UnicastSocket.Open(config.Peers, ifIndex, out unicastError);
@@ -250,14 +262,15 @@ internal static class Program
         }
     }
 
-    /// <summary>Without -z a termination signal kills the daemon, as ucarp's: what it leaves behind is cleaned first.</summary>
-    static void BeforeDeath(Configuration config, StatusPublisher? publisher)
+    /// <summary>Without -z a termination signal kills the daemon, as ucarp's: what it leaves behind is cleaned first, queued log lines written.</summary>
+    static void BeforeDeath(Configuration config, StatusPublisher? publisher, Logger log)
     {
         publisher?.Stop(MonotonicClock.NowMicroseconds);
         if (config.PidFile is not null)
         {
             PidFile.Remove(config.PidFile);
         }
+        log.Flush(Logger.ExitFlush);
     }
 
     /// <summary>

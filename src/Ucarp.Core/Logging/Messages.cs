@@ -83,6 +83,8 @@ public static class Messages
     public static string FileWriteFailed(string path, string error) =>
         F("Unable to write [{0}]: {1} (said once; the daemon carries on and retries)", path, error);
     public static string FileWriteRecovered(string path) => F("[{0}] written again", path);
+    public static string LogLinesDropped(long count) =>
+        F("{0} log lines dropped: syslog or the console did not keep up (the daemon did not wait for them)", count);
 
     // Start-up (carp.c:docarp, fillmac.c)
     public const string PasswordTooLong = "Password too long";
