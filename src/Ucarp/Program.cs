@@ -66,6 +66,21 @@ internal static class Program
         config.StateFile = FullPath(config.StateFile);
         config.MetricsFile = FullPath(config.MetricsFile);
         config.PidFile = FullPath(config.PidFile);
+        config.EtcdCaCert = FullPath(config.EtcdCaCert);
+        config.EtcdCert = FullPath(config.EtcdCert);
+        config.EtcdKey = FullPath(config.EtcdKey);
+        config.EtcdPasswordFile = FullPath(config.EtcdPasswordFile);
+        // Read here, before -B detaches: the daemon could not read /dev/stdin or <(...); it is handed over as -o's password is.
+        string? etcdPassword = null;
+        if (config.EtcdPasswordFile is not null)
+        {
+            etcdPassword = detached ? log.HandedOver(1) : EtcdSetup.ReadPassword(config.EtcdPasswordFile, log);
+            if (etcdPassword is null)
+            {
+                return 2;
+            }
+        }
+        EtcdSetup.WarnReadableKey(config, log);
         if (detached)
         {
             Directory.SetCurrentDirectory("/");
@@ -81,7 +96,7 @@ internal static class Program
         {
             if (!detached)
             {
-                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], config.Password!);
+                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], config.Password!, etcdPassword);
                 if (pid > 0)
                 {
                     return 0;
@@ -98,7 +113,7 @@ internal static class Program
         }
         try
         {
-            return DoCarp(config, log, environment);
+            return DoCarp(config, log, environment, etcdPassword);
         }
         finally
         {
@@ -113,12 +128,13 @@ internal static class Program
 
     /// <summary>
     /// -B: starts the daemon, which parses the same command line again, and hands it the
-    /// password read here on its stdin (a pipe), never in argv or the environment, so a
-    /// password file that cannot be read twice (/dev/stdin, &lt;(...)) still works.
+    /// passwords read here (CARP's, then etcd's if any, a line each) on its stdin (a pipe),
+    /// never in argv or the environment, so a password file that cannot be read twice
+    /// (/dev/stdin, &lt;(...)) still works.
     /// By its real path, not /proc/self/exe: the process name stays "ucarp" for ps,
     /// pidof and killall. Returns the pid or -errno.
     /// </summary>
-    static unsafe int Detach(string[] argv, string[] environment, string password)
+    static unsafe int Detach(string[] argv, string[] environment, string password, string? etcdPassword)
     {
         int* fds = stackalloc int[2];
         if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0)
@@ -128,8 +144,8 @@ internal static class Program
         using var reader = new FileDescriptor(fds[0]);
         using (var writer = new FileDescriptor(fds[1]))
         {
-            // At most 512 bytes: far below a pipe's capacity, so this never blocks.
-            byte[] line = [.. CStrings.Bytes(password), (byte)'\n'];
+            // Two lines of at most 512 bytes: far below a pipe's capacity, so this never blocks.
+            byte[] line = [.. CStrings.Bytes(password), (byte)'\n', .. CStrings.Bytes(etcdPassword ?? ""), (byte)'\n'];
             fixed (byte* p = line)
             {
                 Libc.Write(writer.Fd, p, (nuint)line.Length);
@@ -153,7 +169,7 @@ internal static class Program
         }
     }
 
-    static int DoCarp(Configuration config, Logger log, string[] environment)
+    static int DoCarp(Configuration config, Logger log, string[] environment, string? etcdPassword)
     {
         string iface = config.Interface!;
         byte[] password = CStrings.Bytes(config.Password!);
@@ -216,7 +232,7 @@ internal static class Program
                 log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
                 return 2;
             }
-            EtcdConnection? connection = etcdMode ? EtcdSetup.Load(config, log) : null;
+            EtcdConnection? connection = etcdMode ? EtcdSetup.Load(config, log, etcdPassword) : null;
             if (etcdMode && connection is null)
             {
                 return 2;

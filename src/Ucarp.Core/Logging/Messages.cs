@@ -18,6 +18,8 @@ public static class Messages
     public const string UnexpectedEndOfFile = "unexpected end of file";
     // Ucarp.Net's own.
     public static string PassfileReadable(string path) => F("Password file [{0}] can be read by other users: make it mode 600", path);
+    public static string KeyFileReadable(string path) => F("Key file [{0}] can be read by other users: make it mode 600", path);
+    public const string EtcdPasswordInClear = "The etcd password goes to etcd in clear text over http://: use https:// endpoints";
     public static string UnknownFacility(string name) => F("Unknown syslog facility: [{0}]", name);
     public const string NoInterface = "You must supply a network interface";
     public static string UsingInterface(string name) => F("Using [{0}] as a network interface", name);

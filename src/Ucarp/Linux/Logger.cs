@@ -89,15 +89,24 @@ internal sealed class Logger : ICliHost
     public void WriteStderr(string text) => Emit(_stderr, text);
 
     /// <summary>
-    /// The -B daemon reads no file: its parent read the password (relative paths,
-    /// /dev/stdin and &lt;(...) included) and hands it over on the daemon's stdin.
+    /// The -B daemon reads no password file: its parent read them (relative paths,
+    /// /dev/stdin and &lt;(...) included) and hands them over on the daemon's stdin, one a line:
+    /// CARP's password, then the etcd password when there is one.
     /// </summary>
     public bool PasswordFromStdin { get; set; }
 
-    PassfileRead? _handedOver;
+    string[]? _handedOver;
 
     public PassfileRead ReadPassfile(string path) =>
-        PasswordFromStdin ? _handedOver ??= Passfile.ReadFirstLine(0) : Passfile.ReadFirstLine(path);
+        PasswordFromStdin ? new PassfileRead(PassfileStatus.Line, HandedOver(0) + "\n") : Passfile.ReadFirstLine(path);
+
+    /// <summary>Line <paramref name="index"/> of what the parent handed over ("" when missing).</summary>
+    public string HandedOver(int index)
+    {
+        // Read once, whole (two lines of at most 511 bytes each): a line-by-line read could take the next line's bytes.
+        _handedOver ??= Passfile.ReadAll(0, 2048).Split('\n');
+        return index < _handedOver.Length ? _handedOver[index] : "";
+    }
 
     void Emit(Stream stream, string text) => _writer.Enqueue(new LogWriter.Entry(0, null, stream, CStrings.Bytes(text)));
 }
