@@ -44,7 +44,7 @@ public class BlockingIoTests : NamespaceTest
             forged.Finish();
             TestContext.Out.WriteLine($"filler datagrams {filler}, SIGUSR1 sent {sent}");
         }
-        List<long> gaps = AdvertGaps(capture.Stop());
+        List<long> gaps = HardeningTests.AdvertGaps(capture.Stop(), TestLan.Address(1));
         TestContext.Out.WriteLine($"{gaps.Count + 1} adverts, gaps {gaps.DefaultIfEmpty().Min() / 1000.0:F1}..{gaps.DefaultIfEmpty().Max() / 1000.0:F1} ms");
         Assert.That(gaps, Has.Count.GreaterThanOrEqualTo(Window - 1), "the master kept advertising");
         Assert.That(gaps.Max(), Is.LessThan(1_000_000 + 200_000), "no advert was late");
@@ -80,7 +80,7 @@ public class BlockingIoTests : NamespaceTest
         Assert.That(backup.WaitFor("Switching to state: BACKUP", Short), Is.True, Describe(lan, master, backup));
         Assert.That(Wait.Throughout(() => !backup.Saw("Switching to state: MASTER"), TimeSpan.FromSeconds(Window)), Is.True,
                     Describe(lan, master, backup));
-        List<long> gaps = AdvertGaps(capture.Current());
+        List<long> gaps = HardeningTests.AdvertGaps(capture.Current(), TestLan.Address(1));
         TestContext.Out.WriteLine($"{gaps.Count + 1} adverts, gaps {gaps.DefaultIfEmpty().Min() / 1000.0:F1}..{gaps.DefaultIfEmpty().Max() / 1000.0:F1} ms");
         Assert.That(gaps, Has.Count.GreaterThanOrEqualTo(Window - 1), "the master kept advertising");
         Assert.That(gaps.Max(), Is.LessThan(1_000_000 + 200_000), "no advert was late");
@@ -89,12 +89,6 @@ public class BlockingIoTests : NamespaceTest
         master.Signal("TERM");
         Assert.That(Wait.Until(() => !File.Exists(pidfile), TimeSpan.FromSeconds(6)), Is.True, "the final write waits a bounded time\n" + master.Output);
         TestContext.Out.WriteLine($"past the final write with the state file hung: {clock.Elapsed.TotalMilliseconds:F0} ms");
-    }
-
-    static List<long> AdvertGaps(List<Frame> frames)
-    {
-        var times = frames.Where(f => f.IsCarp && f.IpSource == TestLan.Address(1)).Select(f => f.Micros).ToList();
-        return times.Zip(times.Skip(1), (a, b) => b - a).ToList();
     }
 
     /// <summary>SIGUSR1s, 1.5 ms apart: the loop sees each apart (a burst would be counted as one), and logs a status line for each.</summary>

@@ -32,19 +32,15 @@ internal sealed class LogWriter
         _reportDropped = reportDropped;
     }
 
-    /// <summary>Lines dropped since the start because the queue was full.</summary>
-    public long DroppedTotal { get; private set; }
-
-    /// <summary>Queues the entry; never blocks on I/O. Returns false when it was dropped.</summary>
-    public bool Enqueue(in Entry entry)
+    /// <summary>Queues the entry, or counts it as dropped when the queue is full; never blocks on I/O.</summary>
+    public void Enqueue(in Entry entry)
     {
         lock (_gate)
         {
             if (_queue.Count >= Capacity)
             {
                 _dropped++;
-                DroppedTotal++;
-                return false;
+                return;
             }
             _queue.Enqueue(entry);
             if (_thread is null)
@@ -52,28 +48,17 @@ internal sealed class LogWriter
                 _thread = new Thread(Run) { IsBackground = true, Name = "ucarp log" };
                 _thread.Start();
             }
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate);
         }
-        return true;
     }
 
     /// <summary>Waits until everything queued so far is written, at most <paramref name="timeout"/>: before exit.</summary>
     public bool Flush(TimeSpan timeout)
     {
-        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_gate)
         {
-            while (_queue.Count != 0 || _writing)
-            {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0)
-                {
-                    return false;
-                }
-                Monitor.Wait(_gate, (int)left);
-            }
+            return BoundedWait.Until(_gate, () => _queue.Count == 0 && !_writing, timeout);
         }
-        return true;
     }
 
     void Run()

@@ -44,22 +44,12 @@ internal sealed class DocumentWriter
     /// </summary>
     public bool Finish(Action write, TimeSpan timeout)
     {
-        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_gate)
         {
             PostLocked(write);
             _final = true;
-            while (_pending is not null || _writing)
-            {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0)
-                {
-                    return false;
-                }
-                Monitor.Wait(_gate, (int)left);
-            }
+            return Linux.BoundedWait.Until(_gate, () => _pending is null && !_writing, timeout);
         }
-        return true;
     }
 
     void Run()
