@@ -5,7 +5,7 @@
 # jq and Python's prometheus_client (readers of the state and metrics files), capsh
 # (a daemon without CAP_NET_RAW), afl++ (fuzzing), tshark (an independent dissector
 # for the IPv6 frames), etcd-server and etcd-client (the etcd election's cluster) and
-# openssl (its test certificates).
+# openssl (its test certificates), fuse3 and python3-fusepy (a filesystem whose writes hang).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -22,6 +22,8 @@ command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
+command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
+/usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || missing+=(python3-fusepy)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: missing ${missing[*]}; the tests that need them will be skipped" >&2

@@ -20,11 +20,24 @@ internal static class Program
 
     static int Main()
     {
+        var log = new Logger();
+        try
+        {
+            return Run(log);
+        }
+        finally
+        {
+            // Lines still queued are written before the process ends (a stuck console or syslog: a bounded wait).
+            log.Flush(Logger.ExitFlush);
+        }
+    }
+
+    static int Run(Logger log)
+    {
         string[] argv = CStrings.CommandLine();
         string[] environment = CStrings.Environment().Where(e => !e.StartsWith(DetachedMarker + "=", StringComparison.Ordinal)).ToArray();
         bool detached = Environment.GetEnvironmentVariable(DetachedMarker) == "1";
 
-        var log = new Logger();
         if (detached)
         {
             // The parent already parsed, validated and reported; say nothing twice.
@@ -53,6 +66,21 @@ internal static class Program
         config.StateFile = FullPath(config.StateFile);
         config.MetricsFile = FullPath(config.MetricsFile);
         config.PidFile = FullPath(config.PidFile);
+        config.EtcdCaCert = FullPath(config.EtcdCaCert);
+        config.EtcdCert = FullPath(config.EtcdCert);
+        config.EtcdKey = FullPath(config.EtcdKey);
+        config.EtcdPasswordFile = FullPath(config.EtcdPasswordFile);
+        // Read here, before -B detaches: the daemon could not read /dev/stdin or <(...); it is handed over as -o's password is.
+        string? etcdPassword = null;
+        if (config.EtcdPasswordFile is not null)
+        {
+            etcdPassword = detached ? log.HandedOver(1) : EtcdSetup.ReadPassword(config.EtcdPasswordFile, log);
+            if (etcdPassword is null)
+            {
+                return 2;
+            }
+        }
+        EtcdSetup.WarnReadableKey(config, log);
         if (detached)
         {
             Directory.SetCurrentDirectory("/");
@@ -68,7 +96,7 @@ internal static class Program
         {
             if (!detached)
             {
-                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], config.Password!);
+                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], config.Password!, etcdPassword);
                 if (pid > 0)
                 {
                     return 0;
@@ -85,7 +113,7 @@ internal static class Program
         }
         try
         {
-            return DoCarp(config, log, environment);
+            return DoCarp(config, log, environment, etcdPassword);
         }
         finally
         {
@@ -100,12 +128,13 @@ internal static class Program
 
     /// <summary>
     /// -B: starts the daemon, which parses the same command line again, and hands it the
-    /// password read here on its stdin (a pipe), never in argv or the environment, so a
-    /// password file that cannot be read twice (/dev/stdin, &lt;(...)) still works.
+    /// passwords read here (CARP's, then etcd's if any, a line each) on its stdin (a pipe),
+    /// never in argv or the environment, so a password file that cannot be read twice
+    /// (/dev/stdin, &lt;(...)) still works.
     /// By its real path, not /proc/self/exe: the process name stays "ucarp" for ps,
     /// pidof and killall. Returns the pid or -errno.
     /// </summary>
-    static unsafe int Detach(string[] argv, string[] environment, string password)
+    static unsafe int Detach(string[] argv, string[] environment, string password, string? etcdPassword)
     {
         int* fds = stackalloc int[2];
         if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0)
@@ -115,8 +144,8 @@ internal static class Program
         using var reader = new FileDescriptor(fds[0]);
         using (var writer = new FileDescriptor(fds[1]))
         {
-            // At most 512 bytes: far below a pipe's capacity, so this never blocks.
-            byte[] line = [.. CStrings.Bytes(password), (byte)'\n'];
+            // Two lines of at most 512 bytes: far below a pipe's capacity, so this never blocks.
+            byte[] line = [.. CStrings.Bytes(password), (byte)'\n', .. CStrings.Bytes(etcdPassword ?? ""), (byte)'\n'];
             fixed (byte* p = line)
             {
                 Libc.Write(writer.Fd, p, (nuint)line.Length);
@@ -140,7 +169,7 @@ internal static class Program
         }
     }
 
-    static int DoCarp(Configuration config, Logger log, string[] environment)
+    static int DoCarp(Configuration config, Logger log, string[] environment, string? etcdPassword)
     {
         string iface = config.Interface!;
         byte[] password = CStrings.Bytes(config.Password!);
@@ -193,9 +222,8 @@ internal static class Program
         // The kernel filter below is what ucarp's pcap rule says; -D shows the rule as ucarp does.
         log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
         StatusPublisher? publisher = null;
-        bool leavesFiles = config.PidFile is not null || config.StateFile is not null || config.MetricsFile is not null;
         using (socket)
-        using (var signals = new SignalRelay(config.ShutdownAtExit, leavesFiles ? () => BeforeDeath(config, publisher) : null))
+        using (var signals = new SignalRelay(config.ShutdownAtExit, () => BeforeDeath(config, publisher, log)))
         {
             string unicastError = "";
             using UnicastSocket? unicast = config.Peers.Count == 0 ? null : UnicastSocket.Open(config.Peers, ifIndex, out unicastError);
@@ -204,7 +232,7 @@ internal static class Program
                 log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
                 return 2;
             }
-            EtcdConnection? connection = etcdMode ? EtcdSetup.Load(config, log) : null;
+            EtcdConnection? connection = etcdMode ? EtcdSetup.Load(config, log, etcdPassword) : null;
             if (etcdMode && connection is null)
             {
                 return 2;
@@ -247,14 +275,15 @@ internal static class Program
         }
     }
 
-    /// <summary>Without -z a termination signal kills the daemon, as ucarp's: what it leaves behind is cleaned first.</summary>
-    static void BeforeDeath(Configuration config, StatusPublisher? publisher)
+    /// <summary>Without -z a termination signal kills the daemon, as ucarp's: what it leaves behind is cleaned first, queued log lines written.</summary>
+    static void BeforeDeath(Configuration config, StatusPublisher? publisher, Logger log)
     {
         publisher?.Stop(MonotonicClock.NowMicroseconds);
         if (config.PidFile is not null)
         {
             PidFile.Remove(config.PidFile);
         }
+        log.Flush(Logger.ExitFlush);
     }
 
     /// <summary>

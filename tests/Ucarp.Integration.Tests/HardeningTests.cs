@@ -6,7 +6,7 @@ namespace Ucarp.Integration.Tests;
 /// <summary>Attacks and faults: forged floods, hanging and failing scripts, signal storms, link flapping.</summary>
 public class HardeningTests : NamespaceTest
 {
-    static List<long> AdvertGaps(List<Frame> frames, string source)
+    internal static List<long> AdvertGaps(List<Frame> frames, string source)
     {
         var times = frames.Where(f => f.IsCarp && f.IpSource == source).Select(f => f.Micros).ToList();
         return times.Zip(times.Skip(1), (a, b) => b - a).ToList();

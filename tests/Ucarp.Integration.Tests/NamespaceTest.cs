@@ -10,6 +10,13 @@ public abstract class NamespaceTest
     protected static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
     protected static readonly TimeSpan Long = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a test watches a fresh backup to show it hears its master: longer than the
+    /// backup's master-down interval (3 s + 100/256 s with -k 100; Debian's ucarp may fire up
+    /// to an advert interval late), so a backup deaf to the adverts would be MASTER by then.
+    /// </summary>
+    protected static readonly TimeSpan PastMasterDown = TimeSpan.FromSeconds(4.6);
+
     [OneTimeSetUp]
     public void CleanStale()
     {

@@ -61,7 +61,7 @@ public class UnicastTests : NamespaceTest
         using (a)
         using (b)
         {
-            Assert.That(Wait.Throughout(() => !b.Saw("MASTER"), TimeSpan.FromSeconds(1.5)), Is.True, Describe(lan, a, b));
+            Assert.That(Wait.Throughout(() => !b.Saw("MASTER"), PastMasterDown), Is.True, "the backup hears the master\n" + Describe(lan, a, b));
             a.Signal("KILL");
             Assert.That(Wait.Until(() => lan.HoldsVip(2), Long), Is.True, Describe(lan, a, b));
             Assert.That(Wait.Until(() => capture.Current().Any(f => f.IsArp && f.ArpSender == RoutedLan.Vip), Short), Is.True);
@@ -94,7 +94,7 @@ public class UnicastTests : NamespaceTest
         using (a)
         using (b)
         {
-            Assert.That(Wait.Throughout(() => !b.Saw("MASTER"), TimeSpan.FromSeconds(1.5)), Is.True, Describe(lan, a, b));
+            Assert.That(Wait.Throughout(() => !b.Saw("MASTER"), PastMasterDown), Is.True, "the backup hears the master\n" + Describe(lan, a, b));
             a.Signal("TERM");
             Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([2]), Long), Is.True, Describe(lan, a, b));
             Assert.That(b.Saw("[WARNING] Putting MASTER DOWN (going to time out)"), Is.True, "taken over on the bow-out\n" + Describe(lan, a, b));

@@ -90,6 +90,10 @@ public static class EtcdOptions
             log.Write(LogLevel.Error, Messages.EtcdUserNeedsPassword);
             return 1;
         }
+        if (!https && config.EtcdUser is not null)
+        {
+            log.Write(LogLevel.Warning, Messages.EtcdPasswordInClear);
+        }
         return 0;
     }
 

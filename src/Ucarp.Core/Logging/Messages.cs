@@ -18,6 +18,8 @@ public static partial class Messages
     public const string UnexpectedEndOfFile = "unexpected end of file";
     // Ucarp.Net's own.
     public static string PassfileReadable(string path) => F("Password file [{0}] can be read by other users: make it mode 600", path);
+    public static string KeyFileReadable(string path) => F("Key file [{0}] can be read by other users: make it mode 600", path);
+    public const string EtcdPasswordInClear = "The etcd password goes to etcd in clear text over http://: use https:// endpoints";
     public static string UnknownFacility(string name) => F("Unknown syslog facility: [{0}]", name);
     public const string NoInterface = "You must supply a network interface";
     public static string UsingInterface(string name) => F("Using [{0}] as a network interface", name);
@@ -90,6 +92,8 @@ public static partial class Messages
     public static string FileWriteFailed(string path, string error) =>
         F("Unable to write [{0}]: {1} (said once; the daemon carries on and retries)", path, error);
     public static string FileWriteRecovered(string path) => F("[{0}] written again", path);
+    public static string LogLinesDropped(long count) =>
+        F("{0} log lines dropped: syslog or the console did not keep up (the daemon did not wait for them)", count);
 
     // Start-up (carp.c:docarp, fillmac.c)
     public const string PasswordTooLong = "Password too long";

@@ -13,7 +13,37 @@ namespace Ucarp.Etcd;
 /// </summary>
 internal static class EtcdSetup
 {
-    public static EtcdConnection? Load(Configuration config, Logger log)
+    /// <summary>
+    /// The first line of --etcd-password-file, or null after logging why not. Read at
+    /// start-up, before -B detaches; a file others can read is warned about, as -o's is.
+    /// </summary>
+    public static string? ReadPassword(string file, Logger log)
+    {
+        PassfileRead read = Passfile.ReadFirstLine(file);
+        if (read.Status != PassfileStatus.Line)
+        {
+            string error = read.Status == PassfileStatus.EndOfFile ? Messages.UnexpectedEndOfFile : read.Text;
+            log.Write(LogLevel.Error, Messages.EtcdFileUnreadable("--etcd-password-file", file, error));
+            return null;
+        }
+        if (read.ReadableByOthers)
+        {
+            log.Write(LogLevel.Warning, Messages.PassfileReadable(file));
+        }
+        int newline = read.Text.IndexOf('\n');
+        return newline >= 0 ? read.Text[..newline] : read.Text;
+    }
+
+    /// <summary>A private key others can read is warned about, as a password file is.</summary>
+    public static void WarnReadableKey(Configuration config, Logger log)
+    {
+        if (config.EtcdKey is not null && File.Exists(config.EtcdKey) && Passfile.ReadableByOthers(config.EtcdKey))
+        {
+            log.Write(LogLevel.Warning, Messages.KeyFileReadable(config.EtcdKey));
+        }
+    }
+
+    public static EtcdConnection? Load(Configuration config, Logger log, string? password)
     {
         TlsContext? tls = null;
         if (config.EtcdEndpoints.Any(u => u.Https))
@@ -22,22 +52,6 @@ internal static class EtcdSetup
             if (tls is null)
             {
                 log.Write(LogLevel.Error, Messages.EtcdTlsSetup(error));
-                return null;
-            }
-        }
-        string? password = null;
-        if (config.EtcdPasswordFile is string file)
-        {
-            try
-            {
-                string text = File.ReadAllText(file);
-                int newline = text.IndexOf('\n');
-                password = newline >= 0 ? text[..newline] : text;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                log.Write(LogLevel.Error, Messages.EtcdFileUnreadable("--etcd-password-file", file, e.Message));
-                tls?.Dispose();
                 return null;
             }
         }

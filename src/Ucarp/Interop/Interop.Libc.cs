@@ -18,8 +18,21 @@ internal static partial class Libc
     // fcntl.h
     internal const int O_CLOEXEC = 0x80000;
 
+    internal const int O_CREAT = 0x40;
+    internal const int O_EXCL = 0x80;
+    internal const int O_NOFOLLOW = 0x20000;
+    internal const int EEXIST = 17;
+
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
     internal static unsafe partial int Open(byte* path, int flags);
+
+    /// <summary>open(path, flags, mode): the mode only matters with O_CREAT.</summary>
+    [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int Open(byte* path, int flags, uint mode);
+
+    // stdio.h
+    [LibraryImport(Name, EntryPoint = "rename", SetLastError = true)]
+    internal static unsafe partial int Rename(byte* from, byte* to);
 
     // unistd.h
     [LibraryImport(Name, EntryPoint = "posix_fadvise")]
@@ -27,6 +40,9 @@ internal static partial class Libc
 
     [LibraryImport(Name, EntryPoint = "madvise", SetLastError = true)]
     internal static unsafe partial int MAdvise(void* address, nuint length, int advice);
+
+    [LibraryImport(Name, EntryPoint = "unlink", SetLastError = true)]
+    internal static unsafe partial int Unlink(byte* path);
 
     [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);

@@ -9,13 +9,21 @@ namespace Ucarp.Linux;
 /// ucarp's log.c: each line to syslog (unless -f none) and, until the daemon has
 /// detached, to the console with a local timestamp, warnings and errors on stderr.
 /// Unlike ucarp, every console line is flushed at once, so piped output is never lost.
+/// The writing itself happens on <see cref="LogWriter"/>'s thread: the caller (the event
+/// loop) only formats and queues, so a stalled syslog or console never delays an advert.
 /// </summary>
 internal sealed class Logger : ICliHost
 {
+    /// <summary>How long the end of the process waits for queued lines to be written.</summary>
+    public static readonly TimeSpan ExitFlush = TimeSpan.FromSeconds(2);
+
     readonly Stream _stdout = Console.OpenStandardOutput();
     readonly Stream _stderr = Console.OpenStandardError();
+    readonly LogWriter _writer;
     const int MaxLine = 4095;
     byte[]? _ident;
+
+    public Logger() => _writer = new LogWriter(OpenLogNow, dropped => Write(LogLevel.Warning, Messages.LogLinesDropped(dropped)));
 
     public bool DebugEnabled { get; set; }
 
@@ -30,7 +38,12 @@ internal sealed class Logger : ICliHost
     public void DisableSyslog() => SyslogEnabled = false;
 
     /// <summary>openlog("ucarp", LOG_PID, facility). Lines before it go out with glibc's defaults, as in ucarp.</summary>
-    public unsafe void OpenSyslog(int facility)
+    public void OpenSyslog(int facility) => _writer.Enqueue(new LogWriter.Entry(0, null, null, null, facility));
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until every queued line is written: before the process ends.</summary>
+    public bool Flush(TimeSpan timeout) => _writer.Flush(timeout);
+
+    unsafe void OpenLogNow(int facility)
     {
         // glibc keeps the ident pointer: it must live as long as the process.
         _ident ??= GC.AllocateArray<byte>(6, pinned: true);
@@ -54,16 +67,20 @@ internal sealed class Logger : ICliHost
             message = message[..MaxLine];
         }
         string line = LogLevelText.Prefix(level) + message;
-        if (SyslogEnabled)
-        {
-            Syslog((int)level, line);
-        }
+        Stream? console = null;
+        byte[]? text = null;
         if (ConsoleEnabled)
         {
+            // Stamped now, not when the writer gets to it.
             DateTime now = DateTime.Now;
             string stamp = now.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)
                 + "." + (now.Ticks / 10 % 1_000_000).ToString("D6", CultureInfo.InvariantCulture) + ": ";
-            Emit(LogLevelText.GoesToStderr(level) ? _stderr : _stdout, stamp + line + "\n");
+            console = LogLevelText.GoesToStderr(level) ? _stderr : _stdout;
+            text = CStrings.Bytes(stamp + line + "\n");
+        }
+        if (SyslogEnabled || console is not null)
+        {
+            _writer.Enqueue(new LogWriter.Entry((int)level, SyslogEnabled ? line : null, console, text));
         }
     }
 
@@ -72,36 +89,24 @@ internal sealed class Logger : ICliHost
     public void WriteStderr(string text) => Emit(_stderr, text);
 
     /// <summary>
-    /// The -B daemon reads no file: its parent read the password (relative paths,
-    /// /dev/stdin and &lt;(...) included) and hands it over on the daemon's stdin.
+    /// The -B daemon reads no password file: its parent read them (relative paths,
+    /// /dev/stdin and &lt;(...) included) and hands them over on the daemon's stdin, one a line:
+    /// CARP's password, then the etcd password when there is one.
     /// </summary>
     public bool PasswordFromStdin { get; set; }
 
-    PassfileRead? _handedOver;
+    string[]? _handedOver;
 
     public PassfileRead ReadPassfile(string path) =>
-        PasswordFromStdin ? _handedOver ??= Passfile.ReadFirstLine(0) : Passfile.ReadFirstLine(path);
+        PasswordFromStdin ? new PassfileRead(PassfileStatus.Line, HandedOver(0) + "\n") : Passfile.ReadFirstLine(path);
 
-    static void Emit(Stream stream, string text)
+    /// <summary>Line <paramref name="index"/> of what the parent handed over ("" when missing).</summary>
+    public string HandedOver(int index)
     {
-        try
-        {
-            stream.Write(CStrings.Bytes(text));
-            stream.Flush();
-        }
-        catch (IOException)
-        {
-            // A closed terminal or pipe must not take the daemon down.
-        }
+        // Read once, whole (two lines of at most 511 bytes each): a line-by-line read could take the next line's bytes.
+        _handedOver ??= Passfile.ReadAll(0, 2048).Split('\n');
+        return index < _handedOver.Length ? _handedOver[index] : "";
     }
 
-    static unsafe void Syslog(int priority, string line)
-    {
-        byte[] message = CStrings.Z(line);
-        fixed (byte* format = "%s\0"u8)
-        fixed (byte* text = message)
-        {
-            Libc.Syslog(priority, format, text);
-        }
-    }
+    void Emit(Stream stream, string text) => _writer.Enqueue(new LogWriter.Entry(0, null, stream, CStrings.Bytes(text)));
 }

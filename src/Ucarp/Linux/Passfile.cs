@@ -24,8 +24,20 @@ internal static class Passfile
         {
             return read;
         }
-        UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        return read with { ReadableByOthers = (File.GetUnixFileMode(path) & others) != 0 };
+        return read with { ReadableByOthers = ReadableByOthers(path) };
+    }
+
+    /// <summary>The file's mode lets its group or others read it (a password or a private key should not).</summary>
+    public static bool ReadableByOthers(string path)
+    {
+        try
+        {
+            return (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The first line from an open descriptor (the password the -B parent hands its daemon).</summary>
@@ -70,5 +82,30 @@ internal static class Passfile
             return new PassfileRead(PassfileStatus.EndOfFile, "");
         }
         return new PassfileRead(PassfileStatus.Line, CStrings.FromBytes(buffer.AsSpan(0, used)));
+    }
+
+    /// <summary>Everything on a descriptor up to end of file, at most <paramref name="max"/> bytes ("" on an error).</summary>
+    public static unsafe string ReadAll(int fd, int max)
+    {
+        byte[] buffer = new byte[max];
+        int used = 0;
+        while (used < max)
+        {
+            nint n;
+            fixed (byte* b = &buffer[used])
+            {
+                n = Libc.Read(fd, b, (nuint)(max - used));
+            }
+            if (n < 0 && Libc.LastErrno == Libc.EINTR)
+            {
+                continue;
+            }
+            if (n <= 0)
+            {
+                break;
+            }
+            used += (int)n;
+        }
+        return CStrings.FromBytes(buffer.AsSpan(0, used));
     }
 }

@@ -15,7 +15,8 @@ internal sealed class SystemCarpRandom : ICarpRandom
 
     public ulong NextCounter() => Draw();
 
-    static unsafe ulong Draw()
+    /// <summary>Eight bytes from getrandom(2); also names temporary files unpredictably (AtomicFile).</summary>
+    internal static unsafe ulong Draw()
     {
         ulong value;
         int got = 0;

@@ -10,8 +10,8 @@ namespace Ucarp.Monitoring;
 /// What follows the role for monitoring: the state file, the metrics file and systemd's
 /// notifications. The event loop calls <see cref="Tick"/> after each wake-up: a change
 /// that matters (role, eligibility, master, link, health) is written at once; counters
-/// alone at most once per advert interval. Writes never stop the protocol: a failure is
-/// logged once, and retried at the next write.
+/// alone at most once per advert interval. Writes never stop the protocol: they run on
+/// <see cref="DocumentWriter"/>'s thread; a failure is logged once, and retried at the next write.
 /// </summary>
 internal sealed class StatusPublisher : IDisposable
 {
@@ -22,8 +22,12 @@ internal sealed class StatusPublisher : IDisposable
     readonly ILog _log;
     readonly SystemdNotifier _notifier;
     readonly long _refresh;
+    /// <summary>How long the daemon's end waits for the final state file (STOPPED) to be written.</summary>
+    static readonly TimeSpan FinalWrite = TimeSpan.FromSeconds(2);
+
     readonly Lock _writing = new();
-    readonly Dictionary<string, bool> _failing = [];
+    readonly DocumentWriter _writer = new();
+    readonly Dictionary<string, bool> _failing = [];   // touched on the writer's thread only
     (CarpState, bool, IpAddress?, bool, bool?, long, SkewInUse) _significant;
     long _counters = -1;
     long _lastWrite = long.MinValue / 2;
@@ -106,6 +110,7 @@ internal sealed class StatusPublisher : IDisposable
     /// </summary>
     public void Stop(long now)
     {
+        string? state;
         lock (_writing)
         {
             if (_stopped)
@@ -114,9 +119,18 @@ internal sealed class StatusPublisher : IDisposable
             }
             _stopped = true;
             _notifier.Send("STOPPING=1");
-            if (_config.StateFile is not null)
+            state = _config.StateFile is null ? null : StateDocument.Build(Snapshot(now, stopped: true));
+        }
+        if (!HasFiles)
+        {
+            return;
+        }
+        // Waited for outside the lock: the event loop's Tick must never wait on it.
+        _writer.Finish(() =>
+        {
+            if (state is not null)
             {
-                Report(_config.StateFile, AtomicFile.Replace(_config.StateFile, StateDocument.Build(Snapshot(now, stopped: true))));
+                Report(_config.StateFile!, AtomicFile.Replace(_config.StateFile!, state));
             }
             if (_config.MetricsFile is not null)
             {
@@ -129,7 +143,7 @@ internal sealed class StatusPublisher : IDisposable
                     Report(_config.MetricsFile, e.Message);
                 }
             }
-        }
+        }, FinalWrite);
     }
 
     void Write(StatusSnapshot snapshot)
@@ -140,14 +154,20 @@ internal sealed class StatusPublisher : IDisposable
             {
                 return;
             }
-            if (_config.StateFile is not null)
+            // The documents are built here (cheap, and the machine is read on its own thread); the I/O is the writer's.
+            string? state = _config.StateFile is null ? null : StateDocument.Build(snapshot);
+            string? metrics = _config.MetricsFile is null ? null : MetricsDocument.Build(snapshot);
+            _writer.Post(() =>
             {
-                Report(_config.StateFile, AtomicFile.Replace(_config.StateFile, StateDocument.Build(snapshot)));
-            }
-            if (_config.MetricsFile is not null)
-            {
-                Report(_config.MetricsFile, AtomicFile.Replace(_config.MetricsFile, MetricsDocument.Build(snapshot)));
-            }
+                if (state is not null)
+                {
+                    Report(_config.StateFile!, AtomicFile.Replace(_config.StateFile!, state));
+                }
+                if (metrics is not null)
+                {
+                    Report(_config.MetricsFile!, AtomicFile.Replace(_config.MetricsFile!, metrics));
+                }
+            });
         }
     }
 

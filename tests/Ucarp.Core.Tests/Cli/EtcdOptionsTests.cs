@@ -95,4 +95,23 @@ public class EtcdOptionsTests
         Assert.That(exit, Is.Zero);
         Assert.That((c!.EtcdCaCert, c.EtcdCert, c.EtcdKey, c.EtcdUser, c.EtcdPasswordFile), Is.EqualTo(("/ca.pem", "/c.pem", "/k.pem", "ucarp", "/pw")));
     }
+
+    /// <summary>A password sent over http:// is readable on the wire: one warning at start, none over https://.</summary>
+    [TestCase("http://192.0.2.1:2379", 1)]
+    [TestCase("https://192.0.2.1:2379", 0)]
+    public void A_password_over_http_is_warned_about_once(string endpoint, int warnings)
+    {
+        var (exit, _, transcript) = Run("--etcd=" + endpoint, "--etcd-user=ucarp", "--etcd-password-file=/pw");
+        Assert.That(exit, Is.Zero);
+        Assert.That(transcript.Count(l => l == "err: [WARNING] The etcd password goes to etcd in clear text over http://: use https:// endpoints"),
+                    Is.EqualTo(warnings), string.Join("\n", transcript));
+    }
+
+    [Test]
+    public void Without_a_user_http_is_not_warned_about()
+    {
+        var (exit, _, transcript) = Run("--etcd=http://192.0.2.1:2379");
+        Assert.That(exit, Is.Zero);
+        Assert.That(transcript.Any(l => l.Contains("clear text", StringComparison.Ordinal)), Is.False);
+    }
 }

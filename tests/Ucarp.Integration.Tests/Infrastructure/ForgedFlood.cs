@@ -14,12 +14,13 @@ sealed class ForgedFlood : IDisposable
 {
     readonly Process _tcpreplay;
 
-    public ForgedFlood(TestLan lan, int node, int maxFrames, int maxSeconds)
+    /// <param name="perSecond">0: as fast as tcpreplay can; else that many frames a second.</param>
+    public ForgedFlood(TestLan lan, int node, int maxFrames, int maxSeconds, int perSecond = 0)
     {
         string pcap = Path.Combine(lan.Directory, "forged.pcap");
         WritePcap(pcap, Forged(TestLan.Address(node)));
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "netns", "exec", lan.Node(node), "tcpreplay", "-q", "-K", "--topspeed", "-i", "eth0",
+        foreach (string a in new[] { "netns", "exec", lan.Node(node), "tcpreplay", "-q", "-K", perSecond == 0 ? "--topspeed" : $"--pps={perSecond}", "-i", "eth0",
                                      $"--loop={maxFrames}", $"--duration={maxSeconds}", pcap })
         {
             info.ArgumentList.Add(a);
