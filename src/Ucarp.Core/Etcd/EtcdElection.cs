@@ -40,6 +40,7 @@ public sealed class EtcdElection : IElection
     readonly EtcdSettings _etcd;
     readonly IEtcdHost _host;
     readonly RoleEffects _effects;
+    readonly AnnouncementRefresh _refresh;
     readonly string _record;
     readonly Dictionary<int, Pending> _pending = [];
     int _nextId;
@@ -74,6 +75,7 @@ public sealed class EtcdElection : IElection
         _etcd = etcd;
         _host = host;
         _effects = new RoleEffects(settings, host);
+        _refresh = new AnnouncementRefresh(settings.GarpRefresh);
         _record = new HolderRecord(settings.Source.ToString(), settings.AdvSkew, etcd.Host, settings.Interface, settings.Vhid).ToJson();
     }
 
@@ -101,7 +103,7 @@ public sealed class EtcdElection : IElection
     /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
     long CampaignDelay => _settings.AdvSkew * Ms;
 
-    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _preemptCheckAt), _checkAt));
+    public long? NextDeadline => Min(Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _preemptCheckAt), _checkAt)), _refresh.Due);
 
     public IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? _settings.Source
@@ -163,6 +165,10 @@ public sealed class EtcdElection : IElection
             {
                 Observe(now);
             }
+        }
+        if (_refresh.TakeIfDue(now))
+        {
+            _effects.Announce();
         }
         if (_campaignAt <= now)
         {
@@ -647,6 +653,7 @@ public sealed class EtcdElection : IElection
                 break;
         }
         State = state;
+        _refresh.Follow(state, now);
         Counters.Transitions++;
         _host.RoleChanged(state, now);
     }
