@@ -21,6 +21,9 @@ command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# stress-ng (both cores busy under the fast-failover pair) and keepalived (make bench's VRRPv3 partner).
+command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
+[ -x /usr/sbin/keepalived ] || missing+=(keepalived)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
