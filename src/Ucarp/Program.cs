@@ -269,6 +269,10 @@ internal static class Program
             }
             // Start-up is over: what it read of the executable and will not use again goes back.
             ImagePages.DropUnused();
+            if (config.RealtimePriority is int priority)
+            {
+                Realtime.Enter(priority, log);
+            }
             int exit = new EventLoop(config, machine, host, socket, control, signals, health, publisher, etcd).Run();
             publisher?.Stop(MonotonicClock.NowMicroseconds);
             return exit;

@@ -20,7 +20,7 @@ static class Cluster
     }
 
     public static CarpSettings Node(int number, byte advskew = 0, bool preempt = false, byte advbase = 1,
-                                    uint deadRatio = 3, string password = "secret", bool ipv6 = false) => new()
+                                    uint deadRatio = 3, string password = "secret", bool ipv6 = false, long? garpRefresh = null) => new()
     {
         Interface = "eth0",
         Vhid = 1,
@@ -36,6 +36,7 @@ static class Cluster
         Mac = [2, 0, 0, 0, 0, (byte)number],
         UpScript = "/etc/vip-up.sh",
         DownScript = "/etc/vip-down.sh",
+        GarpRefresh = garpRefresh,
     };
 
     public static VirtualLan Lan(int seed, params CarpSettings[] nodes)

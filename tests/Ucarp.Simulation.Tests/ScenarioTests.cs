@@ -23,7 +23,12 @@ public class ScenarioTests
     [TestCase(1, 100, 3u, 3_390_625L)]
     [TestCase(2, 255, 3u, 6_996_093L)]
     [TestCase(1, 10, 5u, 5_039_062L)]
-    [TestCase(0, 200, 3u, 781_250L)]
+    // advbase 0: deadratio x advskew/256 s (OpenBSD's rule, not ucarp's single interval).
+    [TestCase(0, 200, 3u, 2_343_750L)]
+    [TestCase(0, 26, 3u, 304_687L)]
+    [TestCase(0, 8, 3u, 93_750L)]
+    [TestCase(0, 3, 3u, 35_156L)]
+    [TestCase(0, 8, 5u, 156_250L)]
     [TestCase(1, 100, 3u, 3_390_625L, true)]
     [TestCase(2, 255, 3u, 6_996_093L, true)]
     public void Failover_takes_exactly_the_protocol_floor(int advbase, int advskew, uint deadRatio, long floor, bool ipv6 = false)

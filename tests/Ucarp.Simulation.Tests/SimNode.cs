@@ -48,8 +48,12 @@ sealed class SimNode : ICarpHost
         _lan.Log($"node {Index} killed");
     }
 
+    /// <summary>When each advert reached this node.</summary>
+    public List<long> Arrivals { get; } = [];
+
     public void Receive(byte[] frame)
     {
+        Arrivals.Add(_lan.Now);
         Machine.OnFrame(frame, _lan.Now);
         Reschedule();
     }

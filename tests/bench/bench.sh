@@ -15,6 +15,13 @@
 #              (SIGTERM -z -> the other's upscript, goal under 200 ms), and how many
 #              times the address moves while etcd's leader and another member are
 #              killed and restarted (goal 0)
+#   fast       -b 0 beside Debian's keepalived 2.2 (VRRPv3) at the nearest advert
+#              interval: failover on the wire (the master's last advert -> the new
+#              master's gratuitous ARP) at ~100 ms (-k 26, advert_int 0.1) and ~30 ms
+#              (-k 8, advert_int 0.03), goal 3.5 intervals at most; then LOAD_SECONDS
+#              (default 300) with stress-ng on every core and all pairs at once: false
+#              failovers (goal 0, and no more than keepalived's) and the master's advert
+#              lateness, with and without --realtime (and ucarp 1.5.2 at -b 0 for reference)
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
 
@@ -26,7 +33,8 @@ IDLE_SECONDS=${IDLE_SECONDS:-30}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
 FLOOD_PPS=${FLOOD_PPS:-70000}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look.
-SECTIONS=${SECTIONS:-rounds idle flood etcd}
+LOAD_SECONDS=${LOAD_SECONDS:-300}
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -52,11 +60,11 @@ chmod +x "$work/up-stamp"
 
 start() { # start BINARY HOST SKEW LOG [OPTION...]: a daemon in host's namespace; prints its pid
     local bin=$1 host=$2 skew=$3 log=$4; shift 4
-    ( ip netns exec "$prefix-n$host" "$bin" -i eth0 -s "192.0.2.$host" -v 42 -p bench -a $vip -k "$skew" \
+    ( ip netns exec "${lan:-$prefix}-n$host" "$bin" -i eth0 -s "192.0.2.$host" -v 42 -p bench -a $vip -k "$skew" \
         -u "$work/up" -d "$work/down" "$@" > "$log" 2>&1 & echo $! > "$work/pid" )
     cat "$work/pid"
 }
-holds() { ip -n "$prefix-n$1" -4 addr show dev eth0 | grep -q " $vip/"; }
+holds() { ip -n "${lan:-$prefix}-n$1" -4 addr show dev eth0 | grep -q " $vip/"; }
 wait_for() { # wait_for SECONDS COMMAND...: poll every 50 ms
     local end=$((SECONDS + $1)); shift
     until "$@"; do [ $SECONDS -lt $end ] || return 1; sleep 0.05; done
@@ -65,7 +73,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 capture() { # capture FILE FILTER [NAMESPACE INTERFACE EXTRA...]: tcpdump (default: on the bridge); prints its pid
-    local file=$1 filter=$2 ns=${3:-$prefix-br} iface=${4:-br0}
+    local file=$1 filter=$2 ns=${3:-${lan:-$prefix}-br} iface=${4:-br0}
     shift 2; shift $(( $# < 2 ? $# : 2 ))
     ( ip netns exec "$ns" tcpdump -i "$iface" -U -n -s 128 -B 8192 "$@" -w "$file" "$filter" > /dev/null 2>&1 & echo $! > "$work/cpid" )
     sleep 0.5
@@ -232,7 +240,105 @@ etcd_round() { # etcd_round: "takeover_ms handover_ms moves"
     echo "${takeover:-timeout} $handover $((after - before))"
 }
 
+# The fast section. A pair is a master on host 1 and a backup on host 2 of LAN $lan:
+# the clone (-b 0 -k K on both), Debian's ucarp (-k 20 against -k 26, as ucarp needs)
+# or keepalived (priority 200 and 100, advert_int A, VRRPv3, multicast).
+ka_start() { # ka_start HOST PRIORITY ADVERT_INT LOG: keepalived's VRRP process in host's namespace
+    local conf=$work/ka-$lan-$1.conf
+    cat > "$conf" <<CONF
+global_defs {
+    router_id n$1
+    vrrp_version 3
+}
+vrrp_instance VI {
+    state BACKUP
+    interface eth0
+    virtual_router_id 42
+    priority $2
+    advert_int $3
+    virtual_ipaddress {
+        $vip/32
+    }
+}
+CONF
+    ip netns exec "$lan-n$1" keepalived -n -l -G -P -f "$conf" -p "$work/ka-$lan-$1.pid" -r "$work/ka-$lan-$1.vrrp.pid" > "$4" 2>&1 &
+}
+pair_start() { # pair_start KIND PARAM [OPTION...]: the pair on LAN $lan (up already), logs $work/$lan-{m,b}.log
+    local kind=$1 p=$2; shift 2
+    case $kind in
+        keepalived) ka_start 1 200 "$p" "$work/$lan-m.log"; wait_for 10 holds 1; ka_start 2 100 "$p" "$work/$lan-b.log" ;;
+        debian) start $debian 1 20 "$work/$lan-m.log" -b 0 > /dev/null; wait_for 10 holds 1
+                start $debian 2 26 "$work/$lan-b.log" -b 0 > /dev/null ;;
+        *) start "$clone" 1 "$p" "$work/$lan-m.log" -b 0 "$@" > /dev/null; wait_for 10 holds 1
+           start "$clone" 2 "$p" "$work/$lan-b.log" -b 0 "$@" > /dev/null ;;
+    esac
+}
+takeovers() { grep -cE "Switching to state: MASTER|Entering MASTER STATE" "$work/$lan-b.log" || true; }
+fast_round() { # fast_round KIND PARAM INTERVAL_MS: "ms intervals" from the master's last advert to the backup's ARP
+    local cap=$work/$lan-fo.pcap tp
+    lan_up "$lan" 2   # the capture's bridge must exist before the pair starts
+    # Immediate mode: libpcap would otherwise hand tcpdump the takeover up to 1 s later.
+    tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0 --immediate-mode)
+    pair_start "$1" "$2" 2>/dev/null
+    sleep 2
+    ip netns pids "$lan-n1" | xargs -r kill -9   # keepalived's parent and VRRP child at once
+    wait_for 10 holds 2
+    sleep 0.5
+    kill -INT "$tp"; sleep 0.3
+    local mac2; mac2=$(ip -n "$lan-n2" link show eth0 | awk '/link\/ether/ { print $2 }')
+    tcpdump -e -n -tt -r "$cap" 2>/dev/null | awk -v vip="$vip" -v mac="$mac2" -v i="$3" '
+        index($0, ": 192.0.2.1 > 224.0.0.18") { last = $1 + 0 }
+        $2 == mac && index($0, "who-has " vip " ") && last > 0 && $1 + 0 > last { printf "%.1f %.2f\n", ($1 - last) * 1000, ($1 - last) * 1000 / i; exit }'
+    lan_down "$lan"
+}
+lateness() { # lateness PCAP INTERVAL_MS: "p50 p99 max" ms of the master's adverts beyond the interval
+    tcpdump -n -tt -r "$1" 2>/dev/null | awk -v i="$2" '$3 == "192.0.2.1" { t = $1 + 0; if (p) printf "%.3f\n", (t - p) * 1000 - i; p = t }' \
+        | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f/%.2f/%.1f", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[NR]; else print "-" }'
+}
+fast_section() {
+    local lan r
+    declare -A ms
+    for spec in "c26 clone 26 101.5625" "k100 keepalived 0.1 100" "c8 clone 8 31.25" "k30 keepalived 0.03 30"; do
+        read -r lan kind p i <<< "$spec"; lan=$prefix-$lan
+        echo "bench: fast failover $kind $p" >&2
+        local f=() n=()
+        for r in $(seq 1 "$ROUNDS"); do read -r a b <<< "$(fast_round "$kind" "$p" "$i")"; f+=("${a:-timeout}"); n+=("${b:--}"); done
+        result[fast-${spec%% *}]="$(printf '%s\n' "${f[@]}" | median) ($(printf '%s\n' "${n[@]}" | median))"
+    done
+    echo "bench: fast, $LOAD_SECONDS s with stress-ng on $(nproc) cores" >&2
+    local pairs=("l1 clone 26 101.5625" "l2 clone 26 101.5625 --realtime=10" "l3 keepalived 0.1 100"
+                 "l4 clone 8 31.25" "l5 clone 8 31.25 --realtime=10" "l6 keepalived 0.03 30" "l7 debian 20 78.125")
+    local tps=() spec
+    for spec in "${pairs[@]}"; do
+        read -r lan kind p i opt <<< "$spec"; lan=$prefix-$lan
+        lan_up "$lan" 2
+        pair_start "$kind" "$p" $opt 2>/dev/null
+        tps+=("$(capture "$work/$lan-load.pcap" "proto 112" "$lan-br" br0 --immediate-mode)")
+    done
+    sleep 3
+    declare -A before
+    for spec in "${pairs[@]}"; do lan=$prefix-${spec%% *}; before[$lan]=$(takeovers); done
+    stress-ng --cpu "$(nproc)" --timeout "${LOAD_SECONDS}s" --quiet || true
+    for spec in "${pairs[@]}"; do
+        read -r lan kind p i opt <<< "$spec"; local name=${spec%% *}; lan=$prefix-$name
+        result[fast-$name-flaps]=$(( $(takeovers) - ${before[$lan]} ))
+        holds 1 || result[fast-$name-flaps]="${result[fast-$name-flaps]}(VIP moved)"
+    done
+    kill -INT "${tps[@]}"; sleep 0.5
+    for spec in "${pairs[@]}"; do
+        read -r lan kind p i opt <<< "$spec"; local name=${spec%% *}
+        result[fast-$name-late]=$(lateness "$work/$prefix-$name-load.pcap" "$i")
+    done
+    lan_down "$prefix"
+}
+
 declare -A result
+if [[ " $SECTIONS " == *" fast "* ]]; then
+    if ! command -v keepalived >/dev/null || ! command -v stress-ng >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepalived stress-ng >/dev/null
+    fi
+    fast_section
+fi
 if [[ " $SECTIONS " == *" etcd "* ]]; then
     if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
@@ -291,3 +397,17 @@ row "start-up to first state line, ms" "${result[clone-startup]:--}" "${result[d
 row "etcd: SIGKILL to takeover ARP, ms (TTL 3000)" "${result[etcd-takeover]:--}" "n/a"
 row "etcd: planned handover (SIGTERM -z), ms" "${result[etcd-handover]:--}" "n/a"
 row "etcd: moves, leader+member killed ($ROUNDS rounds)" "${result[etcd-moves]:--}" "n/a"
+if [[ " $SECTIONS " == *" fast "* ]]; then
+    printf '\n%-44s %14s %14s\n' "fast failover (-b 0), ROUNDS=$ROUNDS, medians" "Ucarp.Net" "keepalived 2.2"
+    row "failover ~100 ms, ms (intervals)" "${result[fast-c26]:--}" "${result[fast-k100]:--}"
+    row "failover ~30 ms, ms (intervals)" "${result[fast-c8]:--}" "${result[fast-k30]:--}"
+    row "false failovers ~100 ms, $LOAD_SECONDS s stress" "${result[fast-l1-flaps]:--}" "${result[fast-l3-flaps]:--}"
+    row "  with --realtime=10" "${result[fast-l2-flaps]:--}" ""
+    row "false failovers ~30 ms, $LOAD_SECONDS s stress" "${result[fast-l4-flaps]:--}" "${result[fast-l6-flaps]:--}"
+    row "  with --realtime=10" "${result[fast-l5-flaps]:--}" ""
+    row "advert lateness ~100 ms, p50/p99/max ms" "${result[fast-l1-late]:--}" "${result[fast-l3-late]:--}"
+    row "  with --realtime=10" "${result[fast-l2-late]:--}" ""
+    row "advert lateness ~30 ms, p50/p99/max ms" "${result[fast-l4-late]:--}" "${result[fast-l6-late]:--}"
+    row "  with --realtime=10" "${result[fast-l5-late]:--}" ""
+    row "ucarp 1.5.2 -b 0 (-k 20 / -k 26), flaps" "${result[fast-l7-flaps]:--}" ""
+fi

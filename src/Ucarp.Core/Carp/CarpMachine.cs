@@ -28,6 +28,7 @@ public sealed class CarpMachine : IElection
     readonly AdvertReader _reader;
     readonly WarningLimiter _warnings;
     readonly RoleEffects _effects;
+    readonly AnnouncementRefresh _refresh;
     readonly byte[] _advert;        // sized for the family: 70 bytes (IPv4) or 90 (IPv6)
 
     long? _advertAt;       // sc_ad_tmo
@@ -55,6 +56,7 @@ public sealed class CarpMachine : IElection
         _warnings = new WarningLimiter(host);
         _effects = new RoleEffects(settings, host);
         Skew = new SkewInUse(settings.AdvSkew);
+        _refresh = new AnnouncementRefresh(settings.GarpRefresh);
     }
 
     public CarpState State { get; private set; } = CarpState.Init;
@@ -94,8 +96,8 @@ public sealed class CarpMachine : IElection
     /// <summary>All rejected frames, every reason together: cheap to read on every wake-up.</summary>
     public long RejectedTotal => _warnings.Total;
 
-    /// <summary>The next advert, master-down or end of hold: the protocol's own timers.</summary>
-    public long? ProtocolDeadline => Min(Min(_advertAt, _masterDownAt), _holdUntil);
+    /// <summary>The next advert, master-down, end of hold or announcement refresh: the protocol's own timers.</summary>
+    public long? ProtocolDeadline => Min(Min(Min(_advertAt, _masterDownAt), _holdUntil), _refresh.Due);
 
     /// <summary>When <see cref="OnTimer"/> must run next (protocol timers, or a log summary), or null.</summary>
     public long? NextDeadline => Min(ProtocolDeadline, _warnings.FlushAt);
@@ -120,6 +122,10 @@ public sealed class CarpMachine : IElection
         if (_advertAt <= now)
         {
             SendAdvertisement(now);
+        }
+        if (_refresh.TakeIfDue(now))
+        {
+            Announce();
         }
     }
 
@@ -336,8 +342,8 @@ public sealed class CarpMachine : IElection
                     break;
                 }
                 // A master so slow it is bound to time out might as well have timed out.
-                // ucarp keeps our skew here, undivided by the ratio.
-                long deadline = Timing.Interval(unchecked(_settings.AdvBase * _settings.DeadRatio), ourSkew);
+                // ucarp keeps our skew here, undivided by the ratio (but for advbase 0).
+                long deadline = Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, ourSkew);
                 if (deadline < theirs)
                 {
                     MasterDown(now);
@@ -376,6 +382,7 @@ public sealed class CarpMachine : IElection
                 break;
         }
         State = state;
+        _refresh.Follow(state, now);
         Counters.Transitions++;
         _host.RoleChanged(state, now);
     }

@@ -26,6 +26,8 @@ public sealed record CarpSettings
     public bool BowOut { get; init; } = true;
     /// <summary>Unicast peers (--peer); empty: the multicast group (or broadcast with -M).</summary>
     public IReadOnlyList<IpAddress> Peers { get; init; } = [];
+    /// <summary>--garp-refresh: µs between a master's repeated announcements; null: off.</summary>
+    public long? GarpRefresh { get; init; }
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
@@ -49,5 +51,6 @@ public sealed record CarpSettings
         XParam = c.XParam,
         BowOut = !c.NoBowOut,
         Peers = [.. c.Peers],
+        GarpRefresh = c.GarpRefresh,
     };
 }

@@ -15,6 +15,11 @@ public static class Timing
     /// <summary>
     /// The master-down interval: advbase x deadratio seconds (32-bit product, as ucarp
     /// computes it) plus advskew/256 s, which ucarp does not multiply by the ratio.
+    /// With advbase 0 the interval is the skew alone, and ucarp would wait that single
+    /// interval, so one late advert makes a backup take over; OpenBSD's carp_setrun
+    /// multiplies the skew instead, and so do we: deadratio x advskew/256 s.
     /// </summary>
-    public static long MasterDown(byte advbase, uint deadRatio, byte skew) => Interval(unchecked(advbase * deadRatio), skew);
+    public static long MasterDown(byte advbase, uint deadRatio, byte skew) => advbase == 0
+        ? deadRatio * (long)skew * Second / 256
+        : Interval(unchecked(advbase * deadRatio), skew);
 }

@@ -193,6 +193,13 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.GarpRefresh:
+                case OptionTable.Realtime:
+                    if (!TimingOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 default:
                     return Usage(host);
             }

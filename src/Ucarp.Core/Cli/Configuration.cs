@@ -62,4 +62,10 @@ public sealed class Configuration
     public string? StateFile { get; set; }
     public string? MetricsFile { get; set; }
     public string? PidFile { get; set; }
+
+    // Ucarp.Net's own (long options only): fast failover.
+    /// <summary>--garp-refresh: µs between a master's repeated announcements; null: off.</summary>
+    public long? GarpRefresh { get; set; }
+    /// <summary>--realtime: the event loop's SCHED_RR priority (1-99); null: the default scheduler.</summary>
+    public int? RealtimePriority { get; set; }
 }

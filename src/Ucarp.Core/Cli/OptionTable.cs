@@ -57,6 +57,8 @@ public static class OptionTable
         new("state-file", true, StateFile),
         new("metrics-file", true, MetricsFile),
         new("pidfile", true, PidFile),
+        new("garp-refresh", true, GarpRefresh),
+        new("realtime", true, Realtime),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -84,4 +86,8 @@ public static class OptionTable
     public const char StateFile = '\u0150';
     public const char MetricsFile = '\u0151';
     public const char PidFile = '\u0152';
+
+    // Fast failover (0x180-0x18f).
+    public const char GarpRefresh = '\u0180';
+    public const char Realtime = '\u0181';
 }

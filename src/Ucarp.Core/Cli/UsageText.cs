@@ -27,7 +27,9 @@ public static class UsageText
         "--etcd-password-file=<file>: read that user's password from <file>\n" +
         "--state-file=<file>: keep the node's state in <file>, as JSON\n" +
         "--metrics-file=<file>: keep Prometheus metrics in <file>\n" +
-        "--pidfile=<file>: write the daemon's pid to <file>\n";
+        "--pidfile=<file>: write the daemon's pid to <file>\n" +
+        "--garp-refresh=<seconds>: a master repeats its gratuitous ARP every <seconds>\n" +
+        "--realtime=<priority>: real-time scheduling (1-99) and locked memory\n";
 
     public const string Text =
         "\n" + VersionLine + "\n\n" +

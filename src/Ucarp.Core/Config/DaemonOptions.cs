@@ -7,14 +7,16 @@ namespace Ucarp.Core.Config;
 /// and a config file that gives one is refused.
 /// </summary>
 public sealed record DaemonOptions(bool Daemonize, bool Debug, bool NoSyslog, int SyslogFacility,
-                                   string? PidFile, string? StateFile, string? MetricsFile)
+                                   string? PidFile, string? StateFile, string? MetricsFile, int? RealtimePriority)
 {
     public static DaemonOptions From(Configuration c) =>
-        new(c.Daemonize, c.Debug, c.NoSyslog, c.SyslogFacility, c.PidFile, c.StateFile, c.MetricsFile);
+        new(c.Daemonize, c.Debug, c.NoSyslog, c.SyslogFacility, c.PidFile, c.StateFile, c.MetricsFile, c.RealtimePriority);
 
     /// <summary>The options that set a <see cref="DaemonOptions"/> field (a new process-wide option joins here).</summary>
     public static bool IsProcessWide(char option) => option is 'B' or 'f' or 'D'
-        or OptionTable.PidFile or OptionTable.StateFile or OptionTable.MetricsFile;
+        or OptionTable.PidFile or OptionTable.StateFile or OptionTable.MetricsFile
+        // One event loop thread serves every group: its scheduling is the process's.
+        or OptionTable.Realtime;
 }
 
 /// <summary>What a daemon runs: its own settings and its groups. A plain command line is one group.</summary>

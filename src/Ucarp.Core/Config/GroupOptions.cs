@@ -76,6 +76,7 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--check-fall", Number(c.CheckFall)),
             ("--check-rise", Number(c.CheckRise)),
             ("--check-weight", Number(c.CheckWeight)),
+            ("--garp-refresh", c.GarpRefresh is long g ? Number(g) : ""),
             ("--check timing given", Flag(c.CheckTimingGiven)),
             ("--peer", string.Join(" ", c.Peers)),
             ("--etcd", string.Join(" ", c.EtcdEndpoints)),

@@ -50,6 +50,7 @@ public sealed class EtcdElection : IElection
     readonly EtcdSettings _etcd;
     readonly IEtcdHost _host;
     readonly RoleEffects _effects;
+    readonly AnnouncementRefresh _refresh;
     readonly Dictionary<int, Pending> _pending = [];
     int _nextId;
 
@@ -89,6 +90,7 @@ public sealed class EtcdElection : IElection
         _host = host;
         _effects = new RoleEffects(settings, host);
         Skew = new SkewInUse(settings.AdvSkew);
+        _refresh = new AnnouncementRefresh(settings.GarpRefresh);
     }
 
     public CarpState State { get; private set; } = CarpState.Init;
@@ -128,7 +130,7 @@ public sealed class EtcdElection : IElection
     /// <summary>Our holder record, with the advskew in use: what a -P node compares its own with.</summary>
     string Record() => new HolderRecord(_settings.Source.ToString(), Skew.Value, _etcd.Host, _settings.Interface, _settings.Vhid).ToJson();
 
-    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(_holdUntil, _lookAt), _checkAt));
+    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(Min(_holdUntil, _lookAt), _checkAt), _refresh.Due));
 
     public IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? _settings.Source
@@ -199,6 +201,10 @@ public sealed class EtcdElection : IElection
             {
                 Observe(now);
             }
+        }
+        if (_refresh.TakeIfDue(now))
+        {
+            _effects.Announce();
         }
         if (_campaignAt <= now)
         {
@@ -861,6 +867,7 @@ public sealed class EtcdElection : IElection
                 break;
         }
         State = state;
+        _refresh.Follow(state, now);
         Counters.Transitions++;
         _host.RoleChanged(state, now);
     }

@@ -185,6 +185,11 @@ public static partial class Messages
     public static string ScriptFailed(string described, int status) => F("Script [{0}] exited with status {1}", described, status);
     public static string ScriptKilled(string described, int signal) => F("Script [{0}] was killed by signal {1}", described, signal);
 
+    // Ucarp.Net's own: --realtime.
+    public static string RealtimeFailed(int priority, string error) => F("Unable to switch to real-time priority {0}: {1}", priority, error);
+    public static string MemoryLockFailed(string error) => F("Unable to lock the daemon's memory: {0}", error);
+    public static string Realtime(int priority) => F("Event loop at real-time priority {0} (SCHED_RR), memory locked", priority);
+
     // Daemon mode (daemonize.c)
     public static string Background(string error) => F("Unable to get in background: [fork: {0}]", error);
     public static string Detach(string error) => F("Unable to detach from the current session: {0}", error);

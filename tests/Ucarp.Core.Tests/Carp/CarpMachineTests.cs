@@ -126,10 +126,11 @@ public class CarpMachineTests
     public void Advbase_zero_with_a_skew_is_allowed()
     {
         var (m, _) = Start(Settings(advbase: 0, advskew: 128));
-        Assert.That(m.NextDeadline, Is.EqualTo(S / 2)); // 0 x 3 s + 128/256 s
-        m.OnTimer(S / 2);
+        // Master-down: 3 x 128/256 s (OpenBSD's rule; ucarp waits a single 128/256 s).
+        Assert.That(m.NextDeadline, Is.EqualTo(3 * S / 2));
+        m.OnTimer(3 * S / 2);
         Assert.That(m.State, Is.EqualTo(CarpState.Master));
-        Assert.That(m.NextDeadline, Is.EqualTo(S / 2 + S / 2));
+        Assert.That(m.NextDeadline, Is.EqualTo(3 * S / 2 + S / 2)); // adverts every 128/256 s
     }
 
     [Test]

@@ -7,17 +7,7 @@ public class HandoverOptionsTests
 {
     static readonly string[] Required = ["-i", "eth0", "-s", "192.0.2.1", "-v", "1", "-p", "pw", "-a", "192.0.2.100"];
 
-    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args)
-    {
-        var host = new RecordingCliHost();
-        CliOutcome outcome = CommandLine.Parse("ucarp", [.. Required, .. args], posixlyCorrect: false, host);
-        if (outcome.ShouldExit)
-        {
-            return (outcome.ExitCode, null, [.. host.Transcript]);
-        }
-        int exit = CommandLine.Validate(outcome.Configuration!, host, () => "eth0");
-        return (exit, outcome.Configuration, [.. host.Transcript]);
-    }
+    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args) => CliRun.Run(Required, args);
 
     [Test]
     public void Without_the_options_nothing_changes()

@@ -5,17 +5,7 @@ namespace Ucarp.Core.Tests.Cli;
 /// <summary>IPv6 on the command line: inet_pton's text, one family per daemon, ff02::12 by default.</summary>
 public class Ipv6OptionsTests
 {
-    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args)
-    {
-        var host = new RecordingCliHost();
-        CliOutcome outcome = CommandLine.Parse("ucarp", ["-i", "eth0", "-v", "1", "-p", "pw", .. args], posixlyCorrect: false, host);
-        if (outcome.ShouldExit)
-        {
-            return (outcome.ExitCode, null, [.. host.Transcript]);
-        }
-        int exit = CommandLine.Validate(outcome.Configuration!, host, () => "eth0");
-        return (exit, outcome.Configuration, [.. host.Transcript]);
-    }
+    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args) => CliRun.Run(["-i", "eth0", "-v", "1", "-p", "pw"], args);
 
     [TestCase("2001:db8::1", "2001:db8::1")]
     [TestCase("::", "::")]

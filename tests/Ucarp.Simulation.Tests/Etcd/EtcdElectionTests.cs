@@ -267,3 +267,26 @@ public class EtcdElectionTests
         Assert.That(sim.Masters.Count(), Is.EqualTo(1), sim.Dump());
     }
 }
+
+/// <summary>--garp-refresh in the etcd election: the holder repeats its announcement, the others never.</summary>
+public class EtcdAnnouncementRefreshTests
+{
+    [Test]
+    public void The_holder_announces_every_refresh_period()
+    {
+        var sim = new EtcdSim(7);
+        sim.Add(Node(1, advskew: 0, garpRefresh: 2 * S));
+        sim.Add(Node(2, advskew: 100, garpRefresh: 2 * S));
+        foreach (EtcdSimNode n in sim.Nodes)
+        {
+            n.Start();
+        }
+        sim.RunFor(31 * S);
+        Assert.That(sim.Masters.Single().Index, Is.EqualTo(0), sim.Dump());
+        List<long> at = sim.Nodes[0].Events.Where(e => e.What == "announce").Select(e => e.Time).ToList();
+        // One on taking over, then every 2 s.
+        Assert.That(at.Count, Is.InRange(14, 16), sim.Dump());
+        Assert.That(at.Zip(at.Skip(1), (a, b) => b - a), Is.All.EqualTo(2 * S));
+        Assert.That(sim.Nodes[1].Events.Count(e => e.What == "announce"), Is.Zero);
+    }
+}
