@@ -9,40 +9,65 @@ namespace Ucarp.Integration.Tests;
 /// </summary>
 public class EtcdDetachTests : NamespaceTest
 {
-    const int A = 4, B = 5;
+    const int A = 4;
 
-    [Test]
-    public void A_detached_daemon_uses_a_relative_or_stdin_password_file_and_warns_about_a_readable_one()
+    /// <summary>
+    /// relative: a file named relative to where the command is typed, mode 644 (warned about);
+    /// stdin: the password on the parent's stdin, a pipe (mode 600: no warning).
+    /// </summary>
+    [TestCase("relative")]
+    [TestCase("stdin")]
+    public void A_detached_daemon_authenticates_with_a_password_file_only_its_parent_can_read(string how)
     {
         if (!File.Exists(EtcdCluster.Etcd) || !File.Exists(EtcdCluster.Etcdctl))
         {
             Assert.Ignore("etcd-server and etcd-client are not installed (tests/install-deps.sh installs them)");
         }
-        using var lan = new TestLan(5);
+        using var lan = new TestLan(A);
         var etcd = new EtcdCluster(lan, EtcdSecurity.Password);
-        string file = etcd.PasswordFile("secret-pw");   // mode 644: others can read it
-        string Common(int node, string vip) => $"-i eth0 -s {TestLan.Address(node)} -v 42 -p test -a {vip} -u {lan.UpScript} -d {lan.DownScript} -z -B"
-                                               + $" --etcd={etcd.Endpoints} --etcd-user=ucarp";
+        string file = etcd.PasswordFile("secret-pw");
+        string ucarp = $"{Binaries.Clone} -i eth0 -s {TestLan.Address(A)} -v 42 -p test -a {TestLan.Vip} -u {lan.UpScript} -d {lan.DownScript}"
+                       + $" -z -B --etcd={etcd.Endpoints} --etcd-user=ucarp";
+        string command = how == "relative"
+            ? $"cd {Path.GetDirectoryName(file)} && exec {ucarp} --etcd-password-file={Path.GetFileName(file)}"
+            : $"printf 'secret-pw\\n' | {ucarp} --etcd-password-file=/dev/stdin";
 
-        // Relative to where the command is typed.
-        using (UcarpProcess parent = lan.StartRaw(A, "sh", "-c", $"cd {Path.GetDirectoryName(file)} && exec {Binaries.Clone} {Common(A, TestLan.Vip)} --etcd-password-file={Path.GetFileName(file)}"))
+        using UcarpProcess parent = lan.StartRaw(A, "sh", "-c", command);
+        Assert.That(parent.WaitForExit(Long), Is.True, parent.Output);
+        Assert.That(parent.ExitCode, Is.Zero, parent.Output);
+        Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, "the detached daemon authenticated to etcd and holds the address");
+        Assert.That(parent.Output, Does.Contain("err: [WARNING] The etcd password goes to etcd in clear text over http://"));
+        Assert.That(parent.Count("can be read by other users"), Is.EqualTo(how == "relative" ? 1 : 0), parent.Output);
+        if (how == "relative")
         {
-            Assert.That(parent.WaitForExit(Long), Is.True, parent.Output);
-            Assert.That(parent.ExitCode, Is.Zero, parent.Output);
             Assert.That(parent.Output, Does.Contain($"err: [WARNING] Password file [{file}] can be read by other users: make it mode 600"));
-            Assert.That(parent.Output, Does.Contain("err: [WARNING] The etcd password goes to etcd in clear text over http://"));
-            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, "the detached daemon authenticated and holds the address\n" + lan.ScriptCalls.LastOrDefault());
         }
+    }
 
-        // On the parent's stdin, a pipe: no warning (mode 600), and the daemon gets it all the same (another address, another node).
-        const string Other = "192.0.2.101";
-        using (UcarpProcess parent = lan.StartRaw(B, "sh", "-c", $"printf 'secret-pw\\n' | {Binaries.Clone} {Common(B, Other)} --etcd-password-file=/dev/stdin"))
+    /// <summary>
+    /// TLS files named relative to where the command is typed still work once -B has moved the
+    /// daemon to /; a private key others can read is warned about, one that they cannot is not.
+    /// </summary>
+    [TestCase(0b110_000_000)]
+    [TestCase(0b110_100_100)]
+    public void A_detached_daemon_finds_relative_tls_files_and_warns_about_a_readable_key(int keyMode)
+    {
+        if (!File.Exists(EtcdCluster.Etcd) || !File.Exists(EtcdCluster.Etcdctl))
         {
-            Assert.That(parent.WaitForExit(Long), Is.True, parent.Output);
-            Assert.That(parent.ExitCode, Is.Zero, parent.Output);
-            Assert.That(parent.Output, Does.Not.Contain("can be read by other users"));
-            Assert.That(Wait.Until(() => lan.Ip("-n", lan.Node(B), "-4", "addr", "show", "dev", "eth0").Contains(Other + "/", StringComparison.Ordinal), Long),
-                        Is.True, "the detached daemon got the password from its parent");
+            Assert.Ignore("etcd-server and etcd-client are not installed (tests/install-deps.sh installs them)");
         }
+        using var lan = new TestLan(A);
+        var etcd = new EtcdCluster(lan, EtcdSecurity.Tls);
+        File.SetUnixFileMode(etcd.Pki!.ClientKey, (UnixFileMode)keyMode);
+        string command = $"cd {Path.GetDirectoryName(etcd.Pki.Ca)} && exec {Binaries.Clone} -i eth0 -s {TestLan.Address(A)} -v 42 -p test -a {TestLan.Vip}"
+                         + $" -u {lan.UpScript} -d {lan.DownScript} -z -B --etcd={etcd.Endpoints} --etcd-cacert={Path.GetFileName(etcd.Pki.Ca)}"
+                         + $" --etcd-cert={Path.GetFileName(etcd.Pki.ClientCert)} --etcd-key={Path.GetFileName(etcd.Pki.ClientKey)}";
+
+        using UcarpProcess parent = lan.StartRaw(A, "sh", "-c", command);
+        Assert.That(parent.WaitForExit(Long), Is.True, parent.Output);
+        Assert.That(parent.ExitCode, Is.Zero, parent.Output);
+        Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, "the detached daemon reached etcd over TLS and holds the address");
+        string warning = $"err: [WARNING] Key file [{etcd.Pki.ClientKey}] can be read by other users: make it mode 600";
+        Assert.That(parent.Count(warning), Is.EqualTo(keyMode == 0b110_000_000 ? 0 : 1), parent.Output);
     }
 }
