@@ -26,6 +26,13 @@ public sealed record CarpSettings
     public bool BowOut { get; init; } = true;
     /// <summary>Unicast peers (--peer); empty: the multicast group (or broadcast with -M).</summary>
     public IReadOnlyList<IpAddress> Peers { get; init; } = [];
+    /// <summary>--extra-addr: the group's other addresses, announced and managed with -a (not in the HMAC).</summary>
+    public IReadOnlyList<IpAddress> ExtraAddresses { get; init; } = [];
+    /// <summary>--manage-addresses: the daemon adds the addresses on MASTER and removes them on leaving it.</summary>
+    public bool ManageAddresses { get; init; }
+
+    /// <summary>Every address of the group: -a first, then the extras in the order given.</summary>
+    public IReadOnlyList<IpAddress> Addresses => [VirtualAddress, .. ExtraAddresses];
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
@@ -49,5 +56,7 @@ public sealed record CarpSettings
         XParam = c.XParam,
         BowOut = !c.NoBowOut,
         Peers = [.. c.Peers],
+        ExtraAddresses = [.. c.ExtraAddresses],
+        ManageAddresses = c.ManageAddresses,
     };
 }

@@ -62,4 +62,10 @@ public sealed class Configuration
     public string? StateFile { get; set; }
     public string? MetricsFile { get; set; }
     public string? PidFile { get; set; }
+
+    // Ucarp.Net's own (long options only): a group's further addresses, and the daemon
+    // adding and removing them itself.
+    /// <summary>--extra-addr, in the order given (repeats are kept for Validate to refuse).</summary>
+    public List<IpAddress> ExtraAddresses { get; } = [];
+    public bool ManageAddresses { get; set; }
 }

@@ -13,7 +13,8 @@ public static class OptionTable
     // Options of Ucarp.Net's own are long only: their codes are above any char a short
     // option can use. Ranges by feature, so features never collide:
     //   0x100-0x11f handover and health checks, 0x120-0x12f unicast peers,
-    //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170- others.
+    //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170-0x17f a group's addresses,
+    //   0x180- others.
 
     public static readonly IReadOnlyList<LongOption> LongOptions =
     [
@@ -57,6 +58,8 @@ public static class OptionTable
         new("state-file", true, StateFile),
         new("metrics-file", true, MetricsFile),
         new("pidfile", true, PidFile),
+        new("extra-addr", true, ExtraAddr),
+        new("manage-addresses", false, ManageAddresses),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -84,4 +87,8 @@ public static class OptionTable
     public const char StateFile = '\u0150';
     public const char MetricsFile = '\u0151';
     public const char PidFile = '\u0152';
+
+    // A group's addresses (0x170-0x17f).
+    public const char ExtraAddr = '\u0170';
+    public const char ManageAddresses = '\u0171';
 }
