@@ -7,17 +7,7 @@ namespace Ucarp.Core.Tests.Cli;
 /// <summary>--extra-addr and --manage-addresses on a command line and in a config file.</summary>
 public class AddressOptionsTests
 {
-    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args)
-    {
-        var host = new RecordingCliHost();
-        CliOutcome outcome = CommandLine.Parse("ucarp", ["-i", "eth0", "-v", "1", "-p", "pw", .. args], posixlyCorrect: false, host);
-        if (outcome.ShouldExit)
-        {
-            return (outcome.ExitCode, null, [.. host.Transcript]);
-        }
-        int exit = CommandLine.Validate(outcome.Configuration!, host, () => "eth0");
-        return (exit, outcome.Configuration, [.. host.Transcript]);
-    }
+    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args) => Ipv6OptionsTests.Run(args);
 
     [Test]
     public void Extra_addresses_are_kept_in_the_order_given_whatever_the_place_of_a()

@@ -5,7 +5,8 @@ namespace Ucarp.Core.Tests.Cli;
 /// <summary>IPv6 on the command line: inet_pton's text, one family per daemon, ff02::12 by default.</summary>
 public class Ipv6OptionsTests
 {
-    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args)
+    /// <summary>Parses and validates a command line after -i eth0 -v 1 -p pw: the exit status, the configuration, what was printed.</summary>
+    internal static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args)
     {
         var host = new RecordingCliHost();
         CliOutcome outcome = CommandLine.Parse("ucarp", ["-i", "eth0", "-v", "1", "-p", "pw", .. args], posixlyCorrect: false, host);
