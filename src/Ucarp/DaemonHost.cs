@@ -16,13 +16,13 @@ internal sealed class DaemonHost : IEtcdHost
     readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
-    public DaemonHost(Logger log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, Etcd.EtcdClient? etcd = null)
+    public DaemonHost(Logger log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.EtcdClient? etcd = null)
     {
         _log = log;
         _etcd = etcd;
         _socket = socket;
         _unicast = unicast;
-        Scripts = new ScriptRunner(log, socket.Send, environment);
+        Scripts = new ScriptRunner(log, socket.Send, environment, iface);
     }
 
     public ScriptRunner Scripts { get; }

@@ -242,7 +242,7 @@ internal static class Program
             {
                 return 2;
             }
-            var host = new DaemonHost(log, socket, unicast, environment, etcd);
+            var host = new DaemonHost(log, socket, unicast, environment, iface, etcd);
             CarpSettings settings = CarpSettings.From(config, password, mac);
             IElection machine = etcd is null
                 ? new CarpMachine(settings, host, new SystemCarpRandom())

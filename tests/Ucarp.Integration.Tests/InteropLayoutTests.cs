@@ -32,6 +32,9 @@ public class InteropLayoutTests
         #include <linux/if_packet.h>
         #include <linux/if_ether.h>
         #include <linux/filter.h>
+        #include <linux/netlink.h>
+        #include <linux/rtnetlink.h>
+        #include <linux/if_addr.h>
         #define P(name, value) printf("%s=%ld\n", name, (long)(value))
         int main(void) {
             P("sizeof ifreq", sizeof(struct ifreq)); P("offset ifr_flags", offsetof(struct ifreq, ifr_flags));
@@ -65,6 +68,19 @@ public class InteropLayoutTests
             P("O_RDONLY", O_RDONLY); P("O_WRONLY", O_WRONLY);
             P("WNOHANG", WNOHANG); P("LOG_PID", LOG_PID); P("EFD_CLOEXEC", EFD_CLOEXEC); P("EFD_NONBLOCK", EFD_NONBLOCK);
             P("SHUT_RDWR", SHUT_RDWR);
+            P("sizeof nlmsghdr", sizeof(struct nlmsghdr)); P("offset nlmsg_type", offsetof(struct nlmsghdr, nlmsg_type));
+            P("offset nlmsg_seq", offsetof(struct nlmsghdr, nlmsg_seq)); P("offset nlmsg_pid", offsetof(struct nlmsghdr, nlmsg_pid));
+            P("sizeof ifaddrmsg", sizeof(struct ifaddrmsg)); P("offset ifa_flags", offsetof(struct ifaddrmsg, ifa_flags));
+            P("offset ifa_index", offsetof(struct ifaddrmsg, ifa_index));
+            P("sizeof rtattr", sizeof(struct rtattr)); P("offset rta_type", offsetof(struct rtattr, rta_type));
+            P("sizeof nlmsgerr", sizeof(struct nlmsgerr)); P("offset nlmsgerr msg", offsetof(struct nlmsgerr, msg));
+            P("sizeof sockaddr_nl", sizeof(struct sockaddr_nl)); P("offset nl_pid", offsetof(struct sockaddr_nl, nl_pid));
+            P("NLMSG_HDRLEN", NLMSG_HDRLEN); P("RTA_LENGTH(4)", RTA_LENGTH(4)); P("RTA_LENGTH(16)", RTA_LENGTH(16));
+            P("AF_NETLINK", AF_NETLINK); P("NETLINK_ROUTE", NETLINK_ROUTE); P("NLMSG_ERROR", NLMSG_ERROR);
+            P("RTM_NEWADDR", RTM_NEWADDR); P("RTM_DELADDR", RTM_DELADDR);
+            P("NLM_F_REQUEST", NLM_F_REQUEST); P("NLM_F_ACK", NLM_F_ACK); P("NLM_F_EXCL", NLM_F_EXCL); P("NLM_F_CREATE", NLM_F_CREATE);
+            P("IFA_ADDRESS", IFA_ADDRESS); P("IFA_LOCAL", IFA_LOCAL); P("IFA_F_NODAD", IFA_F_NODAD); P("RT_SCOPE_UNIVERSE", RT_SCOPE_UNIVERSE);
+            P("EEXIST", EEXIST); P("EADDRNOTAVAIL", EADDRNOTAVAIL); P("ETIMEDOUT", ETIMEDOUT);
             return 0;
         }
         """;
@@ -167,6 +183,39 @@ public class InteropLayoutTests
         yield return new TestCaseData("EFD_CLOEXEC", (long)Libc.EFD_CLOEXEC);
         yield return new TestCaseData("EFD_NONBLOCK", (long)Libc.EFD_NONBLOCK);
         yield return new TestCaseData("SHUT_RDWR", (long)Libc.SHUT_RDWR);
+        yield return new TestCaseData("sizeof nlmsghdr", (long)Marshal.SizeOf<NlMsgHdr>());
+        yield return new TestCaseData("offset nlmsg_type", (long)Marshal.OffsetOf<NlMsgHdr>(nameof(NlMsgHdr.Type)));
+        yield return new TestCaseData("offset nlmsg_seq", (long)Marshal.OffsetOf<NlMsgHdr>(nameof(NlMsgHdr.Seq)));
+        yield return new TestCaseData("offset nlmsg_pid", (long)Marshal.OffsetOf<NlMsgHdr>(nameof(NlMsgHdr.Pid)));
+        yield return new TestCaseData("NLMSG_HDRLEN", (long)Marshal.SizeOf<NlMsgHdr>());
+        yield return new TestCaseData("sizeof ifaddrmsg", (long)Marshal.SizeOf<IfAddrMsg>());
+        yield return new TestCaseData("offset ifa_flags", (long)Marshal.OffsetOf<IfAddrMsg>(nameof(IfAddrMsg.Flags)));
+        yield return new TestCaseData("offset ifa_index", (long)Marshal.OffsetOf<IfAddrMsg>(nameof(IfAddrMsg.Index)));
+        yield return new TestCaseData("sizeof rtattr", (long)Marshal.SizeOf<RtAttr>());
+        yield return new TestCaseData("offset rta_type", (long)Marshal.OffsetOf<RtAttr>(nameof(RtAttr.Type)));
+        // The daemon writes attributes back to back, unpadded: right only while both lengths are multiples of 4.
+        yield return new TestCaseData("RTA_LENGTH(4)", (long)Marshal.SizeOf<RtAttr>() + 4);
+        yield return new TestCaseData("RTA_LENGTH(16)", (long)Marshal.SizeOf<RtAttr>() + 16);
+        yield return new TestCaseData("sizeof nlmsgerr", (long)Marshal.SizeOf<NlMsgErr>());
+        yield return new TestCaseData("offset nlmsgerr msg", (long)Marshal.OffsetOf<NlMsgErr>(nameof(NlMsgErr.Request)));
+        yield return new TestCaseData("sizeof sockaddr_nl", (long)Marshal.SizeOf<SockAddrNl>());
+        yield return new TestCaseData("offset nl_pid", (long)Marshal.OffsetOf<SockAddrNl>(nameof(SockAddrNl.Pid)));
+        yield return new TestCaseData("AF_NETLINK", (long)Libc.AF_NETLINK);
+        yield return new TestCaseData("NETLINK_ROUTE", (long)Libc.NETLINK_ROUTE);
+        yield return new TestCaseData("NLMSG_ERROR", (long)Libc.NLMSG_ERROR);
+        yield return new TestCaseData("RTM_NEWADDR", (long)Libc.RTM_NEWADDR);
+        yield return new TestCaseData("RTM_DELADDR", (long)Libc.RTM_DELADDR);
+        yield return new TestCaseData("NLM_F_REQUEST", (long)Libc.NLM_F_REQUEST);
+        yield return new TestCaseData("NLM_F_ACK", (long)Libc.NLM_F_ACK);
+        yield return new TestCaseData("NLM_F_EXCL", (long)Libc.NLM_F_EXCL);
+        yield return new TestCaseData("NLM_F_CREATE", (long)Libc.NLM_F_CREATE);
+        yield return new TestCaseData("IFA_ADDRESS", (long)Libc.IFA_ADDRESS);
+        yield return new TestCaseData("IFA_LOCAL", (long)Libc.IFA_LOCAL);
+        yield return new TestCaseData("IFA_F_NODAD", (long)Libc.IFA_F_NODAD);
+        yield return new TestCaseData("RT_SCOPE_UNIVERSE", (long)Libc.RT_SCOPE_UNIVERSE);
+        yield return new TestCaseData("EEXIST", (long)Libc.EEXIST);
+        yield return new TestCaseData("EADDRNOTAVAIL", (long)Libc.EADDRNOTAVAIL);
+        yield return new TestCaseData("ETIMEDOUT", (long)Libc.ETIMEDOUT);
     }
 
     [TestCaseSource(nameof(Layouts))]

@@ -28,6 +28,13 @@ public sealed record CarpSettings
     public IReadOnlyList<IpAddress> Peers { get; init; } = [];
     /// <summary>--garp-refresh: µs between a master's repeated announcements; null: off.</summary>
     public long? GarpRefresh { get; init; }
+    /// <summary>--extra-addr: the group's other addresses, announced and managed with -a (not in the HMAC).</summary>
+    public IReadOnlyList<IpAddress> ExtraAddresses { get; init; } = [];
+    /// <summary>--manage-addresses: the daemon adds the addresses on MASTER and removes them on leaving it.</summary>
+    public bool ManageAddresses { get; init; }
+
+    /// <summary>Every address of the group: -a first, then the extras in the order given.</summary>
+    public IReadOnlyList<IpAddress> Addresses => [VirtualAddress, .. ExtraAddresses];
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
@@ -52,5 +59,7 @@ public sealed record CarpSettings
         BowOut = !c.NoBowOut,
         Peers = [.. c.Peers],
         GarpRefresh = c.GarpRefresh,
+        ExtraAddresses = [.. c.ExtraAddresses],
+        ManageAddresses = c.ManageAddresses,
     };
 }

@@ -1,3 +1,4 @@
+using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -5,23 +6,29 @@ namespace Ucarp.Core.Carp;
 
 /// <summary>
 /// What follows a role change, whatever decided it: the up and down scripts with
-/// ucarp's arguments, and the announcement of the address (a gratuitous ARP, or for
-/// IPv6 an unsolicited Neighbour Advertisement). Shared by the CARP and etcd elections.
+/// ucarp's arguments (and the extra addresses in UCARP_EXTRA_ADDRESSES), the addresses
+/// the daemon manages itself, and the announcement of every address of the group (a
+/// gratuitous ARP, or for IPv6 an unsolicited Neighbour Advertisement, each). Shared by
+/// the CARP and etcd elections.
 /// </summary>
 public sealed class RoleEffects
 {
     readonly CarpSettings _settings;
     readonly ICarpHost _host;
-    readonly byte[] _announcement;
+    readonly byte[][] _announcements;
 
     public RoleEffects(CarpSettings settings, ICarpHost host)
     {
         _settings = settings;
         _host = host;
-        _announcement = new byte[settings.VirtualAddress.IsV6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize];
+        int frameSize = settings.VirtualAddress.IsV6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize;
+        _announcements = [.. settings.Addresses.Select(_ => new byte[frameSize])];
         Up = Script(ScriptKind.Up, settings.UpScript);
         Down = Script(ScriptKind.Down, settings.DownScript);
     }
+
+    /// <summary>The scripts' environment variable with the extra addresses, space-separated.</summary>
+    public const string ExtraAddressesVariable = "UCARP_EXTRA_ADDRESSES";
 
     public ScriptInvocation? Up { get; }
     public ScriptInvocation? Down { get; }
@@ -30,18 +37,25 @@ public sealed class RoleEffects
 
     public void RunDown() => Run(Down);
 
-    /// <summary>Tells the LAN the address has moved: a gratuitous ARP, or for IPv6 an unsolicited NA.</summary>
+    /// <summary>
+    /// Tells the LAN the group's addresses have moved: a gratuitous ARP, or for IPv6 an
+    /// unsolicited NA, for -a and then each extra address. The one call for "announce the group".
+    /// </summary>
     public void Announce()
     {
-        if (_settings.VirtualAddress.IsV6)
+        IReadOnlyList<IpAddress> addresses = _settings.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            NeighbourAdvert.Build(_settings.Mac, _settings.VirtualAddress, _announcement);
+            if (addresses[i].IsV6)
+            {
+                NeighbourAdvert.Build(_settings.Mac, addresses[i], _announcements[i]);
+            }
+            else
+            {
+                GratuitousArp.Build(_settings.Mac, addresses[i], _announcements[i]);
+            }
+            _host.SendAnnouncement(_announcements[i]);
         }
-        else
-        {
-            GratuitousArp.Build(_settings.Mac, _settings.VirtualAddress, _announcement);
-        }
-        _host.SendAnnouncement(_announcement);
     }
 
     /// <summary>SIGUSR1's one line.</summary>
@@ -69,15 +83,26 @@ public sealed class RoleEffects
     ScriptInvocation? Script(ScriptKind kind, string? path)
     {
         // spawn.c does nothing for a missing or empty script name.
-        if (string.IsNullOrEmpty(path))
+        bool script = !string.IsNullOrEmpty(path);
+        if (!script && !_settings.ManageAddresses)
         {
             return null;
         }
-        var argv = new List<string> { path, _settings.Interface, _settings.VirtualAddressText ?? _settings.VirtualAddress.ToString() };
-        if (_settings.XParam is not null)
+        var argv = new List<string>();
+        if (script)
         {
-            argv.Add(_settings.XParam);
+            argv.AddRange([path!, _settings.Interface, _settings.VirtualAddressText ?? _settings.VirtualAddress.ToString()]);
+            if (_settings.XParam is not null)
+            {
+                argv.Add(_settings.XParam);
+            }
         }
-        return new ScriptInvocation(kind, path, argv);
+        return new ScriptInvocation(kind, script ? path : null, argv)
+        {
+            // ucarp's argv stays as it is; the extras go in the environment, only when given.
+            Environment = _settings.ExtraAddresses.Count == 0 ? []
+                : [ExtraAddressesVariable + "=" + string.Join(' ', _settings.ExtraAddresses)],
+            Addresses = _settings.ManageAddresses ? _settings.Addresses : [],
+        };
     }
 }

@@ -185,6 +185,13 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.ExtraAddr:
+                case OptionTable.ManageAddresses:
+                    if (!AddressOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 case OptionTable.StateFile:
                 case OptionTable.MetricsFile:
                 case OptionTable.PidFile:
@@ -249,11 +256,12 @@ public static class CommandLine
             log.Write(LogLevel.Error, Messages.NoVirtualAddress);
             return 1;
         }
-        if (config.UpScript is null)
+        // With --manage-addresses a group needs no script: no warning that none is given.
+        if (config.UpScript is null && !config.ManageAddresses)
         {
             log.Write(LogLevel.Warning, Messages.NoUpscript);
         }
-        if (config.DownScript is null)
+        if (config.DownScript is null && !config.ManageAddresses)
         {
             log.Write(LogLevel.Warning, Messages.NoDownscript);
         }
@@ -263,6 +271,10 @@ public static class CommandLine
             return 1;
         }
         int status = FamilyCheck.Validate(config, log);
+        if (status == 0)
+        {
+            status = AddressOptions.Validate(config, log);
+        }
         if (status == 0)
         {
             status = HandoverOptions.Validate(config, log);

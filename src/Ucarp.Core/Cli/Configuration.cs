@@ -68,4 +68,9 @@ public sealed class Configuration
     public long? GarpRefresh { get; set; }
     /// <summary>--realtime: the event loop's SCHED_RR priority (1-99); null: the default scheduler.</summary>
     public int? RealtimePriority { get; set; }
+    // Ucarp.Net's own (long options only): a group's further addresses, and the daemon
+    // adding and removing them itself.
+    /// <summary>--extra-addr, in the order given (repeats are kept for Validate to refuse).</summary>
+    public List<IpAddress> ExtraAddresses { get; } = [];
+    public bool ManageAddresses { get; set; }
 }

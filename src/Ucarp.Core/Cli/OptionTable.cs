@@ -13,7 +13,8 @@ public static class OptionTable
     // Options of Ucarp.Net's own are long only: their codes are above any char a short
     // option can use. Ranges by feature, so features never collide:
     //   0x100-0x11f handover and health checks, 0x120-0x12f unicast peers,
-    //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170- others.
+    //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170-0x17f a group's addresses,
+    //   0x180- others.
 
     public static readonly IReadOnlyList<LongOption> LongOptions =
     [
@@ -59,6 +60,8 @@ public static class OptionTable
         new("pidfile", true, PidFile),
         new("garp-refresh", true, GarpRefresh),
         new("realtime", true, Realtime),
+        new("extra-addr", true, ExtraAddr),
+        new("manage-addresses", false, ManageAddresses),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -90,4 +93,7 @@ public static class OptionTable
     // Fast failover (0x180-0x18f).
     public const char GarpRefresh = '\u0180';
     public const char Realtime = '\u0181';
+    // A group's addresses (0x170-0x17f).
+    public const char ExtraAddr = '\u0170';
+    public const char ManageAddresses = '\u0171';
 }

@@ -18,6 +18,8 @@ public static class UsageText
         "--check-rise=<n>: successes in a row that rejoin it (default 2)\n" +
         "--check-weight=<n>: failing, stay in the election with advskew + <n> (1-255)\n" +
         "--peer=<ip>: advertise by unicast to <ip> (repeat for more peers), not to the group\n" +
+        "--extra-addr=<ip>: one more virtual address, announced with -a (repeat for more)\n" +
+        "--manage-addresses: add the addresses on MASTER and remove them on BACKUP, no script\n" +
         "--etcd=<urls>: let an etcd v3 cluster decide (comma-separated http:// or https:// URLs)\n" +
         "--etcd-prefix=<prefix>: keys under <prefix> (default /ucarp)\n" +
         "--etcd-cacert=<file>: trust etcd's certificate if <file>'s authority signed it\n" +

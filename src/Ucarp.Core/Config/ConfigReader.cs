@@ -191,10 +191,14 @@ public static class ConfigReader
                          Dictionary<string, GroupTable<GroupOptions>> tables, ConfigProblems problems)
     {
         Configuration c = group.Settings;
-        if (byAddress.TryGetValue(c.VirtualAddress, out GroupOptions? holder))
+        // -a and every --extra-addr are the group's addresses: none may be another group's.
+        foreach (IpAddress address in (IEnumerable<IpAddress>)[c.VirtualAddress, .. c.ExtraAddresses])
         {
-            problems.Add(ConfigDiagnostic.Error(group.Line, Messages.ConfigDuplicateAddress(c.VirtualAddress.ToString(), holder.Name, holder.Line)));
-            return false;
+            if (byAddress.TryGetValue(address, out GroupOptions? holder))
+            {
+                problems.Add(ConfigDiagnostic.Error(group.Line, Messages.ConfigDuplicateAddress(address.ToString(), holder.Name, holder.Line)));
+                return false;
+            }
         }
         if (!group.IsEtcd)
         {
@@ -210,6 +214,10 @@ public static class ConfigReader
             }
         }
         byAddress.Add(c.VirtualAddress, group);
+        foreach (IpAddress extra in c.ExtraAddresses)
+        {
+            byAddress.Add(extra, group);
+        }
         return true;
     }
 

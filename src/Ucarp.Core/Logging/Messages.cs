@@ -53,6 +53,13 @@ public static partial class Messages
     public static string FamilyMismatch(string option, string address, string virtualAddress) =>
         F("{0} [{1}] and -a [{2}] are not of the same address family: one ucarp runs one family (start one per family)", option, address, virtualAddress);
 
+    // Ucarp.Net's own: a group's further addresses (--extra-addr, --manage-addresses).
+    public static string ExtraAddrNotAnAddress(string arg) => F("--extra-addr needs an IPv4 or IPv6 address: [{0}]", arg);
+    public static string ExtraAddrIsVirtual(string address) => F("--extra-addr [{0}] is the virtual address (-a) itself", address);
+    public static string ExtraAddrTwice(string address) => F("--extra-addr [{0}] is given twice", address);
+    public static string AddressAddFailed(string address, string iface, string error) => F("Unable to add [{0}] to {1}: {2}", address, iface, error);
+    public static string AddressRemoveFailed(string address, string iface, string error) => F("Unable to remove [{0}] from {1}: {2}", address, iface, error);
+
     // Ucarp.Net's own: the etcd election's options and setup.
     public static string EtcdBadEndpoint(string text) => F("--etcd needs http:// or https:// URLs separated by commas: [{0}]", text);
     public static string EtcdBadPrefix(string text) => F("--etcd-prefix must start with / and name something: [{0}]", text);

@@ -2,13 +2,16 @@ using Ucarp.Core.Carp;
 
 namespace Ucarp.Core.Scripts;
 
-/// <summary>What the script queue needs from its host: start a process, put a frame on the wire.</summary>
+/// <summary>What the script queue needs from its host: start a process, put a frame on the wire, change addresses.</summary>
 public interface IScriptQueueHost
 {
-    /// <summary>Starts the script; false when it could not be started (then it counts as finished).</summary>
+    /// <summary>Starts the script (its Path is set); false when it could not be started (then it counts as finished).</summary>
     bool Start(ScriptInvocation script);
 
     void SendFrame(ReadOnlySpan<byte> frame);
+
+    /// <summary>--manage-addresses: adds (Up) or removes (Down) the step's addresses on the interface.</summary>
+    void ChangeAddresses(ScriptInvocation step) { }
 }
 
 /// <summary>
@@ -22,6 +25,8 @@ public interface IScriptQueueHost
 /// while scripts run or wait is sent when the scripts before it are done, so the
 /// address is announced after the upscript has configured it; every one asked for is
 /// sent (a master announces twice, and a slow upscript must not swallow the second).
+/// Managed addresses take their place in the same order: added just before the
+/// upscript, removed just after the downscript (a step may have no script at all).
 /// </summary>
 public sealed class ScriptQueue
 {
@@ -72,7 +77,12 @@ public sealed class ScriptQueue
     /// <summary>The running script has finished (or was reaped): send what waited on it, start the next.</summary>
     public void Completed()
     {
+        ScriptInvocation? ended = Running;
         Running = null;
+        if (ended is not null)
+        {
+            AfterScript(ended);
+        }
         Flush();
         while (Running is null && _waiting.Count > 0)
         {
@@ -85,13 +95,26 @@ public sealed class ScriptQueue
 
     void StartOrSkip(ScriptInvocation script)
     {
-        if (_host.Start(script))
+        if (script.Kind == ScriptKind.Up && script.Addresses.Count != 0)
+        {
+            _host.ChangeAddresses(script);
+        }
+        if (script.Path is not null && _host.Start(script))
         {
             Running = script;
         }
         else
         {
+            AfterScript(script);
             Flush();
+        }
+    }
+
+    void AfterScript(ScriptInvocation script)
+    {
+        if (script.Kind == ScriptKind.Down && script.Addresses.Count != 0)
+        {
+            _host.ChangeAddresses(script);
         }
     }
 

@@ -9,19 +9,23 @@ namespace Ucarp.Linux;
 /// Starts state scripts as ucarp's spawn.c does (execve of the script itself, no
 /// shell, no PATH search, argv = script, interface, VIP as typed[, xparam]) but
 /// without waiting: the event loop polls a pidfd and reaps the child when it exits.
+/// With --manage-addresses it also adds and removes the group's addresses, in the
+/// queue's order (before the upscript, after the downscript).
 /// </summary>
 internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
 {
     readonly ILog _log;
     readonly Func<ReadOnlySpan<byte>, string?> _send;
     readonly IReadOnlyList<string> _environment;
+    readonly string _interface;
     int _pid;
     FileDescriptor? _pidfd;
     ScriptInvocation? _running;
 
-    public ScriptRunner(ILog log, Func<ReadOnlySpan<byte>, string?> send, IReadOnlyList<string> environment)
+    public ScriptRunner(ILog log, Func<ReadOnlySpan<byte>, string?> send, IReadOnlyList<string> environment, string iface)
     {
         _log = log;
+        _interface = iface;
         _send = send;
         _environment = environment;
         Queue = new ScriptQueue(this);
@@ -41,7 +45,8 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
 
     public bool Start(ScriptInvocation script)
     {
-        int pid = NativeSpawn.Spawn(script.Path, script.Arguments, _environment, new NativeSpawn.Options());
+        string path = script.Path!;    // the queue starts only steps with a script
+        int pid = NativeSpawn.Spawn(path, script.Arguments, ScriptEnvironment(script), new NativeSpawn.Options());
         Runs++;
         if (pid < 0)
         {
@@ -55,10 +60,10 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
         // A process was made (ucarp's fork succeeded): ucarp logs this line even when the exec then fails.
         string iface = script.Arguments[1], vip = script.Arguments[2];
         string? xparam = XParam(script);
-        _log.Write(LogLevel.Warning, Messages.Spawning(script.Path, iface, vip, xparam));
+        _log.Write(LogLevel.Warning, Messages.Spawning(path, iface, vip, xparam));
         if (pid < 0)
         {
-            _log.Write(LogLevel.Error, Messages.UnableToExec(script.Path, iface, vip, xparam, Libc.StrError(-pid)));
+            _log.Write(LogLevel.Error, Messages.UnableToExec(path, iface, vip, xparam, Libc.StrError(-pid)));
             return false;
         }
         _pid = pid;
@@ -115,6 +120,46 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
             {
                 Thread.Sleep(10);
             }
+        }
+    }
+
+    /// <summary>
+    /// The daemon's environment with the step's own entries (UCARP_EXTRA_ADDRESSES) put in
+    /// place of any inherited entry of the same name.
+    /// </summary>
+    IReadOnlyList<string> ScriptEnvironment(ScriptInvocation script)
+    {
+        if (script.Environment.Count == 0)
+        {
+            return _environment;
+        }
+        var names = script.Environment.Select(e => e[..(e.IndexOf('=') + 1)]).ToArray();
+        return [.. _environment.Where(e => !names.Any(n => e.StartsWith(n, StringComparison.Ordinal))), .. script.Environment];
+    }
+
+    /// <summary>
+    /// Adds (Up) or removes (Down) the step's addresses. An address already there, or
+    /// already gone, is what was wanted; anything else is logged once per address.
+    /// </summary>
+    public void ChangeAddresses(ScriptInvocation step)
+    {
+        bool add = step.Kind == ScriptKind.Up;
+        int ifIndex;
+        using (FileDescriptor? control = InterfaceInfo.DatagramSocket(out int socketErrno))
+        {
+            ifIndex = control is null ? -socketErrno : InterfaceInfo.Index(control, _interface);
+        }
+        using var netlink = new NetlinkAddresses();
+        foreach (Core.Cli.IpAddress address in step.Addresses)
+        {
+            int errno = ifIndex < 0 ? -ifIndex : add ? netlink.Add(ifIndex, address) : netlink.Remove(ifIndex, address);
+            if (errno == 0 || errno == (add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
+            {
+                continue;
+            }
+            string error = Libc.StrError(errno);
+            _log.Write(LogLevel.Error, add ? Messages.AddressAddFailed(address.ToString(), _interface, error)
+                                           : Messages.AddressRemoveFailed(address.ToString(), _interface, error));
         }
     }
 

@@ -5,7 +5,7 @@ namespace Ucarp.Core.Tests.Cli;
 /// <summary>IPv6 on the command line: inet_pton's text, one family per daemon, ff02::12 by default.</summary>
 public class Ipv6OptionsTests
 {
-    static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args) => CliRun.Run(["-i", "eth0", "-v", "1", "-p", "pw"], args);
+    internal static (int Exit, Configuration? Config, List<string> Transcript) Run(params string[] args) => CliRun.Run(["-i", "eth0", "-v", "1", "-p", "pw"], args);
 
     [TestCase("2001:db8::1", "2001:db8::1")]
     [TestCase("::", "::")]

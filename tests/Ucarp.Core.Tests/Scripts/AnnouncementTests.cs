@@ -12,25 +12,6 @@ namespace Ucarp.Core.Tests.Scripts;
 /// </summary>
 public class AnnouncementTests
 {
-    /// <summary>Scripts start and stay running until the test ends them; frames are recorded.</summary>
-    sealed class Wiring : ICarpHost, IScriptQueueHost
-    {
-        public Wiring() => Queue = new ScriptQueue(this);
-
-        public ScriptQueue Queue { get; }
-        public List<string> Wire { get; } = [];
-        public bool DebugEnabled => false;
-
-        public void Write(LogLevel level, string message) { }
-        public string? SendAdvert(ReadOnlySpan<byte> frame) { Wire.Add("advert"); return null; }
-        public void SendAnnouncement(ReadOnlySpan<byte> frame) => Queue.Announce(frame);
-        public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) { }
-        public void RunScript(ScriptInvocation script) => Queue.Request(script);
-
-        public bool Start(ScriptInvocation script) { Wire.Add("start " + script.Kind); return true; }
-        public void SendFrame(ReadOnlySpan<byte> frame) => Wire.Add("garp");
-    }
-
     static readonly CarpSettings Settings = new()
     {
         Interface = "eth0",

@@ -85,7 +85,8 @@ sealed class EtcdSimNode : IEtcdHost
 
     public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) { }
 
-    public void SendAnnouncement(ReadOnlySpan<byte> frame) => Events.Add((_sim.Now, "announce"));
+    /// <summary>"announce 192.0.2.100": the address the gratuitous ARP names (its sender address).</summary>
+    public void SendAnnouncement(ReadOnlySpan<byte> frame) => Events.Add((_sim.Now, "announce " + new Core.Cli.IpAddress(frame.Slice(28, 4))));
 
     public void RunScript(ScriptInvocation script)
     {
