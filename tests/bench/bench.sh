@@ -281,7 +281,7 @@ fast_round() { # fast_round KIND PARAM INTERVAL_MS: "ms intervals" from the mast
     tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0 --immediate-mode)
     pair_start "$1" "$2" 2>/dev/null
     sleep 2
-    ip netns pids "$lan-n1" | xargs -r kill -9   # keepalived's parent and VRRP child at once
+    ip netns pids "$lan-n1" | xargs -r kill -9 2>/dev/null || true   # keepalived's parent and VRRP child at once (one may be gone already)
     wait_for 10 holds 2
     sleep 0.5
     kill -INT "$tp"; sleep 0.3
