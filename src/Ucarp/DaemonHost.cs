@@ -35,6 +35,8 @@ internal sealed class DaemonHost : IEtcdHost
 
     public void SendAnnouncement(ReadOnlySpan<byte> frame) => Scripts.Queue.Announce(frame);
 
+    public void SendRefresh(ReadOnlySpan<byte> frame) => Scripts.Queue.Refresh(frame);
+
     public void RunScript(ScriptInvocation script) => Scripts.Queue.Request(script);
 
     /// <summary>The bow-out advert waiting for the downscript (or its deadline); the event loop sends it.</summary>

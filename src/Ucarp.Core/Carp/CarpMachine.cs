@@ -125,7 +125,7 @@ public sealed class CarpMachine : IElection
         }
         if (_refresh.TakeIfDue(now))
         {
-            Announce();
+            _effects.Announce(refresh: true);
         }
     }
 

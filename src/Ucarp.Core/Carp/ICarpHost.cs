@@ -34,6 +34,13 @@ public interface ICarpHost : ILog
     void SendAnnouncement(ReadOnlySpan<byte> frame);
 
     /// <summary>
+    /// --garp-refresh's repeat of the announcement. Only a repeat: the daemon drops it while
+    /// a script runs or waits (the announcement that follows that script says the same), so
+    /// a hung upscript cannot make refreshes pile up.
+    /// </summary>
+    void SendRefresh(ReadOnlySpan<byte> frame) => SendAnnouncement(frame);
+
+    /// <summary>
     /// Sends the bow-out advert once the scripts asked for before it have finished (the
     /// address is released first), or at <paramref name="deadline"/> at the latest.
     /// </summary>

@@ -41,7 +41,7 @@ public sealed class RoleEffects
     /// Tells the LAN the group's addresses have moved: a gratuitous ARP, or for IPv6 an
     /// unsolicited NA, for -a and then each extra address. The one call for "announce the group".
     /// </summary>
-    public void Announce()
+    public void Announce(bool refresh = false)
     {
         IReadOnlyList<IpAddress> addresses = _settings.Addresses;
         for (int i = 0; i < addresses.Count; i++)
@@ -54,7 +54,14 @@ public sealed class RoleEffects
             {
                 GratuitousArp.Build(_settings.Mac, addresses[i], _announcements[i]);
             }
-            _host.SendAnnouncement(_announcements[i]);
+            if (refresh)
+            {
+                _host.SendRefresh(_announcements[i]);
+            }
+            else
+            {
+                _host.SendAnnouncement(_announcements[i]);
+            }
         }
     }
 

@@ -204,7 +204,7 @@ public sealed class EtcdElection : IElection
         }
         if (_refresh.TakeIfDue(now))
         {
-            _effects.Announce();
+            _effects.Announce(refresh: true);
         }
         if (_campaignAt <= now)
         {

@@ -74,6 +74,15 @@ public sealed class ScriptQueue
         }
     }
 
+    /// <summary>A repeated announcement: sent when no script runs or waits, else dropped (see ICarpHost.SendRefresh).</summary>
+    public void Refresh(ReadOnlySpan<byte> frame)
+    {
+        if (Idle)
+        {
+            _host.SendFrame(frame);
+        }
+    }
+
     /// <summary>The running script has finished (or was reaped): send what waited on it, start the next.</summary>
     public void Completed()
     {

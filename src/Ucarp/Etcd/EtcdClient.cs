@@ -40,7 +40,9 @@ internal sealed class EtcdClient : IDisposable
         _endpoints = [.. connection.Endpoints];
         _tls = connection.Tls;
         _user = connection.User;
-        _password = connection.Password;
+        // Read as bytes (one char each, as -o's password, so the -B handover is exact); etcd
+        // takes the password as UTF-8 text.
+        _password = connection.Password is null ? null : Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(connection.Password));
         _wake = new FileDescriptor(Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
         // A request blocks a pool thread until answered or timed out; the renewals retried
         // while others hang (an etcd leader election) must not queue behind them.

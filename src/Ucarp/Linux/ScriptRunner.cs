@@ -27,7 +27,9 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
         _log = log;
         _interface = iface;
         _send = send;
-        _environment = environment;
+        // One inherited from whoever started the daemon would make the shipped scripts add
+        // addresses that are not the group's: the daemon alone sets it.
+        _environment = [.. environment.Where(e => !e.StartsWith(Core.Carp.RoleEffects.ExtraAddressesVariable + "=", StringComparison.Ordinal))];
         Queue = new ScriptQueue(this);
     }
 

@@ -25,6 +25,25 @@ public class ScriptQueueTests
     static readonly ScriptInvocation Down = new(ScriptKind.Down, "/down", ["/down", "eth0", "192.0.2.100"]);
 
     [Test]
+    public void A_refresh_goes_out_only_when_no_script_runs_or_waits()
+    {
+        var host = new Host();
+        var q = new ScriptQueue(host);
+        q.Refresh([1]);
+        q.Request(Up);
+        for (int i = 0; i < 1000; i++)
+        {
+            q.Refresh([2]);   // a hung upscript: nothing piles up behind it
+        }
+        q.Request(Down);
+        q.Refresh([3]);
+        q.Completed();
+        q.Completed();
+        q.Refresh([4]);
+        Assert.That(host.Log, Is.EqualTo(new[] { "frame 1", "start Up", "start Down", "frame 4" }));
+    }
+
+    [Test]
     public void Scripts_run_one_at_a_time_in_order()
     {
         var host = new Host();

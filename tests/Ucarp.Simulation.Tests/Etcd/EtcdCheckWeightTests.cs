@@ -36,7 +36,7 @@ public class EtcdCheckWeightTests
         Fail(sim.Nodes[0], true);
         sim.RunFor(5 * S);
         Assert.That(sim.Masters.Select(n => n.Index), Is.EqualTo(new[] { 1 }), sim.Dump());
-        // The rewrite, the watch event, the -P request, the holder's next look (each advbase), the handover.
+        // The rewrite, the watch event, the -P request, the holder's next look (every TTL/3), the handover.
         Assert.That(BecameMaster(sim, sim.Nodes[1], failed) - failed, Is.LessThan(2 * S), sim.Dump());
         Assert.That(RecordSkew(sim), Is.EqualTo(10));
         NeverTwoHolders(sim);
