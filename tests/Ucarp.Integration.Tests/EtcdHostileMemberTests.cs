@@ -84,7 +84,8 @@ public class EtcdHostileMemberTests : NamespaceTest
         RequireEtcd();
         using var lan = new TestLan(5);
         using UcarpProcess fake = StartFake(lan, "stale-holder");
-        using UcarpProcess node = lan.Start(Lone, Binaries.Clone, "--etcd=http://" + FakeAddress, "-k", "100");
+        // -r 1: a TTL of 1 s asked for, which the member grants (a lease not as asked is refused).
+        using UcarpProcess node = lan.Start(Lone, Binaries.Clone, "--etcd=http://" + FakeAddress, "-k", "100", "-r", "1");
         // The member's key changes lease at every read and its watches never speak: each
         // re-read (one per 1 s TTL) leaves the old watch and starts a new one.
         Assert.That(fake.WaitFor("watch open 3 ", Long), Is.True, fake.Output + "\n" + node.Output);
