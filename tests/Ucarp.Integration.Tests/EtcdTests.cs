@@ -217,13 +217,13 @@ public class EtcdTests : NamespaceTest
             var (a, b) = HolderAndBackup(lan, etcd, "-z");
             for (int m = 1; m <= EtcdCluster.Members; m++)
             {
-                lan.Ip("-n", lan.Node(B), "neigh", "replace", TestLan.Address(m), "lladdr", "02:00:00:00:00:99", "nud", "permanent", "dev", "eth0");
+                lan.Ip("-n", lan.Node(B), "route", "add", "blackhole", TestLan.Address(m) + "/32");
             }
             Assert.That(Wait.Until(() => b.Saw("etcd unreachable"), Long), Is.True, Describe(lan, a, b));
             Thread.Sleep(TimeSpan.FromSeconds(8));
             for (int m = 1; m <= EtcdCluster.Members; m++)
             {
-                lan.Ip("-n", lan.Node(B), "neigh", "del", TestLan.Address(m), "dev", "eth0");
+                lan.Ip("-n", lan.Node(B), "route", "del", "blackhole", TestLan.Address(m) + "/32");
             }
             Thread.Sleep(TimeSpan.FromSeconds(1));
             var clock = Stopwatch.StartNew();
