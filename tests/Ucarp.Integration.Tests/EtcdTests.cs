@@ -202,9 +202,8 @@ public class EtcdTests : NamespaceTest
     }
 
     /// <summary>
-    /// Node 5 cut off from etcd for 8 s: its packets to the members go to a MAC nobody has,
-    /// so they are dropped (every request times out, as in a real partition), long enough
-    /// for its backoff to grow and its lease to expire. A second after it is back, the
+    /// Node 5 cut off from etcd for 8 s (blackhole routes to the members), long enough for
+    /// its backoff to grow to 5 s and its lease to expire. A second after it is back, the
     /// holder stops with SIGTERM: node 5 takes over within milliseconds, not after its
     /// backoff and a new lease.
     /// </summary>
