@@ -23,10 +23,7 @@ public class BlockingIoTests : NamespaceTest
     public void A_syslog_that_never_reads_does_not_silence_the_master()
     {
         Binaries.RequireTcpdump();
-        if (!File.Exists("/usr/bin/tcpreplay"))
-        {
-            Assert.Ignore("tcpreplay is not installed (tests/install-deps.sh installs it)");
-        }
+        Binaries.RequireTcpreplay();
         using var lan = new TestLan(3);
         using var syslog = new StalledSyslog(lan.Directory);
         string[] command = syslog.Wrap(Binaries.Clone, "-i", "eth0", "-s", TestLan.Address(1), "-v", "42", "-p", "test",

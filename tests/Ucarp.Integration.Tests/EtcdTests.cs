@@ -202,9 +202,8 @@ public class EtcdTests : NamespaceTest
     }
 
     /// <summary>
-    /// Node 5 cut off from etcd for 8 s: its packets to the members go to a MAC nobody has,
-    /// so they are dropped (every request times out, as in a real partition), long enough
-    /// for its backoff to grow and its lease to expire. A second after it is back, the
+    /// Node 5 cut off from etcd for 8 s (blackhole routes to the members), long enough for
+    /// its backoff to grow to 5 s and its lease to expire. A second after it is back, the
     /// holder stops with SIGTERM: node 5 takes over within milliseconds, not after its
     /// backoff and a new lease.
     /// </summary>
@@ -217,13 +216,13 @@ public class EtcdTests : NamespaceTest
             var (a, b) = HolderAndBackup(lan, etcd, "-z");
             for (int m = 1; m <= EtcdCluster.Members; m++)
             {
-                lan.Ip("-n", lan.Node(B), "neigh", "replace", TestLan.Address(m), "lladdr", "02:00:00:00:00:99", "nud", "permanent", "dev", "eth0");
+                lan.Ip("-n", lan.Node(B), "route", "add", "blackhole", TestLan.Address(m) + "/32");
             }
             Assert.That(Wait.Until(() => b.Saw("etcd unreachable"), Long), Is.True, Describe(lan, a, b));
             Thread.Sleep(TimeSpan.FromSeconds(8));
             for (int m = 1; m <= EtcdCluster.Members; m++)
             {
-                lan.Ip("-n", lan.Node(B), "neigh", "del", TestLan.Address(m), "dev", "eth0");
+                lan.Ip("-n", lan.Node(B), "route", "del", "blackhole", TestLan.Address(m) + "/32");
             }
             Thread.Sleep(TimeSpan.FromSeconds(1));
             var clock = Stopwatch.StartNew();

@@ -16,10 +16,7 @@ public class HardeningTests : NamespaceTest
     public void A_forged_advert_flood_neither_dethrones_the_master_nor_breaks_its_rhythm()
     {
         Binaries.RequireTcpdump();
-        if (!File.Exists("/usr/bin/tcpreplay"))
-        {
-            Assert.Ignore("tcpreplay is not installed (tests/install-deps.sh installs it)");
-        }
+        Binaries.RequireTcpreplay();
         using var lan = new TestLan(3);
         using UcarpProcess master = lan.Start(1, Binary("clone"), "-k", "100");
         Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True);

@@ -45,6 +45,15 @@ static class Binaries
         }
     }
 
+    /// <summary>tcpreplay, which sends the forged adverts.</summary>
+    public static void RequireTcpreplay()
+    {
+        if (!File.Exists("/usr/bin/tcpreplay"))
+        {
+            Assert.Ignore("tcpreplay is not installed (tests/install-deps.sh installs it)");
+        }
+    }
+
     /// <summary>Debian's python3-prometheus-client, the independent reader of the metrics file.</summary>
     public static void RequirePrometheusParser()
     {
