@@ -261,7 +261,9 @@ vrrp_instance VI {
     }
 }
 CONF
-    ip netns exec "$lan-n$1" keepalived -n -l -G -P -f "$conf" -p "$work/ka-$lan-$1.pid" -r "$work/ka-$lan-$1.vrrp.pid" > "$4" 2>&1 &
+    # Fresh pid files at every start: the previous round's VRRP child may still be exiting,
+    # and keepalived will not start while a process its pid file names is alive.
+    ip netns exec "$lan-n$1" keepalived -n -l -G -P -f "$conf" -p "$work/ka-$lan-$1-$BASHPID-$RANDOM.pid" -r "$work/ka-$lan-$1-$BASHPID-$RANDOM.vrrp.pid" > "$4" 2>&1 &
 }
 pair_start() { # pair_start KIND PARAM [OPTION...]: the pair on LAN $lan (up already), logs $work/$lan-{m,b}.log
     local kind=$1 p=$2; shift 2
@@ -281,7 +283,11 @@ fast_round() { # fast_round KIND PARAM INTERVAL_MS: "ms intervals" from the mast
     tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0 --immediate-mode)
     pair_start "$1" "$2" 2>/dev/null
     sleep 2
-    ip netns pids "$lan-n1" | xargs -r kill -9 2>/dev/null || true   # keepalived's parent and VRRP child at once (one may be gone already)
+    # A crash: every process of host 1 stopped first, then killed. keepalived's VRRP child
+    # gets SIGTERM when its parent dies (PR_SET_PDEATHSIG) and would resign with a
+    # priority-0 advert, a planned handover rather than a failover; stopped, it sends nothing.
+    local pids; pids=$(ip netns pids "$lan-n1")
+    [ -z "$pids" ] || { kill -STOP $pids 2>/dev/null; kill -9 $pids 2>/dev/null; } || true
     wait_for 10 holds 2
     sleep 0.5
     kill -INT "$tp"; sleep 0.3
