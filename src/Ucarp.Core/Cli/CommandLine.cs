@@ -200,6 +200,15 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.Sync:
+                case OptionTable.Config:
+                case OptionTable.CheckConfig:
+                case OptionTable.Control:
+                    if (!DaemonModeOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 case OptionTable.GarpRefresh:
                 case OptionTable.Realtime:
                     if (!TimingOptions.TryApply(step.Option, arg, config, host))

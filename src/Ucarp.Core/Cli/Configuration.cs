@@ -73,4 +73,14 @@ public sealed class Configuration
     /// <summary>--extra-addr, in the order given (repeats are kept for Validate to refuse).</summary>
     public List<IpAddress> ExtraAddresses { get; } = [];
     public bool ManageAddresses { get; set; }
+    /// <summary>--sync: the name of the group's sync set; null: none.</summary>
+    public string? SyncSet { get; set; }
+
+    // Ucarp.Net's own (long options only): the daemon of many groups (process-wide).
+    /// <summary>--config: the file that declares the groups; null: the command line is the one group.</summary>
+    public string? ConfigFile { get; set; }
+    /// <summary>--check-config: check the file, report, exit.</summary>
+    public bool CheckConfig { get; set; }
+    /// <summary>--control: the control socket's path; null: none (a plain command line) or the default (--config).</summary>
+    public string? ControlSocket { get; set; }
 }

@@ -14,7 +14,7 @@ public static class OptionTable
     // option can use. Ranges by feature, so features never collide:
     //   0x100-0x11f handover and health checks, 0x120-0x12f unicast peers,
     //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170-0x17f a group's addresses,
-    //   0x180- others.
+    //   0x180-0x18f fast failover, 0x190-0x19f the daemon of many groups, 0x1a0- others.
 
     public static readonly IReadOnlyList<LongOption> LongOptions =
     [
@@ -62,6 +62,10 @@ public static class OptionTable
         new("realtime", true, Realtime),
         new("extra-addr", true, ExtraAddr),
         new("manage-addresses", false, ManageAddresses),
+        new("sync", true, Sync),
+        new("config", true, Config),
+        new("check-config", false, CheckConfig),
+        new("control", true, Control),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -96,4 +100,11 @@ public static class OptionTable
     // A group's addresses (0x170-0x17f).
     public const char ExtraAddr = '\u0170';
     public const char ManageAddresses = '\u0171';
+    /// <summary>--sync: the group's sync set (groups that move together).</summary>
+    public const char Sync = '\u0172';
+
+    // The daemon of many groups (0x190-0x19f): process-wide.
+    public const char Config = '\u0190';
+    public const char CheckConfig = '\u0191';
+    public const char Control = '\u0192';
 }

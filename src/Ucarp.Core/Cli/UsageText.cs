@@ -20,6 +20,7 @@ public static class UsageText
         "--peer=<ip>: advertise by unicast to <ip> (repeat for more peers), not to the group\n" +
         "--extra-addr=<ip>: one more virtual address, announced with -a (repeat for more)\n" +
         "--manage-addresses: add the addresses on MASTER and remove them on BACKUP, no script\n" +
+        "--sync=<name>: the groups of sync set <name> are MASTER on one host or not at all\n" +
         "--etcd=<urls>: let an etcd v3 cluster decide (comma-separated http:// or https:// URLs)\n" +
         "--etcd-prefix=<prefix>: keys under <prefix> (default /ucarp)\n" +
         "--etcd-cacert=<file>: trust etcd's certificate if <file>'s authority signed it\n" +
@@ -31,7 +32,10 @@ public static class UsageText
         "--metrics-file=<file>: keep Prometheus metrics in <file>\n" +
         "--pidfile=<file>: write the daemon's pid to <file>\n" +
         "--garp-refresh=<seconds>: a master repeats its gratuitous ARP every <seconds>\n" +
-        "--realtime=<priority>: real-time scheduling (1-99) and locked memory\n";
+        "--realtime=<priority>: real-time scheduling (1-99) and locked memory\n" +
+        "--config=<file>: run every group <file> declares, in one daemon\n" +
+        "--check-config: with --config, check <file>, print its problems and exit\n" +
+        "--control=<path>: ucarpctl's socket (default with --config: /run/ucarp/ucarp.sock)\n";
 
     public const string Text =
         "\n" + VersionLine + "\n\n" +

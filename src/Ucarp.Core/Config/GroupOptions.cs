@@ -88,6 +88,7 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--etcd-password-file", c.EtcdPasswordFile ?? "\0"),
             ("--extra-addr", string.Join(" ", c.ExtraAddresses)),
             ("--manage-addresses", Flag(c.ManageAddresses)),
+            ("--sync", c.SyncSet ?? "\0"),
         ];
     }
 

@@ -23,3 +23,17 @@ public static partial class Messages
     public static string ConfigDuplicateAddress(string address, string group, int line) =>
         F("address {0} is already group [{1}]'s, on line {2}", address, group, line);
 }
+
+// Ucarp.Net's own: the options of the daemon of many groups.
+public static partial class Messages
+{
+    public static string BadSyncName(string name, int max) =>
+        F("--sync name [{0}] must be 1 to {1} letters, digits, '_', '.' or '-', starting with a letter or digit", name, max);
+    public static string ControlPathTooLong(int max) => F("--control: the path is longer than {0} bytes", max);
+    public const string CheckConfigNeedsConfig = "--check-config needs --config=FILE";
+    public static string GroupOptionWithConfig(string option) =>
+        F("{0} is a group option: with --config it belongs in the file", option);
+    public static string ConfigOpenFailed(string path, string error) => F("{0}: {1}", path, error);
+    public const string ConfigNoGroups = "no group is declared";
+    public static string ConfigRefused(int errors) => F("the configuration is refused: {0} problem(s)", errors);
+}

@@ -32,7 +32,7 @@ public class ConfigReaderTests
     [TestCase("group a -q", "F:1: invalid option -- 'q'")]
     [TestCase("group a --pass", "F:1: option '--pass' requires an argument")]
     [TestCase("group a --preempt=yes", "F:1: option '--preempt' doesn't allow an argument")]
-    [TestCase("group a --ch=1", "F:1: option '--ch=1' is ambiguous; possibilities: '--check' '--check-interval' '--check-timeout' '--check-fall' '--check-rise' '--check-weight'")]
+    [TestCase("group a --ch=1", "F:1: option '--ch=1' is ambiguous; possibilities: '--check' '--check-interval' '--check-timeout' '--check-fall' '--check-rise' '--check-weight' '--check-config'")]
     [TestCase("group a -v 300", "F:1: vhid must be between 1 and 255.")]
     [TestCase("group a -a 192.0.2.300", "F:1: Invalid address: [192.0.2.300]")]
     [TestCase("group a --check-fall=0", "F:1: --check-fall must be a whole number from 1 to 1000: [0]")]

@@ -62,7 +62,7 @@ public class ReloadDiffTests
         Configuration c = CommandLine.Parse("ucarp", ["-B", "-i", "eth0", "-s", "192.0.2.1", "-v", "1", "-p", "pw", "-a", "192.0.2.10", "--pidfile=/run/u"],
                                             posixlyCorrect: false, host).Configuration!;
         DaemonConfiguration daemon = DaemonConfiguration.FromCommandLine(c);
-        Assert.That(daemon.Daemon, Is.EqualTo(new DaemonOptions(true, false, false, c.SyslogFacility, "/run/u", null, null, null)));
+        Assert.That(daemon.Daemon, Is.EqualTo(new DaemonOptions(true, false, false, c.SyslogFacility, "/run/u", null, null, null, null, false, null)));
         Assert.That(daemon.Groups.Single().Name, Is.EqualTo("ucarp"));
         Assert.That(daemon.Groups.Single().Settings, Is.SameAs(c));
     }

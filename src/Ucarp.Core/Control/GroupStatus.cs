@@ -1,0 +1,14 @@
+namespace Ucarp.Core.Control;
+
+/// <summary>
+/// One group as `ucarpctl status` shows it (a line, or an object of --json's "groups").
+/// The daemon fills it on its loop thread; formatting is pure (ControlStatus).
+/// </summary>
+/// <param name="State">MASTER, BACKUP, INIT or STOPPED.</param>
+/// <param name="Master">The master's address as far as this host knows, or null.</param>
+/// <param name="SinceUnixSeconds">Wall-clock time of the group's last state change (or its start).</param>
+/// <param name="InElection">False while a failing check, a lost carrier, ucarpctl demote or its sync set keeps it out.</param>
+/// <param name="Health">"passing", "failing", "none" (no --check), or "pending" (no verdict yet).</param>
+/// <param name="Reason">Why it is out of the election, or null.</param>
+public sealed record GroupStatus(string Name, string Interface, int Vhid, IReadOnlyList<string> Addresses, string State,
+                                 string? Master, long SinceUnixSeconds, bool InElection, string Health, string? Reason);

@@ -1,0 +1,109 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Wire;
+
+namespace Ucarp.Core.Groups;
+
+/// <summary>Who keeps a group out of the election, besides its election itself.</summary>
+public enum GateReason
+{
+    /// <summary>The health check (HealthPolicy's SetEligible).</summary>
+    Health,
+    /// <summary>`ucarpctl demote`, until `ucarpctl promote`.</summary>
+    Control,
+    /// <summary>A member of the group's sync set is out of the election on this host.</summary>
+    Sync,
+}
+
+/// <summary>
+/// A group's election seen through every reason that can keep it out: the health check,
+/// ucarpctl and its sync set each open or close their own gate, and the election is told
+/// "out" while any gate is closed, "in" when the last one opens. Everything else passes
+/// through, so monitoring, the health policy and the event loop use it as the election.
+/// </summary>
+public sealed class ElectionGate(IElection inner) : IElection
+{
+    // Closed gates and why, in the order they closed: the first one is the reason shown.
+    readonly List<(GateReason Kind, string Reason)> _closed = [];
+
+    public IElection Inner { get; } = inner;
+
+    /// <summary>Stopped (a reload removed or changed the group, or its interface is gone).</summary>
+    public bool Stopping { get; private set; }
+
+    /// <summary>
+    /// In the election for reasons of its own: no gate closed but maybe the sync set's, the
+    /// link up, not stopping. This is what the sync-set rule looks at (the set's own gate
+    /// must not count, or one member out would keep every member out for ever).
+    /// </summary>
+    public bool OwnInElection => !Stopping && !Inner.LinkIsDown && _closed.All(c => c.Kind == GateReason.Sync);
+
+    public bool IsClosed(GateReason kind) => _closed.Any(c => c.Kind == kind);
+
+    /// <summary>Closes (or re-words) one gate; the election leaves when this is the first closed.</summary>
+    public void Close(GateReason kind, string reason, long now)
+    {
+        int i = _closed.FindIndex(c => c.Kind == kind);
+        if (i >= 0)
+        {
+            _closed[i] = (kind, reason);
+            return;
+        }
+        _closed.Add((kind, reason));
+        if (_closed.Count == 1)
+        {
+            Inner.SetEligible(false, reason, now);
+        }
+    }
+
+    /// <summary>Opens one gate; the election rejoins when it was the last closed.</summary>
+    public void Open(GateReason kind, string reason, long now)
+    {
+        int i = _closed.FindIndex(c => c.Kind == kind);
+        if (i < 0)
+        {
+            return;
+        }
+        _closed.RemoveAt(i);
+        if (_closed.Count == 0)
+        {
+            Inner.SetEligible(true, reason, now);
+        }
+    }
+
+    /// <summary>The group is being stopped: it no longer counts as in the election (its mates' rule sees that).</summary>
+    public void MarkStopping() => Stopping = true;
+
+    // The health check speaks through the Health gate.
+    public void SetEligible(bool eligible, string reason, long now)
+    {
+        if (eligible)
+        {
+            Open(GateReason.Health, reason, now);
+        }
+        else
+        {
+            Close(GateReason.Health, reason, now);
+        }
+    }
+
+    public CarpState State => Inner.State;
+    public bool Eligible => Inner.Eligible;
+    public string? EligibilityReason => Inner.EligibilityReason;
+    public bool LinkIsDown => Inner.LinkIsDown;
+    public SkewInUse Skew => Inner.Skew;
+    public CarpCounters Counters => Inner.Counters;
+    public IReadOnlyDictionary<Rejection, long> Rejections => Inner.Rejections;
+    public long RejectedTotal => Inner.RejectedTotal;
+    public long? NextDeadline => Inner.NextDeadline;
+    public IpAddress? MasterAddress(long now) => Inner.MasterAddress(now);
+    public void Start(long now) => Inner.Start(now);
+    public void OnTimer(long now) => Inner.OnTimer(now);
+    public void ReportStatus() => Inner.ReportStatus();
+    public void SetCheckWeight(byte weight, string why, long now) => Inner.SetCheckWeight(weight, why, now);
+    public void Demote(long now) => Inner.Demote(now);
+    public void LinkDown(long now) => Inner.LinkDown(now);
+    public void LinkUp(long now) => Inner.LinkUp(now);
+    public void Shutdown(long now) => Inner.Shutdown(now);
+    public void InterfaceLost(int revents, bool shutdownAtExit, long now) => Inner.InterfaceLost(revents, shutdownAtExit, now);
+}
