@@ -22,8 +22,12 @@
 #              (default 300) with stress-ng on every core and all pairs at once: false
 #              failovers (goal 0, and no more than keepalived's) and the master's advert
 #              lateness, with and without --realtime (and ucarp 1.5.2 at -b 0 for reference)
+#   many       255 groups on two hosts: keepalived 2.2's vrrp_instances, 255 Ucarp.Net
+#              processes and one --config daemon per host: PSS, idle CPU as master and as
+#              backup, failover of every group against its floor (tests/bench/many-groups.sh)
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
+shopt -s extglob   # the section tests below
 
 here=$(cd "$(dirname "$0")" && pwd)
 clone=$(readlink -f "${1:-$here/../../build/ucarp}")
@@ -32,9 +36,10 @@ ROUNDS=${ROUNDS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
 FLOOD_PPS=${FLOOD_PPS:-70000}
-# Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look.
 LOAD_SECONDS=${LOAD_SECONDS:-300}
-SECTIONS=${SECTIONS:-rounds idle flood etcd fast}
+# Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
+# SECTIONS=many for the many groups alone.
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast many}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -47,6 +52,7 @@ fi
 
 work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
 . "$here/../../scripts/netns-lan.sh"
+. "$here/many-groups.sh"
 trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -359,7 +365,11 @@ if [[ " $SECTIONS " == *" etcd "* ]]; then
     result[etcd-handover]=$(printf '%s\n' "${eh[@]}" | median)
     result[etcd-moves]=$em
 fi
+if [[ " $SECTIONS " == *" many "* ]]; then
+    many_section
+fi
 for name in clone debian; do
+    [[ " $SECTIONS " == *" "@(rounds|idle|flood)" "* ]] || break
     bin=$clone; [ $name = debian ] && bin=$debian
     echo "bench: $name ($bin)" >&2
     f=(); s=()
@@ -385,6 +395,7 @@ for name in clone debian; do
 done
 lan_down "$prefix"
 
+if [[ " $SECTIONS " == *" "@(rounds|idle|flood|etcd)" "* ]]; then
 floor=3390.6
 printf '\n%-44s %14s %14s\n' "ROUNDS=$ROUNDS, medians" "Ucarp.Net" "ucarp 1.5.2"
 row() { printf '%-44s %14s %14s\n' "$1" "$2" "$3"; }
@@ -403,6 +414,7 @@ row "start-up to first state line, ms" "${result[clone-startup]:--}" "${result[d
 row "etcd: SIGKILL to takeover ARP, ms (TTL 3000)" "${result[etcd-takeover]:--}" "n/a"
 row "etcd: planned handover (SIGTERM -z), ms" "${result[etcd-handover]:--}" "n/a"
 row "etcd: moves, leader+member killed ($ROUNDS rounds)" "${result[etcd-moves]:--}" "n/a"
+fi
 if [[ " $SECTIONS " == *" fast "* ]]; then
     printf '\n%-44s %14s %14s\n' "fast failover (-b 0), ROUNDS=$ROUNDS, medians" "Ucarp.Net" "keepalived 2.2"
     row "failover ~100 ms, ms (intervals)" "${result[fast-c26]:--}" "${result[fast-k100]:--}"
@@ -417,3 +429,4 @@ if [[ " $SECTIONS " == *" fast "* ]]; then
     row "  with --realtime=10" "${result[fast-l5-late]:--}" ""
     row "ucarp 1.5.2 -b 0 (-k 20 / -k 26), flaps" "${result[fast-l7-flaps]:--}" ""
 fi
+[[ " $SECTIONS " != *" many "* ]] || many_table
