@@ -9,14 +9,14 @@ namespace Ucarp;
 /// <summary>Carries the election's effects to the socket, the script queue, etcd and the log.</summary>
 internal sealed class DaemonHost : IEtcdHost
 {
-    readonly Logger _log;
+    readonly ILog _log;
     readonly PacketSocket _socket;
     readonly UnicastSocket? _unicast;
     readonly Etcd.EtcdClient? _etcd;
     readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
-    public DaemonHost(Logger log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.EtcdClient? etcd = null)
+    public DaemonHost(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.EtcdClient? etcd = null)
     {
         _log = log;
         _etcd = etcd;

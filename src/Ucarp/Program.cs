@@ -4,6 +4,8 @@ using Ucarp.Core.Logging;
 using Ucarp.Etcd;
 using Ucarp.Interop;
 using Ucarp.Linux;
+using Ucarp.Core.Config;
+using Ucarp.Daemon;
 using Ucarp.Monitoring;
 
 namespace Ucarp;
@@ -56,6 +58,10 @@ internal static class Program
         {
             log.OpenSyslog(config.SyslogFacility);
         }
+        if (config.ConfigFile is not null || config.CheckConfig)
+        {
+            return ConfigMode.Run(argv, config, log, environment, detached);
+        }
         int status = CommandLine.Validate(config, log, InterfaceInfo.DefaultInterface);
         if (status != 0)
         {
@@ -92,11 +98,22 @@ internal static class Program
             return 2;
         }
 
+        return Daemonized(argv, config, log, environment, detached, config.Password!, etcdPassword,
+                          () => DoCarp(config, log, environment, etcdPassword));
+    }
+
+    /// <summary>
+    /// -B (the daemon goes on in a process of its own, or ucarp's foreground fallback), the
+    /// pidfile, then <paramref name="run"/>; the pidfile is removed when it returns.
+    /// </summary>
+    internal static int Daemonized(string[] argv, Configuration config, Logger log, string[] environment, bool detached,
+                                   string password, string? etcdPassword, Func<int> run)
+    {
         if (config.Daemonize)
         {
             if (!detached)
             {
-                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], config.Password!, etcdPassword);
+                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], password, etcdPassword);
                 if (pid > 0)
                 {
                     return 0;
@@ -113,7 +130,7 @@ internal static class Program
         }
         try
         {
-            return DoCarp(config, log, environment, etcdPassword);
+            return run();
         }
         finally
         {
@@ -124,7 +141,7 @@ internal static class Program
         }
     }
 
-    static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
+    internal static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
 
     /// <summary>
     /// -B: starts the daemon, which parses the same command line again, and hands it the
@@ -156,7 +173,7 @@ internal static class Program
     }
 
     /// <summary>The daemon's stdin held the handed-over password; from now on it is /dev/null, as ucarp's.</summary>
-    static unsafe void StdinToDevNull()
+    internal static unsafe void StdinToDevNull()
     {
         fixed (byte* devnull = "/dev/null\0"u8)
         {
@@ -171,116 +188,69 @@ internal static class Program
 
     static int DoCarp(Configuration config, Logger log, string[] environment, string? etcdPassword)
     {
-        string iface = config.Interface!;
-        byte[] password = CStrings.Bytes(config.Password!);
-        if (password.Length > Core.Wire.CarpHmac.MaxPasswordBytes)
+        if (CStrings.Bytes(config.Password!).Length > Core.Wire.CarpHmac.MaxPasswordBytes)
         {
             log.Write(LogLevel.Error, Messages.PasswordTooLong);
             return 2;
         }
-
         // fillmac.c asks for the MAC on a packet socket, so without CAP_NET_RAW ucarp
         // stops here, with these two lines; so do we. The socket then serves every
         // interface ioctl (it receives nothing): closing a packet socket waits for an RCU
         // grace period, about 13 ms of start-up.
-        using FileDescriptor? control = InterfaceInfo.RawDevice(out int socketErrno);
+        using FileDescriptor? control = RawDevice(config.Interface!, log);
+        if (control is null)
+        {
+            return 2;
+        }
+        StatusPublisher? publisher = null;
+        using var interfaces = new HostInterfaces(control, dispatch: false);
+        using var signals = new SignalRelay(config.ShutdownAtExit, () => BeforeDeath(config, publisher, log));
+        using var daemon = new EventLoop(log, DaemonOptions.From(config), many: false, interfaces, signals, environment);
+        int status = daemon.StartAll(DaemonConfiguration.FromCommandLine(config).Groups, _ => etcdPassword, probeEtcd: true,
+                                     MonotonicClock.NowMicroseconds);
+        if (status != 0)
+        {
+            return status;
+        }
+        using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
+        if (config.StateFile is not null || config.MetricsFile is not null || notifier.Enabled)
+        {
+            GroupRuntime g = daemon.Groups[0];
+            publisher = new StatusPublisher(config, g.Gate, g.Host.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds);
+            daemon.Attach(publisher);
+            publisher.Start(MonotonicClock.NowMicroseconds);
+        }
+        return RunLoop(daemon, config.RealtimePriority, publisher, log);
+    }
+
+    /// <summary>The packet socket every interface ioctl goes through; null after ucarp's two lines when it cannot be had.</summary>
+    internal static FileDescriptor? RawDevice(string iface, Logger log)
+    {
+        FileDescriptor? control = InterfaceInfo.RawDevice(out int socketErrno);
         if (control is null)
         {
             log.Write(LogLevel.Error, Messages.RawDevice(Libc.StrError(socketErrno)));
             log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
-            return 2;
         }
-        byte[]? mac = InterfaceInfo.HardwareAddress(control, iface, out ushort hardwareType, out string? macError);
-        if (mac is null)
-        {
-            log.Write(LogLevel.Error, macError is null ? Messages.InterfaceNameTooLong : Messages.HardwareInfo(macError));
-            log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
-            return 2;
-        }
-        if (hardwareType != Libc.ARPHRD_ETHER && hardwareType != Libc.ARPHRD_IEEE802)
-        {
-            log.Write(LogLevel.Error, Messages.UnknownHardwareType(hardwareType));
-        }
-        log.Write(LogLevel.Info, Messages.LocalMac(mac));
+        return control;
+    }
 
-        int ifIndex = InterfaceInfo.Index(control, iface);
-        string openError = ifIndex < 0 ? Libc.StrError(-ifIndex) : "";
-        if (ifIndex >= 0 && InterfaceInfo.TryFlags(control, iface, out short flags) && (flags & Libc.IFF_UP) == 0)
+    /// <summary>Start-up is over: the loop runs until the daemon ends.</summary>
+    internal static int RunLoop(EventLoop daemon, int? realtimePriority, StatusPublisher? publisher, Logger log)
+    {
+        // What start-up read of the executable and will not use again goes back.
+        ImagePages.DropUnused();
+        if (realtimePriority is int priority)
         {
-            // libpcap refuses a device that is administratively down, and so does ucarp.
-            ifIndex = -1;
-            openError = Messages.DeviceNotUp(iface);
+            Realtime.Enter(priority, log);
         }
-        bool etcdMode = config.EtcdEndpoints.Count != 0;
-        // With etcd the socket only sends the announcements: it receives nothing.
-        PacketSocket? socket = ifIndex < 0 ? null : PacketSocket.Open(ifIndex, config.SourceAddress, out openError, receive: !etcdMode);
-        if (socket is null)
-        {
-            log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
-            return 2;
-        }
-        // The kernel filter below is what ucarp's pcap rule says; -D shows the rule as ucarp does.
-        log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
-        StatusPublisher? publisher = null;
-        using (socket)
-        using (var signals = new SignalRelay(config.ShutdownAtExit, () => BeforeDeath(config, publisher, log)))
-        {
-            string unicastError = "";
-            using UnicastSocket? unicast = config.Peers.Count == 0 ? null : UnicastSocket.Open(config.Peers, ifIndex, out unicastError);
-            if (config.Peers.Count != 0 && unicast is null)
-            {
-                log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
-                return 2;
-            }
-            EtcdConnection? connection = etcdMode ? EtcdSetup.Load(config, log, etcdPassword) : null;
-            if (etcdMode && connection is null)
-            {
-                return 2;
-            }
-            using EtcdClient? etcd = connection is null ? null : new EtcdClient(connection);
-            if (etcd is not null && !EtcdSetup.Probe(etcd, connection!, log))
-            {
-                return 2;
-            }
-            var host = new DaemonHost(log, socket, unicast, environment, iface, etcd);
-            CarpSettings settings = CarpSettings.From(config, password, mac);
-            IElection machine = etcd is null
-                ? new CarpMachine(settings, host, new SystemCarpRandom())
-                : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host);
-            using HealthCheckRunner? health = config.Check is null ? null
-                : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
-            health?.Policy.Begin(machine, MonotonicClock.NowMicroseconds);
-            machine.Start(MonotonicClock.NowMicroseconds);
-
-            // With peers no group is joined: nothing is sent to it.
-            bool joins = !config.NoMulticast && config.Peers.Count == 0 && !etcdMode;
-            using FileDescriptor? membership = !joins ? null
-                : config.MulticastAddress.IsV6 ? JoinGroup6(config, ifIndex, log) : JoinGroup(config, log);
-            if (joins && membership is null)
-            {
-                host.Scripts.WaitForAll();
-                return 2;
-            }
-            using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
-            if (config.StateFile is not null || config.MetricsFile is not null || notifier.Enabled)
-            {
-                publisher = new StatusPublisher(config, machine, host.Scripts, health, log, notifier, MonotonicClock.NowMicroseconds);
-                publisher.Start(MonotonicClock.NowMicroseconds);
-            }
-            // Start-up is over: what it read of the executable and will not use again goes back.
-            ImagePages.DropUnused();
-            if (config.RealtimePriority is int priority)
-            {
-                Realtime.Enter(priority, log);
-            }
-            int exit = new EventLoop(config, machine, host, socket, control, signals, health, publisher, etcd).Run();
-            publisher?.Stop(MonotonicClock.NowMicroseconds);
-            return exit;
-        }
+        int exit = daemon.Run();
+        publisher?.Stop(MonotonicClock.NowMicroseconds);
+        return exit;
     }
 
     /// <summary>Without -z a termination signal kills the daemon, as ucarp's: what it leaves behind is cleaned first, queued log lines written.</summary>
-    static void BeforeDeath(Configuration config, StatusPublisher? publisher, Logger log)
+    internal static void BeforeDeath(Configuration config, StatusPublisher? publisher, Logger log)
     {
         publisher?.Stop(MonotonicClock.NowMicroseconds);
         if (config.PidFile is not null)
@@ -288,57 +258,5 @@ internal static class Program
             PidFile.Remove(config.PidFile);
         }
         log.Flush(Logger.ExitFlush);
-    }
-
-    /// <summary>
-    /// IPV6_ADD_MEMBERSHIP on the interface: the NIC then accepts 33:33:00:00:00:12 and
-    /// MLD-snooping switches forward the group, as IGMP does for IPv4.
-    /// </summary>
-    static unsafe FileDescriptor? JoinGroup6(Configuration config, int ifIndex, Logger log)
-    {
-        FileDescriptor? fd = InterfaceInfo.DatagramSocket(out int errno, Libc.AF_INET6);
-        if (fd is null)
-        {
-            log.Write(LogLevel.Error, Messages.OpenSocket(config.Interface!, Libc.StrError(errno)));
-            return null;
-        }
-        var request = new Ipv6Mreq { IfIndex = ifIndex };
-        config.MulticastAddress.CopyTo(new Span<byte>(request.MultiAddr, 16));
-        if (Libc.SetSockOpt(fd.Fd, Libc.IPPROTO_IPV6, Libc.IPV6_ADD_MEMBERSHIP, &request, (uint)sizeof(Ipv6Mreq)) != 0)
-        {
-            errno = Libc.LastErrno;
-            log.Write(LogLevel.Error, Messages.AddMembership6(Libc.StrError(errno), errno));
-            fd.Dispose();
-            return null;
-        }
-        return fd;
-    }
-
-    /// <summary>IP_ADD_MEMBERSHIP on a datagram socket, as ucarp does, so that IGMP-snooping switches forward the group.</summary>
-    static unsafe FileDescriptor? JoinGroup(Configuration config, Logger log)
-    {
-        FileDescriptor? fd = InterfaceInfo.DatagramSocket(out int errno);
-        if (fd is null)
-        {
-            log.Write(LogLevel.Error, Messages.OpenSocket(config.Interface!, Libc.StrError(errno)));
-            return null;
-        }
-        Span<byte> group = stackalloc byte[4];
-        Span<byte> local = stackalloc byte[4];
-        config.MulticastAddress.CopyTo(group);
-        config.SourceAddress.CopyTo(local);
-        var request = new IpMreq
-        {
-            MultiAddr = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(group),
-            Interface = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(local),
-        };
-        if (Libc.SetSockOpt(fd.Fd, Libc.IPPROTO_IP, Libc.IP_ADD_MEMBERSHIP, &request, (uint)sizeof(IpMreq)) != 0)
-        {
-            errno = Libc.LastErrno;
-            log.Write(LogLevel.Error, Messages.AddMembership(Libc.StrError(errno), errno));
-            fd.Dispose();
-            return null;
-        }
-        return fd;
     }
 }

@@ -37,3 +37,19 @@ public static partial class Messages
     public const string ConfigNoGroups = "no group is declared";
     public static string ConfigRefused(int errors) => F("the configuration is refused: {0} problem(s)", errors);
 }
+
+// Ucarp.Net's own: reloads and ucarpctl's commands, as logged and as answered.
+public static partial class Messages
+{
+    public const string ReloadNeedsConfig = "the daemon was not started with --config: there is no file to read again";
+    public const string ReloadWhileStopping = "the daemon is stopping: the file is not read again";
+    public static string ReloadRefused(string path) => F("{0}: the file is refused, every group keeps running as it was", path);
+    public static string Reloaded(int unchanged, string changed, string added, string removed) =>
+        F("configuration reloaded: {0} unchanged, changed [{1}], added [{2}], removed [{3}]", unchanged, changed, added, removed);
+    public const string StatusLinkDown = "carrier lost";
+    public static string NoSuchGroup(string group) => F("no group [{0}]", group);
+    public const string DemotedByControl = "demoted by ucarpctl";
+    public const string PromotedByControl = "promoted by ucarpctl";
+    public static string Demoted(string groups) => F("demoted, out of the election until promoted: {0}", groups);
+    public static string Promoted(string groups) => F("promoted, back in the election: {0}", groups);
+}

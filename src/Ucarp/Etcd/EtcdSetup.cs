@@ -17,7 +17,7 @@ internal static class EtcdSetup
     /// The first line of --etcd-password-file, or null after logging why not. Read at
     /// start-up, before -B detaches; a file others can read is warned about, as -o's is.
     /// </summary>
-    public static string? ReadPassword(string file, Logger log)
+    public static string? ReadPassword(string file, ILog log)
     {
         PassfileRead read = Passfile.ReadFirstLine(file);
         if (read.Status != PassfileStatus.Line)
@@ -35,7 +35,7 @@ internal static class EtcdSetup
     }
 
     /// <summary>A private key others can read is warned about, as a password file is.</summary>
-    public static void WarnReadableKey(Configuration config, Logger log)
+    public static void WarnReadableKey(Configuration config, ILog log)
     {
         if (config.EtcdKey is not null && File.Exists(config.EtcdKey) && Passfile.ReadableByOthers(config.EtcdKey))
         {
@@ -43,7 +43,7 @@ internal static class EtcdSetup
         }
     }
 
-    public static EtcdConnection? Load(Configuration config, Logger log, string? password)
+    public static EtcdConnection? Load(Configuration config, ILog log, string? password)
     {
         TlsContext? tls = null;
         if (config.EtcdEndpoints.Any(u => u.Https))
@@ -62,7 +62,7 @@ internal static class EtcdSetup
     /// The first contact: true to carry on (reached, or not reachable yet), false after
     /// logging a setup error (refused credentials, a failed TLS handshake).
     /// </summary>
-    public static bool Probe(EtcdClient client, EtcdConnection connection, Logger log)
+    public static bool Probe(EtcdClient client, EtcdConnection connection, ILog log)
     {
         foreach (EtcdEndpoint endpoint in connection.Endpoints)
         {

@@ -42,7 +42,11 @@ internal sealed class PacketSocket : IDisposable
     public int Fd => _fd.Fd;
 
     /// <param name="receive">False: a send-only socket (etcd mode), whose filter takes nothing in.</param>
-    public static unsafe PacketSocket? Open(int ifIndex, IpAddress source, out string error, bool receive = true)
+    public static PacketSocket? Open(int ifIndex, IpAddress source, out string error, bool receive = true) =>
+        Open(ifIndex, source.IsV6, [source], out error, receive);
+
+    /// <summary>One socket for every group of an interface and family: frames from none of <paramref name="sources"/>.</summary>
+    public static unsafe PacketSocket? Open(int ifIndex, bool v6, IReadOnlyList<IpAddress> sources, out string error, bool receive = true)
     {
         error = "";
         // Protocol 0 receives nothing until bind, so no frame slips in before the filter.
@@ -53,13 +57,8 @@ internal sealed class PacketSocket : IDisposable
             return null;
         }
         var handle = new FileDescriptor(fd);
-
-        SockFilter* program = stackalloc SockFilter[MaxFilter];
-        int count = !receive ? DropAll(program) : source.IsV6 ? Filter6(source, program) : Filter(source, program);
-        var fprog = new SockFprog { Length = (ushort)count, Filter = program };
-        if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
+        if (!Attach(fd, v6, sources, receive, out error))
         {
-            error = "SO_ATTACH_FILTER: " + Libc.StrError(Libc.LastErrno);
             handle.Dispose();
             return null;
         }
@@ -79,7 +78,7 @@ internal sealed class PacketSocket : IDisposable
         var address = new SockAddrLl
         {
             Family = Libc.AF_PACKET,
-            Protocol = Libc.HostToNetwork(source.IsV6 ? Libc.ETH_P_IPV6 : Libc.ETH_P_IP),
+            Protocol = Libc.HostToNetwork(v6 ? Libc.ETH_P_IPV6 : Libc.ETH_P_IP),
             IfIndex = ifIndex,
         };
         if (Libc.Bind(fd, &address, (uint)sizeof(SockAddrLl)) != 0)
@@ -91,7 +90,29 @@ internal sealed class PacketSocket : IDisposable
         return new PacketSocket(handle);
     }
 
-    const int MaxFilter = 14;
+    /// <summary>A group with a new source address joined the socket: the filter is replaced (atomically, by the kernel).</summary>
+    public bool SetSources(bool v6, IReadOnlyList<IpAddress> sources, out string error) => Attach(_fd.Fd, v6, sources, true, out error);
+
+    // Sources the filter can name: its jumps are 8 bits. Past them only PACKET_IGNORE_OUTGOING
+    // and the reader's own-address check drop our adverts, which is enough on any kernel since 4.20.
+    const int MaxSources4 = 200, MaxSources6 = 24;
+    const int MaxFilter = 4 + 8 * MaxSources6 + 2;
+
+    static unsafe bool Attach(int fd, bool v6, IReadOnlyList<IpAddress> sources, bool receive, out string error)
+    {
+        error = "";
+        SockFilter* program = stackalloc SockFilter[MaxFilter];
+        int count = !receive ? DropAll(program)
+            : v6 ? Filter6(sources.Take(MaxSources6).ToList(), program)
+            : Filter(sources.Take(MaxSources4).ToList(), program);
+        var fprog = new SockFprog { Length = (ushort)count, Filter = program };
+        if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
+        {
+            error = "SO_ATTACH_FILTER: " + Libc.StrError(Libc.LastErrno);
+            return false;
+        }
+        return true;
+    }
 
     static unsafe int DropAll(SockFilter* p)
     {
@@ -101,45 +122,56 @@ internal sealed class PacketSocket : IDisposable
 
     /// <summary>
     /// The IPv6 program: ethertype 0x86dd, next header 112 (an advert behind extension
-    /// headers is not one: FreeBSD sends none), source not ours (four words). Returns its length.
+    /// headers is not one: FreeBSD sends none), source none of ours (four words each).
+    /// Returns its length.
     /// </summary>
-    static unsafe int Filter6(IpAddress source, SockFilter* p)
+    static unsafe int Filter6(IReadOnlyList<IpAddress> sources, SockFilter* p)
     {
         const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
+        int accept = 4 + 8 * sources.Count, drop = accept + 1;
+        p[0] = new SockFilter(LdH, 0, 0, 12);                             // ethertype
+        p[1] = new SockFilter(JEq, 0, (byte)(drop - 2), 0x86dd);          // IPv6, else drop
+        p[2] = new SockFilter(LdB, 0, 0, 20);                             // next header
+        p[3] = new SockFilter(JEq, 0, (byte)(drop - 4), 112);             // CARP, else drop
         Span<byte> src = stackalloc byte[16];
-        source.CopyTo(src);
-        p[0] = new SockFilter(LdH, 0, 0, 12);                 // ethertype
-        p[1] = new SockFilter(JEq, 0, 11, 0x86dd);            // IPv6, else drop
-        p[2] = new SockFilter(LdB, 0, 0, 20);                 // next header
-        p[3] = new SockFilter(JEq, 0, 9, 112);                // CARP, else drop
-        for (int word = 0; word < 4; word++)
+        for (int s = 0; s < sources.Count; s++)
         {
-            // Source word by word: the first that differs accepts; all four equal: ours, drop.
-            p[4 + 2 * word] = new SockFilter(LdW, 0, 0, (uint)(22 + 4 * word));
-            byte accept = (byte)(6 - 2 * word);
-            p[5 + 2 * word] = new SockFilter(JEq, (byte)(word == 3 ? 1 : 0), accept,
-                                             BinaryPrimitives.ReadUInt32BigEndian(src[(4 * word)..]));
+            sources[s].CopyTo(src);
+            int block = 4 + 8 * s, next = block + 8;   // the next source's block, or accept after the last
+            for (int word = 0; word < 4; word++)
+            {
+                // Word by word: the first that differs moves on to the next source; all four equal: ours, drop.
+                int at = block + 2 * word + 1;
+                p[at - 1] = new SockFilter(LdW, 0, 0, (uint)(22 + 4 * word));
+                byte equal = (byte)(word == 3 ? drop - at - 1 : 0);
+                p[at] = new SockFilter(JEq, equal, (byte)(next - at - 1), BinaryPrimitives.ReadUInt32BigEndian(src[(4 * word)..]));
+            }
         }
-        p[12] = new SockFilter(Ret, 0, 0, 0x40000);           // accept the whole frame
-        p[13] = new SockFilter(Ret, 0, 0, 0);                 // drop
-        return 14;
+        p[accept] = new SockFilter(Ret, 0, 0, 0x40000);                   // accept the whole frame
+        p[drop] = new SockFilter(Ret, 0, 0, 0);                           // drop
+        return drop + 1;
     }
 
-    /// <summary>The classic BPF program; returns its length.</summary>
-    static unsafe int Filter(IpAddress source, SockFilter* p)
+    /// <summary>The classic BPF program: IPv4, protocol 112, source none of ours; returns its length.</summary>
+    static unsafe int Filter(IReadOnlyList<IpAddress> sources, SockFilter* p)
     {
         const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
+        int accept = 5 + sources.Count, drop = accept + 1;
         Span<byte> src = stackalloc byte[4];
-        source.CopyTo(src);
-        p[0] = new SockFilter(LdH, 0, 0, 12);                 // ethertype
-        p[1] = new SockFilter(JEq, 0, 5, 0x0800);             // IPv4, else drop
-        p[2] = new SockFilter(LdB, 0, 0, 23);                 // IP protocol
-        p[3] = new SockFilter(JEq, 0, 3, 112);                // CARP, else drop
-        p[4] = new SockFilter(LdW, 0, 0, 26);                 // IP source
-        p[5] = new SockFilter(JEq, 1, 0, BinaryPrimitives.ReadUInt32BigEndian(src)); // ours: drop
-        p[6] = new SockFilter(Ret, 0, 0, 0x40000);            // accept the whole frame
-        p[7] = new SockFilter(Ret, 0, 0, 0);                  // drop
-        return 8;
+        p[0] = new SockFilter(LdH, 0, 0, 12);                             // ethertype
+        p[1] = new SockFilter(JEq, 0, (byte)(drop - 2), 0x0800);          // IPv4, else drop
+        p[2] = new SockFilter(LdB, 0, 0, 23);                             // IP protocol
+        p[3] = new SockFilter(JEq, 0, (byte)(drop - 4), 112);             // CARP, else drop
+        p[4] = new SockFilter(LdW, 0, 0, 26);                             // IP source
+        for (int s = 0; s < sources.Count; s++)
+        {
+            sources[s].CopyTo(src);
+            int at = 5 + s;
+            p[at] = new SockFilter(JEq, (byte)(drop - at - 1), 0, BinaryPrimitives.ReadUInt32BigEndian(src)); // ours: drop
+        }
+        p[accept] = new SockFilter(Ret, 0, 0, 0x40000);                   // accept the whole frame
+        p[drop] = new SockFilter(Ret, 0, 0, 0);                           // drop
+        return drop + 1;
     }
 
     /// <summary>Sends one frame; null when sent, else strerror (what ucarp logs after "write() has failed: ").</summary>

@@ -18,13 +18,15 @@ internal sealed class SignalRelay : IDisposable
     int _usr1;
     int _usr2;
     int _exit;
+    int _hangup;
 
     /// <param name="shutdownSignals">-z: SIGINT, SIGQUIT, SIGTERM and SIGHUP end the daemon cleanly; without it they kill it, as in ucarp.</param>
     /// <param name="beforeDeath">
     /// Without -z: run on the signal's thread just before such a signal kills the daemon
     /// (its default action goes ahead), to remove the pidfile and the like.
     /// </param>
-    public SignalRelay(bool shutdownSignals, Action? beforeDeath = null)
+    /// <param name="reloadOnHangup">--config: SIGHUP reads the file again instead of ending the daemon.</param>
+    public SignalRelay(bool shutdownSignals, Action? beforeDeath = null, bool reloadOnHangup = false)
     {
         int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (fd < 0)
@@ -34,8 +36,16 @@ internal sealed class SignalRelay : IDisposable
         _eventfd = new FileDescriptor(fd);
         _registrations.Add(PosixSignalRegistration.Create(SIGUSR1, c => Relay(c, ref _usr1)));
         _registrations.Add(PosixSignalRegistration.Create(SIGUSR2, c => Relay(c, ref _usr2)));
+        if (reloadOnHangup)
+        {
+            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Relay(c, ref _hangup)));
+        }
         foreach (PosixSignal s in new[] { PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
         {
+            if (s == PosixSignal.SIGHUP && reloadOnHangup)
+            {
+                continue;
+            }
             if (shutdownSignals)
             {
                 _registrations.Add(PosixSignalRegistration.Create(s, c => Relay(c, ref _exit)));
@@ -52,6 +62,10 @@ internal sealed class SignalRelay : IDisposable
     public bool TakeUsr1() => Interlocked.Exchange(ref _usr1, 0) != 0;
     public bool TakeUsr2() => Interlocked.Exchange(ref _usr2, 0) != 0;
     public bool TakeExit() => Interlocked.Exchange(ref _exit, 0) != 0;
+    public bool TakeHangup() => Interlocked.Exchange(ref _hangup, 0) != 0;
+
+    /// <summary>The eventfd's index in the event loop's last ppoll set.</summary>
+    public int PollIndex { get; set; } = -1;
 
     /// <summary>Empties the eventfd after a wake-up.</summary>
     public unsafe void Drain()

@@ -1,0 +1,70 @@
+using Ucarp.Core.Config;
+using Ucarp.Core.Logging;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+/// <summary>The config file read whole (bounded) and checked: what --config starts from and a reload compares with.</summary>
+internal static class ConfigFile
+{
+    /// <summary>
+    /// Reads and checks the file. The result's diagnostics hold every problem (a file that
+    /// cannot be read is one problem at line 0); a file that holds a password and that
+    /// group or others can read gets -o's warning.
+    /// </summary>
+    public static ConfigReadResult Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            // One byte more than the limit: the reader then says the file is too large.
+            bytes = new byte[Math.Min(stream.Length, ConfigTokenizer.MaxFileChars + 1)];
+            int used = 0;
+            while (used < bytes.Length && stream.Read(bytes, used, bytes.Length - used) is int n and > 0)
+            {
+                used += n;
+            }
+            bytes = bytes[..used];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new ConfigReadResult([], [ConfigDiagnostic.Error(0, Describe(e))], false);
+        }
+        ConfigReadResult result = ConfigReader.Read(bytes, Passfile.ReadFirstLine);
+        List<ConfigDiagnostic> diagnostics = [.. result.Diagnostics];
+        if (result.HoldsPassword && ConfigPermissions.PasswordExposed(SafeMode(path), true))
+        {
+            diagnostics.Insert(0, ConfigDiagnostic.Warning(0, Messages.PassfileReadable(path)));
+        }
+        if (!result.HasErrors && result.Groups.Count == 0)
+        {
+            diagnostics.Add(ConfigDiagnostic.Error(0, Messages.ConfigNoGroups));
+        }
+        return result with { Diagnostics = diagnostics };
+    }
+
+    static UnixFileMode SafeMode(string path)
+    {
+        try
+        {
+            return File.GetUnixFileMode(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>strerror's words where .NET has them (ENOENT, EACCES), else its message.</summary>
+    static string Describe(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+        UnauthorizedAccessException => "Permission denied",
+        _ => e.Message,
+    };
+
+    /// <summary>Every diagnostic as "FILE:LINE: message", errors and warnings alike, in the file's order.</summary>
+    public static IEnumerable<string> Lines(ConfigReadResult result, string path) =>
+        result.Diagnostics.OrderBy(d => d.Line).Select(d => d.Format(path));
+}

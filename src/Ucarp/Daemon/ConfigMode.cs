@@ -1,0 +1,126 @@
+using Ucarp.Core.Cli;
+using Ucarp.Core.Config;
+using Ucarp.Core.Logging;
+using Ucarp.Etcd;
+using Ucarp.Interop;
+using Ucarp.Linux;
+using Ucarp.Monitoring;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// `ucarp --config=FILE`: every group FILE declares, in one daemon. The command line then
+/// holds only process-wide options; the file is checked whole before anything is done on
+/// the host, so a bad file (or --check-config) changes nothing. Exit statuses: 0, 1 for a
+/// bad command line or file, 2 when setup fails, as for a plain command line.
+/// </summary>
+internal static class ConfigMode
+{
+    public static int Run(string[] argv, Configuration cmd, Logger log, string[] environment, bool detached)
+    {
+        if (cmd.ConfigFile is null)
+        {
+            log.Write(LogLevel.Error, Messages.CheckConfigNeedsConfig);
+            return 1;
+        }
+        // A group option beside --config would belong to no group: refused, not ignored.
+        IReadOnlyList<string> groupOptions = ReloadDiff.Differences(new GroupOptions("-", 0, new Configuration()), new GroupOptions("-", 0, cmd));
+        if (groupOptions.Count != 0)
+        {
+            log.Write(LogLevel.Error, Messages.GroupOptionWithConfig(groupOptions[0].Split(' ')[0]));
+            return 1;
+        }
+        string path = Program.FullPath(cmd.ConfigFile)!;
+        cmd.ConfigFile = path;
+        cmd.StateFile = Program.FullPath(cmd.StateFile);
+        cmd.MetricsFile = Program.FullPath(cmd.MetricsFile);
+        cmd.PidFile = Program.FullPath(cmd.PidFile);
+        cmd.ControlSocket = Program.FullPath(cmd.ControlSocket);
+        ConfigReadResult result = ConfigFile.Load(path);
+        if (cmd.CheckConfig)
+        {
+            foreach (string line in ConfigFile.Lines(result, path))
+            {
+                log.WriteStderr(line + "\n");
+            }
+            return result.HasErrors ? 1 : 0;
+        }
+        foreach (ConfigDiagnostic d in result.Diagnostics.OrderBy(d => d.Line))
+        {
+            log.Write(d.IsError ? LogLevel.Error : LogLevel.Warning, d.Format(path));
+        }
+        if (result.HasErrors)
+        {
+            log.Write(LogLevel.Error, Messages.ConfigRefused(result.Diagnostics.Count(d => d.IsError)));
+            return 1;
+        }
+        // Named relative to where the command was typed, as on a command line; the daemon
+        // under -B starts there too and only then moves to /.
+        foreach (GroupOptions g in result.Groups)
+        {
+            Configuration c = g.Settings;
+            c.EtcdCaCert = Program.FullPath(c.EtcdCaCert);
+            c.EtcdCert = Program.FullPath(c.EtcdCert);
+            c.EtcdKey = Program.FullPath(c.EtcdKey);
+            c.EtcdPasswordFile = Program.FullPath(c.EtcdPasswordFile);
+        }
+        var etcdPasswords = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (GroupOptions g in result.Groups)
+        {
+            if (g.Settings.EtcdPasswordFile is string file)
+            {
+                string? password = EtcdSetup.ReadPassword(file, new GroupLog(log, g.Name));
+                if (password is null)
+                {
+                    return 2;
+                }
+                etcdPasswords[g.Name] = password;
+            }
+            EtcdSetup.WarnReadableKey(g.Settings, new GroupLog(log, g.Name));
+        }
+        if (detached)
+        {
+            Directory.SetCurrentDirectory("/");
+            Program.StdinToDevNull();
+        }
+        else if (cmd.PidFile is not null && PidFile.RunningOwner(cmd.PidFile) is int owner)
+        {
+            log.Write(LogLevel.Error, Messages.PidfileInUse(cmd.PidFile, owner));
+            return 2;
+        }
+        // The daemon under -B reads the file (and its passfiles) again itself: nothing to hand over.
+        return Program.Daemonized(argv, cmd, log, environment, detached, "", null,
+                                  () => RunGroups(cmd, result.Groups, etcdPasswords, log, environment));
+    }
+
+    static int RunGroups(Configuration cmd, IReadOnlyList<GroupOptions> groups, Dictionary<string, string?> etcdPasswords,
+                         Logger log, string[] environment)
+    {
+        using FileDescriptor? control = Program.RawDevice(groups[0].Settings.Interface!, log);
+        if (control is null)
+        {
+            return 2;
+        }
+        var options = DaemonOptions.From(cmd);
+        using var interfaces = new HostInterfaces(control, dispatch: true);
+        // Termination signals always end the daemon cleanly: each group's -z decides its downscript.
+        using var signals = new SignalRelay(shutdownSignals: true, reloadOnHangup: true);
+        using var loop = new EventLoop(log, options, many: true, interfaces, signals, environment);
+        int status = loop.StartAll(groups, g => etcdPasswords.GetValueOrDefault(g.Name), probeEtcd: true, MonotonicClock.NowMicroseconds);
+        if (status != 0)
+        {
+            return status;
+        }
+        using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
+        StatusPublisher? publisher = null;
+        if (cmd.StateFile is not null || cmd.MetricsFile is not null || notifier.Enabled)
+        {
+            // TEMPORARY: the first group until the monitoring of every group lands.
+            GroupRuntime g = loop.Groups[0];
+            publisher = new StatusPublisher(g.Config, g.Gate, g.Host.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds);
+            loop.Attach(publisher);
+            publisher.Start(MonotonicClock.NowMicroseconds);
+        }
+        return Program.RunLoop(loop, cmd.RealtimePriority, publisher, log);
+    }
+}

@@ -1,0 +1,235 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Config;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Logging;
+using Ucarp.Etcd;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// One group at run time: its election (behind its gates), what follows its role (its own
+/// script runner, bow-out, etcd requests), its health check and its share of the
+/// interface's socket. A group is data and a timer; it owns no thread.
+/// </summary>
+internal sealed class GroupRuntime : IDisposable
+{
+    readonly PacketSocket? _ownSocket;       // etcd mode: a send-only socket of its own
+    readonly UnicastSocket? _unicast;
+    bool _joined;
+
+    GroupRuntime(GroupOptions options, ILog log, InterfaceEntry iface, InterfaceSocket? shared, PacketSocket? own,
+                 UnicastSocket? unicast, EtcdClient? etcd, DaemonHost host, IElection machine, HealthCheckRunner? health)
+    {
+        Options = options;
+        Log = log;
+        Interface = iface;
+        Shared = shared;
+        _ownSocket = own;
+        _unicast = unicast;
+        Etcd = etcd;
+        Host = host;
+        Machine = machine;
+        Carp = machine as CarpMachine;
+        EtcdElection = machine as Core.Etcd.EtcdElection;
+        Gate = new ElectionGate(machine);
+        Health = health;
+    }
+
+    public GroupOptions Options { get; private set; }
+    public Configuration Config => Options.Settings;
+    public string Name => Options.Name;
+    public ILog Log { get; }
+    public InterfaceEntry Interface { get; }
+    /// <summary>The interface's shared socket (CARP groups): frames come through it, adverts leave by it.</summary>
+    public InterfaceSocket? Shared { get; }
+    public EtcdClient? Etcd { get; }
+    public DaemonHost Host { get; }
+    public IElection Machine { get; }
+    public CarpMachine? Carp { get; }
+    public Core.Etcd.EtcdElection? EtcdElection { get; }
+    /// <summary>The election as the daemon, monitoring and the health policy see it.</summary>
+    public ElectionGate Gate { get; }
+    public HealthCheckRunner? Health { get; }
+    public IpAddress AdvertDestination => Options.AdvertDestination;
+
+    /// <summary>Wall-clock microseconds of the last state change, or the start (for ucarpctl status).</summary>
+    public long SinceUnixMicros { get; set; }
+    public CarpState LastState { get; set; } = (CarpState)(-1);
+
+    /// <summary>Being stopped (removed or changed by a reload, its interface gone, the daemon ending).</summary>
+    public bool Stopping { get; private set; }
+    public long StoppedAt { get; private set; }
+
+    // ppoll indexes of the last wait (-1: not polled).
+    public int ScriptPoll { get; set; } = -1;
+    public int HealthPoll { get; set; } = -1;
+    public int EtcdPoll { get; set; } = -1;
+
+    /// <summary>A reload kept the group: the file's new declaration (its line may have moved) takes the old one's place.</summary>
+    public void Renew(GroupOptions options) => Options = options;
+
+    /// <summary>
+    /// Everything the group needs before it can start, found or opened with ucarp's
+    /// messages: the interface, its socket, the peers' socket, etcd. Null after logging
+    /// why; nothing has been started then (the caller disposes what it made).
+    /// </summary>
+    public static GroupRuntime? Prepare(GroupOptions options, ILog log, HostInterfaces interfaces, IReadOnlyList<string> environment,
+                                        string? etcdPassword, bool probeEtcd)
+    {
+        Configuration config = options.Settings;
+        byte[] password = CStrings.Bytes(config.Password!);
+        if (password.Length > Core.Wire.CarpHmac.MaxPasswordBytes)
+        {
+            log.Write(LogLevel.Error, Messages.PasswordTooLong);
+            return null;
+        }
+        InterfaceEntry? iface = interfaces.Find(config.Interface!, log);
+        if (iface is null)
+        {
+            return null;
+        }
+        bool etcdMode = config.EtcdEndpoints.Count != 0;
+        InterfaceSocket? shared = null;
+        PacketSocket? own = null;
+        if (etcdMode)
+        {
+            // With etcd the socket only sends the announcements: it receives nothing.
+            own = PacketSocket.Open(iface.Index, config.SourceAddress, out string error, receive: false);
+            if (own is null)
+            {
+                log.Write(LogLevel.Error, Messages.OpenInterface(iface.Name, error));
+                return null;
+            }
+        }
+        else if ((shared = interfaces.Socket(iface, config.SourceAddress, log)) is null)
+        {
+            return null;
+        }
+        // The kernel filter is what ucarp's pcap rule says; -D shows the rule as ucarp does.
+        log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
+        UnicastSocket? unicast = null;
+        EtcdClient? etcd = null;
+        try
+        {
+            if (config.Peers.Count != 0)
+            {
+                unicast = UnicastSocket.Open(config.Peers, iface.Index, out string unicastError);
+                if (unicast is null)
+                {
+                    log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
+                    own?.Dispose();
+                    return null;
+                }
+            }
+            if (etcdMode)
+            {
+                EtcdConnection? connection = EtcdSetup.Load(config, log, etcdPassword);
+                if (connection is null)
+                {
+                    return Fail();
+                }
+                etcd = new EtcdClient(connection);
+                if (probeEtcd && !EtcdSetup.Probe(etcd, connection, log))
+                {
+                    return Fail();
+                }
+            }
+            PacketSocket sender = own ?? shared!.Socket;
+            var host = new DaemonHost(log, sender, unicast, environment, iface.Name, etcd);
+            CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
+            IElection machine = etcd is null
+                ? new CarpMachine(settings, host, new SystemCarpRandom())
+                : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host);
+            HealthCheckRunner? health = config.Check is null ? null
+                : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
+            return new GroupRuntime(options, log, iface, shared, own, unicast, etcd, host, machine, health);
+        }
+        catch
+        {
+            Fail();
+            throw;
+        }
+
+        GroupRuntime? Fail()
+        {
+            etcd?.Dispose();
+            unicast?.Dispose();
+            own?.Dispose();
+            return null;
+        }
+    }
+
+    /// <summary>Joins the group's multicast group when it sends to one; false after logging ucarp's error.</summary>
+    public bool Join(MulticastMemberships memberships)
+    {
+        // With peers no group is joined: nothing is sent to it; etcd sends no adverts.
+        if (Config.NoMulticast || Config.Peers.Count != 0 || Etcd is not null)
+        {
+            return true;
+        }
+        _joined = memberships.Join(Interface.Index, Config.MulticastAddress, Config.SourceAddress, Interface.Name, Log);
+        return _joined;
+    }
+
+    public void Leave(MulticastMemberships memberships)
+    {
+        if (_joined)
+        {
+            memberships.Leave(Interface.Index, Config.MulticastAddress);
+            _joined = false;
+        }
+    }
+
+    /// <summary>The health check's first verdict is awaited, then the election starts.</summary>
+    public void Start(long now)
+    {
+        Health?.Policy.Begin(Gate, now);
+        Gate.Start(now);
+        SinceUnixMicros = WallClock.NowMicros();
+        LastState = Gate.State;
+    }
+
+    /// <summary>Stops the group as -z would: the downscript when not BACKUP, the bow-out when MASTER.</summary>
+    public void Stop(long now, bool runDownscript)
+    {
+        if (Stopping)
+        {
+            return;
+        }
+        Stopping = true;
+        StoppedAt = now;
+        Gate.MarkStopping();
+        if (runDownscript)
+        {
+            Gate.Shutdown(now);
+        }
+    }
+
+    /// <summary>Marks the group stopped without telling its election (it was told already: its interface is gone).</summary>
+    public void MarkStopped(long now)
+    {
+        Stopping = true;
+        StoppedAt = now;
+        Gate.MarkStopping();
+    }
+
+    const long ReleaseWait = 2_000_000;       // µs a stopping etcd group waits for its revoke to be answered
+
+    /// <summary>A stopping group is done: its scripts, bow-out and etcd release are over (the release for at most 2 s).</summary>
+    public bool Finished(long now)
+    {
+        bool releasing = EtcdElection is { Releasing: true } && now - StoppedAt < ReleaseWait;
+        return Stopping && Host.Scripts.Queue.Idle && !Host.BowOut.Pending && !releasing && Host.DeferredDeadline is null;
+    }
+
+    public void Dispose()
+    {
+        Health?.Dispose();
+        Etcd?.Dispose();
+        _unicast?.Dispose();
+        _ownSocket?.Dispose();
+        Host.Scripts.Dispose();
+    }
+}

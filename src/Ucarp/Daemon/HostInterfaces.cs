@@ -1,0 +1,143 @@
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+using Ucarp.Interop;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+/// <summary>One interface the daemon's groups use: found once, its sockets shared.</summary>
+internal sealed class InterfaceEntry(string name, int index, byte[] mac)
+{
+    public string Name { get; } = name;
+    public byte[] NameBytes { get; } = CStrings.Bytes(name);
+    public int Index { get; } = index;
+    public byte[] Mac { get; } = mac;
+    public InterfaceSocket? V4 { get; set; }
+    public InterfaceSocket? V6 { get; set; }
+    /// <summary>ucarp's view of the carrier (IFF_RUNNING), for the groups without -S.</summary>
+    public bool LinkDown { get; set; }
+
+    public IEnumerable<InterfaceSocket> Sockets => new[] { V4, V6 }.OfType<InterfaceSocket>();
+}
+
+/// <summary>
+/// The interfaces of the daemon's groups, and the packet socket that serves every
+/// interface ioctl (it receives nothing: fillmac.c's socket).
+/// </summary>
+internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : IDisposable
+{
+    readonly Dictionary<string, InterfaceEntry> _entries = new(StringComparer.Ordinal);
+
+    public FileDescriptor Control { get; } = control;
+    public IEnumerable<InterfaceEntry> Entries => _entries.Values;
+
+    /// <summary>
+    /// The interface by name, looked up as ucarp does at start-up (MAC, index, up), with
+    /// ucarp's messages; null after logging why (the start fails with status 2).
+    /// </summary>
+    public InterfaceEntry? Find(string iface, ILog log)
+    {
+        if (_entries.TryGetValue(iface, out InterfaceEntry? known))
+        {
+            return known;
+        }
+        byte[]? mac = InterfaceInfo.HardwareAddress(Control, iface, out ushort hardwareType, out string? macError);
+        if (mac is null)
+        {
+            log.Write(LogLevel.Error, macError is null ? Messages.InterfaceNameTooLong : Messages.HardwareInfo(macError));
+            log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
+            return null;
+        }
+        if (hardwareType != Libc.ARPHRD_ETHER && hardwareType != Libc.ARPHRD_IEEE802)
+        {
+            log.Write(LogLevel.Error, Messages.UnknownHardwareType(hardwareType));
+        }
+        log.Write(LogLevel.Info, Messages.LocalMac(mac));
+
+        int ifIndex = InterfaceInfo.Index(Control, iface);
+        string openError = ifIndex < 0 ? Libc.StrError(-ifIndex) : "";
+        if (ifIndex >= 0 && InterfaceInfo.TryFlags(Control, iface, out short flags) && (flags & Libc.IFF_UP) == 0)
+        {
+            // libpcap refuses a device that is administratively down, and so does ucarp.
+            ifIndex = -1;
+            openError = Messages.DeviceNotUp(iface);
+        }
+        if (ifIndex < 0)
+        {
+            log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
+            return null;
+        }
+        var entry = new InterfaceEntry(iface, ifIndex, mac);
+        _entries.Add(iface, entry);
+        return entry;
+    }
+
+    /// <summary>The shared receiving socket of the interface for the source's family, opened with the first group.</summary>
+    public InterfaceSocket? Socket(InterfaceEntry entry, IpAddress source, ILog log)
+    {
+        InterfaceSocket? socket = source.IsV6 ? entry.V6 : entry.V4;
+        if (socket is not null)
+        {
+            return socket;
+        }
+        socket = InterfaceSocket.Open(entry.Index, source, dispatch, out string error);
+        if (socket is null)
+        {
+            log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error));
+            return null;
+        }
+        if (source.IsV6)
+        {
+            entry.V6 = socket;
+        }
+        else
+        {
+            entry.V4 = socket;
+        }
+        return socket;
+    }
+
+    /// <summary>A group left the socket: closed with its last group, the interface forgotten with its last socket.</summary>
+    public void Release(InterfaceEntry entry, InterfaceSocket socket, GroupRuntime group)
+    {
+        if (!socket.Remove(group))
+        {
+            return;
+        }
+        socket.Dispose();
+        if (entry.V4 == socket)
+        {
+            entry.V4 = null;
+        }
+        if (entry.V6 == socket)
+        {
+            entry.V6 = null;
+        }
+    }
+
+    /// <summary>Forgets an interface no group uses any more (its sockets are closed).</summary>
+    public void ForgetUnused(IEnumerable<GroupRuntime> groups)
+    {
+        HashSet<string> used = [.. groups.Select(g => g.Interface.Name)];
+        foreach (string name in _entries.Keys.Where(n => !used.Contains(n)).ToList())
+        {
+            foreach (InterfaceSocket socket in _entries[name].Sockets)
+            {
+                socket.Dispose();
+            }
+            _entries.Remove(name);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (InterfaceEntry entry in _entries.Values)
+        {
+            foreach (InterfaceSocket socket in entry.Sockets)
+            {
+                socket.Dispose();
+            }
+        }
+        _entries.Clear();
+    }
+}

@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Wire;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// One packet socket and one kernel filter per interface and family, for every CARP group
+/// on it (FreeBSD's carp_if): frames are read once and handed to the group their
+/// destination and vhid name. A frame no group has is counted here, once, instead of
+/// being looked at (and logged) by every group. A plain command line's one group gets
+/// every frame, as ucarp's capture does, so its log and counters are ucarp's.
+/// </summary>
+internal sealed class InterfaceSocket : IDisposable
+{
+    readonly GroupTable<GroupRuntime> _table = new();
+    readonly List<GroupRuntime> _groups = [];
+    readonly Dictionary<IpAddress, int> _sources = [];
+
+    InterfaceSocket(PacketSocket socket, bool v6, bool dispatch, IpAddress firstSource)
+    {
+        Socket = socket;
+        IsV6 = v6;
+        Dispatch = dispatch;
+        _sources[firstSource] = 0;
+    }
+
+    public PacketSocket Socket { get; }
+    public bool IsV6 { get; }
+    /// <summary>False for a plain command line: its one group sees every frame.</summary>
+    public bool Dispatch { get; }
+    public IReadOnlyList<GroupRuntime> Groups => _groups;
+    /// <summary>Frames for a destination and vhid no group of ours has (and frames too short to say).</summary>
+    public long Unknown { get; private set; }
+
+    // The event loop's coalescing of back-to-back frames (see Daemon), per socket.
+    public long LastFrames { get; set; } = long.MinValue / 2;
+    public long CoalesceUntil { get; set; }
+    /// <summary>This socket's index in the last ppoll set, or -1.</summary>
+    public int PollIndex { get; set; } = -1;
+
+    public static InterfaceSocket? Open(int ifIndex, IpAddress source, bool dispatch, out string error)
+    {
+        PacketSocket? socket = PacketSocket.Open(ifIndex, source, out error);
+        return socket is null ? null : new InterfaceSocket(socket, source.IsV6, dispatch, source);
+    }
+
+    /// <summary>Adds a group; null when added, else the group that already has its destination and vhid.</summary>
+    public GroupRuntime? Add(GroupRuntime group, out string filterError)
+    {
+        filterError = "";
+        Configuration c = group.Config;
+        if (Dispatch && _table.Add(group.AdvertDestination, c.Vhid, group) is GroupRuntime holder)
+        {
+            return holder;
+        }
+        _groups.Add(group);
+        if (_sources.TryGetValue(c.SourceAddress, out int users))
+        {
+            _sources[c.SourceAddress] = users + 1;
+        }
+        else
+        {
+            _sources[c.SourceAddress] = 1;
+            Socket.SetSources(IsV6, [.. _sources.Keys], out filterError);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A stopping group gets no more frames, and its vhid is free for the group that takes
+    /// its place; it keeps the socket (its bow-out leaves by it) until <see cref="Remove"/>.
+    /// </summary>
+    public void Unroute(GroupRuntime group)
+    {
+        if (Dispatch && _table.TryFind(group.AdvertDestination, group.Config.Vhid, out GroupRuntime? holder) && holder == group)
+        {
+            _table.Remove(group.AdvertDestination, group.Config.Vhid);
+        }
+    }
+
+    /// <summary>Removes a group; true when the socket has none left and can be closed.</summary>
+    public bool Remove(GroupRuntime group)
+    {
+        Unroute(group);
+        if (!_groups.Remove(group))
+        {
+            return _groups.Count == 0;
+        }
+        IpAddress source = group.Config.SourceAddress;
+        if (_sources.TryGetValue(source, out int users) && users <= 1)
+        {
+            _sources.Remove(source);
+            if (_sources.Count != 0)
+            {
+                Socket.SetSources(IsV6, [.. _sources.Keys], out _);
+            }
+        }
+        else if (users > 1)
+        {
+            _sources[source] = users - 1;
+        }
+        return _groups.Count == 0;
+    }
+
+    /// <summary>The group a frame is for, or null (counted as unknown).</summary>
+    public GroupRuntime? Route(ReadOnlySpan<byte> frame)
+    {
+        if (!Dispatch)
+        {
+            return _groups.Count == 0 || _groups[0].Stopping ? null : _groups[0];
+        }
+        if (TryAddress(frame, IsV6, out IpAddress destination, out byte vhid) && _table.TryFind(destination, vhid, out GroupRuntime? group))
+        {
+            return group;
+        }
+        Unknown++;
+        return null;
+    }
+
+    /// <summary>Where a frame goes and for which vhid, read just far enough to route it; the group's reader checks the rest.</summary>
+    static bool TryAddress(ReadOnlySpan<byte> frame, bool v6, out IpAddress destination, out byte vhid)
+    {
+        destination = default;
+        vhid = 0;
+        const int eth = CarpHeader.EthernetSize;
+        int ipLength = v6 ? CarpHeader.Ipv6Size : frame.Length > eth ? (frame[eth] & 0x0f) << 2 : 0;
+        if (ipLength < CarpHeader.IpSize(v6) || frame.Length < eth + ipLength + CarpHeader.Size)
+        {
+            return false;
+        }
+        ReadOnlySpan<byte> ip = frame[eth..];
+        destination = new IpAddress(ip.Slice(v6 ? 24 : 16, v6 ? 16 : 4));
+        vhid = ip[ipLength + CarpHeader.Vhid];
+        return true;
+    }
+
+    public void Dispose() => Socket.Dispose();
+}
