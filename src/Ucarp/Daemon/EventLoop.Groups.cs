@@ -17,6 +17,9 @@ namespace Ucarp.Daemon;
 internal sealed partial class EventLoop : IControlHandler
 {
     ReloadWorker? _reload;
+
+    /// <summary>The directory the daemon was started from: relative names in the file are found there at every reload.</summary>
+    public string StartDirectory { get; init; } = "/";
     readonly List<Action<ControlReply>?> _reloadReplies = [];
     Dictionary<string, int> _fileOrder = new(StringComparer.Ordinal);
 
@@ -58,8 +61,10 @@ internal sealed partial class EventLoop : IControlHandler
                 }
             }
         }
+        // Making groups ready can take a while (etcd is probed): each starts on the clock's time, not the caller's.
         foreach (GroupRuntime g in prepared)
         {
+            now = MonotonicClock.NowMicroseconds;
             _groups.Add(g);
             g.Start(now);
             ApplyLinkState(g, now);
@@ -116,8 +121,10 @@ internal sealed partial class EventLoop : IControlHandler
     void GroupsChanged(long now)
     {
         _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
+        bool had = _hasSync;
         _hasSync = _groups.Any(g => g.Config.SyncSet is not null);
-        if (_hasSync)
+        // Also when the last set went: gates its members had closed must open.
+        if (_hasSync || had)
         {
             _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
         }
@@ -140,11 +147,8 @@ internal sealed partial class EventLoop : IControlHandler
             {
                 _leaving.RemoveAt(i--);
                 g.Leave(_memberships);
-                if (g.Shared is not null)
-                {
-                    _interfaces.Release(g.Interface, g.Shared, g);
-                }
                 g.Dispose();
+                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
             }
         }
         if (_stopping)
@@ -194,7 +198,7 @@ internal sealed partial class EventLoop : IControlHandler
             return;
         }
         _reloadReplies.Add(reply);
-        _reload ??= new ReloadWorker(_options.ConfigFile);
+        _reload ??= new ReloadWorker(_options.ConfigFile, StartDirectory);
         _reload.Start();
     }
 
