@@ -23,6 +23,10 @@ sealed class VirtualLan
     public int Seed { get; }
     public long Now { get; private set; }
     public List<SimNode> Nodes { get; } = [];
+    /// <summary>Hosts of many groups (<see cref="SimHost"/>), on the same wire as <see cref="Nodes"/>' frames are not.</summary>
+    public List<SimHost> Hosts { get; } = [];
+    /// <summary>Runs after every event, for checks that must hold at every instant.</summary>
+    public Action? AfterEvent { get; set; }
     public List<string> Trace { get; } = [];
 
     /// <summary>One-way delivery delay, drawn uniformly from this range (microseconds).</summary>
@@ -47,6 +51,7 @@ sealed class VirtualLan
             Action action = _events.Dequeue();
             Now = key.Time;
             action();
+            AfterEvent?.Invoke();
         }
         Now = time;
     }
@@ -74,6 +79,34 @@ sealed class VirtualLan
             At(arrival, () =>
             {
                 if (to.Alive && to.Epoch == epoch && isAdvert)
+                {
+                    to.Receive(frame);
+                }
+            });
+        }
+    }
+
+    /// <summary>Puts a host's frame on the wire: every other live host in its partition may get a copy.</summary>
+    public void Transmit(SimHost from, byte[] frame)
+    {
+        foreach (SimHost to in Hosts)
+        {
+            if (to == from || !to.Alive || to.Partition != from.Partition)
+            {
+                continue;
+            }
+            if (Loss > 0 && _random.NextDouble() < Loss)
+            {
+                continue;
+            }
+            long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
+            // Host indexes below zero: their order is kept apart from the nodes'.
+            long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault((~from.Index, ~to.Index)));
+            _lastArrival[(~from.Index, ~to.Index)] = arrival;
+            int epoch = to.Epoch;
+            At(arrival, () =>
+            {
+                if (to.Alive && to.Epoch == epoch)
                 {
                     to.Receive(frame);
                 }
