@@ -1,4 +1,5 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Groups;
 
@@ -23,8 +24,12 @@ namespace Ucarp.Core.Groups;
 /// Our own actions are taken as the new baseline, so a mate stepping down because of
 /// them is not read as a member leaving MASTER (no cascade, no loop).
 /// </remarks>
-public sealed class SyncCoordinator
+public sealed class SyncCoordinator(Action<string, string>? warn = null)
 {
+    // warn(group, line): a MASTER that steps down because a mate lost MASTER says why
+    // (the Sync gate's own lines come from the election, with the reason given here).
+    readonly Action<string, string>? _warn = warn;
+
     struct Member
     {
         public string Name;
@@ -58,7 +63,7 @@ public sealed class SyncCoordinator
                 // Out of every set now: nothing of ours may keep it out.
                 if (gate.IsClosed(GateReason.Sync))
                 {
-                    gate.Open(GateReason.Sync, "no longer in a sync set", now);
+                    gate.Open(GateReason.Sync, Messages.SyncNoSet, now);
                 }
                 continue;
             }
@@ -95,7 +100,7 @@ public sealed class SyncCoordinator
             int s = Array.IndexOf(_setNames, set);
             if (s >= 0)
             {
-                DemoteMasters(s, now);
+                DemoteMasters(s, before[i].Name, now);
             }
         }
         for (int s = 0; s < _setNames.Length; s++)
@@ -113,7 +118,7 @@ public sealed class SyncCoordinator
         {
             int end = _setStart[s + 1];
             bool changed = false;
-            bool leftMasterInElection = false;
+            int leftMaster = -1;
             for (int i = _setStart[s]; i < end; i++)
             {
                 ref Member m = ref _members[i];
@@ -125,7 +130,10 @@ public sealed class SyncCoordinator
                 }
                 changed = true;
                 // Left MASTER but still in the election: it lost to a peer, or SIGUSR2.
-                leftMasterInElection |= m.Master && !master && inElection;
+                if (m.Master && !master && inElection && leftMaster < 0)
+                {
+                    leftMaster = i;
+                }
             }
             if (!changed)
             {
@@ -134,9 +142,9 @@ public sealed class SyncCoordinator
             // Out of the election first: those mates step down through their Sync gate,
             // and demoting them again would only add a hold.
             ApplyGates(s, now);
-            if (leftMasterInElection)
+            if (leftMaster >= 0)
             {
-                DemoteMasters(s, now);
+                DemoteMasters(s, _members[leftMaster].Name, now);
             }
             Refresh(s);
         }
@@ -160,21 +168,22 @@ public sealed class SyncCoordinator
             }
             if (absent >= 0)
             {
-                gate.Close(GateReason.Sync, $"sync set {_setNames[s]}: {_members[absent].Name} is out of the election", now);
+                gate.Close(GateReason.Sync, Messages.SyncMemberOut(_setNames[s], _members[absent].Name), now);
             }
             else if (gate.IsClosed(GateReason.Sync))
             {
-                gate.Open(GateReason.Sync, $"sync set {_setNames[s]}: every member is in the election", now);
+                gate.Open(GateReason.Sync, Messages.SyncAllIn(_setNames[s]), now);
             }
         }
     }
 
-    void DemoteMasters(int s, long now)
+    void DemoteMasters(int s, string left, long now)
     {
         for (int i = _setStart[s]; i < _setStart[s + 1]; i++)
         {
             if (IsMaster(_members[i].Gate))
             {
+                _warn?.Invoke(_members[i].Name, Messages.SyncFollow(_setNames[s], left));
                 _members[i].Gate.Demote(now);
             }
         }

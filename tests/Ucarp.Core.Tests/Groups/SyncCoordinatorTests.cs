@@ -14,10 +14,12 @@ public class SyncCoordinatorTests
     sealed class Host
     {
         public readonly Dictionary<string, (FakeElection Election, ElectionGate Gate, string? Set)> Groups = [];
-        public readonly SyncCoordinator Sync = new();
+        public readonly SyncCoordinator Sync;
+        public readonly List<string> Warnings = [];
 
         public Host(params (string Name, string? Set)[] groups)
         {
+            Sync = new SyncCoordinator((group, line) => Warnings.Add($"[{group}] {line}"));
             foreach ((string name, string? set) in groups)
             {
                 Add(name, set);
@@ -90,14 +92,15 @@ public class SyncCoordinatorTests
     }
 
     [Test]
-    public void Stepping_down_through_the_sync_gate_is_not_read_as_leaving_master()
+    public void Leaving_the_election_takes_the_mates_out_without_a_demotion_hold()
     {
         Host host = FrontAndStore();
         host.AllMaster();
         host.G("web").SetEligible(false, "check failed", Now);
         host.Sync.Observe(Now);
         host.Sync.Observe(Now + 1);
-        // api and tls went from MASTER to BACKUP by our hand: no demotion (no 3 s hold) follows.
+        // api and tls step down through their Sync gate, and rejoin as soon as web does:
+        // no demotion (its 3 s hold) before or after, though they too left MASTER.
         Assert.That(host.Groups.Values.SelectMany(g => g.Election.Calls), Has.None.EqualTo("demote"));
     }
 
@@ -113,6 +116,7 @@ public class SyncCoordinatorTests
 
         Assert.That(host.E("api").Demotions, Is.EqualTo(1));
         Assert.That(host.E("api").State, Is.EqualTo(CarpState.Backup));
+        Assert.That(host.Warnings, Is.EqualTo(new[] { "[api] Sync set front: web left MASTER here, stepping down with it" }));
         Assert.That(host.E("tls").Calls, Is.Empty);
         Assert.That(host.E("db").State, Is.EqualTo(CarpState.Master));
         Assert.That(host.Groups.Values.All(g => g.Election.Eligible), Is.True, "losing is no reason to leave the election");
