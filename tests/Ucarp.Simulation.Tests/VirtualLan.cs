@@ -67,16 +67,8 @@ sealed class VirtualLan
             {
                 continue;
             }
-            if (Loss > 0 && _random.NextDouble() < Loss)
-            {
-                continue;
-            }
-            long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
-            // One sender's frames reach a receiver in the order sent, as on an Ethernet segment.
-            long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault((from.Index, to.Index)));
-            _lastArrival[(from.Index, to.Index)] = arrival;
             int epoch = to.Epoch;
-            At(arrival, () =>
+            Deliver((from.Index, to.Index), () =>
             {
                 if (to.Alive && to.Epoch == epoch && isAdvert)
                 {
@@ -95,16 +87,9 @@ sealed class VirtualLan
             {
                 continue;
             }
-            if (Loss > 0 && _random.NextDouble() < Loss)
-            {
-                continue;
-            }
-            long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
-            // Host indexes below zero: their order is kept apart from the nodes'.
-            long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault((~from.Index, ~to.Index)));
-            _lastArrival[(~from.Index, ~to.Index)] = arrival;
             int epoch = to.Epoch;
-            At(arrival, () =>
+            // Host indexes below zero: their order is kept apart from the nodes'.
+            Deliver((~from.Index, ~to.Index), () =>
             {
                 if (to.Alive && to.Epoch == epoch)
                 {
@@ -112,6 +97,20 @@ sealed class VirtualLan
                 }
             });
         }
+    }
+
+    /// <summary>One copy over one link: lost at the loss rate, else received after the delay.</summary>
+    void Deliver((int From, int To) link, Action receive)
+    {
+        if (Loss > 0 && _random.NextDouble() < Loss)
+        {
+            return;
+        }
+        long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
+        // One sender's frames reach a receiver in the order sent, as on an Ethernet segment.
+        long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault(link));
+        _lastArrival[link] = arrival;
+        At(arrival, receive);
     }
 
     public void Log(string line) => Trace.Add($"{Now / 1000,9} ms {line}");
