@@ -23,6 +23,9 @@ namespace Ucarp.Core.Groups;
 /// - A member removed by a reload is a member that stopped: its MASTER mates are demoted.
 /// Our own actions are taken as the new baseline, so a mate stepping down because of
 /// them is not read as a member leaving MASTER (no cascade, no loop).
+/// The rule acts on leaving only; nothing makes a BACKUP member take over beside a mate
+/// that won. So members whose -k/-P preferences differ on one host can settle split
+/// with no one leaving (e.g. each host first to time out for a different member).
 /// </remarks>
 public sealed class SyncCoordinator(Action<string, string>? warn = null)
 {
