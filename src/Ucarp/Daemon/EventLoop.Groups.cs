@@ -121,13 +121,10 @@ internal sealed partial class EventLoop : IControlHandler
     void GroupsChanged(long now)
     {
         _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
-        bool had = _hasSync;
         _hasSync = _groups.Any(g => g.Config.SyncSet is not null);
-        // Also when the last set went: gates its members had closed must open.
-        if (_hasSync || had)
-        {
-            _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
-        }
+        // Every time, sets or not: gates a vanished set had closed must open, and a set
+        // that comes back later must not meet its old members' state.
+        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
         _publisher?.SetGroups([.. _groups.Select(Published)], now);
     }
 

@@ -38,7 +38,7 @@ internal sealed partial class EventLoop : IDisposable
     readonly List<GroupRuntime> _groups = [];      // running, in the file's order
     readonly List<GroupRuntime> _leaving = [];     // stopped (reload, interface gone), finishing their scripts
     readonly List<GroupRuntime> _waiting = [];     // prepared by a reload, started once what they replace has left
-    readonly SyncCoordinator _sync = new();
+    readonly SyncCoordinator _sync;
     bool _hasSync;
     StatusPublisher? _publisher;
     PollFd[] _fds = new PollFd[64];
@@ -53,6 +53,7 @@ internal sealed partial class EventLoop : IDisposable
         _interfaces = interfaces;
         _signals = signals;
         _environment = environment;
+        _sync = new SyncCoordinator((group, line) => (_groups.Find(g => g.Name == group)?.Log ?? LogFor(group)).Write(LogLevel.Warning, line));
     }
 
     public IReadOnlyList<GroupRuntime> Groups => _groups;
@@ -159,12 +160,14 @@ internal sealed partial class EventLoop : IDisposable
                     g.Gate.OnTimer(now);
                 }
             }
+            ServeControl(now);
+            TakeReload(now);
+            // Last, so ucarpctl's demote and a reload are acted on in this wake-up, and
+            // before the next deadline is computed: a mate's step-down changes it.
             if (_hasSync && !_stopping)
             {
                 _sync.Observe(now);
             }
-            ServeControl(now);
-            TakeReload(now);
             NoteStateChanges();
             _publisher?.Tick(now);
         }
