@@ -21,6 +21,7 @@ SBINDIR     := $(PREFIX)/sbin
 MANDIR      := $(PREFIX)/share/man/man8
 SHAREDIR    := $(PREFIX)/share/ucarp
 UNITDIR     := $(PREFIX)/lib/systemd/system
+DOCDIR      := $(PREFIX)/share/doc/ucarp
 VERSION     := $(shell sed -n 's/.*const string Version = "\(.*\)";/\1/p' src/Ucarp.Core/Cli/UsageText.cs)
 
 # Everything `make install` writes, relative to $(DESTDIR); `make uninstall` removes these.
@@ -28,7 +29,7 @@ INSTALLED   := $(SBINDIR)/ucarp $(MANDIR)/ucarp.8 \
                $(SHAREDIR)/vip-up $(SHAREDIR)/vip-down $(SHAREDIR)/vip-addr-up $(SHAREDIR)/vip-addr-down \
                $(SHAREDIR)/examples/if-up.d-ucarp $(SHAREDIR)/examples/if-down.d-ucarp \
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
-               $(UNITDIR)/ucarp@.service
+               $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf
 
 .PHONY: all check demo deps clean install uninstall deb bench fuzz
 
@@ -61,7 +62,7 @@ demo: deps $(BINARY)
 
 # Paths inside the scripts and the unit follow PREFIX.
 install: $(BINARY)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/ucarp
 	install -m 644 man/ucarp.8 $(DESTDIR)$(MANDIR)/ucarp.8
 	install -m 755 scripts/debian/vip-up scripts/debian/vip-down scripts/vip-addr-up scripts/vip-addr-down $(DESTDIR)$(SHAREDIR)/
@@ -71,11 +72,14 @@ install: $(BINARY)
 	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp.conf > $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf
 	install -m 644 scripts/systemd/ucarp@.service.d-order.conf $(DESTDIR)$(SHAREDIR)/examples/
 	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp@.service > $(DESTDIR)$(UNITDIR)/ucarp@.service
-	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf $(DESTDIR)$(UNITDIR)/ucarp@.service
+	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/doc/ucarp-net|$(DOCDIR)|' scripts/systemd/ucarp.service > $(DESTDIR)$(UNITDIR)/ucarp.service
+	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' examples/ucarp.conf > $(DESTDIR)$(DOCDIR)/examples/ucarp.conf
+	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf $(DESTDIR)$(UNITDIR)/ucarp@.service $(DESTDIR)$(UNITDIR)/ucarp.service \
+	    $(DESTDIR)$(DOCDIR)/examples/ucarp.conf
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 deb: $(BINARY)
 	@scripts/debian/build-deb.sh $(BINARY) $(VERSION) $(BUILD)
