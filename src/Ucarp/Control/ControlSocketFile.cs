@@ -78,7 +78,10 @@ internal static class ControlSocketFile
             if (fd < 0)
             {
                 int errno = Libc.LastErrno;
-                error = Messages.ControlDirectory(directory, errno == Libc.ELOOP ? Messages.ControlDirectoryIsLink : Libc.StrError(errno));
+                // With O_DIRECTORY, Linux says ENOTDIR for a link: which it is, lstat tells.
+                StatX st;
+                bool link = Libc.Statx(Libc.AT_FDCWD, z, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, &st) == 0 && (st.Mode & Libc.S_IFMT) == Libc.S_IFLNK;
+                error = Messages.ControlDirectory(directory, link ? Messages.ControlDirectoryIsLink : Libc.StrError(errno));
                 return false;
             }
             // mkdir's mode went through the umask; the directory is readable by all, as /run's are.

@@ -17,7 +17,6 @@ internal static partial class Libc
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;
     internal const int EPIPE = 32;
-    internal const int ELOOP = 40;
     internal const int ECONNABORTED = 103;
     internal const int ECONNRESET = 104;
     internal const int ECONNREFUSED = 111;
@@ -31,6 +30,7 @@ internal static partial class Libc
     internal const uint STATX_INO = 0x100;
     internal const ushort S_IFMT = 0xf000;
     internal const ushort S_IFSOCK = 0xc000;
+    internal const ushort S_IFLNK = 0xa000;
 
     [LibraryImport(Name, EntryPoint = "listen", SetLastError = true)]
     internal static partial int Listen(int fd, int backlog);
