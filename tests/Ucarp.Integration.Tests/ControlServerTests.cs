@@ -107,7 +107,7 @@ public class ControlServerTests
             Assert.That(error, Is.EqualTo(Messages.ControlInUse(_path)));
         }
 
-        LeaveStaleSocket(_path);
+        ServedControlSocket.LeaveStale(_path);
         Assert.That(Shell.Run("stat", "-c", "%F", _path).Trim(), Is.EqualTo("socket"));
         using (var served = Serve(Web))
         {
@@ -237,15 +237,5 @@ public class ControlServerTests
             // The daemon closed with bytes of ours unread (an over-long request): the reply came first.
         }
         return all.ToArray();
-    }
-
-    /// <summary>A socket file with nobody behind it, as a killed daemon leaves.</summary>
-    static unsafe void LeaveStaleSocket(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        int fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM, 0);
-        Assert.That(UnixEndpoint.TryMake(path, out SockAddrUn address), Is.True);
-        Assert.That(Libc.Bind(fd, &address, (uint)sizeof(SockAddrUn)), Is.Zero);
-        Libc.Close(fd);
     }
 }

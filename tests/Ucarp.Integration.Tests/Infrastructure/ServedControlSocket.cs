@@ -48,6 +48,16 @@ sealed class ServedControlSocket : IDisposable
         }
     }
 
+    /// <summary>A socket file with nobody behind it, as a killed daemon leaves (.NET's Socket would remove it).</summary>
+    public static unsafe void LeaveStale(string path)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        int fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM, 0);
+        Assert.That(UnixEndpoint.TryMake(path, out SockAddrUn address), Is.True);
+        Assert.That(Libc.Bind(fd, &address, (uint)sizeof(SockAddrUn)), Is.Zero);
+        Libc.Close(fd);
+    }
+
     public void Dispose()
     {
         _stop = true;
