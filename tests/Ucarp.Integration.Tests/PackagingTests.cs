@@ -31,8 +31,10 @@ public class PackagingTests
                 "lib/systemd/system/ucarp.service",
                 "lib/systemd/system/ucarp@.service",
                 "sbin/ucarp",
+                "sbin/ucarpctl",
                 "share/doc/ucarp/examples/ucarp.conf",
                 "share/man/man8/ucarp.8",
+                "share/man/man8/ucarpctl.8",
                 "share/ucarp/examples/if-down.d-ucarp",
                 "share/ucarp/examples/if-up.d-ucarp",
                 "share/ucarp/examples/ucarp.conf",
@@ -43,6 +45,7 @@ public class PackagingTests
                 "share/ucarp/vip-up",
             }));
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "sbin/ucarp")), Is.EqualTo((UnixFileMode)0b111_101_101));
+            Assert.That(File.GetUnixFileMode(Path.Combine(root, "sbin/ucarpctl")), Is.EqualTo((UnixFileMode)0b111_101_101));
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "share/man/man8/ucarp.8")), Is.EqualTo((UnixFileMode)0b110_100_100));
             Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp@.service")), Does.Contain("ExecStart=/opt/ucarp/sbin/ucarp -i"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/ucarp.conf")), Does.Contain("UPSCRIPT=/opt/ucarp/share/ucarp/vip-addr-up"));
@@ -90,12 +93,12 @@ public class PackagingTests
             var contents = Shell.Run("dpkg-deb", "-c", deb).Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 .ToDictionary(f => f[^1].TrimStart('.'), f => (Mode: f[0], Owner: f[1]));
-            foreach (string path in new[] { "/usr/sbin/ucarp", "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp",
+            foreach (string path in new[] { "/usr/sbin/ucarp", "/usr/sbin/ucarpctl", "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp",
                                             "/usr/share/ucarp/vip-up", "/usr/share/ucarp/vip-down" })
             {
                 Assert.That(contents[path].Mode, Is.EqualTo("-rwxr-xr-x"), path);
             }
-            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/lib/systemd/system/ucarp@.service",
+            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/usr/share/man/man8/ucarpctl.8.gz", "/lib/systemd/system/ucarp@.service",
                                             "/lib/systemd/system/ucarp.service", "/usr/share/doc/ucarp-net/examples/ucarp.conf",
                                             "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz" })
             {
