@@ -253,6 +253,9 @@ internal sealed class ControlServer : IDisposable
             && (cred.Uid == 0 || cred.Uid == _euid);
     }
 
+    /// <summary>Removes the socket file (if still ours) and nothing else: safe from a signal's thread as the daemon dies.</summary>
+    public void RemoveSocketFile() => ControlSocketFile.Remove(_path, _inode);
+
     /// <summary>Closes every connection and the listener, and removes the socket file.</summary>
     public void Dispose()
     {

@@ -98,6 +98,11 @@ internal static class ConfigMode
         // Termination signals always end the daemon cleanly: each group's -z decides its downscript.
         using var signals = new SignalRelay(shutdownSignals: true, reloadOnHangup: true);
         using var loop = new EventLoop(log, options, many: true, interfaces, signals, environment) { StartDirectory = startDirectory };
+        // Before any group starts: a second daemon on the same socket changes nothing on the host.
+        if (options.ControlSocketPath() is string path && Program.OpenControl(path, loop, log) is null)
+        {
+            return 2;
+        }
         int status = loop.StartAll(groups, g => etcdPasswords.GetValueOrDefault(g.Name), probeEtcd: true, MonotonicClock.NowMicroseconds);
         if (status != 0)
         {
