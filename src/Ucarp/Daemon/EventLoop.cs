@@ -42,6 +42,7 @@ internal sealed partial class EventLoop : IDisposable
     bool _hasSync;
     StatusPublisher? _publisher;
     PollFd[] _fds = new PollFd[64];
+    readonly List<InterfaceEntry> _entryScratch = [];
     bool _stopping;
     long _nextLinkCheck;
 
@@ -383,7 +384,10 @@ internal sealed partial class EventLoop : IDisposable
     /// </summary>
     bool CheckInterfaces(short revents, long now)
     {
-        foreach (InterfaceEntry entry in _interfaces.Entries.ToList())
+        // Four times a second: a copy of the (few) entries, since a lost interface changes the set.
+        _entryScratch.Clear();
+        _entryScratch.AddRange(_interfaces.Entries);
+        foreach (InterfaceEntry entry in _entryScratch)
         {
             // Flags that cannot be read: the device is gone.
             if (!InterfaceInfo.TryFlags(_interfaces.Control, entry.NameBytes, out short flags) || (flags & Libc.IFF_UP) == 0)
@@ -397,8 +401,12 @@ internal sealed partial class EventLoop : IDisposable
                 continue;
             }
             entry.LinkDown = !running;
-            foreach (GroupRuntime g in _groups.Where(g => g.Interface == entry && !g.Config.IgnoreInterfaceState && !g.Stopping))
+            foreach (GroupRuntime g in _groups)
             {
+                if (g.Interface != entry || g.Config.IgnoreInterfaceState || g.Stopping)
+                {
+                    continue;
+                }
                 if (running)
                 {
                     g.Gate.LinkUp(now);

@@ -31,7 +31,7 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     readonly List<InterfaceSocket> _sockets = [];
 
     public FileDescriptor Control { get; } = control;
-    public IEnumerable<InterfaceEntry> Entries => _entries.Values;
+    public Dictionary<string, InterfaceEntry>.ValueCollection Entries => _entries.Values;
     /// <summary>Every open receiving socket, as a list: the event loop walks it on every wake-up.</summary>
     public List<InterfaceSocket> Sockets => _sockets;
 
