@@ -1,5 +1,5 @@
 # Ucarp.Net: a drop-in replacement for ucarp 1.5.2.
-#   make            build the single NativeAOT binary build/ucarp
+#   make            build the NativeAOT binaries build/ucarp and build/ucarpctl
 #   make check      install what the tests need, build, run every test
 #   make demo       a small LAN in network namespaces: election and failover (root)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
@@ -14,36 +14,43 @@ CONFIG      ?= Release
 RID         ?= linux-x64
 BUILD       := build
 BINARY      := $(BUILD)/ucarp
-SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props
+CTL         := $(BUILD)/ucarpctl
+SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.props') Directory.Build.props
 
 PREFIX      ?= /usr/local
 SBINDIR     := $(PREFIX)/sbin
 MANDIR      := $(PREFIX)/share/man/man8
 SHAREDIR    := $(PREFIX)/share/ucarp
 UNITDIR     := $(PREFIX)/lib/systemd/system
+DOCDIR      := $(PREFIX)/share/doc/ucarp
 VERSION     := $(shell sed -n 's/.*const string Version = "\(.*\)";/\1/p' src/Ucarp.Core/Cli/UsageText.cs)
 
 # Everything `make install` writes, relative to $(DESTDIR); `make uninstall` removes these.
-INSTALLED   := $(SBINDIR)/ucarp $(MANDIR)/ucarp.8 \
+INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/ucarpctl.8 \
                $(SHAREDIR)/vip-up $(SHAREDIR)/vip-down $(SHAREDIR)/vip-addr-up $(SHAREDIR)/vip-addr-down \
                $(SHAREDIR)/examples/if-up.d-ucarp $(SHAREDIR)/examples/if-down.d-ucarp \
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
-               $(UNITDIR)/ucarp@.service
+               $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf
 
 .PHONY: all check demo deps clean install uninstall deb bench fuzz
 
-all: $(BINARY)
+all: $(BINARY) $(CTL)
 
 $(BINARY): $(SOURCES)
 	$(DOTNET) publish src/Ucarp/Ucarp.csproj -c $(CONFIG) -r $(RID) -o $(BUILD) --nologo -v quiet
 	rm -f $(BUILD)/*.dbg $(BUILD)/*.pdb
 	@test -x $(BINARY)
 
+$(CTL): $(SOURCES)
+	$(DOTNET) publish src/Ucarpctl/Ucarpctl.csproj -c $(CONFIG) -r $(RID) -o $(BUILD) --nologo -v quiet
+	rm -f $(BUILD)/*.dbg $(BUILD)/*.pdb
+	@test -x $(CTL)
+
 # Packages the tests use: Debian's ucarp (to compare against), tcpdump, iproute2.
 deps:
 	@tests/install-deps.sh
 
-check: deps $(BINARY)
+check: deps $(BINARY) $(CTL)
 	@UCARP_BINARY=$(abspath $(BINARY)) tests/run-all.sh
 
 bench: deps $(BINARY)
@@ -60,10 +67,12 @@ demo: deps $(BINARY)
 	@scripts/demo.sh $(abspath $(BINARY))
 
 # Paths inside the scripts and the unit follow PREFIX.
-install: $(BINARY)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR)
+install: $(BINARY) $(CTL)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/ucarp
+	install -m 755 $(CTL) $(DESTDIR)$(SBINDIR)/ucarpctl
 	install -m 644 man/ucarp.8 $(DESTDIR)$(MANDIR)/ucarp.8
+	install -m 644 man/ucarpctl.8 $(DESTDIR)$(MANDIR)/ucarpctl.8
 	install -m 755 scripts/debian/vip-up scripts/debian/vip-down scripts/vip-addr-up scripts/vip-addr-down $(DESTDIR)$(SHAREDIR)/
 	for f in scripts/debian/if-up.d-ucarp scripts/debian/if-down.d-ucarp; do \
 	    sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' $$f > $(DESTDIR)$(SHAREDIR)/examples/$${f##*/}; \
@@ -71,13 +80,16 @@ install: $(BINARY)
 	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp.conf > $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf
 	install -m 644 scripts/systemd/ucarp@.service.d-order.conf $(DESTDIR)$(SHAREDIR)/examples/
 	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp@.service > $(DESTDIR)$(UNITDIR)/ucarp@.service
-	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf $(DESTDIR)$(UNITDIR)/ucarp@.service
+	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/doc/ucarp-net|$(DOCDIR)|' scripts/systemd/ucarp.service > $(DESTDIR)$(UNITDIR)/ucarp.service
+	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' examples/ucarp.conf > $(DESTDIR)$(DOCDIR)/examples/ucarp.conf
+	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf $(DESTDIR)$(UNITDIR)/ucarp@.service $(DESTDIR)$(UNITDIR)/ucarp.service \
+	    $(DESTDIR)$(DOCDIR)/examples/ucarp.conf
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-deb: $(BINARY)
+deb: $(BINARY) $(CTL)
 	@scripts/debian/build-deb.sh $(BINARY) $(VERSION) $(BUILD)
 
 clean:

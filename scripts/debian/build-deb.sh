@@ -1,7 +1,9 @@
 #!/bin/bash
 # Builds ucarp-net_VERSION_ARCH.deb: Ucarp.Net laid out as Debian's ucarp package is
 # (/usr/sbin/ucarp, the man page, /usr/share/ucarp/vip-{up,down}, the if-up hook) plus
-# an if-down hook that stops the daemon, the systemd template unit and examples.
+# an if-down hook that stops the daemon, ucarpctl (found beside BINARY), the systemd
+# units (ucarp@.service, one address each; ucarp.service, every group of
+# /etc/ucarp/ucarp.conf) and examples.
 # It Provides, Conflicts with and Replaces Debian's ucarp, so installing it swaps one
 # for the other. Usage: build-deb.sh BINARY VERSION OUTDIR
 set -euo pipefail
@@ -15,13 +17,15 @@ trap 'rm -rf "$root"' EXIT
 doc=$root/usr/share/doc/ucarp-net
 
 install -d "$root/DEBIAN" "$root/usr/sbin" "$root/usr/share/man/man8" "$root/usr/share/ucarp/examples" \
-           "$root/etc/network/if-up.d" "$root/etc/network/if-down.d" "$root/lib/systemd/system" "$doc"
+           "$root/etc/network/if-up.d" "$root/etc/network/if-down.d" "$root/lib/systemd/system" "$doc/examples"
 install -m 755 "$binary" "$root/usr/sbin/ucarp"
+install -m 755 "$(dirname "$binary")/ucarpctl" "$root/usr/sbin/ucarpctl"
 gzip -9n < "$top/man/ucarp.8" > "$root/usr/share/man/man8/ucarp.8.gz"
+gzip -9n < "$top/man/ucarpctl.8" > "$root/usr/share/man/man8/ucarpctl.8.gz"
 install -m 755 "$here/vip-up" "$here/vip-down" "$top/scripts/vip-addr-up" "$top/scripts/vip-addr-down" "$root/usr/share/ucarp/"
 install -m 755 "$here/if-up.d-ucarp" "$root/etc/network/if-up.d/ucarp"
 install -m 755 "$here/if-down.d-ucarp" "$root/etc/network/if-down.d/ucarp"
-install -m 644 "$top/scripts/systemd/ucarp@.service" "$root/lib/systemd/system/"
+install -m 644 "$top/scripts/systemd/ucarp@.service" "$top/scripts/systemd/ucarp.service" "$root/lib/systemd/system/"
 install -m 644 "$top/scripts/systemd/ucarp.conf" "$top/scripts/systemd/ucarp@.service.d-order.conf" "$root/usr/share/ucarp/examples/"
 gzip -9n < "$top/README" > "$doc/README.gz"
 gzip -9n < "$here/changelog" > "$doc/changelog.Debian.gz"
@@ -38,7 +42,8 @@ gzip -9n < "$here/changelog" > "$doc/changelog.Debian.gz"
     echo "License: ISC and BSD-2-clause"
     sed 's/^$/./; s/^/ /' "$top/COPYING"
 } > "$doc/copyright"
-chmod 644 "$doc"/*
+install -m 644 "$top/examples/ucarp.conf" "$doc/examples/"
+chmod 644 "$doc"/*.gz "$doc/copyright"
 
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: ucarp-net

@@ -4,6 +4,7 @@ using Ucarp.Core.Logging;
 using Ucarp.Etcd;
 using Ucarp.Interop;
 using Ucarp.Linux;
+using Ucarp.Control;
 using Ucarp.Core.Config;
 using Ucarp.Daemon;
 using Ucarp.Monitoring;
@@ -72,6 +73,7 @@ internal static class Program
         config.StateFile = FullPath(config.StateFile);
         config.MetricsFile = FullPath(config.MetricsFile);
         config.PidFile = FullPath(config.PidFile);
+        config.ControlSocket = FullPath(config.ControlSocket);
         config.EtcdCaCert = FullPath(config.EtcdCaCert);
         config.EtcdCert = FullPath(config.EtcdCert);
         config.EtcdKey = FullPath(config.EtcdKey);
@@ -203,9 +205,19 @@ internal static class Program
             return 2;
         }
         StatusPublisher? publisher = null;
+        ControlServer? controlServer = null;
         using var interfaces = new HostInterfaces(control, dispatch: false);
-        using var signals = new SignalRelay(config.ShutdownAtExit, () => BeforeDeath(config, publisher, log));
+        using var signals = new SignalRelay(config.ShutdownAtExit, () =>
+        {
+            // Killed without -z: the control socket's file goes with the daemon.
+            controlServer?.RemoveSocketFile();
+            BeforeDeath(config, publisher, log);
+        });
         using var daemon = new EventLoop(log, DaemonOptions.From(config), many: false, interfaces, signals, environment);
+        if (config.ControlSocket is string path && (controlServer = OpenControl(path, daemon, log)) is null)
+        {
+            return 2;
+        }
         int status = daemon.StartAll(DaemonConfiguration.FromCommandLine(config).Groups, _ => etcdPassword, probeEtcd: true,
                                      MonotonicClock.NowMicroseconds);
         if (status != 0)
@@ -233,6 +245,19 @@ internal static class Program
             log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
         }
         return control;
+    }
+
+    /// <summary>ucarpctl's socket, served by <paramref name="loop"/>; null after logging why not.</summary>
+    internal static ControlServer? OpenControl(string path, EventLoop loop, Logger log)
+    {
+        ControlServer? server = ControlServer.Open(path, loop, out string error);
+        if (server is null)
+        {
+            log.Write(LogLevel.Error, error);
+            return null;
+        }
+        loop.Attach(server);
+        return server;
     }
 
     /// <summary>Start-up is over: the loop runs until the daemon ends.</summary>

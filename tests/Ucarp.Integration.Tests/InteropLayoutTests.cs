@@ -23,6 +23,8 @@ public class InteropLayoutTests
         #include <errno.h>
         #include <time.h>
         #include <sys/socket.h>
+        #include <sys/un.h>
+        #include <sys/stat.h>
         #include <sys/ioctl.h>
         #include <sys/eventfd.h>
         #include <sys/wait.h>
@@ -81,6 +83,15 @@ public class InteropLayoutTests
             P("NLM_F_REQUEST", NLM_F_REQUEST); P("NLM_F_ACK", NLM_F_ACK); P("NLM_F_EXCL", NLM_F_EXCL); P("NLM_F_CREATE", NLM_F_CREATE);
             P("IFA_ADDRESS", IFA_ADDRESS); P("IFA_LOCAL", IFA_LOCAL); P("IFA_F_NODAD", IFA_F_NODAD); P("RT_SCOPE_UNIVERSE", RT_SCOPE_UNIVERSE);
             P("EEXIST", EEXIST); P("EADDRNOTAVAIL", EADDRNOTAVAIL); P("ETIMEDOUT", ETIMEDOUT);
+            P("sizeof sockaddr_un", sizeof(struct sockaddr_un)); P("sizeof sun_path", sizeof(((struct sockaddr_un *)0)->sun_path));
+            P("sizeof ucred", sizeof(struct ucred)); P("offset ucred uid", offsetof(struct ucred, uid));
+            P("sizeof statx", sizeof(struct statx)); P("offset stx_uid", offsetof(struct statx, stx_uid));
+            P("offset stx_mode", offsetof(struct statx, stx_mode)); P("offset stx_ino", offsetof(struct statx, stx_ino));
+            P("SO_PEERCRED", SO_PEERCRED); P("EPERM", EPERM); P("ENOENT", ENOENT); P("EACCES", EACCES); P("ENOTDIR", ENOTDIR);
+            P("ENFILE", ENFILE); P("EMFILE", EMFILE); P("EPIPE", EPIPE); P("ECONNABORTED", ECONNABORTED); P("ECONNRESET", ECONNRESET);
+            P("ECONNREFUSED", ECONNREFUSED); P("O_DIRECTORY", O_DIRECTORY); P("O_NOFOLLOW", O_NOFOLLOW); P("AT_FDCWD", AT_FDCWD);
+            P("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW); P("STATX_TYPE", STATX_TYPE); P("STATX_MODE", STATX_MODE); P("STATX_INO", STATX_INO);
+            P("S_IFMT", S_IFMT); P("S_IFSOCK", S_IFSOCK); P("S_IFLNK", S_IFLNK);
             return 0;
         }
         """;
@@ -196,6 +207,35 @@ public class InteropLayoutTests
         // The daemon writes attributes back to back, unpadded: right only while both lengths are multiples of 4.
         yield return new TestCaseData("RTA_LENGTH(4)", (long)Marshal.SizeOf<RtAttr>() + 4);
         yield return new TestCaseData("RTA_LENGTH(16)", (long)Marshal.SizeOf<RtAttr>() + 16);
+        yield return new TestCaseData("sizeof sockaddr_un", (long)Marshal.SizeOf<SockAddrUn>());
+        yield return new TestCaseData("sizeof sun_path", (long)SockAddrUn.PathSize);
+        yield return new TestCaseData("sizeof ucred", (long)Marshal.SizeOf<UCred>());
+        yield return new TestCaseData("offset ucred uid", (long)Marshal.OffsetOf<UCred>(nameof(UCred.Uid)));
+        yield return new TestCaseData("sizeof statx", (long)Marshal.SizeOf<StatX>());
+        yield return new TestCaseData("offset stx_uid", (long)Marshal.OffsetOf<StatX>(nameof(StatX.Uid)));
+        yield return new TestCaseData("offset stx_mode", (long)Marshal.OffsetOf<StatX>(nameof(StatX.Mode)));
+        yield return new TestCaseData("offset stx_ino", (long)Marshal.OffsetOf<StatX>(nameof(StatX.Ino)));
+        yield return new TestCaseData("SO_PEERCRED", (long)Libc.SO_PEERCRED);
+        yield return new TestCaseData("EPERM", (long)Libc.EPERM);
+        yield return new TestCaseData("ENOENT", (long)Libc.ENOENT);
+        yield return new TestCaseData("EACCES", (long)Libc.EACCES);
+        yield return new TestCaseData("ENOTDIR", (long)Libc.ENOTDIR);
+        yield return new TestCaseData("ENFILE", (long)Libc.ENFILE);
+        yield return new TestCaseData("EMFILE", (long)Libc.EMFILE);
+        yield return new TestCaseData("EPIPE", (long)Libc.EPIPE);
+        yield return new TestCaseData("ECONNABORTED", (long)Libc.ECONNABORTED);
+        yield return new TestCaseData("ECONNRESET", (long)Libc.ECONNRESET);
+        yield return new TestCaseData("ECONNREFUSED", (long)Libc.ECONNREFUSED);
+        yield return new TestCaseData("O_DIRECTORY", (long)Libc.O_DIRECTORY);
+        yield return new TestCaseData("O_NOFOLLOW", (long)Libc.O_NOFOLLOW);
+        yield return new TestCaseData("AT_FDCWD", (long)Libc.AT_FDCWD);
+        yield return new TestCaseData("AT_SYMLINK_NOFOLLOW", (long)Libc.AT_SYMLINK_NOFOLLOW);
+        yield return new TestCaseData("STATX_TYPE", (long)Libc.STATX_TYPE);
+        yield return new TestCaseData("STATX_MODE", (long)Libc.STATX_MODE);
+        yield return new TestCaseData("STATX_INO", (long)Libc.STATX_INO);
+        yield return new TestCaseData("S_IFMT", (long)Libc.S_IFMT);
+        yield return new TestCaseData("S_IFSOCK", (long)Libc.S_IFSOCK);
+        yield return new TestCaseData("S_IFLNK", (long)Libc.S_IFLNK);
         yield return new TestCaseData("sizeof nlmsgerr", (long)Marshal.SizeOf<NlMsgErr>());
         yield return new TestCaseData("offset nlmsgerr msg", (long)Marshal.OffsetOf<NlMsgErr>(nameof(NlMsgErr.Request)));
         yield return new TestCaseData("sizeof sockaddr_nl", (long)Marshal.SizeOf<SockAddrNl>());

@@ -28,9 +28,13 @@ public class PackagingTests
             string[] files = [.. Directory.GetFiles(dest, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal)];
             Assert.That(files, Is.EqualTo(new[]
             {
+                "lib/systemd/system/ucarp.service",
                 "lib/systemd/system/ucarp@.service",
                 "sbin/ucarp",
+                "sbin/ucarpctl",
+                "share/doc/ucarp/examples/ucarp.conf",
                 "share/man/man8/ucarp.8",
+                "share/man/man8/ucarpctl.8",
                 "share/ucarp/examples/if-down.d-ucarp",
                 "share/ucarp/examples/if-up.d-ucarp",
                 "share/ucarp/examples/ucarp.conf",
@@ -41,10 +45,19 @@ public class PackagingTests
                 "share/ucarp/vip-up",
             }));
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "sbin/ucarp")), Is.EqualTo((UnixFileMode)0b111_101_101));
+            Assert.That(File.GetUnixFileMode(Path.Combine(root, "sbin/ucarpctl")), Is.EqualTo((UnixFileMode)0b111_101_101));
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "share/man/man8/ucarp.8")), Is.EqualTo((UnixFileMode)0b110_100_100));
             Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp@.service")), Does.Contain("ExecStart=/opt/ucarp/sbin/ucarp -i"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/ucarp.conf")), Does.Contain("UPSCRIPT=/opt/ucarp/share/ucarp/vip-addr-up"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/if-up.d-ucarp")), Does.Contain("UCARP=/opt/ucarp/sbin/ucarp"));
+            // The one-daemon unit checks the file before starting and before a reload.
+            Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp.service")),
+                        Does.Contain("ExecStartPre=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf --check-config\n")
+                            .And.Contain("ExecStart=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf\n")
+                            .And.Contain("ExecReload=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf --check-config\nExecReload=/bin/kill -HUP $MAINPID\n"));
+            Assert.That(File.ReadAllText(Path.Combine(root, "share/doc/ucarp/examples/ucarp.conf")),
+                        Does.Contain("--upscript=/opt/ucarp/share/ucarp/vip-addr-up"));
+            Assert.That(File.GetUnixFileMode(Path.Combine(root, "lib/systemd/system/ucarp.service")), Is.EqualTo((UnixFileMode)0b110_100_100));
 
             Make("uninstall", $"DESTDIR={dest}", "PREFIX=/opt/ucarp");
             Assert.That(Directory.GetFiles(dest, "*", SearchOption.AllDirectories), Is.Empty);
@@ -80,16 +93,24 @@ public class PackagingTests
             var contents = Shell.Run("dpkg-deb", "-c", deb).Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 .ToDictionary(f => f[^1].TrimStart('.'), f => (Mode: f[0], Owner: f[1]));
-            foreach (string path in new[] { "/usr/sbin/ucarp", "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp",
+            foreach (string path in new[] { "/usr/sbin/ucarp", "/usr/sbin/ucarpctl", "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp",
                                             "/usr/share/ucarp/vip-up", "/usr/share/ucarp/vip-down" })
             {
                 Assert.That(contents[path].Mode, Is.EqualTo("-rwxr-xr-x"), path);
             }
-            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/lib/systemd/system/ucarp@.service",
+            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/usr/share/man/man8/ucarpctl.8.gz", "/lib/systemd/system/ucarp@.service",
+                                            "/lib/systemd/system/ucarp.service", "/usr/share/doc/ucarp-net/examples/ucarp.conf",
                                             "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz" })
             {
+                Assert.That(contents.ContainsKey(path), Is.True, path);
                 Assert.That(contents[path].Mode, Is.EqualTo("-rw-r--r--"), path);
             }
+            // The package ships the files as they are in the repository (no PREFIX to follow).
+            string Packaged(string path) => Shell.Run("sh", "-c", $"dpkg-deb --fsys-tarfile '{deb}' | tar -xOf - '.{path}'");
+            Assert.That(Packaged("/lib/systemd/system/ucarp.service"),
+                        Is.EqualTo(File.ReadAllText(Path.Combine(Binaries.Repository, "scripts/systemd/ucarp.service"))));
+            Assert.That(Packaged("/usr/share/doc/ucarp-net/examples/ucarp.conf"),
+                        Is.EqualTo(File.ReadAllText(Path.Combine(Binaries.Repository, "examples/ucarp.conf"))));
             Assert.That(contents.Values.All(v => v.Owner == "root/root"), Is.True);
             Assert.That(Shell.Run("dpkg-deb", "-I", deb, "conffiles").Split('\n', StringSplitOptions.RemoveEmptyEntries),
                         Is.EquivalentTo(new[] { "/etc/network/if-up.d/ucarp", "/etc/network/if-down.d/ucarp" }));

@@ -23,6 +23,10 @@ sealed class VirtualLan
     public int Seed { get; }
     public long Now { get; private set; }
     public List<SimNode> Nodes { get; } = [];
+    /// <summary>Hosts of many groups (<see cref="SimHost"/>), on the same wire as <see cref="Nodes"/>' frames are not.</summary>
+    public List<SimHost> Hosts { get; } = [];
+    /// <summary>Runs after every event, for checks that must hold at every instant.</summary>
+    public Action? AfterEvent { get; set; }
     public List<string> Trace { get; } = [];
 
     /// <summary>One-way delivery delay, drawn uniformly from this range (microseconds).</summary>
@@ -47,6 +51,7 @@ sealed class VirtualLan
             Action action = _events.Dequeue();
             Now = key.Time;
             action();
+            AfterEvent?.Invoke();
         }
         Now = time;
     }
@@ -62,16 +67,8 @@ sealed class VirtualLan
             {
                 continue;
             }
-            if (Loss > 0 && _random.NextDouble() < Loss)
-            {
-                continue;
-            }
-            long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
-            // One sender's frames reach a receiver in the order sent, as on an Ethernet segment.
-            long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault((from.Index, to.Index)));
-            _lastArrival[(from.Index, to.Index)] = arrival;
             int epoch = to.Epoch;
-            At(arrival, () =>
+            Deliver((from.Index, to.Index), () =>
             {
                 if (to.Alive && to.Epoch == epoch && isAdvert)
                 {
@@ -79,6 +76,41 @@ sealed class VirtualLan
                 }
             });
         }
+    }
+
+    /// <summary>Puts a host's frame on the wire: every other live host in its partition may get a copy.</summary>
+    public void Transmit(SimHost from, byte[] frame)
+    {
+        foreach (SimHost to in Hosts)
+        {
+            if (to == from || !to.Alive || to.Partition != from.Partition)
+            {
+                continue;
+            }
+            int epoch = to.Epoch;
+            // Host indexes below zero: their order is kept apart from the nodes'.
+            Deliver((~from.Index, ~to.Index), () =>
+            {
+                if (to.Alive && to.Epoch == epoch)
+                {
+                    to.Receive(frame);
+                }
+            });
+        }
+    }
+
+    /// <summary>One copy over one link: lost at the loss rate, else received after the delay.</summary>
+    void Deliver((int From, int To) link, Action receive)
+    {
+        if (Loss > 0 && _random.NextDouble() < Loss)
+        {
+            return;
+        }
+        long delay = MinDelay == MaxDelay ? MinDelay : _random.NextInt64(MinDelay, MaxDelay + 1);
+        // One sender's frames reach a receiver in the order sent, as on an Ethernet segment.
+        long arrival = Math.Max(Now + delay, _lastArrival.GetValueOrDefault(link));
+        _lastArrival[link] = arrival;
+        At(arrival, receive);
     }
 
     public void Log(string line) => Trace.Add($"{Now / 1000,9} ms {line}");

@@ -36,14 +36,39 @@ public sealed class ElectionGate(IElection inner) : IElection
     /// link up, not stopping. This is what the sync-set rule looks at (the set's own gate
     /// must not count, or one member out would keep every member out for ever).
     /// </summary>
-    public bool OwnInElection => !Stopping && !Inner.LinkIsDown && _closed.All(c => c.Kind == GateReason.Sync);
+    public bool OwnInElection => !Stopping && !Inner.LinkIsDown && !ClosedOtherThan(GateReason.Sync);
 
-    public bool IsClosed(GateReason kind) => _closed.Any(c => c.Kind == kind);
+    public bool IsClosed(GateReason kind) => IndexOf(kind) >= 0;
+
+    // Loops, not LINQ: the sync-set rule reads these for every member after every event.
+    int IndexOf(GateReason kind)
+    {
+        for (int i = 0; i < _closed.Count; i++)
+        {
+            if (_closed[i].Kind == kind)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    bool ClosedOtherThan(GateReason kind)
+    {
+        for (int i = 0; i < _closed.Count; i++)
+        {
+            if (_closed[i].Kind != kind)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Closes (or re-words) one gate; the election leaves when this is the first closed.</summary>
     public void Close(GateReason kind, string reason, long now)
     {
-        int i = _closed.FindIndex(c => c.Kind == kind);
+        int i = IndexOf(kind);
         if (i >= 0)
         {
             _closed[i] = (kind, reason);
@@ -59,7 +84,7 @@ public sealed class ElectionGate(IElection inner) : IElection
     /// <summary>Opens one gate; the election rejoins when it was the last closed.</summary>
     public void Open(GateReason kind, string reason, long now)
     {
-        int i = _closed.FindIndex(c => c.Kind == kind);
+        int i = IndexOf(kind);
         if (i < 0)
         {
             return;
@@ -89,7 +114,9 @@ public sealed class ElectionGate(IElection inner) : IElection
 
     public CarpState State => Inner.State;
     public bool Eligible => Inner.Eligible;
-    public string? EligibilityReason => Inner.EligibilityReason;
+    // The election keeps the reason of the gate that closed first; once that one opens
+    // with another still closed, the one still closed is why the group is out.
+    public string? EligibilityReason => _closed.Count > 0 ? _closed[0].Reason : Inner.EligibilityReason;
     public bool LinkIsDown => Inner.LinkIsDown;
     public SkewInUse Skew => Inner.Skew;
     public CarpCounters Counters => Inner.Counters;

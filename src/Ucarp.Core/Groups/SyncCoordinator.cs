@@ -1,3 +1,6 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Logging;
+
 namespace Ucarp.Core.Groups;
 
 /// <summary>
@@ -5,17 +8,213 @@ namespace Ucarp.Core.Groups;
 /// every event, it closes or opens each member's Sync gate and makes a MASTER mate bow
 /// out when a member left MASTER while still in the election. Pure: `now` is passed in.
 /// </summary>
-public sealed class SyncCoordinator
+/// <remarks>
+/// The rule, per set, on this host:
+/// - A member out of the election here for a reason of its own (check, ucarpctl demote,
+///   carrier, stopping: <see cref="ElectionGate.OwnInElection"/>) closes the Sync gate of
+///   every other member: a MASTER mate steps down at once with a bow-out, so the peer's
+///   members take over within an advert, and none rejoins until every member is back.
+///   The Sync gate itself never counts as out, or one member out would keep the set out
+///   for ever.
+/// - A member that leaves MASTER while still in the election (it lost the election to a
+///   peer, or SIGUSR2) demotes its MASTER mates (bow-out, then the 3 s hold), so the
+///   set follows it to the host that won. The hold is also what bounds the swapping of
+///   two hosts whose -P preferences conflict: at most one move per hold.
+/// - A member removed by a reload is a member that stopped: its MASTER mates are demoted.
+/// Our own actions are taken as the new baseline, so a mate stepping down because of
+/// them is not read as a member leaving MASTER (no cascade, no loop).
+/// The rule acts on leaving only; nothing makes a BACKUP member take over beside a mate
+/// that won. So members whose -k/-P preferences differ on one host can settle split
+/// with no one leaving (e.g. each host first to time out for a different member).
+/// </remarks>
+public sealed class SyncCoordinator(Action<string, string>? warn = null)
 {
+    // warn(group, line): a MASTER that steps down because a mate lost MASTER says why
+    // (the Sync gate's own lines come from the election, with the reason given here).
+    readonly Action<string, string>? _warn = warn;
+
+    struct Member
+    {
+        public string Name;
+        public ElectionGate Gate;
+        public bool Master;      // as last seen
+        public bool InElection;  // OwnInElection, as last seen
+    }
+
+    // Members of sets only, set by set: set s holds _members[_setStart[s] .. _setStart[s + 1]).
+    Member[] _members = [];
+    int[] _setStart = [0];
+    string[] _setNames = [];
+
     /// <summary>The host's groups (all of them; those in no set have Set null). Called at start and after a reload.</summary>
     public void SetMembers(IReadOnlyList<(string Name, string? Set, ElectionGate Gate)> members, long now)
     {
-        throw new NotImplementedException("sync-sets helper");
+        Member[] before = _members;
+        string?[] beforeSets = SetOfEach(before);
+
+        var bySet = new Dictionary<string, List<(string Name, ElectionGate Gate)>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var seen = new HashSet<ElectionGate>(ReferenceEqualityComparer.Instance);
+        foreach ((string name, string? set, ElectionGate gate) in members)
+        {
+            if (!seen.Add(gate))
+            {
+                continue;
+            }
+            if (set is null)
+            {
+                // Out of every set now: nothing of ours may keep it out.
+                if (gate.IsClosed(GateReason.Sync))
+                {
+                    gate.Open(GateReason.Sync, Messages.SyncNoSet, now);
+                }
+                continue;
+            }
+            if (!bySet.TryGetValue(set, out List<(string, ElectionGate)>? list))
+            {
+                bySet.Add(set, list = []);
+                order.Add(set);
+            }
+            list.Add((name, gate));
+        }
+
+        var all = new List<Member>();
+        var starts = new List<int> { 0 };
+        foreach (string set in order)
+        {
+            foreach ((string name, ElectionGate gate) in bySet[set])
+            {
+                all.Add(new Member { Name = name, Gate = gate, Master = IsMaster(gate), InElection = gate.OwnInElection });
+            }
+            starts.Add(all.Count);
+        }
+        _members = [.. all];
+        _setStart = [.. starts];
+        _setNames = [.. order];
+
+        // A member that is gone (removed, or restarted as a new group) has stopped: if it
+        // was MASTER or in the election, its MASTER mates leave MASTER too.
+        for (int i = 0; i < before.Length; i++)
+        {
+            if (seen.Contains(before[i].Gate) || !(before[i].Master || before[i].InElection) || beforeSets[i] is not string set)
+            {
+                continue;
+            }
+            int s = Array.IndexOf(_setNames, set);
+            if (s >= 0)
+            {
+                DemoteMasters(s, before[i].Name, now);
+            }
+        }
+        for (int s = 0; s < _setNames.Length; s++)
+        {
+            ApplyGates(s, now);
+            Refresh(s);
+        }
     }
 
     /// <summary>Applies the rule to what changed since the last call.</summary>
     public void Observe(long now)
     {
-        throw new NotImplementedException("sync-sets helper");
+        // No set (the common case, 255 groups or one): nothing to look at.
+        for (int s = 0; s < _setNames.Length; s++)
+        {
+            int end = _setStart[s + 1];
+            bool changed = false;
+            int leftMaster = -1;
+            for (int i = _setStart[s]; i < end; i++)
+            {
+                ref Member m = ref _members[i];
+                bool master = IsMaster(m.Gate);
+                bool inElection = m.Gate.OwnInElection;
+                if (master == m.Master && inElection == m.InElection)
+                {
+                    continue;
+                }
+                changed = true;
+                // Left MASTER but still in the election: it lost to a peer, or SIGUSR2.
+                if (m.Master && !master && inElection && leftMaster < 0)
+                {
+                    leftMaster = i;
+                }
+            }
+            if (!changed)
+            {
+                continue;
+            }
+            // Out of the election first: those mates step down through their Sync gate,
+            // and demoting them again would only add a hold.
+            ApplyGates(s, now);
+            if (leftMaster >= 0)
+            {
+                DemoteMasters(s, _members[leftMaster].Name, now);
+            }
+            Refresh(s);
+        }
     }
+
+    /// <summary>Closes the Sync gate of each member while another member is out of the election, opens it when none is.</summary>
+    void ApplyGates(int s, long now)
+    {
+        int start = _setStart[s], end = _setStart[s + 1];
+        for (int i = start; i < end; i++)
+        {
+            ElectionGate gate = _members[i].Gate;
+            int absent = -1;
+            for (int j = start; j < end; j++)
+            {
+                if (j != i && !_members[j].Gate.OwnInElection)
+                {
+                    absent = j;
+                    break;
+                }
+            }
+            if (absent >= 0)
+            {
+                gate.Close(GateReason.Sync, Messages.SyncMemberOut(_setNames[s], _members[absent].Name), now);
+            }
+            else if (gate.IsClosed(GateReason.Sync))
+            {
+                gate.Open(GateReason.Sync, Messages.SyncAllIn(_setNames[s]), now);
+            }
+        }
+    }
+
+    void DemoteMasters(int s, string left, long now)
+    {
+        for (int i = _setStart[s]; i < _setStart[s + 1]; i++)
+        {
+            if (IsMaster(_members[i].Gate))
+            {
+                _warn?.Invoke(_members[i].Name, Messages.SyncFollow(_setNames[s], left));
+                _members[i].Gate.Demote(now);
+            }
+        }
+    }
+
+    // What we did is the new baseline: a mate we stepped down did not "leave" on its own.
+    void Refresh(int s)
+    {
+        for (int i = _setStart[s]; i < _setStart[s + 1]; i++)
+        {
+            ref Member m = ref _members[i];
+            m.Master = IsMaster(m.Gate);
+            m.InElection = m.Gate.OwnInElection;
+        }
+    }
+
+    string?[] SetOfEach(Member[] members)
+    {
+        var sets = new string?[members.Length];
+        for (int s = 0; s < _setNames.Length; s++)
+        {
+            for (int i = _setStart[s]; i < _setStart[s + 1]; i++)
+            {
+                sets[i] = _setNames[s];
+            }
+        }
+        return sets;
+    }
+
+    static bool IsMaster(ElectionGate gate) => gate.State == CarpState.Master;
 }

@@ -53,3 +53,9 @@ public static partial class Messages
     public static string Demoted(string groups) => F("demoted, out of the election until promoted: {0}", groups);
     public static string Promoted(string groups) => F("promoted, back in the election: {0}", groups);
 }
+
+public static partial class Messages
+{
+    public static string UnknownAdverts(string iface, string family, long count) =>
+        F("{0} ({1}): {2} advert(s) received for a vhid no group here has", iface, family, count);
+}

@@ -164,6 +164,11 @@ public static partial class Messages
     public static string JoiningElection(string reason) => F("Joining the election ({0})", reason);
     public const string BowingOut = "Bowing out: advertising advbase 255/advskew 255 so a backup takes over now";
     public static string BowOutWriteFailed(string error) => F("Bow-out advert not sent: write() has failed: {0}", error);
+    // Sync sets (--sync): the reasons given to the election, and a demotion's line.
+    public static string SyncMemberOut(string set, string member) => F("sync set {0}: {1} is out of the election", set, member);
+    public static string SyncAllIn(string set) => F("sync set {0}: every member is in the election", set);
+    public const string SyncNoSet = "no longer in a sync set";
+    public static string SyncFollow(string set, string member) => F("Sync set {0}: {1} left MASTER here, stepping down with it", set, member);
 
     // Ucarp.Net's own: health checks (--check).
     public const string NotYetHealthy = "health check has not passed yet";

@@ -12,7 +12,12 @@ internal static class ConfigFile
     /// cannot be read is one problem at line 0); a file that holds a password and that
     /// group or others can read gets -o's warning.
     /// </summary>
-    public static ConfigReadResult Load(string path)
+    /// <param name="directory">
+    /// Where relative file names in the file (-o, the etcd files) are found: the directory
+    /// the daemon was started from, at start and at every reload alike (the daemon under -B
+    /// has moved to /), so a reload reads the same files and sees the same settings.
+    /// </param>
+    public static ConfigReadResult Load(string path, string directory)
     {
         byte[] bytes;
         try
@@ -31,7 +36,15 @@ internal static class ConfigFile
         {
             return new ConfigReadResult([], [ConfigDiagnostic.Error(0, Describe(e))], false);
         }
-        ConfigReadResult result = ConfigReader.Read(bytes, Passfile.ReadFirstLine);
+        ConfigReadResult result = ConfigReader.Read(bytes, p => Passfile.ReadFirstLine(Path.GetFullPath(p, directory)));
+        foreach (GroupOptions g in result.Groups)
+        {
+            Core.Cli.Configuration c = g.Settings;
+            c.EtcdCaCert = Full(c.EtcdCaCert, directory);
+            c.EtcdCert = Full(c.EtcdCert, directory);
+            c.EtcdKey = Full(c.EtcdKey, directory);
+            c.EtcdPasswordFile = Full(c.EtcdPasswordFile, directory);
+        }
         List<ConfigDiagnostic> diagnostics = [.. result.Diagnostics];
         if (result.HoldsPassword && ConfigPermissions.PasswordExposed(SafeMode(path), true))
         {
@@ -43,6 +56,8 @@ internal static class ConfigFile
         }
         return result with { Diagnostics = diagnostics };
     }
+
+    static string? Full(string? path, string directory) => path is null ? null : Path.GetFullPath(path, directory);
 
     static UnixFileMode SafeMode(string path)
     {

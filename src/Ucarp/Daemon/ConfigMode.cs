@@ -36,7 +36,9 @@ internal static class ConfigMode
         cmd.MetricsFile = Program.FullPath(cmd.MetricsFile);
         cmd.PidFile = Program.FullPath(cmd.PidFile);
         cmd.ControlSocket = Program.FullPath(cmd.ControlSocket);
-        ConfigReadResult result = ConfigFile.Load(path);
+        // Taken before the daemon under -B moves to /: relative names in the file are found here, at every reload too.
+        string startDirectory = Environment.CurrentDirectory;
+        ConfigReadResult result = ConfigFile.Load(path, startDirectory);
         if (cmd.CheckConfig)
         {
             foreach (string line in ConfigFile.Lines(result, path))
@@ -53,16 +55,6 @@ internal static class ConfigMode
         {
             log.Write(LogLevel.Error, Messages.ConfigRefused(result.Diagnostics.Count(d => d.IsError)));
             return 1;
-        }
-        // Named relative to where the command was typed, as on a command line; the daemon
-        // under -B starts there too and only then moves to /.
-        foreach (GroupOptions g in result.Groups)
-        {
-            Configuration c = g.Settings;
-            c.EtcdCaCert = Program.FullPath(c.EtcdCaCert);
-            c.EtcdCert = Program.FullPath(c.EtcdCert);
-            c.EtcdKey = Program.FullPath(c.EtcdKey);
-            c.EtcdPasswordFile = Program.FullPath(c.EtcdPasswordFile);
         }
         var etcdPasswords = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (GroupOptions g in result.Groups)
@@ -90,11 +82,11 @@ internal static class ConfigMode
         }
         // The daemon under -B reads the file (and its passfiles) again itself: nothing to hand over.
         return Program.Daemonized(argv, cmd, log, environment, detached, "", null,
-                                  () => RunGroups(cmd, result.Groups, etcdPasswords, log, environment));
+                                  () => RunGroups(cmd, result.Groups, etcdPasswords, log, environment, startDirectory));
     }
 
     static int RunGroups(Configuration cmd, IReadOnlyList<GroupOptions> groups, Dictionary<string, string?> etcdPasswords,
-                         Logger log, string[] environment)
+                         Logger log, string[] environment, string startDirectory)
     {
         using FileDescriptor? control = Program.RawDevice(groups[0].Settings.Interface!, log);
         if (control is null)
@@ -105,7 +97,12 @@ internal static class ConfigMode
         using var interfaces = new HostInterfaces(control, dispatch: true);
         // Termination signals always end the daemon cleanly: each group's -z decides its downscript.
         using var signals = new SignalRelay(shutdownSignals: true, reloadOnHangup: true);
-        using var loop = new EventLoop(log, options, many: true, interfaces, signals, environment);
+        using var loop = new EventLoop(log, options, many: true, interfaces, signals, environment) { StartDirectory = startDirectory };
+        // Before any group starts: a second daemon on the same socket changes nothing on the host.
+        if (options.ControlSocketPath() is string path && Program.OpenControl(path, loop, log) is null)
+        {
+            return 2;
+        }
         int status = loop.StartAll(groups, g => etcdPasswords.GetValueOrDefault(g.Name), probeEtcd: true, MonotonicClock.NowMicroseconds);
         if (status != 0)
         {

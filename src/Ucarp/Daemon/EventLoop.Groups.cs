@@ -17,6 +17,9 @@ namespace Ucarp.Daemon;
 internal sealed partial class EventLoop : IControlHandler
 {
     ReloadWorker? _reload;
+
+    /// <summary>The directory the daemon was started from: relative names in the file are found there at every reload.</summary>
+    public string StartDirectory { get; init; } = "/";
     readonly List<Action<ControlReply>?> _reloadReplies = [];
     Dictionary<string, int> _fileOrder = new(StringComparer.Ordinal);
 
@@ -58,8 +61,10 @@ internal sealed partial class EventLoop : IControlHandler
                 }
             }
         }
+        // Making groups ready can take a while (etcd is probed): each starts on the clock's time, not the caller's.
         foreach (GroupRuntime g in prepared)
         {
+            now = MonotonicClock.NowMicroseconds;
             _groups.Add(g);
             g.Start(now);
             ApplyLinkState(g, now);
@@ -117,10 +122,9 @@ internal sealed partial class EventLoop : IControlHandler
     {
         _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
         _hasSync = _groups.Any(g => g.Config.SyncSet is not null);
-        if (_hasSync)
-        {
-            _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
-        }
+        // Every time, sets or not: gates a vanished set had closed must open, and a set
+        // that comes back later must not meet its old members' state.
+        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
         _publisher?.SetGroups([.. _groups.Select(Published)], now);
     }
 
@@ -140,11 +144,8 @@ internal sealed partial class EventLoop : IControlHandler
             {
                 _leaving.RemoveAt(i--);
                 g.Leave(_memberships);
-                if (g.Shared is not null)
-                {
-                    _interfaces.Release(g.Interface, g.Shared, g);
-                }
                 g.Dispose();
+                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
             }
         }
         if (_stopping)
@@ -194,7 +195,7 @@ internal sealed partial class EventLoop : IControlHandler
             return;
         }
         _reloadReplies.Add(reply);
-        _reload ??= new ReloadWorker(_options.ConfigFile);
+        _reload ??= new ReloadWorker(_options.ConfigFile, StartDirectory);
         _reload.Start();
     }
 

@@ -38,10 +38,11 @@ internal sealed partial class EventLoop : IDisposable
     readonly List<GroupRuntime> _groups = [];      // running, in the file's order
     readonly List<GroupRuntime> _leaving = [];     // stopped (reload, interface gone), finishing their scripts
     readonly List<GroupRuntime> _waiting = [];     // prepared by a reload, started once what they replace has left
-    readonly SyncCoordinator _sync = new();
+    readonly SyncCoordinator _sync;
     bool _hasSync;
     StatusPublisher? _publisher;
     PollFd[] _fds = new PollFd[64];
+    readonly List<InterfaceEntry> _entryScratch = [];
     bool _stopping;
     long _nextLinkCheck;
 
@@ -53,6 +54,7 @@ internal sealed partial class EventLoop : IDisposable
         _interfaces = interfaces;
         _signals = signals;
         _environment = environment;
+        _sync = new SyncCoordinator((group, line) => (_groups.Find(g => g.Name == group)?.Log ?? LogFor(group)).Write(LogLevel.Warning, line));
     }
 
     public IReadOnlyList<GroupRuntime> Groups => _groups;
@@ -66,8 +68,9 @@ internal sealed partial class EventLoop : IDisposable
         while (true)
         {
             long now = MonotonicClock.NowMicroseconds;
-            foreach (GroupRuntime g in AllGroups())
+            for (int i = 0; i < GroupCount; i++)
             {
+                GroupRuntime g = GroupAt(i);
                 g.Host.SendBowOutIfDue(now);
                 if (g.Etcd is not null)
                 {
@@ -116,8 +119,9 @@ internal sealed partial class EventLoop : IDisposable
             {
                 continue;
             }
-            foreach (GroupRuntime g in AllGroups())
+            for (int i = 0; i < GroupCount; i++)
             {
+                GroupRuntime g = GroupAt(i);
                 if (g.Etcd is not null)
                 {
                     while (g.Etcd.TryTake(out Core.Etcd.EtcdReply reply))
@@ -135,14 +139,15 @@ internal sealed partial class EventLoop : IDisposable
                 _signals.Drain();
                 HandleSignals(now);
             }
-            foreach (GroupRuntime g in AllGroups())
+            for (int i = 0; i < GroupCount; i++)
             {
+                GroupRuntime g = GroupAt(i);
                 if (Readable(g.ScriptPoll) || g.Host.Scripts.NeedsPolling)
                 {
                     g.Host.Scripts.TryReap();
                 }
             }
-            foreach (GroupRuntime g in _groups)
+            foreach (GroupRuntime g in _groups)   // List<T>'s enumerator is a struct: no allocation
             {
                 if (!g.Stopping && g.Health is HealthCheckRunner health)
                 {
@@ -156,18 +161,22 @@ internal sealed partial class EventLoop : IDisposable
                     g.Gate.OnTimer(now);
                 }
             }
+            ServeControl(now);
+            TakeReload(now);
+            // Last, so ucarpctl's demote and a reload are acted on in this wake-up, and
+            // before the next deadline is computed: a mate's step-down changes it.
             if (_hasSync && !_stopping)
             {
                 _sync.Observe(now);
             }
-            ServeControl(now);
-            TakeReload(now);
             NoteStateChanges();
             _publisher?.Tick(now);
         }
     }
 
-    IEnumerable<GroupRuntime> AllGroups() => _leaving.Count == 0 ? _groups : _groups.Concat(_leaving);
+    // The running groups, then the leaving ones: indexed, so a wake-up allocates nothing.
+    int GroupCount => _groups.Count + _leaving.Count;
+    GroupRuntime GroupAt(int i) => i < _groups.Count ? _groups[i] : _leaving[i - _groups.Count];
 
     bool Readable(int index) => index >= 0 && (_fds[index].REvents & Libc.POLLIN) != 0;
 
@@ -183,8 +192,9 @@ internal sealed partial class EventLoop : IDisposable
     long Wake(long now)
     {
         long wake = _stopping ? now + StoppingPoll : _nextLinkCheck;
-        foreach (GroupRuntime g in AllGroups())
+        for (int i = 0; i < GroupCount; i++)
         {
+            GroupRuntime g = GroupAt(i);
             if (!g.Stopping && !_stopping && g.Gate.NextDeadline is long due && due < wake)
             {
                 wake = due;
@@ -214,14 +224,11 @@ internal sealed partial class EventLoop : IDisposable
         {
             wake = Math.Min(wake, control);
         }
-        foreach (InterfaceEntry entry in _interfaces.Entries)
+        foreach (InterfaceSocket socket in _interfaces.Sockets)
         {
-            foreach (InterfaceSocket socket in entry.Sockets)
+            if (now < socket.CoalesceUntil && socket.CoalesceUntil < wake)
             {
-                if (now < socket.CoalesceUntil && socket.CoalesceUntil < wake)
-                {
-                    wake = socket.CoalesceUntil;
-                }
+                wake = socket.CoalesceUntil;
             }
         }
         return wake;
@@ -231,18 +238,16 @@ internal sealed partial class EventLoop : IDisposable
     int BuildPollSet(long now)
     {
         int count = 0;
-        foreach (InterfaceEntry entry in _interfaces.Entries)
+        foreach (InterfaceSocket socket in _interfaces.Sockets)
         {
-            foreach (InterfaceSocket socket in entry.Sockets)
-            {
-                // A socket rests while frames pile up (its coalescing window).
-                bool coalescing = now < socket.CoalesceUntil;
-                socket.PollIndex = _stopping || coalescing ? -1 : Add(ref count, socket.Socket.Fd);
-            }
+            // A socket rests while frames pile up (its coalescing window).
+            bool coalescing = now < socket.CoalesceUntil;
+            socket.PollIndex = _stopping || coalescing ? -1 : Add(ref count, socket.Socket.Fd);
         }
         _signals.PollIndex = Add(ref count, _signals.Fd);
-        foreach (GroupRuntime g in AllGroups())
+        for (int i = 0; i < GroupCount; i++)
         {
+            GroupRuntime g = GroupAt(i);
             // Script and check exits: readable descriptors only wake the loop, each is reaped after.
             g.ScriptPoll = g.Host.Scripts.ExitFd >= 0 ? Add(ref count, g.Host.Scripts.ExitFd) : -1;
             g.HealthPoll = g.Health?.ExitFd is int h and >= 0 ? Add(ref count, h) : -1;
@@ -265,25 +270,22 @@ internal sealed partial class EventLoop : IDisposable
     /// <summary>Reads the waiting frames of every socket that has some (or whose window is over) and hands each to its group.</summary>
     void ReadAllFrames(long now)
     {
-        foreach (InterfaceEntry entry in _interfaces.Entries)
+        foreach (InterfaceSocket socket in _interfaces.Sockets)
         {
-            foreach (InterfaceSocket socket in entry.Sockets)
+            bool framesWaiting = socket.PollIndex >= 0 && (_fds[socket.PollIndex].REvents & Libc.POLLIN) != 0;
+            bool windowOver = socket.CoalesceUntil != 0 && now >= socket.CoalesceUntil && socket.PollIndex < 0;
+            if (!framesWaiting && !windowOver)
             {
-                bool framesWaiting = socket.PollIndex >= 0 && (_fds[socket.PollIndex].REvents & Libc.POLLIN) != 0;
-                bool windowOver = socket.CoalesceUntil != 0 && now >= socket.CoalesceUntil && socket.PollIndex < 0;
-                if (!framesWaiting && !windowOver)
+                continue;
+            }
+            socket.CoalesceUntil = 0;
+            if (ReadFrames(socket, now) > 0)
+            {
+                if (now - socket.LastFrames < CoalesceWindow)
                 {
-                    continue;
+                    socket.CoalesceUntil = now + CoalesceWindow;
                 }
-                socket.CoalesceUntil = 0;
-                if (ReadFrames(socket, now) > 0)
-                {
-                    if (now - socket.LastFrames < CoalesceWindow)
-                    {
-                        socket.CoalesceUntil = now + CoalesceWindow;
-                    }
-                    socket.LastFrames = now;
-                }
+                socket.LastFrames = now;
             }
         }
     }
@@ -343,6 +345,13 @@ internal sealed partial class EventLoop : IDisposable
             {
                 g.Gate.ReportStatus();
             }
+            if (_many)
+            {
+                foreach (InterfaceSocket socket in _interfaces.Sockets)
+                {
+                    _log.Write(LogLevel.Info, Messages.UnknownAdverts(socket.Owner.Name, socket.IsV6 ? "IPv6" : "IPv4", socket.Unknown));
+                }
+            }
         }
         if (_signals.TakeUsr2() && !_stopping)
         {
@@ -375,7 +384,10 @@ internal sealed partial class EventLoop : IDisposable
     /// </summary>
     bool CheckInterfaces(short revents, long now)
     {
-        foreach (InterfaceEntry entry in _interfaces.Entries.ToList())
+        // Four times a second: a copy of the (few) entries, since a lost interface changes the set.
+        _entryScratch.Clear();
+        _entryScratch.AddRange(_interfaces.Entries);
+        foreach (InterfaceEntry entry in _entryScratch)
         {
             // Flags that cannot be read: the device is gone.
             if (!InterfaceInfo.TryFlags(_interfaces.Control, entry.NameBytes, out short flags) || (flags & Libc.IFF_UP) == 0)
@@ -389,8 +401,12 @@ internal sealed partial class EventLoop : IDisposable
                 continue;
             }
             entry.LinkDown = !running;
-            foreach (GroupRuntime g in _groups.Where(g => g.Interface == entry && !g.Config.IgnoreInterfaceState && !g.Stopping))
+            foreach (GroupRuntime g in _groups)
             {
+                if (g.Interface != entry || g.Config.IgnoreInterfaceState || g.Stopping)
+                {
+                    continue;
+                }
                 if (running)
                 {
                     g.Gate.LinkUp(now);
@@ -407,27 +423,22 @@ internal sealed partial class EventLoop : IDisposable
     /// <summary>A socket reported an error: the interface may be gone (the same end as the periodic check's). True when stopping.</summary>
     unsafe bool SocketErrors(long now)
     {
-        foreach (InterfaceEntry entry in _interfaces.Entries.ToList())
+        List<InterfaceSocket> sockets = _interfaces.Sockets;
+        for (int i = 0; i < sockets.Count; i++)
         {
-            foreach (InterfaceSocket socket in entry.Sockets.ToList())
+            InterfaceSocket socket = sockets[i];
+            if (socket.PollIndex < 0 || (_fds[socket.PollIndex].REvents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) == 0)
             {
-                if (socket.PollIndex < 0)
-                {
-                    continue;
-                }
-                short revents = _fds[socket.PollIndex].REvents;
-                if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) == 0)
-                {
-                    continue;
-                }
-                int error = 0;
-                uint length = sizeof(int);
-                Libc.GetSockOpt(socket.Socket.Fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &error, &length);
-                if (!InterfaceInfo.TryFlags(_interfaces.Control, entry.NameBytes, out short flags) || (flags & Libc.IFF_UP) == 0)
-                {
-                    LoseInterface(entry, revents, now);
-                    break;
-                }
+                continue;
+            }
+            int error = 0;
+            uint length = sizeof(int);
+            Libc.GetSockOpt(socket.Socket.Fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &error, &length);
+            InterfaceEntry entry = socket.Owner;
+            if (!InterfaceInfo.TryFlags(_interfaces.Control, entry.NameBytes, out short flags) || (flags & Libc.IFF_UP) == 0)
+            {
+                LoseInterface(entry, _fds[socket.PollIndex].REvents, now);
+                i = -1;   // its groups left: look again from the start
             }
         }
         return _stopping;

@@ -119,8 +119,7 @@ internal sealed class GroupRuntime : IDisposable
                 if (unicast is null)
                 {
                     log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
-                    own?.Dispose();
-                    return null;
+                    return Fail();
                 }
             }
             if (etcdMode)
@@ -157,6 +156,7 @@ internal sealed class GroupRuntime : IDisposable
             etcd?.Dispose();
             unicast?.Dispose();
             own?.Dispose();
+            shared?.Drop(null);
             return null;
         }
     }
@@ -224,8 +224,16 @@ internal sealed class GroupRuntime : IDisposable
         return Stopping && Host.Scripts.Queue.Idle && !Host.BowOut.Pending && !releasing && Host.DeferredDeadline is null;
     }
 
+    bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        Shared?.Drop(this);
         Health?.Dispose();
         Etcd?.Dispose();
         _unicast?.Dispose();

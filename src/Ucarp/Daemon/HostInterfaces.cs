@@ -28,8 +28,12 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
 {
     readonly Dictionary<string, InterfaceEntry> _entries = new(StringComparer.Ordinal);
 
+    readonly List<InterfaceSocket> _sockets = [];
+
     public FileDescriptor Control { get; } = control;
-    public IEnumerable<InterfaceEntry> Entries => _entries.Values;
+    public Dictionary<string, InterfaceEntry>.ValueCollection Entries => _entries.Values;
+    /// <summary>Every open receiving socket, as a list: the event loop walks it on every wake-up.</summary>
+    public List<InterfaceSocket> Sockets => _sockets;
 
     /// <summary>
     /// The interface by name, looked up as ucarp does at start-up (MAC, index, up), with
@@ -72,39 +76,39 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         return entry;
     }
 
-    /// <summary>The shared receiving socket of the interface for the source's family, opened with the first group.</summary>
+    /// <summary>
+    /// The shared receiving socket of the interface for the source's family, opened with
+    /// the first group; the caller holds it (<see cref="InterfaceSocket.Drop"/> lets it go).
+    /// </summary>
     public InterfaceSocket? Socket(InterfaceEntry entry, IpAddress source, ILog log)
     {
         InterfaceSocket? socket = source.IsV6 ? entry.V6 : entry.V4;
-        if (socket is not null)
-        {
-            return socket;
-        }
-        socket = InterfaceSocket.Open(entry.Index, source, dispatch, out string error);
         if (socket is null)
         {
-            log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error));
-            return null;
+            socket = InterfaceSocket.Open(entry, source, dispatch, Closed, out string error);
+            if (socket is null)
+            {
+                log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error));
+                return null;
+            }
+            if (source.IsV6)
+            {
+                entry.V6 = socket;
+            }
+            else
+            {
+                entry.V4 = socket;
+            }
+            _sockets.Add(socket);
         }
-        if (source.IsV6)
-        {
-            entry.V6 = socket;
-        }
-        else
-        {
-            entry.V4 = socket;
-        }
+        socket.Retain();
         return socket;
     }
 
-    /// <summary>A group left the socket: closed with its last group, the interface forgotten with its last socket.</summary>
-    public void Release(InterfaceEntry entry, InterfaceSocket socket, GroupRuntime group)
+    void Closed(InterfaceSocket socket)
     {
-        if (!socket.Remove(group))
-        {
-            return;
-        }
-        socket.Dispose();
+        _sockets.Remove(socket);
+        InterfaceEntry entry = socket.Owner;
         if (entry.V4 == socket)
         {
             entry.V4 = null;
@@ -115,17 +119,16 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         }
     }
 
-    /// <summary>Forgets an interface no group uses any more (its sockets are closed).</summary>
+    /// <summary>
+    /// Forgets the interfaces no group uses any more (their sockets are closed by then):
+    /// the next group on one looks it up afresh (index, MAC), as at start-up.
+    /// </summary>
     public void ForgetUnused(IEnumerable<GroupRuntime> groups)
     {
-        HashSet<string> used = [.. groups.Select(g => g.Interface.Name)];
-        foreach (string name in _entries.Keys.Where(n => !used.Contains(n)).ToList())
+        HashSet<InterfaceEntry> used = [.. groups.Select(g => g.Interface)];
+        foreach (InterfaceEntry entry in _entries.Values.Where(e => !used.Contains(e) && e.V4 is null && e.V6 is null).ToList())
         {
-            foreach (InterfaceSocket socket in _entries[name].Sockets)
-            {
-                socket.Dispose();
-            }
-            _entries.Remove(name);
+            _entries.Remove(entry.Name);
         }
     }
 
@@ -139,5 +142,6 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
             }
         }
         _entries.Clear();
+        _sockets.Clear();
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Wire;
@@ -18,15 +17,20 @@ internal sealed class InterfaceSocket : IDisposable
     readonly GroupTable<GroupRuntime> _table = new();
     readonly List<GroupRuntime> _groups = [];
     readonly Dictionary<IpAddress, int> _sources = [];
+    readonly Action<InterfaceSocket> _closed;
+    int _users;   // groups holding the socket: routed, prepared by a reload, or leaving
 
-    InterfaceSocket(PacketSocket socket, bool v6, bool dispatch, IpAddress firstSource)
+    InterfaceSocket(InterfaceEntry owner, PacketSocket socket, bool v6, bool dispatch, IpAddress firstSource, Action<InterfaceSocket> closed)
     {
+        Owner = owner;
+        _closed = closed;
         Socket = socket;
         IsV6 = v6;
         Dispatch = dispatch;
         _sources[firstSource] = 0;
     }
 
+    public InterfaceEntry Owner { get; }
     public PacketSocket Socket { get; }
     public bool IsV6 { get; }
     /// <summary>False for a plain command line: its one group sees every frame.</summary>
@@ -41,10 +45,27 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>This socket's index in the last ppoll set, or -1.</summary>
     public int PollIndex { get; set; } = -1;
 
-    public static InterfaceSocket? Open(int ifIndex, IpAddress source, bool dispatch, out string error)
+    public static InterfaceSocket? Open(InterfaceEntry owner, IpAddress source, bool dispatch, Action<InterfaceSocket> closed, out string error)
     {
-        PacketSocket? socket = PacketSocket.Open(ifIndex, source, out error);
-        return socket is null ? null : new InterfaceSocket(socket, source.IsV6, dispatch, source);
+        PacketSocket? socket = PacketSocket.Open(owner.Index, source, out error);
+        return socket is null ? null : new InterfaceSocket(owner, socket, source.IsV6, dispatch, source, closed);
+    }
+
+    /// <summary>One more group holds the socket (it may not be routed yet).</summary>
+    public void Retain() => _users++;
+
+    /// <summary>A group lets the socket go: it is no longer routed, and the socket closes with its last holder.</summary>
+    public void Drop(GroupRuntime? group)
+    {
+        if (group is not null)
+        {
+            Remove(group);
+        }
+        if (--_users == 0)
+        {
+            Socket.Dispose();
+            _closed(this);
+        }
     }
 
     /// <summary>Adds a group; null when added, else the group that already has its destination and vhid.</summary>
@@ -81,13 +102,13 @@ internal sealed class InterfaceSocket : IDisposable
         }
     }
 
-    /// <summary>Removes a group; true when the socket has none left and can be closed.</summary>
-    public bool Remove(GroupRuntime group)
+    /// <summary>The group's frames and source address are no longer this socket's business.</summary>
+    void Remove(GroupRuntime group)
     {
         Unroute(group);
         if (!_groups.Remove(group))
         {
-            return _groups.Count == 0;
+            return;
         }
         IpAddress source = group.Config.SourceAddress;
         if (_sources.TryGetValue(source, out int users) && users <= 1)
@@ -102,7 +123,6 @@ internal sealed class InterfaceSocket : IDisposable
         {
             _sources[source] = users - 1;
         }
-        return _groups.Count == 0;
     }
 
     /// <summary>The group a frame is for, or null (counted as unknown).</summary>
@@ -112,7 +132,7 @@ internal sealed class InterfaceSocket : IDisposable
         {
             return _groups.Count == 0 || _groups[0].Stopping ? null : _groups[0];
         }
-        if (TryAddress(frame, IsV6, out IpAddress destination, out byte vhid) && _table.TryFind(destination, vhid, out GroupRuntime? group))
+        if (AdvertRoute.TryRead(frame, IsV6, out IpAddress destination, out byte vhid) && _table.TryFind(destination, vhid, out GroupRuntime? group))
         {
             return group;
         }
@@ -120,22 +140,6 @@ internal sealed class InterfaceSocket : IDisposable
         return null;
     }
 
-    /// <summary>Where a frame goes and for which vhid, read just far enough to route it; the group's reader checks the rest.</summary>
-    static bool TryAddress(ReadOnlySpan<byte> frame, bool v6, out IpAddress destination, out byte vhid)
-    {
-        destination = default;
-        vhid = 0;
-        const int eth = CarpHeader.EthernetSize;
-        int ipLength = v6 ? CarpHeader.Ipv6Size : frame.Length > eth ? (frame[eth] & 0x0f) << 2 : 0;
-        if (ipLength < CarpHeader.IpSize(v6) || frame.Length < eth + ipLength + CarpHeader.Size)
-        {
-            return false;
-        }
-        ReadOnlySpan<byte> ip = frame[eth..];
-        destination = new IpAddress(ip.Slice(v6 ? 24 : 16, v6 ? 16 : 4));
-        vhid = ip[ipLength + CarpHeader.Vhid];
-        return true;
-    }
-
+    /// <summary>The daemon's end: closed whoever holds it.</summary>
     public void Dispose() => Socket.Dispose();
 }

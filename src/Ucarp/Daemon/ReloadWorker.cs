@@ -12,13 +12,15 @@ internal sealed class ReloadWorker : IDisposable
 {
     readonly FileDescriptor _wake;
     readonly string _path;
+    readonly string _directory;
     readonly Lock _lock = new();
     ConfigReadResult? _result;
     bool _running;
 
-    public ReloadWorker(string path)
+    public ReloadWorker(string path, string directory)
     {
         _path = path;
+        _directory = directory;
         int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (fd < 0)
         {
@@ -49,7 +51,7 @@ internal sealed class ReloadWorker : IDisposable
         ConfigReadResult result;
         try
         {
-            result = ConfigFile.Load(_path);
+            result = ConfigFile.Load(_path, _directory);
         }
         catch (Exception e)
         {

@@ -214,8 +214,16 @@ internal sealed class PacketSocket : IDisposable
     /// <summary>Frame <paramref name="i"/> of the last batch.</summary>
     public unsafe ReadOnlySpan<byte> Frame(int i) => new(_frames + i * FrameRoom, (int)Math.Min(_headers[i].Length, FrameRoom));
 
+    bool _disposed;
+
+    /// <summary>Closes the socket and frees its buffers; a second call does nothing.</summary>
     public unsafe void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         _fd.Dispose();
         NativeMemory.Free(_frames);
         NativeMemory.Free(_iovecs);

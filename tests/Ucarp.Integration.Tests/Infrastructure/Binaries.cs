@@ -7,6 +7,17 @@ static class Binaries
     public static string Clone => Environment.GetEnvironmentVariable("UCARP_BINARY")
         ?? Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../../build/ucarp"));
 
+    /// <summary>ucarpctl, which `make` builds beside the clone.</summary>
+    public static string Ctl => Path.Combine(Path.GetDirectoryName(Clone)!, "ucarpctl");
+
+    public static void RequireCtl()
+    {
+        if (!File.Exists(Ctl))
+        {
+            Assert.Ignore($"ucarpctl is not built at {Ctl}: run `make` first");
+        }
+    }
+
     /// <summary>The repository's top directory (scripts, man page, Makefile).</summary>
     public static string Repository => Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../.."));
 

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using Ucarp.Core.Monitoring;
+
+namespace Ucarp.Core.Control;
+
+/// <summary>
+/// `ucarpctl status` and `status --json` from the daemon's rows. Text: a header, then one
+/// line per group in aligned columns, every field one word ("-" when empty) so awk's $1..$9
+/// hold them; the reason a group is out of the election, which may hold spaces, comes last.
+/// </summary>
+public static class ControlStatus
+{
+    static readonly string[] Header = ["NAME", "INTERFACE", "VHID", "ADDRESSES", "STATE", "MASTER", "SINCE", "HEALTH", "ELECTION", "REASON"];
+
+    public static string Text(IReadOnlyList<GroupStatus> groups)
+    {
+        var rows = new List<string[]>(groups.Count + 1) { Header };
+        foreach (GroupStatus g in groups)
+        {
+            rows.Add([Word(g.Name), Word(g.Interface), g.Vhid.ToString(CultureInfo.InvariantCulture),
+                      Word(string.Join(',', g.Addresses)), Word(g.State), Word(g.Master), Word(Since(g.SinceUnixSeconds)),
+                      Word(g.Health), g.InElection ? "in" : "out", g.Reason is null ? "-" : OneLine(g.Reason)]);
+        }
+        int columns = Header.Length;
+        int[] widths = new int[columns];
+        foreach (string[] row in rows)
+        {
+            for (int i = 0; i < columns; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+        var text = new StringBuilder(rows.Count * 96);
+        foreach (string[] row in rows)
+        {
+            for (int i = 0; i < columns - 1; i++)
+            {
+                text.Append(row[i].PadRight(widths[i] + 2));
+            }
+            text.Append(row[columns - 1]).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    public static string Json(IReadOnlyList<GroupStatus> groups)
+    {
+        var j = new StringBuilder(64 + groups.Count * 256);
+        j.Append("{\"groups\":[");
+        for (int i = 0; i < groups.Count; i++)
+        {
+            GroupStatus g = groups[i];
+            j.Append(i == 0 ? "\n" : ",\n");
+            j.Append("{\"name\":").Append(StateDocument.Str(g.Name));
+            j.Append(",\"interface\":").Append(StateDocument.Str(g.Interface));
+            j.Append(",\"vhid\":").Append(g.Vhid.ToString(CultureInfo.InvariantCulture));
+            j.Append(",\"addresses\":[").AppendJoin(',', g.Addresses.Select(StateDocument.Str)).Append(']');
+            j.Append(",\"state\":").Append(StateDocument.Str(g.State));
+            j.Append(",\"master\":").Append(StateDocument.Str(g.Master));
+            j.Append(",\"since\":").Append(StateDocument.Str(Since(g.SinceUnixSeconds)));
+            j.Append(",\"in_election\":").Append(g.InElection ? "true" : "false");
+            j.Append(",\"health\":").Append(StateDocument.Str(g.Health));
+            j.Append(",\"reason\":").Append(StateDocument.Str(g.Reason)).Append('}');
+        }
+        return j.Append("\n]}\n").ToString();
+    }
+
+    /// <summary>ISO 8601 in UTC to the second, or null for a time no calendar holds.</summary>
+    public static string? Since(long unixSeconds) =>
+        unixSeconds is < 0 or > 253_402_300_799 ? null
+            : DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>One column's word: spaces and control characters become '?', nothing becomes "-".</summary>
+    static string Word(string? text) =>
+        string.IsNullOrEmpty(text) ? "-" : new string([.. text.Select(c => char.IsWhiteSpace(c) || char.IsControl(c) ? '?' : c)]);
+
+    static string OneLine(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
+}

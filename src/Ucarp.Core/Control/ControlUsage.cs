@@ -1,0 +1,21 @@
+namespace Ucarp.Core.Control;
+
+/// <summary>ucarpctl's usage text (its man page is man/ucarpctl.8).</summary>
+public static class ControlUsage
+{
+    public const string Text =
+        "Usage: ucarpctl [--control=PATH] COMMAND [ARGS]\n" +
+        "\n" +
+        "Commands (sent to the ucarp daemon over its control socket):\n" +
+        "  status [--json]          one line per group (or a JSON document)\n" +
+        "  demote GROUP|--all       take groups out of the election until promoted\n" +
+        "  promote GROUP|--all      let demoted groups take part again\n" +
+        "  reload                   read the daemon's --config file again\n" +
+        "\n" +
+        "Options:\n" +
+        "  --control=PATH           the daemon's socket (default " + Config.DaemonOptions.DefaultControlSocket + ")\n" +
+        "  -h, --help               this text\n" +
+        "\n" +
+        "Exit status: the daemon's (0 done, 1 refused or failed); 1 when no daemon answers;\n" +
+        "2 for a bad command line.\n";
+}

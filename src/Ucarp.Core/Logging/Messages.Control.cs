@@ -1,0 +1,16 @@
+namespace Ucarp.Core.Logging;
+
+// Ucarp.Net's own: the control socket ucarpctl talks to (the daemon's side).
+public static partial class Messages
+{
+    public static string ControlListen(string path, string error) => F("Unable to listen on the control socket [{0}]: {1}", path, error);
+    public static string ControlInUse(string path) => F("Another daemon is already listening on the control socket [{0}]", path);
+    public static string ControlNotSocket(string path) => F("Unable to listen on the control socket [{0}]: it exists and is not a socket", path);
+    public static string ControlDirectory(string directory, string error) => F("Unable to use [{0}] for the control socket: {1}", directory, error);
+    public const string ControlDirectoryIsLink = "it is a symbolic link";
+
+    // Reply bodies (ucarpctl prints them).
+    public const string ControlPermissionDenied = "permission denied: the control socket serves root only\n";
+    public const string ControlBusy = "the daemon is serving too many ucarpctl connections: try again\n";
+    public const string ControlRequestTooLong = "request too long\n";
+}

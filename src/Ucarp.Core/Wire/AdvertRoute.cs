@@ -1,0 +1,27 @@
+using Ucarp.Core.Cli;
+
+namespace Ucarp.Core.Wire;
+
+/// <summary>
+/// Where an advert frame goes and for which vhid, read just far enough to hand it to its
+/// group (one socket serves every group of an interface); the group's reader checks the rest.
+/// </summary>
+public static class AdvertRoute
+{
+    /// <returns>false for a frame too short (or with an IPv4 header too short) to say.</returns>
+    public static bool TryRead(ReadOnlySpan<byte> frame, bool v6, out IpAddress destination, out byte vhid)
+    {
+        destination = default;
+        vhid = 0;
+        const int eth = CarpHeader.EthernetSize;
+        int ipLength = v6 ? CarpHeader.Ipv6Size : frame.Length > eth ? (frame[eth] & 0x0f) << 2 : 0;
+        if (ipLength < CarpHeader.IpSize(v6) || frame.Length < eth + ipLength + CarpHeader.Size)
+        {
+            return false;
+        }
+        ReadOnlySpan<byte> ip = frame[eth..];
+        destination = new IpAddress(ip.Slice(v6 ? 24 : 16, v6 ? 16 : 4));
+        vhid = ip[ipLength + CarpHeader.Vhid];
+        return true;
+    }
+}

@@ -1,0 +1,270 @@
+using Ucarp.Core.Control;
+using Ucarp.Core.Logging;
+using Ucarp.Interop;
+using Ucarp.Linux;
+
+namespace Ucarp.Control;
+
+/// <summary>
+/// The daemon's control socket (AF_UNIX, SOCK_STREAM) for ucarpctl, driven by the event
+/// loop thread and never blocking it: the loop polls the descriptors <see cref="FillPoll"/>
+/// gives, wakes by <see cref="NextDeadline"/>, and hands the results to <see cref="Process"/>.
+/// Only root and the daemon's own user are served (SO_PEERCRED), at most
+/// <see cref="MaxConnections"/> at once, each with a bounded request and a deadline.
+/// </summary>
+internal sealed class ControlServer : IDisposable
+{
+    public const int MaxConnections = 16;
+    /// <summary>The listener and every connection: the most descriptors <see cref="FillPoll"/> writes.</summary>
+    public const int MaxPollFds = MaxConnections + 1;
+    const long StallTimeout = 2_000_000;      // µs a peer may take to send its line, or between reads of its reply
+    const long ReloadTimeout = 60_000_000;    // µs a reload's reply may take (ucarpctl itself gives up after 10 s)
+    const long AcceptPause = 1_000_000;       // µs the listener rests when the process is out of descriptors
+    const int AcceptsPerWakeup = 32;
+
+    readonly FileDescriptor _listener;
+    readonly string _path;
+    readonly ulong _inode;
+    readonly IControlHandler _handler;
+    readonly uint _euid = Libc.GetEuid();
+    readonly List<ControlConnection> _connections = [];
+    long? _acceptPausedUntil;
+
+    ControlServer(FileDescriptor listener, string path, ulong inode, IControlHandler handler)
+    {
+        _listener = listener;
+        _path = path;
+        _inode = inode;
+        _handler = handler;
+    }
+
+    /// <summary>Listens at <paramref name="path"/>, or null and one line for the log saying why not.</summary>
+    public static ControlServer? Open(string path, IControlHandler handler, out string error)
+    {
+        FileDescriptor? listener = ControlSocketFile.Bind(path, MaxConnections, out ulong inode, out error);
+        return listener is null ? null : new ControlServer(listener, path, inode, handler);
+    }
+
+    public int ListenFd => _listener.Fd;
+
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>The earliest connection deadline (a stalled peer is dropped then), or null.</summary>
+    public long? NextDeadline
+    {
+        get
+        {
+            long? next = _acceptPausedUntil;
+            foreach (ControlConnection c in _connections)
+            {
+                next = next is long n && n <= c.Deadline ? n : c.Deadline;
+            }
+            return next;
+        }
+    }
+
+    /// <summary>Writes the descriptors to poll (at most <see cref="MaxPollFds"/>) and returns how many.</summary>
+    public int FillPoll(Span<PollFd> fds)
+    {
+        fds[0] = new PollFd { Fd = _acceptPausedUntil is null ? _listener.Fd : -1, Events = Libc.POLLIN };
+        int count = 1;
+        foreach (ControlConnection c in _connections)
+        {
+            fds[count++] = new PollFd { Fd = c.Fd, Events = c.Events };
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Accepts, reads, answers and writes what <paramref name="polled"/> (the entries
+    /// FillPoll wrote, with ppoll's revents) says is ready, and drops connections past their
+    /// deadline. Calling it with nothing ready only does the latter.
+    /// </summary>
+    public void Process(ReadOnlySpan<PollFd> polled, long now)
+    {
+        // A snapshot: a reload reply may arrive from the handler while we serve.
+        foreach (ControlConnection c in _connections.ToArray())
+        {
+            short events = EventsOf(polled, c.Fd);
+            if (!c.Closed && events != 0)
+            {
+                Serve(c, now);
+            }
+            if (!c.Closed && now >= c.Deadline)
+            {
+                c.Close();
+            }
+        }
+        _connections.RemoveAll(c => c.Closed);
+        if (_acceptPausedUntil <= now)
+        {
+            _acceptPausedUntil = null;
+        }
+        else if (_acceptPausedUntil is null && polled.Length > 0 && polled[0].Fd == _listener.Fd && (polled[0].REvents & Libc.POLLIN) != 0)
+        {
+            Accept(now);
+        }
+    }
+
+    static short EventsOf(ReadOnlySpan<PollFd> polled, int fd)
+    {
+        for (int i = 1; i < polled.Length; i++)
+        {
+            if (polled[i].Fd == fd)
+            {
+                return polled[i].REvents;
+            }
+        }
+        return 0;
+    }
+
+    void Serve(ControlConnection c, long now)
+    {
+        if (c.Replying)
+        {
+            Flush(c, now);
+        }
+        else if (c.Waiting)
+        {
+            // The peer hung up before its reload was answered; the reload goes on regardless.
+            c.Close();
+        }
+        else
+        {
+            RequestScan scan = c.Read(out byte[]? line, out bool ended);
+            switch (scan)
+            {
+                case RequestScan.TooLong:
+                    Reply(c, 2, Messages.ControlRequestTooLong, now);
+                    break;
+                case RequestScan.Complete:
+                    Dispatch(c, line!, now);
+                    break;
+                default:
+                    if (ended)
+                    {
+                        c.Close();
+                    }
+                    break;
+            }
+        }
+    }
+
+    void Dispatch(ControlConnection c, byte[] line, long now)
+    {
+        if (!c.Allowed)
+        {
+            Reply(c, 1, Messages.ControlPermissionDenied, now);
+            return;
+        }
+        ControlCommand? command = ControlFraming.ParseRequest(line, out string error);
+        switch (command?.Verb)
+        {
+            case null:
+                Reply(c, 2, error + "\n", now);
+                break;
+            case ControlVerb.Status:
+                IReadOnlyList<GroupStatus> groups = _handler.Status(now);
+                Reply(c, 0, command.Json ? ControlStatus.Json(groups) : ControlStatus.Text(groups), now);
+                break;
+            case ControlVerb.Demote:
+            case ControlVerb.Promote:
+                ControlReply done = _handler.SetDemoted(command.Group, command.Verb == ControlVerb.Demote, now);
+                Reply(c, done.ExitCode, done.Body, now);
+                break;
+            case ControlVerb.Reload:
+                c.Waiting = true;
+                c.Deadline = now + ReloadTimeout;
+                _handler.Reload(reply => Answer(c, reply), now);
+                break;
+        }
+    }
+
+    /// <summary>The handler's reload reply, on the loop thread, possibly long after the request.</summary>
+    void Answer(ControlConnection c, ControlReply reply)
+    {
+        if (c.Closed || !c.Waiting)
+        {
+            return;
+        }
+        c.Waiting = false;
+        Reply(c, reply.ExitCode, reply.Body, MonotonicClock.NowMicroseconds);
+    }
+
+    void Reply(ControlConnection c, int exitCode, string body, long now)
+    {
+        c.SetReply(ControlFraming.EncodeReply(exitCode, body));
+        c.Deadline = now + StallTimeout;
+        Flush(c, now);
+    }
+
+    static void Flush(ControlConnection c, long now)
+    {
+        bool done = c.Flush(out bool progressed);
+        if (progressed)
+        {
+            c.Deadline = now + StallTimeout;
+        }
+        if (done)
+        {
+            c.Close();
+        }
+    }
+
+    unsafe void Accept(long now)
+    {
+        for (int i = 0; i < AcceptsPerWakeup; i++)
+        {
+            int fd = Libc.Accept4(_listener.Fd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (fd < 0)
+            {
+                int errno = Libc.LastErrno;
+                if (errno is Libc.EMFILE or Libc.ENFILE)
+                {
+                    // The listener would stay readable and spin the loop: rest it a while.
+                    _acceptPausedUntil = now + AcceptPause;
+                }
+                if (errno is Libc.EINTR or Libc.ECONNABORTED)
+                {
+                    continue;
+                }
+                return;
+            }
+            var socket = new FileDescriptor(fd);
+            var c = new ControlConnection(socket, PeerAllowed(fd), now + StallTimeout);
+            if (_connections.Count >= MaxConnections)
+            {
+                // One small write, no waiting: the reply fits in any socket buffer.
+                c.SetReply(ControlFraming.EncodeReply(1, Messages.ControlBusy));
+                c.Flush(out _);
+                c.Close();
+                continue;
+            }
+            _connections.Add(c);
+        }
+    }
+
+    unsafe bool PeerAllowed(int fd)
+    {
+        UCred cred;
+        uint length = (uint)sizeof(UCred);
+        return Libc.GetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_PEERCRED, &cred, &length) == 0
+            && length == sizeof(UCred)
+            && (cred.Uid == 0 || cred.Uid == _euid);
+    }
+
+    /// <summary>Removes the socket file (if still ours) and nothing else: safe from a signal's thread as the daemon dies.</summary>
+    public void RemoveSocketFile() => ControlSocketFile.Remove(_path, _inode);
+
+    /// <summary>Closes every connection and the listener, and removes the socket file.</summary>
+    public void Dispose()
+    {
+        foreach (ControlConnection c in _connections)
+        {
+            c.Close();
+        }
+        _connections.Clear();
+        _listener.Dispose();
+        ControlSocketFile.Remove(_path, _inode);
+    }
+}

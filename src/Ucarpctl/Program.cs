@@ -1,0 +1,73 @@
+using Ucarp.Core.Config;
+using Ucarp.Core.Control;
+using Ucarp.Linux;
+
+namespace Ucarpctl;
+
+/// <summary>
+/// ucarpctl [--control=PATH] COMMAND [ARGS]: prints the daemon's reply (on stdout when it
+/// succeeded, stderr when not) and exits with its status; 2 for a bad command line, 1 when
+/// no daemon answers.
+/// </summary>
+internal static class Program
+{
+    const int ReloadTimeout = 10;   // s: the daemon reads and checks the whole file
+    const int Timeout = 5;          // s: everything else is answered at once
+
+    static int Main()
+    {
+        // argv as the kernel holds it (Latin-1, byte per char), like the daemon's --control.
+        string[] argv = CStrings.CommandLine();
+        string path = DaemonOptions.DefaultControlSocket;
+        var words = new List<string>();
+        for (int i = 1; i < argv.Length; i++)
+        {
+            string a = argv[i];
+            if (a is "-h" or "--help")
+            {
+                Write(Console.OpenStandardOutput(), ControlUsage.Text);
+                return 0;
+            }
+            if (a.StartsWith("--control=", StringComparison.Ordinal) || a == "--control")
+            {
+                string? value = a == "--control" ? (i + 1 < argv.Length ? argv[++i] : null) : a["--control=".Length..];
+                if (string.IsNullOrEmpty(value))
+                {
+                    return Usage("--control needs a path");
+                }
+                path = value;
+                continue;
+            }
+            words.Add(a);
+        }
+        ControlCommand? command = ControlCommand.Parse(words, out string error);
+        if (command is null)
+        {
+            return Usage(error);
+        }
+
+        Exchange result = ControlClient.Run(path, command, command.Verb == ControlVerb.Reload ? ReloadTimeout : Timeout);
+        if (result.Failure is not null)
+        {
+            Write(Console.OpenStandardError(), "ucarpctl: " + result.Failure + "\n");
+            return 1;
+        }
+        using Stream output = result.ExitCode == 0 ? Console.OpenStandardOutput() : Console.OpenStandardError();
+        output.Write(result.Body);
+        return result.ExitCode;
+    }
+
+    static int Usage(string error)
+    {
+        Write(Console.OpenStandardError(), "ucarpctl: " + error + "\n" + ControlUsage.Text);
+        return 2;
+    }
+
+    static void Write(Stream stream, string text)
+    {
+        using (stream)
+        {
+            stream.Write(CStrings.Bytes(text));
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Ucarp.Core.Control;
+using Ucarp.Core.Logging;
+using Ucarp.Integration.Tests.Infrastructure;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>build/ucarpctl on its own: its command line, and what it says when no daemon answers.</summary>
+[Category("Control")]
+public class ControlTests
+{
+    const string Nobody = "65534";
+    string _dir = null!;
+
+    [SetUp]
+    public void Prepare()
+    {
+        Binaries.RequireCtl();
+        _dir = Directory.CreateTempSubdirectory("ucarpnet-ctl-").FullName;
+        File.SetUnixFileMode(_dir, (UnixFileMode)0b111_101_101);
+    }
+
+    [TearDown]
+    public void Clean() => Directory.Delete(_dir, true);
+
+    [TestCase(new string[0], "no command given")]
+    [TestCase(new[] { "frobnicate" }, "unknown command [frobnicate]")]
+    [TestCase(new[] { "status", "--yaml" }, "status takes only --json, not [--yaml]")]
+    [TestCase(new[] { "demote" }, "demote takes one group name or --all")]
+    [TestCase(new[] { "promote", "a", "b" }, "promote takes one group name or --all")]
+    [TestCase(new[] { "reload", "now" }, "reload takes no argument")]
+    [TestCase(new[] { "--control=", "status" }, "--control needs a path")]
+    [TestCase(new[] { "status", "--control" }, "--control needs a path")]
+    public void A_bad_command_line_prints_usage_and_exits_2_without_connecting(string[] args, string reason)
+    {
+        // The default socket does not matter: nothing is contacted.
+        CtlResult r = Ucarpctl.Run(args);
+        Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((2, "", $"ucarpctl: {reason}\n{ControlUsage.Text}")), r.ToString());
+    }
+
+    [Test]
+    public void Help_is_the_usage_on_stdout()
+    {
+        CtlResult r = Ucarpctl.Run(["--help"]);
+        Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((0, ControlUsage.Text, "")));
+        Assert.That(Ucarpctl.Run(["status", "-h"]).Out, Is.EqualTo(ControlUsage.Text));
+    }
+
+    [Test]
+    public void No_socket_is_one_line_and_exit_1()
+    {
+        string path = Path.Combine(_dir, "none.sock");
+        CtlResult r = Ucarpctl.Run(path, "status");
+        Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((1, "", $"ucarpctl: no daemon is listening on {path}: No such file or directory\n")));
+    }
+
+    [Test]
+    public void A_socket_nobody_listens_on_is_one_line_and_exit_1()
+    {
+        string path = Path.Combine(_dir, "stale.sock");
+        ServedControlSocket.LeaveStale(path);
+        CtlResult r = Ucarpctl.Run(path, "demote", "--all");
+        Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((1, "", $"ucarpctl: no daemon is listening on {path}: Connection refused\n")));
+    }
+
+    [Test]
+    public void A_socket_another_user_may_not_write_is_one_line_and_exit_1()
+    {
+        string path = Path.Combine(_dir, "root.sock");
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        s.Bind(new UnixDomainSocketEndPoint(path));
+        s.Listen();
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_000_000);
+        CtlResult r = Ucarpctl.Run(["--control=" + path, "status"], user: Nobody);
+        Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((1, "", $"ucarpctl: not allowed to connect to {path}: Permission denied\n")), r.ToString());
+    }
+
+    [Test]
+    public void A_daemon_that_never_answers_is_given_up_after_five_seconds()
+    {
+        string path = Path.Combine(_dir, "mute.sock");
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        s.Bind(new UnixDomainSocketEndPoint(path));
+        s.Listen();   // connections complete in the backlog, and are never answered
+        CtlResult r = Ucarpctl.Run(path, "status");
+        Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((1, "", $"ucarpctl: no answer from the daemon on {path} within 5 s\n")), r.ToString());
+        Assert.That(r.Took, Is.InRange(TimeSpan.FromSeconds(4.9), TimeSpan.FromSeconds(9)));
+    }
+}
+
+/// <summary>
+/// ucarpctl against a real `ucarp --config` daemon. These need the daemon of many groups
+/// (src/Ucarp/Daemon), which serves the control socket.
+/// </summary>
+[Category("NeedsConfigDaemon")]
+public class ConfigDaemonControlTests : NamespaceTest
+{
+    const string Nobody = "65534";
+
+    sealed class Daemon : IDisposable
+    {
+        public Daemon(TestLan lan, params string[] groups)
+        {
+            Lan = lan;
+            Config = Path.Combine(lan.Directory, "ucarp.conf");
+            Socket = Path.Combine(lan.Directory, "run", "ucarp.sock");
+            Write(groups);
+            Process = lan.StartRaw(1, Binaries.Clone, "--config=" + Config, "--control=" + Socket);
+        }
+
+        public TestLan Lan { get; }
+        public string Config { get; }
+        public string Socket { get; }
+        public UcarpProcess Process { get; }
+
+        public void Write(params string[] groups) => File.WriteAllText(Config,
+            $"defaults -i eth0 -s {TestLan.Address(1)} -p test -u {Lan.UpScript} -d {Lan.DownScript}\n" + string.Join("\n", groups) + "\n");
+
+        public CtlResult Ctl(params string[] args) => Ucarpctl.Run(Socket, args);
+
+        public JsonElement[] Groups()
+        {
+            CtlResult r = Ctl("status", "--json");
+            Assert.That(r.Code, Is.Zero, r + "\n" + Process.Output);
+            return [.. JsonDocument.Parse(r.Out).RootElement.GetProperty("groups").EnumerateArray().Select(g => g.Clone())];
+        }
+
+        public JsonElement Group(string name) => Groups().Single(g => g.GetProperty("name").GetString() == name);
+
+        public bool InState(string name, string state, bool inElection) =>
+            Group(name) is var g && g.GetProperty("state").GetString() == state && g.GetProperty("in_election").GetBoolean() == inElection;
+
+        public void Dispose() => Process.Dispose();
+    }
+
+    static Daemon Start(TestLan lan)
+    {
+        var d = new Daemon(lan, "group web -v 1 -a 192.0.2.100", "group db -v 2 -a 192.0.2.101");
+        Assert.That(Wait.Until(() => File.Exists(d.Socket), TimeSpan.FromSeconds(5)), Is.True, d.Process.Output);
+        return d;
+    }
+
+    [SetUp]
+    public void RequireCtl() => Binaries.RequireCtl();
+
+    [Test]
+    public void Status_lists_every_group_as_text_and_as_json()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true) && d.InState("db", "MASTER", true), Long), Is.True, d.Process.Output);
+
+        JsonElement[] groups = d.Groups();
+        Assert.That(groups.Select(g => (g.GetProperty("name").GetString(), g.GetProperty("vhid").GetInt32(), g.GetProperty("interface").GetString())),
+                    Is.EqualTo(new[] { ("web", 1, "eth0"), ("db", 2, "eth0") }));
+        Assert.That(groups[0].GetProperty("addresses").EnumerateArray().Select(a => a.GetString()), Is.EqualTo(new[] { "192.0.2.100" }));
+
+        CtlResult text = d.Ctl("status");
+        Assert.That(text.Code, Is.Zero, text.ToString());
+        string[][] rows = [.. text.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+        Assert.That(rows.Select(r => (r[0], r[1], r[2], r[3], r[4])),
+                    Is.EqualTo(new[] { ("web", "eth0", "1", "192.0.2.100", "MASTER"), ("db", "eth0", "2", "192.0.2.101", "MASTER") }), text.Out);
+    }
+
+    [Test]
+    public void Demote_keeps_a_group_out_of_the_election_until_promote()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true), Long), Is.True, d.Process.Output);
+
+        CtlResult demote = d.Ctl("demote", "web");
+        Assert.That(demote.Code, Is.Zero, demote.ToString());
+        Assert.That(Wait.Until(() => d.InState("web", "BACKUP", false), Short), Is.True, d.Process.Output);
+        // Out for longer than a master-down interval: a group still in the election would be MASTER again.
+        Assert.That(Wait.UntilSteady(() => d.InState("web", "BACKUP", false), PastMasterDown, Long), Is.True, d.Process.Output);
+        Assert.That(d.InState("db", "MASTER", true), Is.True, "the other group is untouched");
+
+        CtlResult promote = d.Ctl("promote", "web");
+        Assert.That(promote.Code, Is.Zero, promote.ToString());
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true), Long), Is.True, d.Process.Output);
+
+        CtlResult unknown = d.Ctl("demote", "nosuch");
+        Assert.That((unknown.Code, unknown.Out), Is.EqualTo((1, "")), unknown.ToString());
+        Assert.That(unknown.Err, Does.Contain("nosuch"));
+
+        Assert.That(d.Ctl("demote", "--all").Code, Is.Zero);
+        Assert.That(Wait.Until(() => d.Groups().All(g => !g.GetProperty("in_election").GetBoolean()), Short), Is.True, d.Process.Output);
+    }
+
+    [Test]
+    public void Reload_applies_a_good_file_and_refuses_a_bad_one_with_its_lines()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        d.Write("group web -v 1 -a 192.0.2.100", "group db -v 2 -a 192.0.2.101", "group extra -v 3 -a 192.0.2.102");
+        CtlResult good = d.Ctl("reload");
+        Assert.That(good.Code, Is.Zero, good + "\n" + d.Process.Output);
+        Assert.That(d.Groups().Select(g => g.GetProperty("name").GetString()), Is.EqualTo(new[] { "web", "db", "extra" }));
+
+        d.Write("group web -v 1 -a 192.0.2.100", "group db -v 1 -a 192.0.2.101");
+        CtlResult bad = d.Ctl("reload");
+        Assert.That((bad.Code, bad.Out), Is.EqualTo((1, "")), bad.ToString());
+        Assert.That(bad.Err, Does.Contain(d.Config + ":3:"), "the problem's FILE:LINE");
+        Assert.That(d.Groups().Select(g => g.GetProperty("name").GetString()), Is.EqualTo(new[] { "web", "db", "extra" }), "nothing changed");
+    }
+
+    [Test]
+    public void Root_is_served_another_user_is_not_and_the_socket_goes_with_the_daemon()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(File.GetUnixFileMode(d.Socket), Is.EqualTo((UnixFileMode)0b110_000_000));
+        File.SetUnixFileMode(lan.Directory, (UnixFileMode)0b111_101_101);
+        CtlResult nobody = Ucarpctl.Run(["--control=" + d.Socket, "status"], user: Nobody);
+        Assert.That((nobody.Code, nobody.Err), Is.EqualTo((1, $"ucarpctl: not allowed to connect to {d.Socket}: Permission denied\n")), nobody.ToString());
+        File.SetUnixFileMode(d.Socket, (UnixFileMode)0b110_110_110);
+        CtlResult credentials = Ucarpctl.Run(["--control=" + d.Socket, "demote", "--all"], user: Nobody);
+        Assert.That((credentials.Code, credentials.Err), Is.EqualTo((1, Messages.ControlPermissionDenied)), credentials.ToString());
+        Assert.That(d.Groups().All(g => g.GetProperty("in_election").GetBoolean()), Is.True, "nobody's demote did nothing");
+
+        using UcarpProcess second = lan.StartRaw(1, Binaries.Clone, "--config=" + d.Config, "--control=" + d.Socket);
+        Assert.That(second.WaitForExit(Long), Is.True, "a second daemon on the same socket refuses to start");
+        Assert.That(second.ExitCode, Is.Not.Zero);
+        Assert.That(second.Saw(Messages.ControlInUse(d.Socket)), Is.True, second.Output);
+
+        d.Process.Signal("TERM");
+        Assert.That(d.Process.WaitForExit(Long), Is.True);
+        Assert.That(File.Exists(d.Socket), Is.False, "the socket file is removed at exit");
+    }
+}
