@@ -18,6 +18,18 @@ public class ManyGroupsTests : NamespaceTest
     /// <summary>A small group's address: 192.0.2.100 + vhid.</summary>
     static string Vip(int vhid) => $"192.0.2.{100 + vhid}";
 
+    /// <summary>Node i's groups by name with their state, from `ucarpctl status --json`.</summary>
+    static Dictionary<string, string> States(string control)
+    {
+        CtlResult status = Ucarpctl.Run(["--control=" + control, "status", "--json"]);
+        Assert.That(status.Code, Is.Zero, status.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(status.Out);
+        return json.RootElement.GetProperty("groups").EnumerateArray()
+                   .ToDictionary(g => g.GetProperty("name").GetString()!, g => g.GetProperty("state").GetString()!, StringComparer.Ordinal);
+    }
+
+    static string Control(TestLan lan, int i, string config) => Path.Combine(lan.Directory, $"ctl-{i}-{Path.GetFileName(config)}.sock");
+
     static string WriteConfig(TestLan lan, string name, string text)
     {
         string path = Path.Combine(lan.Directory, name);
@@ -28,7 +40,7 @@ public class ManyGroupsTests : NamespaceTest
 
     /// <summary>A --config daemon on node i; each has a control socket of its own (the default path is one for every namespace).</summary>
     static UcarpProcess StartDaemon(TestLan lan, int i, string config, params string[] extra) =>
-        lan.StartRaw(i, Binaries.Clone, ["--config=" + config, "--control=" + Path.Combine(lan.Directory, $"ctl-{i}-{Path.GetFileName(config)}.sock"), .. extra]);
+        lan.StartRaw(i, Binaries.Clone, ["--config=" + config, "--control=" + Control(lan, i, config), .. extra]);
 
     /// <summary>Which of <paramref name="addresses"/> node i holds as /32.</summary>
     static List<string> Held(TestLan lan, int i, IEnumerable<string> addresses)
@@ -70,10 +82,12 @@ public class ManyGroupsTests : NamespaceTest
             }
             return WriteConfig(lan, $"host{node}.conf", text.ToString());
         }
+        Binaries.RequireCtl();
         using UcarpProcess a = StartDaemon(lan, 1, File(1, 0));
         Assert.That(Wait.Until(() => Held(lan, 1, vips).Count == groups, TimeSpan.FromSeconds(20)), Is.True,
                     $"host 1 holds {Held(lan, 1, vips).Count}\n" + a.Output);
-        using UcarpProcess b = StartDaemon(lan, 2, File(2, 100));
+        string config2 = File(2, 100);
+        using UcarpProcess b = StartDaemon(lan, 2, config2);
         Assert.That(Wait.Until(() => b.Count("Switching to state: BACKUP") == groups, Long), Is.True, b.Output);
         // Longer than host 2's master-down interval (3.4 s): each of its groups hears its master.
         Assert.That(Wait.Throughout(() => !b.Saw("Switching to state: MASTER"), PastMasterDown), Is.True, b.Output);
@@ -84,6 +98,9 @@ public class ManyGroupsTests : NamespaceTest
         Assert.That(Wait.Until(() => Held(lan, 2, vips).Count == groups, Long), Is.True,
                     $"host 2 holds {Held(lan, 2, vips).Count} of {groups}\n" + b.Output);
         TestContext.Out.WriteLine($"{groups} groups taken over {clock.ElapsedMilliseconds} ms after the SIGKILL");
+        Dictionary<string, string> states = States(Control(lan, 2, config2));
+        Assert.That(states.Keys, Is.EquivalentTo(Enumerable.Range(1, groups).Select(v => $"g{v}")));
+        Assert.That(states.Where(s => s.Value != "MASTER").Select(s => $"{s.Key} {s.Value}"), Is.Empty, "ucarpctl status --json on host 2");
         // Each group says so once, under its own name.
         for (int v = 1; v <= groups; v++)
         {
@@ -163,11 +180,12 @@ public class ManyGroupsTests : NamespaceTest
     {
         Binaries.RequireTcpdump();
         using var lan = new TestLan(2);
-        string broken = Path.Combine(lan.Directory, "broken");
+        // One file per host: the namespaces share the filesystem.
+        string Broken(int node) => Path.Combine(lan.Directory, $"broken{node}");
         string[] vips = [Vip(1), Vip(2)];
         string File(int node, int advskew) => WriteConfig(lan, $"sync{node}.conf",
             $"defaults -i eth0 -s {TestLan.Address(node)} -p test -k {advskew} --manage-addresses --sync=fw\n"
-            + $"group inside -v 1 -a {Vip(1)} --check 'test ! -e {broken}' --check-interval=0.2\n"
+            + $"group inside -v 1 -a {Vip(1)} --check 'test ! -e {Broken(node)}' --check-interval=0.2\n"
             + $"group outside -v 2 -a {Vip(2)}\n");
         using Capture capture = lan.StartCapture("arp");
         using UcarpProcess a = StartDaemon(lan, 1, File(1, 0));
@@ -175,7 +193,7 @@ public class ManyGroupsTests : NamespaceTest
         using UcarpProcess b = StartDaemon(lan, 2, File(2, 100));
         Assert.That(Wait.Until(() => b.Count("Switching to state: BACKUP") == 2, Short), Is.True, b.Output);
 
-        System.IO.File.WriteAllText(broken, "");
+        System.IO.File.WriteAllText(Broken(1), "");
         Assert.That(Wait.Until(() => Held(lan, 2, vips).Count == 2, Long), Is.True, Describe(lan, a, b));
         Assert.That(Wait.Until(() => Held(lan, 1, vips).Count == 0, Short), Is.True, "host 1 gives up both\n" + Describe(lan, a, b));
         // Each group's first announcement from host 2.
