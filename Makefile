@@ -4,7 +4,7 @@
 #   make demo       a small LAN in network namespaces: election and failover (root)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
-#   make bench      Ucarp.Net against Debian's ucarp on a namespaced LAN (root)
+#   make bench      Ucarp.Net against Debian's ucarp (and keepalived) on a namespaced LAN (root)
 #   make fuzz       AFL++ on the frame reader, the command line, the etcd HTTP and JSON
 #                   readers (FUZZ_SECONDS each),
 #                   then DIFF_VECTORS generated command lines against Debian's ucarp (root)
