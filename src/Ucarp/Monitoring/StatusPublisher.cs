@@ -52,25 +52,12 @@ internal sealed class StatusPublisher : IDisposable
     }
 
     /// <summary>What is written at once when it changes; compared on every wake-up, so a few field reads.</summary>
-    readonly struct Significant(CarpState state, bool eligible, IpAddress? master, bool linkDown, bool? passing, long transitions, SkewInUse skew)
+    readonly record struct Significant(CarpState State, bool Eligible, IpAddress? Master, bool LinkDown, bool? Passing,
+                                       long Transitions, SkewInUse Skew)
     {
-        public readonly CarpState State = state;
-        public readonly bool Eligible = eligible;
-        public readonly IpAddress? Master = master;
-        public readonly bool LinkDown = linkDown;
-        public readonly bool? Passing = passing;
-        public readonly long Transitions = transitions;
-        public readonly SkewInUse Skew = skew;
-
         public static Significant Of(PublishedGroup g, long now) =>
             new(g.Machine.State, g.Machine.Eligible, g.Machine.MasterAddress(now), g.Machine.LinkIsDown,
                 g.Health?.Policy.Passing, g.Machine.Counters.Transitions, g.Machine.Skew);
-
-        // By hand: the generated equality goes through EqualityComparer for every field, on every group, on every wake-up.
-        public bool Same(in Significant o) =>
-            State == o.State && Transitions == o.Transitions && Eligible == o.Eligible && LinkDown == o.LinkDown
-            && Passing == o.Passing && Master.HasValue == o.Master.HasValue && (!Master.HasValue || Master.Value.Equals(o.Master!.Value))
-            && Skew.Configured == o.Skew.Configured && Skew.Weight == o.Skew.Weight && Skew.Why == o.Skew.Why;
     }
 
     /// <param name="manyGroups">--config mode: the groups array, group labels, the STATUS summary.</param>
@@ -153,7 +140,7 @@ internal sealed class StatusPublisher : IDisposable
         foreach (Watched w in groups)
         {
             Significant seen = Significant.Of(w.Group, now);
-            if (seen.Same(w.Last))
+            if (seen == w.Last)
             {
                 continue;
             }
