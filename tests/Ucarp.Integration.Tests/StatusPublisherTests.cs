@@ -7,6 +7,7 @@ using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
+using Ucarp.Integration.Tests.Infrastructure;
 using Ucarp.Linux;
 using Ucarp.Monitoring;
 
@@ -138,7 +139,10 @@ public class StatusPublisherTests
         Assert.That(Notified(), Is.EqualTo("READY=1"));
         JsonElement first = StateWhen(s => s.GetProperty("groups").GetArrayLength() == 255);
         Assert.That(GroupIn(first, "g7").GetProperty("vhid").GetInt32(), Is.EqualTo(7));
-        Assert.That(File.ReadAllText(MetricsPath), Does.Contain("ucarp_master{group=\"g255\",interface=\"eth0\",vhid=\"255\",vip=\"198.51.100.255\"} 0\n"));
+        // The metrics file is replaced after the state file, on the same thread: waited for too.
+        const string Last = "ucarp_master{group=\"g255\",interface=\"eth0\",vhid=\"255\",vip=\"198.51.100.255\"} 0\n";
+        Assert.That(Wait.Until(() => File.Exists(MetricsPath) && File.ReadAllText(MetricsPath).Contains(Last, StringComparison.Ordinal), Patience),
+                    Is.True);
 
         machines[41].State = CarpState.Master;
         publisher.Tick(1000);
