@@ -7,56 +7,78 @@ namespace Ucarp.Core.Monitoring;
 /// The --metrics-file: Prometheus's text exposition format (version 0.0.4), for
 /// node_exporter's textfile collector. Names follow Prometheus's conventions (a ucarp_
 /// prefix, _total for counters, base units); every series carries the interface, vhid
-/// and vip labels, so several daemons' files can sit in one collector directory.
+/// and vip labels, so several daemons' files can sit in one collector directory. In
+/// --config mode every group's series sit under one HELP and TYPE per family (the format
+/// allows each family once), labelled with the group's name as well.
 /// </summary>
 public static class MetricsDocument
 {
-    public static string Build(StatusSnapshot s)
+    /// <summary>A plain command line: one group, no group label.</summary>
+    public static string Build(StatusSnapshot s) => Build([s], named: false);
+
+    /// <summary>--config mode: every group, each series labelled group, interface, vhid and vip.</summary>
+    public static string Build(IReadOnlyList<StatusSnapshot> groups) => Build(groups, named: true);
+
+    static string Build(IReadOnlyList<StatusSnapshot> groups, bool named)
     {
-        var m = new StringBuilder(2048);
-        string id = $"interface=\"{Label(s.Interface)}\",vhid=\"{s.Vhid.ToString(CultureInfo.InvariantCulture)}\",vip=\"{Label(s.VirtualAddress)}\"";
-
-        Gauge(m, "ucarp_master", "1 when this node is MASTER for the virtual address, else 0.", id, s.State == Carp.CarpState.Master ? 1 : 0);
-        Gauge(m, "ucarp_in_election", "1 when this node may become master, 0 while a health check keeps it out.", id, s.InElection ? 1 : 0);
-        Gauge(m, "ucarp_link_up", "1 when the interface is running, 0 while its link is down.", id, s.LinkUp ? 1 : 0);
-        Gauge(m, "ucarp_advskew", "The advskew in use: -k, plus --check-weight while the health check fails.", id, s.AdvSkewInUse);
-        Gauge(m, "ucarp_advskew_weight", "What a failing health check adds to advskew now (0 when passing or without --check-weight).", id,
-              s.AdvSkewInUse - s.AdvSkew);
-        Header(m, "ucarp_state_change_timestamp_seconds", "gauge", "When the node last changed role, in seconds since the epoch.");
-        m.Append("ucarp_state_change_timestamp_seconds{").Append(id).Append("} ")
-         .Append(Seconds(s.SinceUnixMicros)).Append('\n');
-        Counter(m, "ucarp_transitions_total", "Role changes since the daemon started.", id, s.Transitions);
-        Counter(m, "ucarp_adverts_sent_total", "CARP adverts sent.", id, s.AdvertsSent);
-        Counter(m, "ucarp_advert_send_errors_total", "CARP adverts the kernel refused to send.", id, s.AdvertSendErrors);
-        Counter(m, "ucarp_adverts_received_total", "Valid CARP adverts received from other nodes.", id, s.AdvertsReceived);
-
-        Header(m, "ucarp_rejected_total", "counter", "Frames rejected by the advert checks, by reason.");
-        foreach (var (reason, name) in StatusSnapshot.RejectionNames)
+        var m = new StringBuilder(2048 * Math.Max(groups.Count, 1));
+        var ids = new string[groups.Count];
+        for (int i = 0; i < groups.Count; i++)
         {
-            Sample(m, "ucarp_rejected_total", id + ",reason=\"" + name + "\"", s.RejectedFor(reason));
+            ids[i] = Id(groups[i], named);
         }
-        Counter(m, "ucarp_script_runs_total", "Up and down scripts started.", id, s.ScriptRuns);
-        Counter(m, "ucarp_script_failures_total", "Scripts that could not run, exited non-zero or were killed.", id, s.ScriptFailures);
-        Counter(m, "ucarp_health_check_runs_total", "Health check runs finished (0 without --check).", id, s.Health?.Runs ?? 0);
-        Counter(m, "ucarp_health_check_failures_total", "Health check runs that failed (0 without --check).", id, s.Health?.Failures ?? 0);
+        foreach (Family family in Families)
+        {
+            m.Append("# HELP ").Append(family.Name).Append(' ').Append(family.Help).Append('\n')
+             .Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
+            for (int i = 0; i < groups.Count; i++)
+            {
+                family.Samples(m, family.Name, ids[i], groups[i]);
+            }
+        }
         return m.ToString();
     }
 
-    static void Gauge(StringBuilder m, string name, string help, string labels, long value)
-    {
-        Header(m, name, "gauge", help);
-        Sample(m, name, labels, value);
-    }
+    static string Id(StatusSnapshot s, bool named) =>
+        (named ? $"group=\"{Label(s.Name ?? "")}\"," : "")
+        + $"interface=\"{Label(s.Interface)}\",vhid=\"{s.Vhid.ToString(CultureInfo.InvariantCulture)}\",vip=\"{Label(s.VirtualAddress)}\"";
 
-    static void Counter(StringBuilder m, string name, string help, string labels, long value)
-    {
-        Header(m, name, "counter", help);
-        Sample(m, name, labels, value);
-    }
+    /// <summary>One metric family: its header once, then a group's samples given the group's labels.</summary>
+    sealed record Family(string Name, string Type, string Help, Action<StringBuilder, string, string, StatusSnapshot> Samples);
 
-    static void Header(StringBuilder m, string name, string type, string help) =>
-        m.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-         .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+    // The order of the file; a new metric joins here.
+    static readonly Family[] Families =
+    [
+        Gauge("ucarp_master", "1 when this node is MASTER for the virtual address, else 0.", s => s.State == Carp.CarpState.Master ? 1 : 0),
+        Gauge("ucarp_in_election", "1 when this node may become master, 0 while a health check keeps it out.", s => s.InElection ? 1 : 0),
+        Gauge("ucarp_link_up", "1 when the interface is running, 0 while its link is down.", s => s.LinkUp ? 1 : 0),
+        Gauge("ucarp_advskew", "The advskew in use: -k, plus --check-weight while the health check fails.", s => s.AdvSkewInUse),
+        Gauge("ucarp_advskew_weight", "What a failing health check adds to advskew now (0 when passing or without --check-weight).",
+              s => s.AdvSkewInUse - s.AdvSkew),
+        new("ucarp_state_change_timestamp_seconds", "gauge", "When the node last changed role, in seconds since the epoch.",
+            (m, name, id, s) => m.Append(name).Append('{').Append(id).Append("} ").Append(Seconds(s.SinceUnixMicros)).Append('\n')),
+        Counter("ucarp_transitions_total", "Role changes since the daemon started.", s => s.Transitions),
+        Counter("ucarp_adverts_sent_total", "CARP adverts sent.", s => s.AdvertsSent),
+        Counter("ucarp_advert_send_errors_total", "CARP adverts the kernel refused to send.", s => s.AdvertSendErrors),
+        Counter("ucarp_adverts_received_total", "Valid CARP adverts received from other nodes.", s => s.AdvertsReceived),
+        new("ucarp_rejected_total", "counter", "Frames rejected by the advert checks, by reason.", (m, name, id, s) =>
+        {
+            foreach (var (reason, reasonName) in StatusSnapshot.RejectionNames)
+            {
+                Sample(m, name, id + ",reason=\"" + reasonName + "\"", s.RejectedFor(reason));
+            }
+        }),
+        Counter("ucarp_script_runs_total", "Up and down scripts started.", s => s.ScriptRuns),
+        Counter("ucarp_script_failures_total", "Scripts that could not run, exited non-zero or were killed.", s => s.ScriptFailures),
+        Counter("ucarp_health_check_runs_total", "Health check runs finished (0 without --check).", s => s.Health?.Runs ?? 0),
+        Counter("ucarp_health_check_failures_total", "Health check runs that failed (0 without --check).", s => s.Health?.Failures ?? 0),
+    ];
+
+    static Family Gauge(string name, string help, Func<StatusSnapshot, long> value) =>
+        new(name, "gauge", help, (m, n, id, s) => Sample(m, n, id, value(s)));
+
+    static Family Counter(string name, string help, Func<StatusSnapshot, long> value) =>
+        new(name, "counter", help, (m, n, id, s) => Sample(m, n, id, value(s)));
 
     static void Sample(StringBuilder m, string name, string labels, long value) =>
         m.Append(name).Append('{').Append(labels).Append("} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');

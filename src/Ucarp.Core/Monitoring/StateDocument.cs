@@ -10,31 +10,69 @@ namespace Ucarp.Core.Monitoring;
 /// </summary>
 public static class StateDocument
 {
+    /// <summary>A plain command line: one object, the group's keys with pid and updated.</summary>
     public static string Build(StatusSnapshot s)
     {
         var j = new StringBuilder(1024);
-        j.Append("{\n");
-        Field(j, "state", Str(s.StateName));
-        Field(j, "in_election", Bool(s.InElection));
-        Field(j, "election_reason", Str(s.ElectionReason));
-        Field(j, "link", Str(s.LinkUp ? "up" : "down"));
-        Field(j, "since", Str(Timestamp(s.SinceUnixMicros)));
-        Field(j, "interface", Str(s.Interface));
-        Field(j, "vhid", Num(s.Vhid));
-        Field(j, "virtual_address", Str(s.VirtualAddress));
-        Field(j, "source_address", Str(s.Source.ToString()));
-        Field(j, "advbase", Num(s.AdvBase));
-        Field(j, "advskew", Num(s.AdvSkew));
-        Field(j, "advskew_in_use", Num(s.AdvSkewInUse));
-        Field(j, "advskew_reason", Str(s.Skew?.Why));
-        Field(j, "preempt", Bool(s.Preempt));
-        Field(j, "master", Str(s.Master?.ToString()));
-        Field(j, "health_check", s.Health is null ? "null" : Health(s.Health));
-        Field(j, "counters", Counters(s));
-        Field(j, "pid", Num(s.Pid));
-        Field(j, "updated", Str(Timestamp(s.NowUnixMicros)), last: true);
-        j.Append("}\n");
+        List<(string, string)> fields = GroupFields(s, "  ");
+        fields.Add(("pid", Num(s.Pid)));
+        fields.Add(("updated", Str(Timestamp(s.NowUnixMicros))));
+        Object(j, fields, "");
+        return j.Append('\n').ToString();
+    }
+
+    /// <summary>
+    /// --config mode: <c>{"groups": [...], "pid": N, "updated": T}</c>, each group the keys a
+    /// plain command line's file has, "name" first, pid and updated once for the process.
+    /// </summary>
+    public static string Build(IReadOnlyList<StatusSnapshot> groups, int pid, long nowUnixMicros)
+    {
+        var j = new StringBuilder(1024 * (groups.Count + 1));
+        j.Append("{\n  \"groups\": [");
+        for (int i = 0; i < groups.Count; i++)
+        {
+            j.Append(i == 0 ? "\n    " : ",\n    ");
+            List<(string, string)> fields = GroupFields(groups[i], "      ");
+            fields.Insert(0, ("name", Str(groups[i].Name)));
+            Object(j, fields, "    ");
+        }
+        j.Append(groups.Count == 0 ? "],\n" : "\n  ],\n");
+        j.Append("  ").Append(Pair("pid", Num(pid))).Append(",\n");
+        j.Append("  ").Append(Pair("updated", Str(Timestamp(nowUnixMicros)))).Append("\n}\n");
         return j.ToString();
+    }
+
+    /// <summary>One group's keys, in the documented order; <paramref name="indent"/> is theirs (for the nested counters).</summary>
+    static List<(string, string)> GroupFields(StatusSnapshot s, string indent) =>
+    [
+        ("state", Str(s.StateName)),
+        ("in_election", Bool(s.InElection)),
+        ("election_reason", Str(s.ElectionReason)),
+        ("link", Str(s.LinkUp ? "up" : "down")),
+        ("since", Str(Timestamp(s.SinceUnixMicros))),
+        ("interface", Str(s.Interface)),
+        ("vhid", Num(s.Vhid)),
+        ("virtual_address", Str(s.VirtualAddress)),
+        ("source_address", Str(s.Source.ToString())),
+        ("advbase", Num(s.AdvBase)),
+        ("advskew", Num(s.AdvSkew)),
+        ("advskew_in_use", Num(s.AdvSkewInUse)),
+        ("advskew_reason", Str(s.Skew?.Why)),
+        ("preempt", Bool(s.Preempt)),
+        ("master", Str(s.Master?.ToString())),
+        ("health_check", s.Health is null ? "null" : Health(s.Health)),
+        ("counters", Counters(s, indent)),
+    ];
+
+    /// <summary>An object whose keys sit one level (two spaces) inside <paramref name="indent"/>, its closing brace at it.</summary>
+    static void Object(StringBuilder j, List<(string Key, string Value)> fields, string indent)
+    {
+        j.Append("{\n");
+        for (int i = 0; i < fields.Count; i++)
+        {
+            j.Append(indent).Append("  ").Append(Pair(fields[i].Key, fields[i].Value)).Append(i == fields.Count - 1 ? "\n" : ",\n");
+        }
+        j.Append(indent).Append('}');
     }
 
     static string Health(HealthSnapshot h) =>
@@ -48,21 +86,19 @@ public static class StateDocument
             Pair("failures", Num(h.Failures)),
             Pair("weight", h.Weight == 0 ? "null" : Num(h.Weight))) + " }";
 
-    static string Counters(StatusSnapshot s)
+    static string Counters(StatusSnapshot s, string indent)
     {
         string rejected = "{ " + string.Join(", ", StatusSnapshot.RejectionNames.Select(r => Pair(r.Name, Num(s.RejectedFor(r.Reason))))) + " }";
+        string inner = indent + "  ";
         return "{\n" + string.Join(",\n",
-            "    " + Pair("transitions", Num(s.Transitions)),
-            "    " + Pair("adverts_sent", Num(s.AdvertsSent)),
-            "    " + Pair("advert_send_errors", Num(s.AdvertSendErrors)),
-            "    " + Pair("adverts_received", Num(s.AdvertsReceived)),
-            "    " + Pair("scripts_run", Num(s.ScriptRuns)),
-            "    " + Pair("script_failures", Num(s.ScriptFailures)),
-            "    " + Pair("rejected", rejected)) + "\n  }";
+            inner + Pair("transitions", Num(s.Transitions)),
+            inner + Pair("adverts_sent", Num(s.AdvertsSent)),
+            inner + Pair("advert_send_errors", Num(s.AdvertSendErrors)),
+            inner + Pair("adverts_received", Num(s.AdvertsReceived)),
+            inner + Pair("scripts_run", Num(s.ScriptRuns)),
+            inner + Pair("script_failures", Num(s.ScriptFailures)),
+            inner + Pair("rejected", rejected)) + "\n" + indent + "}";
     }
-
-    static void Field(StringBuilder j, string key, string value, bool last = false) =>
-        j.Append("  ").Append(Pair(key, value)).Append(last ? "\n" : ",\n");
 
     static string Pair(string key, string value) => Str(key) + ": " + value;
 

@@ -20,6 +20,8 @@ public sealed record HealthSnapshot(string Command, bool Passing, bool? LastPass
 /// </summary>
 public sealed record StatusSnapshot
 {
+    /// <summary>The group's name: the state file's "name" and the metrics' group label in --config mode.</summary>
+    public string? Name { get; init; }
     public required CarpState State { get; init; }
     /// <summary>The daemon has ended: the state file's last word.</summary>
     public bool Stopped { get; init; }
@@ -49,7 +51,10 @@ public sealed record StatusSnapshot
     public required IReadOnlyDictionary<Rejection, long> Rejected { get; init; }
     public required int Pid { get; init; }
 
-    public string StateName => Stopped ? "STOPPED" : State switch
+    public string StateName => NameOf(State, Stopped);
+
+    /// <summary>MASTER, BACKUP, INIT, or STOPPED once the daemon has ended.</summary>
+    public static string NameOf(CarpState state, bool stopped) => stopped ? "STOPPED" : state switch
     {
         CarpState.Master => "MASTER",
         CarpState.Backup => "BACKUP",

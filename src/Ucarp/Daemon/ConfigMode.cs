@@ -112,9 +112,7 @@ internal static class ConfigMode
         StatusPublisher? publisher = null;
         if (cmd.StateFile is not null || cmd.MetricsFile is not null || notifier.Enabled)
         {
-            // TEMPORARY: the first group until the monitoring of every group lands.
-            GroupRuntime g = loop.Groups[0];
-            publisher = new StatusPublisher(g.Config, g.Gate, g.Host.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds);
+            publisher = new StatusPublisher(options, manyGroups: true, log, notifier, MonotonicClock.NowMicroseconds);
             loop.Attach(publisher);
             publisher.Start(MonotonicClock.NowMicroseconds);
         }

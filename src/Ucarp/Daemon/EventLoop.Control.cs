@@ -1,5 +1,6 @@
 using Ucarp.Control;
 using Ucarp.Interop;
+using Ucarp.Linux;
 using Ucarp.Monitoring;
 
 namespace Ucarp.Daemon;
@@ -12,7 +13,11 @@ internal sealed partial class EventLoop
     int _controlCount;
 
     /// <summary>Monitoring of every group; set once before <see cref="Run"/>.</summary>
-    public void Attach(StatusPublisher? publisher) => _publisher = publisher;
+    public void Attach(StatusPublisher publisher)
+    {
+        _publisher = publisher;
+        publisher.SetGroups([.. _groups.Select(Published)], MonotonicClock.NowMicroseconds);
+    }
 
     /// <summary>ucarpctl's socket, served by this loop; set once before <see cref="Run"/>, disposed with the loop.</summary>
     public void Attach(ControlServer control) => _control = control;

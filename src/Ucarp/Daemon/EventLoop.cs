@@ -451,7 +451,12 @@ internal sealed partial class EventLoop : IDisposable
     /// </summary>
     void LoseInterface(InterfaceEntry entry, short revents, long now)
     {
-        foreach (GroupRuntime g in _groups.Where(g => g.Interface == entry && !g.Stopping).ToList())
+        List<GroupRuntime> lost = _groups.Where(g => g.Interface == entry && !g.Stopping).ToList();
+        if (lost.Count == 0)
+        {
+            return;   // its groups were told already (they are finishing)
+        }
+        foreach (GroupRuntime g in lost)
         {
             // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
             g.Host.BowOut.Cancel();

@@ -1,54 +1,108 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Monitoring;
+using Ucarp.Core.Wire;
 using Ucarp.Linux;
 
 namespace Ucarp.Monitoring;
 
 /// <summary>
-/// What follows the role for monitoring: the state file, the metrics file and systemd's
-/// notifications. The event loop calls <see cref="Tick"/> after each wake-up: a change
-/// that matters (role, eligibility, master, link, health) is written at once; counters
-/// alone at most once per advert interval. Writes never stop the protocol: they run on
-/// <see cref="DocumentWriter"/>'s thread; a failure is logged once, and retried at the next write.
+/// What follows the groups' roles for monitoring: the state file, the metrics file and
+/// systemd's notifications. The event loop calls <see cref="Tick"/> after each wake-up: a
+/// change that matters in any group (role, eligibility, master, link, health) is written at
+/// once; counters alone at most once per advert interval (the shortest of the groups').
+/// Writes never stop the protocol: the loop only takes snapshots; the documents are made
+/// and written on <see cref="DocumentWriter"/>'s thread; a failure is logged once, and
+/// retried at the next write. A plain command line (one group) keeps its one-group files
+/// and STATUS line; --config mode has a groups array, group-labelled series and a summary.
 /// </summary>
 internal sealed class StatusPublisher : IDisposable
 {
-    readonly Configuration _config;
-    readonly IElection _machine;
-    readonly ScriptRunner _scripts;
-    readonly HealthCheckRunner? _health;
+    readonly string? _stateFile;
+    readonly string? _metricsFile;
+    readonly bool _manyGroups;
     readonly ILog _log;
     readonly SystemdNotifier _notifier;
-    readonly long _refresh;
     /// <summary>How long the daemon's end waits for the final state file (STOPPED) to be written.</summary>
     static readonly TimeSpan FinalWrite = TimeSpan.FromSeconds(2);
 
     readonly Lock _writing = new();
     readonly DocumentWriter _writer = new();
     readonly Dictionary<string, bool> _failing = [];   // touched on the writer's thread only
-    (CarpState, bool, IpAddress?, bool, bool?, long, SkewInUse) _significant;
+    volatile Watched[] _groups = [];                   // replaced whole: Stop reads it from a signal thread
+    long _refresh = Timing.Second;
     long _counters = -1;
+    // Counters did not move at the last refresh: no deadline until a wake-up sees them move.
+    bool _countersIdle;
+    bool _regrouped;
+    bool _started;
     long _lastWrite = long.MinValue / 2;
-    long _sinceUnixMicros;
     long _nextPing;
     string? _status;
     bool _stopped;
 
-    public StatusPublisher(Configuration config, IElection machine, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
-                           SystemdNotifier notifier, long now)
+    /// <summary>One group and what was last published of it.</summary>
+    sealed class Watched(PublishedGroup group, long sinceUnixMicros)
     {
-        _config = config;
-        _machine = machine;
-        _scripts = scripts;
-        _health = health;
+        public readonly PublishedGroup Group = group;
+        public Significant Last;
+        public long SinceUnixMicros = sinceUnixMicros;
+    }
+
+    /// <summary>What is written at once when it changes; compared on every wake-up, so a few field reads.</summary>
+    readonly record struct Significant(CarpState State, bool Eligible, IpAddress? Master, bool LinkDown, bool? Passing,
+                                       long Transitions, SkewInUse Skew)
+    {
+        public static Significant Of(PublishedGroup g, long now) =>
+            new(g.Machine.State, g.Machine.Eligible, g.Machine.MasterAddress(now), g.Machine.LinkIsDown,
+                g.Health?.Policy.Passing, g.Machine.Counters.Transitions, g.Machine.Skew);
+    }
+
+    /// <param name="manyGroups">--config mode: the groups array, group labels, the STATUS summary.</param>
+    public StatusPublisher(DaemonOptions options, bool manyGroups, ILog log, SystemdNotifier notifier, long now)
+    {
+        _stateFile = options.StateFile;
+        _metricsFile = options.MetricsFile;
+        _manyGroups = manyGroups;
         _log = log;
         _notifier = notifier;
-        // Counters alone refresh the files at most once per advert interval (a second at least).
-        _refresh = Math.Max(Timing.Interval(config.AdvBase, config.AdvSkew), Timing.Second);
-        _sinceUnixMicros = WallClock();
         _nextPing = now;
+    }
+
+    /// <summary>A plain command line's one group (until the daemon of many groups composes the publisher itself).</summary>
+    public StatusPublisher(Configuration config, IElection machine, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
+                           SystemdNotifier notifier, long now)
+        : this(DaemonOptions.From(config), manyGroups: false, log, notifier, now) =>
+        SetGroups([new PublishedGroup(DaemonConfiguration.CommandLineGroup, config, machine, scripts, health)], now);
+
+    /// <summary>
+    /// The groups that run now: at start, and after every reload. A group that kept its
+    /// election keeps its "since"; the documents are written at the next <see cref="Tick"/>
+    /// (at once when <see cref="Start"/> has been called). Loop thread.
+    /// </summary>
+    public void SetGroups(IReadOnlyList<PublishedGroup> groups, long now)
+    {
+        Watched[] before = _groups;
+        var after = new Watched[groups.Count];
+        long wall = WallClock();
+        long refresh = long.MaxValue;
+        for (int i = 0; i < groups.Count; i++)
+        {
+            PublishedGroup g = groups[i];
+            after[i] = Array.Find(before, w => w.Group.Name == g.Name && ReferenceEquals(w.Group.Machine, g.Machine))
+                       ?? new Watched(g, wall);
+            refresh = Math.Min(refresh, Timing.Interval(g.Settings.AdvBase, g.Settings.AdvSkew));
+        }
+        _groups = after;
+        // Counters alone refresh the files at most once per advert interval (a second at least).
+        _refresh = Math.Max(groups.Count == 0 ? Timing.Second : refresh, Timing.Second);
+        _regrouped = true;
+        if (_started)
+        {
+            Tick(now);
+        }
     }
 
     /// <summary>When <see cref="Tick"/> must run at the latest: a watchdog ping or a pending counter refresh.</summary>
@@ -57,16 +111,17 @@ internal sealed class StatusPublisher : IDisposable
         get
         {
             long? ping = _notifier.WatchdogInterval > 0 ? _nextPing : null;
-            long? refresh = HasFiles && CountersNow() != _counters ? _lastWrite + _refresh : null;
+            long? refresh = HasFiles && !_countersIdle ? _lastWrite + _refresh : null;
             return ping is null ? refresh : refresh is null ? ping : Math.Min(ping.Value, refresh.Value);
         }
     }
 
-    bool HasFiles => _config.StateFile is not null || _config.MetricsFile is not null;
+    bool HasFiles => _stateFile is not null || _metricsFile is not null;
 
-    /// <summary>The interface is set up: the first documents, then READY=1 for systemd.</summary>
+    /// <summary>The interfaces are set up: the first documents, then READY=1 for systemd.</summary>
     public void Start(long now)
     {
+        _started = true;
         Tick(now);
         _notifier.Send("READY=1");
     }
@@ -78,29 +133,71 @@ internal sealed class StatusPublisher : IDisposable
             _notifier.Send("WATCHDOG=1");
             _nextPing = now + _notifier.WatchdogInterval;
         }
-        var significant = (_machine.State, _machine.Eligible, _machine.MasterAddress(now), _machine.LinkIsDown,
-                           _health?.Policy.Passing, _machine.Counters.Transitions, _machine.Skew);
-        bool changed = significant != _significant;
+        Watched[] groups = _groups;
+        bool changed = _regrouped;
+        _regrouped = false;
+        long wall = 0;
+        foreach (Watched w in groups)
+        {
+            Significant seen = Significant.Of(w.Group, now);
+            if (seen == w.Last)
+            {
+                continue;
+            }
+            if (seen.State != w.Last.State || seen.Transitions != w.Last.Transitions)
+            {
+                w.SinceUnixMicros = wall = wall != 0 ? wall : WallClock();
+            }
+            w.Last = seen;
+            changed = true;
+        }
         if (changed)
         {
-            if (significant.Item1 != _significant.Item1 || significant.Item6 != _significant.Item6)
-            {
-                _sinceUnixMicros = WallClock();
-            }
-            _significant = significant;
-            string status = RoleEffects.StatusLine(_machine.State, _machine.Eligible, _machine.Skew, _config.Interface!, _config.Vhid);
-            if (status != _status)
+            string? status = StatusLine(groups);
+            if (status is not null && status != _status)
             {
                 _status = status;
                 _notifier.Send("STATUS=" + status);
             }
         }
-        if (HasFiles && (changed || (now >= _lastWrite + _refresh && CountersNow() != _counters)))
+        if (!HasFiles)
         {
-            _lastWrite = now;
-            _counters = CountersNow();
-            Write(Snapshot(now, stopped: false));
+            return;
         }
+        if (!changed && _countersIdle)
+        {
+            // Nothing was due: only a wake-up that moved a counter brings the refresh back.
+            _countersIdle = CountersNow(groups) == _counters;
+        }
+        if (changed || (!_countersIdle && now >= _lastWrite + _refresh))
+        {
+            long counters = CountersNow(groups);
+            if (!changed && counters == _counters)
+            {
+                _countersIdle = true;
+                return;
+            }
+            _lastWrite = now;
+            _counters = counters;
+            _countersIdle = false;
+            Write(Snapshots(groups, now, stopped: false));
+        }
+    }
+
+    /// <summary>SIGUSR1's line for a plain command line; the summary of roles in --config mode.</summary>
+    string? StatusLine(Watched[] groups)
+    {
+        if (_manyGroups)
+        {
+            return StatusSummary.Line(Array.ConvertAll(groups, w => StatusSnapshot.NameOf(w.Last.State, stopped: false)));
+        }
+        if (groups.Length == 0)
+        {
+            return null;
+        }
+        Significant s = groups[0].Last;
+        Configuration c = groups[0].Group.Settings;
+        return RoleEffects.StatusLine(s.State, s.Eligible, s.Skew, c.Interface!, c.Vhid);
     }
 
     /// <summary>
@@ -119,7 +216,7 @@ internal sealed class StatusPublisher : IDisposable
             }
             _stopped = true;
             _notifier.Send("STOPPING=1");
-            state = _config.StateFile is null ? null : StateDocument.Build(Snapshot(now, stopped: true));
+            state = _stateFile is null ? null : StateText(Snapshots(_groups, now, stopped: true));
         }
         if (!HasFiles)
         {
@@ -130,23 +227,23 @@ internal sealed class StatusPublisher : IDisposable
         {
             if (state is not null)
             {
-                Report(_config.StateFile!, AtomicFile.Replace(_config.StateFile!, state));
+                Report(_stateFile!, AtomicFile.Replace(_stateFile!, state));
             }
-            if (_config.MetricsFile is not null)
+            if (_metricsFile is not null)
             {
                 try
                 {
-                    File.Delete(_config.MetricsFile);
+                    File.Delete(_metricsFile);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    Report(_config.MetricsFile, e.Message);
+                    Report(_metricsFile, e.Message);
                 }
             }
         }, FinalWrite);
     }
 
-    void Write(StatusSnapshot snapshot)
+    void Write(StatusSnapshot[] snapshots)
     {
         lock (_writing)
         {
@@ -154,22 +251,28 @@ internal sealed class StatusPublisher : IDisposable
             {
                 return;
             }
-            // The documents are built here (cheap, and the machine is read on its own thread); the I/O is the writer's.
-            string? state = _config.StateFile is null ? null : StateDocument.Build(snapshot);
-            string? metrics = _config.MetricsFile is null ? null : MetricsDocument.Build(snapshot);
+            // The loop took the snapshots (the machines are read on its thread); text and I/O are the writer's.
             _writer.Post(() =>
             {
-                if (state is not null)
+                if (_stateFile is not null)
                 {
-                    Report(_config.StateFile!, AtomicFile.Replace(_config.StateFile!, state));
+                    Report(_stateFile, AtomicFile.Replace(_stateFile, StateText(snapshots)));
                 }
-                if (metrics is not null)
+                if (_metricsFile is not null)
                 {
-                    Report(_config.MetricsFile!, AtomicFile.Replace(_config.MetricsFile!, metrics));
+                    string metrics = OneGroup(snapshots) ? MetricsDocument.Build(snapshots[0]) : MetricsDocument.Build(snapshots);
+                    Report(_metricsFile, AtomicFile.Replace(_metricsFile, metrics));
                 }
             });
         }
     }
+
+    string StateText(StatusSnapshot[] snapshots) =>
+        OneGroup(snapshots) ? StateDocument.Build(snapshots[0]) : StateDocument.Build(snapshots, Environment.ProcessId,
+                                                                           snapshots.Length == 0 ? WallClock() : snapshots[0].NowUnixMicros);
+
+    /// <summary>A plain command line's files are today's one-group documents.</summary>
+    bool OneGroup(StatusSnapshot[] snapshots) => !_manyGroups && snapshots.Length == 1;
 
     /// <summary>A failing file is logged once, and once more when it is written again.</summary>
     void Report(string path, string? error)
@@ -186,42 +289,60 @@ internal sealed class StatusPublisher : IDisposable
         _failing[path] = error is not null;
     }
 
-    /// <summary>A sum that moves whenever any counter does: cheap enough for every wake-up.</summary>
-    long CountersNow()
+    /// <summary>A sum that moves whenever any group's counter does; read once per refresh, not per wake-up.</summary>
+    static long CountersNow(Watched[] groups)
     {
-        CarpCounters c = _machine.Counters;
-        return c.Transitions + c.AdvertsSent + c.AdvertSendErrors + c.AdvertsReceived + _machine.RejectedTotal
-               + _scripts.Runs + _scripts.Failures + (_health?.Policy.Runs ?? 0);
+        long sum = 0;
+        foreach (Watched w in groups)
+        {
+            PublishedGroup g = w.Group;
+            CarpCounters c = g.Machine.Counters;
+            sum += c.Transitions + c.AdvertsSent + c.AdvertSendErrors + c.AdvertsReceived + g.Machine.RejectedTotal
+                   + g.Scripts.Runs + g.Scripts.Failures + (g.Health?.Policy.Runs ?? 0);
+        }
+        return sum;
     }
 
-    StatusSnapshot Snapshot(long now, bool stopped) => new()
+    static StatusSnapshot[] Snapshots(Watched[] groups, long now, bool stopped)
     {
-        State = _machine.State,
-        Stopped = stopped,
-        InElection = _machine.Eligible && !stopped,
-        ElectionReason = _machine.EligibilityReason,
-        LinkUp = !_machine.LinkIsDown,
-        SinceUnixMicros = stopped ? WallClock() : _sinceUnixMicros,
-        NowUnixMicros = WallClock(),
-        Interface = _config.Interface!,
-        Vhid = _config.Vhid,
-        VirtualAddress = _config.VirtualAddressText ?? _config.VirtualAddress.ToString(),
-        Source = _config.SourceAddress,
-        AdvBase = _config.AdvBase,
-        AdvSkew = _config.AdvSkew,
-        Skew = _machine.Skew,
-        Preempt = _config.Preempt,
-        Master = stopped ? null : _machine.MasterAddress(now),
-        Health = _health is null ? null : HealthSnapshot.From(_config.Check!, _health.Policy),
-        Transitions = _machine.Counters.Transitions,
-        AdvertsSent = _machine.Counters.AdvertsSent,
-        AdvertSendErrors = _machine.Counters.AdvertSendErrors,
-        AdvertsReceived = _machine.Counters.AdvertsReceived,
-        ScriptRuns = _scripts.Runs,
-        ScriptFailures = _scripts.Failures,
-        Rejected = _machine.Rejections,
-        Pid = Environment.ProcessId,
-    };
+        long wall = WallClock();
+        return Array.ConvertAll(groups, w => Snapshot(w, now, wall, stopped));
+    }
+
+    static StatusSnapshot Snapshot(Watched w, long now, long wall, bool stopped)
+    {
+        (string name, Configuration config, IElection machine, ScriptRunner scripts, HealthCheckRunner? health) = w.Group;
+        return new StatusSnapshot
+        {
+            Name = name,
+            State = machine.State,
+            Stopped = stopped,
+            InElection = machine.Eligible && !stopped,
+            ElectionReason = machine.EligibilityReason,
+            LinkUp = !machine.LinkIsDown,
+            SinceUnixMicros = stopped ? wall : w.SinceUnixMicros,
+            NowUnixMicros = wall,
+            Interface = config.Interface!,
+            Vhid = config.Vhid,
+            VirtualAddress = config.VirtualAddressText ?? config.VirtualAddress.ToString(),
+            Source = config.SourceAddress,
+            AdvBase = config.AdvBase,
+            AdvSkew = config.AdvSkew,
+            Skew = machine.Skew,
+            Preempt = config.Preempt,
+            Master = stopped ? null : machine.MasterAddress(now),
+            Health = health is null ? null : HealthSnapshot.From(config.Check!, health.Policy),
+            Transitions = machine.Counters.Transitions,
+            AdvertsSent = machine.Counters.AdvertsSent,
+            AdvertSendErrors = machine.Counters.AdvertSendErrors,
+            AdvertsReceived = machine.Counters.AdvertsReceived,
+            ScriptRuns = scripts.Runs,
+            ScriptFailures = scripts.Failures,
+            // A copy: the text is made on the writer's thread while the machine goes on counting.
+            Rejected = new Dictionary<Rejection, long>(machine.Rejections),
+            Pid = Environment.ProcessId,
+        };
+    }
 
     static long WallClock() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
 

@@ -1,0 +1,31 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ucarp.Core.Monitoring;
+
+/// <summary>
+/// systemd's STATUS= in --config mode: how many groups hold each role, e.g.
+/// "3 groups: 2 MASTER, 1 BACKUP". Roles appear in a fixed order and only when some group holds them.
+/// </summary>
+public static class StatusSummary
+{
+    static readonly string[] Order = ["MASTER", "BACKUP", "INIT", "STOPPED"];
+
+    /// <param name="states">Each group's <see cref="StatusSnapshot.StateName"/>.</param>
+    public static string Line(IReadOnlyList<string> states)
+    {
+        var line = new StringBuilder(64).Append(states.Count.ToString(CultureInfo.InvariantCulture))
+                                        .Append(states.Count == 1 ? " group" : " groups");
+        string separator = ": ";
+        foreach (string state in Order.Concat(states.Except(Order, StringComparer.Ordinal)))
+        {
+            int count = states.Count(s => s == state);
+            if (count != 0)
+            {
+                line.Append(separator).Append(count.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(state);
+                separator = ", ";
+            }
+        }
+        return line.ToString();
+    }
+}
