@@ -242,7 +242,9 @@ internal sealed partial class EventLoop : IDisposable
         {
             // A socket rests while frames pile up (its coalescing window).
             bool coalescing = now < socket.CoalesceUntil;
-            socket.PollIndex = _stopping || coalescing ? -1 : Add(ref count, socket.Socket.Fd);
+            // A socket none of whose groups listens (they are stopping) is not polled: an
+            // interface that is gone would keep reporting its error.
+            socket.PollIndex = _stopping || coalescing || !socket.Listening ? -1 : Add(ref count, socket.Socket.Fd);
         }
         _signals.PollIndex = Add(ref count, _signals.Fd);
         for (int i = 0; i < GroupCount; i++)
@@ -437,8 +439,8 @@ internal sealed partial class EventLoop : IDisposable
             InterfaceEntry entry = socket.Owner;
             if (!InterfaceInfo.TryFlags(_interfaces.Control, entry.NameBytes, out short flags) || (flags & Libc.IFF_UP) == 0)
             {
+                // Its groups are told (once: they stop listening, so the socket is not polled again).
                 LoseInterface(entry, _fds[socket.PollIndex].REvents, now);
-                i = -1;   // its groups left: look again from the start
             }
         }
         return _stopping;

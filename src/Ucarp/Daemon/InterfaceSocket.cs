@@ -36,6 +36,8 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>False for a plain command line: its one group sees every frame.</summary>
     public bool Dispatch { get; }
     public IReadOnlyList<GroupRuntime> Groups => _groups;
+    /// <summary>Some group still takes frames from it (not every one stopping).</summary>
+    public bool Listening => Dispatch ? _table.Count > 0 : _groups.Count > 0 && !_groups[0].Stopping;
     /// <summary>Frames for a destination and vhid no group of ours has (and frames too short to say).</summary>
     public long Unknown { get; private set; }
 
