@@ -275,7 +275,6 @@ internal sealed partial class EventLoop : IControlHandler
         {
             GroupRuntime g = byName[gone.Name];
             g.Stop(now, runDownscript: true);
-            g.Shared?.Unroute(g);
             _groups.Remove(g);
             _leaving.Add(g);
         }

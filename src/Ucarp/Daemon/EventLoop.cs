@@ -374,7 +374,6 @@ internal sealed partial class EventLoop : IDisposable
                 // -z is each group's: with it, the downscript when not BACKUP; without, the
                 // group simply ends with the daemon (ucarp without -z dies at once).
                 g.Stop(now, runDownscript: g.Config.ShutdownAtExit);
-                g.Shared?.Unroute(g);
             }
         }
     }
@@ -464,7 +463,6 @@ internal sealed partial class EventLoop : IDisposable
             g.Host.BowOut.Cancel();
             g.Gate.InterfaceLost(revents, g.Config.ShutdownAtExit, now);
             g.MarkStopped(now);
-            g.Shared?.Unroute(g);
             if (_many)
             {
                 _groups.Remove(g);

@@ -198,9 +198,7 @@ internal sealed class GroupRuntime : IDisposable
         {
             return;
         }
-        Stopping = true;
-        StoppedAt = now;
-        Gate.MarkStopping();
+        MarkStopped(now);
         if (runDownscript)
         {
             Gate.Shutdown(now);
@@ -213,6 +211,8 @@ internal sealed class GroupRuntime : IDisposable
         Stopping = true;
         StoppedAt = now;
         Gate.MarkStopping();
+        // No more frames for it, and its vhid is free for the group that may take its place.
+        Shared?.Unroute(this);
     }
 
     const long ReleaseWait = 2_000_000;       // µs a stopping etcd group waits for its revoke to be answered
