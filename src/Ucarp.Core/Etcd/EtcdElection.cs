@@ -7,23 +7,25 @@ using Ucarp.Core.Wire;
 namespace Ucarp.Core.Etcd;
 
 /// <summary>
-/// The role decided by an etcd v3 lease instead of CARP adverts. Pure, as the CARP
-/// machine: time comes in as "now", requests go out through <see cref="IEtcdHost"/>
-/// and their replies come back through <see cref="OnReply"/>.
+/// The role of one virtual address decided by etcd instead of CARP adverts. Pure, as the
+/// CARP machine: time comes in as "now", requests go out through <see cref="IEtcdHost"/>.
+/// What every group of the daemon shares, the lease, the watch and the sweep of the
+/// prefix, is the <see cref="EtcdSession"/>'s: it tells this election what its key says
+/// (<see cref="KeyChanged"/>), when the lease is there to campaign with and when it is
+/// gone (<see cref="LeaseReady"/>, <see cref="LeaseGone"/>).
 ///
 /// One key per virtual address holds the holder's record, attached to the holder's
-/// lease (TTL advbase x deadratio s). Every node keeps a lease of its own alive and
-/// watches the key; when the key is absent a node campaigns with a transaction that
-/// creates it only if it does not exist, after advskew milliseconds, so the lowest
-/// advskew campaigns first and one transaction wins.
+/// lease. When the key is absent a node campaigns with a transaction that creates it
+/// only if it does not exist, after advskew milliseconds, so the lowest advskew
+/// campaigns first and one transaction wins. Giving the address up on purpose deletes
+/// the key (only while it is still on our lease), after the downscript, so the address
+/// is gone before anyone else can take it; fencing (the lease no longer vouched for) is
+/// the session's and covers every key on the lease.
 ///
-/// Fencing: etcd expires a lease TTL after the last renewal it received, and a
-/// renewal is received after it is sent. A holder that has not had a renewal answered
-/// for TTL - margin, counted on its own monotonic clock from when it sent the last
-/// one that succeeded, therefore gives the address up (downscript) at least a margin
-/// before the server can expire the lease, delete the key and let another node win.
-/// The margin (TTL/3) must cover the downscript's run time and the clocks' rate
-/// difference, which is parts per million.
+/// A restart faster than the TTL finds the key still on the previous run's lease with
+/// the previous run's record (same host name, address, interface and vhid): the first
+/// look after start moves it to the new lease in one transaction that only succeeds if
+/// it is unchanged, so the address stays here and nobody else ever sees it free.
 /// </summary>
 public sealed class EtcdElection : IElection
 {
@@ -31,63 +33,41 @@ public sealed class EtcdElection : IElection
     static readonly long DemotionHold = 3 * Timing.Second;
     static readonly long RetryFirst = 200 * Ms;
     static readonly long RetryMost = 5 * Timing.Second;
-    // A renewal unanswered this long (failed, or late: a member waiting for a new etcd
-    // leader) is followed by another, on the next member, up to MaxRenewals at once.
-    // While etcd is out of reach they go every ProbeEvery, so that a node notices within
-    // that much that it is back, even when each attempt takes seconds to fail.
-    static readonly long RenewRetry = 150 * Ms;
-    static readonly long ProbeEvery = 300 * Ms;
-    const int MaxRenewals = 8;
-    // etcd raises a TTL below its minimum (1.5 x its election timeout: 2 s by default);
-    // a grant more than this above the asked TTL is refused (failover would take that long).
-    const long MaxTtlExcess = 10;
-
-    enum Reach : byte { Unknown, Up, Down }
-
-    readonly record struct Pending(EtcdOp Op, long SentAt, long Lease);
 
     readonly CarpSettings _settings;
     readonly EtcdSettings _etcd;
     readonly IEtcdHost _host;
+    readonly EtcdSession _session;
     readonly RoleEffects _effects;
     readonly AnnouncementRefresh _refresh;
-    readonly Dictionary<int, Pending> _pending = [];
-    int _nextId;
 
-    long? _lease;               // our lease, once granted
-    long _ttl;                  // its TTL as granted, µs
-    long _renewedSentAt;        // when the last renewal that succeeded was sent
-    bool _granting;
-    long? _renewAt;
-    long? _fenceAt;             // MASTER: give up then unless renewed
-    long? _retryAt;             // re-grant or re-watch after a failure
-    long _backoff = RetryFirst;
-    Reach _reach;
-
-    bool _keyKnown;             // we have read the key since the last watch broke
+    bool _keyKnown;             // the session has told what our key says since its watch last broke
+    bool _fresh = true;         // nothing seen of the key since start: a take-back is still possible
+    EtcdKeyValue? _takeBack;    // our previous run's key, to move to our lease
     HolderRecord? _holder;
     long _holderLease;
-    int? _watch;                // the running watch's request id
-    bool _getting;
+    long? _heldOn;              // MASTER: the lease our key is on
     long? _campaignAt;
-    bool _campaigning;
+    int? _campaigning;          // the campaign (or take-back) transaction's id
+    long _campaignBackoff = RetryFirst;
     long? _holdUntil;           // SIGUSR2's 3 s
     bool _preemptFiled;
-    string? _preemptHonoured;   // MASTER: the -P request (lease:value) already handed over for once
-    long? _lookAt;              // MASTER: when to read our key and the -P request again
+    string? _preemptHonoured;   // MASTER: the -P request (lease:revision:value) already handed over for once
     bool _foreign;              // the key stands but is not a holder record on a lease: nobody holds it
     string? _foreignLogged;     // which such value was logged (once each)
-    bool _grantRefusedLogged;
-    long? _checkAt;             // BACKUP: when to read the key again, in case the watch went quiet
     bool _stopping;
-    long? _revoking;            // the lease whose revoke must go out before exiting
     byte? _recordSkew;          // the advskew our record in the key carries, as last written
+    long? _releasing;           // the lease whose key we delete (sent, or waiting for the downscript)
+    int? _releaseId;
+    long? _releaseRetryAt;
+    long _releaseBackoff = RetryFirst;
 
-    public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host)
+    public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host, EtcdSession session)
     {
         _settings = settings;
         _etcd = etcd;
         _host = host;
+        _session = session;
         _effects = new RoleEffects(settings, host);
         Skew = new SkewInUse(settings.AdvSkew);
         _refresh = new AnnouncementRefresh(settings.GarpRefresh);
@@ -102,35 +82,28 @@ public sealed class EtcdElection : IElection
     public IReadOnlyDictionary<Rejection, long> Rejections { get; } = new Dictionary<Rejection, long>();
     public long RejectedTotal => 0;
 
+    public string Key => _etcd.Key;
+    public string PreemptKey => _etcd.PreemptKey;
+    public EtcdSession Session => _session;
+
+    /// <summary>Stopped (the daemon ends, or a reload removed the group): only its release is still awaited.</summary>
+    public bool Stopped => _stopping;
+
     /// <summary>The lease's TTL as etcd granted it, in µs (0 before the first grant).</summary>
-    public long Ttl => _ttl;
+    public long Ttl => _session.Ttl;
 
-    /// <summary>True while a request that must go out before exiting (the revoke) is unanswered.</summary>
-    public bool Releasing { get; private set; }
-
-    /// <summary>The requested TTL in seconds: advbase x deadratio, at least 1.</summary>
-    public long RequestedTtlSeconds => Math.Max(1, (long)_settings.AdvBase * _settings.DeadRatio);
-
-    /// <summary>
-    /// A backup renews every advbase (at most every TTL/3); the holder ten times per TTL, so
-    /// that an etcd leader election of up to half the TTL (1.5 s of 3 s) passes between its
-    /// last answered renewal and the fence (TTL - TTL/3).
-    /// </summary>
-    long RenewEvery => State == CarpState.Master ? Math.Max(100 * Ms, _ttl / 10)
-        : _settings.AdvBase == 0 ? _ttl / 3 : Math.Min(_settings.AdvBase * Timing.Second, _ttl / 3);
-
-    /// <summary>How often the holder reads its key and the -P request: three times per TTL.</summary>
-    long LookEvery => _ttl / 3;
-
-    long Margin => _ttl / 3;
+    /// <summary>True while our key's deletion (giving the address up) is unanswered.</summary>
+    public bool Releasing => _releasing is not null || _session.Stopping && _session.Releasing;
 
     /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
     long CampaignDelay => Skew.Value * Ms;
 
+    long Margin => _session.Ttl / 3;
+
     /// <summary>Our holder record, with the advskew in use: what a -P node compares its own with.</summary>
     string Record() => new HolderRecord(_settings.Source.ToString(), Skew.Value, _etcd.Host, _settings.Interface, _settings.Vhid).ToJson();
 
-    public long? NextDeadline => Min(Min(Min(_renewAt, _fenceAt), Min(_retryAt, _campaignAt)), Min(Min(Min(_holdUntil, _lookAt), _checkAt), _refresh.Due));
+    public long? NextDeadline => Min(Min(_campaignAt, _holdUntil), Min(_refresh.Due, _releaseRetryAt));
 
     public IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? _settings.Source
@@ -140,67 +113,30 @@ public sealed class EtcdElection : IElection
     public void Start(long now)
     {
         SetState(CarpState.Backup, now);
-        Grant(now);
+        if (!_session.Attach(this, now))
+        {
+            throw new InvalidOperationException("two groups with the key " + Key);
+        }
     }
 
     public void OnTimer(long now)
     {
+        if (_releaseRetryAt <= now)
+        {
+            _releaseRetryAt = null;
+            if (_releasing is long lease && _releaseId is null)
+            {
+                SendRelease(lease, now, afterScripts: false);
+            }
+        }
         if (_stopping)
         {
             return;
-        }
-        if (_fenceAt <= now && State == CarpState.Master)
-        {
-            _host.Write(LogLevel.Warning, Messages.EtcdFence((now - _renewedSentAt) / (double)Timing.Second));
-            // The lease may be gone: treat it as lost, and revoke it in case it is not.
-            LeaveMaster(now, revoke: true);
         }
         if (_holdUntil <= now)
         {
             _holdUntil = null;
             MaybeCampaign(now);
-        }
-        if (_renewAt <= now && _lease is long lease)
-        {
-            int outstanding = _pending.Values.Count(p => p.Op == EtcdOp.KeepAlive && p.Lease == lease);
-            if (outstanding < MaxRenewals)
-            {
-                Send(EtcdOp.KeepAlive, now, lease, attempt: outstanding);
-            }
-            // Answered, it moves to RenewEvery after this one; unanswered by then, another goes out.
-            _renewAt = now + (_reach == Reach.Down ? ProbeEvery : RenewRetry);
-        }
-        if (_checkAt <= now)
-        {
-            _checkAt = null;
-            if (State == CarpState.Backup && _watch is not null)
-            {
-                Observe(now);
-            }
-        }
-        if (_lookAt <= now)
-        {
-            _lookAt = State == CarpState.Master ? now + LookEvery : null;
-            if (State == CarpState.Master && _lease is long ours)
-            {
-                // Our key, read (linearizable) rather than trusted to the watch: a watch on a
-                // member cut off from the quorum goes quiet, and would hide a deletion.
-                Send(EtcdOp.Get, now, ours, _etcd.Key);
-                Send(EtcdOp.GetPreempt, now, key: _etcd.PreemptKey);
-                RefreshRecord(now);
-            }
-        }
-        if (_retryAt <= now)
-        {
-            _retryAt = null;
-            if (_lease is null)
-            {
-                Grant(now);
-            }
-            else if (_watch is null)
-            {
-                Observe(now);
-            }
         }
         if (_refresh.TakeIfDue(now))
         {
@@ -209,204 +145,364 @@ public sealed class EtcdElection : IElection
         if (_campaignAt <= now)
         {
             _campaignAt = null;
-            if (CanCampaign && _lease is long l)
+            if (_session.Lease is long lease && _session.Trusted(now) && State == CarpState.Backup && Eligible && !LinkIsDown
+                && _holdUntil is null && _keyKnown && _campaigning is null)
             {
-                _campaigning = true;
                 _recordSkew = Skew.Value;
-                Send(EtcdOp.Campaign, now, l, _etcd.Key, Record());
+                if (_takeBack is EtcdKeyValue old)
+                {
+                    _takeBack = null;
+                    _campaigning = Send(new EtcdRequest(0, EtcdOp.TakeBack, lease, Key, Record(), OldLease: old.Lease, OldValue: old.Value), now);
+                }
+                else if (_holderLease == 0 && !_foreign)
+                {
+                    _campaigning = Send(new EtcdRequest(0, EtcdOp.Campaign, lease, Key, Record()), now);
+                }
             }
         }
     }
 
-    public void OnReply(in EtcdReply reply, long now)
+    // ----- what the session says -----
+
+    /// <summary>What the key says now (null: it does not exist), from the sweep or the watch.</summary>
+    public void KeyChanged(EtcdKeyValue? kv, long now)
     {
-        if (!_pending.TryGetValue(reply.Id, out Pending p))
+        _keyKnown = true;
+
+        if (_releasing is long released && (kv is null || kv.Value.Lease != released))
         {
-            return; // an answer to something given up on
+            Released();
         }
-        if (reply.Op != EtcdOp.Watch || reply.WatchEnded || !reply.Ok)
+        if (State == CarpState.Master)
         {
-            _pending.Remove(reply.Id);
+            if (kv is not EtcdKeyValue mine || mine.Lease != _heldOn)
+            {
+                // Deleted or overwritten under us (by hand), or seen by a sweep after a quiet watch.
+                _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
+                LeaveMaster(now, release: false);
+            }
+            else
+            {
+                return;
+            }
         }
-        if (reply.Op == EtcdOp.Revoke && p.Lease == _revoking)
+        bool fresh = _fresh;
+        _fresh = false;
+        _takeBack = fresh && kv is EtcdKeyValue k && IsOurPreviousRun(k) ? k : null;
+        if (_takeBack is not null)
         {
-            // Answered, or failed: either way nothing more is waited for before exiting.
-            Releasing = false;
-        }
-        if (!reply.Ok)
-        {
-            Failed(reply, p, now);
+            _holder = HolderRecord.Parse(kv!.Value.Value);
+            _holderLease = kv.Value.Lease;
+            _foreign = false;
+            _host.Write(LogLevel.Info, Messages.EtcdTakingBack(kv.Value.Lease));
+            MaybeCampaign(now);
             return;
         }
-        Reachable(now);
-        switch (reply.Op)
-        {
-            case EtcdOp.Grant:
-                _granting = false;
-                if (_stopping)
-                {
-                    Revoke(reply.Lease, now, afterScripts: false);
-                    return;
-                }
-                if (reply.Lease <= 0 || reply.Ttl < RequestedTtlSeconds || reply.Ttl > RequestedTtlSeconds + MaxTtlExcess)
-                {
-                    RefuseGrant(reply, now);
-                    return;
-                }
-                _grantRefusedLogged = false;
-                _lease = reply.Lease;
-                _ttl = Math.Max(1, reply.Ttl) * Timing.Second;
-                _renewedSentAt = p.SentAt;
-                _renewAt = p.SentAt + RenewEvery;
-                _backoff = RetryFirst;
-                _host.Write(LogLevel.Info, Messages.EtcdLease(reply.Lease, reply.Ttl));
-                if (_watch is null && !_getting)
-                {
-                    Observe(now);
-                }
-                else
-                {
-                    MaybeCampaign(now);
-                }
-                break;
-
-            case EtcdOp.KeepAlive:
-                if (p.Lease != _lease)
-                {
-                    return;
-                }
-                if (reply.Ttl <= 0)
-                {
-                    LeaseLost(now);
-                    return;
-                }
-                if (p.SentAt > _renewedSentAt)
-                {
-                    _renewedSentAt = p.SentAt;
-                    _renewAt = p.SentAt + RenewEvery;
-                }
-                if (State == CarpState.Master)
-                {
-                    _fenceAt = _renewedSentAt + _ttl - Margin;
-                }
-                break;
-
-            case EtcdOp.Get:
-                if (p.Lease != 0)
-                {
-                    // The holder's own look at its key.
-                    if (p.Lease == _lease && State == CarpState.Master && (!reply.Exists || reply.ValueLease != p.Lease))
-                    {
-                        _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
-                        LeaveMaster(now, revoke: true);
-                        if (_watch is int quiet)
-                        {
-                            // The watch did not say so: it went quiet. Read and watch afresh.
-                            _pending.Remove(quiet);
-                            _watch = null;
-                            _keyKnown = false;
-                            Observe(now);
-                        }
-                    }
-                    break;
-                }
-                _getting = false;
-                _keyKnown = true;
-                if (_watch is int stale && (reply.Exists ? reply.ValueLease : 0) != _holderLease)
-                {
-                    // The watch missed a change: its stream went quiet (a member cut off
-                    // without closing the connection). Leave it and watch afresh.
-                    _pending.Remove(stale);
-                    _watch = null;
-                }
-                Holder(reply, now);
-                _watch ??= Send(EtcdOp.Watch, now, key: _etcd.Key, revision: reply.Revision + 1);
-                _checkAt = State == CarpState.Backup ? now + _ttl : null;
-                MaybeCampaign(now);
-                break;
-
-            case EtcdOp.Watch:
-                if (reply.WatchEnded)
-                {
-                    WatchBroke(now);
-                    return;
-                }
-                if (State == CarpState.Master && (!reply.Exists || reply.ValueLease != _holderLease))
-                {
-                    // Deleted or overwritten under us (by hand, or our lease expired).
-                    _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
-                    LeaveMaster(now, revoke: true);
-                }
-                Holder(reply, now);
-                MaybeCampaign(now);
-                break;
-
-            case EtcdOp.Campaign:
-                _campaigning = false;
-                if (reply.Succeeded)
-                {
-                    Won(p, now);
-                }
-                else
-                {
-                    Holder(reply with { Exists = true }, now);
-                    MaybeCampaign(now);
-                }
-                break;
-
-            case EtcdOp.GetPreempt:
-                Preempt(reply, now);
-                break;
-        }
+        Holder(kv, now);
+        MaybeCampaign(now);
     }
 
-    /// <summary>
-    /// A -P request is handed over for once. Found again after that, its author did not
-    /// take over (it left the election, or could not): it is stale, and deleted rather than
-    /// obeyed, so a candidate that cannot hold never makes the holder resign in a loop.
-    /// </summary>
-    void Preempt(in EtcdReply reply, long now)
+    /// <summary>The key names this host, address, interface and vhid, on a lease that is not the session's: our previous run.</summary>
+    bool IsOurPreviousRun(EtcdKeyValue kv) =>
+        kv.Lease != 0 && kv.Lease != _session.Lease
+        && HolderRecord.Parse(kv.Value) is HolderRecord r
+        && r.Host == _etcd.Host && r.Holder == _settings.Source.ToString() && r.Interface == _settings.Interface && r.Vhid == _settings.Vhid;
+
+    /// <summary>The -P request under our key (null: none).</summary>
+    public void PreemptChanged(EtcdKeyValue? kv, long now)
     {
         if (State != CarpState.Master)
         {
             return;
         }
-        if (!reply.Exists)
+        if (kv is not EtcdKeyValue request)
         {
             _preemptHonoured = null;
             return;
         }
-        if (HolderRecord.Parse(reply.Value) is not HolderRecord candidate
+        if (HolderRecord.Parse(request.Value) is not HolderRecord candidate
             || candidate.AdvSkew >= Skew.Value || candidate.Holder == _settings.Source.ToString())
         {
             return;
         }
-        string request = string.Create(CultureInfo.InvariantCulture, $"{reply.ValueLease}:{reply.Value}");
-        if (request == _preemptHonoured)
+        // A -P request is handed over for once. Found again after that, its author did not
+        // take over (it left the election, or could not): it is stale, and deleted rather
+        // than obeyed, so a candidate that cannot hold never makes the holder resign in a loop.
+        // Told apart by revision: the same candidate asking again (same lease, same record)
+        // writes the key anew; a stale request keeps its revision.
+        string seen = string.Create(CultureInfo.InvariantCulture, $"{request.Lease}:{request.ModRevision}:{request.Value}");
+        if (seen == _preemptHonoured)
         {
-            // Remembered until the key is seen gone: a delete that fails is not obeyed next time either.
             _host.Write(LogLevel.Warning, Messages.EtcdPreemptStale(candidate.Holder, candidate.AdvSkew));
-            Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
+            Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
             return;
         }
-        _preemptHonoured = request;
+        _preemptHonoured = seen;
         _host.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
         Resign(now);
     }
 
-    /// <summary>A lease we will not hold on: no ID, or a TTL not what was asked (see <see cref="MaxTtlExcess"/>).</summary>
-    void RefuseGrant(in EtcdReply reply, long now)
+    /// <summary>The session's watch broke: nothing is known of the key until its next sweep.</summary>
+    public void KeysUnknown(long now)
     {
-        if (!_grantRefusedLogged)
+        _keyKnown = false;
+        _campaignAt = null;
+    }
+
+    /// <summary>A lease is there to campaign with.</summary>
+    public void LeaseReady(long now) => MaybeCampaign(now);
+
+    /// <summary>The lease is gone, or can no longer be vouched for: the address is given up now (nothing to delete: etcd will).</summary>
+    public void LeaseGone(long now)
+    {
+        _preemptFiled = false;
+        if (State == CarpState.Master)
         {
-            _grantRefusedLogged = true;
-            _host.Write(LogLevel.Warning, Messages.EtcdGrantRefused(reply.Lease, reply.Ttl, RequestedTtlSeconds));
+            LeaveMaster(now, release: false);
         }
-        if (reply.Lease > 0)
+    }
+
+    /// <summary>The answer to one of our requests; <paramref name="lease"/> is the lease it was sent with.</summary>
+    public void OnReply(in EtcdReply reply, long lease, long now)
+    {
+        if (reply.Id == _releaseId)
         {
-            Send(EtcdOp.Revoke, now, reply.Lease);
+            _releaseId = null;
+            if (reply.Ok)
+            {
+                Released();
+            }
+            else if (_releasing is not null)
+            {
+                // Still on our lease, the key would keep the address ours in etcd's eyes: retried until gone.
+                _releaseRetryAt = now + _releaseBackoff;
+                _releaseBackoff = Math.Min(RetryMost, _releaseBackoff * 2);
+            }
+            return;
         }
-        RetryLater(now);
+        switch (reply.Op)
+        {
+            case EtcdOp.Campaign:
+            case EtcdOp.TakeBack:
+                if (reply.Id != _campaigning)
+                {
+                    return;
+                }
+                _campaigning = null;
+                if (!reply.Ok)
+                {
+                    // Whether it was applied is unknown. The watch tells: if it already showed the
+                    // key on our lease, we won; if it shows it later, Holder() takes it. Meanwhile
+                    // no campaign in a tight loop against a key nobody can win.
+                    if (_session.Lease is long ours && _holderLease == ours && lease == ours)
+                    {
+                        Won(ours, now);
+                        return;
+                    }
+                    _campaignAt = null;
+                    if (CanCampaign)
+                    {
+                        _campaignAt = now + _campaignBackoff;
+                    }
+                    _campaignBackoff = Math.Min(RetryMost, _campaignBackoff * 2);
+                    return;
+                }
+                _campaignBackoff = RetryFirst;
+                if (reply.Succeeded)
+                {
+                    Won(lease, now);
+                }
+                else if (reply.Op == EtcdOp.Campaign)
+                {
+                    Holder(new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision), now);
+                    MaybeCampaign(now);
+                }
+                else
+                {
+                    MaybeCampaign(now); // the key changed since: the watch says how
+                }
+                break;
+            case EtcdOp.PutPreempt:
+                if (!reply.Ok)
+                {
+                    _preemptFiled = false; // asked again at the next chance
+                }
+                break;
+            case EtcdOp.Refresh:
+                if (!reply.Ok)
+                {
+                    _recordSkew = null; // written again at the next chance
+                }
+                break;
+        }
+    }
+
+    // ----- the election -----
+
+    /// <summary>What the key says now; logged when the holder changes.</summary>
+    void Holder(EtcdKeyValue? kv, long now)
+    {
+        HolderRecord? before = _holder;
+        long beforeLease = _holderLease;
+        bool wasForeign = _foreign;
+        bool exists = kv is not null;
+        long lease = kv?.Lease ?? 0;
+        HolderRecord? record = exists ? HolderRecord.Parse(kv!.Value.Value) : null;
+        // Written by hand (no lease), or not a holder record: nobody holds the address, and
+        // nobody can create the key while it stands. Said once per value; no campaign until it changes.
+        _foreign = exists && (lease == 0 || record is null);
+        _holder = exists && !_foreign ? record : null;
+        _holderLease = lease;
+        if (_foreign)
+        {
+            string seen = string.Create(CultureInfo.InvariantCulture, $"{lease}:{kv!.Value.Value}");
+            if (seen != _foreignLogged)
+            {
+                _foreignLogged = seen;
+                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(Key, EtcdText.Printable(kv.Value.Value), lease));
+            }
+            return;
+        }
+        _foreignLogged = null;
+        if (exists && lease == _session.Lease && _releasing != lease)
+        {
+            // Our own key: a campaign whose answer was lost did win. Take the role, or
+            // give the key back if we may not hold it now.
+            _holder = null;
+            if (State == CarpState.Backup && _campaigning is null)
+            {
+                Won(lease, now);
+            }
+            return;
+        }
+        if (!wasForeign && _holderLease == beforeLease && Equals(_holder, before))
+        {
+            return;
+        }
+        if (exists && lease == _releasing)
+        {
+            return; // our own key, on its way out
+        }
+        _host.Write(LogLevel.Info, _holder is HolderRecord h ? Messages.EtcdHeldBy(h.Holder, h.AdvSkew, h.Host) : Messages.EtcdFree);
+    }
+
+    bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
+                        && _keyKnown && (_holderLease == 0 && !_foreign || _takeBack is not null) && _campaigning is null
+                        && _session.Lease is not null && _releasing is null;
+
+    /// <summary>Campaigns advskew ms after the key is seen free; with -P asks a slower holder to hand over.</summary>
+    void MaybeCampaign(long now)
+    {
+        if (CanCampaign)
+        {
+            // A take-back goes at once: the address is still here, nobody else may take it.
+            _campaignAt ??= _takeBack is null ? now + CampaignDelay : now;
+            return;
+        }
+        _campaignAt = null;
+        if (_settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
+            && _holder is HolderRecord h && h.AdvSkew > Skew.Value && _session.Lease is long lease && !_preemptFiled && _takeBack is null)
+        {
+            _preemptFiled = true;
+            _host.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
+            Send(new EtcdRequest(0, EtcdOp.PutPreempt, lease, PreemptKey, Record()), now);
+        }
+    }
+
+    /// <summary>MASTER: rewrites our record when the advskew in use has changed (--check-weight), so -P nodes compare with it.</summary>
+    void RefreshRecord(long now)
+    {
+        if (State == CarpState.Master && _heldOn is long lease && _recordSkew != Skew.Value)
+        {
+            _recordSkew = Skew.Value;
+            Send(new EtcdRequest(0, EtcdOp.Refresh, lease, Key, Record()), now);
+        }
+    }
+
+    /// <summary>Our key is on <paramref name="lease"/>: the address is ours, unless we may not hold it now.</summary>
+    void Won(long lease, long now)
+    {
+        if (State != CarpState.Backup)
+        {
+            return;
+        }
+        _holder = null;
+        _holderLease = lease;
+        _campaignAt = null;
+        _takeBack = null;
+        // Lost the right to it while the transaction was out, or the lease is no longer the
+        // session's or can no longer be vouched for (the answer came late, or etcd was out of
+        // reach): hand it straight back rather than hold it on a lease we cannot trust.
+        if (!Eligible || _stopping || LinkIsDown || _holdUntil is not null || lease == 0 || lease != _session.Lease || !_session.Trusted(now))
+        {
+            if (lease != 0)
+            {
+                _releasing = lease;
+                SendRelease(lease, now, afterScripts: false);
+            }
+            return;
+        }
+        _heldOn = lease;
+        SetState(CarpState.Master, now);
+        RefreshRecord(now);
+        if (_preemptFiled)
+        {
+            _preemptFiled = false;
+            Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
+        }
+        else if (_session.Lookup(PreemptKey) is EtcdKeyValue standing)
+        {
+            // A -P request already there (filed while we were BACKUP, or a stale one): looked at now.
+            PreemptChanged(standing, now);
+        }
+    }
+
+    /// <summary>Leaves MASTER on purpose (SIGUSR2, -P, a failing check, a lost link): downscript, then our key is deleted.</summary>
+    void Resign(long now) => LeaveMaster(now, release: true);
+
+    /// <summary>
+    /// MASTER to BACKUP: the downscript, then (when asked) our key deleted, after the
+    /// downscript so the address is gone before anyone can take it, and no later than the
+    /// lease could expire anyway.
+    /// </summary>
+    void LeaveMaster(long now, bool release)
+    {
+        long? lease = _heldOn;
+        _heldOn = null;
+        _preemptFiled = false;
+        SetState(CarpState.Backup, now);
+        if (release && lease is long l && !_session.Stopping)
+        {
+            _releasing = l;
+            SendRelease(l, now, afterScripts: true);
+        }
+        MaybeCampaign(now);
+    }
+
+    void SendRelease(long lease, long now, bool afterScripts)
+    {
+        EtcdRequest request = _session.Track(this, new EtcdRequest(0, EtcdOp.Release, lease, Key), now);
+        _releaseId = request.Id;
+        if (afterScripts)
+        {
+            _host.SendAfterScripts(request, now + Math.Max(_session.Ttl - Margin, 0));
+        }
+        else
+        {
+            _host.Send(request);
+        }
+    }
+
+    void Released()
+    {
+        if (_releaseId is int id)
+        {
+            _session.Forget(id);
+        }
+        _releasing = null;
+        _releaseId = null;
+        _releaseRetryAt = null;
+        _releaseBackoff = RetryFirst;
     }
 
     /// <summary>Out of the election: a -P request of ours would make the holder resign for nothing.</summary>
@@ -415,316 +511,15 @@ public sealed class EtcdElection : IElection
         if (_preemptFiled)
         {
             _preemptFiled = false;
-            Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
+            Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
         }
     }
 
-    void Failed(in EtcdReply reply, Pending p, long now)
+    int Send(EtcdRequest request, long now)
     {
-        Unreachable(reply.Error ?? "no answer");
-        switch (reply.Op)
-        {
-            case EtcdOp.Grant:
-                _granting = false;
-                RetryLater(now);
-                break;
-            case EtcdOp.KeepAlive:
-                // Try again soon: the fence deadline is what gives the address up.
-                if (p.Lease == _lease)
-                {
-                    _renewAt = Math.Min(_renewAt ?? long.MaxValue, now + (_reach == Reach.Down ? ProbeEvery : RenewRetry));
-                }
-                break;
-            case EtcdOp.Get:
-                if (p.Lease == 0)
-                {
-                    _getting = false;
-                    RetryLater(now);
-                }
-                break;
-            case EtcdOp.Watch:
-                WatchBroke(now);
-                break;
-            case EtcdOp.Campaign:
-                // Whether it was applied is unknown. The watch tells: if it already showed
-                // the key with our lease, we won; if it shows it later, Holder() takes it.
-                _campaigning = false;
-                if (_lease is long ours && _holderLease == ours)
-                {
-                    Won(new Pending(EtcdOp.Campaign, now, ours), now);
-                }
-                else
-                {
-                    MaybeCampaign(now);
-                }
-                break;
-            case EtcdOp.PutPreempt:
-                _preemptFiled = false; // asked again at the next chance
-                break;
-            case EtcdOp.Refresh:
-                _recordSkew = null; // written again at the next preempt check
-                break;
-        }
-    }
-
-    void WatchBroke(long now)
-    {
-        _watch = null;
-        _keyKnown = false;
-        _campaignAt = null;
-        RetryLater(now);
-    }
-
-    void RetryLater(long now)
-    {
-        _retryAt = Math.Min(_retryAt ?? long.MaxValue, now + _backoff);
-        _backoff = Math.Min(RetryMost, _backoff * 2);
-    }
-
-    void Reachable(long now)
-    {
-        if (_reach == Reach.Down)
-        {
-            _host.Write(LogLevel.Warning, Messages.EtcdReachable);
-            // Back: what waits for a retry (a lease, the watch) goes now, not after the
-            // backoff, and a grant or read sent while cut off is not waited for (it may take
-            // seconds to fail): its answer, if one comes, is ignored.
-            _backoff = RetryFirst;
-            bool abandoned = false;
-            foreach ((int id, Pending p) in _pending)
-            {
-                if (p.Op == EtcdOp.Grant || (p.Op == EtcdOp.Get && p.Lease == 0))
-                {
-                    abandoned = _pending.Remove(id);
-                }
-            }
-            _granting = _getting = false;
-            if (abandoned || _retryAt is not null)
-            {
-                _retryAt = now;
-            }
-        }
-        _reach = Reach.Up;
-    }
-
-    void Unreachable(string error)
-    {
-        if (_reach != Reach.Down)
-        {
-            _host.Write(LogLevel.Warning, Messages.EtcdUnreachable(error));
-        }
-        _reach = Reach.Down;
-    }
-
-    /// <summary>What a read or watch event says of the key.</summary>
-    void Holder(in EtcdReply reply, long now) =>
-        Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now, reply.Value);
-
-    /// <summary>A value from etcd, fit for one log line: at most 80 characters, control characters as '?'.</summary>
-    static string Printable(string value)
-    {
-        string cut = value.Length > 80 ? value[..80] + "..." : value;
-        return string.Create(cut.Length, cut, (span, s) =>
-        {
-            for (int i = 0; i < s.Length; i++)
-            {
-                span[i] = char.IsControl(s[i]) ? '?' : s[i];
-            }
-        });
-    }
-
-    /// <summary>What the key says now; logged when the holder changes.</summary>
-    void Holder(HolderRecord? record, long lease, bool exists, long now, string? value = null)
-    {
-        HolderRecord? before = _holder;
-        long beforeLease = _holderLease;
-        bool wasForeign = _foreign;
-        // Written by hand (no lease), or not a holder record: nobody holds the address, and
-        // nobody can create the key while it stands. Said once per value; no campaign until it changes.
-        _foreign = exists && (lease == 0 || record is null);
-        _holder = exists && !_foreign ? record : null;
-        _holderLease = exists ? lease : 0;
-        if (_foreign)
-        {
-            string seen = string.Create(CultureInfo.InvariantCulture, $"{lease}:{value}");
-            if (seen != _foreignLogged)
-            {
-                _foreignLogged = seen;
-                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(_etcd.Key, Printable(value ?? ""), lease));
-            }
-            return;
-        }
-        _foreignLogged = null;
-        if (exists && lease == _lease)
-        {
-            // Our own key: a campaign whose answer was lost did win. Take the role, or
-            // give the key back if we may not hold it now.
-            _holder = null;
-            if (State == CarpState.Backup && !_campaigning && _lease is long ours)
-            {
-                Won(new Pending(EtcdOp.Campaign, now, ours), now);
-            }
-            return;
-        }
-        if (!wasForeign && _holderLease == beforeLease && Equals(_holder, before))
-        {
-            return;
-        }
-        _host.Write(LogLevel.Info, _holder is HolderRecord h ? Messages.EtcdHeldBy(h.Holder, h.AdvSkew, h.Host) : Messages.EtcdFree);
-    }
-
-    bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
-                        && _keyKnown && _holderLease == 0 && !_foreign && !_campaigning && _lease is not null;
-
-    /// <summary>Campaigns advskew ms after the key is seen free; with -P asks a slower holder to hand over.</summary>
-    void MaybeCampaign(long now)
-    {
-        if (CanCampaign)
-        {
-            _campaignAt ??= now + CampaignDelay;
-            return;
-        }
-        _campaignAt = null;
-        if (_settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
-            && _holder is HolderRecord h && h.AdvSkew > Skew.Value && _lease is long lease && !_preemptFiled)
-        {
-            _preemptFiled = true;
-            _host.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
-            Send(EtcdOp.PutPreempt, now, lease, _etcd.PreemptKey, Record());
-        }
-    }
-
-    /// <summary>MASTER: rewrites our record when the advskew in use has changed (--check-weight), so -P nodes compare with it.</summary>
-    void RefreshRecord(long now)
-    {
-        if (State == CarpState.Master && _lease is long lease && _recordSkew != Skew.Value)
-        {
-            _recordSkew = Skew.Value;
-            Send(EtcdOp.Refresh, now, lease, _etcd.Key, Record());
-        }
-    }
-
-    void Won(Pending p, long now)
-    {
-        if (p.Lease != _lease || State != CarpState.Backup)
-        {
-            return;
-        }
-        _holder = null;
-        _holderLease = p.Lease;
-        _campaignAt = null;
-        // Lost the right to it while the transaction was out, or the lease has gone so
-        // long unrenewed that it may have expired (the answer came late, or etcd was out
-        // of reach): hand it straight back rather than hold it on a lease we cannot trust.
-        if (!Eligible || _stopping || LinkIsDown || _holdUntil is not null || now >= _renewedSentAt + _ttl - Margin)
-        {
-            _lease = null;
-            _renewAt = null;
-            Revoke(p.Lease, now, afterScripts: false);
-            Grant(now);
-            return;
-        }
-        SetState(CarpState.Master, now);
-        _fenceAt = _renewedSentAt + _ttl - Margin;
-        _renewAt = Math.Min(_renewAt ?? long.MaxValue, _renewedSentAt + RenewEvery);
-        _lookAt = now + LookEvery;
-        RefreshRecord(now);
-        if (_preemptFiled)
-        {
-            _preemptFiled = false;
-            Send(EtcdOp.DeletePreempt, now, key: _etcd.PreemptKey);
-        }
-    }
-
-    void LeaseLost(long now)
-    {
-        if (State == CarpState.Master)
-        {
-            _host.Write(LogLevel.Warning, Messages.EtcdLeaseLost);
-            LeaveMaster(now, revoke: false); // the lease is gone: nothing to revoke
-        }
-        else
-        {
-            _lease = null;
-            _renewAt = null;
-            Grant(now);
-        }
-    }
-
-    /// <summary>
-    /// Leaves MASTER on purpose (SIGUSR2, -P, a failing check, a -z stop): downscript,
-    /// then the lease is revoked once it has run, which deletes the key at once.
-    /// </summary>
-    void Resign(long now) => LeaveMaster(now, revoke: true);
-
-    /// <summary>
-    /// MASTER to BACKUP, on purpose or because the lease cannot be trusted (or is gone):
-    /// the downscript, then (when asked) the old lease's revoke, after the
-    /// downscript so the address is gone before anyone can take it, and no later than the
-    /// lease would have expired anyway; a fresh lease for later campaigns.
-    /// </summary>
-    void LeaveMaster(long now, bool revoke)
-    {
-        long? lease = _lease;
-        SetState(CarpState.Backup, now);
-        _fenceAt = null;
-        _lookAt = null;
-        _preemptFiled = false;
-        _lease = null;
-        _renewAt = null;
-        if (revoke && lease is long l)
-        {
-            Revoke(l, now, afterScripts: true);
-        }
-        if (!_stopping)
-        {
-            Grant(now);
-        }
-    }
-
-    void Revoke(long lease, long now, bool afterScripts)
-    {
-        int id = ++_nextId;
-        _pending[id] = new Pending(EtcdOp.Revoke, now, lease);
-        _revoking = lease;
-        Releasing = true;
-        var request = new EtcdRequest(id, EtcdOp.Revoke, lease);
-        if (afterScripts)
-        {
-            _host.SendAfterScripts(request, now + Math.Max(_ttl - Margin, 0));
-        }
-        else
-        {
-            _host.Send(request);
-        }
-    }
-
-    void Grant(long now)
-    {
-        if (_granting || _stopping)
-        {
-            return;
-        }
-        _granting = true;
-        Send(EtcdOp.Grant, now, ttl: RequestedTtlSeconds);
-    }
-
-    void Observe(long now)
-    {
-        if (_getting)
-        {
-            return;
-        }
-        _getting = true;
-        Send(EtcdOp.Get, now, key: _etcd.Key);
-    }
-
-    int Send(EtcdOp op, long now, long lease = 0, string key = "", string value = "", long revision = 0, long ttl = 0, int attempt = 0)
-    {
-        int id = ++_nextId;
-        _pending[id] = new Pending(op, now, lease);
-        _host.Send(new EtcdRequest(id, op, lease, key, value, revision, ttl, attempt));
-        return id;
+        EtcdRequest tracked = _session.Track(this, request, now);
+        _host.Send(tracked);
+        return tracked.Id;
     }
 
     public void ReportStatus() => _effects.ReportStatus(State, Eligible, Skew);
@@ -771,6 +566,7 @@ public sealed class EtcdElection : IElection
         {
             _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
             _campaignAt = null;
+            _takeBack = null;
             WithdrawPreempt(now);
             if (State == CarpState.Master)
             {
@@ -796,6 +592,7 @@ public sealed class EtcdElection : IElection
     {
         LinkIsDown = true;
         _campaignAt = null;
+        _takeBack = null;
         WithdrawPreempt(now);
         if (State == CarpState.Master)
         {
@@ -825,7 +622,11 @@ public sealed class EtcdElection : IElection
         StopAll(now, runDownscript: shutdownAtExit);
     }
 
-    /// <summary>The daemon is leaving: the downscript when asked and not BACKUP, then the lease revoked.</summary>
+    /// <summary>
+    /// The group is leaving: the downscript when asked and not BACKUP, then its key is
+    /// deleted; when the whole daemon is leaving, the session's revoke deletes every key
+    /// at once instead.
+    /// </summary>
     void StopAll(long now, bool runDownscript)
     {
         if (_stopping)
@@ -833,15 +634,17 @@ public sealed class EtcdElection : IElection
             return;
         }
         _stopping = true;
-        if (State != CarpState.Backup && runDownscript)
+        bool holding = State == CarpState.Master;
+        if (holding && runDownscript)
         {
             _effects.RunDown();
         }
-        _campaignAt = _renewAt = _fenceAt = _retryAt = _holdUntil = _lookAt = _checkAt = null;
-        if (_lease is long lease)
+        _campaignAt = _holdUntil = null;
+        WithdrawPreempt(now);
+        if (holding && _heldOn is long lease && !_session.Stopping)
         {
-            _lease = null;
-            Revoke(lease, now, afterScripts: State == CarpState.Master);
+            _releasing = lease;
+            SendRelease(lease, now, afterScripts: true);
         }
     }
 
@@ -866,9 +669,11 @@ public sealed class EtcdElection : IElection
                 _effects.Announce();
                 break;
         }
+        bool wasMaster = State == CarpState.Master;
         State = state;
         _refresh.Follow(state, now);
         Counters.Transitions++;
+        _session.RoleChanged(wasMaster, state == CarpState.Master, now);
         _host.RoleChanged(state, now);
     }
 

@@ -70,6 +70,34 @@ public static class EtcdReplies
         }
     }
 
+    /// <summary>
+    /// A sweep: every key under the prefix, each with its value, lease and revision. A key
+    /// must be there and its revision a number; anything else makes the answer unreadable.
+    /// </summary>
+    public static EtcdReply Sweep(in EtcdRequest r, object? response)
+    {
+        long revision = Header(response);
+        var kvs = new List<EtcdKeyValue>();
+        switch (Json.Get(response, "kvs"))
+        {
+            case null:
+                break;
+            case List<object?> list:
+                foreach (object? kv in list)
+                {
+                    if (Json.String(kv, "key") is not string key || !Json.TryInt(kv, "mod_revision", out long modRevision))
+                    {
+                        throw new FormatException("a read without the key or its revision");
+                    }
+                    kvs.Add(new EtcdKeyValue(Unbase64(key), Unbase64(Json.String(kv, "value")), Json.Int(kv, "lease"), modRevision));
+                }
+                break;
+            default:
+                throw new FormatException("a read with bad kvs");
+        }
+        return new EtcdReply(r.Id, r.Op, true, Revision: revision, Kvs: kvs);
+    }
+
     /// <summary>The campaign's transaction: won when it says so, else the holder's key as the failure branch read it.</summary>
     public static EtcdReply Campaign(in EtcdRequest r, object? d)
     {
@@ -88,7 +116,7 @@ public static class EtcdReplies
     }
 
     /// <summary>
-    /// The holder record's rewrite (a transaction with no failure branch): the header says
+    /// A transaction with no failure branch (the record's rewrite, a release, a take-back): the header says
     /// it was answered; a missing "succeeded" is proto3's false (the key is no longer ours).
     /// </summary>
     public static EtcdReply Refresh(in EtcdRequest r, object? d)
@@ -140,7 +168,11 @@ public static class EtcdReplies
                     {
                         throw new FormatException("a watch event without a revision");
                     }
-                    events.Add(new EtcdReply(r.Id, r.Op, true, Exists: !deleted, Value: deleted ? "" : Unbase64(Json.String(kv, "value")),
+                    if (Json.String(kv, "key") is not string key)
+                    {
+                        throw new FormatException("a watch event without a key");
+                    }
+                    events.Add(new EtcdReply(r.Id, r.Op, true, Key: Unbase64(key), Exists: !deleted, Value: deleted ? "" : Unbase64(Json.String(kv, "value")),
                                              ValueLease: deleted ? 0 : Json.Int(kv, "lease"), Revision: revision));
                 }
                 return true;

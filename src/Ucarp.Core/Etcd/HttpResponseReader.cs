@@ -16,8 +16,8 @@ public sealed class HttpResponseReader(IByteSource source)
     // what would hurt a daemon's memory.
     public const int MaxHeaderLine = 8 * 1024;
     public const int MaxHeaders = 100;
-    public const int MaxBody = 1024 * 1024;
-    public const int MaxLine = 1024 * 1024;
+    public const int MaxBody = 16 * 1024 * 1024;   // a sweep of a few thousand keys is a few MiB
+    public const int MaxLine = 16 * 1024 * 1024;   // one watch message: a lease that expires takes every key on it
 
     readonly byte[] _buffer = new byte[16384];
     int _start, _end;

@@ -91,6 +91,7 @@ public static partial class Messages
         F("etcd granted lease {0:x} with TTL {1} s for {2} s asked: refused (no ID, or a TTL below the asked or more than 10 s above), retrying", lease, ttl, asked);
     public static string EtcdForeignKey(string key, string value, long lease) =>
         F("etcd key {0} holds [{1}] (lease {2:x}), not a holder record on a lease: nobody holds the address; waiting for it to change", key, value, lease);
+    public static string EtcdTakingBack(long lease) => F("Our etcd key is still on lease {0:x} of this host's previous run: taking it back", lease);
     public static string EtcdPreempting(string holder, int advskew) => F("Asking {0} (advskew {1}) to hand the address over (-P)", holder, advskew);
 
     // Ucarp.Net's own: monitoring files.

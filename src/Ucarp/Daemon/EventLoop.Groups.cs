@@ -34,7 +34,7 @@ internal sealed partial class EventLoop : IControlHandler
         var prepared = new List<GroupRuntime>();
         foreach (GroupOptions options in groups)
         {
-            GroupRuntime? g = GroupRuntime.Prepare(options, LogFor(options.Name), _interfaces, _environment, etcdPassword(options), probeEtcd);
+            GroupRuntime? g = GroupRuntime.Prepare(options, LogFor(options.Name), _interfaces, _environment, _etcd, etcdPassword(options), probeEtcd);
             if (g is null)
             {
                 prepared.ForEach(p => p.Dispose());
@@ -259,7 +259,7 @@ internal sealed partial class EventLoop : IControlHandler
                 return Refuse(prepared, capture, path);
             }
             // etcd is not probed here: a reload must not wait on the network; the election says what it finds.
-            if (GroupRuntime.Prepare(options, capture.For(options.Name), _interfaces, _environment, etcdPassword, probeEtcd: false) is not GroupRuntime g)
+            if (GroupRuntime.Prepare(options, capture.For(options.Name), _interfaces, _environment, _etcd, etcdPassword, probeEtcd: false) is not GroupRuntime g)
             {
                 return Refuse(prepared, capture, path);
             }

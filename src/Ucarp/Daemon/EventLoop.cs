@@ -39,6 +39,7 @@ internal sealed partial class EventLoop : IDisposable
     readonly List<GroupRuntime> _leaving = [];     // stopped (reload, interface gone), finishing their scripts
     readonly List<GroupRuntime> _waiting = [];     // prepared by a reload, started once what they replace has left
     readonly SyncCoordinator _sync;
+    readonly Etcd.EtcdSessions _etcd;
     bool _hasSync;
     StatusPublisher? _publisher;
     PollFd[] _fds = new PollFd[64];
@@ -54,6 +55,7 @@ internal sealed partial class EventLoop : IDisposable
         _interfaces = interfaces;
         _signals = signals;
         _environment = environment;
+        _etcd = new Etcd.EtcdSessions(log);
         _sync = new SyncCoordinator((group, line) => (_groups.Find(g => g.Name == group)?.Log ?? LogFor(group)).Write(LogLevel.Warning, line));
     }
 
@@ -77,7 +79,12 @@ internal sealed partial class EventLoop : IDisposable
                     g.Host.SendDeferredIfDue(now);
                 }
             }
+            foreach (Etcd.SharedEtcd s in _etcd.All)
+            {
+                s.SendDeferredIfDue(now);
+            }
             FinishLeaving(now);
+            _etcd.Collect(now);
             if (_stopping)
             {
                 // Shutting down: only the scripts, the bow-outs and the leases' revokes
@@ -119,16 +126,9 @@ internal sealed partial class EventLoop : IDisposable
             {
                 continue;
             }
-            for (int i = 0; i < GroupCount; i++)
+            foreach (Etcd.SharedEtcd s in _etcd.All)
             {
-                GroupRuntime g = GroupAt(i);
-                if (g.Etcd is not null)
-                {
-                    while (g.Etcd.TryTake(out Core.Etcd.EtcdReply reply))
-                    {
-                        g.EtcdElection!.OnReply(reply, now);
-                    }
-                }
+                s.TakeReplies(now);
             }
             if (!_stopping)
             {
@@ -152,6 +152,13 @@ internal sealed partial class EventLoop : IDisposable
                 if (!g.Stopping && g.Health is HealthCheckRunner health)
                 {
                     RunHealthCheck(g, health, now, Readable(g.HealthPoll));
+                }
+            }
+            foreach (Etcd.SharedEtcd s in _etcd.All)
+            {
+                if (s.Session.NextDeadline <= now)
+                {
+                    s.Session.OnTimer(now);
                 }
             }
             foreach (GroupRuntime g in _groups)
@@ -216,6 +223,17 @@ internal sealed partial class EventLoop : IDisposable
                 wake = Math.Min(wake, check);
             }
         }
+        foreach (Etcd.SharedEtcd s in _etcd.All)
+        {
+            if (!_stopping && s.Session.NextDeadline is long due && due < wake)
+            {
+                wake = due;
+            }
+            if (s.DeferredDeadline is long deferred)
+            {
+                wake = Math.Min(wake, deferred);
+            }
+        }
         if (_publisher?.NextDeadline is long publish)
         {
             wake = Math.Min(wake, publish);
@@ -253,7 +271,10 @@ internal sealed partial class EventLoop : IDisposable
             // Script and check exits: readable descriptors only wake the loop, each is reaped after.
             g.ScriptPoll = g.Host.Scripts.ExitFd >= 0 ? Add(ref count, g.Host.Scripts.ExitFd) : -1;
             g.HealthPoll = g.Health?.ExitFd is int h and >= 0 ? Add(ref count, h) : -1;
-            g.EtcdPoll = g.Etcd is not null ? Add(ref count, g.Etcd.WakeFd) : -1;
+        }
+        foreach (Etcd.SharedEtcd s in _etcd.All)
+        {
+            s.PollIndex = Add(ref count, s.Client.WakeFd);
         }
         AddControlFds(ref count);
         return count;
@@ -369,6 +390,8 @@ internal sealed partial class EventLoop : IDisposable
         if (_signals.TakeExit() && !_stopping)
         {
             _stopping = true;
+            // First: the groups then leave their keys to the lease's revoke, one request for all.
+            _etcd.StopAll(now);
             foreach (GroupRuntime g in _groups)
             {
                 // -z is each group's: with it, the downscript when not BACKUP; without, the
@@ -499,6 +522,7 @@ internal sealed partial class EventLoop : IDisposable
             g.Dispose();
         }
         DisposeControl();
+        _etcd.Dispose();
         _memberships.Dispose();
         _publisher?.Dispose();
     }

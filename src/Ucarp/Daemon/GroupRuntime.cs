@@ -15,18 +15,18 @@ namespace Ucarp.Daemon;
 /// </summary>
 internal sealed class GroupRuntime : IDisposable
 {
-    readonly PacketSocket? _ownSocket;       // etcd mode: a send-only socket of its own
+    readonly SendSocket? _sender;            // etcd mode: the interface's send-only socket
     readonly UnicastSocket? _unicast;
     bool _joined;
 
-    GroupRuntime(GroupOptions options, ILog log, InterfaceEntry iface, InterfaceSocket? shared, PacketSocket? own,
-                 UnicastSocket? unicast, EtcdClient? etcd, DaemonHost host, IElection machine, HealthCheckRunner? health)
+    GroupRuntime(GroupOptions options, ILog log, InterfaceEntry iface, InterfaceSocket? shared, SendSocket? own,
+                 UnicastSocket? unicast, SharedEtcd? etcd, DaemonHost host, IElection machine, HealthCheckRunner? health)
     {
         Options = options;
         Log = log;
         Interface = iface;
         Shared = shared;
-        _ownSocket = own;
+        _sender = own;
         _unicast = unicast;
         Etcd = etcd;
         Host = host;
@@ -44,7 +44,8 @@ internal sealed class GroupRuntime : IDisposable
     public InterfaceEntry Interface { get; }
     /// <summary>The interface's shared socket (CARP groups): frames come through it, adverts leave by it.</summary>
     public InterfaceSocket? Shared { get; }
-    public EtcdClient? Etcd { get; }
+    /// <summary>The etcd session the group shares with the daemon's other etcd groups.</summary>
+    public SharedEtcd? Etcd { get; }
     public DaemonHost Host { get; }
     public IElection Machine { get; }
     public CarpMachine? Carp { get; }
@@ -65,7 +66,6 @@ internal sealed class GroupRuntime : IDisposable
     // ppoll indexes of the last wait (-1: not polled).
     public int ScriptPoll { get; set; } = -1;
     public int HealthPoll { get; set; } = -1;
-    public int EtcdPoll { get; set; } = -1;
 
     /// <summary>A reload kept the group: the file's new declaration (its line may have moved) takes the old one's place.</summary>
     public void Renew(GroupOptions options) => Options = options;
@@ -76,7 +76,7 @@ internal sealed class GroupRuntime : IDisposable
     /// why; nothing has been started then (the caller disposes what it made).
     /// </summary>
     public static GroupRuntime? Prepare(GroupOptions options, ILog log, HostInterfaces interfaces, IReadOnlyList<string> environment,
-                                        string? etcdPassword, bool probeEtcd)
+                                        EtcdSessions sessions, string? etcdPassword, bool probeEtcd)
     {
         Configuration config = options.Settings;
         byte[] password = CStrings.Bytes(config.Password!);
@@ -92,14 +92,11 @@ internal sealed class GroupRuntime : IDisposable
         }
         bool etcdMode = config.EtcdEndpoints.Count != 0;
         InterfaceSocket? shared = null;
-        PacketSocket? own = null;
+        SendSocket? own = null;
         if (etcdMode)
         {
-            // With etcd the socket only sends the announcements: it receives nothing.
-            own = PacketSocket.Open(iface.Index, config.SourceAddress, out string error, receive: false);
-            if (own is null)
+            if ((own = interfaces.Sender(iface, config.SourceAddress, log)) is null)
             {
-                log.Write(LogLevel.Error, Messages.OpenInterface(iface.Name, error));
                 return null;
             }
         }
@@ -110,7 +107,7 @@ internal sealed class GroupRuntime : IDisposable
         // The kernel filter is what ucarp's pcap rule says; -D shows the rule as ucarp does.
         log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
         UnicastSocket? unicast = null;
-        EtcdClient? etcd = null;
+        SharedEtcd? etcd = null;
         try
         {
             if (config.Peers.Count != 0)
@@ -124,26 +121,23 @@ internal sealed class GroupRuntime : IDisposable
             }
             if (etcdMode)
             {
-                EtcdConnection? connection = EtcdSetup.Load(config, log, etcdPassword);
-                if (connection is null)
-                {
-                    return Fail();
-                }
-                etcd = new EtcdClient(connection);
-                if (probeEtcd && !EtcdSetup.Probe(etcd, connection, log))
+                if ((etcd = sessions.For(config, log, etcdPassword, probeEtcd)) is null)
                 {
                     return Fail();
                 }
             }
-            PacketSocket sender = own ?? shared!.Socket;
-            var host = new DaemonHost(log, sender, unicast, environment, iface.Name, etcd);
+            PacketSocket sender = own?.Socket ?? shared!.Socket;
+            var host = new DaemonHost(log, sender, unicast, environment, iface.Name, etcd?.Client);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
             IElection machine = etcd is null
                 ? new CarpMachine(settings, host, new SystemCarpRandom())
-                : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host);
+                : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host,
+                                              etcd.Session);
             HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
-            return new GroupRuntime(options, log, iface, shared, own, unicast, etcd, host, machine, health);
+            var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, host, machine, health);
+            etcd?.Retain(g);
+            return g;
         }
         catch
         {
@@ -153,9 +147,8 @@ internal sealed class GroupRuntime : IDisposable
 
         GroupRuntime? Fail()
         {
-            etcd?.Dispose();
             unicast?.Dispose();
-            own?.Dispose();
+            own?.Drop();
             shared?.Drop(null);
             return null;
         }
@@ -235,9 +228,13 @@ internal sealed class GroupRuntime : IDisposable
         _disposed = true;
         Shared?.Drop(this);
         Health?.Dispose();
-        Etcd?.Dispose();
+        if (EtcdElection is not null)
+        {
+            EtcdElection.Session.Detach(EtcdElection);
+            Etcd!.Drop(this, MonotonicClock.NowMicroseconds);
+        }
         _unicast?.Dispose();
-        _ownSocket?.Dispose();
+        _sender?.Drop();
         Host.Scripts.Dispose();
     }
 }

@@ -14,10 +14,40 @@ internal sealed class InterfaceEntry(string name, int index, byte[] mac)
     public byte[] Mac { get; } = mac;
     public InterfaceSocket? V4 { get; set; }
     public InterfaceSocket? V6 { get; set; }
+    /// <summary>The send-only sockets of the etcd groups (announcements), one per family for all of them.</summary>
+    public SendSocket? SenderV4 { get; set; }
+    public SendSocket? SenderV6 { get; set; }
     /// <summary>ucarp's view of the carrier (IFF_RUNNING), for the groups without -S.</summary>
     public bool LinkDown { get; set; }
 
     public IEnumerable<InterfaceSocket> Sockets => new[] { V4, V6 }.OfType<InterfaceSocket>();
+}
+
+/// <summary>A send-only packet socket shared by the etcd groups of one interface and family (a thousand groups, one descriptor).</summary>
+internal sealed class SendSocket(InterfaceEntry owner, bool v6, PacketSocket socket)
+{
+    int _users;
+
+    public PacketSocket Socket { get; } = socket;
+
+    public void Retain() => _users++;
+
+    public void Drop()
+    {
+        if (--_users > 0)
+        {
+            return;
+        }
+        if (v6)
+        {
+            owner.SenderV6 = null;
+        }
+        else
+        {
+            owner.SenderV4 = null;
+        }
+        Socket.Dispose();
+    }
 }
 
 /// <summary>
@@ -105,6 +135,33 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         return socket;
     }
 
+    /// <summary>The interface's send-only socket for <paramref name="source"/>'s family (etcd groups), opened for the first; null after logging why.</summary>
+    public SendSocket? Sender(InterfaceEntry entry, IpAddress source, ILog log)
+    {
+        SendSocket? sender = source.IsV6 ? entry.SenderV6 : entry.SenderV4;
+        if (sender is null)
+        {
+            // With etcd the socket only sends the announcements: it receives nothing.
+            PacketSocket? socket = PacketSocket.Open(entry.Index, source, out string error, receive: false);
+            if (socket is null)
+            {
+                log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error));
+                return null;
+            }
+            sender = new SendSocket(entry, source.IsV6, socket);
+            if (source.IsV6)
+            {
+                entry.SenderV6 = sender;
+            }
+            else
+            {
+                entry.SenderV4 = sender;
+            }
+        }
+        sender.Retain();
+        return sender;
+    }
+
     void Closed(InterfaceSocket socket)
     {
         _sockets.Remove(socket);
@@ -126,7 +183,7 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     public void ForgetUnused(IEnumerable<GroupRuntime> groups)
     {
         HashSet<InterfaceEntry> used = [.. groups.Select(g => g.Interface)];
-        foreach (InterfaceEntry entry in _entries.Values.Where(e => !used.Contains(e) && e.V4 is null && e.V6 is null).ToList())
+        foreach (InterfaceEntry entry in _entries.Values.Where(e => !used.Contains(e) && e.V4 is null && e.V6 is null && e.SenderV4 is null && e.SenderV6 is null).ToList())
         {
             _entries.Remove(entry.Name);
         }
@@ -140,6 +197,8 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
             {
                 socket.Dispose();
             }
+            entry.SenderV4?.Socket.Dispose();
+            entry.SenderV6?.Socket.Dispose();
         }
         _entries.Clear();
         _sockets.Clear();

@@ -30,6 +30,14 @@ internal sealed class EtcdClient : IDisposable
     readonly ConcurrentQueue<EtcdReply> _replies = new();
     readonly FileDescriptor _wake;
     readonly Lock _watchGate = new();
+    // The keys' requests (campaigns, releases, sweeps): a queue and a few threads.
+    const int MaxWorkers = 8;
+    readonly ConcurrentQueue<EtcdRequest> _work = new();
+    readonly SemaphoreSlim _workReady = new(0);
+    int _workers;
+    int _idle;
+    int _queued;
+    volatile bool _disposed;
     HttpConnection? _watchConnection;   // the current watch's stream, shut down when another replaces it
     int _watchGeneration;
     int _current;
@@ -57,24 +65,70 @@ internal sealed class EtcdClient : IDisposable
     {
         if (request.Op == EtcdOp.Watch)
         {
-            // The election watches one key at a time: a new watch replaces the last, whose
-            // stream (perhaps from a member that went silent) is shut so its thread ends.
+            // One watch at a time (the session's, over the prefix): a new watch replaces the
+            // last, whose stream (perhaps from a member that went silent) is shut so its thread ends.
             int generation = ReplaceWatch();
             new Thread(() => WatchRoot(request, generation)) { IsBackground = true, Name = "etcd watch" }.Start();
             return;
         }
-        ThreadPool.UnsafeQueueUserWorkItem(r =>
+        if (request.Op is EtcdOp.Grant or EtcdOp.KeepAlive or EtcdOp.Revoke)
         {
-            // Whatever a member sends, the request fails; nothing ends the daemon.
-            try
+            // The lease's requests never wait behind the keys' (a thousand campaigns at once).
+            ThreadPool.UnsafeQueueUserWorkItem(Run, request, preferLocal: false);
+            return;
+        }
+        _work.Enqueue(request);
+        if (Interlocked.Increment(ref _queued) > 0 && _workers < MaxWorkers && Volatile.Read(ref _idle) == 0)
+        {
+            StartWorker();
+        }
+        _workReady.Release();
+    }
+
+    /// <summary>Runs one request; whatever a member sends, the request fails: nothing ends the daemon.</summary>
+    void Run(EtcdRequest r)
+    {
+        try
+        {
+            Post(Execute(r));
+        }
+        catch (Exception e)
+        {
+            Post(new EtcdReply(r.Id, r.Op, false, e.Message));
+        }
+    }
+
+    void StartWorker()
+    {
+        lock (_work)
+        {
+            if (_workers >= MaxWorkers)
             {
-                Post(Execute(r));
+                return;
             }
-            catch (Exception e)
+            _workers++;
+        }
+        new Thread(Worker) { IsBackground = true, Name = "etcd request" }.Start();
+    }
+
+    /// <summary>A worker: the keys' requests, at most <see cref="MaxWorkers"/> at once, so a burst does not open a thousand connections.</summary>
+    void Worker()
+    {
+        while (true)
+        {
+            Interlocked.Increment(ref _idle);
+            _workReady.Wait();
+            Interlocked.Decrement(ref _idle);
+            if (_disposed)
             {
-                Post(new EtcdReply(r.Id, r.Op, false, e.Message));
+                return;
             }
-        }, request, preferLocal: false);
+            if (_work.TryDequeue(out EtcdRequest r))
+            {
+                Interlocked.Decrement(ref _queued);
+                Run(r);
+            }
+        }
     }
 
     /// <summary>The next reply waiting, for the loop; false when none is left.</summary>
@@ -112,8 +166,9 @@ internal sealed class EtcdClient : IDisposable
             case EtcdOp.Revoke:
                 return Call("/v3/lease/revoke", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d), notFoundIsOk: true);
             case EtcdOp.Get:
-            case EtcdOp.GetPreempt:
                 return Call("/v3/kv/range", $"{{\"key\":\"{B64(r.Key)}\"}}", d => EtcdReplies.Range(r, d));
+            case EtcdOp.Sweep:
+                return Call("/v3/kv/range", $"{{\"key\":\"{B64(r.Key)}\",\"range_end\":\"{RangeEnd(r.Key)}\"}}", d => EtcdReplies.Sweep(r, d));
             case EtcdOp.Campaign:
             {
                 // Create the key with our lease only if it has never been created (create_revision 0);
@@ -123,6 +178,24 @@ internal sealed class EtcdClient : IDisposable
                     $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}}]," +
                     $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}}}]," +
                     $"\"failure\":[{{\"request_range\":{{\"key\":\"{key}\"}}}}]}}", d => EtcdReplies.Campaign(r, d));
+            }
+            case EtcdOp.TakeBack:
+            {
+                // Only if the key is exactly as our previous run left it: on its lease, with its record.
+                string key = B64(r.Key);
+                return Call("/v3/kv/txn",
+                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{r.OldLease.ToString(Inv)}\"}}," +
+                    $"{{\"key\":\"{key}\",\"target\":\"VALUE\",\"result\":\"EQUAL\",\"value\":\"{B64(r.OldValue)}\"}}]," +
+                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}}}]}}",
+                    d => EtcdReplies.Refresh(r, d));
+            }
+            case EtcdOp.Release:
+            {
+                // Only while the key is still ours: another node may hold it already.
+                string key = B64(r.Key);
+                return Call("/v3/kv/txn",
+                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}]," +
+                    $"\"success\":[{{\"request_delete_range\":{{\"key\":\"{key}\"}}}}]}}", d => EtcdReplies.Refresh(r, d));
             }
             case EtcdOp.PutPreempt:
                 return Call("/v3/kv/put", $"{{\"key\":\"{B64(r.Key)}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d));
@@ -170,7 +243,8 @@ internal sealed class EtcdClient : IDisposable
     /// <summary>A watch: one reply per event on the key; returns why it ended.</summary>
     string Watch(EtcdRequest r, int generation)
     {
-        string body = $"{{\"create_request\":{{\"key\":\"{B64(r.Key)}\",\"start_revision\":\"{r.Revision.ToString(Inv)}\"}}}}";
+        string range = r.Prefix ? $"\"range_end\":\"{RangeEnd(r.Key)}\"," : "";
+        string body = $"{{\"create_request\":{{\"key\":\"{B64(r.Key)}\",{range}\"start_revision\":\"{r.Revision.ToString(Inv)}\"}}}}";
         string error = "watch ended";
         foreach (EtcdEndpoint endpoint in Rotation())
         {
@@ -360,8 +434,27 @@ internal sealed class EtcdClient : IDisposable
 
     static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>etcd's end of the range of every key that starts with <paramref name="prefix"/>: the prefix with its last byte plus one.</summary>
+    internal static string RangeEnd(string prefix)
+    {
+        byte[] end = Encoding.UTF8.GetBytes(prefix);
+        int n = end.Length;
+        while (n > 0 && end[n - 1] == 0xff)
+        {
+            n--;
+        }
+        if (n == 0)
+        {
+            return Convert.ToBase64String([0]); // every key
+        }
+        end[n - 1]++;
+        return Convert.ToBase64String(end, 0, n);
+    }
+
     public void Dispose()
     {
+        _disposed = true;
+        _workReady.Release(MaxWorkers);
         ReplaceWatch();
         _wake.Dispose();
     }

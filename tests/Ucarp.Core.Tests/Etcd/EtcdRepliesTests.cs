@@ -113,8 +113,8 @@ public class EtcdRepliesTests
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"created\":true}}"), events, out _), Is.True);
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"events\":[{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"4\",\"value\":\"Yg==\",\"lease\":\"8\"}}," +
             "{\"type\":\"DELETE\",\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"5\"}}]}}"), events, out _), Is.True);
-        Assert.That(events.Select(e => (e.Exists, e.Value, e.ValueLease, e.Revision)),
-                    Is.EqualTo(new[] { (true, "b", 8L, 4L), (false, "", 0L, 5L) }));
+        Assert.That(events.Select(e => (e.Key, e.Exists, e.Value, e.ValueLease, e.Revision)),
+                    Is.EqualTo(new[] { ("a", true, "b", 8L, 4L), ("a", false, "", 0L, 5L) }));
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"canceled\":true}}"), events, out string? why), Is.False);
         Assert.That(why, Is.EqualTo("watch canceled"));
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}"), events, out why), Is.False);
@@ -128,4 +128,27 @@ public class EtcdRepliesTests
     [TestCase("{\"result\":{\"events\":[{\"type\":\"UPSERT\",\"kv\":{\"mod_revision\":\"4\"}}]}}")]
     public void A_watch_message_that_says_nothing_fails(string line) =>
         Assert.Throws<FormatException>(() => EtcdReplies.WatchMessage(new EtcdRequest(7, EtcdOp.Watch), J(line), [], out _));
+
+    static readonly EtcdRequest Sweep = new(8, EtcdOp.Sweep, Key: "/ucarp/", Prefix: true);
+
+    /// <summary>A sweep (range over the prefix, as etcd 3.4 answers it): every key with its value, lease and revision.</summary>
+    [Test]
+    public void A_sweep_gives_every_key_under_the_prefix()
+    {
+        EtcdReply r = EtcdReplies.Sweep(Sweep, J("{" + Header + ",\"kvs\":[" +
+            "{\"key\":\"L3VjYXJwLzE5Mi4wLjIuMTAw\",\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"1\",\"value\":\"eA==\",\"lease\":\"7\"}," +
+            "{\"key\":\"L3VjYXJwL2I=\",\"create_revision\":\"2\",\"mod_revision\":\"2\",\"version\":\"1\"}],\"count\":\"2\"}"));
+        Assert.That(r.Revision, Is.EqualTo(3));
+        Assert.That(r.Kvs, Is.EqualTo(new[] { new EtcdKeyValue("/ucarp/192.0.2.100", "x", 7, 3), new EtcdKeyValue("/ucarp/b", "", 0, 2) }));
+        // Nothing under the prefix: etcd leaves "kvs" out.
+        Assert.That(EtcdReplies.Sweep(Sweep, J("{" + Header + "}")).Kvs, Is.Empty);
+    }
+
+    [TestCase("{\"kvs\":[]}")]                                                   // no header
+    [TestCase("{" + Header + ",\"kvs\":[{\"mod_revision\":\"2\"}]}")]            // a key without its name
+    [TestCase("{" + Header + ",\"kvs\":[{\"key\":\"YQ==\"}]}")]                  // ... or its revision
+    [TestCase("{" + Header + ",\"kvs\":[{\"key\":\"%%%\",\"mod_revision\":\"2\"}]}")]  // not base64
+    [TestCase("{" + Header + ",\"kvs\":{}}")]
+    public void A_sweep_that_is_not_one_fails(string body) =>
+        Assert.Throws<FormatException>(() => EtcdReplies.Sweep(Sweep, J(body)));
 }

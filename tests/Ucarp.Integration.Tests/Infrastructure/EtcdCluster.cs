@@ -131,8 +131,11 @@ sealed class EtcdCluster
 
     string[] TlsArgs() => Security == EtcdSecurity.Tls ? ["--cacert=" + Pki!.Ca, "--cert=" + Pki.ClientCert, "--key=" + Pki.ClientKey] : [];
 
+    /// <summary>How many calls of every gRPC method the members have started (each gateway request is one), from their metrics.</summary>
+    public long AllCalls() => Calls(null);
+
     /// <summary>How many calls of a gRPC method (Txn, Range, LeaseGrant...) the members have started, from their metrics (plain HTTP only).</summary>
-    public long Calls(string method)
+    public long Calls(string? method)
     {
         long total = 0;
         for (int i = 1; i <= Members; i++)
@@ -140,7 +143,7 @@ sealed class EtcdCluster
             string text = Shell.RunAllowingFailure("ip", ["netns", "exec", _lan.Node(1), "curl", "-s", "--max-time", "2", Endpoint(i) + "/metrics"], out _);
             foreach (string line in text.Split('\n'))
             {
-                if (line.StartsWith("grpc_server_started_total{", StringComparison.Ordinal) && line.Contains($"grpc_method=\"{method}\"", StringComparison.Ordinal)
+                if (line.StartsWith("grpc_server_started_total{", StringComparison.Ordinal) && (method is null || line.Contains($"grpc_method=\"{method}\"", StringComparison.Ordinal))
                     && double.TryParse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double n))
                 {
                     total += (long)n;

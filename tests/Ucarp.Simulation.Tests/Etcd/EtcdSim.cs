@@ -35,9 +35,9 @@ sealed class EtcdSim
     public long RequestTimeout { get; set; } = 700_000;
     public List<string> Trace { get; } = [];
 
-    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000)
+    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1)
     {
-        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration);
+        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, groups);
         Nodes.Add(node);
         return node;
     }
@@ -79,5 +79,6 @@ sealed class EtcdSim
 
     public void Log(string line) => Trace.Add($"{Now / 1000.0,10:F1} ms {line}");
 
-    public string Dump() => $"seed {Seed}\n" + string.Join("\n", Trace.TakeLast(80));
+    public string Dump() => $"seed {Seed}\n" + string.Join("\n", Trace.TakeLast(80)) + "\nkeys: " + string.Join("; ", Etcd.Keys.Select(k => $"{k.Key}={k.Value.Value} lease {k.Value.Lease:x}"))
+        + "\nnodes: " + string.Join("; ", Nodes.Select(n => $"{n.Index} alive {n.Alive} lease {n.Session.Lease:x} state {n.Groups[0].Election?.State}"));
 }

@@ -4,47 +4,54 @@ using Ucarp.Core.Logging;
 
 namespace Ucarp.Simulation.Tests.Etcd;
 
-/// <summary>One host of an <see cref="EtcdSim"/>: a real <see cref="EtcdElection"/> and its effects.</summary>
-sealed class EtcdSimNode : IEtcdHost
+/// <summary>
+/// One host of an <see cref="EtcdSim"/>: a real <see cref="EtcdSession"/> and one or more
+/// groups (<see cref="EtcdSimGroup"/>), each a real <see cref="EtcdElection"/>. Group 0 is
+/// "the" election of the one-address tests (<see cref="Election"/>, <see cref="Held"/>).
+/// </summary>
+sealed class EtcdSimNode : IEtcdSessionHost
 {
     readonly EtcdSim _sim;
     readonly CarpSettings _settings;
     readonly long _scriptDuration;
-    // Releases: a downscript asked for while holding (one queued before, as at start, releases nothing).
-    readonly Queue<(ScriptInvocation Script, bool Releases)> _scripts = new();
     readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
-    bool _scriptRunning;
     int _epoch;
     long _timerToken;
-    long? _heldSince;
 
-    public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration)
+    public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration, int groups = 1)
     {
         _sim = sim;
         Index = index;
         _settings = settings;
         _scriptDuration = scriptDuration;
-        Election = NewElection();
+        for (int i = 0; i < groups; i++)
+        {
+            Groups.Add(new EtcdSimGroup(this, sim, settings, KeyOf(i), scriptDuration, i == 0 ? Events : []));
+        }
+        Session = new EtcdSession(this, "/ucarp/", settings.AdvBase * settings.DeadRatio);
     }
 
+    /// <summary>Group i's key: 192.0.2.100 for the first, then 2001:db8::1, 2001:db8::2, ... (any count).</summary>
+    public static string KeyOf(int i) => i == 0 ? "/ucarp/192.0.2.100" : "/ucarp/2001:db8::" + i.ToString("x");
+
     public int Index { get; }
-    public EtcdElection Election { get; private set; }
+    public int Epoch => _epoch;
+    public EtcdSession Session { get; private set; }
+    public List<EtcdSimGroup> Groups { get; } = [];
+    public EtcdElection Election => Groups[0].Election;
     public bool Alive { get; private set; }
     /// <summary>True: this node's watch streams deliver nothing more, and do not end (a silent partition).</summary>
     public bool WatchesQuiet { get; set; }
 
     /// <summary>False: cut off from etcd (not from the LAN).</summary>
     public bool Connected { get; private set; } = true;
-    public bool DebugEnabled => false;
+    /// <summary>Group 0's log and the session's.</summary>
     public List<(long Time, string What)> Events { get; } = [];
     /// <summary>Every request this node sent, when.</summary>
     public List<(long Time, EtcdOp Op)> Requests { get; } = [];
-    /// <summary>When this node held the address: [from, to), to null while it still does.</summary>
-    public List<(long From, long? To)> Held { get; } = [];
-    public bool Holds => _heldSince is not null;
-
-    EtcdElection NewElection() =>
-        new(_settings, new EtcdSettings { Key = "/ucarp/192.0.2.100", Host = "n" + Index }, this);
+    /// <summary>When group 0 held its address.</summary>
+    public List<(long From, long? To)> Held => Groups[0].Held;
+    public bool Holds => Groups[0].Holds;
 
     public void Start()
     {
@@ -52,26 +59,44 @@ sealed class EtcdSimNode : IEtcdHost
         _epoch++;
         _deliver = MakeDeliver(_epoch);
         _heldEvents.Clear();
-        Election = NewElection();
-        Election.Start(_sim.Now);
+        _afterScripts.Clear();
+        Session = new EtcdSession(this, "/ucarp/", _settings.AdvBase * _settings.DeadRatio);
+        foreach (EtcdSimGroup g in Groups)
+        {
+            g.Start(Session, _epoch);
+        }
         Reschedule();
     }
 
-    /// <summary>SIGKILL: nothing more is sent, the address stays configured until the host is gone (counted as released now).</summary>
+    /// <summary>SIGKILL: nothing more is sent, the addresses stay configured until the host is gone (counted as released now).</summary>
     public void Kill()
     {
         Alive = false;
         _epoch++;
-        Release();
-        _scripts.Clear();
-        _scriptRunning = false;
+        foreach (EtcdSimGroup g in Groups)
+        {
+            g.Kill();
+        }
         _sim.Etcd.DropWatches(_deliver);
         _sim.Log($"node {Index} killed");
     }
 
+    /// <summary>Acts on group 0's election.</summary>
     public void Do(Action<EtcdElection, long> action)
     {
         action(Election, _sim.Now);
+        Reschedule();
+    }
+
+    /// <summary>The daemon's ending: the session stops first, then every group (as the event loop does on SIGTERM).</summary>
+    public void StopDaemon()
+    {
+        Session.Stop(_sim.Now);
+        foreach (EtcdSimGroup g in Groups)
+        {
+            g.Election.Shutdown(_sim.Now);
+        }
+        SendDeferred();
         Reschedule();
     }
 
@@ -81,70 +106,11 @@ sealed class EtcdSimNode : IEtcdHost
         _sim.Log($"node {Index}: {message}");
     }
 
-    public string? SendAdvert(ReadOnlySpan<byte> frame) => null;
-
-    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) { }
-
-    /// <summary>"announce 192.0.2.100": the address the gratuitous ARP names (its sender address).</summary>
-    public void SendAnnouncement(ReadOnlySpan<byte> frame) => Events.Add((_sim.Now, "announce " + new Core.Cli.IpAddress(frame.Slice(28, 4))));
-
-    public void RunScript(ScriptInvocation script)
-    {
-        _scripts.Enqueue((script, script.Kind == ScriptKind.Down && _heldSince is not null));
-        NextScript();
-    }
-
-    public void RoleChanged(CarpState role, long now)
-    {
-        if (role == CarpState.Master && _heldSince is null)
-        {
-            _heldSince = now;
-            Held.Add((now, null));
-        }
-    }
-
-    void NextScript()
-    {
-        if (_scriptRunning || _scripts.Count == 0)
-        {
-            return;
-        }
-        _scriptRunning = true;
-        (ScriptInvocation script, bool releases) = _scripts.Dequeue();
-        int epoch = _epoch;
-        _sim.At(_sim.Now + _scriptDuration, () =>
-        {
-            if (epoch != _epoch)
-            {
-                return;
-            }
-            _scriptRunning = false;
-            Events.Add((_sim.Now, script.Kind == ScriptKind.Up ? "up done" : "down done"));
-            if (releases)
-            {
-                Release();
-            }
-            NextScript();
-            SendDeferred();
-            Reschedule();
-        });
-    }
-
-    void Release()
-    {
-        if (_heldSince is not null)
-        {
-            Held[^1] = (Held[^1].From, _sim.Now);
-            _heldSince = null;
-        }
-    }
-
-    bool ScriptsIdle => !_scriptRunning && _scripts.Count == 0;
+    bool ScriptsIdle => Groups.All(g => g.ScriptsIdle);
 
     public void SendAfterScripts(in EtcdRequest request, long deadline)
     {
         _afterScripts.Add((request, deadline));
-        EtcdRequest r = request;
         int epoch = _epoch;
         _sim.At(deadline, () =>
         {
@@ -154,6 +120,13 @@ sealed class EtcdSimNode : IEtcdHost
             }
         });
         SendDeferred();
+    }
+
+    /// <summary>A group's script ended: what waited for every group's scripts may go, and timers may have moved.</summary>
+    public void ScriptsDone()
+    {
+        SendDeferred();
+        Reschedule();
     }
 
     void SendDeferred()
@@ -276,13 +249,21 @@ sealed class EtcdSimNode : IEtcdHost
         {
             return;
         }
-        Election.OnReply(reply, _sim.Now);
+        Session.OnReply(reply, _sim.Now);
         Reschedule();
     }
 
     void Reschedule()
     {
-        if (!Alive || Election.NextDeadline is not long due)
+        long? next = Session.NextDeadline;
+        foreach (EtcdSimGroup g in Groups)
+        {
+            if (g.Election.NextDeadline is long d && (next is null || d < next))
+            {
+                next = d;
+            }
+        }
+        if (!Alive || next is not long due)
         {
             return;
         }
@@ -292,7 +273,18 @@ sealed class EtcdSimNode : IEtcdHost
         {
             if (token == _timerToken && epoch == _epoch && Alive)
             {
-                Election.OnTimer(_sim.Now);
+                long now = _sim.Now;
+                if (Session.NextDeadline <= now)
+                {
+                    Session.OnTimer(now);
+                }
+                foreach (EtcdSimGroup g in Groups)
+                {
+                    if (g.Election.NextDeadline <= now)
+                    {
+                        g.Election.OnTimer(now);
+                    }
+                }
                 Reschedule();
             }
         });

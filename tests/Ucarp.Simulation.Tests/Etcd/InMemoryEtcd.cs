@@ -12,7 +12,7 @@ sealed class InMemoryEtcd
 {
     readonly Dictionary<long, (long Ttl, long ExpiresAt)> _leases = [];
     readonly Dictionary<string, (string Value, long Lease, long ModRevision)> _keys = [];
-    readonly List<(string Key, Action<EtcdReply> Deliver, int Id)> _watchers = [];
+    readonly List<(string Key, bool Prefix, Action<EtcdReply> Deliver, int Id)> _watchers = [];
     long _nextLease = 0x1000;
     long _revision = 1;
 
@@ -21,8 +21,17 @@ sealed class InMemoryEtcd
 
     public IReadOnlyDictionary<string, (string Value, long Lease, long ModRevision)> Keys => _keys;
 
+    /// <summary>How many leases are alive (what `etcdctl lease list` counts).</summary>
+    public int LeaseCount => _leases.Count;
+
+    /// <summary>Keys returned by sweeps so far.</summary>
+    public long SweptKeys { get; private set; }
+
     /// <summary>Replaces the answer to a grant (a server that misbehaves); null: etcd's own.</summary>
     public Func<EtcdReply, EtcdReply>? GrantAnswer { get; set; }
+
+    /// <summary>Answers some requests itself (a refusal, say); null from it: etcd's own answer.</summary>
+    public Func<EtcdRequest, EtcdReply?>? Refuse { get; set; }
 
     /// <summary>`etcdctl put KEY VALUE`: no lease.</summary>
     public void PutByHand(string key, string value) => Put(key, value, 0);
@@ -48,6 +57,10 @@ sealed class InMemoryEtcd
     public EtcdReply? Serve(in EtcdRequest r, long now, Action<EtcdReply> deliver)
     {
         Expire(now);
+        if (Refuse?.Invoke(r) is EtcdReply refused)
+        {
+            return refused;
+        }
         switch (r.Op)
         {
             case EtcdOp.Grant:
@@ -69,8 +82,33 @@ sealed class InMemoryEtcd
                 Revoke(r.Lease);
                 return new EtcdReply(r.Id, r.Op, true, Lease: r.Lease);
             case EtcdOp.Get:
-            case EtcdOp.GetPreempt:
                 return Range(r);
+            case EtcdOp.Sweep:
+            {
+                string prefix = r.Key;
+                var kvs = _keys.Where(k => k.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(k => k.Key, StringComparer.Ordinal)
+                               .Select(k => new EtcdKeyValue(k.Key, k.Value.Value, k.Value.Lease, k.Value.ModRevision)).ToList();
+                SweptKeys += kvs.Count;
+                return new EtcdReply(r.Id, r.Op, true, Revision: _revision, Kvs: kvs);
+            }
+            case EtcdOp.Release:
+                if (!_keys.TryGetValue(r.Key, out var mine) || mine.Lease != r.Lease)
+                {
+                    return new EtcdReply(r.Id, r.Op, true, Succeeded: false, Revision: _revision);
+                }
+                Delete(r.Key);
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
+            case EtcdOp.TakeBack:
+                if (!_keys.TryGetValue(r.Key, out var old) || old.Lease != r.OldLease || old.Value != r.OldValue)
+                {
+                    return new EtcdReply(r.Id, r.Op, true, Succeeded: false, Revision: _revision);
+                }
+                if (!_leases.ContainsKey(r.Lease))
+                {
+                    return new EtcdReply(r.Id, r.Op, false, "etcdserver: requested lease not found");
+                }
+                Put(r.Key, r.Value, r.Lease);
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
             case EtcdOp.Campaign:
                 if (_keys.ContainsKey(r.Key))
                 {
@@ -100,7 +138,15 @@ sealed class InMemoryEtcd
                 Delete(r.Key);
                 return new EtcdReply(r.Id, r.Op, true);
             case EtcdOp.Watch:
-                _watchers.Add((r.Key, deliver, r.Id));
+                _watchers.Add((r.Key, r.Prefix, deliver, r.Id));
+                // From the revision asked for: what happened since (after a sweep) comes first.
+                foreach ((string key, EtcdReply ev) in _history)
+                {
+                    if (ev.Revision >= r.Revision && (r.Prefix ? key.StartsWith(r.Key, StringComparison.Ordinal) : key == r.Key))
+                    {
+                        deliver(ev with { Id = r.Id });
+                    }
+                }
                 return null;
         }
         throw new InvalidOperationException(r.Op.ToString());
@@ -123,14 +169,14 @@ sealed class InMemoryEtcd
     void Put(string key, string value, long lease)
     {
         _keys[key] = (value, lease, ++_revision);
-        Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Exists: true, Value: value, ValueLease: lease, Revision: _revision));
+        Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Key: key, Exists: true, Value: value, ValueLease: lease, Revision: _revision));
     }
 
     void Delete(string key)
     {
         if (_keys.Remove(key))
         {
-            Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Exists: false, Revision: ++_revision));
+            Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Key: key, Exists: false, Revision: ++_revision));
         }
     }
 
@@ -146,9 +192,12 @@ sealed class InMemoryEtcd
         }
     }
 
+    readonly List<(string Key, EtcdReply Event)> _history = [];
+
     void Notify(string key, EtcdReply ev)
     {
-        foreach (var w in _watchers.Where(w => w.Key == key))
+        _history.Add((key, ev));
+        foreach (var w in _watchers.Where(w => w.Prefix ? key.StartsWith(w.Key, StringComparison.Ordinal) : w.Key == key))
         {
             w.Deliver(ev with { Id = w.Id });
         }

@@ -102,7 +102,7 @@ public static class FuzzTargets
     static readonly EtcdRequest[] Requests =
     [
         new(1, EtcdOp.Grant, Ttl: 3), new(2, EtcdOp.KeepAlive, Lease: 5), new(3, EtcdOp.Revoke, Lease: 5), new(4, EtcdOp.Get, Key: "k"),
-        new(5, EtcdOp.Campaign, Lease: 5, Key: "k", Value: "v"), new(6, EtcdOp.PutPreempt, Lease: 5), new(7, EtcdOp.GetPreempt), new(8, EtcdOp.DeletePreempt),
+        new(5, EtcdOp.Campaign, Lease: 5, Key: "k", Value: "v"), new(6, EtcdOp.PutPreempt, Lease: 5), new(7, EtcdOp.Sweep, Key: "/ucarp/", Prefix: true), new(8, EtcdOp.DeletePreempt),
     ];
 
     /// <summary>The input as UTF-8 JSON, then read as each kind of gateway answer, a watch message and a holder record.</summary>
@@ -123,7 +123,8 @@ public static class FuzzTargets
             {
                 EtcdOp.Grant => EtcdReplies.Grant(r, d),
                 EtcdOp.KeepAlive => EtcdReplies.KeepAlive(r, d),
-                EtcdOp.Get or EtcdOp.GetPreempt => EtcdReplies.Range(r, d),
+                EtcdOp.Get => EtcdReplies.Range(r, d),
+                EtcdOp.Sweep => EtcdReplies.Sweep(r, d),
                 EtcdOp.Campaign => EtcdReplies.Campaign(r, d),
                 _ => EtcdReplies.Applied(r, d),
             });

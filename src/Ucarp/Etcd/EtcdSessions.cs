@@ -1,0 +1,84 @@
+using System.Globalization;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+
+namespace Ucarp.Etcd;
+
+/// <summary>
+/// The daemon's etcd sessions: groups with the same endpoints, credentials, TLS files,
+/// prefix and TTL (advbase x deadratio) share one, and with it one lease, one watch and
+/// one client. Usually that is every etcd group of the host.
+/// </summary>
+internal sealed class EtcdSessions : IDisposable
+{
+    const long RevokeWait = 2_000_000;   // µs an unused session waits for its revoke to be answered
+
+    readonly List<SharedEtcd> _sessions = [];
+    readonly ILog _log;
+
+    public EtcdSessions(ILog log) => _log = log;
+
+    public List<SharedEtcd> All => _sessions;
+
+    /// <summary>
+    /// The session the group belongs to, made (TLS set up, etcd probed when asked) if it is
+    /// the first group of its kind; null after logging why it cannot be.
+    /// </summary>
+    public SharedEtcd? For(Configuration config, ILog log, string? password, bool probe)
+    {
+        long ttl = Math.Max(1, (long)config.AdvBase * config.DeadRatio);
+        string identity = string.Join("\n", string.Join(",", config.EtcdEndpoints), config.EtcdUser ?? "", password ?? "",
+                                      config.EtcdCaCert ?? "", config.EtcdCert ?? "", config.EtcdKey ?? "", config.EtcdPrefix,
+                                      ttl.ToString(CultureInfo.InvariantCulture));
+        if (_sessions.Find(s => s.Identity == identity && !s.Session.Stopping) is SharedEtcd existing)
+        {
+            return existing;
+        }
+        EtcdConnection? connection = EtcdSetup.Load(config, log, password);
+        if (connection is null)
+        {
+            return null;
+        }
+        var client = new EtcdClient(connection);
+        if (probe && !EtcdSetup.Probe(client, connection, log))
+        {
+            client.Dispose();
+            return null;
+        }
+        var shared = new SharedEtcd(identity, client, config.EtcdPrefix + "/", ttl, _log);
+        _sessions.Add(shared);
+        return shared;
+    }
+
+    /// <summary>The daemon is ending: every session stops (its lease is revoked once the groups' downscripts have run).</summary>
+    public void StopAll(long now)
+    {
+        foreach (SharedEtcd s in _sessions)
+        {
+            s.Session.Stop(now);
+        }
+    }
+
+    /// <summary>Disposes the sessions no group uses any more, once their revoke is answered (or waited for long enough).</summary>
+    public void Collect(long now)
+    {
+        for (int i = 0; i < _sessions.Count; i++)
+        {
+            SharedEtcd s = _sessions[i];
+            if (s.Unused && s.DeferredDeadline is null && (!s.Session.Releasing || now - s.EmptySince >= RevokeWait))
+            {
+                _sessions.RemoveAt(i--);
+                s.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (SharedEtcd s in _sessions)
+        {
+            s.Dispose();
+        }
+        _sessions.Clear();
+    }
+}
