@@ -30,13 +30,15 @@ internal sealed class EtcdClient : IDisposable
     readonly ConcurrentQueue<EtcdReply> _replies = new();
     readonly FileDescriptor _wake;
     readonly Lock _watchGate = new();
-    // The keys' requests (campaigns, releases, sweeps): a queue and a few threads.
-    const int MaxWorkers = 8;
+    // The keys' requests (campaigns, releases, sweeps): a queue and up to 32 threads. A
+    // thousand campaigns at once (the holder of a thousand addresses died) then take a few
+    // dozen of etcd's commits, not a thousand; an idle worker ends after IdleWorkerMs.
+    const int MaxWorkers = 32;
+    const int IdleWorkerMs = 10_000;
     readonly ConcurrentQueue<EtcdRequest> _work = new();
     readonly SemaphoreSlim _workReady = new(0);
     int _workers;
     int _idle;
-    int _queued;
     volatile bool _disposed;
     HttpConnection? _watchConnection;   // the current watch's stream, shut down when another replaces it
     int _watchGeneration;
@@ -78,9 +80,9 @@ internal sealed class EtcdClient : IDisposable
             return;
         }
         _work.Enqueue(request);
-        if (Interlocked.Increment(ref _queued) > 0 && _workers < MaxWorkers && Volatile.Read(ref _idle) == 0)
+        if (Volatile.Read(ref _idle) == 0)
         {
-            StartWorker();
+            StartWorker(); // none is waiting: another thread, up to MaxWorkers
         }
         _workReady.Release();
     }
@@ -117,15 +119,27 @@ internal sealed class EtcdClient : IDisposable
         while (true)
         {
             Interlocked.Increment(ref _idle);
-            _workReady.Wait();
+            bool woken = _workReady.Wait(IdleWorkerMs);
             Interlocked.Decrement(ref _idle);
+            if (!woken)
+            {
+                lock (_work)
+                {
+                    // Nothing came for a while: this thread ends (another starts when work comes).
+                    if (_work.IsEmpty)
+                    {
+                        _workers--;
+                        return;
+                    }
+                }
+                continue;
+            }
             if (_disposed)
             {
                 return;
             }
             if (_work.TryDequeue(out EtcdRequest r))
             {
-                Interlocked.Decrement(ref _queued);
                 Run(r);
             }
         }
