@@ -228,6 +228,19 @@ public class FollowElectionTests
         Assert.That(line, Does.Contain("[pg1???"));
     }
 
+    /// <summary>At start a node is BACKUP and runs the downscript, as ucarp does, except under -n.</summary>
+    [TestCase(false, 1)]
+    [TestCase(true, 0)]
+    public void A_node_starts_as_backup_with_the_downscript_unless_neutral(bool neutral, int downscripts)
+    {
+        var sim = new EtcdSim(10);
+        EtcdSimNode n = sim.Add(Node(1) with { Neutral = neutral }, make: (s, host) => new FollowElection(s, new FollowSettings(Key, "pg1"), host));
+        n.Start();
+        sim.RunFor(1 * S);
+        Assert.That(n.Machine.State, Is.EqualTo(CarpState.Backup));
+        Assert.That(n.Events.Count(e => e.What == "down done"), Is.EqualTo(downscripts), sim.Dump());
+    }
+
     [Test]
     public void Stopping_a_master_runs_the_downscript_and_has_nothing_to_release()
     {
