@@ -4,8 +4,9 @@ using Ucarp.Core.Wire;
 namespace Ucarp.Core.Carp;
 
 /// <summary>
-/// What decides the role: CARP adverts (<see cref="CarpMachine"/>) or an etcd lease
-/// (<see cref="Etcd.EtcdElection"/>). The event loop and the monitoring files see only
+/// What decides the role: CARP adverts (<see cref="CarpMachine"/>), an etcd lease
+/// (<see cref="Etcd.EtcdElection"/>) or an etcd key that names the node
+/// (<see cref="Etcd.FollowElection"/>). The event loop and the monitoring files see only
 /// this; what follows a role change (scripts, announcements, files) goes through
 /// <see cref="ICarpHost"/> for both.
 /// </summary>

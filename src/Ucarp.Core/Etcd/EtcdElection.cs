@@ -359,7 +359,7 @@ public sealed class EtcdElection : IElection
             if (seen != _foreignLogged)
             {
                 _foreignLogged = seen;
-                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(Key, EtcdText.Printable(kv.Value.Value), lease));
+                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(Key, Printable.Cut(kv.Value.Value), lease));
             }
             return;
         }
@@ -654,21 +654,7 @@ public sealed class EtcdElection : IElection
         {
             return;
         }
-        switch (state)
-        {
-            case CarpState.Backup:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
-                if (State != CarpState.Init || !_settings.Neutral)
-                {
-                    _effects.RunDown();
-                }
-                break;
-            case CarpState.Master:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
-                _effects.RunUp();
-                _effects.Announce();
-                break;
-        }
+        _effects.Enter(State, state);
         bool wasMaster = State == CarpState.Master;
         State = state;
         _refresh.Follow(state, now);

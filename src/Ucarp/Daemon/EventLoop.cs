@@ -74,7 +74,7 @@ internal sealed partial class EventLoop : IDisposable
             {
                 GroupRuntime g = GroupAt(i);
                 g.Host.SendBowOutIfDue(now);
-                if (g.Etcd is not null)
+                if (g.Etcd is not null || g.OwnEtcd is not null)
                 {
                     g.Host.SendDeferredIfDue(now);
                 }
@@ -129,6 +129,17 @@ internal sealed partial class EventLoop : IDisposable
             foreach (Etcd.SharedEtcd s in _etcd.All)
             {
                 s.TakeReplies(now);
+            }
+            for (int i = 0; i < GroupCount; i++)
+            {
+                GroupRuntime g = GroupAt(i);
+                if (g.OwnEtcd is not null)
+                {
+                    while (g.OwnEtcd.TryTake(out Core.Etcd.EtcdReply reply))
+                    {
+                        g.Follow!.OnReply(reply, now);
+                    }
+                }
             }
             if (!_stopping)
             {
@@ -271,6 +282,10 @@ internal sealed partial class EventLoop : IDisposable
             // Script and check exits: readable descriptors only wake the loop, each is reaped after.
             g.ScriptPoll = g.Host.Scripts.ExitFd >= 0 ? Add(ref count, g.Host.Scripts.ExitFd) : -1;
             g.HealthPoll = g.Health?.ExitFd is int h and >= 0 ? Add(ref count, h) : -1;
+            if (g.OwnEtcd is not null)
+            {
+                Add(ref count, g.OwnEtcd.WakeFd);
+            }
         }
         foreach (Etcd.SharedEtcd s in _etcd.All)
         {

@@ -46,6 +46,9 @@ internal sealed class GroupRuntime : IDisposable
     public InterfaceSocket? Shared { get; }
     /// <summary>The etcd session the group shares with the daemon's other etcd groups.</summary>
     public SharedEtcd? Etcd { get; }
+    /// <summary>Follow mode's client of its own (it reads one key; its replies go to <see cref="Follow"/>).</summary>
+    public EtcdClient? OwnEtcd { get; private init; }
+    public Core.Etcd.FollowElection? Follow => Machine as Core.Etcd.FollowElection;
     public DaemonHost Host { get; }
     public IElection Machine { get; }
     public CarpMachine? Carp { get; }
@@ -108,6 +111,9 @@ internal sealed class GroupRuntime : IDisposable
         log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
         UnicastSocket? unicast = null;
         SharedEtcd? etcd = null;
+        EtcdClient? ownEtcd = null;
+        Core.Etcd.FollowSettings? follow = config.FollowKey is string followed
+            ? new Core.Etcd.FollowSettings(followed, config.FollowValue ?? Environment.MachineName) : null;
         try
         {
             if (config.Peers.Count != 0)
@@ -119,23 +125,36 @@ internal sealed class GroupRuntime : IDisposable
                     return Fail();
                 }
             }
-            if (etcdMode)
+            if (etcdMode && follow is not null)
             {
-                if ((etcd = sessions.For(config, log, etcdPassword, probeEtcd)) is null)
+                // Follow mode only reads one key: a client of its own, outside the election's session.
+                EtcdConnection? connection = EtcdSetup.Load(config, log, etcdPassword);
+                if (connection is null)
+                {
+                    return Fail();
+                }
+                ownEtcd = new EtcdClient(connection);
+                if (probeEtcd && !EtcdSetup.Probe(ownEtcd, connection, log))
                 {
                     return Fail();
                 }
             }
+            else if (etcdMode && (etcd = sessions.For(config, log, etcdPassword, probeEtcd)) is null)
+            {
+                return Fail();
+            }
             PacketSocket sender = own?.Socket ?? shared!.Socket;
-            var host = new DaemonHost(log, sender, unicast, environment, iface.Name, etcd?.Client);
+            var host = new DaemonHost(log, sender, unicast, environment, iface.Name, etcd?.Client ?? ownEtcd);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
-            IElection machine = etcd is null
+            IElection machine = !etcdMode
                 ? new CarpMachine(settings, host, new SystemCarpRandom())
+                : follow is not null
+                ? new Core.Etcd.FollowElection(settings, follow, host)
                 : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host,
-                                              etcd.Session);
+                                              etcd!.Session);
             HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
-            var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, host, machine, health);
+            var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, host, machine, health) { OwnEtcd = ownEtcd };
             etcd?.Retain(g);
             return g;
         }
@@ -147,6 +166,7 @@ internal sealed class GroupRuntime : IDisposable
 
         GroupRuntime? Fail()
         {
+            ownEtcd?.Dispose();
             unicast?.Dispose();
             own?.Drop();
             shared?.Drop(null);
@@ -158,7 +178,7 @@ internal sealed class GroupRuntime : IDisposable
     public bool Join(MulticastMemberships memberships)
     {
         // With peers no group is joined: nothing is sent to it; etcd sends no adverts.
-        if (Config.NoMulticast || Config.Peers.Count != 0 || Etcd is not null)
+        if (Config.NoMulticast || Config.Peers.Count != 0 || Etcd is not null || OwnEtcd is not null)
         {
             return true;
         }
@@ -228,6 +248,7 @@ internal sealed class GroupRuntime : IDisposable
         _disposed = true;
         Shared?.Drop(this);
         Health?.Dispose();
+        OwnEtcd?.Dispose();
         if (EtcdElection is not null)
         {
             EtcdElection.Session.Detach(EtcdElection);

@@ -5,7 +5,7 @@ using Ucarp.Core.Logging;
 namespace Ucarp.Simulation.Tests.Etcd;
 
 /// <summary>
-/// Nodes running the real <see cref="EtcdElection"/> against an <see cref="InMemoryEtcd"/>
+/// Nodes running the real <see cref="EtcdElection"/> (or <see cref="FollowElection"/>) against an <see cref="InMemoryEtcd"/>
 /// on one virtual clock. Messages between a node and etcd take a random delay; a node
 /// cut off from etcd loses what it sends and what is sent to it, and its requests fail
 /// after the client's timeout, as the daemon's do. Scripts take time, one at a time.
@@ -35,9 +35,10 @@ sealed class EtcdSim
     public long RequestTimeout { get; set; } = 700_000;
     public List<string> Trace { get; } = [];
 
-    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1)
+    /// <param name="make">A node of one group running this election (follow mode) instead of the lease election.</param>
+    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1, Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
     {
-        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, groups);
+        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, groups, make);
         Nodes.Add(node);
         return node;
     }
@@ -75,10 +76,10 @@ sealed class EtcdSim
         }
     }
 
-    public IEnumerable<EtcdSimNode> Masters => Nodes.Where(n => n.Alive && n.Election.State == CarpState.Master);
+    public IEnumerable<EtcdSimNode> Masters => Nodes.Where(n => n.Alive && n.Machine.State == CarpState.Master);
 
     public void Log(string line) => Trace.Add($"{Now / 1000.0,10:F1} ms {line}");
 
     public string Dump() => $"seed {Seed}\n" + string.Join("\n", Trace.TakeLast(80)) + "\nkeys: " + string.Join("; ", Etcd.Keys.Select(k => $"{k.Key}={k.Value.Value} lease {k.Value.Lease:x}"))
-        + "\nnodes: " + string.Join("; ", Nodes.Select(n => $"{n.Index} alive {n.Alive} lease {n.Session.Lease:x} state {n.Groups[0].Election?.State}"));
+        + "\nnodes: " + string.Join("; ", Nodes.Select(n => $"{n.Index} alive {n.Alive} lease {n.Session.Lease:x} state {n.Groups[0].Machine?.State}"));
 }

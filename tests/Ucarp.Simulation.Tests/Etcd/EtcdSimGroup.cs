@@ -24,18 +24,26 @@ sealed class EtcdSimGroup : IEtcdHost
     long? _heldSince;
     int _epoch;
 
-    public EtcdSimGroup(EtcdSimNode node, EtcdSim sim, CarpSettings settings, string key, long scriptDuration, List<(long, string)> events)
+    readonly Func<CarpSettings, IEtcdHost, IEtcdElection>? _make;
+
+    /// <param name="make">Another election than the lease election (follow mode), which gets its own replies.</param>
+    public EtcdSimGroup(EtcdSimNode node, EtcdSim sim, CarpSettings settings, string key, long scriptDuration, List<(long, string)> events,
+                        Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
     {
+        _make = make;
         _node = node;
         _sim = sim;
         _settings = settings;
         _key = key;
         _scriptDuration = scriptDuration;
         _events = events;
-        Election = null!;
+        Machine = null!;
     }
 
-    public EtcdElection Election { get; private set; }
+    public IElection Machine { get; private set; }
+    public EtcdElection Election => (EtcdElection)Machine;
+    /// <summary>Follow mode's election, which is fed its replies directly (null for the lease election).</summary>
+    public IEtcdElection? Own => Machine as IEtcdElection;
     public string Key => _key;
     public bool DebugEnabled => false;
     /// <summary>When this group held its address: [from, to), to null while it still does.</summary>
@@ -47,8 +55,8 @@ sealed class EtcdSimGroup : IEtcdHost
     public void Start(EtcdSession session, int epoch)
     {
         _epoch = epoch;
-        Election = new EtcdElection(_settings, new EtcdSettings { Key = _key, Host = "n" + _node.Index }, this, session);
-        Election.Start(_sim.Now);
+        Machine = (IElection?)_make?.Invoke(_settings, this) ?? new EtcdElection(_settings, new EtcdSettings { Key = _key, Host = "n" + _node.Index }, this, session);
+        Machine.Start(_sim.Now);
     }
 
     /// <summary>The node died: its scripts stop, the address counts as released now.</summary>

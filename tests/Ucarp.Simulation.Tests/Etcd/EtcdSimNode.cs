@@ -18,7 +18,8 @@ sealed class EtcdSimNode : IEtcdSessionHost
     int _epoch;
     long _timerToken;
 
-    public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration, int groups = 1)
+    public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration, int groups = 1,
+                       Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
     {
         _sim = sim;
         Index = index;
@@ -26,7 +27,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
         _scriptDuration = scriptDuration;
         for (int i = 0; i < groups; i++)
         {
-            Groups.Add(new EtcdSimGroup(this, sim, settings, KeyOf(i), scriptDuration, i == 0 ? Events : []));
+            Groups.Add(new EtcdSimGroup(this, sim, settings, KeyOf(i), scriptDuration, i == 0 ? Events : [], make));
         }
         Session = new EtcdSession(this, "/ucarp/", settings.AdvBase * settings.DeadRatio);
     }
@@ -39,6 +40,8 @@ sealed class EtcdSimNode : IEtcdSessionHost
     public EtcdSession Session { get; private set; }
     public List<EtcdSimGroup> Groups { get; } = [];
     public EtcdElection Election => Groups[0].Election;
+    /// <summary>Group 0's election, whichever kind.</summary>
+    public IElection Machine => Groups[0].Machine;
     public bool Alive { get; private set; }
     /// <summary>True: this node's watch streams deliver nothing more, and do not end (a silent partition).</summary>
     public bool WatchesQuiet { get; set; }
@@ -82,9 +85,9 @@ sealed class EtcdSimNode : IEtcdSessionHost
     }
 
     /// <summary>Acts on group 0's election.</summary>
-    public void Do(Action<EtcdElection, long> action)
+    public void Do(Action<IElection, long> action)
     {
-        action(Election, _sim.Now);
+        action(Machine, _sim.Now);
         Reschedule();
     }
 
@@ -94,7 +97,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
         Session.Stop(_sim.Now);
         foreach (EtcdSimGroup g in Groups)
         {
-            g.Election.Shutdown(_sim.Now);
+            g.Machine.Shutdown(_sim.Now);
         }
         SendDeferred();
         Reschedule();
@@ -249,7 +252,14 @@ sealed class EtcdSimNode : IEtcdSessionHost
         {
             return;
         }
-        Session.OnReply(reply, _sim.Now);
+        if (Groups[0].Own is IEtcdElection own)
+        {
+            own.OnReply(reply, _sim.Now);
+        }
+        else
+        {
+            Session.OnReply(reply, _sim.Now);
+        }
         Reschedule();
     }
 
@@ -258,7 +268,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
         long? next = Session.NextDeadline;
         foreach (EtcdSimGroup g in Groups)
         {
-            if (g.Election.NextDeadline is long d && (next is null || d < next))
+            if (g.Machine.NextDeadline is long d && (next is null || d < next))
             {
                 next = d;
             }
@@ -280,9 +290,9 @@ sealed class EtcdSimNode : IEtcdSessionHost
                 }
                 foreach (EtcdSimGroup g in Groups)
                 {
-                    if (g.Election.NextDeadline <= now)
+                    if (g.Machine.NextDeadline <= now)
                     {
-                        g.Election.OnTimer(now);
+                        g.Machine.OnTimer(now);
                     }
                 }
                 Reschedule();
