@@ -152,11 +152,11 @@ public sealed class EtcdElection : IElection
                 if (_takeBack is EtcdKeyValue old)
                 {
                     _takeBack = null;
-                    _campaigning = Send(new EtcdRequest(0, EtcdOp.TakeBack, lease, Key, Record(), OldLease: old.Lease, OldValue: old.Value), now);
+                    _campaigning = _session.Campaign(this, new EtcdRequest(0, EtcdOp.TakeBack, lease, Key, Record(), OldLease: old.Lease, OldValue: old.Value), now);
                 }
                 else if (_holderLease == 0 && !_foreign)
                 {
-                    _campaigning = Send(new EtcdRequest(0, EtcdOp.Campaign, lease, Key, Record()), now);
+                    _campaigning = _session.Campaign(this, new EtcdRequest(0, EtcdOp.Campaign, lease, Key, Record()), now);
                 }
             }
         }
@@ -319,7 +319,11 @@ public sealed class EtcdElection : IElection
                 }
                 else
                 {
-                    MaybeCampaign(now); // the key changed since: the watch says how
+                    // The key changed since (the watch says how), or, in a batch, another key
+                    // did: this one, read by the batch, may still be ours to take back.
+                    var seen = new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision);
+                    _takeBack = reply.Exists && IsOurPreviousRun(seen) ? seen : null;
+                    MaybeCampaign(now);
                 }
                 break;
             case EtcdOp.PutPreempt:

@@ -98,6 +98,39 @@ public static class EtcdReplies
         return new EtcdReply(r.Id, r.Op, true, Revision: revision, Kvs: kvs);
     }
 
+    /// <summary>
+    /// A batch's transaction: succeeded for every key, or not (proto3 leaves "succeeded"
+    /// out) with the failure branch's read of each key, in the batch's order.
+    /// </summary>
+    public static EtcdReply Batch(in EtcdRequest r, object? d)
+    {
+        long revision = Header(d);
+        if (Json.True(d, "succeeded"))
+        {
+            return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: revision);
+        }
+        int count = r.Batch?.Count ?? 0;
+        if (Json.Get(d, "succeeded") is not (null or false)
+            || Json.Get(d, "responses") is not List<object?> responses || responses.Count != count)
+        {
+            throw new FormatException("a transaction answer that says neither yes nor no");
+        }
+        var kvs = new List<EtcdKeyValue>();
+        for (int i = 0; i < count; i++)
+        {
+            if (Json.Get(responses[i], "response_range") is not Dictionary<string, object?> range)
+            {
+                throw new FormatException("a transaction answer without its reads");
+            }
+            EtcdReply one = Range(r.Batch![i], range);
+            if (one.Exists)
+            {
+                kvs.Add(new EtcdKeyValue(r.Batch[i].Key, one.Value ?? "", one.ValueLease, 0));
+            }
+        }
+        return new EtcdReply(r.Id, r.Op, true, Revision: revision, Kvs: kvs);
+    }
+
     /// <summary>The campaign's transaction: won when it says so, else the holder's key as the failure branch read it.</summary>
     public static EtcdReply Campaign(in EtcdRequest r, object? d)
     {

@@ -35,9 +35,12 @@ public enum EtcdOp : byte
 /// n members further along (the one they wait on may be the one without a leader).
 /// <see cref="Prefix"/>: a watch or a sweep covers every key that starts with <see cref="Key"/>.
 /// <see cref="OldLease"/> and <see cref="OldValue"/>: what a take-back expects to find.
+/// <see cref="Batch"/>: campaigns (or take-backs) of several keys in one transaction,
+/// which succeeds for all of them or for none (then it reads every key).
 /// </summary>
 public readonly record struct EtcdRequest(int Id, EtcdOp Op, long Lease = 0, string Key = "", string Value = "", long Revision = 0, long Ttl = 0,
-                                          int Attempt = 0, bool Prefix = false, long OldLease = 0, string OldValue = "");
+                                          int Attempt = 0, bool Prefix = false, long OldLease = 0, string OldValue = "",
+                                          IReadOnlyList<EtcdRequest>? Batch = null);
 
 /// <summary>One key as a sweep read it: its value, the lease it is on (0: none) and the revision of its last change.</summary>
 public readonly record struct EtcdKeyValue(string Key, string Value, long Lease, long ModRevision);

@@ -64,6 +64,12 @@ public sealed class EtcdSession
     readonly Dictionary<string, EtcdElection> _byKey = new(StringComparer.Ordinal);
     readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
     readonly List<EtcdElection> _elections = [];
+    // Campaigns and take-backs asked for within FlushWindow of each other go together: a
+    // thousand addresses freed at once (one lease expired) cost a few transactions.
+    static readonly long FlushWindow = 2 * Ms;
+    readonly List<EtcdRequest> _campaigns = [];
+    readonly Dictionary<int, IReadOnlyList<EtcdRequest>> _batches = [];
+    long? _flushAt;
     int _nextId;
 
     long? _lease;
@@ -150,7 +156,10 @@ public sealed class EtcdSession
 
     long SweepEvery => Math.Max(2 * Timing.Second, 2 * _ttl);
 
-    public long? NextDeadline => Min(Min(Min(_renewAt, FenceAt), Min(_grantRetryAt, _sweepAt)), _sweepRetryAt);
+    public long? NextDeadline => Min(Min(Min(_renewAt, FenceAt), Min(_grantRetryAt, _sweepAt)), Min(_sweepRetryAt, _flushAt));
+
+    /// <summary>How many keys one transaction campaigns for (etcd takes 128 operations per transaction by default).</summary>
+    public const int BatchSize = 64;
 
     /// <summary>The key a group's address has: the prefix and the address.</summary>
     public string KeyFor(string address) => _prefix + address;
@@ -206,7 +215,14 @@ public sealed class EtcdSession
     {
         if (_stopping)
         {
+            _campaigns.Clear();
+            _flushAt = null;
             return;
+        }
+        if (_flushAt <= now)
+        {
+            _flushAt = null;
+            SendCampaigns(now);
         }
         if (FenceAt <= now)
         {
@@ -272,6 +288,19 @@ public sealed class EtcdSession
         if (reply.Op != EtcdOp.Watch || reply.WatchEnded || !reply.Ok)
         {
             _pending.Remove(reply.Id);
+        }
+        if (_batches.Remove(reply.Id, out IReadOnlyList<EtcdRequest>? batch))
+        {
+            if (reply.Ok)
+            {
+                Reachable(now);
+            }
+            else
+            {
+                Unreachable(reply.Error ?? "no answer");
+            }
+            BatchAnswered(batch, reply, now);
+            return;
         }
         if (p.Owner is EtcdElection owner)
         {
@@ -689,6 +718,93 @@ public sealed class EtcdSession
         _pending[id] = new Pending(request.Op, now, request.Lease, owner);
         RequestsSent++;
         return request with { Id = id };
+    }
+
+    /// <summary>A group's campaign (or take-back): numbered now, sent with the others of this pass.</summary>
+    internal int Campaign(EtcdElection owner, EtcdRequest request, long now)
+    {
+        EtcdRequest tracked = Track(owner, request, now);
+        RequestsSent--;   // counted when the transaction goes
+        _campaigns.Add(tracked);
+        _flushAt ??= now + FlushWindow;
+        return tracked.Id;
+    }
+
+    /// <summary>The campaigns asked for, in transactions of up to <see cref="BatchSize"/> keys of one kind; one alone goes as it is.</summary>
+    void SendCampaigns(long now)
+    {
+        foreach (EtcdOp op in (ReadOnlySpan<EtcdOp>)[EtcdOp.Campaign, EtcdOp.TakeBack])
+        {
+            var chunk = new List<EtcdRequest>(BatchSize);
+            foreach (EtcdRequest r in _campaigns)
+            {
+                if (r.Op != op || !_pending.ContainsKey(r.Id))
+                {
+                    continue;
+                }
+                chunk.Add(r);
+                if (chunk.Count == BatchSize)
+                {
+                    SendBatch(chunk, now);
+                    chunk = new List<EtcdRequest>(BatchSize);
+                }
+            }
+            if (chunk.Count != 0)
+            {
+                SendBatch(chunk, now);
+            }
+        }
+        _campaigns.Clear();
+    }
+
+    void SendBatch(List<EtcdRequest> chunk, long now)
+    {
+        RequestsSent++;
+        if (chunk.Count == 1)
+        {
+            _host.Send(chunk[0]);
+            return;
+        }
+        int id = ++_nextId;
+        _pending[id] = new Pending(chunk[0].Op, now, chunk[0].Lease, null);
+        _batches[id] = chunk;
+        _host.Send(new EtcdRequest(id, chunk[0].Op, chunk[0].Lease, Batch: chunk));
+    }
+
+    /// <summary>A batch's answer, handed to each of its groups as the answer to its own campaign.</summary>
+    void BatchAnswered(IReadOnlyList<EtcdRequest> batch, in EtcdReply reply, long now)
+    {
+        if (!reply.Ok)
+        {
+            // Refused, or lost: one key etcd will not write (no permission, say) must not
+            // keep the others from theirs. Each goes again on its own, now.
+            foreach (EtcdRequest one in batch)
+            {
+                if (_pending.ContainsKey(one.Id))
+                {
+                    RequestsSent++;
+                    _host.Send(one);
+                }
+            }
+            return;
+        }
+        Dictionary<string, EtcdKeyValue>? held = null;
+        if (reply.Ok && !reply.Succeeded)
+        {
+            held = new Dictionary<string, EtcdKeyValue>(StringComparer.Ordinal);
+            foreach (EtcdKeyValue kv in reply.Kvs ?? [])
+            {
+                held[kv.Key] = kv;
+            }
+        }
+        foreach (EtcdRequest one in batch)
+        {
+            EtcdReply mine = reply.Succeeded ? new EtcdReply(one.Id, one.Op, true, Succeeded: true, Revision: reply.Revision)
+                : held!.TryGetValue(one.Key, out EtcdKeyValue kv)
+                    ? new EtcdReply(one.Id, one.Op, true, Exists: true, Value: kv.Value, ValueLease: kv.Lease, Revision: reply.Revision)
+                    : new EtcdReply(one.Id, one.Op, true, Revision: reply.Revision);
+            OnReply(mine, now);
+        }
     }
 
     /// <summary>A group's request given up on (its reply, if one comes, is dropped).</summary>

@@ -171,6 +171,10 @@ internal sealed class EtcdClient : IDisposable
 
     EtcdReply Execute(EtcdRequest r)
     {
+        if (r.Batch is { } batch)
+        {
+            return Call("/v3/kv/txn", BatchBody(r.Op, batch), d => EtcdReplies.Batch(r, d));
+        }
         switch (r.Op)
         {
             case EtcdOp.Grant:
@@ -226,6 +230,29 @@ internal sealed class EtcdClient : IDisposable
             default:
                 throw new InvalidCastException(r.Op.ToString());
         }
+    }
+
+    /// <summary>
+    /// Several campaigns (every key absent: put each with our lease) or take-backs (every key
+    /// still on its old lease with its old record: put each with ours) in one transaction;
+    /// failing, it reads every key, so each election learns who holds its own.
+    /// </summary>
+    static string BatchBody(EtcdOp op, IReadOnlyList<EtcdRequest> batch)
+    {
+        var compare = new StringBuilder();
+        var success = new StringBuilder();
+        var failure = new StringBuilder();
+        foreach (EtcdRequest one in batch)
+        {
+            string key = B64(one.Key), sep = compare.Length == 0 ? "" : ",";
+            compare.Append(sep).Append(op == EtcdOp.TakeBack
+                ? $"{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{one.OldLease.ToString(Inv)}\"}}," +
+                  $"{{\"key\":\"{key}\",\"target\":\"VALUE\",\"result\":\"EQUAL\",\"value\":\"{B64(one.OldValue)}\"}}"
+                : $"{{\"key\":\"{key}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}}");
+            success.Append(sep).Append($"{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(one.Value)}\",\"lease\":\"{one.Lease.ToString(Inv)}\"}}}}");
+            failure.Append(sep).Append($"{{\"request_range\":{{\"key\":\"{key}\"}}}}");
+        }
+        return $"{{\"compare\":[{compare}],\"success\":[{success}],\"failure\":[{failure}]}}";
     }
 
     /// <summary>Starts a new watch generation and shuts the running watch's stream; returns the new generation.</summary>

@@ -151,4 +151,21 @@ public class EtcdRepliesTests
     [TestCase("{" + Header + ",\"kvs\":{}}")]
     public void A_sweep_that_is_not_one_fails(string body) =>
         Assert.Throws<FormatException>(() => EtcdReplies.Sweep(Sweep, J(body)));
+
+    static readonly EtcdRequest Batch = new(9, EtcdOp.Campaign, Lease: 7, Batch: [new(10, EtcdOp.Campaign, 7, "a", "x"), new(11, EtcdOp.Campaign, 7, "b", "y")]);
+
+    /// <summary>A batch of campaigns: won for all, or lost with the failure branch's read of each key.</summary>
+    [Test]
+    public void A_batch_is_won_for_all_or_reads_every_key()
+    {
+        Assert.That(EtcdReplies.Batch(Batch, J("{" + Header + ",\"succeeded\":true,\"responses\":[{\"response_put\":{}},{\"response_put\":{}}]}")).Succeeded, Is.True);
+        EtcdReply lost = EtcdReplies.Batch(Batch, J("{" + Header + ",\"responses\":[" +
+            "{\"response_range\":{" + Header + ",\"kvs\":[{\"key\":\"YQ==\",\"mod_revision\":\"3\",\"value\":\"eg==\",\"lease\":\"8\"}],\"count\":\"1\"}}," +
+            "{\"response_range\":{" + Header + "}}]}"));
+        Assert.That((lost.Succeeded, lost.Kvs), Is.EqualTo((false, new[] { new EtcdKeyValue("a", "z", 8, 0) })));
+        // A read missing from the failure branch, or a branch of the wrong length: unreadable.
+        Assert.Throws<FormatException>(() => EtcdReplies.Batch(Batch, J("{" + Header + ",\"responses\":[{\"response_range\":{" + Header + "}}]}")));
+        Assert.Throws<FormatException>(() => EtcdReplies.Batch(Batch, J("{" + Header + ",\"responses\":[{\"response_put\":{}},{\"response_range\":{" + Header + "}}]}")));
+        Assert.Throws<FormatException>(() => EtcdReplies.Batch(Batch, J("{" + Header + "}")));
+    }
 }

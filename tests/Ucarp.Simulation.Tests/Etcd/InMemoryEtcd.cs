@@ -24,6 +24,9 @@ sealed class InMemoryEtcd
     /// <summary>How many leases are alive (what `etcdctl lease list` counts).</summary>
     public int LeaseCount => _leases.Count;
 
+    /// <summary>Transactions that campaigned (or took back) several keys at once.</summary>
+    public int Batches { get; private set; }
+
     /// <summary>Keys returned by sweeps so far.</summary>
     public long SweptKeys { get; private set; }
 
@@ -60,6 +63,29 @@ sealed class InMemoryEtcd
         if (Refuse?.Invoke(r) is EtcdReply refused)
         {
             return refused;
+        }
+        if (r.Batch is { } batch)
+        {
+            Batches++;
+            // One transaction: every compare holds, and every put is made; or none, and every key is read.
+            bool all = batch.All(one => one.Op == EtcdOp.TakeBack
+                ? _keys.TryGetValue(one.Key, out var old) && old.Lease == one.OldLease && old.Value == one.OldValue
+                : !_keys.ContainsKey(one.Key));
+            if (all && !_leases.ContainsKey(r.Lease))
+            {
+                return new EtcdReply(r.Id, r.Op, false, "etcdserver: requested lease not found");
+            }
+            if (all)
+            {
+                foreach (EtcdRequest one in batch)
+                {
+                    Put(one.Key, one.Value, one.Lease);
+                }
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
+            }
+            var kvs = batch.Where(one => _keys.ContainsKey(one.Key))
+                           .Select(one => new EtcdKeyValue(one.Key, _keys[one.Key].Value, _keys[one.Key].Lease, _keys[one.Key].ModRevision)).ToList();
+            return new EtcdReply(r.Id, r.Op, true, Revision: _revision, Kvs: kvs);
         }
         switch (r.Op)
         {
