@@ -9,7 +9,7 @@
 #             /metrics, first with host 4 alone (the holder's rate), then with both (the
 #             backup's rate is the difference); the goal is at most 2 per node. And the
 #             leases `etcdctl lease list` counts (one per node).
-#   takeover  host 4's daemon SIGKILLed: until host 5's last unsolicited Neighbour
+#   takeover  host 4's daemon SIGKILLed: until host 5's first and last unsolicited Neighbour
 #             Advertisement (the SCALE_GROUPS-th distinct target, captured on the bridge),
 #             goal TTL (3 s) + 1 s; and until `ucarpctl status` shows every group MASTER
 #             on host 5. ROUNDS rounds, medians.
@@ -85,7 +85,7 @@ scale_steady() {
         || echo "bench: scale: moved during the window (host 4 MASTER of $(scale_count 4 MASTER), host 5 of $(scale_count 5 MASTER))" >&2
 }
 
-scale_takeover() { # scale_takeover ROUND: "ms_to_last_NA ms_to_all_MASTER", both settled before
+scale_takeover() { # scale_takeover ROUND: "ms_to_last_NA ms_to_first_NA ms_to_all_MASTER", both settled before
     local cap=$work/scale-$1.pcap tp
     tp=$(capture "$cap" "icmp6 and ip6[40] == 136" "$prefix-br" br0 --immediate-mode -c $((SCALE_GROUPS * 4)))
     local t0; t0=$(date +%s.%N)
@@ -101,11 +101,11 @@ scale_takeover() { # scale_takeover ROUND: "ms_to_last_NA ms_to_all_MASTER", bot
     local na
     na=$(tcpdump -e -n -tt -r "$cap" 2>/dev/null | awk -v t0="$t0" -v mac="$mac5" -v n="$SCALE_GROUPS" '
         $2 == mac && $1 + 0 > t0 && match($0, /tgt is [0-9a-f:]+/) {
-            a = substr($0, RSTART + 7, RLENGTH - 7); if (!(a in seen)) { seen[a]; if (++k == n) printf "%.0f", ($1 - t0) * 1000 }
+            a = substr($0, RSTART + 7, RLENGTH - 7); if (!(a in seen)) { seen[a]; if (++k == 1) first = $1; if (k == n) last = $1 }
         }
-        END { if (k < n) print "only " k > "/dev/stderr" }' 2>"$work/scale-na.err")
+        END { if (k < n) print "only " k > "/dev/stderr"; else printf "%.0f %.0f", (last - t0) * 1000, (first - t0) * 1000 }' 2>"$work/scale-na.err")
     [ -s "$work/scale-na.err" ] && echo "bench: scale: round $1: host 5 announced $(cat "$work/scale-na.err") addresses" >&2
-    echo "${na:-timeout} $master"
+    echo "${na:-timeout -} $master"
 }
 
 scale_section() {
@@ -116,17 +116,18 @@ scale_section() {
     ip -n "$prefix-n4" addr add 2001:db8::4/64 dev eth0 nodad
     ip -n "$prefix-n5" addr add 2001:db8::5/64 dev eth0 nodad
     scale_steady
-    local r na=() ms=() a b
+    local r na=() first=() ms=() a b c
     for r in $(seq 1 "$ROUNDS"); do
         echo "bench: scale: takeover round $r" >&2
         if [ "$r" -gt 1 ]; then
             kill -9 "$(scale_pid 5)" 2>/dev/null || true
             scale_pair
         fi
-        read -r a b <<< "$(scale_takeover "$r")"
-        na+=("$a"); ms+=("$b")
+        read -r a b c <<< "$(scale_takeover "$r")"
+        na+=("$a"); first+=("$b"); ms+=("$c")
     done
     result[scale-na]=$(printf '%s\n' "${na[@]}" | median)
+    result[scale-first]=$(printf '%s\n' "${first[@]}" | median)
     result[scale-master]=$(printf '%s\n' "${ms[@]}" | median)
     result[scale-rounds]="${na[*]} / ${ms[*]}"
     # What the daemons said besides their state changes.
@@ -145,6 +146,7 @@ scale_table() {
     r "etcd requests per s (goal 2 at most)" "${result[scale-req4]:--}" "${result[scale-req5]:--}"
     r "leases (etcdctl lease list)" "${result[scale-leases]:--}" ""
     r "start: all MASTER on a free etcd, ms" "${result[scale-start]:--}" ""
+    r "SIGKILL to the first NA, ms" "" "${result[scale-first]:--}"
     r "SIGKILL to the last NA, ms (goal 4000)" "" "${result[scale-na]:--}"
     r "SIGKILL to $SCALE_GROUPS MASTER (ucarpctl), ms" "" "${result[scale-master]:--}"
     printf '%-46s %29s\n' "  rounds (last NA / MASTER), ms" "${result[scale-rounds]:--}"
