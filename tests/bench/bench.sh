@@ -27,6 +27,9 @@
 #              backup, failover of every group against its floor (tests/bench/many-groups.sh)
 #   follow     --follow-key on the etcd section's cluster: etcdctl put naming the other
 #              host -> that host's gratuitous ARP, goal under 100 ms (tests/bench/follow-key.sh)
+#   scale      the etcd election at 1,000 addresses per node, one --config daemon on each of
+#              two hosts: RSS, CPU, etcd requests per s per node, SIGKILLed holder -> the
+#              other's last announcement (tests/bench/etcd-scale.sh)
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
 shopt -s extglob   # the section tests below
@@ -41,7 +44,7 @@ FLOOD_PPS=${FLOOD_PPS:-70000}
 LOAD_SECONDS=${LOAD_SECONDS:-300}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
 # SECTIONS=many for the many groups alone.
-SECTIONS=${SECTIONS:-rounds idle flood etcd fast many follow}
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast many follow scale}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -56,6 +59,7 @@ work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
 . "$here/../../scripts/netns-lan.sh"
 . "$here/many-groups.sh"
 . "$here/follow-key.sh"
+. "$here/etcd-scale.sh"
 trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -374,6 +378,7 @@ fi
 if [[ " $SECTIONS " == *" follow "* ]]; then
     follow_section
 fi
+[[ " $SECTIONS " != *" scale "* ]] || scale_section
 for name in clone debian; do
     [[ " $SECTIONS " == *" "@(rounds|idle|flood)" "* ]] || break
     bin=$clone; [ $name = debian ] && bin=$debian
@@ -437,3 +442,4 @@ if [[ " $SECTIONS " == *" fast "* ]]; then
 fi
 [[ " $SECTIONS " != *" many "* ]] || many_table
 [[ " $SECTIONS " != *" follow "* ]] || follow_table
+[[ " $SECTIONS " != *" scale "* ]] || scale_table
