@@ -12,10 +12,10 @@ public class FuzzTests
 {
     // Short rounds (make check must stay under 25 minutes): a smoke test that every target
     // builds and runs clean; `make fuzz` or UCARP_FUZZ_SECONDS runs long ones.
-    [TestCase("reader", "30")]
-    [TestCase("cli", "30")]
-    [TestCase("http", "15")]
-    [TestCase("json", "15")]
+    [TestCase("reader", "15")]
+    [TestCase("cli", "15")]
+    [TestCase("http", "8")]
+    [TestCase("json", "8")]
     public void A_short_afl_round_finds_nothing(string target, string defaultSeconds)
     {
         if (!Shell.IsRoot)

@@ -22,7 +22,7 @@ public interface IEtcdSessionHost
 /// whole prefix (the sweep) every TTL, which catches what a watch that went quiet missed
 /// and what a holder must check of its keys. A node's steady etcd traffic is therefore
 /// one renewal every TTL/5 (TTL/3 when it holds nothing) and one sweep every 2 TTL: with
-/// the default TTL of 3 s, 1.8 requests a second (0.5 holding nothing), for one group or
+/// the default TTL of 3 s, 1.8 requests a second (1.2 holding nothing), for one group or
 /// thousands. Campaigns
 /// and hand-overs are per key, and only when something changes. Pure, as the elections:
 /// time comes in as "now", requests leave through <see cref="IEtcdSessionHost"/>.
