@@ -14,7 +14,7 @@ public class EtcdTests : NamespaceTest
     const int A = 4, B = 5;
     static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
 
-    static void RequireEtcd()
+    internal static void RequireEtcd()
     {
         if (!File.Exists(EtcdCluster.Etcd) || !File.Exists(EtcdCluster.Etcdctl))
         {
@@ -42,7 +42,7 @@ public class EtcdTests : NamespaceTest
     static void NeverTwoHolders(TestLan lan, HolderIntervals intervals, params UcarpProcess[] processes) =>
         Assert.That(intervals.Overlaps(), Is.Empty, "two holders at once:\n" + intervals + "\n" + Describe(lan, processes));
 
-    static (TestLan, EtcdCluster) Cluster(EtcdSecurity security = EtcdSecurity.None)
+    internal static (TestLan, EtcdCluster) Cluster(EtcdSecurity security = EtcdSecurity.None)
     {
         RequireEtcd();
         var lan = new TestLan(5);

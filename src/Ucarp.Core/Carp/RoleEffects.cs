@@ -65,6 +65,29 @@ public sealed class RoleEffects
         }
     }
 
+    /// <summary>
+    /// The etcd elections' role change, as ucarp's set_state says and does it: the line,
+    /// then the downscript (not on leaving INIT under -n), or the upscript and the announcement.
+    /// </summary>
+    public void Enter(CarpState from, CarpState to)
+    {
+        switch (to)
+        {
+            case CarpState.Backup:
+                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
+                if (from != CarpState.Init || !_settings.Neutral)
+                {
+                    RunDown();
+                }
+                break;
+            case CarpState.Master:
+                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
+                RunUp();
+                Announce();
+                break;
+        }
+    }
+
     /// <summary>SIGUSR1's one line.</summary>
     public void ReportStatus(CarpState state, bool eligible, SkewInUse skew) =>
         _host.Write(LogLevel.Info, StatusLine(state, eligible, skew, _settings.Interface, _settings.Vhid));

@@ -180,6 +180,8 @@ public static class CommandLine
                 case OptionTable.EtcdKey:
                 case OptionTable.EtcdUser:
                 case OptionTable.EtcdPasswordFile:
+                case OptionTable.FollowKey:
+                case OptionTable.FollowValue:
                     if (!EtcdOptions.TryApply(step.Option, arg, config, host))
                     {
                         return CliOutcome.Exit(1);

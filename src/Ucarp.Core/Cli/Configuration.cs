@@ -57,6 +57,10 @@ public sealed class Configuration
     public string? EtcdKey { get; set; }
     public string? EtcdUser { get; set; }
     public string? EtcdPasswordFile { get; set; }
+    /// <summary>--follow-key: hold the address while this etcd key holds <see cref="FollowValue"/>; null: the election.</summary>
+    public string? FollowKey { get; set; }
+    /// <summary>--follow-value; null: the host name.</summary>
+    public string? FollowValue { get; set; }
 
     // Ucarp.Net's own (long options only): what an administrator watches.
     public string? StateFile { get; set; }

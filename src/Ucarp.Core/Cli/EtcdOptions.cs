@@ -33,6 +33,22 @@ public static class EtcdOptions
                 }
                 config.EtcdPrefix = prefix;
                 return true;
+            case OptionTable.FollowKey:
+            case OptionTable.FollowValue:
+                if (arg.Length == 0)
+                {
+                    log.Write(LogLevel.Error, Messages.FollowNeedsText(option == OptionTable.FollowKey ? "--follow-key" : "--follow-value"));
+                    return false;
+                }
+                if (option == OptionTable.FollowKey)
+                {
+                    config.FollowKey = arg;
+                }
+                else
+                {
+                    config.FollowValue = arg;
+                }
+                return true;
         }
         if (arg.Length == 0)
         {
@@ -54,6 +70,10 @@ public static class EtcdOptions
     public static int Validate(Configuration config, ILog log)
     {
         bool etcd = config.EtcdEndpoints.Count != 0;
+        if (ValidateFollow(config, etcd, log) != 0)
+        {
+            return 1;
+        }
         if (!etcd)
         {
             if (config.EtcdPrefixGiven || config.EtcdCaCert is not null || config.EtcdCert is not null || config.EtcdKey is not null
@@ -95,6 +115,26 @@ public static class EtcdOptions
             log.Write(LogLevel.Warning, Messages.EtcdPasswordInClear);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// --follow-key reads its key from etcd, with --etcd's TLS and credentials; -P and
+    /// --check-weight weigh nodes in an election, and there is none.
+    /// </summary>
+    static int ValidateFollow(Configuration config, bool etcd, ILog log)
+    {
+        string? refusal = config.FollowKey is null
+            ? config.FollowValue is null ? null : Messages.FollowValueWithoutKey
+            : !etcd ? Messages.FollowKeyWithoutEtcd
+            : config.Preempt ? Messages.FollowKeyWith("-P/--preempt")
+            : config.CheckWeight != 0 ? Messages.FollowKeyWith("--check-weight")
+            : null;
+        if (refusal is null)
+        {
+            return 0;
+        }
+        log.Write(LogLevel.Error, refusal);
+        return 1;
     }
 
     /// <summary>The virtual address's key: the prefix, a slash, the address in its canonical text.</summary>

@@ -55,6 +55,8 @@ public static class OptionTable
         new("etcd-key", true, EtcdKey),
         new("etcd-user", true, EtcdUser),
         new("etcd-password-file", true, EtcdPasswordFile),
+        new("follow-key", true, FollowKey),
+        new("follow-value", true, FollowValue),
         new("state-file", true, StateFile),
         new("metrics-file", true, MetricsFile),
         new("pidfile", true, PidFile),
@@ -88,6 +90,9 @@ public static class OptionTable
     public const char EtcdKey = '\u0134';
     public const char EtcdUser = '\u0135';
     public const char EtcdPasswordFile = '\u0136';
+    /// <summary>Follow mode: the address follows an etcd key's value instead of an election.</summary>
+    public const char FollowKey = '\u0137';
+    public const char FollowValue = '\u0138';
 
     // Monitoring files (0x150-0x15f).
     public const char StateFile = '\u0150';

@@ -86,6 +86,8 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--etcd-key", c.EtcdKey ?? "\0"),
             ("--etcd-user", c.EtcdUser ?? "\0"),
             ("--etcd-password-file", c.EtcdPasswordFile ?? "\0"),
+            ("--follow-key", c.FollowKey ?? "\0"),
+            ("--follow-value", c.FollowValue ?? "\0"),
             ("--extra-addr", string.Join(" ", c.ExtraAddresses)),
             ("--manage-addresses", Flag(c.ManageAddresses)),
             ("--sync", c.SyncSet ?? "\0"),

@@ -80,7 +80,6 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
     /// <summary>A word quoted for an error line, cut short and with control characters shown as '?'.</summary>
     static string Shown(string word)
     {
-        string cut = word.Length > MaxWord ? word[..MaxWord] + "..." : word;
-        return "[" + new string([.. cut.Select(c => char.IsControl(c) ? '?' : c)]) + "]";
+        return "[" + Logging.Printable.Cut(word, MaxWord) + "]";
     }
 }

@@ -25,7 +25,7 @@ namespace Ucarp.Core.Etcd;
 /// The margin (TTL/3) must cover the downscript's run time and the clocks' rate
 /// difference, which is parts per million.
 /// </summary>
-public sealed class EtcdElection : IElection
+public sealed class EtcdElection : IEtcdElection
 {
     const long Ms = 1_000;
     static readonly long DemotionHold = 3 * Timing.Second;
@@ -520,19 +520,6 @@ public sealed class EtcdElection : IElection
     void Holder(in EtcdReply reply, long now) =>
         Holder(reply.Exists ? HolderRecord.Parse(reply.Value) : null, reply.Exists ? reply.ValueLease : 0, reply.Exists, now, reply.Value);
 
-    /// <summary>A value from etcd, fit for one log line: at most 80 characters, control characters as '?'.</summary>
-    static string Printable(string value)
-    {
-        string cut = value.Length > 80 ? value[..80] + "..." : value;
-        return string.Create(cut.Length, cut, (span, s) =>
-        {
-            for (int i = 0; i < s.Length; i++)
-            {
-                span[i] = char.IsControl(s[i]) ? '?' : s[i];
-            }
-        });
-    }
-
     /// <summary>What the key says now; logged when the holder changes.</summary>
     void Holder(HolderRecord? record, long lease, bool exists, long now, string? value = null)
     {
@@ -550,7 +537,7 @@ public sealed class EtcdElection : IElection
             if (seen != _foreignLogged)
             {
                 _foreignLogged = seen;
-                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(_etcd.Key, Printable(value ?? ""), lease));
+                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(_etcd.Key, Printable.Cut(value ?? ""), lease));
             }
             return;
         }
@@ -851,21 +838,7 @@ public sealed class EtcdElection : IElection
         {
             return;
         }
-        switch (state)
-        {
-            case CarpState.Backup:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
-                if (State != CarpState.Init || !_settings.Neutral)
-                {
-                    _effects.RunDown();
-                }
-                break;
-            case CarpState.Master:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
-                _effects.RunUp();
-                _effects.Announce();
-                break;
-        }
+        _effects.Enter(State, state);
         State = state;
         _refresh.Follow(state, now);
         Counters.Transitions++;

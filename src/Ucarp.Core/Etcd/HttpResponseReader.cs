@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Etcd;
 
@@ -36,7 +37,7 @@ public sealed class HttpResponseReader(IByteSource source)
             || !int.TryParse(status.AsSpan(9, 3), NumberStyles.None, CultureInfo.InvariantCulture, out int code)
             || code < 100 || (status.Length > 12 && status[12] != ' '))
         {
-            throw new FormatException("not an HTTP response: " + Printable(status));
+            throw new FormatException("not an HTTP response: " + Printable.Cut(status));
         }
         for (int count = 0; ; count++)
         {
@@ -63,7 +64,7 @@ public sealed class HttpResponseReader(IByteSource source)
             {
                 if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long length) || (_bodyLeft >= 0 && _bodyLeft != length))
                 {
-                    throw new FormatException("bad Content-Length: " + Printable(value));
+                    throw new FormatException("bad Content-Length: " + Printable.Cut(value));
                 }
                 _bodyLeft = length;
             }
@@ -180,7 +181,7 @@ public sealed class HttpResponseReader(IByteSource source)
         // not a number to overflow.
         if (digits.Length is 0 or > 8 || !long.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long size))
         {
-            throw new FormatException("bad chunk size: " + Printable(line));
+            throw new FormatException("bad chunk size: " + Printable.Cut(line));
         }
         if (size > MaxBody)
         {
@@ -260,15 +261,5 @@ public sealed class HttpResponseReader(IByteSource source)
         }
         _eof = _end == 0;
         return !_eof;
-    }
-
-    static string Printable(string text)
-    {
-        var b = new StringBuilder(Math.Min(text.Length, 80));
-        foreach (char c in text.Length > 80 ? text[..80] : text)
-        {
-            b.Append(c is >= ' ' and < '\x7f' ? c : '?');
-        }
-        return b.ToString();
     }
 }

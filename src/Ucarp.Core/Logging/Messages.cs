@@ -93,6 +93,18 @@ public static partial class Messages
         F("etcd key {0} holds [{1}] (lease {2:x}), not a holder record on a lease: nobody holds the address; waiting for it to change", key, value, lease);
     public static string EtcdPreempting(string holder, int advskew) => F("Asking {0} (advskew {1}) to hand the address over (-P)", holder, advskew);
 
+    // Ucarp.Net's own: follow mode (--follow-key), its options and what it reads.
+    public const string FollowValueWithoutKey = "--follow-value needs --follow-key";
+    public const string FollowKeyWithoutEtcd = "--follow-key needs --etcd: the key is read from etcd";
+    public static string FollowKeyWith(string option) => F("--follow-key cannot be used with {0}: the key decides who holds, there is no election", option);
+    public static string FollowNeedsText(string option) => F("{0} needs a non-empty argument", option);
+    public static string FollowKeyHolds(string key, string value) => F("etcd key {0} holds [{1}]", key, value);
+    public static string FollowKeyMissing(string key) => F("etcd key {0} does not exist: nobody is leader", key);
+    public static string FollowUnreadable(string key, double seconds, bool holding) =>
+        F(holding ? "Cannot read etcd key [{0}] for {1:F1} s: releasing the address" : "Cannot read etcd key [{0}] for {1:F1} s: not taking the address until it can be read", key, seconds);
+    public static string FollowReadFailed(string key, string error) => F("Reading etcd key [{0}] failed ({1}): retrying", key, error);
+    public static string FollowReadable(string key) => F("etcd key [{0}] can be read again", key);
+
     // Ucarp.Net's own: monitoring files.
     public static string PathNeeded(string option) => F("{0} needs a file name", option);
     public static string PidfileInUse(string path, int pid) => F("Pidfile [{0}] names a running ucarp (pid {1}): not starting", path, pid);

@@ -32,7 +32,7 @@ internal sealed class GroupRuntime : IDisposable
         Host = host;
         Machine = machine;
         Carp = machine as CarpMachine;
-        EtcdElection = machine as Core.Etcd.EtcdElection;
+        EtcdElection = machine as Core.Etcd.IEtcdElection;
         Gate = new ElectionGate(machine);
         Health = health;
     }
@@ -48,7 +48,7 @@ internal sealed class GroupRuntime : IDisposable
     public DaemonHost Host { get; }
     public IElection Machine { get; }
     public CarpMachine? Carp { get; }
-    public Core.Etcd.EtcdElection? EtcdElection { get; }
+    public Core.Etcd.IEtcdElection? EtcdElection { get; }
     /// <summary>The election as the daemon, monitoring and the health policy see it.</summary>
     public ElectionGate Gate { get; }
     public HealthCheckRunner? Health { get; }
@@ -140,6 +140,8 @@ internal sealed class GroupRuntime : IDisposable
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
             IElection machine = etcd is null
                 ? new CarpMachine(settings, host, new SystemCarpRandom())
+                : config.FollowKey is string followed
+                ? new Core.Etcd.FollowElection(settings, new Core.Etcd.FollowSettings(followed, config.FollowValue ?? Environment.MachineName), host)
                 : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host);
             HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);

@@ -35,9 +35,9 @@ sealed class EtcdSim
     public long RequestTimeout { get; set; } = 700_000;
     public List<string> Trace { get; } = [];
 
-    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000)
+    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
     {
-        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration);
+        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, make);
         Nodes.Add(node);
         return node;
     }
@@ -75,7 +75,7 @@ sealed class EtcdSim
         }
     }
 
-    public IEnumerable<EtcdSimNode> Masters => Nodes.Where(n => n.Alive && n.Election.State == CarpState.Master);
+    public IEnumerable<EtcdSimNode> Masters => Nodes.Where(n => n.Alive && n.Machine.State == CarpState.Master);
 
     public void Log(string line) => Trace.Add($"{Now / 1000.0,10:F1} ms {line}");
 

@@ -4,7 +4,7 @@ using Ucarp.Core.Logging;
 
 namespace Ucarp.Simulation.Tests.Etcd;
 
-/// <summary>One host of an <see cref="EtcdSim"/>: a real <see cref="EtcdElection"/> and its effects.</summary>
+/// <summary>One host of an <see cref="EtcdSim"/>: a real <see cref="EtcdElection"/> (or <see cref="FollowElection"/>) and its effects.</summary>
 sealed class EtcdSimNode : IEtcdHost
 {
     readonly EtcdSim _sim;
@@ -17,18 +17,22 @@ sealed class EtcdSimNode : IEtcdHost
     int _epoch;
     long _timerToken;
     long? _heldSince;
+    readonly Func<CarpSettings, IEtcdHost, IEtcdElection> _make;
 
-    public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration)
+    /// <param name="make">The election; null: an <see cref="EtcdElection"/> with host name "n" + index.</param>
+    public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration, Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
     {
         _sim = sim;
         Index = index;
         _settings = settings;
         _scriptDuration = scriptDuration;
-        Election = NewElection();
+        _make = make ?? ((s, host) => new EtcdElection(s, new EtcdSettings { Key = "/ucarp/192.0.2.100", Host = "n" + index }, host));
+        Machine = _make(_settings, this);
     }
 
     public int Index { get; }
-    public EtcdElection Election { get; private set; }
+    public IEtcdElection Machine { get; private set; }
+    public EtcdElection Election => (EtcdElection)Machine;
     public bool Alive { get; private set; }
     /// <summary>True: this node's watch streams deliver nothing more, and do not end (a silent partition).</summary>
     public bool WatchesQuiet { get; set; }
@@ -43,17 +47,14 @@ sealed class EtcdSimNode : IEtcdHost
     public List<(long From, long? To)> Held { get; } = [];
     public bool Holds => _heldSince is not null;
 
-    EtcdElection NewElection() =>
-        new(_settings, new EtcdSettings { Key = "/ucarp/192.0.2.100", Host = "n" + Index }, this);
-
     public void Start()
     {
         Alive = true;
         _epoch++;
         _deliver = MakeDeliver(_epoch);
         _heldEvents.Clear();
-        Election = NewElection();
-        Election.Start(_sim.Now);
+        Machine = _make(_settings, this);
+        Machine.Start(_sim.Now);
         Reschedule();
     }
 
@@ -69,9 +70,9 @@ sealed class EtcdSimNode : IEtcdHost
         _sim.Log($"node {Index} killed");
     }
 
-    public void Do(Action<EtcdElection, long> action)
+    public void Do(Action<IEtcdElection, long> action)
     {
-        action(Election, _sim.Now);
+        action(Machine, _sim.Now);
         Reschedule();
     }
 
@@ -276,13 +277,13 @@ sealed class EtcdSimNode : IEtcdHost
         {
             return;
         }
-        Election.OnReply(reply, _sim.Now);
+        Machine.OnReply(reply, _sim.Now);
         Reschedule();
     }
 
     void Reschedule()
     {
-        if (!Alive || Election.NextDeadline is not long due)
+        if (!Alive || Machine.NextDeadline is not long due)
         {
             return;
         }
@@ -292,7 +293,7 @@ sealed class EtcdSimNode : IEtcdHost
         {
             if (token == _timerToken && epoch == _epoch && Alive)
             {
-                Election.OnTimer(_sim.Now);
+                Machine.OnTimer(_sim.Now);
                 Reschedule();
             }
         });
