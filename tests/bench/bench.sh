@@ -25,6 +25,9 @@
 #   many       255 groups on two hosts: keepalived 2.2's vrrp_instances, 255 Ucarp.Net
 #              processes and one --config daemon per host: PSS, idle CPU as master and as
 #              backup, failover of every group against its floor (tests/bench/many-groups.sh)
+#   patroni    a real Patroni 3 cluster (two members, PostgreSQL 15) on that etcd, with
+#              follow mode beside each member: switchover issued and primary SIGKILLed ->
+#              the address on the new primary (tests/bench/patroni.sh)
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
 shopt -s extglob   # the section tests below
@@ -39,7 +42,7 @@ FLOOD_PPS=${FLOOD_PPS:-70000}
 LOAD_SECONDS=${LOAD_SECONDS:-300}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
 # SECTIONS=many for the many groups alone.
-SECTIONS=${SECTIONS:-rounds idle flood etcd fast many}
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast many patroni}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -53,6 +56,7 @@ fi
 work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
 . "$here/../../scripts/netns-lan.sh"
 . "$here/many-groups.sh"
+. "$here/patroni.sh"
 trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -368,6 +372,7 @@ fi
 if [[ " $SECTIONS " == *" many "* ]]; then
     many_section
 fi
+[[ " $SECTIONS " != *" patroni "* ]] || patroni_section
 for name in clone debian; do
     [[ " $SECTIONS " == *" "@(rounds|idle|flood)" "* ]] || break
     bin=$clone; [ $name = debian ] && bin=$debian
@@ -430,3 +435,4 @@ if [[ " $SECTIONS " == *" fast "* ]]; then
     row "ucarp 1.5.2 -b 0 (-k 20 / -k 26), flaps" "${result[fast-l7-flaps]:--}" ""
 fi
 [[ " $SECTIONS " != *" many "* ]] || many_table
+[[ " $SECTIONS " != *" patroni "* ]] || patroni_table
