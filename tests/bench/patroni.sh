@@ -8,8 +8,9 @@
 #   kill         the primary's Patroni, postmaster and its children SIGKILLed -> the same;
 #                Patroni's failover waits for the leader key's lease to expire (the ttl)
 # and, for each, the part that is Ucarp.Net's: from the leader key naming the new primary
-# (an `etcdctl watch` stamped line by line) to the address on its host. The killed member
-# is started again (it rejoins as a replica) before the next round.
+# (an `etcdctl watch`, each line stamped with bash's $EPOCHREALTIME, no fork) to the
+# address on its host. The killed member is started again (it rejoins as a replica)
+# before the next round.
 
 PATRONI_ROUNDS=${PATRONI_ROUNDS:-$ROUNDS}
 pg_bin=/usr/lib/postgresql/15/bin
@@ -92,7 +93,7 @@ pg_down() { # pg_down: every member stopped (SIGTERM, then what is left SIGKILLe
     for h in 4 5; do
         pm=$(pg_postmaster "$h")
         [ -n "$pm" ] && kill -9 "$pm" $(cat /proc/"$pm"/task/*/children 2>/dev/null) 2>/dev/null || true
-        id=$(sed -n 7p "$work/pg$h/data/postmaster.pid" 2>/dev/null | awk '{ print $2 }')
+        id=$(awk 'NR == 7 { print $2 }' "$work/pg$h/data/postmaster.pid" 2>/dev/null || true)
         [ -n "$id" ] && ipcrm -m "$id" 2>/dev/null || true
     done
 }
@@ -128,7 +129,7 @@ patroni_section() {
     printf '#!/bin/sh\nip addr add "$2"/32 dev "$1"\necho "$(date +%%s%%N) $3" >> %s/pg-up.log\n' "$work" > "$work/pg-up"
     chmod +x "$work/pg-up"
     ( ip netns exec "$prefix-n1" etcdctl --endpoints="$etcd_urls" watch "$pg_key" \
-        | while read -r line; do echo "$(date +%s%N) $line"; done > "$work/pg-watch.log" & )
+        | while read -r line; do echo "${EPOCHREALTIME//[.,]/}000 $line"; done > "$work/pg-watch.log" & )
     for h in 4 5; do
         start_etcd "$h" 0 "$work/pg-ucarp$h.log" --follow-key="$pg_key" --follow-value="pg$h" -x "$h" -u "$work/pg-up" > /dev/null
     done
@@ -140,12 +141,13 @@ patroni_section() {
         t0=$(date +%s%N)
         ip netns exec "$prefix-n$next" patronictl -c "$work/pg$next/patroni.yml" switchover --candidate "pg$next" --force > /dev/null 2>&1
         read -r a b <<< "$(pg_measure "$next" "$t0")"; st+=("$a"); sk+=("$b")
-        wait_for 60 pg_ready || true
+        wait_for 60 pg_ready || echo "bench: pg$leader did not come back as a replica" >&2
         t0=$(date +%s%N)
         pg_kill "$next"
         read -r a b <<< "$(pg_measure "$leader" "$t0")"; kt+=("$a"); kk+=("$b")
         pg_start "$next"   # back as a replica for the next round
-        wait_for 90 pg_ready || true
+        wait_for 90 pg_ready || echo "bench: pg$next did not rejoin as a replica" >&2
+        echo "bench: round $r: switchover ${st[-1]} ms (${sk[-1]} from the key), kill ${kt[-1]} ms (${kk[-1]} from the key)" >&2
     done
     result[pg-switch]=$(printf '%s\n' "${st[@]}" | median); result[pg-switch-key]=$(printf '%s\n' "${sk[@]}" | median)
     result[pg-kill]=$(printf '%s\n' "${kt[@]}" | median); result[pg-kill-key]=$(printf '%s\n' "${kk[@]}" | median)
