@@ -16,55 +16,9 @@ PATRONI_ROUNDS=${PATRONI_ROUNDS:-$ROUNDS}
 pg_bin=/usr/lib/postgresql/15/bin
 pg_key=/service/bench/leader
 
-pg_config() { # pg_config HOST: host's Patroni configuration (member pgHOST)
-    local a=192.0.2.$1 d=$work/pg$1
-    cat <<EOF
-scope: bench
-name: pg$1
-restapi:
-  listen: $a:8008
-  connect_address: $a:8008
-etcd3:
-  hosts: 192.0.2.1:2379,192.0.2.2:2379,192.0.2.3:2379
-bootstrap:
-  dcs:
-    ttl: 8
-    loop_wait: 1
-    retry_timeout: 3
-    maximum_lag_on_failover: 1048576
-    postgresql:
-      use_pg_rewind: false
-      remove_data_directory_on_diverged_timelines: true
-      parameters:
-        wal_level: replica
-        hot_standby: "on"
-        max_wal_senders: 5
-        max_replication_slots: 5
-  initdb:
-  - encoding: UTF8
-  - auth: trust
-  pg_hba:
-  - local all all trust
-  - host all all 192.0.2.0/24 trust
-  - host replication replicator 192.0.2.0/24 trust
-postgresql:
-  listen: 0.0.0.0:5432
-  connect_address: $a:5432
-  data_dir: $d/data
-  bin_dir: $pg_bin
-  pgpass: $d/pgpass
-  authentication:
-    replication:
-      username: replicator
-      password: rep
-    superuser:
-      username: postgres
-      password: pg
-  parameters:
-    unix_socket_directories: $d
-    shared_buffers: 16MB
-    max_connections: 20
-EOF
+pg_config() { # pg_config HOST: host's Patroni configuration (member pgHOST), from the namespace test's
+    sed -e "s|@SCOPE@|bench|; s|@NAME@|pg$1|; s|@ADDRESS@|192.0.2.$1|g; s|@DIR@|$work/pg$1|g; s|@PGBIN@|$pg_bin|" \
+        -e "s|@ETCD@|192.0.2.1:2379,192.0.2.2:2379,192.0.2.3:2379|" "$here/../Ucarp.Integration.Tests/Infrastructure/patroni.yml"
 }
 pg_start() { # pg_start HOST: Patroni as postgres in host's namespace (setpriv execs: the pid is Patroni's)
     ip netns exec "$prefix-n$1" setpriv --reuid=postgres --regid=postgres --init-groups --reset-env \

@@ -6,8 +6,8 @@ namespace Ucarp.Integration.Tests.Infrastructure;
 /// <summary>
 /// A real Patroni 3 cluster (Debian's patroni, PostgreSQL 15) of one member per given
 /// node of a test LAN, on the LAN's <see cref="EtcdCluster"/> (etcd3 API), so a ucarp node
-/// can run beside each member in its namespace. Fast timings (ttl 8 s, loop_wait 1 s,
-/// retry_timeout 3 s: loop_wait + 2 x retry_timeout &lt;= ttl, as Patroni requires) keep a
+/// can run beside each member in its namespace. Its configuration is Infrastructure/patroni.yml
+/// (the bench's too): fast timings (ttl 8 s, loop_wait 1 s, retry_timeout 3 s) keep a
 /// failover near the ttl. Data, sockets and configuration live in the LAN's directory,
 /// PostgreSQL listens on every address of its namespace (the virtual address among them)
 /// and trusts the LAN, and Patroni and PostgreSQL run as the postgres user (PostgreSQL
@@ -21,6 +21,7 @@ sealed class PatroniCluster : IDisposable
     public const string PgBin = "/usr/lib/postgresql/15/bin";
     public const string Psql = PgBin + "/psql";
     public const string Scope = "ucarptest";
+    /// <summary>patroni.yml's ttl, seconds.</summary>
     public const int Ttl = 8;
 
     readonly TestLan _lan;
@@ -83,58 +84,13 @@ sealed class PatroniCluster : IDisposable
     string Config(int node) => Path.Combine(_dir, Member(node), "patroni.yml");
     string DataDir(int node) => Path.Combine(_dir, Member(node), "data");
 
-    string ConfigText(int node, string member)
-    {
-        string a = TestLan.Address(node);
-        string hosts = string.Join(",", Enumerable.Range(1, EtcdCluster.Members).Select(m => $"{TestLan.Address(m)}:2379"));
-        return $"""
-            scope: {Scope}
-            name: {Member(node)}
-            restapi:
-              listen: {a}:8008
-              connect_address: {a}:8008
-            etcd3:
-              hosts: {hosts}
-            bootstrap:
-              dcs:
-                ttl: {Ttl}
-                loop_wait: 1
-                retry_timeout: 3
-                maximum_lag_on_failover: 1048576
-                postgresql:
-                  use_pg_rewind: false
-                  parameters:
-                    wal_level: replica
-                    hot_standby: "on"
-                    max_wal_senders: 5
-                    max_replication_slots: 5
-              initdb:
-              - encoding: UTF8
-              - auth: trust
-              pg_hba:
-              - local all all trust
-              - host all all 192.0.2.0/24 trust
-              - host replication replicator 192.0.2.0/24 trust
-            postgresql:
-              listen: 0.0.0.0:5432
-              connect_address: {a}:5432
-              data_dir: {DataDir(node)}
-              bin_dir: {PgBin}
-              pgpass: {member}/pgpass
-              authentication:
-                replication:
-                  username: replicator
-                  password: rep
-                superuser:
-                  username: postgres
-                  password: pg
-              parameters:
-                unix_socket_directories: {member}
-                shared_buffers: 16MB
-                max_connections: 20
-
-            """;
-    }
+    /// <summary>Infrastructure/patroni.yml (the bench's too) filled in for node's member.</summary>
+    static string ConfigText(int node, string member) =>
+        File.ReadAllText(Path.Combine(Binaries.Repository, "tests/Ucarp.Integration.Tests/Infrastructure/patroni.yml"))
+            .Replace("@SCOPE@", Scope, StringComparison.Ordinal).Replace("@NAME@", Member(node), StringComparison.Ordinal)
+            .Replace("@ADDRESS@", TestLan.Address(node), StringComparison.Ordinal).Replace("@DIR@", member, StringComparison.Ordinal)
+            .Replace("@PGBIN@", PgBin, StringComparison.Ordinal)
+            .Replace("@ETCD@", string.Join(",", Enumerable.Range(1, EtcdCluster.Members).Select(m => $"{TestLan.Address(m)}:2379")), StringComparison.Ordinal);
 
     /// <summary>Patroni as the postgres user in node's namespace; setpriv execs, so the process is Patroni itself.</summary>
     void Start(int node) =>
