@@ -31,6 +31,7 @@ command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
 [ -x /usr/bin/patroni ] || missing+=(patroni)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 [ -x /usr/lib/postgresql/15/bin/psql ] || missing+=(postgresql-client-15)
+command -v curl >/dev/null 2>&1 || missing+=(curl)   # Patroni's REST API, etcd's metrics
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: missing ${missing[*]}; the tests that need them will be skipped" >&2
