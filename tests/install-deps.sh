@@ -5,7 +5,8 @@
 # jq and Python's prometheus_client (readers of the state and metrics files), capsh
 # (a daemon without CAP_NET_RAW), afl++ (fuzzing), tshark (an independent dissector
 # for the IPv6 frames), etcd-server and etcd-client (the etcd election's cluster) and
-# openssl (its test certificates), fuse3 and python3-fusepy (a filesystem whose writes hang).
+# openssl (its test certificates), fuse3 and python3-fusepy (a filesystem whose writes hang),
+# patroni, postgresql-15 and postgresql-client-15 (a Patroni cluster for follow mode).
 set -u
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -27,6 +28,10 @@ command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
 /usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || missing+=(python3-fusepy)
+[ -x /usr/bin/patroni ] || missing+=(patroni)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
+[ -x /usr/lib/postgresql/15/bin/psql ] || missing+=(postgresql-client-15)
+command -v curl >/dev/null 2>&1 || missing+=(curl)   # Patroni's REST API, etcd's metrics
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: missing ${missing[*]}; the tests that need them will be skipped" >&2
@@ -38,4 +43,13 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || echo "install-deps: could not install ${missing[*]}; the tests that need them will be skipped" >&2
+# Debian starts a default PostgreSQL cluster (15/main) and a Patroni service on install: the
+# tests run their own in namespaces and need neither; stopped, and kept from starting at boot.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster 15 main stop 2>/dev/null || true
+    [ -f /etc/postgresql/15/main/start.conf ] && echo manual > /etc/postgresql/15/main/start.conf
+fi
+if [[ " ${missing[*]} " == *" patroni "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now patroni >/dev/null 2>&1 || true
+fi
 exit 0

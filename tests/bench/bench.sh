@@ -30,6 +30,9 @@
 #   scale      the etcd election at 1,000 addresses per node, one --config daemon on each of
 #              two hosts: RSS, CPU, etcd requests per s per node, SIGKILLed holder -> the
 #              other's last announcement (tests/bench/etcd-scale.sh)
+#   patroni    a real Patroni 3 cluster (two members, PostgreSQL 15) on that etcd, with
+#              follow mode beside each member: switchover issued and primary SIGKILLed ->
+#              the address on the new primary (tests/bench/patroni.sh)
 # Needs root; installs tcpreplay, tcpdump and Debian's ucarp when missing.
 set -euo pipefail
 shopt -s extglob   # the section tests below
@@ -44,7 +47,7 @@ FLOOD_PPS=${FLOOD_PPS:-70000}
 LOAD_SECONDS=${LOAD_SECONDS:-300}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
 # SECTIONS=many for the many groups alone.
-SECTIONS=${SECTIONS:-rounds idle flood etcd fast many follow scale}
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast many follow scale patroni}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -60,6 +63,7 @@ work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
 . "$here/many-groups.sh"
 . "$here/follow-key.sh"
 . "$here/etcd-scale.sh"
+. "$here/patroni.sh"
 trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -379,6 +383,7 @@ if [[ " $SECTIONS " == *" follow "* ]]; then
     follow_section
 fi
 [[ " $SECTIONS " != *" scale "* ]] || scale_section
+[[ " $SECTIONS " != *" patroni "* ]] || patroni_section
 for name in clone debian; do
     [[ " $SECTIONS " == *" "@(rounds|idle|flood)" "* ]] || break
     bin=$clone; [ $name = debian ] && bin=$debian
@@ -443,3 +448,4 @@ fi
 [[ " $SECTIONS " != *" many "* ]] || many_table
 [[ " $SECTIONS " != *" follow "* ]] || follow_table
 [[ " $SECTIONS " != *" scale "* ]] || scale_table
+[[ " $SECTIONS " != *" patroni "* ]] || patroni_table
