@@ -56,6 +56,48 @@ public class FollowKeyTests : NamespaceTest
         }
     }
 
+    /// <summary>
+    /// One --config daemon with a follow group and two election groups (one vhid, told
+    /// apart by their address): the follow group's own client and the election's shared
+    /// session run side by side in one event loop.
+    /// </summary>
+    [Test]
+    public void In_a_config_file_a_follow_group_runs_beside_election_groups()
+    {
+        var (lan, etcd) = EtcdTests.Cluster();
+        using (lan)
+        {
+            string config = Path.Combine(lan.Directory, "mixed.conf");
+            File.WriteAllText(config,
+                $"defaults --interface=eth0 --srcip={TestLan.Address(A)} --pass=test --vhid=7 --etcd={etcd.Endpoints}\n" +
+                $"group pg --addr=192.0.2.100 --follow-key={Key} --follow-value=pgA\n" +
+                "group e1 --addr=192.0.2.101\n" +
+                "group e2 --addr=192.0.2.102\n");
+            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            string control = Path.Combine(lan.Directory, "mixed.sock");
+            using UcarpProcess a = lan.StartRaw(A, Binaries.Clone, "--config=" + config, "--control=" + control);
+            string States()
+            {
+                CtlResult status = Ucarpctl.Run(["--control=" + control, "status", "--json"]);
+                if (status.Code != 0)
+                {
+                    return "";
+                }
+                using var json = System.Text.Json.JsonDocument.Parse(status.Out);
+                return string.Join(" ", json.RootElement.GetProperty("groups").EnumerateArray()
+                                            .Select(g => g.GetProperty("name").GetString() + "=" + g.GetProperty("state").GetString()));
+            }
+            // The elections win at once (nobody else campaigns); the follow group waits for the key.
+            Assert.That(Wait.Until(() => States() == "pg=BACKUP e1=MASTER e2=MASTER", Long), Is.True, States() + "\n" + Describe(lan, a));
+            etcd.Ctl("put", Key, "pgA");
+            Assert.That(Wait.Until(() => States() == "pg=MASTER e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
+            string leases = etcd.Ctl("lease", "list");
+            Assert.That(leases, Does.StartWith("found 1 leases"), "two election groups, one lease; the follow group takes none\n" + leases);
+            etcd.Ctl("del", Key);
+            Assert.That(Wait.Until(() => States() == "pg=BACKUP e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
+        }
+    }
+
     static void SetCutOff(TestLan lan, int node, bool cut)
     {
         for (int m = 1; m <= EtcdCluster.Members; m++)
