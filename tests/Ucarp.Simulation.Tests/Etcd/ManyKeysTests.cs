@@ -49,10 +49,7 @@ public class ManyKeysTests
     public void A_thousand_addresses_cost_one_lease_per_node_and_a_steady_two_requests_a_second()
     {
         EtcdSim sim = Pair(1);
-        foreach (EtcdSimNode n in sim.Nodes)
-        {
-            n.Start();
-        }
+        EtcdElectionTests.StartAll(sim);
         sim.RunFor(20 * S);
         Assert.That(Holding(sim.Nodes[0]), Is.EqualTo(Groups), "the lowest advskew holds every address\n" + sim.Dump());
         Assert.That(Holding(sim.Nodes[1]), Is.Zero);
@@ -69,10 +66,7 @@ public class ManyKeysTests
         }
         // The same with one group: the rate does not depend on the count.
         EtcdSim one = Pair(1, groups: 1);
-        foreach (EtcdSimNode n in one.Nodes)
-        {
-            n.Start();
-        }
+        EtcdElectionTests.StartAll(one);
         one.RunFor(20 * S);
         from = one.Now;
         one.RunFor(60 * S);
@@ -87,10 +81,7 @@ public class ManyKeysTests
     public void The_holder_killed_every_address_moves_within_the_ttl_and_a_second()
     {
         EtcdSim sim = Pair(2);
-        foreach (EtcdSimNode n in sim.Nodes)
-        {
-            n.Start();
-        }
+        EtcdElectionTests.StartAll(sim);
         sim.RunFor(20 * S);
         long killed = sim.Now;
         sim.Nodes[0].Kill();
@@ -116,10 +107,7 @@ public class ManyKeysTests
     public void A_holder_cut_off_releases_everything_before_the_other_node_holds_anything()
     {
         EtcdSim sim = Pair(3, groups: 200, scriptDuration: 300 * Ms);
-        foreach (EtcdSimNode n in sim.Nodes)
-        {
-            n.Start();
-        }
+        EtcdElectionTests.StartAll(sim);
         sim.RunFor(20 * S);
         Assert.That(Holding(sim.Nodes[0]), Is.EqualTo(200), sim.Dump());
         sim.Nodes[0].SetConnected(false);
@@ -142,10 +130,7 @@ public class ManyKeysTests
     public void A_restart_faster_than_the_ttl_takes_every_address_back()
     {
         EtcdSim sim = Pair(4);
-        foreach (EtcdSimNode n in sim.Nodes)
-        {
-            n.Start();
-        }
+        EtcdElectionTests.StartAll(sim);
         sim.RunFor(20 * S);
         sim.Nodes[0].Kill();
         sim.RunFor(1 * S);
