@@ -15,7 +15,7 @@ RID         ?= linux-x64
 BUILD       := build
 BINARY      := $(BUILD)/ucarp
 CTL         := $(BUILD)/ucarpctl
-SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.props') Directory.Build.props
+SOURCES     := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -print) Directory.Build.props
 
 PREFIX      ?= /usr/local
 SBINDIR     := $(PREFIX)/sbin
