@@ -101,7 +101,6 @@ public sealed class EtcdSession
     }
 
     public long RequestedTtlSeconds { get; }
-    public string Prefix => _prefix;
 
     /// <summary>The lease, once granted and while it can be vouched for (else null).</summary>
     public long? Lease => _lease;
@@ -117,18 +116,10 @@ public sealed class EtcdSession
     /// <summary>When the lease stops being trusted (a holder gives everything up then), or null.</summary>
     public long? FenceAt => _lease is null || !AnyMaster ? null : _renewedSentAt + _ttl - Margin;
 
-    /// <summary>The keys are known: a sweep was read and the watch has run since.</summary>
-    public bool Known => _known;
-
     public bool Stopping => _stopping;
 
     /// <summary>True while the revoke that must go out before exiting is unanswered.</summary>
     public bool Releasing { get; private set; }
-
-    public int Groups => _elections.Count;
-
-    /// <summary>Requests sent, by kind (for the tests and the metrics).</summary>
-    public long RequestsSent { get; private set; }
 
     int _masters;
     bool AnyMaster => _masters > 0;
@@ -152,17 +143,12 @@ public sealed class EtcdSession
     long RenewEvery => AnyMaster ? Math.Max(100 * Ms, _ttl / 5) : Math.Max(100 * Ms, _ttl / 3);
 
     /// <summary>How often the whole prefix is read (µs).</summary>
-    public long SweepInterval => SweepEvery;
-
-    long SweepEvery => Math.Max(2 * Timing.Second, 2 * _ttl);
+    public long SweepInterval => Math.Max(2 * Timing.Second, 2 * _ttl);
 
     public long? NextDeadline => Min(Min(Min(_renewAt, FenceAt), Min(_grantRetryAt, _sweepAt)), Min(_sweepRetryAt, _flushAt));
 
     /// <summary>How many keys one transaction campaigns for (etcd takes 128 operations per transaction by default).</summary>
     public const int BatchSize = 64;
-
-    /// <summary>The key a group's address has: the prefix and the address.</summary>
-    public string KeyFor(string address) => _prefix + address;
 
     /// <summary>
     /// A group joins: its key is watched from now on. False when another group of this
@@ -396,7 +382,7 @@ public sealed class EtcdSession
         _host.Write(LogLevel.Info, Messages.EtcdLease(reply.Lease, reply.Ttl));
         if (_known)
         {
-            _sweepAt ??= now + SweepEvery;
+            _sweepAt ??= now + SweepInterval;
         }
         foreach (EtcdElection e in _elections.ToArray())
         {
@@ -502,7 +488,7 @@ public sealed class EtcdSession
             _watch = null;
         }
         _watch ??= Send(EtcdOp.Watch, now, key: _prefix, revision: revision + 1, prefix: true);
-        _sweepAt = now + SweepEvery;
+        _sweepAt = now + SweepInterval;
     }
 
     /// <summary>A key some group of ours has (the address's, or its preempt request's).</summary>
@@ -690,7 +676,6 @@ public sealed class EtcdSession
             Releasing = true;
         }
         var request = new EtcdRequest(id, EtcdOp.Revoke, lease);
-        RequestsSent++;
         if (afterScriptsDeadline is long deadline)
         {
             _host.SendAfterScripts(request, deadline);
@@ -706,7 +691,6 @@ public sealed class EtcdSession
     {
         int id = ++_nextId;
         _pending[id] = new Pending(op, now, lease, null);
-        RequestsSent++;
         _host.Send(new EtcdRequest(id, op, lease, key, value, revision, ttl, attempt, prefix));
         return id;
     }
@@ -716,7 +700,6 @@ public sealed class EtcdSession
     {
         int id = ++_nextId;
         _pending[id] = new Pending(request.Op, now, request.Lease, owner);
-        RequestsSent++;
         return request with { Id = id };
     }
 
@@ -724,7 +707,6 @@ public sealed class EtcdSession
     internal int Campaign(EtcdElection owner, EtcdRequest request, long now)
     {
         EtcdRequest tracked = Track(owner, request, now);
-        RequestsSent--;   // counted when the transaction goes
         _campaigns.Add(tracked);
         _flushAt ??= now + FlushWindow;
         return tracked.Id;
@@ -759,7 +741,6 @@ public sealed class EtcdSession
 
     void SendBatch(List<EtcdRequest> chunk, long now)
     {
-        RequestsSent++;
         if (chunk.Count == 1)
         {
             _host.Send(chunk[0]);
@@ -782,7 +763,6 @@ public sealed class EtcdSession
             {
                 if (_pending.ContainsKey(one.Id))
                 {
-                    RequestsSent++;
                     _host.Send(one);
                 }
             }

@@ -289,7 +289,7 @@ internal sealed partial class EventLoop : IDisposable
         }
         foreach (Etcd.SharedEtcd s in _etcd.All)
         {
-            s.PollIndex = Add(ref count, s.Client.WakeFd);
+            Add(ref count, s.Client.WakeFd);   // its replies are taken on every wake-up
         }
         AddControlFds(ref count);
         return count;

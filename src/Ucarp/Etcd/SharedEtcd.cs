@@ -28,7 +28,6 @@ internal sealed class SharedEtcd : IEtcdSessionHost, IDisposable
     public string Identity { get; }
     public EtcdClient Client { get; }
     public EtcdSession Session { get; }
-    public int PollIndex { get; set; } = -1;
     public bool Unused => _groups.Count == 0;
     /// <summary>When the last group left (µs), for how long a stopping session's revoke is waited for.</summary>
     public long EmptySince { get; private set; }
