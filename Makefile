@@ -1,6 +1,8 @@
 # Ucarp.Net: a drop-in replacement for ucarp 1.5.2.
 #   make            build the NativeAOT binaries build/ucarp and build/ucarpctl
 #   make check      install what the tests need, build, run every test
+#                   (FILTER='dotnet test filter' runs some; JOBS=N namespace tests at once)
+#   make check-fast core and simulation tests only (no root, no binary: under a minute)
 #   make demo       a small LAN in network namespaces: election and failover (root)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
@@ -32,7 +34,7 @@ INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
                $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf
 
-.PHONY: all check demo deps clean install uninstall deb bench fuzz
+.PHONY: all check check-fast demo deps clean install uninstall deb bench fuzz
 
 all: $(BINARY) $(CTL)
 
@@ -50,8 +52,13 @@ $(CTL): $(SOURCES)
 deps:
 	@tests/install-deps.sh
 
+# FILTER and JOBS reach tests/run-all.sh through the environment (make exports what is
+# set on its command line).
 check: deps $(BINARY) $(CTL)
 	@UCARP_BINARY=$(abspath $(BINARY)) tests/run-all.sh
+
+check-fast:
+	@tests/run-all.sh fast
 
 bench: deps $(BINARY)
 	@tests/bench/bench.sh $(abspath $(BINARY))

@@ -19,6 +19,7 @@ public class BlockingIoTests : NamespaceTest
     /// queue holds; the adverts go on. Once the socket is read again, the queued lines go
     /// out and the number dropped is said, once.
     /// </summary>
+    [Serial]
     [Test]
     public void A_syslog_that_never_reads_does_not_silence_the_master()
     {
@@ -61,6 +62,7 @@ public class BlockingIoTests : NamespaceTest
     /// (the pidfile, removed after it, is gone). The process itself can only finish dying
     /// once the filesystem answers: a thread inside a FUSE request that was sent waits for it.
     /// </summary>
+    [Serial]
     [Test]
     public void A_state_file_on_a_hung_filesystem_does_not_delay_the_adverts()
     {

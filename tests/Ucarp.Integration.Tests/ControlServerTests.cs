@@ -15,7 +15,6 @@ namespace Ucarp.Integration.Tests;
 /// does) against build/ucarpctl and against hostile raw clients.
 /// </summary>
 [Category("Control")]
-[NonParallelizable]
 public class ControlServerTests
 {
     const string Nobody = "65534";
@@ -171,6 +170,7 @@ public class ControlServerTests
         Assert.That(Ucarpctl.Run(_path, "status").Code, Is.Zero);
     }
 
+    [Serial]
     [Test]
     public void A_reply_larger_than_the_socket_buffer_reaches_a_slow_reader_whole_while_others_are_served()
     {

@@ -89,6 +89,7 @@ public class EtcdScaleTests : NamespaceTest
         return (a, b);
     }
 
+    [Serial]
     [Test]
     public void A_thousand_addresses_on_one_lease_per_node_survive_etcd_and_move_when_the_holder_dies()
     {
@@ -128,6 +129,7 @@ public class EtcdScaleTests : NamespaceTest
         }
     }
 
+    [Serial]
     [Test]
     public void A_fast_restart_keeps_every_address_and_a_holder_cut_off_releases_all_before_the_other_holds_any()
     {

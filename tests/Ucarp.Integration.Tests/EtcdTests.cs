@@ -77,6 +77,7 @@ public class EtcdTests : NamespaceTest
         }
     }
 
+    [Serial]
     [Test]
     public void A_killed_holder_is_replaced_within_ttl_and_a_half()
     {
@@ -176,6 +177,7 @@ public class EtcdTests : NamespaceTest
     /// address, the node says so once and waits (no campaign loop); `etcdctl del` frees it
     /// at once.
     /// </summary>
+    [Serial]
     [Test]
     public void A_key_put_by_hand_holds_nobody_until_deleted()
     {
@@ -207,6 +209,7 @@ public class EtcdTests : NamespaceTest
     /// holder stops with SIGTERM: node 5 takes over within milliseconds, not after its
     /// backoff and a new lease.
     /// </summary>
+    [Serial]
     [Test]
     public void A_backup_back_from_a_partition_takes_over_at_once()
     {
@@ -236,6 +239,7 @@ public class EtcdTests : NamespaceTest
         }
     }
 
+    [Serial]
     [TestCase("TERM")]
     [TestCase("USR2")]
     public void A_planned_stop_hands_over_within_a_second(string signal)

@@ -12,6 +12,7 @@ public class FailoverTests : NamespaceTest
     /// must be at least the protocol floor, deadratio x advbase + advskew/256 (3.390625 s).
     /// The clone fires on time; ucarp may oversleep up to one advert interval.
     /// </summary>
+    [Serial]
     [TestCase("clone", "clone", 100)]
     [TestCase("debian", "clone", 100)]
     [TestCase("clone", "debian", 1100)]

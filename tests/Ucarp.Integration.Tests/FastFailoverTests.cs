@@ -16,6 +16,7 @@ public class FastFailoverTests : NamespaceTest
     /// The master dies; the backup (same -k, higher address) takes over three of its
     /// intervals after the last advert it heard, plus the upscript before the ARP.
     /// </summary>
+    [Serial]
     [TestCase(26)]
     [TestCase(8)]
     public void The_backup_takes_over_three_intervals_after_the_last_advert(int k)
@@ -45,6 +46,7 @@ public class FastFailoverTests : NamespaceTest
     }
 
     /// <summary>A lone master's adverts leave every K/256 s, to well under a millisecond.</summary>
+    [Serial]
     [Test]
     public void Adverts_leave_on_time_at_12_ms()
     {
@@ -77,6 +79,7 @@ public class FastFailoverTests : NamespaceTest
     /// Debian's ucarp as master at -b 0 -k 20, the clone as backup at -k 26: the clone
     /// accepts its adverts, stays backup, and takes over 3 x 101.6 ms after the last one.
     /// </summary>
+    [Serial]
     [Test]
     public void The_clone_backs_up_debian_ucarp_at_advbase_zero()
     {
@@ -108,6 +111,7 @@ public class FastFailoverTests : NamespaceTest
     /// down again about once a second, idle, while the clone keeps the address. Recorded,
     /// not a fault of the clone's; the clone's own adverts are byte-identical to ucarp's.
     /// </summary>
+    [Serial]
     [Test]
     public void Debian_ucarp_accepts_the_clones_adverts_at_advbase_zero_but_flaps()
     {
@@ -128,6 +132,7 @@ public class FastFailoverTests : NamespaceTest
     }
 
     /// <summary>--garp-refresh: the master repeats its gratuitous ARP every period; the backup sends none.</summary>
+    [Serial]
     [Test]
     public void A_master_repeats_its_gratuitous_arp_every_refresh_period()
     {
@@ -155,6 +160,7 @@ public class FastFailoverTests : NamespaceTest
     /// as in the ucarp run) must not change master once. ucarp's single-interval
     /// rule (101.6 ms against 78 ms adverts) flaps here; the long run is in make bench.
     /// </summary>
+    [Serial]
     [TestCase(false)]
     [TestCase(true)]
     public void Under_full_cpu_load_the_pair_keeps_its_master(bool realtime)
@@ -183,6 +189,7 @@ public class FastFailoverTests : NamespaceTest
     }
 
     /// <summary>--realtime: the event loop runs SCHED_RR; the scripts it starts do not.</summary>
+    [Serial]
     [Test]
     public void Realtime_priority_is_not_inherited_by_scripts()
     {

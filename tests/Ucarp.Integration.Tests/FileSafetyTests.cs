@@ -17,6 +17,7 @@ public class FileSafetyTests : NamespaceTest
     /// file exactly so), PATH.tmp and PATH.tmp.0000000000000000. The daemon writes its
     /// pid, state and metrics files as usual; the target is never touched.
     /// </summary>
+    [Serial]
     [Test]
     public void Symlinks_at_guessable_temporary_names_do_not_redirect_the_writes()
     {

@@ -15,6 +15,7 @@ public class FollowKeyTests : NamespaceTest
     const string Key = "/service/pg/leader";
     static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);   // advbase 1 x deadratio 3
 
+    [Serial]
     [Test]
     public void The_address_follows_the_key_and_a_node_cut_off_from_etcd_releases_it_once()
     {

@@ -97,6 +97,7 @@ public class Ipv6Tests : NamespaceTest
     /// master's NA. A third host that had the old master's MAC for the address now has the
     /// new one: the NA's override flag did it.
     /// </summary>
+    [Serial]
     [Test]
     public void The_backup_takes_over_at_the_protocol_floor_and_neighbours_follow()
     {
@@ -148,6 +149,7 @@ public class Ipv6Tests : NamespaceTest
         Assert.That(Wait.Until(() => b.Saw("Preferred master advertised: going back to BACKUP state"), Short), Is.True, Describe(lan, a, b));
     }
 
+    [Serial]
     [TestCase("TERM")]
     [TestCase("USR2")]
     public void A_planned_stop_hands_the_address_over_at_once(string signal)

@@ -5,6 +5,7 @@ namespace Ucarp.Integration.Tests;
 /// <summary>Carrier loss and return, -S, and an interface that disappears.</summary>
 public class LinkTests : NamespaceTest
 {
+    [Serial]
     [Test]
     public void Link_down_goes_backup_and_link_up_returns_to_service_within_a_second()
     {

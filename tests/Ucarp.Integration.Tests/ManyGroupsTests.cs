@@ -67,6 +67,7 @@ public class ManyGroupsTests : NamespaceTest
 
     static string[] Lines(string path) => File.Exists(path) ? File.ReadAllLines(path) : [];
 
+    [Serial]
     [Test]
     public void Every_vhid_on_two_hosts_is_taken_over_when_the_master_host_dies()
     {
@@ -175,6 +176,7 @@ public class ManyGroupsTests : NamespaceTest
     /// A sync set of two groups, master on host 1; touching a file makes one member's check
     /// fail there: both members move to host 2, within one advert interval of each other.
     /// </summary>
+    [Serial]
     [Test]
     public void A_sync_set_moves_as_one_when_one_members_check_fails()
     {

@@ -151,6 +151,7 @@ public class MonitoringTests : NamespaceTest
                     Is.True, Describe(lan, a));
     }
 
+    [Serial]
     [Test]
     public void Systemd_hears_ready_status_watchdog_and_stopping()
     {

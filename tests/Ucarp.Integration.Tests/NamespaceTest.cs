@@ -2,9 +2,14 @@ using Ucarp.Integration.Tests.Infrastructure;
 
 namespace Ucarp.Integration.Tests;
 
-/// <summary>Base of every test that runs real daemons in network namespaces.</summary>
+/// <summary>
+/// Base of every test that runs real daemons in network namespaces. Such tests spend their
+/// time waiting on protocol timers, so they run concurrently, each in namespaces of its own
+/// (run-all.sh sets how many at once); a test that measures timing, CPU or memory is marked
+/// <see cref="SerialAttribute"/> and runs alone after them.
+/// </summary>
 [Category("Namespace")]
-[NonParallelizable]
+[Parallelizable(ParallelScope.All)]
 public abstract class NamespaceTest
 {
     protected static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
@@ -17,17 +22,19 @@ public abstract class NamespaceTest
     /// </summary>
     protected static readonly TimeSpan PastMasterDown = TimeSpan.FromSeconds(4.6);
 
-    [OneTimeSetUp]
-    public void CleanStale()
-    {
-        if (Shell.IsRoot)
-        {
-            TestLan.RemoveStale();
-        }
-    }
-
     [SetUp]
     public void Require() => Binaries.RequireNamespaces();
+
+    /// <summary>Whatever LAN the test did not remove (it threw before its `using`, say) goes now, not with the next test.</summary>
+    [TearDown]
+    public void RemoveLeftovers()
+    {
+        int left = LiveResources.DisposeLeftovers();
+        if (left > 0)
+        {
+            TestContext.Out.WriteLine($"teardown removed {left} LAN(s) the test left");
+        }
+    }
 
     /// <summary>"clone" or "debian" to a binary path, skipping when Debian's is missing.</summary>
     protected static string Binary(string which)

@@ -5,6 +5,7 @@ namespace Ucarp.Integration.Tests;
 /// <summary>What a running daemon has loaded: the C library and nothing else (no OpenSSL).</summary>
 public class ResourceTests : NamespaceTest
 {
+    [Serial]
     [Test]
     public void A_running_master_maps_only_the_c_library()
     {

@@ -84,6 +84,7 @@ public class ScriptAndSignalTests : NamespaceTest
         Assert.That(Wait.Throughout(() => lan.VipHolders().SequenceEqual([2]), TimeSpan.FromSeconds(5)), Is.True, Describe(lan, a, b));
     }
 
+    [Serial]
     [Test]
     public void Sigusr2_on_a_lone_master_returns_after_hold_and_timeout()
     {

@@ -17,7 +17,6 @@ namespace Ucarp.Integration.Tests;
 /// The publisher in process, with elections whose state the test sets: what is written when,
 /// for 255 groups. No namespace and no root: files in a temporary directory, a notify socket of its own.
 /// </summary>
-[NonParallelizable]
 public class StatusPublisherTests
 {
     sealed class FakeElection : IElection
@@ -204,6 +203,7 @@ public class StatusPublisherTests
                     Is.EqualTo((42, false, false)));
     }
 
+    [Serial]
     [Test]
     public void A_wake_up_with_nothing_to_publish_stays_cheap_with_255_groups()
     {

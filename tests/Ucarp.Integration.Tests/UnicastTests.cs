@@ -51,6 +51,7 @@ public class UnicastTests : NamespaceTest
         }
     }
 
+    [Serial]
     [Test]
     public void The_backup_takes_over_after_sigkill_at_the_protocol_floor()
     {

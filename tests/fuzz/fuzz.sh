@@ -1,6 +1,7 @@
 #!/bin/bash
 # Coverage-guided fuzzing with AFL++ through SharpFuzz (make fuzz; make check runs a short round).
 #   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader cli http json (default: all)
+#   FUZZ_BUILD=only: build the harness and stop; FUZZ_BUILD=no: use the one built before
 # Builds the harness, instruments Ucarp.Core.dll, runs afl-fuzz on each target for
 # SECONDS from the seed corpus, and copies what it finds (crashes, hangs) into
 # tests/fuzz/regressions/TARGET/, which the core tests replay. Prints one line per
@@ -19,9 +20,12 @@ fi
 mkdir -p "$work"
 [ -x "$tool/sharpfuzz" ] || dotnet tool install --tool-path "$tool" SharpFuzz.CommandLine --version 2.3.0 >/dev/null
 out=$work/bin
-rm -rf "$out"
-dotnet publish "$here/Ucarp.Fuzz/Ucarp.Fuzz.csproj" -c Release -o "$out" --nologo -v quiet >/dev/null
-"$tool/sharpfuzz" "$out/Ucarp.Core.dll" >/dev/null
+if [ "${FUZZ_BUILD:-yes}" != no ] || [ ! -f "$out/Ucarp.Fuzz.dll" ]; then
+    rm -rf "$out"
+    dotnet publish "$here/Ucarp.Fuzz/Ucarp.Fuzz.csproj" -c Release -o "$out" --nologo -v quiet >/dev/null
+    "$tool/sharpfuzz" "$out/Ucarp.Core.dll" >/dev/null
+fi
+[ "${FUZZ_BUILD:-yes}" = only ] && exit 0
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 found=0

@@ -16,10 +16,12 @@ sealed class RoutedLan : IDisposable
 
     readonly List<IDisposable> _owned = [];
     readonly List<string> _namespaces = [];
+    bool _disposed;
 
     public RoutedLan()
     {
-        Prefix = $"{TestLan.NamePrefix}{Environment.ProcessId % 100000}-r{Interlocked.Increment(ref _lans)}";
+        Prefix = $"{TestLan.NamePrefix}{Environment.ProcessId}-r{Interlocked.Increment(ref _lans)}";
+        LiveResources.Add(this);
         Directory = System.IO.Directory.CreateTempSubdirectory("ucarpnet-routed-").FullName;
         try
         {
@@ -114,6 +116,12 @@ sealed class RoutedLan : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        LiveResources.Remove(this);
         foreach (IDisposable d in _owned)
         {
             try { d.Dispose(); } catch (InvalidOperationException) { }

@@ -16,12 +16,16 @@ sealed class TestLan : IDisposable
     static int _lans;
 
     readonly List<IDisposable> _owned = [];
+    bool _disposed;
 
     public TestLan(int nodes, bool ipv6 = false)
     {
         Ipv6 = ipv6;
-        Prefix = $"{NamePrefix}{Environment.ProcessId % 100000}-{Interlocked.Increment(ref _lans)}";
+        // The test process's pid and a counter: unique among concurrent tests and runs, and
+        // how LiveResources tells a dead run's namespaces from a live one's.
+        Prefix = $"{NamePrefix}{Environment.ProcessId}-{Interlocked.Increment(ref _lans)}";
         Count = nodes;
+        LiveResources.Add(this);
         Directory = System.IO.Directory.CreateTempSubdirectory("ucarpnet-lan-").FullName;
         try
         {
@@ -146,6 +150,12 @@ sealed class TestLan : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        LiveResources.Remove(this);
         foreach (IDisposable d in _owned)
         {
             try { d.Dispose(); } catch (InvalidOperationException) { }
@@ -170,23 +180,5 @@ sealed class TestLan : IDisposable
             }
         }
         Shell.RunAllowingFailure("ip", ["netns", "del", ns], out _);
-    }
-
-    /// <summary>Removes namespaces a crashed earlier run left behind (only ours, by name).</summary>
-    public static void RemoveStale()
-    {
-        string list = Shell.RunAllowingFailure("ip", ["netns", "list"], out int code);
-        if (code != 0)
-        {
-            return;
-        }
-        foreach (string line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string ns = line.Split(' ')[0];
-            if (ns.StartsWith(NamePrefix, StringComparison.Ordinal))
-            {
-                DeleteNamespace(ns);
-            }
-        }
     }
 }
