@@ -51,7 +51,7 @@ public class BlockingIoTests : NamespaceTest
 
         syslog.Release();
         Assert.That(master.WaitFor(" log lines dropped: syslog or the console did not keep up", Long), Is.True, master.Output);
-        Assert.That(master.Saw("[WARNING] Bad digest"), Is.True, "what was queued is written\n" + master.Output);
+        Assert.That(master.WaitFor("[WARNING] Bad digest", Short), Is.True, "what was queued is written\n" + master.Output);
         Assert.That(master.Count("log lines dropped"), Is.EqualTo(1), master.Output);
     }
 

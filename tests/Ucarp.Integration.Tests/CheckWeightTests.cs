@@ -50,8 +50,8 @@ public class CheckWeightTests : NamespaceTest
         // Node 1's check fails: it advertises 0+100, node 2 (50, -P) preempts.
         File.Delete(Healthy(lan, 1));
         Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([2]), Long), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Using advskew 0+100: check failing"), Is.True, Describe(lan, a, b));
-        Assert.That(b.Saw("[WARNING] Putting MASTER down - preemption"), Is.True, Describe(lan, a, b));
+        Assert.That(a.WaitFor("[WARNING] Using advskew 0+100: check failing", Short), Is.True, Describe(lan, a, b));
+        Assert.That(b.WaitFor("[WARNING] Putting MASTER down - preemption", Short), Is.True, Describe(lan, a, b));
         Assert.That(Wait.Until(() => InUse(state) == 100, Short), Is.True, Describe(lan, a, b));
         a.Signal("USR1");
         Assert.That(a.WaitFor("[INFO] BACKUP on eth0 id 42 (advskew 0+100: check failing)", Short), Is.True, Describe(lan, a, b));
@@ -65,7 +65,7 @@ public class CheckWeightTests : NamespaceTest
         // Node 2 recovers: back at 50 it preempts the degraded node 1.
         File.WriteAllText(Healthy(lan, 2), "");
         Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([2]), Long), Is.True, Describe(lan, a, b));
-        Assert.That(b.Saw("[WARNING] Using advskew 50: check passing"), Is.True, Describe(lan, a, b));
+        Assert.That(b.WaitFor("[WARNING] Using advskew 50: check passing", Short), Is.True, Describe(lan, a, b));
     }
 
     [Test]
@@ -83,8 +83,8 @@ public class CheckWeightTests : NamespaceTest
         Assert.That(Wait.Until(() => SkewRuns(capture.Current()).SequenceEqual([0]), Short), Is.True, Describe(lan, a, b));
         File.Delete(Healthy(lan, 1));
         Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([2]), Long), Is.True, Describe(lan, a, b));
-        Assert.That(b.Saw("[WARNING] Putting MASTER down - preemption"), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Preferred master advertised: going back to BACKUP state"), Is.True, Describe(lan, a, b));
+        Assert.That(b.WaitFor("[WARNING] Putting MASTER down - preemption", Short), Is.True, Describe(lan, a, b));
+        Assert.That(a.WaitFor("[WARNING] Preferred master advertised: going back to BACKUP state", Short), Is.True, Describe(lan, a, b));
 
         // Healthy again, node 1 (-P) takes the address back from Debian's ucarp.
         File.WriteAllText(Healthy(lan, 1), "");

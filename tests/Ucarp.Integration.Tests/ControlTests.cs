@@ -223,7 +223,7 @@ public class ConfigDaemonControlTests : NamespaceTest
         using UcarpProcess second = lan.StartRaw(1, Binaries.Clone, "--config=" + d.Config, "--control=" + d.Socket);
         Assert.That(second.WaitForExit(Long), Is.True, "a second daemon on the same socket refuses to start");
         Assert.That(second.ExitCode, Is.Not.Zero);
-        Assert.That(second.Saw(Messages.ControlInUse(d.Socket)), Is.True, second.Output);
+        Assert.That(second.WaitFor(Messages.ControlInUse(d.Socket), Short), Is.True, second.Output);
 
         d.Process.Signal("TERM");
         Assert.That(d.Process.WaitForExit(Long), Is.True);

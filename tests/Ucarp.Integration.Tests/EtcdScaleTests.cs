@@ -145,7 +145,7 @@ public class EtcdScaleTests : NamespaceTest
             Assert.That(Wait.Throughout(() => Masters(lan, B) == 0, TimeSpan.FromSeconds(6)), Is.True, "B took an address\n" + Tail(again, b));
             Assert.That(Masters(lan, A), Is.EqualTo(Groups), Tail(again, b));
             // (Counted from etcd, not the log: a thousand groups' lines at once overflow the console, which the daemon does not wait for.)
-            Assert.That(again.Saw("previous run: taking it back"), Is.True, Tail(again));
+            Assert.That(again.WaitFor("previous run: taking it back", Short), Is.True, Tail(again));
 
             // A cut off from etcd: sampled continuously, no moment where both hold something.
             for (int m = 1; m <= EtcdCluster.Members; m++)

@@ -65,7 +65,7 @@ public class FailoverTests : NamespaceTest
         using UcarpProcess a = lan.Start(1, Binary(preferred), "-k", "0", "-P");
         // It preempts on the first advert it hears: well before its own 3 s timer.
         Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([1]), TimeSpan.FromSeconds(2.5)), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Putting MASTER down - preemption"), Is.True, Describe(lan, a, b));
+        Assert.That(a.WaitFor("[WARNING] Putting MASTER down - preemption", Short), Is.True, Describe(lan, a, b));
         Assert.That(Wait.Until(() => b.Saw("Preferred master advertised: going back to BACKUP state"), Short), Is.True, Describe(lan, a, b));
     }
 

@@ -123,7 +123,7 @@ public class FastFailoverTests : NamespaceTest
         int flaps = b.Count("Switching to state: MASTER");
         TestContext.Out.WriteLine($"ucarp 1.5.2 as backup at -b 0 -k 26: {flaps} takeovers in 4 s, " +
                                   $"{b.Count("Preferred master advertised")} step-downs on the clone's adverts");
-        Assert.That(b.Saw("Preferred master advertised: going back to BACKUP state"), Is.True, "ucarp accepts the clone's adverts\n" + Describe(lan, a, b));
+        Assert.That(b.WaitFor("Preferred master advertised: going back to BACKUP state", Short), Is.True, "ucarp accepts the clone's adverts\n" + Describe(lan, a, b));
         Assert.That(b.Saw("Bad"), Is.False, Describe(lan, a, b));
         Assert.That(a.Count("Switching to state: MASTER"), Is.EqualTo(1), "the clone never gave the address up\n" + Describe(lan, a, b));
 
@@ -201,7 +201,7 @@ public class FastFailoverTests : NamespaceTest
         File.SetUnixFileMode(up, (UnixFileMode)0b111_101_101);
         using UcarpProcess a = lan.Start(1, Binaries.Clone, "-b", "0", "-k", "26", "--realtime=10", "-u", up);
         Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, Describe(lan, a));
-        Assert.That(a.Saw("[INFO] Event loop at real-time priority 10 (SCHED_RR), memory locked"), Is.True, Describe(lan, a));
+        Assert.That(a.WaitFor("[INFO] Event loop at real-time priority 10 (SCHED_RR), memory locked", Short), Is.True, Describe(lan, a));
         string main = File.ReadAllText($"/proc/{a.Pid}/task/{a.Pid}/stat");
         string[] fields = main[(main.LastIndexOf(')') + 2)..].Split(' ');   // from field 3 on
         Assert.That((fields[41 - 3], fields[40 - 3]), Is.EqualTo(("2", "10")), "the event loop thread is SCHED_RR at 10");

@@ -20,8 +20,8 @@ public class GroupAddressesTests : NamespaceTest
     /// <summary>The group's addresses node i holds, each as added by the daemon (/32).</summary>
     static List<string> Held(TestLan lan, int i)
     {
-        string shown = lan.Ip("-n", lan.Node(i), "-4", "addr", "show", "dev", "eth0");
-        return [.. Addresses.Where(a => shown.Contains($" {a}/32 ", StringComparison.Ordinal))];
+        List<string> shown = lan.AddressesOf(i).Current(ipv6: false);
+        return [.. Addresses.Where(a => shown.Contains($"{a}/32"))];
     }
 
     [Test]

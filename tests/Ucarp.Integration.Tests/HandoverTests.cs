@@ -50,7 +50,7 @@ public class HandoverTests : NamespaceTest
             Assert.That(Wait.Until(() => lan.HoldsVip(2), Long), Is.True, Describe(lan, a, b));
             // Taken over on the bow-out ("going to time out"), not by the backup's own timer.
             Assert.That(b.WaitFor(TakenOver, Short), Is.True, Describe(lan, a, b));
-            Assert.That(a.Saw("[INFO] Bowing out"), Is.True, Describe(lan, a, b));
+            Assert.That(a.WaitFor("[INFO] Bowing out", Short), Is.True, Describe(lan, a, b));
             // The address was released before the backup claimed it. Released twice by then:
             // at start-up (BACKUP), and on leaving.
             const string Release = "released eth0 192.0.2.100 n1";
@@ -115,6 +115,6 @@ public class HandoverTests : NamespaceTest
         // A node that believes it is master holds the address (its upscript added it).
         Assert.That(Wait.UntilSteady(() => lan.VipHolders().SequenceEqual([2]), TimeSpan.FromSeconds(4), Long), Is.True,
                     Describe(lan, a, b, c));
-        Assert.That(b.Saw(TakenOver), Is.True, Describe(lan, a, b, c));
+        Assert.That(b.WaitFor(TakenOver, Short), Is.True, Describe(lan, a, b, c));
     }
 }

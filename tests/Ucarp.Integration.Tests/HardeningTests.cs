@@ -44,7 +44,7 @@ public class HardeningTests : NamespaceTest
         Assert.That(gaps.Min(), Is.GreaterThan(1_390_625 - 150_000));
         // Rate-limited: a line per second plus a count, not a line per frame.
         Assert.That(master.Count("[WARNING] Bad digest"), Is.LessThanOrEqualTo((int)seconds + 3), master.Output);
-        Assert.That(master.Saw("more \"Bad digest\" lines suppressed in the last second"), Is.True);
+        Assert.That(master.WaitFor("more \"Bad digest\" lines suppressed in the last second", Short), Is.True);
     }
 
     [Test]
@@ -78,9 +78,9 @@ public class HardeningTests : NamespaceTest
                                             "-a", TestLan.Vip, "-u", "/nonexistent/up", "-d", fail);
         Assert.That(a.WaitFor($"err: [WARNING] Script [{fail} eth0 192.0.2.100] exited with status 3", Short), Is.True, a.Output);
         Assert.That(a.WaitFor("err: [ERROR] Unable to exec /nonexistent/up eth0 192.0.2.100: No such file or directory", Long), Is.True, a.Output);
-        Assert.That(a.Saw("err: [WARNING] Spawning [/nonexistent/up eth0 192.0.2.100]"), Is.True);
+        Assert.That(a.WaitFor("err: [WARNING] Spawning [/nonexistent/up eth0 192.0.2.100]", Short), Is.True);
         // Failing scripts change nothing else: it became master and keeps running.
-        Assert.That(a.Saw("[WARNING] Switching to state: MASTER"), Is.True, a.Output);
+        Assert.That(a.WaitFor("[WARNING] Switching to state: MASTER", Short), Is.True, a.Output);
         Assert.That(Wait.Throughout(() => !a.HasExited, TimeSpan.FromSeconds(1.5)), Is.True, "still running\n" + a.Output);
     }
 

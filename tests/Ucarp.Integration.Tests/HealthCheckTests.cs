@@ -24,10 +24,10 @@ public class HealthCheckTests : NamespaceTest
         File.Delete(Healthy(lan));
         // Two failures in a row (0.2 s apart), then the downscript and the bow-out: Debian's ucarp takes over.
         Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([2]), Long), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Out of the election (health check failed 2 times in a row): this node will not become master"),
+        Assert.That(a.WaitFor("[WARNING] Out of the election (health check failed 2 times in a row): this node will not become master", Short),
                     Is.True, Describe(lan, a, b));
         Assert.That(a.Count("[WARNING] Health check [test -e"), Is.EqualTo(2), "failures are logged up to the one that counts\n" + Describe(lan, a, b));
-        Assert.That(b.Saw("[WARNING] Putting MASTER DOWN (going to time out)"), Is.True, Describe(lan, a, b));
+        Assert.That(b.WaitFor("[WARNING] Putting MASTER DOWN (going to time out)", Short), Is.True, Describe(lan, a, b));
 
         a.Signal("USR1");
         Assert.That(a.WaitFor("[INFO] BACKUP on eth0 id 42 (out of the election: will not become master)", Short), Is.True, Describe(lan, a, b));
@@ -41,7 +41,7 @@ public class HealthCheckTests : NamespaceTest
         // Healthy again: two passes, then as at start-up, master after the master-down interval.
         File.WriteAllText(Healthy(lan), "");
         Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Joining the election (health check passed 2 times in a row)"), Is.True, Describe(lan, a, b));
+        Assert.That(a.WaitFor("[WARNING] Joining the election (health check passed 2 times in a row)", Short), Is.True, Describe(lan, a, b));
     }
 
     [Test]

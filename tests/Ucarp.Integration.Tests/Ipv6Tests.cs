@@ -145,7 +145,7 @@ public class Ipv6Tests : NamespaceTest
         Assert.That(Wait.Until(() => lan.HoldsVip(2), Long), Is.True, Describe(lan, b));
         using UcarpProcess a = lan.Start(1, Binaries.Clone, "-k", "0", "-P");
         Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([1]), TimeSpan.FromSeconds(2.5)), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Putting MASTER down - preemption"), Is.True, Describe(lan, a, b));
+        Assert.That(a.WaitFor("[WARNING] Putting MASTER down - preemption", Short), Is.True, Describe(lan, a, b));
         Assert.That(Wait.Until(() => b.Saw("Preferred master advertised: going back to BACKUP state"), Short), Is.True, Describe(lan, a, b));
     }
 
@@ -168,7 +168,7 @@ public class Ipv6Tests : NamespaceTest
         TestContext.Out.WriteLine($"IPv6 handover on SIG{signal}: {ms:F0} ms");
         // The protocol floor is 3390 ms; the bow-out makes it a LAN delay and two scripts.
         Assert.That(ms, Is.LessThan(1000), Describe(lan, a, b));
-        Assert.That(b.Saw("Putting MASTER DOWN (going to time out)"), Is.True, Describe(lan, a, b));
+        Assert.That(b.WaitFor("Putting MASTER DOWN (going to time out)", Short), Is.True, Describe(lan, a, b));
     }
 
     [Test]
@@ -182,7 +182,8 @@ public class Ipv6Tests : NamespaceTest
         Assert.That(Wait.Until(() => b.Saw("[WARNING] Bad digest - md2="), Short), Is.True, Describe(lan, a, b));
         // Deaf to the real master, it takes the address too: what a wrong password does in CARP.
         Assert.That(Wait.Until(() => b.Saw("Switching to state: MASTER"), Long), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("Bad digest"), Is.True, "and the master rejects the stranger's adverts\n" + Describe(lan, a, b));
+        // Its first advert as master is on its way: wait for the master to log the rejection.
+        Assert.That(a.WaitFor("Bad digest", Short), Is.True, "and the master rejects the stranger's adverts\n" + Describe(lan, a, b));
     }
 
     /// <summary>--peer with IPv6: adverts go to the peer's address, not to ff02::12, and fail over as usual.</summary>

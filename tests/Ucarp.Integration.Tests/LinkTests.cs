@@ -63,7 +63,7 @@ public class LinkTests : NamespaceTest
         lan.Ip("-n", lan.Node(1), "link", "del", "eth0");
         Assert.That(a.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, Describe(lan, a));
         Assert.That(a.ExitCode, Is.EqualTo(0), Describe(lan, a));
-        Assert.That(a.Saw("err: [ERROR] exiting: pfds[0].revents = 8"), Is.True, Describe(lan, a));
+        Assert.That(a.WaitFor("err: [ERROR] exiting: pfds[0].revents = 8", Short), Is.True, Describe(lan, a));
         Assert.That(lan.ScriptCalls[^1], Is.EqualTo("down eth0 192.0.2.100"), "-z: the master ran its downscript");
     }
 
@@ -85,8 +85,8 @@ public class LinkTests : NamespaceTest
         lan.Ip("-n", lan.Node(1), "link", "set", "eth0", "down");
         Assert.That(a.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, Describe(lan, a));
         Assert.That(a.ExitCode, Is.EqualTo(0), Describe(lan, a));
-        Assert.That(a.Saw("err: [ERROR] exiting: pfds[0].revents = 8"), Is.True, Describe(lan, a));
-        Assert.That(a.Saw("Switching to state"), Is.True);
+        Assert.That(a.WaitFor("err: [ERROR] exiting: pfds[0].revents = 8", Short), Is.True, Describe(lan, a));
+        Assert.That(a.WaitFor("Switching to state", Short), Is.True);
         Assert.That(a.Lines.Last(l => l.Contains("Switching to state", StringComparison.Ordinal)), Does.EndWith("MASTER"), "no state change on the way out");
         string[] expected = shutdownAtExit ? ["down eth0 192.0.2.100"] : [];
         Assert.That(lan.ScriptCalls.Skip(calls), Is.EqualTo(expected), Describe(lan, a));

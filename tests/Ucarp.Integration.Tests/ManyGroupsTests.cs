@@ -45,8 +45,8 @@ public class ManyGroupsTests : NamespaceTest
     /// <summary>Which of <paramref name="addresses"/> node i holds as /32.</summary>
     static List<string> Held(TestLan lan, int i, IEnumerable<string> addresses)
     {
-        string shown = lan.Ip("-n", lan.Node(i), "-4", "addr", "show", "dev", "eth0");
-        return [.. addresses.Where(a => shown.Contains($" {a}/32 ", StringComparison.Ordinal))];
+        List<string> shown = lan.AddressesOf(i).Current(ipv6: false);
+        return [.. addresses.Where(a => shown.Contains($"{a}/32"))];
     }
 
     static string Mac(TestLan lan, int i) =>

@@ -9,6 +9,8 @@ namespace Ucarp.Integration.Tests;
 /// patronictl switchover and the SIGKILL of the primary's Patroni and PostgreSQL, and a
 /// client connecting to the address must reach a primary.
 /// </summary>
+// Long fixtures start first in the concurrent phase, so that they do not end it alone.
+[Order(3)]
 public class PatroniFollowTests : NamespaceTest
 {
     const int A = 4, B = 5, Client = 6;

@@ -14,7 +14,7 @@ public class ScriptAndSignalTests : NamespaceTest
         Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, Describe(lan, a));
         Assert.That(Wait.Until(() => lan.ScriptCalls.Count >= 2, Short), Is.True, Describe(lan, a));
         Assert.That(lan.ScriptCalls.Take(2), Is.EqualTo(new[] { "down eth0 192.0.2.100 extra words", "up eth0 192.0.2.100 extra words" }));
-        Assert.That(a.Saw($"[WARNING] Spawning [{lan.UpScript} eth0 192.0.2.100 extra words]"), Is.True, Describe(lan, a));
+        Assert.That(a.WaitFor($"[WARNING] Spawning [{lan.UpScript} eth0 192.0.2.100 extra words]", Short), Is.True, Describe(lan, a));
     }
 
     [TestCase("clone")]

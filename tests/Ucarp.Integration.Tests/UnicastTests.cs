@@ -84,7 +84,7 @@ public class UnicastTests : NamespaceTest
         Assert.That(Wait.Until(() => lan.HoldsVip(2), Long), Is.True, Describe(lan, b));
         using UcarpProcess a = lan.Start(1, Binary("clone"), "--peer", B, "-k", "0", "-P");
         Assert.That(Wait.UntilSteady(() => lan.VipHolders().SequenceEqual([1]), TimeSpan.FromSeconds(2), Long), Is.True, Describe(lan, a, b));
-        Assert.That(a.Saw("[WARNING] Putting MASTER down - preemption"), Is.True, Describe(lan, a, b));
+        Assert.That(a.WaitFor("[WARNING] Putting MASTER down - preemption", Short), Is.True, Describe(lan, a, b));
     }
 
     [Test]
@@ -98,7 +98,7 @@ public class UnicastTests : NamespaceTest
             Assert.That(Wait.Throughout(() => !b.Saw("MASTER"), PastMasterDown), Is.True, "the backup hears the master\n" + Describe(lan, a, b));
             a.Signal("TERM");
             Assert.That(Wait.Until(() => lan.VipHolders().SequenceEqual([2]), Long), Is.True, Describe(lan, a, b));
-            Assert.That(b.Saw("[WARNING] Putting MASTER DOWN (going to time out)"), Is.True, "taken over on the bow-out\n" + Describe(lan, a, b));
+            Assert.That(b.WaitFor("[WARNING] Putting MASTER DOWN (going to time out)", Short), Is.True, "taken over on the bow-out\n" + Describe(lan, a, b));
         }
     }
 

@@ -16,6 +16,7 @@ sealed class RoutedLan : IDisposable
 
     readonly List<IDisposable> _owned = [];
     readonly List<string> _namespaces = [];
+    readonly Dictionary<int, NamespaceAddresses> _addresses = [];
     bool _disposed;
 
     public RoutedLan()
@@ -98,7 +99,17 @@ sealed class RoutedLan : IDisposable
         return process;
     }
 
-    public bool HoldsVip(int i) => Ip("-n", Node(i), "-4", "addr", "show", "dev", "eth0").Contains(" " + Vip + "/", StringComparison.Ordinal);
+    public bool HoldsVip(int i)
+    {
+        lock (_addresses)
+        {
+            if (!_addresses.TryGetValue(i, out NamespaceAddresses? addresses))
+            {
+                _addresses[i] = addresses = new NamespaceAddresses(Node(i), "eth0");
+            }
+            return addresses.Has(Vip);
+        }
+    }
 
     public IReadOnlyList<int> VipHolders() => Enumerable.Range(1, 3).Where(HoldsVip).ToList();
 
@@ -125,6 +136,14 @@ sealed class RoutedLan : IDisposable
         foreach (IDisposable d in _owned)
         {
             try { d.Dispose(); } catch (InvalidOperationException) { }
+        }
+        lock (_addresses)
+        {
+            foreach (NamespaceAddresses a in _addresses.Values)
+            {
+                a.Dispose();
+            }
+            _addresses.Clear();
         }
         foreach (string ns in _namespaces)
         {

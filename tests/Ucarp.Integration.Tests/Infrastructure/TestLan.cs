@@ -16,6 +16,7 @@ sealed class TestLan : IDisposable
     static int _lans;
 
     readonly List<IDisposable> _owned = [];
+    readonly Dictionary<int, NamespaceAddresses> _addresses = [];
     bool _disposed;
 
     public TestLan(int nodes, bool ipv6 = false)
@@ -125,9 +126,20 @@ sealed class TestLan : IDisposable
         return process;
     }
 
-    public bool HoldsVip(int i) => Ipv6
-        ? Ip("-n", Node(i), "-6", "addr", "show", "dev", "eth0").Contains(Vip6 + "/", StringComparison.Ordinal)
-        : Ip("-n", Node(i), "-4", "addr", "show", "dev", "eth0").Contains(Vip + "/", StringComparison.Ordinal);
+    public bool HoldsVip(int i) => AddressesOf(i).Has(VirtualAddress);
+
+    /// <summary>Node i's eth0 addresses, read without forking `ip` (tests poll them every 20 ms).</summary>
+    public NamespaceAddresses AddressesOf(int i)
+    {
+        lock (_addresses)
+        {
+            if (!_addresses.TryGetValue(i, out NamespaceAddresses? addresses))
+            {
+                _addresses[i] = addresses = new NamespaceAddresses(Node(i), "eth0");
+            }
+            return addresses;
+        }
+    }
 
     /// <summary>Which nodes have the VIP configured right now.</summary>
     public IReadOnlyList<int> VipHolders() => Enumerable.Range(1, Count).Where(HoldsVip).ToList();
@@ -159,6 +171,15 @@ sealed class TestLan : IDisposable
         foreach (IDisposable d in _owned)
         {
             try { d.Dispose(); } catch (InvalidOperationException) { }
+        }
+        // Their sockets would keep the namespaces (and the veths in them) alive.
+        lock (_addresses)
+        {
+            foreach (NamespaceAddresses a in _addresses.Values)
+            {
+                a.Dispose();
+            }
+            _addresses.Clear();
         }
         for (int i = 1; i <= Count; i++)
         {
