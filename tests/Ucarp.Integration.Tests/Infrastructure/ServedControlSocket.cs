@@ -94,13 +94,19 @@ sealed class ScriptedHandler : IControlHandler
     public void Reload(Action<ControlReply> complete, long now)
     {
         ReloadCalls++;
-        _later.Add((now + (long)ReloadTakes.TotalMicroseconds, () => complete(ReloadReply)));
+        long due = ReloadTakes == Timeout.InfiniteTimeSpan ? long.MaxValue : now + (long)ReloadTakes.TotalMicroseconds;
+        _later.Add((due, () => complete(ReloadReply)));
     }
+
+    /// <summary>With ReloadTakes infinite, a reload completes only once the test says so.</summary>
+    public void ReleaseReloads() => _released = true;
+
+    volatile bool _released;
 
     /// <summary>On the loop thread, as the daemon's reload completes there.</summary>
     public void RunDue(long now)
     {
-        foreach (var due in _later.Where(l => l.Due <= now).ToList())
+        foreach (var due in _later.Where(l => l.Due <= now || _released).ToList())
         {
             _later.Remove(due);
             due.Run();
