@@ -42,7 +42,15 @@ sealed class UcarpProcess : IDisposable
 
     public int Count(string text) => Lines.Count(l => l.Contains(text, StringComparison.Ordinal));
 
-    public void Signal(string name) => Shell.Run("kill", "-" + name, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public void Signal(string name)
+    {
+        if (_process.HasExited)
+        {
+            // Say why, with what it printed, rather than kill's "No such process".
+            Assert.Fail($"{Binary} exited (status {_process.ExitCode}) before it could be sent SIG{name}:\n{Output}");
+        }
+        Shell.Run("kill", "-" + name, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     public bool WaitForExit(TimeSpan timeout)
     {
