@@ -54,6 +54,18 @@ public class ManyGroupsTests : NamespaceTest
 
     static int Vhid(Frame f) => f.Bytes[35];
 
+    /// <summary>Each thread's blocked, pending and caught signals: where a signal that changed nothing went.</summary>
+    static string SignalState(int pid)
+    {
+        var lines = new List<string> { "--- signals (process): " + string.Join(" ", File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("ShdPnd", StringComparison.Ordinal))) };
+        foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            string comm = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+            lines.Add($"  {Path.GetFileName(task)} {comm}: " + string.Join(" ", File.ReadLines(Path.Combine(task, "status")).Where(l => l.StartsWith("SigBlk", StringComparison.Ordinal) || l.StartsWith("SigPnd", StringComparison.Ordinal))));
+        }
+        return string.Join("\n", lines);
+    }
+
     /// <summary>Scripts that add and remove the address (/32) and log "up|down ADDRESS" to <paramref name="log"/>.</summary>
     static (string Up, string Down) Scripts(TestLan lan, string log)
     {
@@ -116,6 +128,11 @@ public class ManyGroupsTests : NamespaceTest
     /// and change no state; g3 restarts (its adverts stop, come back with advskew 10, and it is
     /// master again); g4 starts.
     /// </summary>
+    // Serial for now: issue 28 (defect 12), a SIGHUP after which nothing happens, was seen in
+    // 1 of 7 concurrent phases (and once more under a doubled load), and once before in the
+    // serial suite; the race is not found yet.
+    // The failure message gives each daemon thread's blocked and pending signals.
+    [Serial]
     [Test]
     public void A_reload_leaves_the_unchanged_groups_untouched_on_the_wire_and_restarts_only_what_changed()
     {
@@ -140,7 +157,7 @@ public class ManyGroupsTests : NamespaceTest
         long reloadedAt = (long)(HolderIntervals.Now * 1_000_000);
         a.Signal("HUP");
         Assert.That(Wait.Until(() => Held(lan, 1, [Vip(3), Vip(4)]).Count == 2 && a.Count("[g3] Switching to state: MASTER") == 2
-                                     && a.Saw("[g4] Switching to state: MASTER"), Long), Is.True, a.Output);
+                                     && a.Saw("[g4] Switching to state: MASTER"), Long), Is.True, () => a.Output + "\n" + SignalState(a.Pid));
         // The unchanged groups watched for three more adverts each after the restarted and added ones are up.
         long settled = (long)(HolderIntervals.Now * 1_000_000);
         Assert.That(Wait.Until(() => new[] { 1, 2 }.All(v => capture.Current().Count(f => f.IsCarp && Vhid(f) == v && f.Micros > settled) >= 3), Long),
