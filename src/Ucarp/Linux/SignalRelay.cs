@@ -34,6 +34,16 @@ internal sealed class SignalRelay : IDisposable
             throw new InvalidOperationException("eventfd: " + Libc.StrError(Libc.LastErrno));
         }
         _eventfd = new FileDescriptor(fd);
+        Unignore(SIGUSR1);
+        Unignore(SIGUSR2);
+        if (reloadOnHangup || shutdownSignals)
+        {
+            Unignore(PosixSignal.SIGHUP);
+        }
+        if (shutdownSignals)
+        {
+            Unignore(PosixSignal.SIGTERM);
+        }
         _registrations.Add(PosixSignalRegistration.Create(SIGUSR1, c => Relay(c, ref _usr1)));
         _registrations.Add(PosixSignalRegistration.Create(SIGUSR2, c => Relay(c, ref _usr2)));
         if (reloadOnHangup)
@@ -58,6 +68,29 @@ internal sealed class SignalRelay : IDisposable
     }
 
     public int Fd => _eventfd.Fd;
+
+    /// <summary>
+    /// .NET installs no handler for a signal that is ignored when it is registered ("we
+    /// respect ignored signals"), so a daemon started under nohup, or as a shell's
+    /// background job, would never see the SIGHUP that reloads it. ucarp's signal() calls
+    /// override what it inherited for the signals it handles; so do we, for those. (Without
+    /// -z an inherited SIG_IGN stays, as in ucarp. SIGINT and SIGQUIT are left alone: the
+    /// runtime may have looked at them already, when the console streams were opened.)
+    /// </summary>
+    static unsafe void Unignore(PosixSignal signal)
+    {
+        int signo = signal switch
+        {
+            PosixSignal.SIGHUP => 1,
+            PosixSignal.SIGTERM => 15,
+            _ => (int)signal,   // SIGUSR1 and SIGUSR2 are given as raw numbers
+        };
+        byte* old = stackalloc byte[256];
+        if (Libc.SigAction(signo, null, old) == 0 && *(nint*)old == Libc.SIG_IGN)
+        {
+            Libc.Signal(signo, Libc.SIG_DFL);
+        }
+    }
 
     public bool TakeUsr1() => Interlocked.Exchange(ref _usr1, 0) != 0;
     public bool TakeUsr2() => Interlocked.Exchange(ref _usr2, 0) != 0;
