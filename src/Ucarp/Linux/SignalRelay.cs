@@ -71,8 +71,8 @@ internal sealed class SignalRelay : IDisposable
 
     /// <summary>
     /// .NET installs no handler for a signal that is ignored when it is registered ("we
-    /// respect ignored signals"), so a daemon started under nohup, or as a shell's
-    /// background job, would never see the SIGHUP that reloads it. ucarp's signal() calls
+    /// respect ignored signals"), so a daemon started under nohup, or by any parent that
+    /// ignores SIGHUP, would never see the SIGHUP that reloads it. ucarp's signal() calls
     /// override what it inherited for the signals it handles; so do we, for those. (Without
     /// -z an inherited SIG_IGN stays, as in ucarp. SIGINT and SIGQUIT are left alone: the
     /// runtime may have looked at them already, when the console streams were opened.)
