@@ -70,7 +70,7 @@ run_phase() {
 # The ten longest tests over every phase, from the TRX files.
 slowest() {
     /usr/bin/python3 - "$results" <<'EOF' 2>/dev/null || true
-import glob, re, sys, xml.etree.ElementTree as ET
+import glob, sys, xml.etree.ElementTree as ET
 ns = '{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}'
 rows = []
 for trx in glob.glob(sys.argv[1] + '/*.trx'):

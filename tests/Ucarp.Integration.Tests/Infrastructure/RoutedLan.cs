@@ -16,12 +16,13 @@ sealed class RoutedLan : IDisposable
 
     readonly List<IDisposable> _owned = [];
     readonly List<string> _namespaces = [];
-    readonly Dictionary<int, NamespaceAddresses> _addresses = [];
+    readonly LanAddresses _addresses;
     bool _disposed;
 
     public RoutedLan()
     {
         Prefix = $"{TestLan.NamePrefix}{Environment.ProcessId}-r{Interlocked.Increment(ref _lans)}";
+        _addresses = new LanAddresses(Node);
         LiveResources.Add(this);
         Directory = System.IO.Directory.CreateTempSubdirectory("ucarpnet-routed-").FullName;
         try
@@ -99,17 +100,7 @@ sealed class RoutedLan : IDisposable
         return process;
     }
 
-    public bool HoldsVip(int i)
-    {
-        lock (_addresses)
-        {
-            if (!_addresses.TryGetValue(i, out NamespaceAddresses? addresses))
-            {
-                _addresses[i] = addresses = new NamespaceAddresses(Node(i), "eth0");
-            }
-            return addresses.Has(Vip);
-        }
-    }
+    public bool HoldsVip(int i) => _addresses.Of(i).Has(Vip);
 
     public IReadOnlyList<int> VipHolders() => Enumerable.Range(1, 3).Where(HoldsVip).ToList();
 
@@ -137,14 +128,7 @@ sealed class RoutedLan : IDisposable
         {
             try { d.Dispose(); } catch (InvalidOperationException) { }
         }
-        lock (_addresses)
-        {
-            foreach (NamespaceAddresses a in _addresses.Values)
-            {
-                a.Dispose();
-            }
-            _addresses.Clear();
-        }
+        _addresses.Dispose();
         foreach (string ns in _namespaces)
         {
             TestLan.DeleteNamespace(ns);

@@ -16,7 +16,7 @@ sealed class TestLan : IDisposable
     static int _lans;
 
     readonly List<IDisposable> _owned = [];
-    readonly Dictionary<int, NamespaceAddresses> _addresses = [];
+    readonly LanAddresses _addresses;
     bool _disposed;
 
     public TestLan(int nodes, bool ipv6 = false)
@@ -26,6 +26,7 @@ sealed class TestLan : IDisposable
         // how LiveResources tells a dead run's namespaces from a live one's.
         Prefix = $"{NamePrefix}{Environment.ProcessId}-{Interlocked.Increment(ref _lans)}";
         Count = nodes;
+        _addresses = new LanAddresses(Node);
         LiveResources.Add(this);
         Directory = System.IO.Directory.CreateTempSubdirectory("ucarpnet-lan-").FullName;
         try
@@ -129,17 +130,7 @@ sealed class TestLan : IDisposable
     public bool HoldsVip(int i) => AddressesOf(i).Has(VirtualAddress);
 
     /// <summary>Node i's eth0 addresses, read without forking `ip` (tests poll them every 20 ms).</summary>
-    public NamespaceAddresses AddressesOf(int i)
-    {
-        lock (_addresses)
-        {
-            if (!_addresses.TryGetValue(i, out NamespaceAddresses? addresses))
-            {
-                _addresses[i] = addresses = new NamespaceAddresses(Node(i), "eth0");
-            }
-            return addresses;
-        }
-    }
+    public NamespaceAddresses AddressesOf(int i) => _addresses.Of(i);
 
     /// <summary>Which nodes have the VIP configured right now.</summary>
     public IReadOnlyList<int> VipHolders() => Enumerable.Range(1, Count).Where(HoldsVip).ToList();
@@ -172,15 +163,7 @@ sealed class TestLan : IDisposable
         {
             try { d.Dispose(); } catch (InvalidOperationException) { }
         }
-        // Their sockets would keep the namespaces (and the veths in them) alive.
-        lock (_addresses)
-        {
-            foreach (NamespaceAddresses a in _addresses.Values)
-            {
-                a.Dispose();
-            }
-            _addresses.Clear();
-        }
+        _addresses.Dispose();
         for (int i = 1; i <= Count; i++)
         {
             DeleteNamespace(Node(i));
