@@ -228,7 +228,7 @@ internal static class Program
         if (config.StateFile is not null || config.MetricsFile is not null || notifier.Enabled)
         {
             GroupRuntime g = daemon.Groups[0];
-            publisher = new StatusPublisher(config, g.Gate, g.Host.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds);
+            publisher = new StatusPublisher(config, g.Gate, g.Frames, g.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds);
             daemon.Attach(publisher);
             publisher.Start(MonotonicClock.NowMicroseconds);
         }

@@ -47,7 +47,7 @@ public class FidelityTests : NamespaceTest
     /// <summary>
     /// A master announces itself twice: ucarp after its (blocking) upscript and two adverts
     /// later; the clone once the upscript has finished, and the second must not be lost
-    /// while the script still runs.
+    /// while the script still runs. Neither goes before the upscript has added the address.
     /// </summary>
     [TestCase("clone")]
     [TestCase("debian")]
@@ -56,7 +56,8 @@ public class FidelityTests : NamespaceTest
         Binaries.RequireTcpdump();
         using var lan = new TestLan(1);
         string slowUp = Path.Combine(lan.Directory, "slow-up.sh");
-        File.WriteAllText(slowUp, $"#!/bin/sh\nsleep 3\nip addr add \"$2\"/24 dev \"$1\"\necho configured >> {lan.ScriptLog}\n");
+        string configured = Path.Combine(lan.Directory, "configured");
+        File.WriteAllText(slowUp, $"#!/bin/sh\nsleep 3\nip addr add \"$2\"/24 dev \"$1\"\ndate +%s%6N > {configured}\necho configured >> {lan.ScriptLog}\n");
         File.SetUnixFileMode(slowUp, (UnixFileMode)0b111_101_101);
         using Capture capture = lan.StartCapture("arp");
         using UcarpProcess a = lan.Start(1, Binary(which), "-u", slowUp);
@@ -66,6 +67,10 @@ public class FidelityTests : NamespaceTest
                     Is.True, Describe(lan, a));
         Assert.That(Wait.Throughout(() => capture.Current().Count(f => f.IsArp && f.ArpSender == TestLan.Vip) == 2, TimeSpan.FromSeconds(3)),
                     Is.True, "exactly two");
+        // The script wrote the time (µs, wall clock, as pcap's) right after adding the address.
+        long added = long.Parse(File.ReadAllText(configured).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        long firstArp = capture.Current().Where(f => f.IsArp && f.ArpSender == TestLan.Vip).Min(f => f.Micros);
+        Assert.That(firstArp, Is.GreaterThanOrEqualTo(added), "announced only once the upscript has configured the address");
     }
 
     [TestCase("clone")]

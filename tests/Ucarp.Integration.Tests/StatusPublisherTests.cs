@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Ucarp.Core.Carp;
+using Ucarp.Core.Election;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
@@ -19,7 +20,7 @@ namespace Ucarp.Integration.Tests;
 /// </summary>
 public class StatusPublisherTests
 {
-    sealed class FakeElection : IElection
+    sealed class FakeElection : IElection, IFrameInput
     {
         public CarpState State { get; set; } = CarpState.Backup;
         public bool Eligible { get; set; } = true;
@@ -29,6 +30,7 @@ public class StatusPublisherTests
         public CarpCounters Counters { get; } = new();
         public IReadOnlyDictionary<Rejection, long> Rejections => new Dictionary<Rejection, long> { [Rejection.BadTtl] = RejectedTotal };
         public long RejectedTotal { get; set; }
+        public void OnFrame(ReadOnlySpan<byte> frame, long now) { }
         public long? NextDeadline => null;
         public IpAddress? MasterAddress(long now) => State == CarpState.Master ? new IpAddress(192, 0, 2, 1) : null;
         public void Start(long now) { }
@@ -74,7 +76,7 @@ public class StatusPublisherTests
             Interface = "eth0", Vhid = (byte)vhid, AdvBase = advbase, SourceAddress = new IpAddress(192, 0, 2, 2),
             VirtualAddress = new IpAddress(198, 51, 100, (byte)vhid),
         };
-        return new PublishedGroup($"g{vhid}", c, machine, new ScriptRunner(new NoLog(), _ => null, [], "eth0"), null);
+        return new PublishedGroup($"g{vhid}", c, machine, machine, new ScriptRunner(new NoLog(), [], "eth0"), null);
     }
 
     /// <summary>A notifier that sends to a socket this test reads (NOTIFY_SOCKET is read once, at creation).</summary>
@@ -195,7 +197,7 @@ public class StatusPublisherTests
         var machine = new FakeElection();
         PublishedGroup g = Group(42, machine);
         g.Settings.StateFile = StatePath;
-        using var publisher = new StatusPublisher(g.Settings, machine, g.Scripts, null, new NoLog(), Notifier(), 0);
+        using var publisher = new StatusPublisher(g.Settings, machine, machine, g.Scripts, null, new NoLog(), Notifier(), 0);
         publisher.Start(0);
         Assert.That(Notified(), Is.EqualTo("STATUS=BACKUP on eth0 id 42"));
         JsonElement state = StateWhen(s => s.TryGetProperty("state", out _));

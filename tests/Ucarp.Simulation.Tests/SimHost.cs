@@ -1,5 +1,7 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Election;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
@@ -122,13 +124,12 @@ sealed class SimHost
     }
 }
 
-/// <summary>One group of a <see cref="SimHost"/>: its machine, its gate, what it emitted.</summary>
-sealed class SimGroup : ICarpHost
+/// <summary>One group of a <see cref="SimHost"/>: its machine, its gate, what it emitted. Its scripts take no time.</summary>
+sealed class SimGroup : ICarpHost, IRoleObserver
 {
     readonly SimHost _host;
     long? _scheduled;
     long _timerToken;
-    long _bowOutToken;
 
     public SimGroup(SimHost host, string name, string? set, CarpSettings settings, int seed)
     {
@@ -137,6 +138,7 @@ sealed class SimGroup : ICarpHost
         Set = set;
         Settings = settings;
         Machine = new CarpMachine(settings, this, new SeededCarpRandom(seed));
+        Machine.Subscribe(this);
         Gate = new ElectionGate(Machine);
     }
 
@@ -196,29 +198,11 @@ sealed class SimGroup : ICarpHost
 
     public void SendAnnouncement(ReadOnlySpan<byte> frame) { }
 
-    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline)
-    {
-        // Scripts take no time here: the bow-out goes at once, after the downscript.
-        byte[] copy = frame.ToArray();
-        long token = ++_bowOutToken;
-        int epoch = _host.Epoch;
-        Lan.At(Lan.Now, () =>
-        {
-            if (_host.Alive && _host.Epoch == epoch && token == _bowOutToken)
-            {
-                Lan.Transmit(_host, copy);
-            }
-        });
-    }
+    /// <summary>The bow-out: scripts take no time here, so the follower lets it go at once, after the downscript.</summary>
+    public void SendAfterScripts(in Deferred effect) => Lan.Transmit(_host, effect.Frame!);
 
-    public void RoleChanged(CarpState role, long now)
-    {
-        if (role == CarpState.Master)
-        {
-            _bowOutToken++; // master again: a waiting bow-out is cancelled
-        }
-        Roles.Add((now, role));
-    }
+    public void RoleChanged(ElectionBase election, CarpState from, CarpState to, long now) => Roles.Add((now, to));
 
-    public void RunScript(ScriptInvocation script) { }
+    /// <summary>Over as soon as it starts.</summary>
+    public bool StartScript(ScriptInvocation script) => false;
 }

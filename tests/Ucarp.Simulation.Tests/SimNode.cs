@@ -1,10 +1,15 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
 namespace Ucarp.Simulation.Tests;
 
-/// <summary>One host on the virtual LAN: a real <see cref="CarpMachine"/> and the effects it emitted.</summary>
+/// <summary>
+/// One host on the virtual LAN: a real <see cref="CarpMachine"/>, its real follower (scripts
+/// that take <see cref="ScriptDuration"/> each, the announcements and the bow-out after
+/// them, as the daemon orders them) and the effects it emitted.
+/// </summary>
 sealed class SimNode : ICarpHost
 {
     readonly VirtualLan _lan;
@@ -36,6 +41,7 @@ sealed class SimNode : ICarpHost
     public void Start()
     {
         Alive = true;
+        _stopping = false;
         Epoch++;
         Machine = new CarpMachine(_settings, this, new SeededCarpRandom(_lan.Seed * 31 + Index + Epoch * 1000));
         Machine.Start(_lan.Now);
@@ -68,15 +74,7 @@ sealed class SimNode : ICarpHost
     public void Stop()
     {
         Machine.Shutdown(_lan.Now);
-        long end = Math.Max(_scriptsBusyUntil, _bowOutAt ?? _lan.Now);
-        int epoch = Epoch;
-        _lan.At(end, () =>
-        {
-            if (Epoch == epoch)
-            {
-                Kill();
-            }
-        });
+        _stopping = true;
         Reschedule();
     }
 
@@ -97,30 +95,46 @@ sealed class SimNode : ICarpHost
     /// <summary>The advskew byte of the last advert this node put on the wire.</summary>
     public byte? LastAdvertSkew { get; private set; }
 
-    /// <summary>How long each script runs; scripts run one after another, as the daemon's queue runs them.</summary>
+    /// <summary>How long each script runs; the follower runs them one after another, as the daemon's does.</summary>
     public long ScriptDuration { get; set; }
-    long _scriptsBusyUntil;
-    long? _bowOutAt;
-    long _bowOutToken;
+    bool _stopping;
     public List<long> BowOutsSent { get; } = [];
 
+    /// <summary>The loop's tail: a stopping node is gone once its follower is done; else the next timer.</summary>
     void Reschedule()
     {
-        if (Machine.NextDeadline is not long due)
+        if (_stopping && Machine.Follower.Done)
+        {
+            _stopping = false;
+            Kill();
+            return;
+        }
+        long? due = Min(Machine.NextDeadline, Machine.Follower.NextDeadline);
+        if (due is not long at)
         {
             return;
         }
         long token = ++_timerToken;
         int epoch = Epoch;
-        _lan.At(due, () =>
+        _lan.At(at, () =>
         {
             if (Alive && Epoch == epoch && token == _timerToken)
             {
-                Machine.OnTimer(_lan.Now);
+                long now = _lan.Now;
+                if (Machine.NextDeadline <= now)
+                {
+                    Machine.OnTimer(now);
+                }
+                if (Machine.Follower.NextDeadline <= now)
+                {
+                    Machine.Follower.OnTimer(now);
+                }
                 Reschedule();
             }
         });
     }
+
+    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     public void Write(LogLevel level, string message)
     {
@@ -143,39 +157,30 @@ sealed class SimNode : ICarpHost
         _lan.Log($"node {Index}: garp");
     }
 
-    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline)
+    /// <summary>The bow-out, once the follower lets it go (after the downscript, by its deadline at the latest).</summary>
+    public void SendAfterScripts(in Deferred effect)
     {
-        // As the daemon: after the scripts asked for before it, at the deadline at the latest.
-        long at = Math.Min(Math.Max(_lan.Now, _scriptsBusyUntil), deadline);
-        byte[] copy = frame.ToArray();
-        long token = ++_bowOutToken;
-        int epoch = Epoch;
-        _bowOutAt = at;
-        _lan.At(at, () =>
-        {
-            if (Alive && Epoch == epoch && token == _bowOutToken)
-            {
-                _bowOutAt = null;
-                BowOutsSent.Add(_lan.Now);
-                Events.Add((_lan.Now, "bowout"));
-                _lan.Transmit(this, copy, isAdvert: true);
-            }
-        });
+        BowOutsSent.Add(_lan.Now);
+        Events.Add((_lan.Now, "bowout"));
+        _lan.Transmit(this, effect.Frame!, isAdvert: true);
     }
 
-    public void RoleChanged(CarpState role, long now)
+    /// <summary>A script runs for <see cref="ScriptDuration"/>; its end goes back to the follower, as the daemon's reaper does.</summary>
+    public bool StartScript(ScriptInvocation script)
     {
-        if (role == CarpState.Master)
-        {
-            _bowOutToken++; // master again: a waiting bow-out is cancelled
-            _bowOutAt = null;
-        }
-    }
-
-    public void RunScript(ScriptInvocation script)
-    {
-        _scriptsBusyUntil = Math.Max(_lan.Now, _scriptsBusyUntil) + ScriptDuration;
         Events.Add((_lan.Now, "script " + script.Kind));
         _lan.Log($"node {Index}: script {script.Kind}");
+        RoleFollower follower = Machine.Follower;
+        int epoch = Epoch;
+        _lan.At(_lan.Now + ScriptDuration, () =>
+        {
+            if (Alive && Epoch == epoch)
+            {
+                _lan.Log($"node {Index}: script {script.Kind} ended");
+                follower.ScriptEnded();
+                Reschedule();
+            }
+        });
+        return true;
     }
 }

@@ -1,4 +1,6 @@
 using Ucarp.Core.Cli;
+using Ucarp.Core.Election;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -10,43 +12,37 @@ namespace Ucarp.Core.Carp;
 /// SendAdvertisement = carp_send_ad) so the two can be read side by side.
 ///
 /// Pure: it never reads a clock or sleeps. Every entry point takes "now" in
-/// microseconds of a monotonic clock, effects go to <see cref="ICarpHost"/>, and
+/// microseconds of a monotonic clock, adverts go to <see cref="ICarpHost"/> and what
+/// follows the role to the base's follower, and
 /// <see cref="NextDeadline"/> says when <see cref="OnTimer"/> must run next.
 /// Three entry points drive the protocol, as in OpenBSD's carp: a frame, the
 /// advertisement timer and the master-down timer; signals and link state are the rest.
 /// </summary>
-public sealed class CarpMachine : IElection
+public sealed class CarpMachine : ElectionBase, IFrameInput
 {
     const int SendErrorsBeforeSuppress = 3;   // CARP_SENDAD_MAX_ERRORS
     const int SuccessesBeforeRecovery = 3;    // CARP_SENDAD_MIN_SUCCESS
-    static readonly long DemotionHold = 3 * Timing.Second;
 
-    readonly CarpSettings _settings;
     readonly ICarpHost _host;
     readonly ICarpRandom _random;
     readonly CarpHmac _hmac;
     readonly AdvertReader _reader;
     readonly WarningLimiter _warnings;
-    readonly RoleEffects _effects;
-    readonly AnnouncementRefresh _refresh;
     readonly byte[] _advert;        // sized for the family: 70 bytes (IPv4) or 90 (IPv6)
 
     long? _advertAt;       // sc_ad_tmo
     long? _masterDownAt;   // sc_md_tmo
-    long? _holdUntil;      // SIGUSR2's 3 s hold
     int _delayedArp = -1;  // adverts left before the follow-up gratuitous ARP
     bool _initCounter = true;
     ulong _counter;
     int _sendErrors;
     int _sendSuccesses;
     int _suppressPreempt;
-    bool _linkDown;
     IpAddress _lastMaster;           // the master we last heard, while we are not master
     long? _lastMasterHeardAt;
 
-    public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random)
+    public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random) : base(settings, host, host)
     {
-        _settings = settings;
         _host = host;
         _random = random;
         _hmac = new CarpHmac(settings.Password, settings.Vhid, settings.VirtualAddress);
@@ -54,36 +50,14 @@ public sealed class CarpMachine : IElection
         bool ipv6 = settings.VirtualAddress.IsV6;
         _advert = new byte[CarpHeader.FrameSize(ipv6)];
         _warnings = new WarningLimiter(host);
-        _effects = new RoleEffects(settings, host);
-        Skew = new SkewInUse(settings.AdvSkew);
-        _refresh = new AnnouncementRefresh(settings.GarpRefresh);
     }
-
-    public CarpState State { get; private set; } = CarpState.Init;
-
-    /// <summary>
-    /// False while the node is out of the election (a failing health check): it reads
-    /// adverts and follows the counter, but never becomes master.
-    /// </summary>
-    public bool Eligible { get; private set; } = true;
-
-    /// <summary>Why the node left or joined the election last (null until it has).</summary>
-    public string? EligibilityReason { get; private set; }
-
-    public SkewInUse Skew { get; private set; }
-
-    /// <summary>True while the link is down (without -S): the node is BACKUP and deaf.</summary>
-    public bool LinkIsDown => _linkDown;
-
-    /// <summary>What happened so far, for the state and metrics files.</summary>
-    public CarpCounters Counters { get; } = new();
 
     /// <summary>
     /// The current master as far as this node knows: itself when MASTER, else the sender
     /// of the last valid advert heard within a master-down interval; null when unknown.
     /// </summary>
-    public IpAddress? MasterAddress(long now) =>
-        State == CarpState.Master ? _settings.Source
+    public override IpAddress? MasterAddress(long now) =>
+        State == CarpState.Master ? Settings.Source
         : _lastMasterHeardAt is long heard && now - heard <= MasterDownInterval ? _lastMaster
         : null;
 
@@ -97,21 +71,20 @@ public sealed class CarpMachine : IElection
     public long RejectedTotal => _warnings.Total;
 
     /// <summary>The next advert, master-down, end of hold or announcement refresh: the protocol's own timers.</summary>
-    public long? ProtocolDeadline => Min(Min(Min(_advertAt, _masterDownAt), _holdUntil), _refresh.Due);
+    public long? ProtocolDeadline => Min(Min(_advertAt, _masterDownAt), SharedDeadline);
 
-    /// <summary>When <see cref="OnTimer"/> must run next (protocol timers, or a log summary), or null.</summary>
-    public long? NextDeadline => Min(ProtocolDeadline, _warnings.FlushAt);
+    /// <summary>The advert and master-down timers, or a log summary.</summary>
+    protected override long? DecisionDeadline => Min(Min(_advertAt, _masterDownAt), _warnings.FlushAt);
 
     /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed.</summary>
-    public void Start(long now) => SetRun(now);
+    public override void Start(long now) => SetRun(now);
 
-    public void OnTimer(long now)
+    public override void OnTimer(long now)
     {
         _warnings.Flush(now);
-        if (_holdUntil <= now)
+        if (HoldEnds(now))
         {
             // The demotion hold is over: "now listen for 3 heartbeats, as usual".
-            _holdUntil = null;
             SetRun(now);
         }
         if (_masterDownAt <= now)
@@ -123,20 +96,17 @@ public sealed class CarpMachine : IElection
         {
             SendAdvertisement(now);
         }
-        if (_refresh.TakeIfDue(now))
-        {
-            _effects.Announce(refresh: true);
-        }
+        RefreshIfDue(now);
     }
 
     public void OnFrame(ReadOnlySpan<byte> frame, long now)
     {
-        if (_linkDown)
+        if (LinkIsDown)
         {
             // ucarp sleeps while the link is down and reads nothing.
             return;
         }
-        if (_host.DebugEnabled)
+        if (Log.DebugEnabled)
         {
             LogFrameDebug(frame);
         }
@@ -150,7 +120,7 @@ public sealed class CarpMachine : IElection
         Counters.AdvertsReceived++;
         _initCounter = false;
         _counter = read.Advert.Counter;
-        if (_holdUntil is not null)
+        if (HoldUntil is not null)
         {
             // ucarp is asleep during the hold; its state logic sees nothing until SetRun.
             return;
@@ -158,25 +128,15 @@ public sealed class CarpMachine : IElection
         HandleAdvert(read.Advert, now);
     }
 
-    /// <summary>SIGUSR1: one status line.</summary>
-    public void ReportStatus() => _effects.ReportStatus(State, Eligible, Skew);
-
     /// <summary>
-    /// Takes the node out of the election or brings it back. Out: a master steps down at
-    /// once (downscript, bow-out) and the master-down timer stays off. Back: it listens
-    /// as at start-up (master-down timer, then the -P rules). May be called before Start.
+    /// Out of the election: a master steps down at once (downscript, bow-out) and the
+    /// master-down timer stays off; it still reads adverts and follows the counter. Back:
+    /// it listens as at start-up (master-down timer, then the -P rules).
     /// </summary>
-    public void SetEligible(bool eligible, string reason, long now)
+    protected override void EligibilityChanged(long now)
     {
-        if (eligible == Eligible)
+        if (!Eligible)
         {
-            return;
-        }
-        Eligible = eligible;
-        EligibilityReason = reason;
-        if (!eligible)
-        {
-            _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
             if (State == CarpState.Master)
             {
                 SetState(CarpState.Backup, now);
@@ -186,30 +146,22 @@ public sealed class CarpMachine : IElection
             _masterDownAt = null;
             return;
         }
-        _host.Write(LogLevel.Warning, Messages.JoiningElection(reason));
         // During the SIGUSR2 hold or with the link down, SetRun comes when those end.
-        if (State != CarpState.Init && _holdUntil is null && !_linkDown)
+        if (State != CarpState.Init && HoldUntil is null && !LinkIsDown)
         {
             SetRun(now);
         }
     }
 
     /// <summary>
-    /// --check-weight: from now on the node advertises advskew + weight (0: its own
-    /// advskew again), as if started with that -k, and its master-down deadline moves by
-    /// the difference. A master stays master and advertises at once, so a -P backup now
-    /// preferred preempts it without waiting a whole interval. May be called before Start.
+    /// --check-weight: the node advertises the new advskew as if started with that -k, and
+    /// its master-down deadline moves by the difference. A master stays master and
+    /// advertises at once, so a -P backup now preferred preempts it without waiting a
+    /// whole interval.
     /// </summary>
-    public void SetCheckWeight(byte weight, string why, long now)
+    protected override void SkewChanged(SkewInUse before, long now)
     {
-        SkewInUse before = Skew;
-        long masterDownBefore = MasterDownInterval;
-        Skew = before with { Weight = weight, Why = why };
-        if (Skew == before)
-        {
-            return;
-        }
-        _host.Write(LogLevel.Warning, Messages.SkewInUse(Skew.Describe()!));
+        long masterDownBefore = Timing.MasterDown(Settings.AdvBase, Settings.DeadRatio, before.Value);
         if (Skew.Value == before.Value)
         {
             return;
@@ -225,7 +177,7 @@ public sealed class CarpMachine : IElection
     }
 
     /// <summary>SIGUSR2: a master steps down to BACKUP, holds 3 s, then runs the normal master-down timer.</summary>
-    public void Demote(long now)
+    public override void Demote(long now)
     {
         Debug(Messages.Usr2);
         if (State == CarpState.Backup)
@@ -236,27 +188,27 @@ public sealed class CarpMachine : IElection
         BowOut(now);
         _advertAt = null;
         _masterDownAt = null;
-        _holdUntil = now + DemotionHold;
+        Hold(now);
     }
 
     /// <summary>The interface stopped RUNNING (without -S): BACKUP, all timers off, frames ignored.</summary>
-    public void LinkDown(long now)
+    public override void LinkDown(long now)
     {
         SetState(CarpState.Backup, now);
         _advertAt = null;
         _masterDownAt = null;
-        _holdUntil = null;
-        _linkDown = true;
+        HoldUntil = null;
+        LinkIsDown = true;
     }
 
     /// <summary>The interface is RUNNING again: listen for a master as at start-up.</summary>
-    public void LinkUp(long now)
+    public override void LinkUp(long now)
     {
-        if (!_linkDown)
+        if (!LinkIsDown)
         {
             return;
         }
-        _linkDown = false;
+        LinkIsDown = false;
         SetRun(now);
     }
 
@@ -264,26 +216,16 @@ public sealed class CarpMachine : IElection
     /// A termination signal with -z: the downscript when not BACKUP, then (a master) the
     /// bow-out; the host exits 0 once both are done.
     /// </summary>
-    public void Shutdown(long now)
+    protected override void Stop(long now, bool runDownscript, bool interfaceGone)
     {
-        Debug(Messages.ExitSignal(_settings.DownScript));
-        if (State != CarpState.Backup)
+        if (State != CarpState.Backup && runDownscript)
         {
-            _effects.RunDown();
+            Effects.RunDown();
         }
-        if (State == CarpState.Master)
+        // Nothing can be sent on a vanished interface.
+        if (State == CarpState.Master && !interfaceGone)
         {
             BowOut(now);
-        }
-    }
-
-    /// <summary>The capture descriptor reported an error: the interface is gone. The host exits 0 afterwards.</summary>
-    public void InterfaceLost(int revents, bool shutdownAtExit, long now)
-    {
-        _host.Write(LogLevel.Error, Messages.PollRevents(revents));
-        if (State != CarpState.Backup && shutdownAtExit)
-        {
-            _effects.RunDown();
         }
     }
 
@@ -297,14 +239,14 @@ public sealed class CarpMachine : IElection
         byte ourSkew = _suppressPreempt != 0 && Skew.Value < CarpHeader.BulkUpdateMinDelay
             ? CarpHeader.BulkUpdateMinDelay
             : Skew.Value;
-        long ours = Timing.Interval(_settings.AdvBase, ourSkew);
+        long ours = Timing.Interval(Settings.AdvBase, ourSkew);
         long theirs = Timing.Interval(advert.AdvBase, advert.AdvSkew);
-        if (_host.DebugEnabled)
+        if (Log.DebugEnabled)
         {
-            Debug($"sc_tv(local) = [{_settings.AdvBase}] ch_tv(remote) = [{advert.AdvBase}]");
+            Debug($"sc_tv(local) = [{Settings.AdvBase}] ch_tv(remote) = [{advert.AdvBase}]");
         }
         // ucarp compares the raw in_addr as a host integer (see IpAddress.TieBreakCompare).
-        int addressOrder = advert.Source.TieBreakCompare(_settings.Source);
+        int addressOrder = advert.Source.TieBreakCompare(Settings.Source);
 
         switch (State)
         {
@@ -316,7 +258,7 @@ public sealed class CarpMachine : IElection
                     SendAdvertisement(now);
                     SetState(CarpState.Backup, now);
                     SetRun(now);
-                    _host.Write(LogLevel.Warning, Messages.PreferredMaster);
+                    Log.Write(LogLevel.Warning, Messages.PreferredMaster);
                 }
                 // A less preferred master: reassert the VIP with another gratuitous ARP now
                 // and one more two adverts later.
@@ -324,7 +266,7 @@ public sealed class CarpMachine : IElection
                 {
                     Announce();
                     _delayedArp = 2;
-                    _host.Write(LogLevel.Warning, Messages.NonPreferredMaster);
+                    Log.Write(LogLevel.Warning, Messages.NonPreferredMaster);
                 }
                 break;
 
@@ -335,56 +277,25 @@ public sealed class CarpMachine : IElection
                     break;
                 }
                 // With -P, a master slower than us is treated as down.
-                if (_settings.Preempt && ours < theirs)
+                if (Settings.Preempt && ours < theirs)
                 {
                     MasterDown(now);
-                    _host.Write(LogLevel.Warning, Messages.Preemption);
+                    Log.Write(LogLevel.Warning, Messages.Preemption);
                     break;
                 }
                 // A master so slow it is bound to time out might as well have timed out.
                 // ucarp keeps our skew here, undivided by the ratio (but for advbase 0).
-                long deadline = Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, ourSkew);
+                long deadline = Timing.MasterDown(Settings.AdvBase, Settings.DeadRatio, ourSkew);
                 if (deadline < theirs)
                 {
                     MasterDown(now);
-                    _host.Write(LogLevel.Warning, Messages.GoingToTimeOut);
+                    Log.Write(LogLevel.Warning, Messages.GoingToTimeOut);
                     break;
                 }
                 // The master is alive: wait for its next advert.
                 SetRun(now);
                 break;
         }
-    }
-
-    void SetState(CarpState state, long now)
-    {
-        if (State == state)
-        {
-            return;
-        }
-        switch (state)
-        {
-            case CarpState.Init:
-                _host.Write(LogLevel.Info, Messages.SwitchingToInit);
-                break;
-            case CarpState.Backup:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
-                // -n skips only the start-up downscript, the one on leaving INIT.
-                if (State != CarpState.Init || !_settings.Neutral)
-                {
-                    _effects.RunDown();
-                }
-                break;
-            case CarpState.Master:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
-                _effects.RunUp();
-                Announce();
-                break;
-        }
-        State = state;
-        _refresh.Follow(state, now);
-        Counters.Transitions++;
-        _host.RoleChanged(state, now);
     }
 
     void SetRun(long now)
@@ -425,7 +336,7 @@ public sealed class CarpMachine : IElection
     void SendAdvertisement(long now)
     {
         Debug(Messages.SendAdvert);
-        byte advbase = _settings.AdvBase;
+        byte advbase = Settings.AdvBase;
         byte advskew = _suppressPreempt == 0 || Skew.Value > CarpHeader.BulkUpdateMinDelay
             ? Skew.Value
             : CarpHeader.BulkUpdateMinDelay;
@@ -443,7 +354,7 @@ public sealed class CarpMachine : IElection
         }
         if (error is not null)
         {
-            _host.Write(LogLevel.Warning, Messages.WriteFailed(error));
+            Log.Write(LogLevel.Warning, Messages.WriteFailed(error));
             if (_sendErrors < int.MaxValue)
             {
                 _sendErrors++;
@@ -452,7 +363,7 @@ public sealed class CarpMachine : IElection
             {
                 // Three failures in a row: advertise as a poor candidate (advskew 240) so
                 // a healthier node takes over, and say so at once with another advert.
-                _host.Write(LogLevel.Error, Messages.WriteErrorCount(_suppressPreempt, SendErrorsBeforeSuppress));
+                Log.Write(LogLevel.Error, Messages.WriteErrorCount(_suppressPreempt, SendErrorsBeforeSuppress));
                 _suppressPreempt++;
                 if (_suppressPreempt == 1)
                 {
@@ -494,7 +405,7 @@ public sealed class CarpMachine : IElection
         }
     }
 
-    long MasterDownInterval => Timing.MasterDown(_settings.AdvBase, _settings.DeadRatio, Skew.Value);
+    long MasterDownInterval => Timing.MasterDown(Settings.AdvBase, Settings.DeadRatio, Skew.Value);
 
     void BuildAdvert(byte advbase, byte advskew)
     {
@@ -507,7 +418,7 @@ public sealed class CarpMachine : IElection
         {
             _counter = unchecked(_counter + 1); // wraps to 0 after 2^64-1, as ucarp
         }
-        var fields = new AdvertFields(_settings.Source, _settings.Group, _settings.Broadcast, _settings.Vhid,
+        var fields = new AdvertFields(Settings.Source, Settings.Group, Settings.Broadcast, Settings.Vhid,
                                       advbase, advskew, ipId, _counter);
         AdvertFrame.Build(fields, _hmac, _advert);
     }
@@ -521,20 +432,20 @@ public sealed class CarpMachine : IElection
     /// </summary>
     void BowOut(long now)
     {
-        if (!_settings.BowOut)
+        if (!Settings.BowOut)
         {
             return;
         }
-        _host.Write(LogLevel.Info, Messages.BowingOut);
+        Log.Write(LogLevel.Info, Messages.BowingOut);
         BuildAdvert(CarpHeader.BowOutAdvBase, CarpHeader.BowOutAdvSkew);
-        _host.SendBowOut(_advert, now + MasterDownInterval);
+        Follower.AfterScripts(Deferred.BowOut(_advert), now + MasterDownInterval);
     }
 
-    void Announce() => _effects.Announce();
+    void Announce() => Effects.Announce();
 
     void LogFrameDebug(ReadOnlySpan<byte> frame)
     {
-        bool ipv6 = _settings.Source.IsV6;
+        bool ipv6 = Settings.Source.IsV6;
         int ipSize = CarpHeader.IpSize(ipv6);
         if (frame.Length <= CarpHeader.EthernetSize + ipSize)
         {
@@ -545,8 +456,8 @@ public sealed class CarpMachine : IElection
         ReadOnlySpan<byte> ip = frame[CarpHeader.EthernetSize..];
         int protocol = ipv6 ? ip[6] : ip[9];
         int addresses = ipv6 ? 8 : 12;
-        int length = _settings.Source.Length;
-        if (protocol == CarpHeader.Protocol && !_settings.Source.Equals(ip.Slice(addresses, length)))
+        int length = Settings.Source.Length;
+        if (protocol == CarpHeader.Protocol && !Settings.Source.Equals(ip.Slice(addresses, length)))
         {
             var from = new IpAddress(ip.Slice(addresses, length));
             var to = new IpAddress(ip.Slice(addresses + length, length));
@@ -555,14 +466,4 @@ public sealed class CarpMachine : IElection
     }
 
     static string Mac(ReadOnlySpan<byte> m) => $"{m[0]:x2}:{m[1]:x2}:{m[2]:x2}:{m[3]:x2}:{m[4]:x2}:{m[5]:x2}";
-
-    void Debug(string message)
-    {
-        if (_host.DebugEnabled)
-        {
-            _host.Write(LogLevel.Debug, message);
-        }
-    }
-
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }

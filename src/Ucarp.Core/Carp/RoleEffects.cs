@@ -1,4 +1,5 @@
 using Ucarp.Core.Cli;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -8,19 +9,21 @@ namespace Ucarp.Core.Carp;
 /// What follows a role change, whatever decided it: the up and down scripts with
 /// ucarp's arguments (and the extra addresses in UCARP_EXTRA_ADDRESSES), the addresses
 /// the daemon manages itself, and the announcement of every address of the group (a
-/// gratuitous ARP, or for IPv6 an unsolicited Neighbour Advertisement, each). Shared by
-/// the CARP and etcd elections.
+/// gratuitous ARP, or for IPv6 an unsolicited Neighbour Advertisement, each), handed to
+/// the group's <see cref="RoleFollower"/>. One per election, made by its base.
 /// </summary>
 public sealed class RoleEffects
 {
     readonly CarpSettings _settings;
-    readonly ICarpHost _host;
+    readonly RoleFollower _follower;
+    readonly ILog _log;
     readonly byte[][] _announcements;
 
-    public RoleEffects(CarpSettings settings, ICarpHost host)
+    public RoleEffects(CarpSettings settings, RoleFollower follower, ILog log)
     {
         _settings = settings;
-        _host = host;
+        _follower = follower;
+        _log = log;
         int frameSize = settings.VirtualAddress.IsV6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize;
         _announcements = [.. settings.Addresses.Select(_ => new byte[frameSize])];
         Up = Script(ScriptKind.Up, settings.UpScript);
@@ -56,32 +59,35 @@ public sealed class RoleEffects
             }
             if (refresh)
             {
-                _host.SendRefresh(_announcements[i]);
+                _follower.Refresh(_announcements[i]);
             }
             else
             {
-                _host.SendAnnouncement(_announcements[i]);
+                _follower.Announce(_announcements[i]);
             }
         }
     }
 
     /// <summary>
-    /// The etcd elections' role change, as ucarp's set_state says and does it: the line,
-    /// then the downscript (not on leaving INIT under -n), or the upscript and the announcement.
+    /// A role change, as ucarp's set_state says and does it: the line, then the downscript
+    /// (not on leaving INIT under -n), or the upscript and the announcement.
     /// </summary>
     public void Enter(CarpState from, CarpState to)
     {
         switch (to)
         {
+            case CarpState.Init:
+                _log.Write(LogLevel.Info, Messages.SwitchingToInit);
+                break;
             case CarpState.Backup:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToBackup);
+                _log.Write(LogLevel.Warning, Messages.SwitchingToBackup);
                 if (from != CarpState.Init || !_settings.Neutral)
                 {
                     RunDown();
                 }
                 break;
             case CarpState.Master:
-                _host.Write(LogLevel.Warning, Messages.SwitchingToMaster);
+                _log.Write(LogLevel.Warning, Messages.SwitchingToMaster);
                 RunUp();
                 Announce();
                 break;
@@ -90,7 +96,7 @@ public sealed class RoleEffects
 
     /// <summary>SIGUSR1's one line.</summary>
     public void ReportStatus(CarpState state, bool eligible, SkewInUse skew) =>
-        _host.Write(LogLevel.Info, StatusLine(state, eligible, skew, _settings.Interface, _settings.Vhid));
+        _log.Write(LogLevel.Info, StatusLine(state, eligible, skew, _settings.Interface, _settings.Vhid));
 
     /// <summary>
     /// "MASTER on eth0 id 10" or BACKUP, as ucarp says it; out of the election, or with
@@ -106,7 +112,7 @@ public sealed class RoleEffects
     {
         if (script is not null)
         {
-            _host.RunScript(script);
+            _follower.RunScript(script);
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Election;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -27,19 +29,13 @@ namespace Ucarp.Core.Etcd;
 /// look after start moves it to the new lease in one transaction that only succeeds if
 /// it is unchanged, so the address stays here and nobody else ever sees it free.
 /// </summary>
-public sealed class EtcdElection : IElection
+public sealed class EtcdElection : ElectionBase
 {
     const long Ms = 1_000;
-    static readonly long DemotionHold = 3 * Timing.Second;
-    static readonly long RetryFirst = 200 * Ms;
-    static readonly long RetryMost = 5 * Timing.Second;
 
-    readonly CarpSettings _settings;
     readonly EtcdSettings _etcd;
     readonly IEtcdHost _host;
     readonly EtcdSession _session;
-    readonly RoleEffects _effects;
-    readonly AnnouncementRefresh _refresh;
 
     bool _keyKnown;             // the session has told what our key says since its watch last broke
     bool _fresh = true;         // nothing seen of the key since start: a take-back is still possible
@@ -49,8 +45,7 @@ public sealed class EtcdElection : IElection
     long? _heldOn;              // MASTER: the lease our key is on
     long? _campaignAt;
     int? _campaigning;          // the campaign (or take-back) transaction's id
-    long _campaignBackoff = RetryFirst;
-    long? _holdUntil;           // SIGUSR2's 3 s
+    Backoff _campaignBackoff = Backoff.Etcd;
     bool _preemptFiled;
     string? _preemptHonoured;   // MASTER: the -P request (lease:revision:value) already handed over for once
     bool _foreign;              // the key stands but is not a holder record on a lease: nobody holds it
@@ -60,27 +55,14 @@ public sealed class EtcdElection : IElection
     long? _releasing;           // the lease whose key we delete (sent, or waiting for the downscript)
     int? _releaseId;
     long? _releaseRetryAt;
-    long _releaseBackoff = RetryFirst;
+    Backoff _releaseBackoff = Backoff.Etcd;
 
-    public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host, EtcdSession session)
+    public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host, EtcdSession session) : base(settings, host, host)
     {
-        _settings = settings;
         _etcd = etcd;
         _host = host;
         _session = session;
-        _effects = new RoleEffects(settings, host);
-        Skew = new SkewInUse(settings.AdvSkew);
-        _refresh = new AnnouncementRefresh(settings.GarpRefresh);
     }
-
-    public CarpState State { get; private set; } = CarpState.Init;
-    public bool Eligible { get; private set; } = true;
-    public string? EligibilityReason { get; private set; }
-    public bool LinkIsDown { get; private set; }
-    public SkewInUse Skew { get; private set; }
-    public CarpCounters Counters { get; } = new();
-    public IReadOnlyDictionary<Rejection, long> Rejections { get; } = new Dictionary<Rejection, long>();
-    public long RejectedTotal => 0;
 
     public string Key => _etcd.Key;
     public string PreemptKey => _etcd.PreemptKey;
@@ -101,16 +83,16 @@ public sealed class EtcdElection : IElection
     long Margin => _session.Ttl / 3;
 
     /// <summary>Our holder record, with the advskew in use: what a -P node compares its own with.</summary>
-    string Record() => new HolderRecord(_settings.Source.ToString(), Skew.Value, _etcd.Host, _settings.Interface, _settings.Vhid).ToJson();
+    string Record() => new HolderRecord(Settings.Source.ToString(), Skew.Value, _etcd.Host, Settings.Interface, Settings.Vhid).ToJson();
 
-    public long? NextDeadline => Min(Min(_campaignAt, _holdUntil), Min(_refresh.Due, _releaseRetryAt));
+    protected override long? DecisionDeadline => Min(_campaignAt, _releaseRetryAt);
 
-    public IpAddress? MasterAddress(long now) =>
-        State == CarpState.Master ? _settings.Source
+    public override IpAddress? MasterAddress(long now) =>
+        State == CarpState.Master ? Settings.Source
         : _holder is HolderRecord h && Inet.TryParse(h.Holder, out IpAddress a) ? a
         : null;
 
-    public void Start(long now)
+    public override void Start(long now)
     {
         SetState(CarpState.Backup, now);
         if (!_session.Attach(this, now))
@@ -119,7 +101,7 @@ public sealed class EtcdElection : IElection
         }
     }
 
-    public void OnTimer(long now)
+    public override void OnTimer(long now)
     {
         if (_releaseRetryAt <= now)
         {
@@ -133,20 +115,16 @@ public sealed class EtcdElection : IElection
         {
             return;
         }
-        if (_holdUntil <= now)
+        if (HoldEnds(now))
         {
-            _holdUntil = null;
             MaybeCampaign(now);
         }
-        if (_refresh.TakeIfDue(now))
-        {
-            _effects.Announce(refresh: true);
-        }
+        RefreshIfDue(now);
         if (_campaignAt <= now)
         {
             _campaignAt = null;
             if (_session.Lease is long lease && _session.Trusted(now) && State == CarpState.Backup && Eligible && !LinkIsDown
-                && _holdUntil is null && _keyKnown && _campaigning is null)
+                && HoldUntil is null && _keyKnown && _campaigning is null)
             {
                 _recordSkew = Skew.Value;
                 if (_takeBack is EtcdKeyValue old)
@@ -178,7 +156,7 @@ public sealed class EtcdElection : IElection
             if (kv is not EtcdKeyValue mine || mine.Lease != _heldOn)
             {
                 // Deleted or overwritten under us (by hand), or seen by a sweep after a quiet watch.
-                _host.Write(LogLevel.Warning, Messages.EtcdKeyLost);
+                Log.Write(LogLevel.Warning, Messages.EtcdKeyLost);
                 LeaveMaster(now, release: false);
             }
             else
@@ -194,7 +172,7 @@ public sealed class EtcdElection : IElection
             _holder = HolderRecord.Parse(kv!.Value.Value);
             _holderLease = kv.Value.Lease;
             _foreign = false;
-            _host.Write(LogLevel.Info, Messages.EtcdTakingBack(kv.Value.Lease));
+            Log.Write(LogLevel.Info, Messages.EtcdTakingBack(kv.Value.Lease));
             MaybeCampaign(now);
             return;
         }
@@ -206,7 +184,7 @@ public sealed class EtcdElection : IElection
     bool IsOurPreviousRun(EtcdKeyValue kv) =>
         kv.Lease != 0 && kv.Lease != _session.Lease
         && HolderRecord.Parse(kv.Value) is HolderRecord r
-        && r.Host == _etcd.Host && r.Holder == _settings.Source.ToString() && r.Interface == _settings.Interface && r.Vhid == _settings.Vhid;
+        && r.Host == _etcd.Host && r.Holder == Settings.Source.ToString() && r.Interface == Settings.Interface && r.Vhid == Settings.Vhid;
 
     /// <summary>The -P request under our key (null: none).</summary>
     public void PreemptChanged(EtcdKeyValue? kv, long now)
@@ -221,7 +199,7 @@ public sealed class EtcdElection : IElection
             return;
         }
         if (HolderRecord.Parse(request.Value) is not HolderRecord candidate
-            || candidate.AdvSkew >= Skew.Value || candidate.Holder == _settings.Source.ToString())
+            || candidate.AdvSkew >= Skew.Value || candidate.Holder == Settings.Source.ToString())
         {
             return;
         }
@@ -233,12 +211,12 @@ public sealed class EtcdElection : IElection
         string seen = string.Create(CultureInfo.InvariantCulture, $"{request.Lease}:{request.ModRevision}:{request.Value}");
         if (seen == _preemptHonoured)
         {
-            _host.Write(LogLevel.Warning, Messages.EtcdPreemptStale(candidate.Holder, candidate.AdvSkew));
+            Log.Write(LogLevel.Warning, Messages.EtcdPreemptStale(candidate.Holder, candidate.AdvSkew));
             Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
             return;
         }
         _preemptHonoured = seen;
-        _host.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
+        Log.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
         Resign(now);
     }
 
@@ -275,8 +253,7 @@ public sealed class EtcdElection : IElection
             else if (_releasing is not null)
             {
                 // Still on our lease, the key would keep the address ours in etcd's eyes: retried until gone.
-                _releaseRetryAt = now + _releaseBackoff;
-                _releaseBackoff = Math.Min(RetryMost, _releaseBackoff * 2);
+                _releaseRetryAt = now + _releaseBackoff.Next();
             }
             return;
         }
@@ -300,14 +277,14 @@ public sealed class EtcdElection : IElection
                         return;
                     }
                     _campaignAt = null;
+                    long retry = _campaignBackoff.Next();
                     if (CanCampaign)
                     {
-                        _campaignAt = now + _campaignBackoff;
+                        _campaignAt = now + retry;
                     }
-                    _campaignBackoff = Math.Min(RetryMost, _campaignBackoff * 2);
                     return;
                 }
-                _campaignBackoff = RetryFirst;
+                _campaignBackoff.Reset();
                 if (reply.Succeeded)
                 {
                     Won(lease, now);
@@ -363,7 +340,7 @@ public sealed class EtcdElection : IElection
             if (seen != _foreignLogged)
             {
                 _foreignLogged = seen;
-                _host.Write(LogLevel.Warning, Messages.EtcdForeignKey(Key, Printable.Cut(kv.Value.Value), lease));
+                Log.Write(LogLevel.Warning, Messages.EtcdForeignKey(Key, Printable.Cut(kv.Value.Value), lease));
             }
             return;
         }
@@ -387,10 +364,10 @@ public sealed class EtcdElection : IElection
         {
             return; // our own key, on its way out
         }
-        _host.Write(LogLevel.Info, _holder is HolderRecord h ? Messages.EtcdHeldBy(h.Holder, h.AdvSkew, h.Host) : Messages.EtcdFree);
+        Log.Write(LogLevel.Info, _holder is HolderRecord h ? Messages.EtcdHeldBy(h.Holder, h.AdvSkew, h.Host) : Messages.EtcdFree);
     }
 
-    bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
+    bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
                         && _keyKnown && (_holderLease == 0 && !_foreign || _takeBack is not null) && _campaigning is null
                         && _session.Lease is not null && _releasing is null;
 
@@ -404,11 +381,11 @@ public sealed class EtcdElection : IElection
             return;
         }
         _campaignAt = null;
-        if (_settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && _holdUntil is null && !_stopping
+        if (Settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
             && _holder is HolderRecord h && h.AdvSkew > Skew.Value && _session.Lease is long lease && !_preemptFiled && _takeBack is null)
         {
             _preemptFiled = true;
-            _host.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
+            Log.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
             Send(new EtcdRequest(0, EtcdOp.PutPreempt, lease, PreemptKey, Record()), now);
         }
     }
@@ -437,7 +414,7 @@ public sealed class EtcdElection : IElection
         // Lost the right to it while the transaction was out, or the lease is no longer the
         // session's or can no longer be vouched for (the answer came late, or etcd was out of
         // reach): hand it straight back rather than hold it on a lease we cannot trust.
-        if (!Eligible || _stopping || LinkIsDown || _holdUntil is not null || lease == 0 || lease != _session.Lease || !_session.Trusted(now))
+        if (!Eligible || _stopping || LinkIsDown || HoldUntil is not null || lease == 0 || lease != _session.Lease || !_session.Trusted(now))
         {
             if (lease != 0)
             {
@@ -489,7 +466,7 @@ public sealed class EtcdElection : IElection
         _releaseId = request.Id;
         if (afterScripts)
         {
-            _host.SendAfterScripts(request, now + Math.Max(_session.Ttl - Margin, 0));
+            Follower.AfterScripts(Deferred.Send(request), now + Math.Max(_session.Ttl - Margin, 0));
         }
         else
         {
@@ -506,7 +483,7 @@ public sealed class EtcdElection : IElection
         _releasing = null;
         _releaseId = null;
         _releaseRetryAt = null;
-        _releaseBackoff = RetryFirst;
+        _releaseBackoff.Reset();
     }
 
     /// <summary>Out of the election: a -P request of ours would make the holder resign for nothing.</summary>
@@ -526,22 +503,13 @@ public sealed class EtcdElection : IElection
         return tracked.Id;
     }
 
-    public void ReportStatus() => _effects.ReportStatus(State, Eligible, Skew);
-
     /// <summary>
-    /// --check-weight: campaign and compare with advskew + weight (0: our own again). A
-    /// holder rewrites its record so -P nodes see it and ask for the address; a backup
-    /// that is now preferred asks at once.
+    /// --check-weight: campaign and compare with the new advskew. A holder rewrites its
+    /// record so -P nodes see it and ask for the address; a backup that is now preferred
+    /// asks at once.
     /// </summary>
-    public void SetCheckWeight(byte weight, string why, long now)
+    protected override void SkewChanged(SkewInUse before, long now)
     {
-        SkewInUse before = Skew;
-        Skew = before with { Weight = weight, Why = why };
-        if (Skew == before)
-        {
-            return;
-        }
-        _host.Write(LogLevel.Warning, Messages.SkewInUse(Skew.Describe()!));
         if (State == CarpState.Master)
         {
             RefreshRecord(now);
@@ -558,17 +526,10 @@ public sealed class EtcdElection : IElection
         }
     }
 
-    public void SetEligible(bool eligible, string reason, long now)
+    protected override void EligibilityChanged(long now)
     {
-        if (eligible == Eligible)
+        if (!Eligible)
         {
-            return;
-        }
-        Eligible = eligible;
-        EligibilityReason = reason;
-        if (!eligible)
-        {
-            _host.Write(LogLevel.Warning, Messages.LeavingElection(reason));
             _campaignAt = null;
             _takeBack = null;
             WithdrawPreempt(now);
@@ -578,21 +539,20 @@ public sealed class EtcdElection : IElection
             }
             return;
         }
-        _host.Write(LogLevel.Warning, Messages.JoiningElection(reason));
         MaybeCampaign(now);
     }
 
-    public void Demote(long now)
+    public override void Demote(long now)
     {
         if (State != CarpState.Master)
         {
             return;
         }
-        _holdUntil = now + DemotionHold;
+        Hold(now);
         Resign(now);
     }
 
-    public void LinkDown(long now)
+    public override void LinkDown(long now)
     {
         LinkIsDown = true;
         _campaignAt = null;
@@ -604,7 +564,7 @@ public sealed class EtcdElection : IElection
         }
     }
 
-    public void LinkUp(long now)
+    public override void LinkUp(long now)
     {
         if (!LinkIsDown)
         {
@@ -614,24 +574,12 @@ public sealed class EtcdElection : IElection
         MaybeCampaign(now);
     }
 
-    public void Shutdown(long now)
-    {
-        _host.Write(LogLevel.Debug, Messages.ExitSignal(_settings.DownScript));
-        StopAll(now, runDownscript: true);
-    }
-
-    public void InterfaceLost(int revents, bool shutdownAtExit, long now)
-    {
-        _host.Write(LogLevel.Error, Messages.PollRevents(revents));
-        StopAll(now, runDownscript: shutdownAtExit);
-    }
-
     /// <summary>
     /// The group is leaving: the downscript when asked and not BACKUP, then its key is
     /// deleted; when the whole daemon is leaving, the session's revoke deletes every key
     /// at once instead.
     /// </summary>
-    void StopAll(long now, bool runDownscript)
+    protected override void Stop(long now, bool runDownscript, bool interfaceGone)
     {
         if (_stopping)
         {
@@ -641,9 +589,9 @@ public sealed class EtcdElection : IElection
         bool holding = State == CarpState.Master;
         if (holding && runDownscript)
         {
-            _effects.RunDown();
+            Effects.RunDown();
         }
-        _campaignAt = _holdUntil = null;
+        _campaignAt = HoldUntil = null;
         WithdrawPreempt(now);
         if (holding && _heldOn is long lease && !_session.Stopping)
         {
@@ -651,21 +599,4 @@ public sealed class EtcdElection : IElection
             SendRelease(lease, now, afterScripts: true);
         }
     }
-
-    void SetState(CarpState state, long now)
-    {
-        if (State == state)
-        {
-            return;
-        }
-        _effects.Enter(State, state);
-        bool wasMaster = State == CarpState.Master;
-        State = state;
-        _refresh.Follow(state, now);
-        Counters.Transitions++;
-        _session.RoleChanged(wasMaster, state == CarpState.Master, now);
-        _host.RoleChanged(state, now);
-    }
-
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }

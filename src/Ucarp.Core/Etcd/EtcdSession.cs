@@ -1,4 +1,5 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Election;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Etcd;
@@ -35,11 +36,9 @@ public interface IEtcdSessionHost
 /// win any of them; the lease is then abandoned (revoked once the scripts have run, in
 /// case etcd is only slow) and a new one asked for.
 /// </summary>
-public sealed class EtcdSession
+public sealed class EtcdSession : IRoleObserver
 {
     const long Ms = 1_000;
-    static readonly long RetryFirst = 200 * Ms;
-    static readonly long RetryMost = 5 * Timing.Second;
     // A renewal unanswered this long (failed, or late: a member waiting for a new etcd
     // leader) is followed by another, on the next member, up to MaxRenewals at once.
     // While etcd is out of reach they go every ProbeEvery, so that a node notices within
@@ -78,7 +77,7 @@ public sealed class EtcdSession
     bool _granting;
     long? _renewAt;
     long? _grantRetryAt;
-    long _grantBackoff = RetryFirst;
+    Backoff _grantBackoff = Backoff.Etcd;
     bool _grantRefusedLogged;
     Reach _reach;
 
@@ -87,7 +86,7 @@ public sealed class EtcdSession
     bool _known;                // a sweep was answered since the watch last broke
     long? _sweepAt;
     long? _sweepRetryAt;
-    long _sweepBackoff = RetryFirst;
+    Backoff _sweepBackoff = Backoff.Etcd;
     bool _stopping;
     long? _revoking;
 
@@ -125,8 +124,9 @@ public sealed class EtcdSession
     bool AnyMaster => _masters > 0;
 
     /// <summary>A group's role changed: a node that holds an address renews more often.</summary>
-    internal void RoleChanged(bool wasMaster, bool isMaster, long now)
+    void IRoleObserver.RoleChanged(ElectionBase election, CarpState from, CarpState to, long now)
     {
+        bool wasMaster = from == CarpState.Master, isMaster = to == CarpState.Master;
         _masters += (isMaster ? 1 : 0) - (wasMaster ? 1 : 0);
         if (isMaster && !wasMaster && _lease is not null)
         {
@@ -161,6 +161,7 @@ public sealed class EtcdSession
             return false;
         }
         _elections.Add(election);
+        election.Subscribe(this);
         if (_elections.Count == 1 && _lease is null && !_stopping)
         {
             Grant(now);
@@ -187,7 +188,10 @@ public sealed class EtcdSession
             _seen.Remove(election.Key);
             _seen.Remove(election.PreemptKey);
         }
-        _elections.Remove(election);
+        if (_elections.Remove(election))
+        {
+            election.Unsubscribe(this);
+        }
         if (election.State == CarpState.Master)
         {
             _masters--;
@@ -378,7 +382,7 @@ public sealed class EtcdSession
         _ttl = Math.Max(1, reply.Ttl) * Timing.Second;
         _renewedSentAt = p.SentAt;
         _renewAt = p.SentAt + RenewEvery;
-        _grantBackoff = RetryFirst;
+        _grantBackoff.Reset();
         _host.Write(LogLevel.Info, Messages.EtcdLease(reply.Lease, reply.Ttl));
         if (_known)
         {
@@ -411,7 +415,7 @@ public sealed class EtcdSession
     void Swept(in EtcdReply reply, long now)
     {
         _sweeping = false;
-        _sweepBackoff = RetryFirst;
+        _sweepBackoff.Reset();
         long revision = reply.Revision;
         bool first = !_known;   // the first sweep since the watch (re)started: every group learns its key
         _known = true;
@@ -568,14 +572,12 @@ public sealed class EtcdSession
 
     void GrantLater(long now)
     {
-        _grantRetryAt = Math.Min(_grantRetryAt ?? long.MaxValue, now + _grantBackoff);
-        _grantBackoff = Math.Min(RetryMost, _grantBackoff * 2);
+        _grantRetryAt = Math.Min(_grantRetryAt ?? long.MaxValue, now + _grantBackoff.Next());
     }
 
     void SweepLater(long now)
     {
-        _sweepRetryAt = Math.Min(_sweepRetryAt ?? long.MaxValue, now + _sweepBackoff);
-        _sweepBackoff = Math.Min(RetryMost, _sweepBackoff * 2);
+        _sweepRetryAt = Math.Min(_sweepRetryAt ?? long.MaxValue, now + _sweepBackoff.Next());
     }
 
     void Reachable(long now)
@@ -586,7 +588,8 @@ public sealed class EtcdSession
             // Back: what waits for a retry (a lease, the sweep) goes now, not after the
             // backoff, and a grant or sweep sent while cut off is not waited for (it may
             // take seconds to fail): its answer, if one comes, is ignored.
-            _grantBackoff = _sweepBackoff = RetryFirst;
+            _grantBackoff.Reset();
+            _sweepBackoff.Reset();
             foreach ((int id, Pending p) in _pending)
             {
                 if (p.Owner is null && p.Op is EtcdOp.Grant or EtcdOp.Sweep)

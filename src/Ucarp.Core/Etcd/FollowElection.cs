@@ -1,5 +1,6 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Election;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Wire;
 
@@ -18,12 +19,9 @@ namespace Ucarp.Core.Etcd;
 /// succeeded for TTL, counted from when the last one that succeeded was sent, the node
 /// can no longer know it is named: it releases the address until a read succeeds again.
 /// </summary>
-public sealed class FollowElection : IEtcdElection
+public sealed class FollowElection : ElectionBase, IEtcdReplies
 {
     const long Ms = 1_000;
-    static readonly long DemotionHold = 3 * Timing.Second;
-    static readonly long RetryFirst = 200 * Ms;
-    static readonly long RetryMost = 5 * Timing.Second;
     // While reads fail they go this often (each may take seconds to fail), so a node
     // notices soon that etcd is back; at most MaxReads are out at once.
     static readonly long ProbeEvery = 300 * Ms;
@@ -31,11 +29,8 @@ public sealed class FollowElection : IEtcdElection
 
     readonly record struct Pending(EtcdOp Op, long SentAt);
 
-    readonly CarpSettings _settings;
     readonly FollowSettings _follow;
     readonly IEtcdHost _host;
-    readonly RoleEffects _effects;
-    readonly AnnouncementRefresh _refresh;
     readonly Dictionary<int, Pending> _pending = [];
     int _nextId;
 
@@ -50,53 +45,36 @@ public sealed class FollowElection : IEtcdElection
     int? _watch;                // the running watch's request id
     long _watchedSince;
     long? _retryAt;             // read and watch again after the watch broke
-    long _backoff = RetryFirst;
-    long? _holdUntil;           // SIGUSR2's 3 s
+    Backoff _backoff = Backoff.Etcd;
     bool _stopping;
 
-    public FollowElection(CarpSettings settings, FollowSettings follow, IEtcdHost host)
+    public FollowElection(CarpSettings settings, FollowSettings follow, IEtcdHost host) : base(settings, host, host)
     {
-        _settings = settings;
         _follow = follow;
         _host = host;
-        _effects = new RoleEffects(settings, host);
-        Skew = new SkewInUse(settings.AdvSkew);
-        _refresh = new AnnouncementRefresh(settings.GarpRefresh);
     }
 
-    public CarpState State { get; private set; } = CarpState.Init;
-    public bool Eligible { get; private set; } = true;
-    public string? EligibilityReason { get; private set; }
-    public bool LinkIsDown { get; private set; }
-    public SkewInUse Skew { get; }
-    public CarpCounters Counters { get; } = new();
-    public IReadOnlyDictionary<Rejection, long> Rejections { get; } = new Dictionary<Rejection, long>();
-    public long RejectedTotal => 0;
-
-    /// <summary>Nothing to revoke: follow mode writes nothing to etcd.</summary>
-    public bool Releasing => false;
-
     /// <summary>How long the key may go unread before the address is released: advbase x deadratio s, at least 1 s, in µs.</summary>
-    public long Ttl => Math.Max(1, (long)_settings.AdvBase * _settings.DeadRatio) * Timing.Second;
+    public long Ttl => Math.Max(1, (long)Settings.AdvBase * Settings.DeadRatio) * Timing.Second;
 
     long ReadEvery => Ttl / 3;
 
     /// <summary>When the node stops trusting what it knows of the key, unless a read succeeds before.</summary>
     long? StaleAt => _stale || _stopping || State == CarpState.Init ? null : (_readSentAt ?? _startedAt) + Ttl;
 
-    public long? NextDeadline => Min(Min(_readAt, StaleAt), Min(Min(_retryAt, _holdUntil), _refresh.Due));
+    protected override long? DecisionDeadline => Min(Min(_readAt, StaleAt), _retryAt);
 
     /// <summary>Only this node's own address is known: the key names a member, not an address.</summary>
-    public IpAddress? MasterAddress(long now) => State == CarpState.Master ? _settings.Source : null;
+    public override IpAddress? MasterAddress(long now) => State == CarpState.Master ? Settings.Source : null;
 
-    public void Start(long now)
+    public override void Start(long now)
     {
         _startedAt = now;
         SetState(CarpState.Backup, now);
         Read(now);
     }
 
-    public void OnTimer(long now)
+    public override void OnTimer(long now)
     {
         if (_stopping)
         {
@@ -106,12 +84,11 @@ public sealed class FollowElection : IEtcdElection
         {
             _stale = true;
             long since = _readSentAt ?? _startedAt;
-            _host.Write(LogLevel.Warning, Messages.FollowUnreadable(_follow.Key, (now - since) / (double)Timing.Second, State == CarpState.Master));
+            Log.Write(LogLevel.Warning, Messages.FollowUnreadable(_follow.Key, (now - since) / (double)Timing.Second, State == CarpState.Master));
             Decide(now);
         }
-        if (_holdUntil <= now)
+        if (HoldEnds(now))
         {
-            _holdUntil = null;
             Decide(now);
         }
         if (_readAt <= now)
@@ -124,10 +101,7 @@ public sealed class FollowElection : IEtcdElection
             _retryAt = null;
             Read(now);
         }
-        if (_refresh.TakeIfDue(now))
-        {
-            _effects.Announce(refresh: true);
-        }
+        RefreshIfDue(now);
     }
 
     public void OnReply(in EtcdReply reply, long now)
@@ -150,7 +124,7 @@ public sealed class FollowElection : IEtcdElection
                 if (!_failing)
                 {
                     _failing = true;
-                    _host.Write(LogLevel.Debug, Messages.FollowReadFailed(_follow.Key, Printable.Cut(reply.Error ?? "no answer")));
+                    Log.Write(LogLevel.Debug, Messages.FollowReadFailed(_follow.Key, Printable.Cut(reply.Error ?? "no answer")));
                 }
                 break;
             case EtcdOp.Get:
@@ -198,7 +172,7 @@ public sealed class FollowElection : IEtcdElection
         if (_stale && now < _readSentAt + Ttl)
         {
             _stale = false;
-            _host.Write(LogLevel.Warning, Messages.FollowReadable(_follow.Key));
+            Log.Write(LogLevel.Warning, Messages.FollowReadable(_follow.Key));
         }
     }
 
@@ -212,26 +186,25 @@ public sealed class FollowElection : IEtcdElection
         }
         _known = true;
         _value = value;
-        _host.Write(LogLevel.Info, value is null ? Messages.FollowKeyMissing(_follow.Key) : Messages.FollowKeyHolds(_follow.Key, Printable.Cut(value)));
+        Log.Write(LogLevel.Info, value is null ? Messages.FollowKeyMissing(_follow.Key) : Messages.FollowKeyHolds(_follow.Key, Printable.Cut(value)));
     }
 
     void WatchBroke(long now)
     {
         _watch = null;
         // A watch that ran a while was fine: its break starts the backoff afresh.
-        if (now - _watchedSince > RetryMost)
+        if (now - _watchedSince > _backoff.Most)
         {
-            _backoff = RetryFirst;
+            _backoff.Reset();
         }
-        _retryAt = now + _backoff;
-        _backoff = Math.Min(RetryMost, _backoff * 2);
+        _retryAt = now + _backoff.Next();
     }
 
     /// <summary>MASTER exactly while the key, freshly read, names this node and nothing else keeps it out.</summary>
     void Decide(long now)
     {
         bool named = _known && !_stale && _value == _follow.Value;
-        bool lead = named && Eligible && !LinkIsDown && _holdUntil is null && !_stopping;
+        bool lead = named && Eligible && !LinkIsDown && HoldUntil is null && !_stopping;
         if (lead && State == CarpState.Backup)
         {
             SetState(CarpState.Master, now);
@@ -260,40 +233,25 @@ public sealed class FollowElection : IEtcdElection
         return id;
     }
 
-    public void ReportStatus() => _effects.ReportStatus(State, Eligible, Skew);
+    protected override void EligibilityChanged(long now) => Decide(now);
 
-    /// <summary>--check-weight is refused with --follow-key: there is nothing to weigh.</summary>
-    public void SetCheckWeight(byte weight, string why, long now) { }
-
-    public void SetEligible(bool eligible, string reason, long now)
-    {
-        if (eligible == Eligible)
-        {
-            return;
-        }
-        Eligible = eligible;
-        EligibilityReason = reason;
-        _host.Write(LogLevel.Warning, eligible ? Messages.JoiningElection(reason) : Messages.LeavingElection(reason));
-        Decide(now);
-    }
-
-    public void Demote(long now)
+    public override void Demote(long now)
     {
         if (State != CarpState.Master)
         {
             return;
         }
-        _holdUntil = now + DemotionHold;
+        Hold(now);
         Decide(now);
     }
 
-    public void LinkDown(long now)
+    public override void LinkDown(long now)
     {
         LinkIsDown = true;
         Decide(now);
     }
 
-    public void LinkUp(long now)
+    public override void LinkUp(long now)
     {
         if (!LinkIsDown)
         {
@@ -303,20 +261,8 @@ public sealed class FollowElection : IEtcdElection
         Decide(now);
     }
 
-    public void Shutdown(long now)
-    {
-        _host.Write(LogLevel.Debug, Messages.ExitSignal(_settings.DownScript));
-        StopAll(runDownscript: true, now);
-    }
-
-    public void InterfaceLost(int revents, bool shutdownAtExit, long now)
-    {
-        _host.Write(LogLevel.Error, Messages.PollRevents(revents));
-        StopAll(runDownscript: shutdownAtExit, now);
-    }
-
     /// <summary>The daemon is leaving: the downscript when asked and not BACKUP; nothing to release in etcd.</summary>
-    void StopAll(bool runDownscript, long now)
+    protected override void Stop(long now, bool runDownscript, bool interfaceGone)
     {
         if (_stopping)
         {
@@ -325,26 +271,11 @@ public sealed class FollowElection : IEtcdElection
         _stopping = true;
         if (State != CarpState.Backup && runDownscript)
         {
-            _effects.RunDown();
+            Effects.RunDown();
         }
-        _readAt = _retryAt = _holdUntil = null;
-        _refresh.Follow(CarpState.Backup, now);
+        _readAt = _retryAt = HoldUntil = null;
+        StopRefresh(now);
         _pending.Clear();
         _watch = null;
     }
-
-    void SetState(CarpState state, long now)
-    {
-        if (State == state)
-        {
-            return;
-        }
-        _effects.Enter(State, state);
-        State = state;
-        _refresh.Follow(state, now);
-        Counters.Transitions++;
-        _host.RoleChanged(state, now);
-    }
-
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }

@@ -1,3 +1,4 @@
+using Ucarp.Core.Election;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Wire;
@@ -120,8 +121,6 @@ public sealed class ElectionGate(IElection inner) : IElection
     public bool LinkIsDown => Inner.LinkIsDown;
     public SkewInUse Skew => Inner.Skew;
     public CarpCounters Counters => Inner.Counters;
-    public IReadOnlyDictionary<Rejection, long> Rejections => Inner.Rejections;
-    public long RejectedTotal => Inner.RejectedTotal;
     public long? NextDeadline => Inner.NextDeadline;
     public IpAddress? MasterAddress(long now) => Inner.MasterAddress(now);
     public void Start(long now) => Inner.Start(now);

@@ -1,3 +1,4 @@
+using Ucarp.Core.Election;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Logging;
 

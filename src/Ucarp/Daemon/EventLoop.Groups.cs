@@ -72,7 +72,7 @@ internal sealed partial class EventLoop : IControlHandler
         if (!_many && !prepared[0].Join(_memberships))
         {
             // ucarp joins after its start-up: the downscript it asked for is waited for.
-            prepared[0].Host.Scripts.WaitForAll();
+            prepared[0].WaitForScripts();
             return 2;
         }
         GroupsChanged(now);
@@ -128,7 +128,7 @@ internal sealed partial class EventLoop : IControlHandler
         _publisher?.SetGroups([.. _groups.Select(Published)], now);
     }
 
-    static PublishedGroup Published(GroupRuntime g) => new(g.Name, g.Config, g.Gate, g.Host.Scripts, g.Health);
+    static PublishedGroup Published(GroupRuntime g) => new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health);
 
     /// <summary>Disposes the leaving groups that are done, then starts the waiting ones nothing stands in the way of.</summary>
     void FinishLeaving(long now)

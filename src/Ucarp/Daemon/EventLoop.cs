@@ -1,5 +1,7 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Config;
+using Ucarp.Core.Election;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
@@ -72,16 +74,16 @@ internal sealed partial class EventLoop : IDisposable
             long now = MonotonicClock.NowMicroseconds;
             for (int i = 0; i < GroupCount; i++)
             {
-                GroupRuntime g = GroupAt(i);
-                g.Host.SendBowOutIfDue(now);
-                if (g.Etcd is not null || g.OwnEtcd is not null)
+                // What waited for a hung script (a bow-out, a release) goes at its deadline.
+                RoleFollower follower = GroupAt(i).Follower;
+                if (follower.NextDeadline <= now)
                 {
-                    g.Host.SendDeferredIfDue(now);
+                    follower.OnTimer(now);
                 }
             }
             foreach (Etcd.SharedEtcd s in _etcd.All)
             {
-                s.SendDeferredIfDue(now);
+                s.SendAfterScriptsIfDue(now);
             }
             FinishLeaving(now);
             _etcd.Collect(now);
@@ -137,7 +139,7 @@ internal sealed partial class EventLoop : IDisposable
                 {
                     while (g.OwnEtcd.TryTake(out Core.Etcd.EtcdReply reply))
                     {
-                        g.Follow!.OnReply(reply, now);
+                        g.OwnReplies!.OnReply(reply, now);
                     }
                 }
             }
@@ -153,9 +155,9 @@ internal sealed partial class EventLoop : IDisposable
             for (int i = 0; i < GroupCount; i++)
             {
                 GroupRuntime g = GroupAt(i);
-                if (Readable(g.ScriptPoll) || g.Host.Scripts.NeedsPolling)
+                if (Readable(g.ScriptPoll) || g.Scripts.NeedsPolling)
                 {
-                    g.Host.Scripts.TryReap();
+                    g.ReapScript();
                 }
             }
             foreach (GroupRuntime g in _groups)   // List<T>'s enumerator is a struct: no allocation
@@ -217,17 +219,13 @@ internal sealed partial class EventLoop : IDisposable
             {
                 wake = due;
             }
-            if (g.Host.Scripts.NeedsPolling || g.Health?.NeedsPolling == true || (g.Stopping && !g.Finished(now)))
+            if (g.Scripts.NeedsPolling || g.Health?.NeedsPolling == true || (g.Stopping && !g.Finished(now)))
             {
                 wake = Math.Min(wake, now + StoppingPoll);
             }
-            if (g.Host.BowOut.Deadline is long bowOut)
+            if (g.Follower.NextDeadline is long afterScripts)
             {
-                wake = Math.Min(wake, bowOut);
-            }
-            if (g.Host.DeferredDeadline is long deferred)
-            {
-                wake = Math.Min(wake, deferred);
+                wake = Math.Min(wake, afterScripts);
             }
             if (!g.Stopping && !_stopping && g.Health?.NextDeadline is long check)
             {
@@ -280,7 +278,7 @@ internal sealed partial class EventLoop : IDisposable
         {
             GroupRuntime g = GroupAt(i);
             // Script and check exits: readable descriptors only wake the loop, each is reaped after.
-            g.ScriptPoll = g.Host.Scripts.ExitFd >= 0 ? Add(ref count, g.Host.Scripts.ExitFd) : -1;
+            g.ScriptPoll = g.Scripts.ExitFd >= 0 ? Add(ref count, g.Scripts.ExitFd) : -1;
             g.HealthPoll = g.Health?.ExitFd is int h and >= 0 ? Add(ref count, h) : -1;
             if (g.OwnEtcd is not null)
             {
@@ -344,9 +342,9 @@ internal sealed partial class EventLoop : IDisposable
                 // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
                 ReadOnlySpan<byte> frame = socket.Socket.Frame(i);
                 frame = frame[..Math.Min(frame.Length, 1500)];
-                if (socket.Route(frame) is GroupRuntime { Stopping: false, Carp: CarpMachine carp })
+                if (socket.Route(frame) is GroupRuntime { Stopping: false, Frames: IFrameInput election })
                 {
-                    carp.OnFrame(frame, now);
+                    election.OnFrame(frame, now);
                 }
             }
             read += count;
@@ -498,7 +496,7 @@ internal sealed partial class EventLoop : IDisposable
         foreach (GroupRuntime g in lost)
         {
             // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
-            g.Host.BowOut.Cancel();
+            g.Follower.CancelBowOut();
             g.Gate.InterfaceLost(revents, g.Config.ShutdownAtExit, now);
             g.MarkStopped(now);
             if (_many)

@@ -1,6 +1,8 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
+using Ucarp.Core.Election;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Etcd;
@@ -9,8 +11,8 @@ using Ucarp.Linux;
 namespace Ucarp.Daemon;
 
 /// <summary>
-/// One group at run time: its election (behind its gates), what follows its role (its own
-/// script runner, bow-out, etcd requests), its health check and its share of the
+/// One group at run time: its election (behind its gates), what follows its role (its
+/// follower, with its own script runner), its health check and its share of the
 /// interface's socket. A group is data and a timer; it owns no thread.
 /// </summary>
 internal sealed class GroupRuntime : IDisposable
@@ -20,7 +22,7 @@ internal sealed class GroupRuntime : IDisposable
     bool _joined;
 
     GroupRuntime(GroupOptions options, ILog log, InterfaceEntry iface, InterfaceSocket? shared, SendSocket? own,
-                 UnicastSocket? unicast, SharedEtcd? etcd, DaemonHost host, IElection machine, HealthCheckRunner? health)
+                 UnicastSocket? unicast, SharedEtcd? etcd, GroupOutput output, ElectionBase machine, HealthCheckRunner? health)
     {
         Options = options;
         Log = log;
@@ -29,10 +31,8 @@ internal sealed class GroupRuntime : IDisposable
         _sender = own;
         _unicast = unicast;
         Etcd = etcd;
-        Host = host;
+        Output = output;
         Machine = machine;
-        Carp = machine as CarpMachine;
-        EtcdElection = machine as Core.Etcd.EtcdElection;
         Gate = new ElectionGate(machine);
         Health = health;
     }
@@ -46,13 +46,19 @@ internal sealed class GroupRuntime : IDisposable
     public InterfaceSocket? Shared { get; }
     /// <summary>The etcd session the group shares with the daemon's other etcd groups.</summary>
     public SharedEtcd? Etcd { get; }
-    /// <summary>Follow mode's client of its own (it reads one key; its replies go to <see cref="Follow"/>).</summary>
+    /// <summary>Follow mode's client of its own (it reads one key; its replies go to <see cref="OwnReplies"/>).</summary>
     public EtcdClient? OwnEtcd { get; private init; }
-    public Core.Etcd.FollowElection? Follow => Machine as Core.Etcd.FollowElection;
-    public DaemonHost Host { get; }
-    public IElection Machine { get; }
-    public CarpMachine? Carp { get; }
-    public Core.Etcd.EtcdElection? EtcdElection { get; }
+    /// <summary>Follow mode's election, which takes its client's replies.</summary>
+    public Core.Etcd.IEtcdReplies? OwnReplies { get; private init; }
+    public GroupOutput Output { get; }
+    public ScriptRunner Scripts => Output.Scripts;
+    public ElectionBase Machine { get; }
+    /// <summary>What follows the group's role: scripts, addresses, announcements, what waits for them.</summary>
+    public RoleFollower Follower => Machine.Follower;
+    /// <summary>A CARP group's election, which takes the frames routed to the group.</summary>
+    public IFrameInput? Frames { get; private init; }
+    /// <summary>The lease election (etcd mode without --follow-key).</summary>
+    public Core.Etcd.EtcdElection? EtcdElection { get; private init; }
     /// <summary>The election as the daemon, monitoring and the health policy see it.</summary>
     public ElectionGate Gate { get; }
     public HealthCheckRunner? Health { get; }
@@ -144,17 +150,23 @@ internal sealed class GroupRuntime : IDisposable
                 return Fail();
             }
             PacketSocket sender = own?.Socket ?? shared!.Socket;
-            var host = new DaemonHost(log, sender, unicast, environment, iface.Name, etcd?.Client ?? ownEtcd);
+            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, etcd?.Client ?? ownEtcd);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
-            IElection machine = !etcdMode
-                ? new CarpMachine(settings, host, new SystemCarpRandom())
+            CarpMachine? carp = null;
+            Core.Etcd.FollowElection? following = null;
+            Core.Etcd.EtcdElection? leased = null;
+            ElectionBase machine = !etcdMode
+                ? carp = new CarpMachine(settings, output, new SystemCarpRandom())
                 : follow is not null
-                ? new Core.Etcd.FollowElection(settings, follow, host)
-                : new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName }, host,
-                                              etcd!.Session);
+                ? following = new Core.Etcd.FollowElection(settings, follow, output)
+                : leased = new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName },
+                                                      output, etcd!.Session);
             HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
-            var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, host, machine, health) { OwnEtcd = ownEtcd };
+            var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
+            {
+                OwnEtcd = ownEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
+            };
             etcd?.Retain(g);
             return g;
         }
@@ -234,7 +246,32 @@ internal sealed class GroupRuntime : IDisposable
     public bool Finished(long now)
     {
         bool releasing = EtcdElection is { Releasing: true } && now - StoppedAt < ReleaseWait;
-        return Stopping && Host.Scripts.Queue.Idle && !Host.BowOut.Pending && !releasing && Host.DeferredDeadline is null;
+        return Stopping && Follower.Done && !releasing;
+    }
+
+    /// <summary>Reaps the group's script if it has exited, and tells the follower (which may start the next).</summary>
+    public void ReapScript()
+    {
+        if (Scripts.TryReap())
+        {
+            Follower.ScriptEnded();
+        }
+    }
+
+    /// <summary>Blocks until every queued script has run: ucarp waits for its scripts before it exits.</summary>
+    public void WaitForScripts()
+    {
+        while (!Follower.Idle)
+        {
+            if (Scripts.TryReap())
+            {
+                Follower.ScriptEnded();
+            }
+            else
+            {
+                Thread.Sleep(10);
+            }
+        }
     }
 
     bool _disposed;
@@ -256,6 +293,6 @@ internal sealed class GroupRuntime : IDisposable
         }
         _unicast?.Dispose();
         _sender?.Drop();
-        Host.Scripts.Dispose();
+        Scripts.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Etcd;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Daemon;
 
@@ -7,14 +8,14 @@ namespace Ucarp.Etcd;
 
 /// <summary>
 /// One <see cref="EtcdSession"/> at run time: its client (one set of connections and one
-/// reply queue for every group that shares it), the requests waiting for the groups'
-/// scripts, and the groups themselves.
+/// reply queue for every group that shares it), the groups themselves, and the requests
+/// that wait for all their followers (the lease's revoke: a barrier over the groups).
 /// </summary>
 internal sealed class SharedEtcd : IEtcdSessionHost, IDisposable
 {
     readonly ILog _log;
     readonly List<GroupRuntime> _groups = [];
-    readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
+    readonly AfterScripts<EtcdRequest> _afterScripts = new();
 
     public SharedEtcd(string identity, EtcdClient client, string prefix, long ttlSeconds, ILog log)
     {
@@ -45,26 +46,17 @@ internal sealed class SharedEtcd : IEtcdSessionHost, IDisposable
 
     public void Send(in EtcdRequest request) => Client.Send(request);
 
-    public void SendAfterScripts(in EtcdRequest request, long deadline) => _afterScripts.Add((request, deadline));
+    // Not sent here even when every script is idle: the daemon stops the session before it
+    // stops the groups, whose downscripts must run before the revoke. The loop sends it.
+    public void SendAfterScripts(in EtcdRequest request, long deadline) => _afterScripts.Add(request, deadline);
 
     public void Write(LogLevel level, string message) => _log.Write(level, message);
 
-    /// <summary>The earliest deadline of the requests waiting for scripts, or null.</summary>
-    public long? DeferredDeadline
-    {
-        get
-        {
-            long? earliest = null;
-            foreach ((_, long deadline) in _afterScripts)
-            {
-                earliest = earliest is long e ? Math.Min(e, deadline) : deadline;
-            }
-            return earliest;
-        }
-    }
+    /// <summary>When the requests waiting for the groups' scripts go at the latest, or null.</summary>
+    public long? DeferredDeadline => _afterScripts.Deadline;
 
-    /// <summary>Sends what waited for every group's scripts (the lease's revoke), once they are done or the deadline has come.</summary>
-    public void SendDeferredIfDue(long now)
+    /// <summary>Sends what waited for every group's scripts (the lease's revoke), once they are all done or its deadline has come.</summary>
+    public void SendAfterScriptsIfDue(long now)
     {
         if (_afterScripts.Count == 0)
         {
@@ -73,15 +65,11 @@ internal sealed class SharedEtcd : IEtcdSessionHost, IDisposable
         bool idle = true;
         foreach (GroupRuntime g in _groups)
         {
-            idle &= g.Host.Scripts.Queue.Idle;
+            idle &= g.Follower.Idle;
         }
-        for (int i = 0; i < _afterScripts.Count; i++)
+        while (_afterScripts.TryTake(idle, now, out EtcdRequest request))
         {
-            if (idle || now >= _afterScripts[i].Deadline)
-            {
-                Client.Send(_afterScripts[i].Request);
-                _afterScripts.RemoveAt(i--);
-            }
+            Client.Send(request);
         }
     }
 

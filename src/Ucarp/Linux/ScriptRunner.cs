@@ -1,6 +1,5 @@
-using Ucarp.Core.Carp;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
-using Ucarp.Core.Scripts;
 using Ucarp.Interop;
 
 namespace Ucarp.Linux;
@@ -10,30 +9,25 @@ namespace Ucarp.Linux;
 /// shell, no PATH search, argv = script, interface, VIP as typed[, xparam]) but
 /// without waiting: the event loop polls a pidfd and reaps the child when it exits.
 /// With --manage-addresses it also adds and removes the group's addresses, in the
-/// queue's order (before the upscript, after the downscript).
+/// follower's order (before the upscript, after the downscript).
 /// </summary>
-internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
+internal sealed class ScriptRunner : IDisposable
 {
     readonly ILog _log;
-    readonly Func<ReadOnlySpan<byte>, string?> _send;
     readonly IReadOnlyList<string> _environment;
     readonly string _interface;
     int _pid;
     FileDescriptor? _pidfd;
     ScriptInvocation? _running;
 
-    public ScriptRunner(ILog log, Func<ReadOnlySpan<byte>, string?> send, IReadOnlyList<string> environment, string iface)
+    public ScriptRunner(ILog log, IReadOnlyList<string> environment, string iface)
     {
         _log = log;
         _interface = iface;
-        _send = send;
         // One inherited from whoever started the daemon would make the shipped scripts add
         // addresses that are not the group's: the daemon alone sets it.
         _environment = [.. environment.Where(e => !e.StartsWith(Core.Carp.RoleEffects.ExtraAddressesVariable + "=", StringComparison.Ordinal))];
-        Queue = new ScriptQueue(this);
     }
-
-    public ScriptQueue Queue { get; }
 
     /// <summary>Scripts started, and those that could not run, exited non-zero or were killed.</summary>
     public long Runs { get; private set; }
@@ -45,9 +39,10 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
     /// <summary>True when a script runs but its exit cannot be polled (no pidfd): check it often.</summary>
     public bool NeedsPolling => _running is not null && _pidfd is null;
 
+    /// <summary>Starts the script; false when no process runs it (it could not be made, or its exec failed).</summary>
     public bool Start(ScriptInvocation script)
     {
-        string path = script.Path!;    // the queue starts only steps with a script
+        string path = script.Path!;    // the follower starts only steps with a script
         int pid = NativeSpawn.Spawn(path, script.Arguments, ScriptEnvironment(script), new NativeSpawn.Options());
         Runs++;
         if (pid < 0)
@@ -75,7 +70,7 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
         return true;
     }
 
-    /// <summary>Reaps the script if it has exited; true when it had.</summary>
+    /// <summary>Reaps the script if it has exited; true when it had (the caller tells the follower).</summary>
     public unsafe bool TryReap()
     {
         if (_running is null)
@@ -109,20 +104,7 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
                 _log.Write(LogLevel.Warning, Messages.ScriptFailed(Described(script), code));
             }
         }
-        Queue.Completed();
         return true;
-    }
-
-    /// <summary>Blocks until every queued script has run: ucarp waits for its scripts before it exits.</summary>
-    public void WaitForAll()
-    {
-        while (!Queue.Idle)
-        {
-            if (!TryReap())
-            {
-                Thread.Sleep(10);
-            }
-        }
     }
 
     /// <summary>
@@ -162,15 +144,6 @@ internal sealed class ScriptRunner : IScriptQueueHost, IDisposable
             string error = Libc.StrError(errno);
             _log.Write(LogLevel.Error, add ? Messages.AddressAddFailed(address.ToString(), _interface, error)
                                            : Messages.AddressRemoveFailed(address.ToString(), _interface, error));
-        }
-    }
-
-    public void SendFrame(ReadOnlySpan<byte> frame)
-    {
-        string? error = _send(frame);
-        if (error is not null)
-        {
-            _log.Write(LogLevel.Error, Messages.GarpWriteFailed(error));
         }
     }
 

@@ -1,12 +1,13 @@
-using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Election;
 using Ucarp.Linux;
 
 namespace Ucarp.Monitoring;
 
 /// <summary>
 /// One running group as monitoring sees it. <see cref="Machine"/> is the group's election
-/// as the daemon gates it (Eligible includes ucarpctl demote and the sync set).
+/// as the daemon gates it (Eligible includes ucarpctl demote and the sync set);
+/// <see cref="Frames"/> counts the frames it rejected (CARP groups; null for etcd).
 /// </summary>
-internal sealed record PublishedGroup(string Name, Configuration Settings, IElection Machine, ScriptRunner Scripts,
+internal sealed record PublishedGroup(string Name, Configuration Settings, IElection Machine, IFrameInput? Frames, ScriptRunner Scripts,
                                       HealthCheckRunner? Health);

@@ -1,4 +1,5 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Election;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
@@ -72,10 +73,10 @@ internal sealed class StatusPublisher : IDisposable
     }
 
     /// <summary>A plain command line's one group (until the daemon of many groups composes the publisher itself).</summary>
-    public StatusPublisher(Configuration config, IElection machine, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
+    public StatusPublisher(Configuration config, IElection machine, IFrameInput? frames, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
                            SystemdNotifier notifier, long now)
         : this(DaemonOptions.From(config), manyGroups: false, log, notifier, now) =>
-        SetGroups([new PublishedGroup(DaemonConfiguration.CommandLineGroup, config, machine, scripts, health)], now);
+        SetGroups([new PublishedGroup(DaemonConfiguration.CommandLineGroup, config, machine, frames, scripts, health)], now);
 
     /// <summary>
     /// The groups that run now: at start, and after every reload. A group that kept its
@@ -297,7 +298,7 @@ internal sealed class StatusPublisher : IDisposable
         {
             PublishedGroup g = w.Group;
             CarpCounters c = g.Machine.Counters;
-            sum += c.Transitions + c.AdvertsSent + c.AdvertSendErrors + c.AdvertsReceived + g.Machine.RejectedTotal
+            sum += c.Transitions + c.AdvertsSent + c.AdvertSendErrors + c.AdvertsReceived + (g.Frames?.RejectedTotal ?? 0)
                    + g.Scripts.Runs + g.Scripts.Failures + (g.Health?.Policy.Runs ?? 0);
         }
         return sum;
@@ -311,7 +312,7 @@ internal sealed class StatusPublisher : IDisposable
 
     static StatusSnapshot Snapshot(Watched w, long now, long wall, bool stopped)
     {
-        (string name, Configuration config, IElection machine, ScriptRunner scripts, HealthCheckRunner? health) = w.Group;
+        (string name, Configuration config, IElection machine, IFrameInput? frames, ScriptRunner scripts, HealthCheckRunner? health) = w.Group;
         return new StatusSnapshot
         {
             Name = name,
@@ -339,7 +340,7 @@ internal sealed class StatusPublisher : IDisposable
             ScriptRuns = scripts.Runs,
             ScriptFailures = scripts.Failures,
             // A copy: the text is made on the writer's thread while the machine goes on counting.
-            Rejected = new Dictionary<Rejection, long>(machine.Rejections),
+            Rejected = frames is null ? [] : new Dictionary<Rejection, long>(frames.Rejections),
             Pid = Environment.ProcessId,
         };
     }

@@ -1,10 +1,15 @@
 using System.Buffers.Binary;
 using Ucarp.Core.Carp;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Tests.Carp;
 
-/// <summary>Records every effect the machine emits, in order, as short readable strings.</summary>
+/// <summary>
+/// Records every effect the machine emits, in order, as short readable strings. Scripts
+/// take no time (each is over as it starts), so what waits for them goes at once;
+/// with <see cref="HoldScripts"/> they run until the test ends them through the follower.
+/// </summary>
 sealed class RecordingCarpHost : ICarpHost
 {
     public List<string> Effects { get; } = [];
@@ -36,14 +41,22 @@ sealed class RecordingCarpHost : ICarpHost
 
     public List<byte[]> BowOuts { get; } = [];
 
-    public void SendBowOut(ReadOnlySpan<byte> frame, long deadline)
+    public void SendAfterScripts(in Deferred effect)
     {
-        BowOuts.Add(frame.ToArray());
+        byte[] frame = effect.Frame!;    // a CARP machine defers only its bow-out
+        BowOuts.Add(frame);
         int c = Carp(frame);
-        Effects.Add($"bowout base={frame[c + 5]} skew={frame[c + 2]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame[(c + 8)..]):x} by={deadline}");
+        Effects.Add($"bowout base={frame[c + 5]} skew={frame[c + 2]} counter={BinaryPrimitives.ReadUInt64BigEndian(frame.AsSpan(c + 8)):x}");
     }
 
-    public void RunScript(ScriptInvocation script) => Effects.Add($"script {string.Join(' ', script.Arguments)}");
+    /// <summary>Scripts keep running until the test calls the machine's Follower.ScriptEnded().</summary>
+    public bool HoldScripts { get; set; }
+
+    public bool StartScript(ScriptInvocation script)
+    {
+        Effects.Add($"script {string.Join(' ', script.Arguments)}");
+        return HoldScripts;
+    }
 
     public List<string> Take()
     {

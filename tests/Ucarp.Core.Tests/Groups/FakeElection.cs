@@ -1,6 +1,6 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
-using Ucarp.Core.Wire;
+using Ucarp.Core.Election;
 
 namespace Ucarp.Core.Tests.Groups;
 
@@ -16,8 +16,6 @@ sealed class FakeElection : IElection
 
     public SkewInUse Skew => new(0);
     public CarpCounters Counters { get; } = new();
-    public IReadOnlyDictionary<Rejection, long> Rejections { get; } = new Dictionary<Rejection, long>();
-    public long RejectedTotal => 0;
     public long? NextDeadline => null;
     public IpAddress? MasterAddress(long now) => null;
 

@@ -1,7 +1,7 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
-using Ucarp.Core.Scripts;
+using Ucarp.Core.Follow;
 
 namespace Ucarp.Core.Tests.Scripts;
 
@@ -32,9 +32,9 @@ public class AnnouncementTests
     static (CarpMachine, Wiring) NewMaster()
     {
         var wiring = new Wiring();
-        var m = new CarpMachine(Settings, wiring, new Carp.CountingRandom());
+        var m = wiring.Machine(Settings);
         m.Start(0);
-        wiring.Queue.Completed(); // the start-up downscript
+        wiring.Queue.ScriptEnded(); // the start-up downscript
         m.OnTimer(3 * S);         // master-down: MASTER, upscript started, first advert
         Assert.That(m.State, Is.EqualTo(CarpState.Master));
         return (m, wiring);
@@ -44,7 +44,7 @@ public class AnnouncementTests
     public void A_quick_upscript_lets_the_two_announcements_go_two_adverts_apart()
     {
         var (m, wiring) = NewMaster();
-        wiring.Queue.Completed();
+        wiring.Queue.ScriptEnded();
         m.OnTimer(4 * S);
         m.OnTimer(5 * S);
         Assert.That(wiring.Wire, Is.EqualTo(new[] { "start Down", "start Up", "advert", "garp", "advert", "advert", "garp" }));
@@ -59,7 +59,7 @@ public class AnnouncementTests
         m.OnTimer(5 * S);
         m.OnTimer(6 * S);
         Assert.That(wiring.Wire.Count(w => w == "garp"), Is.Zero, "nothing announced before the address is configured");
-        wiring.Queue.Completed();
+        wiring.Queue.ScriptEnded();
         Assert.That(wiring.Wire.Count(w => w == "garp"), Is.EqualTo(2), string.Join(", ", wiring.Wire));
         Assert.That(wiring.Wire[^2..], Is.EqualTo(new[] { "garp", "garp" }));
     }

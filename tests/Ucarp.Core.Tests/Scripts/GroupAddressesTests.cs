@@ -1,7 +1,7 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
-using Ucarp.Core.Scripts;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Tests.Carp;
 using Ucarp.Core.Wire;
 
@@ -94,14 +94,20 @@ public class GroupAddressesTests
     [Test]
     public void Scripts_get_the_extras_in_the_environment_only_when_there_are_some()
     {
-        var effects = new RoleEffects(Settings(extras: true), new RecordingCarpHost());
+        var effects = Effects(Settings(extras: true));
         Assert.That(effects.Up!.Arguments, Is.EqualTo(new[] { "/up", "eth0", "192.0.2.100", "x" }));
         Assert.That(effects.Up.Environment, Is.EqualTo(new[] { "UCARP_EXTRA_ADDRESSES=192.0.2.102 192.0.2.101" }));
         Assert.That(effects.Down!.Environment, Is.EqualTo(effects.Up.Environment));
         Assert.That(effects.Up.Addresses, Is.Empty, "not managed without --manage-addresses");
-        var plain = new RoleEffects(Settings(extras: false), new RecordingCarpHost());
+        var plain = Effects(Settings(extras: false));
         Assert.That(plain.Up!.Environment, Is.Empty);
-        Assert.That(new RoleEffects(Settings(scripts: false), new RecordingCarpHost()).Up, Is.Null);
+        Assert.That(Effects(Settings(scripts: false)).Up, Is.Null);
+    }
+
+    static RoleEffects Effects(CarpSettings settings)
+    {
+        var host = new RecordingCarpHost();
+        return new RoleEffects(settings, new RoleFollower(host), host);
     }
 
     /// <summary>What the queue did, adverts left out.</summary>
@@ -111,19 +117,19 @@ public class GroupAddressesTests
     public void Addresses_are_added_before_the_upscript_and_announced_after_it_removed_after_the_downscript()
     {
         var wiring = new Wiring { NameAddresses = true };
-        var m = new CarpMachine(Settings(manage: true), wiring, new CountingRandom());
+        var m = wiring.Machine(Settings(manage: true));
         m.Start(0);                   // the start-up downscript runs...
         Assert.That(Steps(wiring), Is.EqualTo(new[] { "start Down" }));
-        wiring.Queue.Completed();     // ...and then the stale addresses go
+        wiring.Queue.ScriptEnded();     // ...and then the stale addresses go
         m.OnTimer(3 * S);
         Assert.That(Steps(wiring)[1..], Is.EqualTo(new[] { "remove 192.0.2.100 192.0.2.102 192.0.2.101", "add 192.0.2.100 192.0.2.102 192.0.2.101", "start Up" }));
-        wiring.Queue.Completed();
+        wiring.Queue.ScriptEnded();
         Assert.That(Steps(wiring)[4..], Is.EqualTo(new[] { "garp 192.0.2.100", "garp 192.0.2.102", "garp 192.0.2.101" }));
         wiring.Wire.Clear();
-        m.Shutdown(4 * S);            // -z: the downscript, then the addresses
+        m.Shutdown(4 * S);            // -z: the downscript, then the addresses, then the bow-out
         Assert.That(Steps(wiring), Is.EqualTo(new[] { "start Down" }));
-        wiring.Queue.Completed();
-        Assert.That(Steps(wiring), Is.EqualTo(new[] { "start Down", "remove 192.0.2.100 192.0.2.102 192.0.2.101" }));
+        wiring.Queue.ScriptEnded();
+        Assert.That(Steps(wiring), Is.EqualTo(new[] { "start Down", "remove 192.0.2.100 192.0.2.102 192.0.2.101", "bowout" }));
     }
 
     [TestCase(false, "remove 192.0.2.100 192.0.2.102 192.0.2.101", TestName = "Without_scripts_a_start_removes_stale_addresses")]
@@ -131,7 +137,7 @@ public class GroupAddressesTests
     public void Without_scripts_the_steps_are_the_addresses_alone(bool neutral, string? atStart)
     {
         var wiring = new Wiring { NameAddresses = true };
-        var m = new CarpMachine(Settings(manage: true, scripts: false, neutral: neutral), wiring, new CountingRandom());
+        var m = wiring.Machine(Settings(manage: true, scripts: false, neutral: neutral));
         m.Start(0);
         Assert.That(Steps(wiring), Is.EqualTo(atStart is null ? Array.Empty<string>() : new[] { atStart }));
         wiring.Wire.Clear();
@@ -146,10 +152,10 @@ public class GroupAddressesTests
         var wiring = new Wiring { NameAddresses = true };
         var down = new ScriptInvocation(ScriptKind.Down, "/down", ["/down"]) { Addresses = [new IpAddress(192, 0, 2, 100)] };
         var up = down with { Kind = ScriptKind.Up, Path = "/up" };
-        wiring.Queue.Request(down);
-        wiring.Queue.Request(up);     // waits behind the running downscript
-        wiring.Queue.Request(down);   // undoes it: neither runs
-        wiring.Queue.Completed();
+        wiring.Queue.RunScript(down);
+        wiring.Queue.RunScript(up);     // waits behind the running downscript
+        wiring.Queue.RunScript(down);   // undoes it: neither runs
+        wiring.Queue.ScriptEnded();
         Assert.That(Steps(wiring), Is.EqualTo(new[] { "start Down", "remove 192.0.2.100" }));
         Assert.That(wiring.Queue.Idle, Is.True);
     }

@@ -284,9 +284,13 @@ public class EtcdAnnouncementRefreshTests
         sim.RunFor(31 * S);
         Assert.That(sim.Masters.Single().Index, Is.EqualTo(0), sim.Dump());
         List<long> at = sim.Nodes[0].Events.Where(e => e.What.StartsWith("announce ", StringComparison.Ordinal)).Select(e => e.Time).ToList();
-        // One on taking over, then every 2 s.
+        // One on taking over, once the upscript has ended; then every 2 s from the role change.
+        long master = sim.Nodes[0].Events.First(e => e.What == Core.Logging.Messages.SwitchingToMaster).Time;
+        long upDone = sim.Nodes[0].Events.First(e => e.What == "up done").Time;
         Assert.That(at.Count, Is.InRange(14, 16), sim.Dump());
-        Assert.That(at.Zip(at.Skip(1), (a, b) => b - a), Is.All.EqualTo(2 * S));
+        Assert.That(at[0], Is.EqualTo(upDone), "announced after the upscript");
+        Assert.That(at[1], Is.EqualTo(master + 2 * S));
+        Assert.That(at.Skip(1).Zip(at.Skip(2), (a, b) => b - a), Is.All.EqualTo(2 * S));
         Assert.That(sim.Nodes[1].Events.Count(e => e.What.StartsWith("announce ", StringComparison.Ordinal)), Is.Zero);
     }
 }

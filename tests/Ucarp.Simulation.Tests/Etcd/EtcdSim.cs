@@ -1,4 +1,5 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Election;
 using Ucarp.Core.Etcd;
 using Ucarp.Core.Logging;
 
@@ -36,7 +37,7 @@ sealed class EtcdSim
     public List<string> Trace { get; } = [];
 
     /// <param name="make">A node of one group running this election (follow mode) instead of the lease election.</param>
-    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1, Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
+    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1, Func<CarpSettings, IEtcdHost, ElectionBase>? make = null)
     {
         var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, groups, make);
         Nodes.Add(node);

@@ -1,5 +1,7 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Election;
 using Ucarp.Core.Etcd;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Simulation.Tests.Etcd;
@@ -14,12 +16,12 @@ sealed class EtcdSimNode : IEtcdSessionHost
     readonly EtcdSim _sim;
     readonly CarpSettings _settings;
     readonly long _scriptDuration;
-    readonly List<(EtcdRequest Request, long Deadline)> _afterScripts = [];
+    readonly AfterScripts<EtcdRequest> _afterScripts = new();
     int _epoch;
     long _timerToken;
 
     public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration, int groups = 1,
-                       Func<CarpSettings, IEtcdHost, IEtcdElection>? make = null)
+                       Func<CarpSettings, IEtcdHost, ElectionBase>? make = null)
     {
         _sim = sim;
         Index = index;
@@ -41,7 +43,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
     public List<EtcdSimGroup> Groups { get; } = [];
     public EtcdElection Election => Groups[0].Election;
     /// <summary>Group 0's election, whichever kind.</summary>
-    public IElection Machine => Groups[0].Machine;
+    public ElectionBase Machine => Groups[0].Machine;
     public bool Alive { get; private set; }
     /// <summary>True: this node's watch streams deliver nothing more, and do not end (a silent partition).</summary>
     public bool WatchesQuiet { get; set; }
@@ -62,7 +64,10 @@ sealed class EtcdSimNode : IEtcdSessionHost
         _epoch++;
         _deliver = MakeDeliver(_epoch);
         _heldEvents.Clear();
-        _afterScripts.Clear();
+        while (_afterScripts.TryTake(scriptsDone: true, 0, out _))
+        {
+            // a dead incarnation's revoke never goes
+        }
         Session = new EtcdSession(this, "/ucarp/", _settings.AdvBase * _settings.DeadRatio);
         foreach (EtcdSimGroup g in Groups)
         {
@@ -85,7 +90,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
     }
 
     /// <summary>Acts on group 0's election.</summary>
-    public void Do(Action<IElection, long> action)
+    public void Do(Action<ElectionBase, long> action)
     {
         action(Machine, _sim.Now);
         Reschedule();
@@ -111,9 +116,10 @@ sealed class EtcdSimNode : IEtcdSessionHost
 
     bool ScriptsIdle => Groups.All(g => g.ScriptsIdle);
 
+    /// <summary>The session's revoke: a barrier over every group's follower, sent at the loop's tail as the daemon does.</summary>
     public void SendAfterScripts(in EtcdRequest request, long deadline)
     {
-        _afterScripts.Add((request, deadline));
+        _afterScripts.Add(request, deadline);
         int epoch = _epoch;
         _sim.At(deadline, () =>
         {
@@ -122,7 +128,6 @@ sealed class EtcdSimNode : IEtcdSessionHost
                 SendDeferred();
             }
         });
-        SendDeferred();
     }
 
     /// <summary>A group's script ended: what waited for every group's scripts may go, and timers may have moved.</summary>
@@ -134,13 +139,9 @@ sealed class EtcdSimNode : IEtcdSessionHost
 
     void SendDeferred()
     {
-        for (int i = 0; i < _afterScripts.Count; i++)
+        while (_afterScripts.TryTake(ScriptsIdle, _sim.Now, out EtcdRequest request))
         {
-            if (ScriptsIdle || _sim.Now >= _afterScripts[i].Deadline)
-            {
-                Send(_afterScripts[i].Request);
-                _afterScripts.RemoveAt(i--);
-            }
+            Send(request);
         }
     }
 
@@ -252,7 +253,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
         {
             return;
         }
-        if (Groups[0].Own is IEtcdElection own)
+        if (Groups[0].Own is IEtcdReplies own)
         {
             own.OnReply(reply, _sim.Now);
         }
@@ -263,14 +264,22 @@ sealed class EtcdSimNode : IEtcdSessionHost
         Reschedule();
     }
 
+    /// <summary>The loop's tail, as the daemon's: what waits for every group's scripts, then the next timer.</summary>
     void Reschedule()
     {
+        if (Alive)
+        {
+            SendDeferred();
+        }
         long? next = Session.NextDeadline;
         foreach (EtcdSimGroup g in Groups)
         {
-            if (g.Machine.NextDeadline is long d && (next is null || d < next))
+            foreach (long? d in (ReadOnlySpan<long?>)[g.Machine.NextDeadline, g.Machine.Follower.NextDeadline])
             {
-                next = d;
+                if (d is long at && (next is null || at < next))
+                {
+                    next = at;
+                }
             }
         }
         if (!Alive || next is not long due)
@@ -293,6 +302,10 @@ sealed class EtcdSimNode : IEtcdSessionHost
                     if (g.Machine.NextDeadline <= now)
                     {
                         g.Machine.OnTimer(now);
+                    }
+                    if (g.Machine.Follower.NextDeadline <= now)
+                    {
+                        g.Machine.Follower.OnTimer(now);
                     }
                 }
                 Reschedule();

@@ -1,5 +1,6 @@
 using System.Text;
 using Ucarp.Core.Carp;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Etcd;
 using Ucarp.Core.Logging;
@@ -165,8 +166,8 @@ public static class FuzzTargets
         public void Write(LogLevel level, string message) { }
         public string? SendAdvert(ReadOnlySpan<byte> frame) => null;
         public void SendAnnouncement(ReadOnlySpan<byte> frame) { }
-        public void SendBowOut(ReadOnlySpan<byte> frame, long deadline) { }
-        public void RunScript(ScriptInvocation script) { }
+        public void SendAfterScripts(in Deferred effect) { }
+        public bool StartScript(ScriptInvocation script) => false;
     }
 
     sealed class NullCliHost : ICliHost

@@ -1,14 +1,14 @@
+using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
-using Ucarp.Core.Wire;
 
-namespace Ucarp.Core.Carp;
+namespace Ucarp.Core.Election;
 
 /// <summary>
-/// What decides the role: CARP adverts (<see cref="CarpMachine"/>), an etcd lease
+/// What decides a group's role, as the event loop, the gates, the health policy and
+/// monitoring see it: CARP adverts (<see cref="CarpMachine"/>), an etcd lease
 /// (<see cref="Etcd.EtcdElection"/>) or an etcd key that names the node
-/// (<see cref="Etcd.FollowElection"/>). The event loop and the monitoring files see only
-/// this; what follows a role change (scripts, announcements, files) goes through
-/// <see cref="ICarpHost"/> for both.
+/// (<see cref="Etcd.FollowElection"/>). What follows a role change (scripts,
+/// announcements, the bow-out) is the group's <see cref="Follow.RoleFollower"/>'s.
 /// </summary>
 public interface IElection
 {
@@ -19,8 +19,6 @@ public interface IElection
     /// <summary>The advskew in use: -k, plus --check-weight while the check fails.</summary>
     SkewInUse Skew { get; }
     CarpCounters Counters { get; }
-    IReadOnlyDictionary<Rejection, long> Rejections { get; }
-    long RejectedTotal { get; }
     /// <summary>When <see cref="OnTimer"/> must run next, or null.</summary>
     long? NextDeadline { get; }
 

@@ -1,0 +1,65 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Etcd;
+using Ucarp.Core.Follow;
+using Ucarp.Core.Logging;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// Where one group's effects leave the process: adverts and announcements by its
+/// interface's packet socket (adverts to the peers with --peer), scripts and managed
+/// addresses by its <see cref="ScriptRunner"/>, requests by its etcd client.
+/// </summary>
+internal sealed class GroupOutput : ICarpHost, IEtcdHost
+{
+    readonly ILog _log;
+    readonly PacketSocket _socket;
+    readonly UnicastSocket? _unicast;
+    readonly Etcd.EtcdClient? _etcd;
+
+    /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
+    public GroupOutput(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.EtcdClient? etcd)
+    {
+        _log = log;
+        _etcd = etcd;
+        _socket = socket;
+        _unicast = unicast;
+        Scripts = new ScriptRunner(log, environment, iface);
+    }
+
+    public ScriptRunner Scripts { get; }
+
+    public bool DebugEnabled => _log.DebugEnabled;
+
+    public void Write(LogLevel level, string message) => _log.Write(level, message);
+
+    public string? SendAdvert(ReadOnlySpan<byte> frame) => _unicast is null ? _socket.Send(frame) : _unicast.Send(frame);
+
+    public bool StartScript(ScriptInvocation script) => Scripts.Start(script);
+
+    public void ChangeAddresses(ScriptInvocation step) => Scripts.ChangeAddresses(step);
+
+    public void SendAnnouncement(ReadOnlySpan<byte> frame)
+    {
+        if (_socket.Send(frame) is string error)
+        {
+            _log.Write(LogLevel.Error, Messages.GarpWriteFailed(error));
+        }
+    }
+
+    public void SendAfterScripts(in Deferred effect)
+    {
+        if (effect.Frame is byte[] bowOut)
+        {
+            if (SendAdvert(bowOut) is string error)
+            {
+                _log.Write(LogLevel.Warning, Messages.BowOutWriteFailed(error));
+            }
+            return;
+        }
+        Send(effect.Request);
+    }
+
+    public void Send(in EtcdRequest request) => _etcd!.Send(request);
+}
