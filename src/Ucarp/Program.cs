@@ -213,7 +213,7 @@ internal static class Program
             controlServer?.RemoveSocketFile();
             BeforeDeath(config, publisher, log);
         });
-        using var daemon = new EventLoop(log, DaemonOptions.From(config), many: false, interfaces, signals, environment);
+        using var daemon = new DaemonLoop(log, DaemonOptions.From(config), many: false, interfaces, signals, environment);
         if (config.ControlSocket is string path && (controlServer = OpenControl(path, daemon, log)) is null)
         {
             return 2;
@@ -248,9 +248,9 @@ internal static class Program
     }
 
     /// <summary>ucarpctl's socket, served by <paramref name="loop"/>; null after logging why not.</summary>
-    internal static ControlServer? OpenControl(string path, EventLoop loop, Logger log)
+    internal static ControlServer? OpenControl(string path, DaemonLoop loop, Logger log)
     {
-        ControlServer? server = ControlServer.Open(path, loop, out string error);
+        ControlServer? server = ControlServer.Open(path, loop.Control, out string error);
         if (server is null)
         {
             log.Write(LogLevel.Error, error);
@@ -261,7 +261,7 @@ internal static class Program
     }
 
     /// <summary>Start-up is over: the loop runs until the daemon ends.</summary>
-    internal static int RunLoop(EventLoop daemon, int? realtimePriority, StatusPublisher? publisher, Logger log)
+    internal static int RunLoop(DaemonLoop daemon, int? realtimePriority, StatusPublisher? publisher, Logger log)
     {
         // What start-up read of the executable and will not use again goes back.
         ImagePages.DropUnused();

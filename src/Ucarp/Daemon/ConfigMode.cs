@@ -97,7 +97,7 @@ internal static class ConfigMode
         using var interfaces = new HostInterfaces(control, dispatch: true);
         // Termination signals always end the daemon cleanly: each group's -z decides its downscript.
         using var signals = new SignalRelay(shutdownSignals: true, reloadOnHangup: true);
-        using var loop = new EventLoop(log, options, many: true, interfaces, signals, environment) { StartDirectory = startDirectory };
+        using var loop = new DaemonLoop(log, options, many: true, interfaces, signals, environment, startDirectory);
         // Before any group starts: a second daemon on the same socket changes nothing on the host.
         if (options.ControlSocketPath() is string path && Program.OpenControl(path, loop, log) is null)
         {

@@ -15,7 +15,7 @@ namespace Ucarp.Daemon;
 /// follower, with its own script runner), its health check and its share of the
 /// interface's socket. A group is data and a timer; it owns no thread.
 /// </summary>
-internal sealed class GroupRuntime : IDisposable
+internal sealed class GroupRuntime : IRoleObserver, IDisposable
 {
     readonly SendSocket? _sender;            // etcd mode: the interface's send-only socket
     readonly UnicastSocket? _unicast;
@@ -34,6 +34,7 @@ internal sealed class GroupRuntime : IDisposable
         Output = output;
         Machine = machine;
         Gate = new ElectionGate(machine);
+        machine.Subscribe(this);
         Health = health;
     }
 
@@ -65,8 +66,9 @@ internal sealed class GroupRuntime : IDisposable
     public IpAddress AdvertDestination => Options.AdvertDestination;
 
     /// <summary>Wall-clock microseconds of the last state change, or the start (for ucarpctl status).</summary>
-    public long SinceUnixMicros { get; set; }
-    public CarpState LastState { get; set; } = (CarpState)(-1);
+    public long SinceUnixMicros { get; private set; }
+
+    public void RoleChanged(ElectionBase election, CarpState from, CarpState to, long now) => SinceUnixMicros = WallClock.NowMicros();
 
     /// <summary>Being stopped (removed or changed by a reload, its interface gone, the daemon ending).</summary>
     public bool Stopping { get; private set; }
@@ -213,7 +215,6 @@ internal sealed class GroupRuntime : IDisposable
         Health?.Policy.Begin(Gate, now);
         Gate.Start(now);
         SinceUnixMicros = WallClock.NowMicros();
-        LastState = Gate.State;
     }
 
     /// <summary>Stops the group as -z would: the downscript when not BACKUP, the bow-out when MASTER.</summary>

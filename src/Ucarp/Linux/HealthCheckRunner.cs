@@ -3,6 +3,7 @@ using Ucarp.Core.Cli;
 using Ucarp.Core.Health;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
+using Ucarp.Processes;
 
 namespace Ucarp.Linux;
 
@@ -21,8 +22,7 @@ internal sealed class HealthCheckRunner : IDisposable
     readonly long _interval;
     readonly long _timeout;
     readonly IReadOnlyList<string> _environment;
-    int _pid;
-    FileDescriptor? _pidfd;
+    ChildProcess? _child;
     long _startedAt;
     long _nextStart;
     bool _killed;
@@ -41,23 +41,23 @@ internal sealed class HealthCheckRunner : IDisposable
     public HealthPolicy Policy { get; }
 
     /// <summary>Polls readable when the running check exits; -1 when none runs.</summary>
-    public int ExitFd => _pidfd?.Fd ?? -1;
+    public int ExitFd => _child?.ExitFd ?? -1;
 
     /// <summary>True when a check runs but its exit cannot be polled (no pidfd): check it often.</summary>
-    public bool NeedsPolling => _pid != 0 && _pidfd is null;
+    public bool NeedsPolling => _child?.NeedsPolling == true;
 
     /// <summary>When <see cref="OnTimer"/> must run: the next start, or the running check's timeout.</summary>
-    public long? NextDeadline => _pid == 0 ? _nextStart : _killed ? null : _startedAt + _timeout;
+    public long? NextDeadline => _child is null ? _nextStart : _killed ? null : _startedAt + _timeout;
 
     /// <summary>Starts a due check or kills an overdue one; a verdict when a run ended (could not start).</summary>
     public HealthVerdict? OnTimer(long now)
     {
-        if (_pid != 0)
+        if (_child is not null)
         {
             if (!_killed && now >= _startedAt + _timeout)
             {
                 // The whole group: a shell's children would otherwise live on and pile up.
-                Libc.Kill(-_pid, Libc.SIGKILL);
+                Libc.Kill(-_child.Pid, Libc.SIGKILL);
                 _killed = true;
             }
             return null;
@@ -74,38 +74,28 @@ internal sealed class HealthCheckRunner : IDisposable
         {
             return Failed(Messages.CheckUnstartable(_command, Libc.StrError(-pid)));
         }
-        _pid = pid;
+        _child = new ChildProcess(pid);
         _killed = false;
-        int fd = Libc.PidFdOpen(pid, 0);
-        _pidfd = fd >= 0 ? new FileDescriptor(fd) : null;
         return null;
     }
 
     /// <summary>Reaps the check if it has exited and judges the run.</summary>
-    public unsafe HealthVerdict? TryReap(long now)
+    public HealthVerdict? TryReap(long now)
     {
-        if (_pid == 0)
+        if (_child is null || !_child.TryReap(out int status))
         {
             return null;
         }
-        int status;
-        int rc = Libc.WaitPid(_pid, &status, Libc.WNOHANG);
-        if (rc == 0 || (rc < 0 && Libc.LastErrno == Libc.EINTR))
-        {
-            return null;
-        }
-        _pid = 0;
-        _pidfd?.Dispose();
-        _pidfd = null;
+        _child = null;
         // A run that outlived the interval starts the next one at once.
         _nextStart = Math.Max(_nextStart, now);
-        int code = (status >> 8) & 0xff;
-        int signal = status & 0x7f;
+        int code = ChildProcess.ExitCode(status);
+        int signal = status < 0 ? 0 : ChildProcess.Signal(status);
         if (_killed)
         {
             return Failed(Messages.CheckTimedOut(_command, (_timeout / 1e6).ToString("0.###", CultureInfo.InvariantCulture)));
         }
-        if (rc < 0 || signal != 0)
+        if (status < 0 || signal != 0)
         {
             return Failed(Messages.CheckKilled(_command, signal));
         }
@@ -131,15 +121,9 @@ internal sealed class HealthCheckRunner : IDisposable
     }
 
     /// <summary>At exit: a check still running is killed with its group, and reaped.</summary>
-    public unsafe void Dispose()
+    public void Dispose()
     {
-        if (_pid != 0)
-        {
-            Libc.Kill(-_pid, Libc.SIGKILL);
-            int status;
-            Libc.WaitPid(_pid, &status, 0);
-            _pid = 0;
-        }
-        _pidfd?.Dispose();
+        _child?.KillAndWait(group: true);
+        _child = null;
     }
 }

@@ -1,6 +1,7 @@
 using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
+using Ucarp.Processes;
 
 namespace Ucarp.Linux;
 
@@ -16,8 +17,7 @@ internal sealed class ScriptRunner : IDisposable
     readonly ILog _log;
     readonly IReadOnlyList<string> _environment;
     readonly string _interface;
-    int _pid;
-    FileDescriptor? _pidfd;
+    ChildProcess? _child;
     ScriptInvocation? _running;
 
     public ScriptRunner(ILog log, IReadOnlyList<string> environment, string iface)
@@ -34,10 +34,10 @@ internal sealed class ScriptRunner : IDisposable
     public long Failures { get; private set; }
 
     /// <summary>Polls readable when the running script exits; -1 when none runs.</summary>
-    public int ExitFd => _pidfd?.Fd ?? -1;
+    public int ExitFd => _child?.ExitFd ?? -1;
 
     /// <summary>True when a script runs but its exit cannot be polled (no pidfd): check it often.</summary>
-    public bool NeedsPolling => _running is not null && _pidfd is null;
+    public bool NeedsPolling => _child?.NeedsPolling == true;
 
     /// <summary>Starts the script; false when no process runs it (it could not be made, or its exec failed).</summary>
     public bool Start(ScriptInvocation script)
@@ -63,34 +63,25 @@ internal sealed class ScriptRunner : IDisposable
             _log.Write(LogLevel.Error, Messages.UnableToExec(path, iface, vip, xparam, Libc.StrError(-pid)));
             return false;
         }
-        _pid = pid;
+        _child = new ChildProcess(pid);
         _running = script;
-        int fd = Libc.PidFdOpen(pid, 0);
-        _pidfd = fd >= 0 ? new FileDescriptor(fd) : null;
         return true;
     }
 
     /// <summary>Reaps the script if it has exited; true when it had (the caller tells the follower).</summary>
-    public unsafe bool TryReap()
+    public bool TryReap()
     {
-        if (_running is null)
-        {
-            return false;
-        }
-        int status;
-        int rc = Libc.WaitPid(_pid, &status, Libc.WNOHANG);
-        if (rc == 0 || (rc < 0 && Libc.LastErrno == Libc.EINTR))
+        if (_running is null || _child is null || !_child.TryReap(out int status))
         {
             return false;
         }
         ScriptInvocation script = _running;
         _running = null;
-        _pidfd?.Dispose();
-        _pidfd = null;
-        if (rc > 0)
+        _child = null;
+        if (status >= 0)
         {
-            int code = (status >> 8) & 0xff;
-            int signal = status & 0x7f;
+            int code = ChildProcess.ExitCode(status);
+            int signal = ChildProcess.Signal(status);
             if (signal != 0 || code != 0)
             {
                 Failures++;
@@ -151,5 +142,5 @@ internal sealed class ScriptRunner : IDisposable
 
     static string Described(ScriptInvocation s) => string.Join(' ', s.Arguments);
 
-    public void Dispose() => _pidfd?.Dispose();
+    public void Dispose() => _child?.Dispose();
 }

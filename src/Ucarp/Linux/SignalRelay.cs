@@ -97,9 +97,6 @@ internal sealed class SignalRelay : IDisposable
     public bool TakeExit() => Interlocked.Exchange(ref _exit, 0) != 0;
     public bool TakeHangup() => Interlocked.Exchange(ref _hangup, 0) != 0;
 
-    /// <summary>The eventfd's index in the event loop's last ppoll set.</summary>
-    public int PollIndex { get; set; } = -1;
-
     /// <summary>Empties the eventfd after a wake-up.</summary>
     public unsafe void Drain()
     {

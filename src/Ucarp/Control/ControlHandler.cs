@@ -1,0 +1,89 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Control;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Logging;
+using Ucarp.Daemon;
+using Ucarp.Loop;
+
+namespace Ucarp.Control;
+
+/// <summary>
+/// ucarpctl's commands, answered on the loop's thread from the group set: status rows,
+/// demote and promote (the Control gate of each group), reload. It is also the loop's
+/// source for the control socket's descriptors and deadlines.
+/// </summary>
+internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : IControlHandler, ILoopSource, IDisposable
+{
+    ControlServer? _server;
+    int _first;
+    int _count;
+
+    /// <summary>ucarpctl's socket, served from now on; disposed with the handler.</summary>
+    public void Attach(ControlServer server) => _server = server;
+
+    public IReadOnlyList<GroupStatus> Status(long now) => [.. groups.Running.Select(g => Row(g, now))];
+
+    static GroupStatus Row(GroupRuntime g, long now)
+    {
+        Configuration c = g.Config;
+        string state = g.Stopping ? "STOPPED" : g.Gate.State switch
+        {
+            CarpState.Master => "MASTER",
+            CarpState.Backup => "BACKUP",
+            _ => "INIT",
+        };
+        string health = g.Health is null ? "none"
+            : g.Health.Policy.LastPassed is null ? "pending"
+            : g.Health.Policy.Passing ? "passing" : "failing";
+        bool inElection = g.Gate.Eligible && !g.Gate.LinkIsDown && !g.Stopping;
+        string? reason = inElection ? null : g.Gate.LinkIsDown ? Messages.StatusLinkDown : g.Gate.EligibilityReason;
+        return new GroupStatus(g.Name, c.Interface!, c.Vhid,
+                               [c.VirtualAddressText ?? c.VirtualAddress.ToString(), .. c.ExtraAddresses.Select(a => a.ToString())],
+                               state, g.Gate.MasterAddress(now)?.ToString(), g.SinceUnixMicros / 1_000_000, inElection, health, reason);
+    }
+
+    public ControlReply SetDemoted(string? group, bool demoted, long now)
+    {
+        List<GroupRuntime> targets = group is null ? [.. groups.Running] : [.. groups.Running.Where(g => g.Name == group)];
+        if (group is not null && targets.Count == 0)
+        {
+            return new ControlReply(1, Messages.NoSuchGroup(group) + "\n");
+        }
+        foreach (GroupRuntime g in targets)
+        {
+            if (demoted)
+            {
+                g.Gate.Close(GateReason.Control, Messages.DemotedByControl, now);
+            }
+            else
+            {
+                g.Gate.Open(GateReason.Control, Messages.PromotedByControl, now);
+            }
+        }
+        string names = string.Join(" ", targets.Select(g => g.Name));
+        string line = demoted ? Messages.Demoted(names) : Messages.Promoted(names);
+        groups.Log.Write(LogLevel.Notice, line);
+        return new ControlReply(0, line + "\n");
+    }
+
+    public void Reload(Action<ControlReply> complete, long now) => reload.Start(complete);
+
+    public void AddTo(PollSet set, long now)
+    {
+        _count = 0;
+        if (_server is null)
+        {
+            return;
+        }
+        _count = _server.FillPoll(set.Reserve(ControlServer.MaxPollFds));
+        _first = set.Commit(_count);
+    }
+
+    public long? NextDeadline(long now) => _server?.NextDeadline;
+
+    // Every pass: the server also drops connections past their deadline.
+    public void Dispatch(PollSet set, long now) => _server?.Process(set.Slice(_first, _count), now);
+
+    public void Dispose() => _server?.Dispose();
+}

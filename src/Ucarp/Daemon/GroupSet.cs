@@ -1,0 +1,299 @@
+using Ucarp.Core.Cli;
+using Ucarp.Core.Config;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Logging;
+using Ucarp.Etcd;
+using Ucarp.Linux;
+using Ucarp.Monitoring;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// Every group of the daemon and their lifecycle: made ready and started, stopped (a
+/// reload, a lost interface, the daemon ending) and kept until their scripts are done,
+/// replaced once what they replace has let go. A plain command line is a set of one.
+/// The sources of the event loop act on groups through it; the reload is in
+/// GroupSet.Reload.cs.
+/// </summary>
+internal sealed partial class GroupSet : IDisposable
+{
+    readonly Logger _log;
+    readonly bool _many;                      // --config: many groups, named in the log
+    readonly HostInterfaces _interfaces;
+    readonly MulticastMemberships _memberships = new();
+    readonly IReadOnlyList<string> _environment;
+    readonly List<GroupRuntime> _groups = [];      // running, in the file's order
+    readonly List<GroupRuntime> _leaving = [];     // stopped (reload, interface gone), finishing their scripts
+    readonly List<GroupRuntime> _waiting = [];     // prepared by a reload, started once what they replace has left
+    readonly SyncCoordinator _sync;
+    Dictionary<string, int> _fileOrder = new(StringComparer.Ordinal);
+    StatusPublisher? _publisher;
+
+    public GroupSet(Logger log, bool many, HostInterfaces interfaces, IReadOnlyList<string> environment, EtcdSessions etcd)
+    {
+        _log = log;
+        _many = many;
+        _interfaces = interfaces;
+        _environment = environment;
+        Etcd = etcd;
+        _sync = new SyncCoordinator((group, line) => (_groups.Find(g => g.Name == group)?.Log ?? LogFor(group)).Write(LogLevel.Warning, line));
+    }
+
+    public EtcdSessions Etcd { get; }
+    public ILog Log => _log;
+    public bool Many => _many;
+    public HostInterfaces Interfaces => _interfaces;
+
+    /// <summary>The running groups, in the file's order.</summary>
+    public List<GroupRuntime> Running => _groups;
+
+    /// <summary>The daemon is ending: groups finish their scripts, nothing new starts.</summary>
+    public bool Stopping { get; private set; }
+
+    /// <summary>Some group belongs to a sync set: the rule is looked at after every pass.</summary>
+    public bool HasSync { get; private set; }
+
+    public SyncCoordinator Sync => _sync;
+
+    /// <summary>The running groups, then the leaving ones: indexed, so a wake-up allocates nothing.</summary>
+    public int Count => _groups.Count + _leaving.Count;
+    public GroupRuntime this[int i] => i < _groups.Count ? _groups[i] : _leaving[i - _groups.Count];
+
+    /// <summary>Every group is done and the daemon may exit.</summary>
+    public bool Finished(long now) => Stopping && _leaving.Count == 0 && _groups.TrueForAll(g => g.Finished(now));
+
+    /// <summary>The log a group writes to: the daemon's own on a plain command line, else one that names the group.</summary>
+    public ILog LogFor(string group) => _many ? new GroupLog(_log, group) : _log;
+
+    /// <summary>Monitoring of every group; set once before the loop runs.</summary>
+    public void Attach(StatusPublisher publisher)
+    {
+        _publisher = publisher;
+        publisher.SetGroups([.. _groups.Select(Published)], MonotonicClock.NowMicroseconds);
+    }
+
+    /// <summary>
+    /// Makes every group ready (interfaces, sockets, etcd) before any starts, so a group
+    /// that cannot start stops the daemon before anything was done on the host. Then, in
+    /// the file's order, each joins its multicast group and starts. Returns the exit status
+    /// ucarp would give when something failed (2), else 0.
+    /// </summary>
+    public int StartAll(IReadOnlyList<GroupOptions> groups, Func<GroupOptions, string?> etcdPassword, bool probeEtcd, long now)
+    {
+        var prepared = new List<GroupRuntime>();
+        foreach (GroupOptions options in groups)
+        {
+            GroupRuntime? g = Prepare(options, LogFor(options.Name), etcdPassword(options), probeEtcd);
+            if (g is null)
+            {
+                prepared.ForEach(p => p.Dispose());
+                return 2;
+            }
+            prepared.Add(g);
+        }
+        _fileOrder = Order(groups);
+        foreach (GroupRuntime g in prepared)
+        {
+            if (!Register(g))
+            {
+                return 2;
+            }
+        }
+        if (_many)
+        {
+            // Nothing has run yet: a failed join leaves the host untouched.
+            foreach (GroupRuntime g in prepared)
+            {
+                if (!g.Join(_memberships))
+                {
+                    return 2;
+                }
+            }
+        }
+        // Making groups ready can take a while (etcd is probed): each starts on the clock's time, not the caller's.
+        foreach (GroupRuntime g in prepared)
+        {
+            now = MonotonicClock.NowMicroseconds;
+            _groups.Add(g);
+            g.Start(now);
+            ApplyLinkState(g, now);
+        }
+        if (!_many && !prepared[0].Join(_memberships))
+        {
+            // ucarp joins after its start-up: the downscript it asked for is waited for.
+            prepared[0].WaitForScripts();
+            return 2;
+        }
+        GroupsChanged(now);
+        return 0;
+    }
+
+    GroupRuntime? Prepare(GroupOptions options, ILog log, string? etcdPassword, bool probeEtcd) =>
+        GroupRuntime.Prepare(options, log, _interfaces, _environment, Etcd, etcdPassword, probeEtcd);
+
+    static Dictionary<string, int> Order(IReadOnlyList<GroupOptions> groups)
+    {
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < groups.Count; i++)
+        {
+            order[groups[i].Name] = i;
+        }
+        return order;
+    }
+
+    /// <summary>Routes the group's frames to it; false (logged) when another group already has its vhid there.</summary>
+    bool Register(GroupRuntime g)
+    {
+        if (g.Shared is null)
+        {
+            return true;
+        }
+        if (g.Shared.Add(g, out string filterError) is GroupRuntime holder)
+        {
+            g.Log.Write(LogLevel.Error, Messages.ConfigDuplicateVhid(g.Config.Vhid, g.Interface.Name, g.AdvertDestination.ToString(), holder.Name, holder.Options.Line));
+            return false;
+        }
+        if (filterError.Length != 0)
+        {
+            g.Log.Write(LogLevel.Warning, Messages.OpenInterface(g.Interface.Name, filterError));
+        }
+        return true;
+    }
+
+    /// <summary>A group started while its carrier is down hears of it at once, as if it had been running.</summary>
+    static void ApplyLinkState(GroupRuntime g, long now)
+    {
+        if (g.Interface.LinkDown && !g.Config.IgnoreInterfaceState)
+        {
+            g.Gate.LinkDown(now);
+        }
+    }
+
+    /// <summary>The set of groups changed: sync sets and monitoring see the new one.</summary>
+    void GroupsChanged(long now)
+    {
+        _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
+        HasSync = _groups.Any(g => g.Config.SyncSet is not null);
+        // Every time, sets or not: gates a vanished set had closed must open, and a set
+        // that comes back later must not meet its old members' state.
+        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
+        _publisher?.SetGroups([.. _groups.Select(Published)], now);
+    }
+
+    static PublishedGroup Published(GroupRuntime g) => new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health);
+
+    /// <summary>Disposes the leaving groups that are done, then starts the waiting ones nothing stands in the way of.</summary>
+    public void FinishLeaving(long now)
+    {
+        if (_leaving.Count == 0 && _waiting.Count == 0)
+        {
+            return;
+        }
+        for (int i = 0; i < _leaving.Count; i++)
+        {
+            GroupRuntime g = _leaving[i];
+            if (g.Finished(now))
+            {
+                _leaving.RemoveAt(i--);
+                g.Leave(_memberships);
+                g.Dispose();
+                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+            }
+        }
+        if (Stopping)
+        {
+            return;
+        }
+        bool started = false;
+        for (int i = 0; i < _waiting.Count; i++)
+        {
+            GroupRuntime g = _waiting[i];
+            // An address moving from a leaving group waits for that group's downscript (or
+            // removal): the new owner must not add it before the old one has let it go.
+            if (_leaving.Any(l => SharesAddress(l.Config, g.Config)))
+            {
+                continue;
+            }
+            _waiting.RemoveAt(i--);
+            if (!Register(g) || !g.Join(_memberships))
+            {
+                g.Dispose();
+                continue;
+            }
+            _groups.Add(g);
+            g.Start(now);
+            ApplyLinkState(g, now);
+            started = true;
+        }
+        if (started)
+        {
+            GroupsChanged(now);
+        }
+    }
+
+    static bool SharesAddress(Configuration a, Configuration b)
+    {
+        HashSet<IpAddress> mine = [a.VirtualAddress, .. a.ExtraAddresses];
+        return mine.Contains(b.VirtualAddress) || b.ExtraAddresses.Any(mine.Contains);
+    }
+
+    /// <summary>
+    /// The interface is gone: each of its groups gets ucarp's ERROR line and, under -z when
+    /// not BACKUP, its downscript. A plain command line then ends (exit 0, as ucarp); with
+    /// --config the other groups carry on, and the daemon ends with its last group.
+    /// </summary>
+    public void LoseInterface(InterfaceEntry entry, short revents, long now)
+    {
+        List<GroupRuntime> lost = _groups.Where(g => g.Interface == entry && !g.Stopping).ToList();
+        if (lost.Count == 0)
+        {
+            return;   // its groups were told already (they are finishing)
+        }
+        foreach (GroupRuntime g in lost)
+        {
+            // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
+            g.Follower.CancelBowOut();
+            g.Gate.InterfaceLost(revents, g.Config.ShutdownAtExit, now);
+            g.MarkStopped(now);
+            if (_many)
+            {
+                _groups.Remove(g);
+                _leaving.Add(g);
+            }
+        }
+        if (!_many || _groups.Count == 0)
+        {
+            Stopping = true;
+        }
+        else
+        {
+            GroupsChanged(now);
+        }
+    }
+
+    /// <summary>A termination signal: every group stops (-z is each group's: with it, the downscript when not BACKUP).</summary>
+    public void StopAll(long now)
+    {
+        if (Stopping)
+        {
+            return;
+        }
+        Stopping = true;
+        // First: the groups then leave their keys to the lease's revoke, one request for all.
+        Etcd.StopAll(now);
+        foreach (GroupRuntime g in _groups)
+        {
+            // Without -z the group simply ends with the daemon (ucarp without -z dies at once).
+            g.Stop(now, runDownscript: g.Config.ShutdownAtExit);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (GroupRuntime g in _groups.Concat(_leaving).Concat(_waiting))
+        {
+            g.Dispose();
+        }
+        _memberships.Dispose();
+    }
+}

@@ -1,0 +1,122 @@
+using Ucarp.Core.Follow;
+using Ucarp.Etcd;
+using Ucarp.Loop;
+using Ucarp.Monitoring;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// Last in every pass, before the wait: what waited for the scripts and may go now (a bow-out, a release,
+/// a session's revoke), groups that finished leaving, those waiting to replace them,
+/// sessions no group uses any more, and the end of the daemon once every group is done.
+/// </summary>
+internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSource
+{
+    const long StoppingPoll = 50_000;   // µs between looks at scripts while stopping
+
+    public void AddTo(PollSet set, long now) { }
+
+    public long? NextDeadline(long now)
+    {
+        if (groups.Finished(now))
+        {
+            return now;
+        }
+        long? wake = groups.Stopping ? now + StoppingPoll : null;
+        for (int i = 0; i < groups.Count; i++)
+        {
+            GroupRuntime g = groups[i];
+            if (g.Stopping && !g.Finished(now))
+            {
+                wake = Min(wake, now + StoppingPoll);
+            }
+            wake = Min(wake, g.Follower.NextDeadline);
+        }
+        foreach (SharedEtcd s in groups.Etcd.All)
+        {
+            wake = Min(wake, s.DeferredDeadline);
+        }
+        return wake;
+    }
+
+    public void Dispatch(PollSet set, long now)
+    {
+        for (int i = 0; i < groups.Count; i++)
+        {
+            RoleFollower follower = groups[i].Follower;
+            if (follower.NextDeadline <= now)
+            {
+                follower.OnTimer(now);
+            }
+        }
+        foreach (SharedEtcd s in groups.Etcd.All)
+        {
+            s.SendAfterScriptsIfDue(now);
+        }
+        groups.FinishLeaving(now);
+        groups.Etcd.Collect(now);
+        // Shutting down: only the scripts, the bow-outs and the leases' revokes still
+        // matter (the revokes for at most a couple of seconds: etcd may be gone).
+        if (groups.Finished(now))
+        {
+            loop.Exit(0);
+        }
+    }
+
+    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+}
+
+/// <summary>The elections' own timers (adverts, master-down, campaigns, reads), after every input of the pass.</summary>
+internal sealed class GroupTimers(GroupSet groups) : ILoopSource
+{
+    public void AddTo(PollSet set, long now) { }
+
+    public long? NextDeadline(long now)
+    {
+        if (groups.Stopping)
+        {
+            return null;
+        }
+        long? wake = null;
+        foreach (GroupRuntime g in groups.Running)
+        {
+            if (!g.Stopping && g.Gate.NextDeadline is long due && (wake is null || due < wake))
+            {
+                wake = due;
+            }
+        }
+        return wake;
+    }
+
+    public void Dispatch(PollSet set, long now)
+    {
+        foreach (GroupRuntime g in groups.Running)   // List<T>'s enumerator is a struct: no allocation
+        {
+            if (!g.Stopping && g.Gate.NextDeadline <= now)
+            {
+                g.Gate.OnTimer(now);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// After the inputs and timers: the sync-set rule, after ucarpctl's demote and a reload were acted
+/// on and before the next deadlines are computed (a mate's step-down changes them); then
+/// monitoring.
+/// </summary>
+internal sealed class GroupObservers(GroupSet groups, Func<StatusPublisher?> publisher) : ILoopSource
+{
+    public void AddTo(PollSet set, long now) { }
+
+    public long? NextDeadline(long now) => publisher()?.NextDeadline;
+
+    public void Dispatch(PollSet set, long now)
+    {
+        if (groups.HasSync && !groups.Stopping)
+        {
+            groups.Sync.Observe(now);
+        }
+        publisher()?.Tick(now);
+    }
+}
