@@ -13,6 +13,23 @@ namespace Ucarp.Core.Etcd;
 /// </summary>
 public static class EtcdReplies
 {
+    /// <summary>
+    /// A single answer read as <paramref name="kind"/> (<see cref="EtcdRequestEncoder"/> says
+    /// which). A watch's answer is a stream: its messages go to <see cref="WatchMessage"/>.
+    /// </summary>
+    public static EtcdReply Read(EtcdReplyKind kind, in EtcdRequest r, object? d) => kind switch
+    {
+        EtcdReplyKind.Grant => Grant(r, d),
+        EtcdReplyKind.KeepAlive => KeepAlive(r, d),
+        EtcdReplyKind.Applied => Applied(r, d),
+        EtcdReplyKind.Range => Range(r, d),
+        EtcdReplyKind.Sweep => Sweep(r, d),
+        EtcdReplyKind.Campaign => Campaign(r, d),
+        EtcdReplyKind.Refresh => Refresh(r, d),
+        EtcdReplyKind.Batch => Batch(r, d),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a single answer"),
+    };
+
     public static EtcdReply Grant(in EtcdRequest r, object? d)
     {
         Header(d);

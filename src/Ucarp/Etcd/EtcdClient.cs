@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Etcd;
@@ -18,10 +17,9 @@ namespace Ucarp.Etcd;
 /// cannot serve (no leader yet), goes to the next at once, so the loss of a member or of
 /// the leader costs a failed connection, not the address.
 /// </summary>
-internal sealed class EtcdClient : IDisposable
+internal sealed partial class EtcdClient : IDisposable
 {
     const int AttemptTimeoutMs = 700;
-    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     readonly EtcdEndpoint[] _endpoints;
     readonly TlsContext? _tls;
@@ -29,7 +27,6 @@ internal sealed class EtcdClient : IDisposable
     readonly string? _password;
     readonly ConcurrentQueue<EtcdReply> _replies = new();
     readonly FileDescriptor _wake;
-    readonly Lock _watchGate = new();
     // The keys' requests (campaigns, releases, sweeps): a queue and up to 32 threads. A
     // thousand campaigns at once (the holder of a thousand addresses died) then take a few
     // dozen of etcd's commits, not a thousand; an idle worker ends after IdleWorkerMs.
@@ -40,8 +37,6 @@ internal sealed class EtcdClient : IDisposable
     int _workers;
     int _idle;
     volatile bool _disposed;
-    HttpConnection? _watchConnection;   // the current watch's stream, shut down when another replaces it
-    int _watchGeneration;
     int _current;
     volatile string? _token;
 
@@ -171,215 +166,17 @@ internal sealed class EtcdClient : IDisposable
 
     EtcdReply Execute(EtcdRequest r)
     {
-        if (r.Batch is { } batch)
+        // An op with no etcd request fails as a reply (nothing a request carries ends the
+        // daemon); a watch streams, on a thread of its own (Send), never as one call.
+        if (!EtcdRequestEncoder.TryEncode(r, out EncodedRequest e, out string? error))
         {
-            return Call("/v3/kv/txn", BatchBody(r.Op, batch), d => EtcdReplies.Batch(r, d));
+            return new EtcdReply(r.Id, r.Op, false, error);
         }
-        switch (r.Op)
+        if (e.Reply == EtcdReplyKind.WatchEvents)
         {
-            case EtcdOp.Grant:
-                return Call("/v3/lease/grant", $"{{\"TTL\":\"{r.Ttl.ToString(Inv)}\"}}", d => EtcdReplies.Grant(r, d));
-            case EtcdOp.KeepAlive:
-                return Call("/v3/lease/keepalive", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.KeepAlive(r, d), skip: r.Attempt);
-            case EtcdOp.Revoke:
-                return Call("/v3/lease/revoke", $"{{\"ID\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d), notFoundIsOk: true);
-            case EtcdOp.Get:
-                return Call("/v3/kv/range", $"{{\"key\":\"{B64(r.Key)}\"}}", d => EtcdReplies.Range(r, d));
-            case EtcdOp.Sweep:
-                return Call("/v3/kv/range", $"{{\"key\":\"{B64(r.Key)}\",\"range_end\":\"{RangeEnd(r.Key)}\"}}", d => EtcdReplies.Sweep(r, d));
-            case EtcdOp.Campaign:
-            {
-                // Create the key with our lease only if it has never been created (create_revision 0);
-                // else read it, in the same transaction.
-                string key = B64(r.Key);
-                return Call("/v3/kv/txn",
-                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}}]," +
-                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}}}]," +
-                    $"\"failure\":[{{\"request_range\":{{\"key\":\"{key}\"}}}}]}}", d => EtcdReplies.Campaign(r, d));
-            }
-            case EtcdOp.TakeBack:
-            {
-                // Only if the key is exactly as our previous run left it: on its lease, with its record.
-                string key = B64(r.Key);
-                return Call("/v3/kv/txn",
-                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{r.OldLease.ToString(Inv)}\"}}," +
-                    $"{{\"key\":\"{key}\",\"target\":\"VALUE\",\"result\":\"EQUAL\",\"value\":\"{B64(r.OldValue)}\"}}]," +
-                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}}}]}}",
-                    d => EtcdReplies.Refresh(r, d));
-            }
-            case EtcdOp.Release:
-            {
-                // Only while the key is still ours: another node may hold it already.
-                string key = B64(r.Key);
-                return Call("/v3/kv/txn",
-                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}]," +
-                    $"\"success\":[{{\"request_delete_range\":{{\"key\":\"{key}\"}}}}]}}", d => EtcdReplies.Refresh(r, d));
-            }
-            case EtcdOp.PutPreempt:
-                return Call("/v3/kv/put", $"{{\"key\":\"{B64(r.Key)}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{r.Lease.ToString(Inv)}\"}}", d => EtcdReplies.Applied(r, d));
-            case EtcdOp.Refresh:
-            {
-                // Only while the key is still ours: compare its lease with ours.
-                string key = B64(r.Key), lease = r.Lease.ToString(Inv);
-                return Call("/v3/kv/txn",
-                    $"{{\"compare\":[{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{lease}\"}}]," +
-                    $"\"success\":[{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(r.Value)}\",\"lease\":\"{lease}\"}}}}]}}", d => EtcdReplies.Refresh(r, d));
-            }
-            case EtcdOp.DeletePreempt:
-                return Call("/v3/kv/deleterange", $"{{\"key\":\"{B64(r.Key)}\"}}", d => EtcdReplies.Applied(r, d));
-            default:
-                throw new InvalidCastException(r.Op.ToString());
+            return new EtcdReply(r.Id, r.Op, false, "a watch is not a single call");
         }
-    }
-
-    /// <summary>
-    /// Several campaigns (every key absent: put each with our lease) or take-backs (every key
-    /// still on its old lease with its old record: put each with ours) in one transaction;
-    /// failing, it reads every key, so each election learns who holds its own.
-    /// </summary>
-    static string BatchBody(EtcdOp op, IReadOnlyList<EtcdRequest> batch)
-    {
-        var compare = new StringBuilder();
-        var success = new StringBuilder();
-        var failure = new StringBuilder();
-        foreach (EtcdRequest one in batch)
-        {
-            string key = B64(one.Key), sep = compare.Length == 0 ? "" : ",";
-            compare.Append(sep).Append(op == EtcdOp.TakeBack
-                ? $"{{\"key\":\"{key}\",\"target\":\"LEASE\",\"result\":\"EQUAL\",\"lease\":\"{one.OldLease.ToString(Inv)}\"}}," +
-                  $"{{\"key\":\"{key}\",\"target\":\"VALUE\",\"result\":\"EQUAL\",\"value\":\"{B64(one.OldValue)}\"}}"
-                : $"{{\"key\":\"{key}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}}");
-            success.Append(sep).Append($"{{\"request_put\":{{\"key\":\"{key}\",\"value\":\"{B64(one.Value)}\",\"lease\":\"{one.Lease.ToString(Inv)}\"}}}}");
-            failure.Append(sep).Append($"{{\"request_range\":{{\"key\":\"{key}\"}}}}");
-        }
-        return $"{{\"compare\":[{compare}],\"success\":[{success}],\"failure\":[{failure}]}}";
-    }
-
-    /// <summary>Starts a new watch generation and shuts the running watch's stream; returns the new generation.</summary>
-    int ReplaceWatch()
-    {
-        lock (_watchGate)
-        {
-            _watchConnection?.Abort("watch replaced");
-            _watchConnection = null;
-            return ++_watchGeneration;
-        }
-    }
-
-    /// <summary>The watch thread: whatever happens in it, the watch ends with a reply, and the election starts another.</summary>
-    void WatchRoot(EtcdRequest r, int generation)
-    {
-        string error;
-        try
-        {
-            error = Watch(r, generation);
-        }
-        catch (Exception e)
-        {
-            error = e.Message;
-        }
-        Post(new EtcdReply(r.Id, r.Op, true, Error: error, WatchEnded: true));
-    }
-
-    /// <summary>A watch: one reply per event on the key; returns why it ended.</summary>
-    string Watch(EtcdRequest r, int generation)
-    {
-        string range = r.Prefix ? $"\"range_end\":\"{RangeEnd(r.Key)}\"," : "";
-        string body = $"{{\"create_request\":{{\"key\":\"{B64(r.Key)}\",{range}\"start_revision\":\"{r.Revision.ToString(Inv)}\"}}}}";
-        string error = "watch ended";
-        foreach (EtcdEndpoint endpoint in Rotation())
-        {
-            HttpConnection? connection = null;
-            int status;
-            try
-            {
-                EnsureToken(endpoint);
-                connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
-                if (!Adopt(connection, generation))
-                {
-                    connection.Dispose();
-                    return "watch replaced";
-                }
-                connection.Post(endpoint, "/v3/watch", body, _token);
-                status = connection.Response.ReadHead();
-            }
-            catch (Exception e) when (e is HttpFailure or EtcdException or FormatException)
-            {
-                Release(connection);
-                error = e.Message;
-                Next(endpoint);
-                continue;
-            }
-            try
-            {
-                if (status != 200)
-                {
-                    return $"HTTP {status}";
-                }
-                // Events come when they come: no deadline while the stream is open.
-                connection.Unbounded();
-                var events = new List<EtcdReply>();
-                while (connection.Response.ReadLine() is string line)
-                {
-                    if (line.Length == 0)
-                    {
-                        continue;
-                    }
-                    events.Clear();
-                    bool goesOn = EtcdReplies.WatchMessage(r, Json.Parse(line), events, out string? ended);
-                    foreach (EtcdReply reply in events)
-                    {
-                        Post(reply);
-                    }
-                    if (!goesOn)
-                    {
-                        return ended ?? error;
-                    }
-                }
-                return error;
-            }
-            catch (Exception e) when (e is HttpFailure or FormatException)
-            {
-                // Cut off, or nonsense in the stream: the next watch starts at the next member.
-                Next(endpoint);
-                throw;
-            }
-            finally
-            {
-                Release(connection);
-            }
-        }
-        return error;
-    }
-
-    /// <summary>Makes the connection the current watch's, unless a newer watch has started.</summary>
-    bool Adopt(HttpConnection connection, int generation)
-    {
-        lock (_watchGate)
-        {
-            if (generation != _watchGeneration)
-            {
-                return false;
-            }
-            _watchConnection = connection;
-            return true;
-        }
-    }
-
-    void Release(HttpConnection? connection)
-    {
-        if (connection is null)
-        {
-            return;
-        }
-        lock (_watchGate)
-        {
-            if (_watchConnection == connection)
-            {
-                _watchConnection = null;
-            }
-        }
-        connection.Dispose();
+        return Call(e.Path, e.Body, d => EtcdReplies.Read(e.Reply, r, d), e.NotFoundIsOk, e.Skip);
     }
 
     /// <summary>
@@ -472,25 +269,6 @@ internal sealed class EtcdClient : IDisposable
 
     static string ErrorText(object? doc) =>
         Json.String(doc, "message") ?? Json.String(doc, "error") ?? "no answer";
-
-    static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
-
-    /// <summary>etcd's end of the range of every key that starts with <paramref name="prefix"/>: the prefix with its last byte plus one.</summary>
-    internal static string RangeEnd(string prefix)
-    {
-        byte[] end = Encoding.UTF8.GetBytes(prefix);
-        int n = end.Length;
-        while (n > 0 && end[n - 1] == 0xff)
-        {
-            n--;
-        }
-        if (n == 0)
-        {
-            return Convert.ToBase64String([0]); // every key
-        }
-        end[n - 1]++;
-        return Convert.ToBase64String(end, 0, n);
-    }
 
     public void Dispose()
     {
