@@ -58,9 +58,10 @@ public class FollowKeyTests : NamespaceTest
     }
 
     /// <summary>
-    /// One --config daemon with a follow group and two election groups (one vhid, told
-    /// apart by their address): the follow group's own client and the election's shared
-    /// session run side by side in one event loop.
+    /// One --config daemon with three follow groups (two on one key, one on another) and
+    /// two election groups (one vhid, told apart by their address): the follow groups'
+    /// client and the election's shared session run side by side in one event loop, and
+    /// the follow groups share one client (one reply queue and eventfd), each its own watch.
     /// </summary>
     [Test]
     public void In_a_config_file_a_follow_group_runs_beside_election_groups()
@@ -72,6 +73,8 @@ public class FollowKeyTests : NamespaceTest
             File.WriteAllText(config,
                 $"defaults --interface=eth0 --srcip={TestLan.Address(A)} --pass=test --vhid=7 --etcd={etcd.Endpoints}\n" +
                 $"group pg --addr=192.0.2.100 --follow-key={Key} --follow-value=pgA\n" +
+                $"group pg2 --addr=192.0.2.103 --follow-key={Key} --follow-value=pgA\n" +
+                $"group other --addr=192.0.2.104 --follow-key={OtherKey} --follow-value=pgA\n" +
                 "group e1 --addr=192.0.2.101\n" +
                 "group e2 --addr=192.0.2.102\n");
             File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -88,16 +91,30 @@ public class FollowKeyTests : NamespaceTest
                 return string.Join(" ", json.RootElement.GetProperty("groups").EnumerateArray()
                                             .Select(g => g.GetProperty("name").GetString() + "=" + g.GetProperty("state").GetString()));
             }
-            // The elections win at once (nobody else campaigns); the follow group waits for the key.
-            Assert.That(Wait.Until(() => States() == "pg=BACKUP e1=MASTER e2=MASTER", Long), Is.True, States() + "\n" + Describe(lan, a));
+            // The elections win at once (nobody else campaigns); the follow groups wait for their keys.
+            Assert.That(Wait.Until(() => States() == "pg=BACKUP pg2=BACKUP other=BACKUP e1=MASTER e2=MASTER", Long), Is.True, States() + "\n" + Describe(lan, a));
             etcd.Ctl("put", Key, "pgA");
-            Assert.That(Wait.Until(() => States() == "pg=MASTER e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
+            Assert.That(Wait.Until(() => States() == "pg=MASTER pg2=MASTER other=BACKUP e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
+            etcd.Ctl("put", OtherKey, "pgA");
+            Assert.That(Wait.Until(() => States() == "pg=MASTER pg2=MASTER other=MASTER e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
             string leases = etcd.Ctl("lease", "list");
-            Assert.That(leases, Does.StartWith("found 1 leases"), "two election groups, one lease; the follow group takes none\n" + leases);
+            Assert.That(leases, Does.StartWith("found 1 leases"), "two election groups, one lease; the follow groups take none\n" + leases);
+            // One eventfd more than a lone CARP daemon's (the signals' and the runtime's) for the
+            // session's client, one for the follow groups' shared client; a client each would be two more.
+            using UcarpProcess plain = lan.Start(B, Binaries.Clone);
+            Assert.That(plain.WaitFor("Switching to state: BACKUP", Short), Is.True, plain.Output);
+            int baseline = EventFds(plain.Pid), eventfds = EventFds(a.Pid);
+            TestContext.Out.WriteLine($"eventfds: lone CARP daemon {baseline}, config daemon {eventfds}");
+            Assert.That(eventfds, Is.EqualTo(baseline + 2), $"lone CARP daemon {baseline}");
             etcd.Ctl("del", Key);
-            Assert.That(Wait.Until(() => States() == "pg=BACKUP e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
+            Assert.That(Wait.Until(() => States() == "pg=BACKUP pg2=BACKUP other=MASTER e1=MASTER e2=MASTER", Short), Is.True, States() + "\n" + Describe(lan, a));
         }
     }
+
+    const string OtherKey = "/service/other/leader";
+
+    static int EventFds(int pid) =>
+        new DirectoryInfo($"/proc/{pid}/fd").GetFileSystemInfos().Count(f => f.LinkTarget == "anon_inode:[eventfd]");
 
     static void SetCutOff(TestLan lan, int node, bool cut)
     {

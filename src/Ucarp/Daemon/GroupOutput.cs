@@ -16,10 +16,10 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     readonly ILog _log;
     readonly PacketSocket _socket;
     readonly UnicastSocket? _unicast;
-    readonly Etcd.EtcdClient? _etcd;
+    readonly Etcd.IEtcdSender? _etcd;
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
-    public GroupOutput(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.EtcdClient? etcd)
+    public GroupOutput(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.IEtcdSender? etcd)
     {
         _log = log;
         _etcd = etcd;

@@ -47,8 +47,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     public InterfaceSocket? Shared { get; }
     /// <summary>The etcd session the group shares with the daemon's other etcd groups.</summary>
     public SharedEtcd? Etcd { get; }
-    /// <summary>Follow mode's client of its own (it reads one key; its replies go to <see cref="OwnReplies"/>).</summary>
-    public EtcdClient? OwnEtcd { get; private init; }
+    /// <summary>Follow mode's way to etcd, through the client it shares with the follow groups reaching the same etcd.</summary>
+    public FollowChannel? FollowEtcd { get; private init; }
     /// <summary>Follow mode's election, which takes its client's replies.</summary>
     public Core.Etcd.IEtcdReplies? OwnReplies { get; private init; }
     public GroupOutput Output { get; }
@@ -119,7 +119,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         log.Write(LogLevel.Debug, Messages.BpfRule(config.SourceAddress.ToString()));
         UnicastSocket? unicast = null;
         SharedEtcd? etcd = null;
-        EtcdClient? ownEtcd = null;
+        FollowChannel? followEtcd = null;
         Core.Etcd.FollowSettings? follow = config.FollowKey is string followed
             ? new Core.Etcd.FollowSettings(followed, config.FollowValue ?? Environment.MachineName) : null;
         try
@@ -135,14 +135,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             }
             if (etcdMode && follow is not null)
             {
-                // Follow mode only reads one key: a client of its own, outside the election's session.
-                EtcdConnection? connection = EtcdSetup.Load(config, log, etcdPassword);
-                if (connection is null)
-                {
-                    return Fail();
-                }
-                ownEtcd = new EtcdClient(connection);
-                if (probeEtcd && !EtcdSetup.Probe(ownEtcd, connection, log))
+                // Follow mode only reads one key: outside the election's session, on a channel of its own.
+                if ((followEtcd = sessions.Follow(config, log, etcdPassword, probeEtcd)) is null)
                 {
                     return Fail();
                 }
@@ -152,7 +146,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 return Fail();
             }
             PacketSocket sender = own?.Socket ?? shared!.Socket;
-            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, etcd?.Client ?? ownEtcd);
+            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, (IEtcdSender?)etcd?.Client ?? followEtcd);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
             CarpMachine? carp = null;
             Core.Etcd.FollowElection? following = null;
@@ -167,8 +161,12 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
             var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
             {
-                OwnEtcd = ownEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
+                FollowEtcd = followEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
             };
+            if (followEtcd is not null)
+            {
+                followEtcd.Owner = following;
+            }
             etcd?.Retain(g);
             return g;
         }
@@ -180,7 +178,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
 
         GroupRuntime? Fail()
         {
-            ownEtcd?.Dispose();
+            followEtcd?.Dispose();
             unicast?.Dispose();
             own?.Drop();
             shared?.Drop(null);
@@ -192,7 +190,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     public bool Join(MulticastMemberships memberships)
     {
         // With peers no group is joined: nothing is sent to it; etcd sends no adverts.
-        if (Config.NoMulticast || Config.Peers.Count != 0 || Etcd is not null || OwnEtcd is not null)
+        if (Config.NoMulticast || Config.Peers.Count != 0 || Etcd is not null || FollowEtcd is not null)
         {
             return true;
         }
@@ -286,7 +284,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         _disposed = true;
         Shared?.Drop(this);
         Health?.Dispose();
-        OwnEtcd?.Dispose();
+        FollowEtcd?.Dispose();
         if (EtcdElection is not null)
         {
             EtcdElection.Session.Detach(EtcdElection);

@@ -3,32 +3,67 @@ using Ucarp.Core.Etcd;
 
 namespace Ucarp.Etcd;
 
-// The watch: one stream at a time, on a thread of its own, from the first member that
-// takes it; its events are posted as replies like any other, and its end as one more.
+// The watches: one per stream at a time, each on a thread of its own, from the first
+// member that takes it; its events are posted as replies like any other, and its end as one more.
 internal sealed partial class EtcdClient
 {
+    /// <summary>A stream's current watch: its generation, and its connection once one is open (shut down when another replaces it).</summary>
+    sealed class WatchStream
+    {
+        public int Generation;
+        public HttpConnection? Connection;
+    }
+
     readonly Lock _watchGate = new();
-    HttpConnection? _watchConnection;   // the current watch's stream, shut down when another replaces it
+    readonly Dictionary<int, WatchStream> _streams = [];
     int _watchGeneration;
 
-    /// <summary>Starts a new watch generation and shuts the running watch's stream; returns the new generation.</summary>
-    int ReplaceWatch()
+    /// <summary>Starts a new watch generation on the stream and shuts its running watch; returns the new generation.</summary>
+    int ReplaceWatch(int stream)
     {
         lock (_watchGate)
         {
-            _watchConnection?.Abort("watch replaced");
-            _watchConnection = null;
-            return ++_watchGeneration;
+            if (!_streams.TryGetValue(stream, out WatchStream? s))
+            {
+                _streams[stream] = s = new WatchStream();
+            }
+            s.Connection?.Abort("watch replaced");
+            s.Connection = null;
+            return s.Generation = ++_watchGeneration;
+        }
+    }
+
+    /// <summary>The stream's group has left: its watch is shut and nothing more is started on it.</summary>
+    public void EndWatch(int stream)
+    {
+        lock (_watchGate)
+        {
+            if (_streams.Remove(stream, out WatchStream? s))
+            {
+                s.Connection?.Abort("watch ended");
+            }
+        }
+    }
+
+    void EndAllWatches()
+    {
+        lock (_watchGate)
+        {
+            foreach (WatchStream s in _streams.Values)
+            {
+                s.Connection?.Abort("watch replaced");
+            }
+            _streams.Clear();
         }
     }
 
     /// <summary>The watch thread: whatever happens in it, the watch ends with a reply, and the election starts another.</summary>
-    void WatchRoot(EtcdRequest r, int generation)
+    void WatchRoot(EtcdRequest r, int stream, int generation)
     {
         string error;
         try
         {
-            error = Watch(r, generation);
+            error = Watch(r, stream, generation);
         }
         catch (Exception e)
         {
@@ -38,7 +73,7 @@ internal sealed partial class EtcdClient
     }
 
     /// <summary>A watch: one reply per event on the key; returns why it ended.</summary>
-    string Watch(EtcdRequest r, int generation)
+    string Watch(EtcdRequest r, int stream, int generation)
     {
         if (!EtcdRequestEncoder.TryEncode(r, out EncodedRequest request, out string? unencodable))
         {
@@ -53,7 +88,7 @@ internal sealed partial class EtcdClient
             {
                 EnsureToken(endpoint);
                 connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
-                if (!Adopt(connection, generation))
+                if (!Adopt(connection, stream, generation))
                 {
                     connection.Dispose();
                     return "watch replaced";
@@ -63,7 +98,7 @@ internal sealed partial class EtcdClient
             }
             catch (Exception e) when (e is HttpFailure or EtcdException or FormatException)
             {
-                Release(connection);
+                Release(connection, stream);
                 error = e.Message;
                 Next(endpoint);
                 continue;
@@ -104,27 +139,27 @@ internal sealed partial class EtcdClient
             }
             finally
             {
-                Release(connection);
+                Release(connection, stream);
             }
         }
         return error;
     }
 
-    /// <summary>Makes the connection the current watch's, unless a newer watch has started.</summary>
-    bool Adopt(HttpConnection connection, int generation)
+    /// <summary>Makes the connection its stream's current watch's, unless a newer watch has started (or the stream ended).</summary>
+    bool Adopt(HttpConnection connection, int stream, int generation)
     {
         lock (_watchGate)
         {
-            if (generation != _watchGeneration)
+            if (!_streams.TryGetValue(stream, out WatchStream? s) || s.Generation != generation)
             {
                 return false;
             }
-            _watchConnection = connection;
+            s.Connection = connection;
             return true;
         }
     }
 
-    void Release(HttpConnection? connection)
+    void Release(HttpConnection? connection, int stream)
     {
         if (connection is null)
         {
@@ -132,9 +167,9 @@ internal sealed partial class EtcdClient
         }
         lock (_watchGate)
         {
-            if (_watchConnection == connection)
+            if (_streams.TryGetValue(stream, out WatchStream? s) && s.Connection == connection)
             {
-                _watchConnection = null;
+                s.Connection = null;
             }
         }
         connection.Dispose();

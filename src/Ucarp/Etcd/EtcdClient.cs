@@ -17,7 +17,7 @@ namespace Ucarp.Etcd;
 /// cannot serve (no leader yet), goes to the next at once, so the loss of a member or of
 /// the leader costs a failed connection, not the address.
 /// </summary>
-internal sealed partial class EtcdClient : IDisposable
+internal sealed partial class EtcdClient : IEtcdSender, IDisposable
 {
     const int AttemptTimeoutMs = 700;
 
@@ -58,14 +58,17 @@ internal sealed partial class EtcdClient : IDisposable
     /// <summary>Readable when replies wait.</summary>
     public int WakeFd => _wake.Fd;
 
-    public void Send(EtcdRequest request)
+    public void Send(in EtcdRequest request) => Send(request, stream: 0);
+
+    /// <param name="stream">A watch's stream: a new watch replaces the last one of its stream (the session has one,
+    /// over its prefix; each follow-mode group sharing the client has its own), whose connection (perhaps to a
+    /// member that went silent) is shut so its thread ends.</param>
+    public void Send(EtcdRequest request, int stream)
     {
         if (request.Op == EtcdOp.Watch)
         {
-            // One watch at a time (the session's, over the prefix): a new watch replaces the
-            // last, whose stream (perhaps from a member that went silent) is shut so its thread ends.
-            int generation = ReplaceWatch();
-            new Thread(() => WatchRoot(request, generation)) { IsBackground = true, Name = "etcd watch" }.Start();
+            int generation = ReplaceWatch(stream);
+            new Thread(() => WatchRoot(request, stream, generation)) { IsBackground = true, Name = "etcd watch" }.Start();
             return;
         }
         if (request.Op is EtcdOp.Grant or EtcdOp.KeepAlive or EtcdOp.Revoke)
@@ -274,7 +277,7 @@ internal sealed partial class EtcdClient : IDisposable
     {
         _disposed = true;
         _workReady.Release(MaxWorkers);
-        ReplaceWatch();
+        EndAllWatches();
         _wake.Dispose();
     }
 }

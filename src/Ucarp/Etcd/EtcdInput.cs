@@ -20,12 +20,9 @@ internal sealed class EtcdInput(GroupSet groups) : ILoopSource
         {
             set.Add(s.Client.WakeFd);
         }
-        for (int i = 0; i < groups.Count; i++)
+        foreach (SharedFollowClient f in Sessions.FollowClients)
         {
-            if (groups[i].OwnEtcd is EtcdClient own)
-            {
-                set.Add(own.WakeFd);
-            }
+            set.Add(f.Client.WakeFd);
         }
     }
 
@@ -48,16 +45,9 @@ internal sealed class EtcdInput(GroupSet groups) : ILoopSource
         {
             s.TakeReplies(now);
         }
-        for (int i = 0; i < groups.Count; i++)
+        foreach (SharedFollowClient f in Sessions.FollowClients)
         {
-            GroupRuntime g = groups[i];
-            if (g.OwnEtcd is EtcdClient own)
-            {
-                while (own.TryTake(out EtcdReply reply))
-                {
-                    g.OwnReplies!.OnReply(reply, now);
-                }
-            }
+            f.TakeReplies(now);
         }
         foreach (SharedEtcd s in Sessions.All)
         {
