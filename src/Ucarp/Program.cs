@@ -115,20 +115,19 @@ internal static class Program
         {
             if (!detached)
             {
-                int pid = Detach(argv, [.. environment, DetachedMarker + "=1"], password, etcdPassword);
-                if (pid > 0)
+                if (TryDetach(argv, [.. environment, DetachedMarker + "=1"], password, etcdPassword, out SysError error))
                 {
                     return 0;
                 }
                 // ucarp carries on in the foreground when it cannot fork.
-                log.Write(LogLevel.Error, Messages.Background(Libc.StrError(-pid)));
+                log.Write(LogLevel.Error, Messages.Background(error.Text));
             }
             log.Muted = false;
             log.ConsoleEnabled = false;
         }
-        if (config.PidFile is not null && PidFile.Write(config.PidFile) is string pidError)
+        if (config.PidFile is not null && !PidFile.TryWrite(config.PidFile, out SysError pidError))
         {
-            log.Write(LogLevel.Warning, Messages.FileWriteFailed(config.PidFile, pidError));
+            log.Write(LogLevel.Warning, Messages.FileWriteFailed(config.PidFile, pidError.Text));
         }
         try
         {
@@ -151,14 +150,15 @@ internal static class Program
     /// never in argv or the environment, so a password file that cannot be read twice
     /// (/dev/stdin, &lt;(...)) still works.
     /// By its real path, not /proc/self/exe: the process name stays "ucarp" for ps,
-    /// pidof and killall. Returns the pid or -errno.
+    /// pidof and killall. False when the daemon could not be started.
     /// </summary>
-    static unsafe int Detach(string[] argv, string[] environment, string password, string? etcdPassword)
+    static unsafe bool TryDetach(string[] argv, string[] environment, string password, string? etcdPassword, out SysError error)
     {
         int* fds = stackalloc int[2];
         if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0)
         {
-            return -Libc.LastErrno;
+            error = SysError.Last();
+            return false;
         }
         using var reader = new FileDescriptor(fds[0]);
         using (var writer = new FileDescriptor(fds[1]))
@@ -170,8 +170,8 @@ internal static class Program
                 Libc.Write(writer.Fd, p, (nuint)line.Length);
             }
         }
-        return NativeSpawn.Spawn(Environment.ProcessPath ?? "/proc/self/exe", argv, environment,
-                                 new NativeSpawn.Options(NewSession: true, StdioToDevNull: true, StdinFrom: reader.Fd));
+        return NativeSpawn.TrySpawn(Environment.ProcessPath ?? "/proc/self/exe", argv, environment,
+                                    new NativeSpawn.Options(NewSession: true, StdioToDevNull: true, StdinFrom: reader.Fd), out _, out error);
     }
 
     /// <summary>The daemon's stdin held the handed-over password; from now on it is /dev/null, as ucarp's.</summary>
@@ -238,10 +238,9 @@ internal static class Program
     /// <summary>The packet socket every interface ioctl goes through; null after ucarp's two lines when it cannot be had.</summary>
     internal static FileDescriptor? RawDevice(string iface, Logger log)
     {
-        FileDescriptor? control = InterfaceInfo.RawDevice(out int socketErrno);
-        if (control is null)
+        if (!InterfaceInfo.TryRawDevice(out FileDescriptor? control, out SysError error))
         {
-            log.Write(LogLevel.Error, Messages.RawDevice(Libc.StrError(socketErrno)));
+            log.Write(LogLevel.Error, Messages.RawDevice(error.Text));
             log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
         }
         return control;
@@ -250,15 +249,24 @@ internal static class Program
     /// <summary>ucarpctl's socket, served by <paramref name="loop"/>; null after logging why not.</summary>
     internal static ControlServer? OpenControl(string path, DaemonLoop loop, Logger log)
     {
-        ControlServer? server = ControlServer.Open(path, loop.Control, out string error);
-        if (server is null)
+        if (!ControlServer.TryOpen(path, loop.Control, out ControlServer? server, out ControlSocketFault fault, out SysError error))
         {
-            log.Write(LogLevel.Error, error);
+            log.Write(LogLevel.Error, ControlSocketLine(path, fault, error));
             return null;
         }
         loop.Attach(server);
         return server;
     }
+
+    /// <summary>Why the control socket at <paramref name="path"/> could not be had, in the message catalogue's words.</summary>
+    internal static string ControlSocketLine(string path, ControlSocketFault fault, SysError error) => fault switch
+    {
+        ControlSocketFault.Directory => Messages.ControlDirectory(ControlSocketFile.DirectoryOf(path), error.Text),
+        ControlSocketFault.DirectoryIsLink => Messages.ControlDirectory(ControlSocketFile.DirectoryOf(path), Messages.ControlDirectoryIsLink),
+        ControlSocketFault.NotSocket => Messages.ControlNotSocket(path),
+        ControlSocketFault.InUse => Messages.ControlInUse(path),
+        _ => Messages.ControlListen(path, error.Text),
+    };
 
     /// <summary>Start-up is over: the loop runs until the daemon ends.</summary>
     internal static int RunLoop(DaemonLoop daemon, int? realtimePriority, StatusPublisher? publisher, Logger log)

@@ -39,6 +39,13 @@ public class ControlServerTests
 
     ServedControlSocket Serve(params GroupStatus[] groups) => new(_path, new ScriptedHandler { Groups = groups });
 
+    /// <summary>A second server at the path must be refused: the daemon's log line saying why.</summary>
+    string Refusal()
+    {
+        Assert.That(ControlServer.TryOpen(_path, new ScriptedHandler(), out _, out ControlSocketFault fault, out SysError error), Is.False);
+        return Program.ControlSocketLine(_path, fault, error);
+    }
+
     [Test]
     public void Status_reaches_ucarpctl_as_text_and_as_json()
     {
@@ -106,8 +113,7 @@ public class ControlServerTests
     {
         using (Serve())
         {
-            Assert.That(ControlServer.Open(_path, new ScriptedHandler(), out string error), Is.Null);
-            Assert.That(error, Is.EqualTo(Messages.ControlInUse(_path)));
+            Assert.That(Refusal(), Is.EqualTo(Messages.ControlInUse(_path)));
         }
 
         ServedControlSocket.LeaveStale(_path);
@@ -118,8 +124,7 @@ public class ControlServerTests
         }
 
         File.WriteAllText(_path, "precious");
-        Assert.That(ControlServer.Open(_path, new ScriptedHandler(), out string notSocket), Is.Null);
-        Assert.That(notSocket, Is.EqualTo(Messages.ControlNotSocket(_path)));
+        Assert.That(Refusal(), Is.EqualTo(Messages.ControlNotSocket(_path)));
         Assert.That(File.ReadAllText(_path), Is.EqualTo("precious"));
     }
 
@@ -129,8 +134,7 @@ public class ControlServerTests
         string elsewhere = Path.Combine(_dir, "elsewhere");
         Directory.CreateDirectory(elsewhere);
         Directory.CreateSymbolicLink(Path.Combine(_dir, "run"), elsewhere);
-        Assert.That(ControlServer.Open(_path, new ScriptedHandler(), out string error), Is.Null);
-        Assert.That(error, Is.EqualTo(Messages.ControlDirectory(Path.Combine(_dir, "run"), Messages.ControlDirectoryIsLink)));
+        Assert.That(Refusal(), Is.EqualTo(Messages.ControlDirectory(Path.Combine(_dir, "run"), Messages.ControlDirectoryIsLink)));
         Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty);
     }
 

@@ -64,7 +64,7 @@ public class InteropLayoutTests
             P("IPV6_ADD_MEMBERSHIP", IPV6_ADD_MEMBERSHIP); P("IPV6_HDRINCL", IPV6_HDRINCL);
             P("sizeof ipv6_mreq", sizeof(struct ipv6_mreq)); P("offset ipv6mr_interface", offsetof(struct ipv6_mreq, ipv6mr_interface));
             P("POLLIN", POLLIN); P("POLLERR", POLLERR); P("POLLHUP", POLLHUP); P("POLLNVAL", POLLNVAL);
-            P("EINTR", EINTR); P("EAGAIN", EAGAIN); P("ENODEV", ENODEV);
+            P("EINTR", EINTR); P("EAGAIN", EAGAIN); P("ENODEV", ENODEV); P("ENOMEM", ENOMEM);
             P("POSIX_SPAWN_SETSIGDEF", POSIX_SPAWN_SETSIGDEF); P("POSIX_SPAWN_SETSIGMASK", POSIX_SPAWN_SETSIGMASK);
             P("POSIX_SPAWN_SETSID", POSIX_SPAWN_SETSID); P("POSIX_SPAWN_SETPGROUP", POSIX_SPAWN_SETPGROUP); P("SIGKILL", SIGKILL);
             P("O_RDONLY", O_RDONLY); P("O_WRONLY", O_WRONLY);
@@ -182,6 +182,7 @@ public class InteropLayoutTests
         yield return new TestCaseData("EINTR", (long)Libc.EINTR);
         yield return new TestCaseData("EAGAIN", (long)Libc.EAGAIN);
         yield return new TestCaseData("ENODEV", (long)Libc.ENODEV);
+        yield return new TestCaseData("ENOMEM", (long)Libc.ENOMEM);
         yield return new TestCaseData("POSIX_SPAWN_SETSIGDEF", (long)Libc.POSIX_SPAWN_SETSIGDEF);
         yield return new TestCaseData("POSIX_SPAWN_SETSIGMASK", (long)Libc.POSIX_SPAWN_SETSIGMASK);
         yield return new TestCaseData("POSIX_SPAWN_SETSID", (long)Libc.POSIX_SPAWN_SETSID);

@@ -67,7 +67,7 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
         return new ControlReply(0, line + "\n");
     }
 
-    public void Reload(Action<ControlReply> complete, long now) => reload.Start(complete);
+    public void Reload(Action<ControlReply> complete, long now) => reload.Start(complete, now);
 
     public void AddTo(PollSet set, long now)
     {

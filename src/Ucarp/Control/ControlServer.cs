@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ucarp.Core.Control;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
@@ -38,11 +39,13 @@ internal sealed class ControlServer : IDisposable
         _handler = handler;
     }
 
-    /// <summary>Listens at <paramref name="path"/>, or null and one line for the log saying why not.</summary>
-    public static ControlServer? Open(string path, IControlHandler handler, out string error)
+    /// <summary>Listens at <paramref name="path"/>; false with what stood in the way (<see cref="ControlSocketFile.TryBind"/>).</summary>
+    public static bool TryOpen(string path, IControlHandler handler, [NotNullWhen(true)] out ControlServer? server, out ControlSocketFault fault,
+                               out SysError error)
     {
-        FileDescriptor? listener = ControlSocketFile.Bind(path, MaxConnections, out ulong inode, out error);
-        return listener is null ? null : new ControlServer(listener, path, inode, handler);
+        server = ControlSocketFile.TryBind(path, MaxConnections, out FileDescriptor? listener, out ulong inode, out fault, out error)
+            ? new ControlServer(listener, path, inode, handler) : null;
+        return server is not null;
     }
 
     public int ListenFd => _listener.Fd;

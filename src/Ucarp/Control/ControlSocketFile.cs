@@ -1,8 +1,23 @@
-using Ucarp.Core.Logging;
+using System.Diagnostics.CodeAnalysis;
 using Ucarp.Interop;
 using Ucarp.Linux;
 
 namespace Ucarp.Control;
+
+/// <summary>What kept the control socket from being bound: each has its own line in the message catalogue.</summary>
+internal enum ControlSocketFault
+{
+    /// <summary>The socket path itself (or its socket) failed: the error says how.</summary>
+    Listen,
+    /// <summary>Its directory could not be made or opened: the error says how.</summary>
+    Directory,
+    /// <summary>A symbolic link stands where its directory should: refused, not followed.</summary>
+    DirectoryIsLink,
+    /// <summary>Something other than a socket is at the path: left alone.</summary>
+    NotSocket,
+    /// <summary>A live daemon listens at the path.</summary>
+    InUse,
+}
 
 /// <summary>
 /// Where the control socket lives on disk: its directory (made if missing, 0755, never a
@@ -11,25 +26,30 @@ namespace Ucarp.Control;
 /// </summary>
 internal static class ControlSocketFile
 {
-    /// <summary>A listening socket at <paramref name="path"/>, or null and one line saying why.</summary>
-    public static unsafe FileDescriptor? Bind(string path, int backlog, out ulong inode, out string error)
+    /// <summary>The directory the socket is made in.</summary>
+    public static string DirectoryOf(string path) => Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
+
+    /// <summary>A listening socket at <paramref name="path"/>; false with what stood in the way.</summary>
+    public static unsafe bool TryBind(string path, int backlog, [NotNullWhen(true)] out FileDescriptor? listener, out ulong inode,
+                                      out ControlSocketFault fault, out SysError error)
     {
+        listener = null;
         inode = 0;
+        fault = ControlSocketFault.Listen;
         if (!UnixEndpoint.TryMake(path, out SockAddrUn address))
         {
-            error = Messages.ControlListen(path, "the path does not fit in a socket address");
-            return null;
+            error = new SysError(0, "the path does not fit in a socket address");
+            return false;
         }
-        string directory = Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
-        if (!PrepareDirectory(directory, out error) || !ClearStale(path, address, out error))
+        if (!TryPrepareDirectory(DirectoryOf(path), out fault, out error) || !TryClearStale(path, address, out fault, out error))
         {
-            return null;
+            return false;
         }
         var socket = new FileDescriptor(Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0));
         if (socket.IsInvalid)
         {
-            error = Messages.ControlListen(path, Libc.StrError(Libc.LastErrno));
-            return null;
+            error = SysError.Last();
+            return false;
         }
         fixed (byte* z = CStrings.Z(path))
         {
@@ -41,13 +61,14 @@ internal static class ControlSocketFile
                 || Libc.Listen(socket.Fd, backlog) != 0
                 || (inode = Inode(z)) == 0)
             {
-                error = Messages.ControlListen(path, Libc.StrError(Libc.LastErrno));
+                error = SysError.Last();
                 socket.Dispose();
-                return null;
+                return false;
             }
         }
-        error = "";
-        return socket;
+        listener = socket;
+        error = SysError.None;
+        return true;
     }
 
     /// <summary>Removes the socket file if it is still the one this daemon bound.</summary>
@@ -62,26 +83,28 @@ internal static class ControlSocketFile
         }
     }
 
-    static unsafe bool PrepareDirectory(string directory, out string error)
+    static unsafe bool TryPrepareDirectory(string directory, out ControlSocketFault fault, out SysError error)
     {
-        error = "";
+        fault = ControlSocketFault.Directory;
         fixed (byte* z = CStrings.Z(directory))
         {
             bool created = Libc.MkDir(z, 0b111_101_101) == 0;
             if (!created && Libc.LastErrno != Libc.EEXIST)
             {
-                error = Messages.ControlDirectory(directory, Libc.StrError(Libc.LastErrno));
+                error = SysError.Last();
                 return false;
             }
             // O_NOFOLLOW: a symbolic link put in the directory's place is refused, not followed.
             int fd = Libc.Open(z, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
             if (fd < 0)
             {
-                int errno = Libc.LastErrno;
+                error = SysError.Last();
                 // With O_DIRECTORY, Linux says ENOTDIR for a link: which it is, lstat tells.
                 StatX st;
-                bool link = Libc.Statx(Libc.AT_FDCWD, z, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, &st) == 0 && (st.Mode & Libc.S_IFMT) == Libc.S_IFLNK;
-                error = Messages.ControlDirectory(directory, link ? Messages.ControlDirectoryIsLink : Libc.StrError(errno));
+                if (Libc.Statx(Libc.AT_FDCWD, z, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, &st) == 0 && (st.Mode & Libc.S_IFMT) == Libc.S_IFLNK)
+                {
+                    fault = ControlSocketFault.DirectoryIsLink;
+                }
                 return false;
             }
             // mkdir's mode went through the umask; the directory is readable by all, as /run's are.
@@ -90,14 +113,16 @@ internal static class ControlSocketFile
                 Libc.FChMod(fd, 0b111_101_101);
             }
             Libc.Close(fd);
+            error = SysError.None;
             return true;
         }
     }
 
     /// <summary>True when nothing is at the path any more (a dead daemon's socket is removed).</summary>
-    static unsafe bool ClearStale(string path, in SockAddrUn address, out string error)
+    static unsafe bool TryClearStale(string path, in SockAddrUn address, out ControlSocketFault fault, out SysError error)
     {
-        error = "";
+        fault = ControlSocketFault.Listen;
+        error = SysError.None;
         StatX st;
         fixed (byte* z = CStrings.Z(path))
         {
@@ -107,33 +132,33 @@ internal static class ControlSocketFile
                 {
                     return true;
                 }
-                error = Messages.ControlListen(path, Libc.StrError(Libc.LastErrno));
+                error = SysError.Last();
                 return false;
             }
             if ((st.Mode & Libc.S_IFMT) != Libc.S_IFSOCK)
             {
-                error = Messages.ControlNotSocket(path);
+                fault = ControlSocketFault.NotSocket;
                 return false;
             }
             using var probe = new FileDescriptor(Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0));
             int connected = probe.IsInvalid ? -1 : UnixEndpoint.Connect(probe.Fd, address);
-            int errno = connected == 0 ? 0 : Libc.LastErrno;
+            error = connected == 0 ? SysError.None : SysError.Last();
             // EAGAIN: a live listener whose backlog is full.
-            if (connected == 0 || errno == Libc.EAGAIN)
+            if (connected == 0 || error.Errno == Libc.EAGAIN)
             {
-                error = Messages.ControlInUse(path);
+                fault = ControlSocketFault.InUse;
                 return false;
             }
-            if (errno != Libc.ECONNREFUSED)
+            if (error.Errno != Libc.ECONNREFUSED)
             {
-                error = Messages.ControlListen(path, Libc.StrError(errno));
                 return false;
             }
             if (Libc.Unlink(z) != 0 && Libc.LastErrno != Libc.ENOENT)
             {
-                error = Messages.ControlListen(path, Libc.StrError(Libc.LastErrno));
+                error = SysError.Last();
                 return false;
             }
+            error = SysError.None;
             return true;
         }
     }

@@ -2,6 +2,7 @@ using Ucarp.Core.Carp;
 using Ucarp.Core.Etcd;
 using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
+using Ucarp.Interop;
 using Ucarp.Linux;
 
 namespace Ucarp.Daemon;
@@ -34,7 +35,15 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
 
     public void Write(LogLevel level, string message) => _log.Write(level, message);
 
-    public string? SendAdvert(ReadOnlySpan<byte> frame) => _unicast is null ? _socket.Send(frame) : _unicast.Send(frame);
+    /// <summary>Null when sent, else the words of the election's "write() has failed" line: the errno's, and the peer's with --peer.</summary>
+    public string? SendAdvert(ReadOnlySpan<byte> frame)
+    {
+        if (_unicast is null)
+        {
+            return _socket.TrySend(frame, out SysError error) ? null : error.Text;
+        }
+        return _unicast.TrySend(frame, out SysError peerError, out Core.Cli.IpAddress peer) ? null : Messages.PeerSendFailed(peerError.Text, peer.ToString());
+    }
 
     public bool StartScript(ScriptInvocation script) => Scripts.Start(script);
 
@@ -42,9 +51,9 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
 
     public void SendAnnouncement(ReadOnlySpan<byte> frame)
     {
-        if (_socket.Send(frame) is string error)
+        if (!_socket.TrySend(frame, out SysError error))
         {
-            _log.Write(LogLevel.Error, Messages.GarpWriteFailed(error));
+            _log.Write(LogLevel.Error, Messages.GarpWriteFailed(error.Text));
         }
     }
 

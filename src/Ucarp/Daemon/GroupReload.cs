@@ -1,6 +1,7 @@
 using Ucarp.Control;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
+using Ucarp.Interop;
 using Ucarp.Loop;
 
 namespace Ucarp.Daemon;
@@ -17,7 +18,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
     int _poll = -1;
 
     /// <summary>Starts reading the file again; <paramref name="reply"/> (ucarpctl's, or null for SIGHUP) gets the outcome.</summary>
-    public void Start(Action<ControlReply>? reply)
+    public void Start(Action<ControlReply>? reply, long now)
     {
         if (!groups.Many || configFile is null)
         {
@@ -25,7 +26,13 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             return;
         }
         _replies.Add(reply);
-        _worker ??= new ReloadWorker(configFile, startDirectory);
+        if (_worker is null && !ReloadWorker.TryCreate(configFile, startDirectory, out _worker, out SysError error))
+        {
+            // No eventfd, no worker: refused at once, as a read that failed is (its failure the
+            // file's one problem), rather than an exception out of the loop.
+            Complete(new ConfigReadResult([], [ConfigDiagnostic.Error(0, error.Perror)], false), now);
+            return;
+        }
         _worker.Start();
     }
 
@@ -39,6 +46,12 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
         {
             return;
         }
+        Complete(result, now);
+    }
+
+    /// <summary>The file as read is applied (or refused), and every request that waited for it gets the answer.</summary>
+    void Complete(ConfigReadResult result, long now)
+    {
         ControlReply reply = groups.Stopping ? new ControlReply(1, Messages.ReloadWhileStopping + "\n") : groups.Apply(result, configFile!, now);
         foreach (Action<ControlReply>? complete in _replies)
         {

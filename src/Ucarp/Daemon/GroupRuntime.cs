@@ -6,6 +6,7 @@ using Ucarp.Core.Follow;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Etcd;
+using Ucarp.Interop;
 using Ucarp.Linux;
 
 namespace Ucarp.Daemon;
@@ -126,10 +127,9 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         {
             if (config.Peers.Count != 0)
             {
-                unicast = UnicastSocket.Open(config.Peers, iface.Index, out string unicastError);
-                if (unicast is null)
+                if (!UnicastSocket.TryOpen(config.Peers, iface.Index, out unicast, out SysError unicastError))
                 {
-                    log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError));
+                    log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError.Perror));
                     return Fail();
                 }
             }

@@ -3,6 +3,7 @@ using Ucarp.Core.Config;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Etcd;
+using Ucarp.Interop;
 using Ucarp.Linux;
 using Ucarp.Monitoring;
 
@@ -148,14 +149,14 @@ internal sealed partial class GroupSet : IDisposable
         {
             return true;
         }
-        if (g.Shared.Add(g, out string filterError) is GroupRuntime holder)
+        if (!g.Shared.TryRoute(g, out GroupRuntime? holder))
         {
             g.Log.Write(LogLevel.Error, Messages.ConfigDuplicateVhid(g.Config.Vhid, g.Interface.Name, g.AdvertDestination.ToString(), holder.Name, holder.Options.Line));
             return false;
         }
-        if (filterError.Length != 0)
+        if (!g.Shared.TryAddSource(g, out SysError filterError))
         {
-            g.Log.Write(LogLevel.Warning, Messages.OpenInterface(g.Interface.Name, filterError));
+            g.Log.Write(LogLevel.Warning, Messages.OpenInterface(g.Interface.Name, filterError.Perror));
         }
         return true;
     }

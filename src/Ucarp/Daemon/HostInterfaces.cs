@@ -75,10 +75,9 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         {
             return known;
         }
-        byte[]? mac = InterfaceInfo.HardwareAddress(Control, iface, out ushort hardwareType, out string? macError);
-        if (mac is null)
+        if (!InterfaceInfo.TryHardwareAddress(Control, iface, out byte[]? mac, out ushort hardwareType, out SysError macError))
         {
-            log.Write(LogLevel.Error, macError is null ? Messages.InterfaceNameTooLong : Messages.HardwareInfo(macError));
+            log.Write(LogLevel.Error, macError == InterfaceInfo.NameTooLong ? Messages.InterfaceNameTooLong : Messages.HardwareInfo(macError.Text));
             log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
             return null;
         }
@@ -88,15 +87,15 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         }
         log.Write(LogLevel.Info, Messages.LocalMac(mac));
 
-        int ifIndex = InterfaceInfo.Index(Control, iface);
-        string openError = ifIndex < 0 ? Libc.StrError(-ifIndex) : "";
-        if (ifIndex >= 0 && InterfaceInfo.TryFlags(Control, iface, out short flags) && (flags & Libc.IFF_UP) == 0)
+        bool indexed = InterfaceInfo.TryIndex(Control, iface, out int ifIndex, out SysError indexError);
+        string openError = indexed ? "" : indexError.Text;
+        if (indexed && InterfaceInfo.TryFlags(Control, iface, out short flags) && (flags & Libc.IFF_UP) == 0)
         {
             // libpcap refuses a device that is administratively down, and so does ucarp.
-            ifIndex = -1;
+            indexed = false;
             openError = Messages.DeviceNotUp(iface);
         }
-        if (ifIndex < 0)
+        if (!indexed)
         {
             log.Write(LogLevel.Error, Messages.OpenInterface(iface, openError));
             return null;
@@ -115,10 +114,9 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         InterfaceSocket? socket = source.IsV6 ? entry.V6 : entry.V4;
         if (socket is null)
         {
-            socket = InterfaceSocket.Open(entry, source, dispatch, Closed, out string error);
-            if (socket is null)
+            if (!InterfaceSocket.TryOpen(entry, source, dispatch, Closed, out socket, out SysError error))
             {
-                log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error));
+                log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error.Perror));
                 return null;
             }
             if (source.IsV6)
@@ -142,10 +140,9 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         if (sender is null)
         {
             // With etcd the socket only sends the announcements: it receives nothing.
-            PacketSocket? socket = PacketSocket.Open(entry.Index, source, out string error, receive: false);
-            if (socket is null)
+            if (!PacketSocket.TryOpen(entry.Index, source, out PacketSocket? socket, out SysError error, receive: false))
             {
-                log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error));
+                log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error.Perror));
                 return null;
             }
             sender = new SendSocket(entry, source.IsV6, socket);

@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Wire;
+using Ucarp.Interop;
 using Ucarp.Linux;
 
 namespace Ucarp.Daemon;
@@ -47,10 +49,12 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>This socket's index in the last ppoll set, or -1.</summary>
     public int PollIndex { get; set; } = -1;
 
-    public static InterfaceSocket? Open(InterfaceEntry owner, IpAddress source, bool dispatch, Action<InterfaceSocket> closed, out string error)
+    public static bool TryOpen(InterfaceEntry owner, IpAddress source, bool dispatch, Action<InterfaceSocket> closed,
+                               [NotNullWhen(true)] out InterfaceSocket? socket, out SysError error)
     {
-        PacketSocket? socket = PacketSocket.Open(owner.Index, source, out error);
-        return socket is null ? null : new InterfaceSocket(owner, socket, source.IsV6, dispatch, source, closed);
+        socket = PacketSocket.TryOpen(owner.Index, source, out PacketSocket? packets, out error)
+            ? new InterfaceSocket(owner, packets, source.IsV6, dispatch, source, closed) : null;
+        return socket is not null;
     }
 
     /// <summary>One more group holds the socket (it may not be routed yet).</summary>
@@ -70,26 +74,34 @@ internal sealed class InterfaceSocket : IDisposable
         }
     }
 
-    /// <summary>Adds a group; null when added, else the group that already has its destination and vhid.</summary>
-    public GroupRuntime? Add(GroupRuntime group, out string filterError)
+    /// <summary>Routes the group's frames to it; false when <paramref name="holder"/> already has its destination and vhid.</summary>
+    public bool TryRoute(GroupRuntime group, [NotNullWhen(false)] out GroupRuntime? holder)
     {
-        filterError = "";
-        Configuration c = group.Config;
-        if (Dispatch && _table.Add(group.AdvertDestination, c.Vhid, group) is GroupRuntime holder)
+        holder = Dispatch ? _table.Add(group.AdvertDestination, group.Config.Vhid, group) : null;
+        if (holder is not null)
         {
-            return holder;
+            return false;
         }
         _groups.Add(group);
-        if (_sources.TryGetValue(c.SourceAddress, out int users))
+        return true;
+    }
+
+    /// <summary>
+    /// A routed group's source address joins the filter's. False when the filter could not
+    /// be replaced: the group runs regardless (the old filter stays, and its own adverts are
+    /// still dropped by PACKET_IGNORE_OUTGOING and its reader).
+    /// </summary>
+    public bool TryAddSource(GroupRuntime group, out SysError filterError)
+    {
+        IpAddress source = group.Config.SourceAddress;
+        if (_sources.TryGetValue(source, out int users))
         {
-            _sources[c.SourceAddress] = users + 1;
+            _sources[source] = users + 1;
+            filterError = SysError.None;
+            return true;
         }
-        else
-        {
-            _sources[c.SourceAddress] = 1;
-            Socket.SetSources(IsV6, [.. _sources.Keys], out filterError);
-        }
-        return null;
+        _sources[source] = 1;
+        return Socket.TrySetSources(IsV6, [.. _sources.Keys], out filterError);
     }
 
     /// <summary>
@@ -118,7 +130,7 @@ internal sealed class InterfaceSocket : IDisposable
             _sources.Remove(source);
             if (_sources.Count != 0)
             {
-                Socket.SetSources(IsV6, [.. _sources.Keys], out _);
+                Socket.TrySetSources(IsV6, [.. _sources.Keys], out _);
             }
         }
         else if (users > 1)

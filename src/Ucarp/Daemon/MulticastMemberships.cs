@@ -61,33 +61,14 @@ internal sealed class MulticastMemberships : IDisposable
     /// </summary>
     static unsafe FileDescriptor? JoinGroup6(IpAddress group, int ifIndex, string iface, ILog log)
     {
-        FileDescriptor? fd = InterfaceInfo.DatagramSocket(out int errno, Libc.AF_INET6);
-        if (fd is null)
-        {
-            log.Write(LogLevel.Error, Messages.OpenSocket(iface, Libc.StrError(errno)));
-            return null;
-        }
         var request = new Ipv6Mreq { IfIndex = ifIndex };
         group.CopyTo(new Span<byte>(request.MultiAddr, 16));
-        if (Libc.SetSockOpt(fd.Fd, Libc.IPPROTO_IPV6, Libc.IPV6_ADD_MEMBERSHIP, &request, (uint)sizeof(Ipv6Mreq)) != 0)
-        {
-            errno = Libc.LastErrno;
-            log.Write(LogLevel.Error, Messages.AddMembership6(Libc.StrError(errno), errno));
-            fd.Dispose();
-            return null;
-        }
-        return fd;
+        return Joined(Libc.AF_INET6, Libc.IPPROTO_IPV6, Libc.IPV6_ADD_MEMBERSHIP, &request, (uint)sizeof(Ipv6Mreq), iface, log, Messages.AddMembership6);
     }
 
     /// <summary>IP_ADD_MEMBERSHIP on a datagram socket, as ucarp does, so that IGMP-snooping switches forward the group.</summary>
     static unsafe FileDescriptor? JoinGroup(IpAddress group, IpAddress source, string iface, ILog log)
     {
-        FileDescriptor? fd = InterfaceInfo.DatagramSocket(out int errno);
-        if (fd is null)
-        {
-            log.Write(LogLevel.Error, Messages.OpenSocket(iface, Libc.StrError(errno)));
-            return null;
-        }
         Span<byte> groupBytes = stackalloc byte[4];
         Span<byte> local = stackalloc byte[4];
         group.CopyTo(groupBytes);
@@ -97,10 +78,26 @@ internal sealed class MulticastMemberships : IDisposable
             MultiAddr = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(groupBytes),
             Interface = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(local),
         };
-        if (Libc.SetSockOpt(fd.Fd, Libc.IPPROTO_IP, Libc.IP_ADD_MEMBERSHIP, &request, (uint)sizeof(IpMreq)) != 0)
+        return Joined(Libc.AF_INET, Libc.IPPROTO_IP, Libc.IP_ADD_MEMBERSHIP, &request, (uint)sizeof(IpMreq), iface, log, Messages.AddMembership);
+    }
+
+    /// <summary>
+    /// A datagram socket of the family that holds the membership <paramref name="request"/>
+    /// asks for; null after logging ucarp's line for the step that failed.
+    /// </summary>
+    /// <param name="refused">The setsockopt's line, from its strerror and errno.</param>
+    static unsafe FileDescriptor? Joined(int family, int level, int option, void* request, uint length, string iface, ILog log,
+                                         Func<string, int, string> refused)
+    {
+        if (!InterfaceInfo.TryDatagramSocket(out FileDescriptor? fd, out SysError error, family))
         {
-            errno = Libc.LastErrno;
-            log.Write(LogLevel.Error, Messages.AddMembership(Libc.StrError(errno), errno));
+            log.Write(LogLevel.Error, Messages.OpenSocket(iface, error.Text));
+            return null;
+        }
+        if (Libc.SetSockOpt(fd.Fd, level, option, request, length) != 0)
+        {
+            error = SysError.Last();
+            log.Write(LogLevel.Error, refused(error.Text, error.Errno));
             fd.Dispose();
             return null;
         }

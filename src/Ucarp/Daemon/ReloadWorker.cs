@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ucarp.Core.Config;
 using Ucarp.Interop;
 
@@ -17,16 +18,20 @@ internal sealed class ReloadWorker : IDisposable
     ConfigReadResult? _result;
     bool _running;
 
-    public ReloadWorker(string path, string directory)
+    ReloadWorker(string path, string directory, FileDescriptor wake)
     {
         _path = path;
         _directory = directory;
+        _wake = wake;
+    }
+
+    /// <summary>A worker; false when there is no eventfd to wake the loop by (descriptors run out, say).</summary>
+    public static bool TryCreate(string path, string directory, [NotNullWhen(true)] out ReloadWorker? worker, out SysError error)
+    {
         int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        if (fd < 0)
-        {
-            throw new InvalidOperationException("eventfd: " + Libc.StrError(Libc.LastErrno));
-        }
-        _wake = new FileDescriptor(fd);
+        error = fd < 0 ? SysError.Last("eventfd") : SysError.None;
+        worker = fd < 0 ? null : new ReloadWorker(path, directory, new FileDescriptor(fd));
+        return worker is not null;
     }
 
     public int Fd => _wake.Fd;

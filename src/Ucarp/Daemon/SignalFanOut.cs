@@ -47,7 +47,7 @@ internal sealed class SignalFanOut(GroupSet groups, SignalRelay signals, GroupRe
         }
         if (signals.TakeHangup() && !groups.Stopping)
         {
-            reload.Start(null);
+            reload.Start(null, now);
         }
         if (signals.TakeExit())
         {

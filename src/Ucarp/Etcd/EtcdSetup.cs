@@ -1,5 +1,6 @@
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
+using Ucarp.Interop;
 using Ucarp.Linux;
 
 namespace Ucarp.Etcd;
@@ -48,10 +49,9 @@ internal static class EtcdSetup
         TlsContext? tls = null;
         if (config.EtcdEndpoints.Any(u => u.Https))
         {
-            tls = TlsContext.Create(config.EtcdCaCert, config.EtcdCert, config.EtcdKey, out string error);
-            if (tls is null)
+            if (!TlsContext.TryCreate(config.EtcdCaCert, config.EtcdCert, config.EtcdKey, out tls, out SysError error))
             {
-                log.Write(LogLevel.Error, Messages.EtcdTlsSetup(error));
+                log.Write(LogLevel.Error, Messages.EtcdTlsSetup(error.Text));
                 return null;
             }
         }

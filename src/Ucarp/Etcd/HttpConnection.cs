@@ -40,7 +40,10 @@ internal sealed class HttpConnection : IByteSource, IDisposable
         var connection = new HttpConnection(timeoutMs);
         try
         {
-            int fd = ConnectTcp(endpoint.Host, endpoint.Port, timeoutMs);
+            if (!TryConnectTcp(endpoint.Host, endpoint.Port, timeoutMs, out int fd, out SysError error))
+            {
+                throw new HttpFailure(error.Text);
+            }
             lock (connection._gate)
             {
                 connection._fd = fd;
@@ -100,8 +103,10 @@ internal sealed class HttpConnection : IByteSource, IDisposable
         Libc.SetSockOpt(_fd, Libc.SOL_SOCKET, option, &timeout, (uint)sizeof(TimeVal));
     }
 
-    static unsafe int ConnectTcp(string host, int port, int timeoutMs)
+    /// <summary>A connected socket to one of the host's addresses; false with the resolver's words, or the first address's failure.</summary>
+    static unsafe bool TryConnectTcp(string host, int port, int timeoutMs, out int fd, out SysError error)
     {
+        fd = -1;
         AddrInfo hints = default;
         hints.SockType = Libc.SOCK_STREAM;
         hints.Flags = 0x0400; // AI_NUMERICSERV
@@ -109,31 +114,35 @@ internal sealed class HttpConnection : IByteSource, IDisposable
         int code = Libc.GetAddrInfo(host, port.ToString(CultureInfo.InvariantCulture), &hints, &found);
         if (code != 0)
         {
-            throw new HttpFailure(Marshal.PtrToStringUTF8((nint)Libc.GaiStrError(code)) ?? "cannot resolve " + host);
+            error = new SysError(0, Marshal.PtrToStringUTF8((nint)Libc.GaiStrError(code)) ?? "cannot resolve " + host);
+            return false;
         }
         try
         {
-            string error = "no address";
+            var noAddress = new SysError(0, "no address");
+            error = noAddress;
             for (AddrInfo* a = found; a is not null; a = a->Next)
             {
-                int fd = Libc.Socket(a->Family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
-                if (fd < 0)
+                int socket = Libc.Socket(a->Family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
+                if (socket < 0)
                 {
-                    error = Libc.StrError(Libc.LastErrno);
+                    error = SysError.Last();
                     continue;
                 }
-                if (Libc.Connect(fd, a->Addr, a->AddrLen) == 0 || (Libc.LastErrno == Libc.EINPROGRESS && Connected(fd, timeoutMs, out error)))
+                if (Libc.Connect(socket, a->Addr, a->AddrLen) == 0 || (Libc.LastErrno == Libc.EINPROGRESS && TryFinishConnect(socket, timeoutMs, out error)))
                 {
-                    Libc.Fcntl(fd, Libc.F_SETFL, Libc.Fcntl(fd, Libc.F_GETFL, 0) & ~Libc.O_NONBLOCK);
-                    return fd;
+                    Libc.Fcntl(socket, Libc.F_SETFL, Libc.Fcntl(socket, Libc.F_GETFL, 0) & ~Libc.O_NONBLOCK);
+                    fd = socket;
+                    error = SysError.None;
+                    return true;
                 }
-                if (Libc.LastErrno != Libc.EINPROGRESS && error == "no address")
+                if (Libc.LastErrno != Libc.EINPROGRESS && error == noAddress)
                 {
-                    error = Libc.StrError(Libc.LastErrno);
+                    error = SysError.Last();
                 }
-                Libc.Close(fd);
+                Libc.Close(socket);
             }
-            throw new HttpFailure(error);
+            return false;
         }
         finally
         {
@@ -141,20 +150,21 @@ internal sealed class HttpConnection : IByteSource, IDisposable
         }
     }
 
-    static unsafe bool Connected(int fd, int timeoutMs, out string error)
+    /// <summary>Waits for a non-blocking connect to end; false when it timed out or failed (SO_ERROR).</summary>
+    static unsafe bool TryFinishConnect(int fd, int timeoutMs, out SysError error)
     {
         var poll = new PollFd { Fd = fd, Events = Libc.POLLOUT };
         var timeout = new TimeSpec { Seconds = timeoutMs / 1000, Nanoseconds = timeoutMs % 1000 * 1_000_000L };
         int ready = Libc.PPoll(&poll, 1, &timeout, null);
         if (ready <= 0)
         {
-            error = "connection timed out";
+            error = new SysError(0, "connection timed out");
             return false;
         }
         int status = 0;
         uint length = sizeof(int);
         Libc.GetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &status, &length);
-        error = status == 0 ? "" : Libc.StrError(status);
+        error = new SysError(status);
         return status == 0;
     }
 
@@ -200,8 +210,8 @@ internal sealed class HttpConnection : IByteSource, IDisposable
                 n = (int)Libc.Recv(_fd, p, (nuint)into.Length, 0);
                 if (n < 0)
                 {
-                    int errno = Libc.LastErrno;
-                    throw new HttpFailure(errno == Libc.EAGAIN ? "timed out" : Libc.StrError(errno));
+                    SysError error = SysError.Last();
+                    throw new HttpFailure(error.Errno == Libc.EAGAIN ? "timed out" : error.Text);
                 }
                 ThrowIfAborted();
             }
@@ -231,7 +241,7 @@ internal sealed class HttpConnection : IByteSource, IDisposable
                     }
                     ThrowIfAborted();
                     throw _ssl != 0 ? new HttpFailure(TlsContext.LastError("TLS write failed"), tls: TlsContext.IsTlsError(OpenSsl.GetError(_ssl, n)))
-                                    : new HttpFailure(Libc.StrError(Libc.LastErrno));
+                                    : new HttpFailure(SysError.Last().Text);
                 }
                 sent += n;
             }
@@ -261,142 +271,4 @@ internal sealed class HttpConnection : IByteSource, IDisposable
 internal sealed class HttpFailure(string message, bool tls = false) : Exception(message)
 {
     public bool Tls { get; } = tls;
-}
-
-/// <summary>
-/// The OpenSSL context of an https:// client: the authority to trust (--etcd-cacert, else
-/// the system's), the client certificate and key, peer verification with the endpoint's
-/// host name or IP address checked.
-/// </summary>
-internal sealed class TlsContext : IDisposable
-{
-    nint _ctx;
-
-    TlsContext(nint ctx) => _ctx = ctx;
-
-    /// <summary>The context, or null with <paramref name="error"/> saying which file OpenSSL could not use.</summary>
-    public static TlsContext? Create(string? ca, string? cert, string? key, out string error)
-    {
-        error = "";
-        nint ctx;
-        try
-        {
-            OpenSsl.ErrClearError();
-            ctx = OpenSsl.CtxNew(OpenSsl.TlsClientMethod());
-        }
-        catch (DllNotFoundException)
-        {
-            error = "https:// needs OpenSSL 3 (libssl3)";
-            return null;
-        }
-        if (ctx == 0)
-        {
-            error = LastError("SSL_CTX_new failed");
-            return null;
-        }
-        var context = new TlsContext(ctx);
-        OpenSsl.ErrClearError();
-        if (ca is not null ? OpenSsl.CtxLoadVerifyLocations(ctx, ca, null) != 1 : OpenSsl.CtxSetDefaultVerifyPaths(ctx) != 1)
-        {
-            error = LastError($"--etcd-cacert [{ca}]");
-        }
-        else if (cert is not null && OpenSsl.CtxUseCertificateChainFile(ctx, cert) != 1)
-        {
-            error = LastError($"--etcd-cert [{cert}]");
-        }
-        else if (key is not null && (OpenSsl.CtxUsePrivateKeyFile(ctx, key, OpenSsl.SSL_FILETYPE_PEM) != 1 || OpenSsl.CtxCheckPrivateKey(ctx) != 1))
-        {
-            error = LastError($"--etcd-key [{key}]");
-        }
-        if (error.Length != 0)
-        {
-            context.Dispose();
-            return null;
-        }
-        OpenSsl.CtxSetVerify(ctx, OpenSsl.SSL_VERIFY_PEER, 0);
-        return context;
-    }
-
-    /// <summary>
-    /// TLS on a connected socket; throws <see cref="HttpFailure"/>, with Tls set only when
-    /// the peer's certificate or ours was refused: a handshake cut short by the deadline
-    /// (<paramref name="aborted"/> says why) or by the peer going away is "unreachable".
-    /// </summary>
-    public nint Handshake(int fd, string host, Func<string?> aborted)
-    {
-        OpenSsl.ErrClearError();
-        nint ssl = OpenSsl.New(_ctx);
-        if (ssl == 0)
-        {
-            throw new HttpFailure(LastError("SSL_new failed"));
-        }
-        try
-        {
-            if (OpenSsl.SetFd(ssl, fd) != 1)
-            {
-                throw new HttpFailure(LastError("SSL_set_fd failed"));
-            }
-            bool named = !Core.Cli.Inet.TryParse(host, out _);
-            // Without the name or address to check, any certificate of the authority would
-            // pass: not connecting is the only safe answer.
-            if (named ? OpenSsl.Set1Host(ssl, host) != 1 : OpenSsl.VerifyParamSet1IpAsc(OpenSsl.Get0Param(ssl), host) != 1)
-            {
-                throw new HttpFailure(LastError($"cannot set the peer name to verify [{host}]"), tls: true);
-            }
-            if (named && OpenSsl.Ctrl(ssl, OpenSsl.SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, host) != 1)
-            {
-                throw new HttpFailure(LastError($"cannot set the server name [{host}]"), tls: true);
-            }
-            int result = OpenSsl.Connect(ssl);
-            if (result != 1)
-            {
-                int error = OpenSsl.GetError(ssl, result);
-                long verify = OpenSsl.GetVerifyResult(ssl);
-                if (aborted() is string reason)
-                {
-                    throw new HttpFailure("TLS handshake " + reason);
-                }
-                throw verify != 0 ? new HttpFailure(VerifyError(verify), tls: true)
-                                  : new HttpFailure(LastError("handshake failed"), tls: IsTlsError(error));
-            }
-            return ssl;
-        }
-        catch
-        {
-            OpenSsl.Free(ssl);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Whether a failed TLS operation is the TLS layer saying no (an alert, a protocol
-    /// error), rather than the network: a timeout or a closed connection.
-    /// </summary>
-    public static bool IsTlsError(int sslError) =>
-        sslError == OpenSsl.SSL_ERROR_SSL && (OpenSsl.ErrPeekError() & OpenSsl.ERR_REASON_MASK) != OpenSsl.SSL_R_UNEXPECTED_EOF_WHILE_READING;
-
-    static unsafe string VerifyError(long code) =>
-        "certificate verify failed: " + (Marshal.PtrToStringUTF8((nint)OpenSsl.VerifyCertErrorString(code)) ?? code.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>OpenSSL's last error, after <paramref name="what"/>.</summary>
-    public static unsafe string LastError(string what)
-    {
-        ulong code = OpenSsl.ErrGetError();
-        if (code == 0)
-        {
-            return what;
-        }
-        byte* text = stackalloc byte[256];
-        OpenSsl.ErrErrorStringN(code, text, 256);
-        return what + ": " + Marshal.PtrToStringUTF8((nint)text);
-    }
-
-    public void Dispose()
-    {
-        if (_ctx != 0)
-        {
-            OpenSsl.CtxFree(_ctx);
-            _ctx = 0;
-        }
-    }
 }

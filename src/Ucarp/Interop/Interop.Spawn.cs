@@ -16,6 +16,8 @@ internal static partial class Libc
     internal const int O_RDONLY = 0;
     internal const int O_WRONLY = 1;
     internal const int O_RDWR = 2;
+    /// <summary>With EAGAIN, what posix_spawn says when no process could be made at all.</summary>
+    internal const int ENOMEM = 12;
 
     [LibraryImport(Name, EntryPoint = "posix_spawn")]
     internal static unsafe partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);

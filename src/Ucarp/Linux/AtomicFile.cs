@@ -21,8 +21,8 @@ internal static class AtomicFile
     public static string TemporaryName(string path) =>
         path + ".tmp." + SystemCarpRandom.Draw().ToString("x16", CultureInfo.InvariantCulture);
 
-    /// <summary>Returns null on success, else the reason.</summary>
-    public static unsafe string? Replace(string path, string content)
+    /// <summary>False with the reason when the file could not be replaced (it is then as it was).</summary>
+    public static unsafe bool TryReplace(string path, string content, out SysError error)
     {
         byte[] target = CStrings.Z(path);
         byte[] temporary = [];
@@ -41,31 +41,34 @@ internal static class AtomicFile
         }
         if (fd < 0)
         {
-            return Libc.StrError(Libc.LastErrno);
+            error = SysError.Last();
+            return false;
         }
-        string? error = WriteAll(fd, Encoding.UTF8.GetBytes(content));
+        bool written = TryWriteAll(fd, Encoding.UTF8.GetBytes(content), out error);
         // NFS may report a failed write only at close.
-        if (Libc.Close(fd) != 0 && error is null)
+        if (Libc.Close(fd) != 0 && written)
         {
-            error = Libc.StrError(Libc.LastErrno);
+            error = SysError.Last();
+            written = false;
         }
         fixed (byte* from = temporary)
         fixed (byte* to = target)
         {
-            if (error is null && Libc.Rename(from, to) != 0)
+            if (written && Libc.Rename(from, to) != 0)
             {
-                error = Libc.StrError(Libc.LastErrno);
+                error = SysError.Last();
+                written = false;
             }
-            if (error is not null)
+            if (!written)
             {
                 // Nothing more to do when this fails too: the directory itself is the trouble.
                 Libc.Unlink(from);
             }
         }
-        return error;
+        return written;
     }
 
-    static unsafe string? WriteAll(int fd, byte[] bytes)
+    static unsafe bool TryWriteAll(int fd, byte[] bytes, out SysError error)
     {
         int done = 0;
         while (done < bytes.Length)
@@ -81,10 +84,12 @@ internal static class AtomicFile
             }
             if (n <= 0)
             {
-                return n < 0 ? Libc.StrError(Libc.LastErrno) : "short write";
+                error = n < 0 ? SysError.Last() : new SysError(0, "short write");
+                return false;
             }
             done += (int)n;
         }
-        return null;
+        error = SysError.None;
+        return true;
     }
 }

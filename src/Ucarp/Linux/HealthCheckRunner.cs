@@ -68,11 +68,10 @@ internal sealed class HealthCheckRunner : IDisposable
         }
         _startedAt = now;
         _nextStart = now + _interval;
-        int pid = NativeSpawn.Spawn("/bin/sh", ["/bin/sh", "-c", _command], _environment,
-                                    new NativeSpawn.Options(NewProcessGroup: true));
-        if (pid < 0)
+        if (!NativeSpawn.TrySpawn("/bin/sh", ["/bin/sh", "-c", _command], _environment, new NativeSpawn.Options(NewProcessGroup: true),
+                                  out int pid, out SysError error))
         {
-            return Failed(Messages.CheckUnstartable(_command, Libc.StrError(-pid)));
+            return Failed(Messages.CheckUnstartable(_command, error.Text));
         }
         _child = new ChildProcess(pid);
         _killed = false;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ucarp.Interop;
 
 namespace Ucarp.Linux;
@@ -5,32 +6,48 @@ namespace Ucarp.Linux;
 /// <summary>Interface facts through ioctl(2) on an AF_INET datagram socket, as ucarp reads them.</summary>
 internal static class InterfaceInfo
 {
-    /// <summary>SIOCGIFHWADDR. Null with the strerror text when the interface has no hardware address.</summary>
-    public static unsafe byte[]? HardwareAddress(FileDescriptor socket, string name, out ushort hardwareType, out string? error)
+    /// <summary>What <see cref="TryHardwareAddress"/> says of a name that does not fit in IFNAMSIZ: no call was made.</summary>
+    public static readonly SysError NameTooLong = new(0, "the name does not fit in IFNAMSIZ");
+
+    /// <summary>SIOCGIFHWADDR: false when the interface has no hardware address, or its name is <see cref="NameTooLong"/>.</summary>
+    public static unsafe bool TryHardwareAddress(FileDescriptor socket, string name, [NotNullWhen(true)] out byte[]? mac, out ushort hardwareType,
+                                                 out SysError error)
     {
+        mac = null;
         hardwareType = 0;
-        error = null;
         if (!IfReq.TryCreate(CStrings.Bytes(name), out IfReq ifr))
         {
-            return null; // no error text: the name does not fit in IFNAMSIZ
+            error = NameTooLong;
+            return false;
         }
         if (Libc.Ioctl(socket.Fd, Libc.SIOCGIFHWADDR, &ifr) != 0)
         {
-            error = Libc.StrError(Libc.LastErrno);
-            return null;
+            error = SysError.Last();
+            return false;
         }
         hardwareType = ifr.HwFamily;
-        return ifr.HwAddress();
+        mac = ifr.HwAddress();
+        error = SysError.None;
+        return true;
     }
 
-    /// <summary>SIOCGIFINDEX, or -errno.</summary>
-    public static unsafe int Index(FileDescriptor socket, string name)
+    /// <summary>SIOCGIFINDEX; a name that does not fit in IFNAMSIZ names no device (ENODEV).</summary>
+    public static unsafe bool TryIndex(FileDescriptor socket, string name, out int index, out SysError error)
     {
+        index = 0;
         if (!IfReq.TryCreate(CStrings.Bytes(name), out IfReq ifr))
         {
-            return -Libc.ENODEV;
+            error = new SysError(Libc.ENODEV);
+            return false;
         }
-        return Libc.Ioctl(socket.Fd, Libc.SIOCGIFINDEX, &ifr) != 0 ? -Libc.LastErrno : ifr.IfIndex;
+        if (Libc.Ioctl(socket.Fd, Libc.SIOCGIFINDEX, &ifr) != 0)
+        {
+            error = SysError.Last();
+            return false;
+        }
+        index = ifr.IfIndex;
+        error = SysError.None;
+        return true;
     }
 
     /// <summary>SIOCGIFFLAGS; false when the interface is gone.</summary>
@@ -49,21 +66,21 @@ internal static class InterfaceInfo
     }
 
     /// <summary>
-    /// socket(PF_PACKET, SOCK_PACKET, 0), as fillmac.c opens it for the MAC lookup; null
-    /// (with errno) without CAP_NET_RAW. Protocol 0: it never receives a frame.
+    /// socket(PF_PACKET, SOCK_PACKET, 0), as fillmac.c opens it for the MAC lookup; false
+    /// without CAP_NET_RAW. Protocol 0: it never receives a frame.
     /// </summary>
-    public static FileDescriptor? RawDevice(out int errno)
-    {
-        int fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_PACKET | Libc.SOCK_CLOEXEC, 0);
-        errno = fd < 0 ? Libc.LastErrno : 0;
-        return fd < 0 ? null : new FileDescriptor(fd);
-    }
+    public static bool TryRawDevice([NotNullWhen(true)] out FileDescriptor? socket, out SysError error) =>
+        TrySocket(Libc.AF_PACKET, Libc.SOCK_PACKET | Libc.SOCK_CLOEXEC, out socket, out error);
 
-    public static FileDescriptor? DatagramSocket(out int errno, int family = Libc.AF_INET)
+    public static bool TryDatagramSocket([NotNullWhen(true)] out FileDescriptor? socket, out SysError error, int family = Libc.AF_INET) =>
+        TrySocket(family, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, out socket, out error);
+
+    static bool TrySocket(int family, int type, [NotNullWhen(true)] out FileDescriptor? socket, out SysError error)
     {
-        int fd = Libc.Socket(family, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-        errno = fd < 0 ? Libc.LastErrno : 0;
-        return fd < 0 ? null : new FileDescriptor(fd);
+        int fd = Libc.Socket(family, type, 0);
+        error = fd < 0 ? SysError.Last() : SysError.None;
+        socket = fd < 0 ? null : new FileDescriptor(fd);
+        return socket is not null;
     }
 
     /// <summary>
@@ -73,11 +90,11 @@ internal static class InterfaceInfo
     /// </summary>
     public static string? DefaultInterface()
     {
-        using FileDescriptor? socket = DatagramSocket(out _);
-        if (socket is null)
+        if (!TryDatagramSocket(out FileDescriptor? socket, out _))
         {
             return "any";
         }
+        using FileDescriptor held = socket;
         var candidates = new List<(long Merit, int Index, string Name)>();
         string[] names;
         try
@@ -97,7 +114,9 @@ internal static class InterfaceInfo
             {
                 continue;
             }
-            candidates.Add((InstanceNumber(name), Index(socket, name), name));
+            // An index that cannot be read counts as its -errno (first in the order), as it
+            // did before: which interface is chosen must not change.
+            candidates.Add((InstanceNumber(name), TryIndex(socket, name, out int index, out SysError error) ? index : -error.Errno, name));
         }
         return candidates.Count == 0 ? "any" : candidates.OrderBy(c => c.Merit).ThenBy(c => c.Index).First().Name;
     }

@@ -13,8 +13,12 @@ internal static class NativeSpawn
     public sealed record Options(bool NewSession = false, bool StdioToDevNull = false, string? WorkingDirectory = null,
                                  bool NewProcessGroup = false, int StdinFrom = -1);
 
-    /// <summary>Returns the child's pid, or -errno.</summary>
-    public static unsafe int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, Options options)
+    /// <summary>
+    /// Starts the child; false with posix_spawn's errno: no process could be made (EAGAIN,
+    /// ENOMEM), or one was and its exec failed (glibc reports that too).
+    /// </summary>
+    public static unsafe bool TrySpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, Options options, out int pid,
+                                       out SysError error)
     {
         byte[][] args = argv.Select(CStrings.Z).ToArray();
         byte[][] env = envp.Select(CStrings.Z).ToArray();
@@ -76,15 +80,18 @@ internal static class NativeSpawn
             {
                 Libc.FileActionsAddChdir(actions, Pin(CStrings.Z(options.WorkingDirectory), pins));
             }
-            int pid;
+            int child;
             int rc;
             fixed (byte* p = cpath)
             {
-                rc = Libc.PosixSpawn(&pid, p, actions, attr, argvp, envpp);
+                rc = Libc.PosixSpawn(&child, p, actions, attr, argvp, envpp);
             }
             Libc.FileActionsDestroy(actions);
             Libc.SpawnAttrDestroy(attr);
-            return rc == 0 ? pid : -rc;
+            // posix_spawn returns the errno rather than setting it.
+            pid = rc == 0 ? child : 0;
+            error = new SysError(rc);
+            return rc == 0;
         }
         finally
         {

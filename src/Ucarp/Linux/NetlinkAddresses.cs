@@ -15,26 +15,29 @@ internal sealed class NetlinkAddresses : IDisposable
     const long AckTimeoutNs = 1_000_000_000;
 
     readonly FileDescriptor? _fd;
-    readonly int _openErrno;
+    readonly SysError _openError;
     uint _seq;
 
     public NetlinkAddresses()
     {
         int fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_ROUTE);
-        _openErrno = fd < 0 ? Libc.LastErrno : 0;
+        _openError = fd < 0 ? SysError.Last() : SysError.None;
         _fd = fd < 0 ? null : new FileDescriptor(fd);
     }
 
-    /// <summary>0 when done, or the errno (EEXIST: already there; EADDRNOTAVAIL: already gone).</summary>
-    public int Add(int ifIndex, IpAddress address) => Request(Libc.RTM_NEWADDR, Libc.NLM_F_CREATE | Libc.NLM_F_EXCL, ifIndex, address);
+    /// <summary>False with the kernel's errno (EEXIST: already there).</summary>
+    public bool TryAdd(int ifIndex, IpAddress address, out SysError error) =>
+        TryRequest(Libc.RTM_NEWADDR, Libc.NLM_F_CREATE | Libc.NLM_F_EXCL, ifIndex, address, out error);
 
-    public int Remove(int ifIndex, IpAddress address) => Request(Libc.RTM_DELADDR, 0, ifIndex, address);
+    /// <summary>False with the kernel's errno (EADDRNOTAVAIL: already gone).</summary>
+    public bool TryRemove(int ifIndex, IpAddress address, out SysError error) => TryRequest(Libc.RTM_DELADDR, 0, ifIndex, address, out error);
 
-    unsafe int Request(ushort type, int flags, int ifIndex, IpAddress address)
+    unsafe bool TryRequest(ushort type, int flags, int ifIndex, IpAddress address, out SysError error)
     {
         if (_fd is null)
         {
-            return _openErrno;
+            error = _openError;
+            return false;
         }
         int addressLength = address.IsV6 ? 16 : 4;
         int attrLength = sizeof(RtAttr) + addressLength;      // 4 or 16 bytes: already aligned to 4
@@ -69,12 +72,14 @@ internal sealed class NetlinkAddresses : IDisposable
         var kernel = new SockAddrNl { Family = Libc.AF_NETLINK };
         if (Libc.SendTo(_fd.Fd, message, (nuint)length, 0, &kernel, (uint)sizeof(SockAddrNl)) < 0)
         {
-            return Libc.LastErrno;
+            error = SysError.Last();
+            return false;
         }
-        return AwaitAck(seq);
+        return TryAwaitAck(seq, out error);
     }
 
-    unsafe int AwaitAck(uint seq)
+    /// <summary>False with the ack's errno, or why none came.</summary>
+    unsafe bool TryAwaitAck(uint seq, out SysError error)
     {
         const int BufferSize = 1024;   // an error ack echoes the request: well under this
         byte* buffer = stackalloc byte[BufferSize];
@@ -89,17 +94,18 @@ internal sealed class NetlinkAddresses : IDisposable
             }
             if (ready <= 0)
             {
-                return ready < 0 ? Libc.LastErrno : Libc.ETIMEDOUT;
+                error = ready < 0 ? SysError.Last() : new SysError(Libc.ETIMEDOUT);
+                return false;
             }
             nint received = Libc.Recv(_fd.Fd, buffer, BufferSize, Libc.MSG_DONTWAIT);
             if (received < 0)
             {
-                int errno = Libc.LastErrno;
-                if (errno is Libc.EINTR or Libc.EAGAIN)
+                error = SysError.Last();
+                if (error.Errno is Libc.EINTR or Libc.EAGAIN)
                 {
                     continue;
                 }
-                return errno;
+                return false;
             }
             // Walk the messages of the datagram, trusting no length.
             int offset = 0;
@@ -112,7 +118,9 @@ internal sealed class NetlinkAddresses : IDisposable
                 }
                 if (header.Type == Libc.NLMSG_ERROR && header.Seq == seq && header.Length >= sizeof(NlMsgHdr) + sizeof(int))
                 {
-                    return -*(int*)(buffer + offset + sizeof(NlMsgHdr));
+                    // nlmsgerr's error: 0 for an ack, else -errno.
+                    error = new SysError(-*(int*)(buffer + offset + sizeof(NlMsgHdr)));
+                    return error.Errno == 0;
                 }
                 offset += (int)((header.Length + 3) & ~3u);
             }

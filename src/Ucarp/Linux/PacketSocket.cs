@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Ucarp.Core.Cli;
 using Ucarp.Interop;
@@ -42,25 +43,29 @@ internal sealed class PacketSocket : IDisposable
     public int Fd => _fd.Fd;
 
     /// <param name="receive">False: a send-only socket (etcd mode), whose filter takes nothing in.</param>
-    public static PacketSocket? Open(int ifIndex, IpAddress source, out string error, bool receive = true) =>
-        Open(ifIndex, source.IsV6, [source], out error, receive);
+    public static bool TryOpen(int ifIndex, IpAddress source, [NotNullWhen(true)] out PacketSocket? socket, out SysError error, bool receive = true) =>
+        TryOpen(ifIndex, source.IsV6, [source], out socket, out error, receive);
 
-    /// <summary>One socket for every group of an interface and family: frames from none of <paramref name="sources"/>.</summary>
-    public static unsafe PacketSocket? Open(int ifIndex, bool v6, IReadOnlyList<IpAddress> sources, out string error, bool receive = true)
+    /// <summary>
+    /// One socket for every group of an interface and family: frames from none of <paramref name="sources"/>.
+    /// False with the failed step named (socket, SO_ATTACH_FILTER, bind), as libpcap's message names it.
+    /// </summary>
+    public static unsafe bool TryOpen(int ifIndex, bool v6, IReadOnlyList<IpAddress> sources, [NotNullWhen(true)] out PacketSocket? socket,
+                                      out SysError error, bool receive = true)
     {
-        error = "";
+        socket = null;
         // Protocol 0 receives nothing until bind, so no frame slips in before the filter.
         int fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
         if (fd < 0)
         {
-            error = "socket: " + Libc.StrError(Libc.LastErrno);
-            return null;
+            error = SysError.Last("socket");
+            return false;
         }
         var handle = new FileDescriptor(fd);
-        if (!Attach(fd, v6, sources, receive, out error))
+        if (!TryAttach(fd, v6, sources, receive, out error))
         {
             handle.Dispose();
-            return null;
+            return false;
         }
         // Room for a few thousand frames: under a flood the real master's adverts must not
         // be dropped for want of space while a batch waits (see EventLoop). FORCE works
@@ -83,24 +88,24 @@ internal sealed class PacketSocket : IDisposable
         };
         if (Libc.Bind(fd, &address, (uint)sizeof(SockAddrLl)) != 0)
         {
-            error = "bind: " + Libc.StrError(Libc.LastErrno);
+            error = SysError.Last("bind");
             handle.Dispose();
-            return null;
+            return false;
         }
-        return new PacketSocket(handle);
+        socket = new PacketSocket(handle);
+        return true;
     }
 
     /// <summary>A group with a new source address joined the socket: the filter is replaced (atomically, by the kernel).</summary>
-    public bool SetSources(bool v6, IReadOnlyList<IpAddress> sources, out string error) => Attach(_fd.Fd, v6, sources, true, out error);
+    public bool TrySetSources(bool v6, IReadOnlyList<IpAddress> sources, out SysError error) => TryAttach(_fd.Fd, v6, sources, true, out error);
 
     // Sources the filter can name: its jumps are 8 bits. Past them only PACKET_IGNORE_OUTGOING
     // and the reader's own-address check drop our adverts, which is enough on any kernel since 4.20.
     const int MaxSources4 = 200, MaxSources6 = 24;
     const int MaxFilter = 4 + 8 * MaxSources6 + 2;
 
-    static unsafe bool Attach(int fd, bool v6, IReadOnlyList<IpAddress> sources, bool receive, out string error)
+    static unsafe bool TryAttach(int fd, bool v6, IReadOnlyList<IpAddress> sources, bool receive, out SysError error)
     {
-        error = "";
         SockFilter* program = stackalloc SockFilter[MaxFilter];
         int count = !receive ? DropAll(program)
             : v6 ? Filter6(sources.Take(MaxSources6).ToList(), program)
@@ -108,9 +113,10 @@ internal sealed class PacketSocket : IDisposable
         var fprog = new SockFprog { Length = (ushort)count, Filter = program };
         if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
         {
-            error = "SO_ATTACH_FILTER: " + Libc.StrError(Libc.LastErrno);
+            error = SysError.Last("SO_ATTACH_FILTER");
             return false;
         }
+        error = SysError.None;
         return true;
     }
 
@@ -174,8 +180,8 @@ internal sealed class PacketSocket : IDisposable
         return drop + 1;
     }
 
-    /// <summary>Sends one frame; null when sent, else strerror (what ucarp logs after "write() has failed: ").</summary>
-    public unsafe string? Send(ReadOnlySpan<byte> frame)
+    /// <summary>Sends one frame; false with the errno (what ucarp logs after "write() has failed: ").</summary>
+    public unsafe bool TrySend(ReadOnlySpan<byte> frame, out SysError error)
     {
         while (true)
         {
@@ -186,29 +192,37 @@ internal sealed class PacketSocket : IDisposable
             }
             if (n >= 0)
             {
-                return null;
+                error = SysError.None;
+                return true;
             }
-            int errno = Libc.LastErrno;
-            if (errno != Libc.EINTR)
+            error = SysError.Last();
+            if (error.Errno != Libc.EINTR)
             {
-                return Libc.StrError(errno);
+                return false;
             }
         }
     }
 
     /// <summary>
-    /// Reads up to <see cref="Batch"/> waiting frames with one recvmmsg: how many (0 when
-    /// none waits, -errno on error); <see cref="Frame"/> gives each.
+    /// Reads up to <see cref="Batch"/> waiting frames with one recvmmsg: <paramref name="count"/>
+    /// of them (0 when none waits), or false on an error; <see cref="Frame"/> gives each.
     /// </summary>
-    public unsafe int ReceiveBatch()
+    public unsafe bool TryReceiveBatch(out int count, out SysError error)
     {
-        int n = Libc.RecvMmsg(_fd.Fd, _headers, Batch, Libc.MSG_DONTWAIT, null);
-        if (n >= 0)
+        count = Libc.RecvMmsg(_fd.Fd, _headers, Batch, Libc.MSG_DONTWAIT, null);
+        error = count >= 0 ? SysError.None : SysError.Last();
+        if (count >= 0)
         {
-            return n;
+            return true;
         }
-        int errno = Libc.LastErrno;
-        return errno is Libc.EAGAIN or Libc.EINTR ? 0 : -errno;
+        count = 0;
+        // Nothing waiting, or a signal came first: no frames, and no failure.
+        if (error.Errno is Libc.EAGAIN or Libc.EINTR)
+        {
+            error = SysError.None;
+            return true;
+        }
+        return false;
     }
 
     /// <summary>Frame <paramref name="i"/> of the last batch.</summary>

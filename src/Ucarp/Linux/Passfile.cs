@@ -16,7 +16,7 @@ internal static class Passfile
         }
         if (fd < 0)
         {
-            return new PassfileRead(PassfileStatus.OpenFailed, Libc.StrError(Libc.LastErrno));
+            return new PassfileRead(PassfileStatus.OpenFailed, SysError.Last().Text);
         }
         using var handle = new FileDescriptor(fd);
         PassfileRead read = ReadFirstLine(fd);
@@ -54,14 +54,14 @@ internal static class Passfile
             }
             if (n < 0)
             {
-                int errno = Libc.LastErrno;
-                if (errno == Libc.EINTR)
+                SysError error = SysError.Last();
+                if (error.Errno == Libc.EINTR)
                 {
                     continue;
                 }
                 if (used == 0)
                 {
-                    return new PassfileRead(PassfileStatus.ReadFailed, Libc.StrError(errno));
+                    return new PassfileRead(PassfileStatus.ReadFailed, error.Text);
                 }
                 break;
             }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ucarp.Interop;
 
 namespace Ucarp.Linux;
 
@@ -33,8 +34,8 @@ internal static class PidFile
         }
     }
 
-    public static string? Write(string path) =>
-        AtomicFile.Replace(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+    public static bool TryWrite(string path, out SysError error) =>
+        AtomicFile.TryReplace(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n", out error);
 
     /// <summary>Removes the file if it still names us (another daemon may have taken it over).</summary>
     public static void Remove(string path)

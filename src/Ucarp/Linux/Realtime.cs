@@ -19,12 +19,12 @@ internal static class Realtime
         bool scheduled = Libc.SchedSetScheduler(0, Libc.SCHED_RR | Libc.SCHED_RESET_ON_FORK, &param) == 0;
         if (!scheduled)
         {
-            log.Write(LogLevel.Warning, Messages.RealtimeFailed(priority, Libc.StrError(Libc.LastErrno)));
+            log.Write(LogLevel.Warning, Messages.RealtimeFailed(priority, SysError.Last().Text));
         }
         bool locked = Libc.MLockAll(Libc.MCL_CURRENT | Libc.MCL_FUTURE | Libc.MCL_ONFAULT) == 0;
         if (!locked)
         {
-            log.Write(LogLevel.Warning, Messages.MemoryLockFailed(Libc.StrError(Libc.LastErrno)));
+            log.Write(LogLevel.Warning, Messages.MemoryLockFailed(SysError.Last().Text));
         }
         if (scheduled && locked)
         {

@@ -43,24 +43,24 @@ internal sealed class ScriptRunner : IDisposable
     public bool Start(ScriptInvocation script)
     {
         string path = script.Path!;    // the follower starts only steps with a script
-        int pid = NativeSpawn.Spawn(path, script.Arguments, ScriptEnvironment(script), new NativeSpawn.Options());
+        bool spawned = NativeSpawn.TrySpawn(path, script.Arguments, ScriptEnvironment(script), new NativeSpawn.Options(), out int pid, out SysError error);
         Runs++;
-        if (pid < 0)
+        if (!spawned)
         {
             Failures++;
         }
-        if (pid is -11 or -12) // EAGAIN, ENOMEM: no process could be made
+        if (!spawned && error.Errno is Libc.EAGAIN or Libc.ENOMEM) // no process could be made: ucarp's fork failed
         {
-            _log.Write(LogLevel.Error, Messages.UnableToSpawn(Libc.StrError(-pid)));
+            _log.Write(LogLevel.Error, Messages.UnableToSpawn(error.Text));
             return false;
         }
         // A process was made (ucarp's fork succeeded): ucarp logs this line even when the exec then fails.
         string iface = script.Arguments[1], vip = script.Arguments[2];
         string? xparam = XParam(script);
         _log.Write(LogLevel.Warning, Messages.Spawning(path, iface, vip, xparam));
-        if (pid < 0)
+        if (!spawned)
         {
-            _log.Write(LogLevel.Error, Messages.UnableToExec(path, iface, vip, xparam, Libc.StrError(-pid)));
+            _log.Write(LogLevel.Error, Messages.UnableToExec(path, iface, vip, xparam, error.Text));
             return false;
         }
         _child = new ChildProcess(pid);
@@ -119,22 +119,33 @@ internal sealed class ScriptRunner : IDisposable
     public void ChangeAddresses(ScriptInvocation step)
     {
         bool add = step.Kind == ScriptKind.Up;
-        int ifIndex;
-        using (FileDescriptor? control = InterfaceInfo.DatagramSocket(out int socketErrno))
-        {
-            ifIndex = control is null ? -socketErrno : InterfaceInfo.Index(control, _interface);
-        }
+        bool indexed = TryIndex(out int ifIndex, out SysError indexError);
         using var netlink = new NetlinkAddresses();
         foreach (Core.Cli.IpAddress address in step.Addresses)
         {
-            int errno = ifIndex < 0 ? -ifIndex : add ? netlink.Add(ifIndex, address) : netlink.Remove(ifIndex, address);
-            if (errno == 0 || errno == (add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
+            // Without the index every address fails with the lookup's errno.
+            SysError error = indexError;
+            if ((indexed && (add ? netlink.TryAdd(ifIndex, address, out error) : netlink.TryRemove(ifIndex, address, out error)))
+                || error.Errno == (add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
             {
                 continue;
             }
-            string error = Libc.StrError(errno);
-            _log.Write(LogLevel.Error, add ? Messages.AddressAddFailed(address.ToString(), _interface, error)
-                                           : Messages.AddressRemoveFailed(address.ToString(), _interface, error));
+            _log.Write(LogLevel.Error, add ? Messages.AddressAddFailed(address.ToString(), _interface, error.Text)
+                                           : Messages.AddressRemoveFailed(address.ToString(), _interface, error.Text));
+        }
+    }
+
+    /// <summary>The interface's index now: it may have been made again since the group started.</summary>
+    bool TryIndex(out int ifIndex, out SysError error)
+    {
+        ifIndex = 0;
+        if (!InterfaceInfo.TryDatagramSocket(out FileDescriptor? control, out error))
+        {
+            return false;
+        }
+        using (control)
+        {
+            return InterfaceInfo.TryIndex(control, _interface, out ifIndex, out error);
         }
     }
 

@@ -31,7 +31,9 @@ internal sealed class SignalRelay : IDisposable
         int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (fd < 0)
         {
-            throw new InvalidOperationException("eventfd: " + Libc.StrError(Libc.LastErrno));
+            // At start-up, before any group or the loop: a process without a descriptor to
+            // spare cannot run the daemon, and ends as it always has.
+            throw new InvalidOperationException(SysError.Last("eventfd").Perror);
         }
         _eventfd = new FileDescriptor(fd);
         Unignore(SIGUSR1);

@@ -30,7 +30,7 @@ internal sealed class SystemCarpRandom : ICarpRandom
             else if (Libc.LastErrno != Libc.EINTR)
             {
                 // Only with no kernel support (before Linux 3.17): fail loudly rather than advertise a guessable counter.
-                throw new InvalidOperationException("getrandom: " + Libc.StrError(Libc.LastErrno));
+                throw new InvalidOperationException(SysError.Last("getrandom").Perror);
             }
         }
         return BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(&value, sizeof(ulong)));

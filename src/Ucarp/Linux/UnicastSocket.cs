@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Wire;
 using Ucarp.Interop;
@@ -30,16 +31,17 @@ internal sealed class UnicastSocket : IDisposable
         _ifIndex = ifIndex;
     }
 
+    /// <summary>The socket for the peers, or false with the failed step named (socket, setsockopt).</summary>
     /// <param name="ifIndex">The interface: the scope of link-local IPv6 peers.</param>
-    public static unsafe UnicastSocket? Open(IReadOnlyList<IpAddress> peers, int ifIndex, out string error)
+    public static unsafe bool TryOpen(IReadOnlyList<IpAddress> peers, int ifIndex, [NotNullWhen(true)] out UnicastSocket? socket, out SysError error)
     {
-        error = "";
+        socket = null;
         bool ipv6 = peers[0].IsV6;
         int fd = Libc.Socket(ipv6 ? Libc.AF_INET6 : Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, CarpHeader.Protocol);
         if (fd < 0)
         {
-            error = "socket: " + Libc.StrError(Libc.LastErrno);
-            return null;
+            error = SysError.Last("socket");
+            return false;
         }
         var handle = new FileDescriptor(fd);
         int one = 1;
@@ -51,17 +53,21 @@ internal sealed class UnicastSocket : IDisposable
         if (Libc.SetSockOpt(fd, headerLevel, headerOption, &one, sizeof(int)) != 0
             || Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &program, (uint)sizeof(SockFprog)) != 0)
         {
-            error = "setsockopt: " + Libc.StrError(Libc.LastErrno);
+            error = SysError.Last("setsockopt");
             handle.Dispose();
-            return null;
+            return false;
         }
-        return new UnicastSocket(handle, [.. peers], ifIndex);
+        socket = new UnicastSocket(handle, [.. peers], ifIndex);
+        error = SysError.None;
+        return true;
     }
 
-    /// <summary>Sends the advert to every peer; null when all went out, else the first failure, naming its peer.</summary>
-    public unsafe string? Send(ReadOnlySpan<byte> frame)
+    /// <summary>Sends the advert to every peer; false when one failed, with the first failure and its peer.</summary>
+    public unsafe bool TrySend(ReadOnlySpan<byte> frame, out SysError error, out IpAddress failedPeer)
     {
-        string? firstError = null;
+        bool sent = true;
+        error = SysError.None;
+        failedPeer = default;
         byte* address = stackalloc byte[SockAddrIn6Size]; // struct sockaddr_in or sockaddr_in6
         foreach (IpAddress peer in _peers)
         {
@@ -94,12 +100,14 @@ internal sealed class UnicastSocket : IDisposable
                 }
             }
             while (n < 0 && Libc.LastErrno == Libc.EINTR);
-            if (n < 0 && firstError is null)
+            if (n < 0 && sent)
             {
-                firstError = Core.Logging.Messages.PeerSendFailed(Libc.StrError(Libc.LastErrno), peer.ToString());
+                error = SysError.Last();
+                failedPeer = peer;
+                sent = false;
             }
         }
-        return firstError;
+        return sent;
     }
 
     public void Dispose() => _fd.Dispose();

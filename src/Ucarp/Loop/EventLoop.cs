@@ -51,9 +51,9 @@ internal sealed class EventLoop(ILog log)
                 }
             }
             long wait = wake == long.MaxValue ? 60_000_000 : Math.Max(0, wake - now);
-            if (_set.Wait(wait) < 0 && Libc.LastErrno != Libc.EINTR)
+            if (!_set.TryWait(wait, out SysError error) && error.Errno != Libc.EINTR)
             {
-                log.Write(LogLevel.Error, Messages.PollError(Libc.StrError(Libc.LastErrno)));
+                log.Write(LogLevel.Error, Messages.PollError(error.Text));
             }
             now = MonotonicClock.NowMicroseconds;
         }

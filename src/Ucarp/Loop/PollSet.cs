@@ -48,9 +48,9 @@ internal sealed class PollSet
 
     /// <summary>
     /// Waits until a descriptor is ready, a signal interrupts, or <paramref name="micros"/>
-    /// have passed. Returns ppoll's result; after an error every entry reads as not ready.
+    /// have passed. False with ppoll's errno (EINTR for a signal); every entry then reads as not ready.
     /// </summary>
-    public unsafe int Wait(long micros)
+    public unsafe bool TryWait(long micros, out SysError error)
     {
         var timeout = new TimeSpec { Seconds = micros / 1_000_000, Nanoseconds = micros % 1_000_000 * 1000 };
         int ready;
@@ -58,14 +58,17 @@ internal sealed class PollSet
         {
             ready = Libc.PPoll(fds, (ulong)Count, &timeout, null);
         }
-        if (ready < 0)
+        if (ready >= 0)
         {
-            for (int i = 0; i < Count; i++)
-            {
-                _fds[i].REvents = 0;
-            }
+            error = SysError.None;
+            return true;
         }
-        return ready;
+        error = SysError.Last();
+        for (int i = 0; i < Count; i++)
+        {
+            _fds[i].REvents = 0;
+        }
+        return false;
     }
 
     void EnsureRoom(int more)

@@ -5,6 +5,7 @@ using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Monitoring;
 using Ucarp.Core.Wire;
+using Ucarp.Interop;
 using Ucarp.Linux;
 
 namespace Ucarp.Monitoring;
@@ -228,7 +229,7 @@ internal sealed class StatusPublisher : IDisposable
         {
             if (state is not null)
             {
-                Report(_stateFile!, AtomicFile.Replace(_stateFile!, state));
+                Replace(_stateFile!, state);
             }
             if (_metricsFile is not null)
             {
@@ -257,12 +258,12 @@ internal sealed class StatusPublisher : IDisposable
             {
                 if (_stateFile is not null)
                 {
-                    Report(_stateFile, AtomicFile.Replace(_stateFile, StateText(snapshots)));
+                    Replace(_stateFile, StateText(snapshots));
                 }
                 if (_metricsFile is not null)
                 {
                     string metrics = OneGroup(snapshots) ? MetricsDocument.Build(snapshots[0]) : MetricsDocument.Build(snapshots);
-                    Report(_metricsFile, AtomicFile.Replace(_metricsFile, metrics));
+                    Replace(_metricsFile, metrics);
                 }
             });
         }
@@ -274,6 +275,9 @@ internal sealed class StatusPublisher : IDisposable
 
     /// <summary>A plain command line's files are today's one-group documents.</summary>
     bool OneGroup(StatusSnapshot[] snapshots) => !_manyGroups && snapshots.Length == 1;
+
+    /// <summary>Replaces the file's content, and says so when that fails or works again.</summary>
+    void Replace(string path, string content) => Report(path, AtomicFile.TryReplace(path, content, out SysError error) ? null : error.Text);
 
     /// <summary>A failing file is logged once, and once more when it is written again.</summary>
     void Report(string path, string? error)

@@ -112,8 +112,8 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource
         int read = 0;
         while (read < FramesPerWakeup)
         {
-            int count = socket.Socket.ReceiveBatch();
-            if (count <= 0)
+            // A read error ends this turn as an empty batch does: a socket gone bad says so by POLLERR.
+            if (!socket.Socket.TryReceiveBatch(out int count, out _) || count == 0)
             {
                 return read;
             }

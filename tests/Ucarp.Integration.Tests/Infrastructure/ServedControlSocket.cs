@@ -19,7 +19,8 @@ sealed class ServedControlSocket : IDisposable
     {
         Path = path;
         Handler = handler;
-        Server = ControlServer.Open(path, handler, out string error) ?? throw new InvalidOperationException(error);
+        Server = ControlServer.TryOpen(path, handler, out ControlServer? server, out ControlSocketFault fault, out SysError error)
+            ? server : throw new InvalidOperationException(Program.ControlSocketLine(path, fault, error));
         _thread = new Thread(Loop) { IsBackground = true, Name = "control loop" };
         _thread.Start();
     }
