@@ -1,10 +1,7 @@
-using System.Globalization;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Election;
-using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
-using Ucarp.Core.Wire;
 
 namespace Ucarp.Core.Etcd;
 
@@ -24,44 +21,42 @@ namespace Ucarp.Core.Etcd;
 /// is gone before anyone else can take it; fencing (the lease no longer vouched for) is
 /// the session's and covers every key on the lease.
 ///
-/// A restart faster than the TTL finds the key still on the previous run's lease with
-/// the previous run's record (same host name, address, interface and vhid): the first
-/// look after start moves it to the new lease in one transaction that only succeeds if
-/// it is unchanged, so the address stays here and nobody else ever sees it free.
+/// The parts with a life of their own are apart: reading the key (<see cref="HolderView"/>),
+/// taking our previous run's key back after a quick restart (<see cref="PreviousRun"/>),
+/// deleting it on purpose (<see cref="KeyRelease"/>), our record (<see cref="OwnRecord"/>)
+/// and -P (<see cref="PreemptRequests"/>). What the daemon asks of the group (--check-weight,
+/// eligibility, SIGUSR2, the link, stopping) is answered in EtcdElection.Inputs.cs.
 /// </summary>
-public sealed class EtcdElection : ElectionBase
+public sealed partial class EtcdElection : ElectionBase, ISessionMember
 {
     const long Ms = 1_000;
 
     readonly EtcdSettings _etcd;
-    readonly IEtcdHost _host;
     readonly EtcdSession _session;
+    readonly GroupRequests _requests;
+    readonly HolderView _view;
+    readonly KeyRelease _release;
+    readonly PreemptRequests _preempt;
+    readonly PreviousRun _previous;
+    readonly OwnRecord _record;
 
     bool _keyKnown;             // the session has told what our key says since its watch last broke
-    bool _fresh = true;         // nothing seen of the key since start: a take-back is still possible
-    EtcdKeyValue? _takeBack;    // our previous run's key, to move to our lease
-    HolderRecord? _holder;
-    long _holderLease;
     long? _heldOn;              // MASTER: the lease our key is on
     long? _campaignAt;
     int? _campaigning;          // the campaign (or take-back) transaction's id
     Backoff _campaignBackoff = Backoff.Etcd;
-    bool _preemptFiled;
-    string? _preemptHonoured;   // MASTER: the -P request (lease:revision:value) already handed over for once
-    bool _foreign;              // the key stands but is not a holder record on a lease: nobody holds it
-    string? _foreignLogged;     // which such value was logged (once each)
     bool _stopping;
-    byte? _recordSkew;          // the advskew our record in the key carries, as last written
-    long? _releasing;           // the lease whose key we delete (sent, or waiting for the downscript)
-    int? _releaseId;
-    long? _releaseRetryAt;
-    Backoff _releaseBackoff = Backoff.Etcd;
 
     public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host, EtcdSession session) : base(settings, host, host)
     {
         _etcd = etcd;
-        _host = host;
         _session = session;
+        _requests = new GroupRequests(session, this, host, Follower);
+        _view = new HolderView(etcd.Key, host);
+        _release = new KeyRelease(_requests, etcd.Key);
+        _preempt = new PreemptRequests(_requests, etcd.PreemptKey, host);
+        _record = new OwnRecord(new HolderRecord(settings.Source.ToString(), 0, etcd.Host, settings.Interface, settings.Vhid), etcd.Key, _requests);
+        _previous = new PreviousRun(_record.Self);
     }
 
     public string Key => _etcd.Key;
@@ -75,21 +70,16 @@ public sealed class EtcdElection : ElectionBase
     public long Ttl => _session.Ttl;
 
     /// <summary>True while our key's deletion (giving the address up) is unanswered.</summary>
-    public bool Releasing => _releasing is not null || _session.Stopping && _session.Releasing;
+    public bool Releasing => _release.Lease is not null || _session.Stopping && _session.Releasing;
 
     /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
     long CampaignDelay => Skew.Value * Ms;
 
-    long Margin => _session.Ttl / 3;
-
-    /// <summary>Our holder record, with the advskew in use: what a -P node compares its own with.</summary>
-    string Record() => new HolderRecord(Settings.Source.ToString(), Skew.Value, _etcd.Host, Settings.Interface, Settings.Vhid).ToJson();
-
-    protected override long? DecisionDeadline => Min(_campaignAt, _releaseRetryAt);
+    protected override long? DecisionDeadline => Min(_campaignAt, _release.RetryAt);
 
     public override IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? Settings.Source
-        : _holder is HolderRecord h && Inet.TryParse(h.Holder, out IpAddress a) ? a
+        : _view.Holder is HolderRecord h && Inet.TryParse(h.Holder, out IpAddress a) ? a
         : null;
 
     public override void Start(long now)
@@ -103,14 +93,7 @@ public sealed class EtcdElection : ElectionBase
 
     public override void OnTimer(long now)
     {
-        if (_releaseRetryAt <= now)
-        {
-            _releaseRetryAt = null;
-            if (_releasing is long lease && _releaseId is null)
-            {
-                SendRelease(lease, now, afterScripts: false);
-            }
-        }
+        _release.OnTimer(now);
         if (_stopping)
         {
             return;
@@ -126,15 +109,14 @@ public sealed class EtcdElection : ElectionBase
             if (_session.Lease is long lease && _session.Trusted(now) && State == CarpState.Backup && Eligible && !LinkIsDown
                 && HoldUntil is null && _keyKnown && _campaigning is null)
             {
-                _recordSkew = Skew.Value;
-                if (_takeBack is EtcdKeyValue old)
+                string record = _record.Campaigning(Skew.Value);
+                if (_previous.Key is not null)
                 {
-                    _takeBack = null;
-                    _campaigning = _session.Campaign(this, new EtcdRequest(0, EtcdOp.TakeBack, lease, Key, Record(), OldLease: old.Lease, OldValue: old.Value), now);
+                    _campaigning = _requests.Campaign(_previous.Take(lease, Key, record), now);
                 }
-                else if (_holderLease == 0 && !_foreign)
+                else if (_view.Free)
                 {
-                    _campaigning = _session.Campaign(this, new EtcdRequest(0, EtcdOp.Campaign, lease, Key, Record()), now);
+                    _campaigning = _requests.Campaign(new EtcdRequest(0, EtcdOp.Campaign, lease, Key, record), now);
                 }
             }
         }
@@ -146,11 +128,7 @@ public sealed class EtcdElection : ElectionBase
     public void KeyChanged(EtcdKeyValue? kv, long now)
     {
         _keyKnown = true;
-
-        if (_releasing is long released && (kv is null || kv.Value.Lease != released))
-        {
-            Released();
-        }
+        _release.KeySeen(kv);
         if (State == CarpState.Master)
         {
             if (kv is not EtcdKeyValue mine || mine.Lease != _heldOn)
@@ -164,15 +142,10 @@ public sealed class EtcdElection : ElectionBase
                 return;
             }
         }
-        bool fresh = _fresh;
-        _fresh = false;
-        _takeBack = fresh && kv is EtcdKeyValue k && IsOurPreviousRun(k) ? k : null;
-        if (_takeBack is not null)
+        if (_previous.Look(kv, _session.Lease) is EtcdKeyValue old)
         {
-            _holder = HolderRecord.Parse(kv!.Value.Value);
-            _holderLease = kv.Value.Lease;
-            _foreign = false;
-            Log.Write(LogLevel.Info, Messages.EtcdTakingBack(kv.Value.Lease));
+            _view.TakingBack(old);
+            Log.Write(LogLevel.Info, Messages.EtcdTakingBack(old.Lease));
             MaybeCampaign(now);
             return;
         }
@@ -180,44 +153,13 @@ public sealed class EtcdElection : ElectionBase
         MaybeCampaign(now);
     }
 
-    /// <summary>The key names this host, address, interface and vhid, on a lease that is not the session's: our previous run.</summary>
-    bool IsOurPreviousRun(EtcdKeyValue kv) =>
-        kv.Lease != 0 && kv.Lease != _session.Lease
-        && HolderRecord.Parse(kv.Value) is HolderRecord r
-        && r.Host == _etcd.Host && r.Holder == Settings.Source.ToString() && r.Interface == Settings.Interface && r.Vhid == Settings.Vhid;
-
     /// <summary>The -P request under our key (null: none).</summary>
     public void PreemptChanged(EtcdKeyValue? kv, long now)
     {
-        if (State != CarpState.Master)
+        if (State == CarpState.Master && _preempt.Asked(kv, Skew.Value, Settings.Source.ToString(), now))
         {
-            return;
+            Resign(now);
         }
-        if (kv is not EtcdKeyValue request)
-        {
-            _preemptHonoured = null;
-            return;
-        }
-        if (HolderRecord.Parse(request.Value) is not HolderRecord candidate
-            || candidate.AdvSkew >= Skew.Value || candidate.Holder == Settings.Source.ToString())
-        {
-            return;
-        }
-        // A -P request is handed over for once. Found again after that, its author did not
-        // take over (it left the election, or could not): it is stale, and deleted rather
-        // than obeyed, so a candidate that cannot hold never makes the holder resign in a loop.
-        // Told apart by revision: the same candidate asking again (same lease, same record)
-        // writes the key anew; a stale request keeps its revision.
-        string seen = string.Create(CultureInfo.InvariantCulture, $"{request.Lease}:{request.ModRevision}:{request.Value}");
-        if (seen == _preemptHonoured)
-        {
-            Log.Write(LogLevel.Warning, Messages.EtcdPreemptStale(candidate.Holder, candidate.AdvSkew));
-            Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
-            return;
-        }
-        _preemptHonoured = seen;
-        Log.Write(LogLevel.Warning, Messages.EtcdPreemptAsked(candidate.Holder, candidate.AdvSkew));
-        Resign(now);
     }
 
     /// <summary>The session's watch broke: nothing is known of the key until its next sweep.</summary>
@@ -233,7 +175,7 @@ public sealed class EtcdElection : ElectionBase
     /// <summary>The lease is gone, or can no longer be vouched for: the address is given up now (nothing to delete: etcd will).</summary>
     public void LeaseGone(long now)
     {
-        _preemptFiled = false;
+        _preempt.Forget();
         if (State == CarpState.Master)
         {
             LeaveMaster(now, release: false);
@@ -243,18 +185,8 @@ public sealed class EtcdElection : ElectionBase
     /// <summary>The answer to one of our requests; <paramref name="lease"/> is the lease it was sent with.</summary>
     public void OnReply(in EtcdReply reply, long lease, long now)
     {
-        if (reply.Id == _releaseId)
+        if (_release.OnReply(reply, now))
         {
-            _releaseId = null;
-            if (reply.Ok)
-            {
-                Released();
-            }
-            else if (_releasing is not null)
-            {
-                // Still on our lease, the key would keep the address ours in etcd's eyes: retried until gone.
-                _releaseRetryAt = now + _releaseBackoff.Next();
-            }
             return;
         }
         switch (reply.Op)
@@ -271,7 +203,7 @@ public sealed class EtcdElection : ElectionBase
                     // Whether it was applied is unknown. The watch tells: if it already showed the
                     // key on our lease, we won; if it shows it later, Holder() takes it. Meanwhile
                     // no campaign in a tight loop against a key nobody can win.
-                    if (_session.Lease is long ours && _holderLease == ours && lease == ours)
+                    if (_session.Lease is long ours && _view.Lease == ours && lease == ours)
                     {
                         Won(ours, now);
                         return;
@@ -296,23 +228,20 @@ public sealed class EtcdElection : ElectionBase
                 }
                 else
                 {
-                    // The key changed since (the watch says how), or, in a batch, another key
-                    // did: this one, read by the batch, may still be ours to take back.
-                    var seen = new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision);
-                    _takeBack = reply.Exists && IsOurPreviousRun(seen) ? seen : null;
+                    _previous.Reread(reply, Key, _session.Lease);
                     MaybeCampaign(now);
                 }
                 break;
             case EtcdOp.PutPreempt:
                 if (!reply.Ok)
                 {
-                    _preemptFiled = false; // asked again at the next chance
+                    _preempt.Forget();
                 }
                 break;
             case EtcdOp.Refresh:
                 if (!reply.Ok)
                 {
-                    _recordSkew = null; // written again at the next chance
+                    _record.RefreshFailed();
                 }
                 break;
         }
@@ -320,56 +249,18 @@ public sealed class EtcdElection : ElectionBase
 
     // ----- the election -----
 
-    /// <summary>What the key says now; logged when the holder changes.</summary>
+    /// <summary>What the key says now; on our lease (a campaign whose answer was lost did win), the role is taken, or the key given back.</summary>
     void Holder(EtcdKeyValue? kv, long now)
     {
-        HolderRecord? before = _holder;
-        long beforeLease = _holderLease;
-        bool wasForeign = _foreign;
-        bool exists = kv is not null;
-        long lease = kv?.Lease ?? 0;
-        HolderRecord? record = exists ? HolderRecord.Parse(kv!.Value.Value) : null;
-        // Written by hand (no lease), or not a holder record: nobody holds the address, and
-        // nobody can create the key while it stands. Said once per value; no campaign until it changes.
-        _foreign = exists && (lease == 0 || record is null);
-        _holder = exists && !_foreign ? record : null;
-        _holderLease = lease;
-        if (_foreign)
+        if (_view.See(kv, _session.Lease, _release.Lease) && State == CarpState.Backup && _campaigning is null)
         {
-            string seen = string.Create(CultureInfo.InvariantCulture, $"{lease}:{kv!.Value.Value}");
-            if (seen != _foreignLogged)
-            {
-                _foreignLogged = seen;
-                Log.Write(LogLevel.Warning, Messages.EtcdForeignKey(Key, Printable.Cut(kv.Value.Value), lease));
-            }
-            return;
+            Won(kv!.Value.Lease, now);
         }
-        _foreignLogged = null;
-        if (exists && lease == _session.Lease && _releasing != lease)
-        {
-            // Our own key: a campaign whose answer was lost did win. Take the role, or
-            // give the key back if we may not hold it now.
-            _holder = null;
-            if (State == CarpState.Backup && _campaigning is null)
-            {
-                Won(lease, now);
-            }
-            return;
-        }
-        if (!wasForeign && _holderLease == beforeLease && Equals(_holder, before))
-        {
-            return;
-        }
-        if (exists && lease == _releasing)
-        {
-            return; // our own key, on its way out
-        }
-        Log.Write(LogLevel.Info, _holder is HolderRecord h ? Messages.EtcdHeldBy(h.Holder, h.AdvSkew, h.Host) : Messages.EtcdFree);
     }
 
     bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
-                        && _keyKnown && (_holderLease == 0 && !_foreign || _takeBack is not null) && _campaigning is null
-                        && _session.Lease is not null && _releasing is null;
+                        && _keyKnown && (_view.Free || _previous.Key is not null) && _campaigning is null
+                        && _session.Lease is not null && _release.Lease is null;
 
     /// <summary>Campaigns advskew ms after the key is seen free; with -P asks a slower holder to hand over.</summary>
     void MaybeCampaign(long now)
@@ -377,26 +268,23 @@ public sealed class EtcdElection : ElectionBase
         if (CanCampaign)
         {
             // A take-back goes at once: the address is still here, nobody else may take it.
-            _campaignAt ??= _takeBack is null ? now + CampaignDelay : now;
+            _campaignAt ??= _previous.Key is null ? now + CampaignDelay : now;
             return;
         }
         _campaignAt = null;
         if (Settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
-            && _holder is HolderRecord h && h.AdvSkew > Skew.Value && _session.Lease is long lease && !_preemptFiled && _takeBack is null)
+            && _view.Holder is HolderRecord h && h.AdvSkew > Skew.Value && _session.Lease is long lease && !_preempt.Filed && _previous.Key is null)
         {
-            _preemptFiled = true;
-            Log.Write(LogLevel.Warning, Messages.EtcdPreempting(h.Holder, h.AdvSkew));
-            Send(new EtcdRequest(0, EtcdOp.PutPreempt, lease, PreemptKey, Record()), now);
+            _preempt.File(h, lease, _record.Json(Skew.Value), now);
         }
     }
 
     /// <summary>MASTER: rewrites our record when the advskew in use has changed (--check-weight), so -P nodes compare with it.</summary>
     void RefreshRecord(long now)
     {
-        if (State == CarpState.Master && _heldOn is long lease && _recordSkew != Skew.Value)
+        if (State == CarpState.Master && _heldOn is long lease)
         {
-            _recordSkew = Skew.Value;
-            Send(new EtcdRequest(0, EtcdOp.Refresh, lease, Key, Record()), now);
+            _record.Refresh(lease, Skew.Value, now);
         }
     }
 
@@ -407,10 +295,9 @@ public sealed class EtcdElection : ElectionBase
         {
             return;
         }
-        _holder = null;
-        _holderLease = lease;
+        _view.Won(lease);
         _campaignAt = null;
-        _takeBack = null;
+        _previous.Drop();
         // Lost the right to it while the transaction was out, or the lease is no longer the
         // session's or can no longer be vouched for (the answer came late, or etcd was out of
         // reach): hand it straight back rather than hold it on a lease we cannot trust.
@@ -418,22 +305,17 @@ public sealed class EtcdElection : ElectionBase
         {
             if (lease != 0)
             {
-                _releasing = lease;
-                SendRelease(lease, now, afterScripts: false);
+                _release.Start(lease, now, afterScripts: false);
             }
             return;
         }
         _heldOn = lease;
         SetState(CarpState.Master, now);
         RefreshRecord(now);
-        if (_preemptFiled)
+        // Our own -P request is answered; another already there (filed while we were
+        // BACKUP, or a stale one) is looked at now.
+        if (!_preempt.Withdraw(now) && _session.Lookup(PreemptKey) is EtcdKeyValue standing)
         {
-            _preemptFiled = false;
-            Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
-        }
-        else if (_session.Lookup(PreemptKey) is EtcdKeyValue standing)
-        {
-            // A -P request already there (filed while we were BACKUP, or a stale one): looked at now.
             PreemptChanged(standing, now);
         }
     }
@@ -450,153 +332,12 @@ public sealed class EtcdElection : ElectionBase
     {
         long? lease = _heldOn;
         _heldOn = null;
-        _preemptFiled = false;
+        _preempt.Forget();
         SetState(CarpState.Backup, now);
         if (release && lease is long l && !_session.Stopping)
         {
-            _releasing = l;
-            SendRelease(l, now, afterScripts: true);
+            _release.Start(l, now, afterScripts: true);
         }
         MaybeCampaign(now);
-    }
-
-    void SendRelease(long lease, long now, bool afterScripts)
-    {
-        EtcdRequest request = _session.Track(this, new EtcdRequest(0, EtcdOp.Release, lease, Key), now);
-        _releaseId = request.Id;
-        if (afterScripts)
-        {
-            Follower.AfterScripts(Deferred.Send(request), now + Math.Max(_session.Ttl - Margin, 0));
-        }
-        else
-        {
-            _host.Send(request);
-        }
-    }
-
-    void Released()
-    {
-        if (_releaseId is int id)
-        {
-            _session.Forget(id);
-        }
-        _releasing = null;
-        _releaseId = null;
-        _releaseRetryAt = null;
-        _releaseBackoff.Reset();
-    }
-
-    /// <summary>Out of the election: a -P request of ours would make the holder resign for nothing.</summary>
-    void WithdrawPreempt(long now)
-    {
-        if (_preemptFiled)
-        {
-            _preemptFiled = false;
-            Send(new EtcdRequest(0, EtcdOp.DeletePreempt, Key: PreemptKey), now);
-        }
-    }
-
-    int Send(EtcdRequest request, long now)
-    {
-        EtcdRequest tracked = _session.Track(this, request, now);
-        _host.Send(tracked);
-        return tracked.Id;
-    }
-
-    /// <summary>
-    /// --check-weight: campaign and compare with the new advskew. A holder rewrites its
-    /// record so -P nodes see it and ask for the address; a backup that is now preferred
-    /// asks at once.
-    /// </summary>
-    protected override void SkewChanged(SkewInUse before, long now)
-    {
-        if (State == CarpState.Master)
-        {
-            RefreshRecord(now);
-        }
-        else if (State == CarpState.Backup)
-        {
-            // A -P request filed with a lower advskew than we now have would make the holder
-            // hand over to a node no better than itself.
-            if (_preemptFiled && _holder is HolderRecord h && h.AdvSkew <= Skew.Value)
-            {
-                WithdrawPreempt(now);
-            }
-            MaybeCampaign(now);
-        }
-    }
-
-    protected override void EligibilityChanged(long now)
-    {
-        if (!Eligible)
-        {
-            _campaignAt = null;
-            _takeBack = null;
-            WithdrawPreempt(now);
-            if (State == CarpState.Master)
-            {
-                Resign(now);
-            }
-            return;
-        }
-        MaybeCampaign(now);
-    }
-
-    public override void Demote(long now)
-    {
-        if (State != CarpState.Master)
-        {
-            return;
-        }
-        Hold(now);
-        Resign(now);
-    }
-
-    public override void LinkDown(long now)
-    {
-        LinkIsDown = true;
-        _campaignAt = null;
-        _takeBack = null;
-        WithdrawPreempt(now);
-        if (State == CarpState.Master)
-        {
-            Resign(now);
-        }
-    }
-
-    public override void LinkUp(long now)
-    {
-        if (!LinkIsDown)
-        {
-            return;
-        }
-        LinkIsDown = false;
-        MaybeCampaign(now);
-    }
-
-    /// <summary>
-    /// The group is leaving: the downscript when asked and not BACKUP, then its key is
-    /// deleted; when the whole daemon is leaving, the session's revoke deletes every key
-    /// at once instead.
-    /// </summary>
-    protected override void Stop(long now, bool runDownscript, bool interfaceGone)
-    {
-        if (_stopping)
-        {
-            return;
-        }
-        _stopping = true;
-        bool holding = State == CarpState.Master;
-        if (holding && runDownscript)
-        {
-            Effects.RunDown();
-        }
-        _campaignAt = HoldUntil = null;
-        WithdrawPreempt(now);
-        if (holding && _heldOn is long lease && !_session.Stopping)
-        {
-            _releasing = lease;
-            SendRelease(lease, now, afterScripts: true);
-        }
     }
 }
