@@ -223,7 +223,9 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
                 }
                 else if (reply.Op == EtcdOp.Campaign)
                 {
-                    Holder(new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision), now);
+                    // Lost: the key was there (or, in a batch lost over another key, this one may
+                    // still be absent: free, not a key written by hand).
+                    Holder(reply.Exists ? new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision) : null, now);
                     MaybeCampaign(now);
                 }
                 else

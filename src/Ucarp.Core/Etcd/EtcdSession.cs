@@ -91,6 +91,14 @@ public sealed class EtcdSession : IRoleObserver, ILeaseListener
         }
     }
 
+    void ILeaseListener.LeaseTrustedAgain(long now)
+    {
+        foreach (ISessionMember m in _members.Snapshot())
+        {
+            m.LeaseReady(now);
+        }
+    }
+
     void ILeaseListener.LeaseGone(long now)
     {
         foreach (ISessionMember m in _members.Snapshot())

@@ -8,6 +8,9 @@ internal interface ILeaseListener
 {
     void LeaseGranted(long now);
 
+    /// <summary>A renewal was answered after the lease could no longer be vouched for (a node holding nothing is not fenced): campaigns may go again.</summary>
+    void LeaseTrustedAgain(long now);
+
     /// <summary>Expired, or no longer vouched for (fenced): every group gives its address up now.</summary>
     void LeaseGone(long now);
 }
@@ -187,8 +190,13 @@ internal sealed class LeaseKeeper
                 LeaseLost(now);
                 break;
             case EtcdOp.KeepAlive when p.SentAt > _renewedSentAt:
+                bool trusted = Trusted(now);
                 _renewedSentAt = p.SentAt;
                 _renewAt = p.SentAt + RenewEvery;
+                if (!trusted && Trusted(now))
+                {
+                    _listener.LeaseTrustedAgain(now);
+                }
                 break;
         }
     }

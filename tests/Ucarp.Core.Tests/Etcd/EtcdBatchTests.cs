@@ -112,6 +112,26 @@ public class EtcdBatchTests
     }
 
     [Test]
+    public void A_key_still_free_after_a_lost_transaction_is_campaigned_for_again()
+    {
+        LeaseRig rig = Free(0, 1);
+        rig.Renewing();
+        rig.RunTo(Flush);
+        EtcdRequest batch = rig.Last(EtcdOp.Campaign);
+
+        // Group 1's key was taken meanwhile; group 0's is still absent (the failure branch read nothing of it).
+        rig.Reply(new EtcdReply(batch.Id, EtcdOp.Campaign, true, Revision: 9, Kvs: [new EtcdKeyValue(Key(1), Other(7), OtherLease, 0)]));
+        rig.RunTo(1 * S);
+
+        Assert.That(rig.Groups[0].Log.Where(l => l.Contains("not a holder record", StringComparison.Ordinal)), Is.Empty,
+                    "an absent key is free, not written by hand");
+        EtcdRequest again = rig.Last(EtcdOp.Campaign);
+        Assert.That((again.Key, again.Batch), Is.EqualTo((Key(0), (IReadOnlyList<EtcdRequest>?)null)), "group 0 campaigns again for its free key");
+        rig.Reply(new EtcdReply(again.Id, EtcdOp.Campaign, true, Succeeded: true, Revision: 10));
+        Assert.That(rig.Groups[0].Election.State, Is.EqualTo(CarpState.Master));
+    }
+
+    [Test]
     public void A_transaction_that_fails_is_sent_again_key_by_key_at_once()
     {
         LeaseRig rig = Free(0, 1);

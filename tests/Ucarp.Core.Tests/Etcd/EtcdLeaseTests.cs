@@ -132,6 +132,24 @@ public class EtcdLeaseTests
     }
 
     [Test]
+    public void A_campaign_put_off_while_the_lease_could_not_be_vouched_for_goes_once_a_renewal_is_answered()
+    {
+        LeaseRig rig = LeaseRig.HeldByOther();
+        rig.Serve = r => r.Op == EtcdOp.KeepAlive ? new EtcdReply(r.Id, r.Op, false, "timed out") : null;
+        rig.RunTo(2500 * Ms);                  // no renewal answered since the grant: not trusted from 2 s
+        rig.Deleted(Key(), 20);                // the holder lets go: the address is free, but not for an untrusted lease
+        rig.RunTo(2550 * Ms);
+        Assert.That(rig.Of(EtcdOp.Campaign), Is.Empty, "no campaign on a lease nobody vouches for");
+
+        rig.Renewing();                        // etcd answers again
+        rig.RunTo(4 * S);
+
+        Assert.That(rig.Of(EtcdOp.Campaign).Select(s => s.Request.Key), Is.EqualTo(new[] { Key() }), "campaigns once the lease is vouched for again");
+        rig.Won();
+        Assert.That(rig.Election.State, Is.EqualTo(CarpState.Master));
+    }
+
+    [Test]
     public void A_renewal_answered_with_no_ttl_means_the_lease_is_gone_and_a_new_one_is_asked_for()
     {
         LeaseRig rig = LeaseRig.Held();

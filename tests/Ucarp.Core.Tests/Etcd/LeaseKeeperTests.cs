@@ -16,6 +16,7 @@ public class LeaseKeeperTests
         public List<string> Heard { get; } = [];
         public void LeaseGranted(long now) => Heard.Add($"granted {now}");
         public void LeaseGone(long now) => Heard.Add($"gone {now}");
+        public void LeaseTrustedAgain(long now) => Heard.Add($"trusted again {now}");
     }
 
     SessionHost _host = null!;
