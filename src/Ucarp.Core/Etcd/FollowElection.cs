@@ -125,6 +125,9 @@ public sealed class FollowElection : ElectionBase, IEtcdReplies
                 {
                     _failing = true;
                     Log.Write(LogLevel.Debug, Messages.FollowReadFailed(_follow.Key, Printable.Cut(reply.Error ?? "no answer")));
+                    // The next read was set for TTL/3 after this one went, before its failure was
+                    // known: from now on reads probe every 300 ms, the first 300 ms after this one.
+                    _readAt = Math.Max(now, Math.Min(_readAt ?? long.MaxValue, p.SentAt + Math.Min(ProbeEvery, ReadEvery)));
                 }
                 break;
             case EtcdOp.Get:
