@@ -191,25 +191,21 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         Hold(now);
     }
 
-    /// <summary>The interface stopped RUNNING (without -S): BACKUP, all timers off, frames ignored.</summary>
-    public override void LinkDown(long now)
+    /// <summary>
+    /// The interface stopped RUNNING (without -S): BACKUP, all timers off, frames ignored.
+    /// RUNNING again: listen for a master as at start-up.
+    /// </summary>
+    protected override void LinkChanged(long now)
     {
+        if (!LinkIsDown)
+        {
+            SetRun(now);
+            return;
+        }
         SetState(CarpState.Backup, now);
         _advertAt = null;
         _masterDownAt = null;
         HoldUntil = null;
-        LinkIsDown = true;
-    }
-
-    /// <summary>The interface is RUNNING again: listen for a master as at start-up.</summary>
-    public override void LinkUp(long now)
-    {
-        if (!LinkIsDown)
-        {
-            return;
-        }
-        LinkIsDown = false;
-        SetRun(now);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public abstract class ElectionBase : IElection
     public string? EligibilityReason { get; private set; }
 
     /// <summary>True while the link is down (without -S): the node is BACKUP.</summary>
-    public bool LinkIsDown { get; protected set; }
+    public bool LinkIsDown { get; private set; }
 
     public SkewInUse Skew { get; private set; }
 
@@ -73,8 +73,27 @@ public abstract class ElectionBase : IElection
     public abstract void Start(long now);
     public abstract void OnTimer(long now);
     public abstract void Demote(long now);
-    public abstract void LinkDown(long now);
-    public abstract void LinkUp(long now);
+
+    /// <summary>The interface stopped RUNNING (without -S): the node stands aside until it runs again.</summary>
+    public void LinkDown(long now)
+    {
+        LinkIsDown = true;
+        LinkChanged(now);
+    }
+
+    /// <summary>The interface is RUNNING again.</summary>
+    public void LinkUp(long now)
+    {
+        if (!LinkIsDown)
+        {
+            return;
+        }
+        LinkIsDown = false;
+        LinkChanged(now);
+    }
+
+    /// <summary>What the link's loss or return (<see cref="LinkIsDown"/> says which) means to the election.</summary>
+    protected abstract void LinkChanged(long now);
 
     /// <summary>A termination signal with -z: the downscript when not BACKUP, then let go.</summary>
     public void Shutdown(long now)
@@ -132,6 +151,17 @@ public abstract class ElectionBase : IElection
 
     /// <summary>Starts SIGUSR2's hold.</summary>
     protected void Hold(long now) => HoldUntil = now + DemotionHold;
+
+    /// <summary>SIGUSR2 for the elections that only a MASTER heeds: the hold starts; false (nothing done) when not MASTER.</summary>
+    protected bool HoldIfMaster(long now)
+    {
+        if (State != CarpState.Master)
+        {
+            return false;
+        }
+        Hold(now);
+        return true;
+    }
 
     /// <summary>True once, when the hold is over at <paramref name="now"/>.</summary>
     protected bool HoldEnds(long now)

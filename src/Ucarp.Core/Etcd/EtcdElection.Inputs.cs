@@ -56,28 +56,22 @@ public sealed partial class EtcdElection
 
     public override void Demote(long now)
     {
-        if (State != CarpState.Master)
+        if (HoldIfMaster(now))
         {
-            return;
+            Resign(now);
         }
-        Hold(now);
-        Resign(now);
     }
 
-    public override void LinkDown(long now)
+    protected override void LinkChanged(long now)
     {
-        LinkIsDown = true;
-        StandAside(now);
-    }
-
-    public override void LinkUp(long now)
-    {
-        if (!LinkIsDown)
+        if (LinkIsDown)
         {
-            return;
+            StandAside(now);
         }
-        LinkIsDown = false;
-        MaybeCampaign(now);
+        else
+        {
+            MaybeCampaign(now);
+        }
     }
 
     /// <summary>

@@ -240,29 +240,13 @@ public sealed class FollowElection : ElectionBase, IEtcdReplies
 
     public override void Demote(long now)
     {
-        if (State != CarpState.Master)
+        if (HoldIfMaster(now))
         {
-            return;
+            Decide(now);
         }
-        Hold(now);
-        Decide(now);
     }
 
-    public override void LinkDown(long now)
-    {
-        LinkIsDown = true;
-        Decide(now);
-    }
-
-    public override void LinkUp(long now)
-    {
-        if (!LinkIsDown)
-        {
-            return;
-        }
-        LinkIsDown = false;
-        Decide(now);
-    }
+    protected override void LinkChanged(long now) => Decide(now);
 
     /// <summary>The daemon is leaving: the downscript when asked and not BACKUP; nothing to release in etcd.</summary>
     protected override void Stop(long now, bool runDownscript, bool interfaceGone)

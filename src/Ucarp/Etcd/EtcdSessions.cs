@@ -37,15 +37,8 @@ internal sealed class EtcdSessions : IDisposable
         {
             return existing.Open();
         }
-        EtcdConnection? connection = EtcdSetup.Load(config, log, password);
-        if (connection is null)
+        if (Connect(config, log, password, probe) is not EtcdClient client)
         {
-            return null;
-        }
-        var client = new EtcdClient(connection);
-        if (probe && !EtcdSetup.Probe(client, connection, log))
-        {
-            client.Dispose();
             return null;
         }
         var shared = new SharedFollowClient(identity, client);
@@ -67,6 +60,18 @@ internal sealed class EtcdSessions : IDisposable
         {
             return existing;
         }
+        if (Connect(config, log, password, probe) is not EtcdClient client)
+        {
+            return null;
+        }
+        var shared = new SharedEtcd(identity, client, config.EtcdPrefix + "/", ttl, _log);
+        _sessions.Add(shared);
+        return shared;
+    }
+
+    /// <summary>A client for the group's etcd (TLS set up, and etcd probed when asked); null after logging why not.</summary>
+    static EtcdClient? Connect(Configuration config, ILog log, string? password, bool probe)
+    {
         EtcdConnection? connection = EtcdSetup.Load(config, log, password);
         if (connection is null)
         {
@@ -78,9 +83,7 @@ internal sealed class EtcdSessions : IDisposable
             client.Dispose();
             return null;
         }
-        var shared = new SharedEtcd(identity, client, config.EtcdPrefix + "/", ttl, _log);
-        _sessions.Add(shared);
-        return shared;
+        return client;
     }
 
     /// <summary>The daemon is ending: every session stops (its lease is revoked once the groups' downscripts have run).</summary>
