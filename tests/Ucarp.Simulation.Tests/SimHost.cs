@@ -12,12 +12,13 @@ namespace Ucarp.Simulation.Tests;
 /// One host of many groups on the virtual LAN, as the daemon of --config runs them: one
 /// NIC, frames handed to the group of their (destination, vhid) through the daemon's
 /// GroupTable, each CarpMachine behind an ElectionGate, one SyncCoordinator observing
-/// after every event the host handles.
+/// after every event the host handles, and its reloads (SimHost.Reload.cs).
 /// </summary>
-sealed class SimHost
+sealed partial class SimHost
 {
     readonly VirtualLan _lan;
-    readonly List<(string Name, string? Set, CarpSettings Settings)> _config = [];
+    // The file: what a start reads, and what a reload replaces.
+    List<(string Name, string? Set, CarpSettings Settings)> _config = [];
     GroupTable<SimGroup> _table = new();
     readonly List<SimGroup> _inSets = [];
 
@@ -35,7 +36,10 @@ sealed class SimHost
     public bool Alive { get; private set; }
     public int Epoch { get; private set; }
     public int Partition { get; set; }
+    /// <summary>The running groups, in the file's order.</summary>
     public List<SimGroup> Groups { get; private set; } = [];
+    /// <summary>How long each script runs (0: over as it starts); the follower runs them one after another.</summary>
+    public long ScriptDuration { get; set; }
     public SyncCoordinator Sync { get; private set; } = new();
     public long UnknownVhids { get; private set; }
     internal VirtualLan Lan => _lan;
@@ -54,18 +58,16 @@ sealed class SimHost
         Alive = true;
         Epoch++;
         _table = new GroupTable<SimGroup>();
-        _inSets.Clear();
+        // What a dead incarnation was stopping or about to start died with it.
+        Leaving.Clear();
+        Waiting.Clear();
         Groups = [.. _config.Select(c => new SimGroup(this, c.Name, c.Set, c.Settings, _lan.Seed * 31 + Index * 1000 + c.Settings.Vhid + Epoch * 100_000))];
         foreach (SimGroup group in Groups)
         {
             _table.Add(group.Settings.Group, group.Settings.Vhid, group);
-            if (group.Set is not null)
-            {
-                _inSets.Add(group);
-            }
         }
         Sync = new SyncCoordinator();
-        Sync.SetMembers([.. Groups.Select(g => (g.Name, g.Set, g.Gate))], _lan.Now);
+        GroupsChanged();
         foreach (SimGroup group in Groups)
         {
             group.Gate.Start(_lan.Now);
@@ -114,9 +116,11 @@ sealed class SimHost
     internal void AfterEvent(SimGroup? touched = null)
     {
         Sync.Observe(_lan.Now);
-        if (touched is null)
+        // Then, as the daemon's last source: groups done leaving go, those waiting for them start.
+        if (FinishLeaving() || touched is null)
         {
             Groups.ForEach(g => g.Reschedule());
+            Leaving.ForEach(g => g.Reschedule());
             return;
         }
         touched.Reschedule();
@@ -124,7 +128,12 @@ sealed class SimHost
     }
 }
 
-/// <summary>One group of a <see cref="SimHost"/>: its machine, its gate, what it emitted. Its scripts take no time.</summary>
+/// <summary>
+/// One group of a <see cref="SimHost"/>: its machine, its gate, what it emitted, and when
+/// it touched its addresses: it holds them from the start of its upscript (which adds
+/// them) until its downscript has ended (which removed them). Its scripts take the host's
+/// <see cref="SimHost.ScriptDuration"/>.
+/// </summary>
 sealed class SimGroup : ICarpHost, IRoleObserver
 {
     readonly SimHost _host;
@@ -140,15 +149,26 @@ sealed class SimGroup : ICarpHost, IRoleObserver
         Machine = new CarpMachine(settings, this, new SeededCarpRandom(seed));
         Machine.Subscribe(this);
         Gate = new ElectionGate(Machine);
+        Addresses = settings.Addresses;
     }
 
     public string Name { get; }
     public string? Set { get; }
     public CarpSettings Settings { get; }
+    /// <summary>Every address of the group (the settings make a new list at each read).</summary>
+    public IReadOnlyList<IpAddress> Addresses { get; }
     public CarpMachine Machine { get; }
     public ElectionGate Gate { get; }
     public SimHost Host => _host;
-    public bool IsMaster => _host.Alive && Machine.State == CarpState.Master;
+    public bool IsMaster => _host.Alive && !Stopping && Machine.State == CarpState.Master;
+    /// <summary>Stopped by a reload: out of the GroupTable, its election's timers no longer run, its follower's do.</summary>
+    public bool Stopping { get; internal set; }
+    /// <summary>Its addresses are configured here: an upscript started, no downscript has ended since.</summary>
+    public bool Holding { get; private set; }
+    /// <summary>It holds its addresses, or a script of its runs (the startup downscript removes them too).</summary>
+    public bool Touching => Holding || Machine.Follower.Running is not null;
+    /// <summary>When it sent each advert.</summary>
+    public List<long> Adverts { get; } = [];
     /// <summary>Every role change: when, and to what.</summary>
     public List<(long Time, CarpState Role)> Roles { get; } = [];
     public List<string> Lines { get; } = [];
@@ -160,7 +180,8 @@ sealed class SimGroup : ICarpHost, IRoleObserver
 
     internal void Reschedule()
     {
-        long? due = Machine.NextDeadline;
+        // A stopping group's election is done; what waits for its scripts (the bow-out) is not.
+        long? due = Min(Stopping ? null : Machine.NextDeadline, Machine.Follower.NextDeadline);
         if (due == _scheduled)
         {
             return;
@@ -177,11 +198,36 @@ sealed class SimGroup : ICarpHost, IRoleObserver
             if (_host.Alive && _host.Epoch == epoch && token == _timerToken)
             {
                 _scheduled = null;
-                Machine.OnTimer(Lan.Now);
+                if (!Stopping && Machine.NextDeadline <= Lan.Now)
+                {
+                    Machine.OnTimer(Lan.Now);
+                }
+                if (Machine.Follower.NextDeadline <= Lan.Now)
+                {
+                    Machine.Follower.OnTimer(Lan.Now);
+                }
                 _host.AfterEvent(this);
             }
         });
     }
+
+    /// <summary>Whether the two groups have an address in common (a loop: the watches ask after every event).</summary>
+    public bool SharesAddress(SimGroup other)
+    {
+        foreach (IpAddress address in other.Addresses)
+        {
+            for (int i = 0; i < Addresses.Count; i++)
+            {
+                if (Addresses[i] == address)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     public void Write(LogLevel level, string message)
     {
@@ -192,6 +238,7 @@ sealed class SimGroup : ICarpHost, IRoleObserver
 
     public string? SendAdvert(ReadOnlySpan<byte> frame)
     {
+        Adverts.Add(Lan.Now);
         Lan.Transmit(_host, frame.ToArray());
         return null;
     }
@@ -203,6 +250,32 @@ sealed class SimGroup : ICarpHost, IRoleObserver
 
     public void RoleChanged(ElectionBase election, CarpState from, CarpState to, long now) => Roles.Add((now, to));
 
-    /// <summary>Over as soon as it starts.</summary>
-    public bool StartScript(ScriptInvocation script) => false;
+    /// <summary>
+    /// Over as soon as it starts when the host's scripts take no time; else its end goes
+    /// back to the follower after the script duration, as the daemon's reaper does.
+    /// </summary>
+    public bool StartScript(ScriptInvocation script)
+    {
+        Lan.Log($"host {_host.Number} [{Name}] script {script.Kind}");
+        // The upscript adds the addresses as it starts; the downscript has removed them once it ends.
+        Holding |= script.Kind == ScriptKind.Up;
+        bool releases = script.Kind == ScriptKind.Down;
+        if (_host.ScriptDuration == 0)
+        {
+            Holding &= !releases;
+            return false;
+        }
+        int epoch = _host.Epoch;
+        Lan.At(Lan.Now + _host.ScriptDuration, () =>
+        {
+            if (_host.Alive && _host.Epoch == epoch)
+            {
+                Lan.Log($"host {_host.Number} [{Name}] script {script.Kind} ended");
+                Holding &= !releases;
+                Machine.Follower.ScriptEnded();
+                _host.AfterEvent(this);
+            }
+        });
+        return true;
+    }
 }

@@ -1,5 +1,4 @@
 using Ucarp.Core.Carp;
-using Ucarp.Core.Groups;
 using static Ucarp.Simulation.Tests.Cluster;
 using static Ucarp.Simulation.Tests.ManyGroups;
 
@@ -83,36 +82,8 @@ public class SyncSetInvariantTests
             lan.RunFor(random.NextInt64(S / 10, 4 * S));
             SimHost host = hosts[random.Next(hosts.Length)];
             string group = groups[random.Next(groups.Count)];
-            long now = lan.Now;
-            switch (random.Next(9))
-            {
-                case 0: lan.Loss = random.NextDouble() * 0.6; break;
-                case 1: host.Partition = random.Next(2); break;
-                case 2: if (host.Alive) host.Kill(); else host.Start(); break;
-                case 3: host.Act(() => host[group].Gate.SetEligible(false, "check failed", now)); break;
-                case 4: host.Act(() => host[group].Gate.SetEligible(true, "check passed", now)); break;
-                case 5: host.Act(() => host[group].Gate.Close(GateReason.Control, "demoted by ucarpctl", now)); break;
-                case 6: host.Act(() => host[group].Gate.Open(GateReason.Control, "promoted by ucarpctl", now)); break;
-                case 7: host.Act(() => host[group].Gate.Demote(now)); break;
-                default: lan.Loss = 0; break;
-            }
+            lan.Fault(random.Next(9), host, () => host[group], random);
         }
-        lan.Loss = 0;
-        foreach (SimHost host in hosts)
-        {
-            host.Partition = 0;
-            if (!host.Alive)
-            {
-                host.Start();
-            }
-            host.Act(() =>
-            {
-                foreach (SimGroup group in host.Groups)
-                {
-                    group.Gate.SetEligible(true, "check passed", lan.Now);
-                    group.Gate.Open(GateReason.Control, "promoted by ucarpctl", lan.Now);
-                }
-            });
-        }
+        lan.Calm(hosts);
     }
 }

@@ -43,10 +43,6 @@ public class SyncSetTests
         }
     }
 
-    /// <summary>When the group became MASTER on the host at or after the time.</summary>
-    static long MasterSince(SimHost host, string group, long after) =>
-        host[group].Roles.First(r => r.Time >= after && r.Role == CarpState.Master).Time;
-
     [TestCase(false)]
     [TestCase(true)]
     public void A_failing_check_moves_the_whole_set_and_its_recovery_flaps_nothing(bool preempt)

@@ -35,11 +35,15 @@ sealed class EtcdSim
     /// <summary>When an unanswered request fails: the daemon's per-attempt timeout; x3 for three members that drop packets.</summary>
     public long RequestTimeout { get; set; } = 700_000;
     public List<string> Trace { get; } = [];
+    /// <summary>Runs after every event, for checks that must hold at every instant.</summary>
+    public Action? AfterEvent { get; set; }
 
     /// <param name="make">A node of one group running this election (follow mode) instead of the lease election.</param>
-    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1, Func<CarpSettings, IEtcdHost, ElectionBase>? make = null)
+    /// <param name="sets">Group i's sync set (null: none), for as many groups as given.</param>
+    public EtcdSimNode Add(CarpSettings settings, long scriptDuration = 10_000, int groups = 1, Func<CarpSettings, IEtcdHost, ElectionBase>? make = null,
+                           string?[]? sets = null)
     {
-        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, groups, make);
+        var node = new EtcdSimNode(this, Nodes.Count, settings, scriptDuration, groups, make, sets);
         Nodes.Add(node);
         return node;
     }
@@ -74,6 +78,7 @@ sealed class EtcdSim
                 continue;
             }
             _events.Dequeue()();
+            AfterEvent?.Invoke();
         }
     }
 

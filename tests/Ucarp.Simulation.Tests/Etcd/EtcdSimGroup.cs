@@ -2,15 +2,17 @@ using Ucarp.Core.Carp;
 using Ucarp.Core.Election;
 using Ucarp.Core.Etcd;
 using Ucarp.Core.Follow;
+using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Simulation.Tests.Etcd;
 
 /// <summary>
 /// One group of an <see cref="EtcdSimNode"/>: a real <see cref="EtcdElection"/> for one
-/// address, its real follower (scripts one at a time, each taking the node's script
-/// duration, in the daemon's order) and when it held the address: from the start of its
-/// upscript (which adds it) until its downscript has finished (which removed it).
+/// address behind its <see cref="ElectionGate"/> (as the daemon's), its real follower
+/// (scripts one at a time, each taking the node's script duration, in the daemon's order)
+/// and when it held the address: from the start of its upscript (which adds it) until its
+/// downscript has finished (which removed it).
 /// </summary>
 sealed class EtcdSimGroup : IEtcdHost
 {
@@ -27,9 +29,11 @@ sealed class EtcdSimGroup : IEtcdHost
 
     /// <param name="make">Another election than the lease election (follow mode), which gets its own replies.</param>
     public EtcdSimGroup(EtcdSimNode node, EtcdSim sim, CarpSettings settings, string key, long scriptDuration, List<(long, string)> events,
-                        Func<CarpSettings, IEtcdHost, ElectionBase>? make = null)
+                        Func<CarpSettings, IEtcdHost, ElectionBase>? make = null, string name = "", string? set = null)
     {
         _make = make;
+        Name = name;
+        Set = set;
         _node = node;
         _sim = sim;
         _settings = settings;
@@ -37,9 +41,15 @@ sealed class EtcdSimGroup : IEtcdHost
         _scriptDuration = scriptDuration;
         _events = events;
         Machine = null!;
+        Gate = null!;
     }
 
+    public string Name { get; }
+    /// <summary>Its sync set on the node, or null.</summary>
+    public string? Set { get; }
     public ElectionBase Machine { get; private set; }
+    /// <summary>The election as the node acts on it: the health check, ucarpctl and the sync set each have a gate.</summary>
+    public ElectionGate Gate { get; private set; }
     public EtcdElection Election => (EtcdElection)Machine;
     /// <summary>Follow mode's election, which is fed its replies directly (null for the lease election).</summary>
     public IEtcdReplies? Own => Machine as IEtcdReplies;
@@ -55,7 +65,8 @@ sealed class EtcdSimGroup : IEtcdHost
     {
         _epoch = epoch;
         Machine = _make?.Invoke(_settings, this) ?? new EtcdElection(_settings, new EtcdSettings { Key = _key, Host = "n" + _node.Index }, this, session);
-        Machine.Start(_sim.Now);
+        Gate = new ElectionGate(Machine);
+        Gate.Start(_sim.Now);
     }
 
     /// <summary>The node died: its scripts stop (their ends are dropped by epoch), the address counts as released now.</summary>

@@ -2,14 +2,17 @@ using Ucarp.Core.Carp;
 using Ucarp.Core.Election;
 using Ucarp.Core.Etcd;
 using Ucarp.Core.Follow;
+using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Simulation.Tests.Etcd;
 
 /// <summary>
 /// One host of an <see cref="EtcdSim"/>: a real <see cref="EtcdSession"/> and one or more
-/// groups (<see cref="EtcdSimGroup"/>), each a real <see cref="EtcdElection"/>. Group 0 is
-/// "the" election of the one-address tests (<see cref="Election"/>, <see cref="Held"/>).
+/// groups (<see cref="EtcdSimGroup"/>), each a real <see cref="EtcdElection"/> behind its
+/// gate, and one <see cref="SyncCoordinator"/> over them (sync sets by group name) that
+/// observes after every event the node handles, as the daemon's. Group 0 is "the"
+/// election of the one-address tests (<see cref="Election"/>, <see cref="Held"/>).
 /// </summary>
 sealed class EtcdSimNode : IEtcdSessionHost
 {
@@ -20,8 +23,9 @@ sealed class EtcdSimNode : IEtcdSessionHost
     int _epoch;
     long _timerToken;
 
+    /// <param name="sets">Group i's sync set (null: none); group i is named "g" + i.</param>
     public EtcdSimNode(EtcdSim sim, int index, CarpSettings settings, long scriptDuration, int groups = 1,
-                       Func<CarpSettings, IEtcdHost, ElectionBase>? make = null)
+                       Func<CarpSettings, IEtcdHost, ElectionBase>? make = null, string?[]? sets = null)
     {
         _sim = sim;
         Index = index;
@@ -29,7 +33,8 @@ sealed class EtcdSimNode : IEtcdSessionHost
         _scriptDuration = scriptDuration;
         for (int i = 0; i < groups; i++)
         {
-            Groups.Add(new EtcdSimGroup(this, sim, settings, KeyOf(i), scriptDuration, i == 0 ? Events : [], make));
+            Groups.Add(new EtcdSimGroup(this, sim, settings, KeyOf(i), scriptDuration, i == 0 ? Events : [], make, "g" + i,
+                                        sets is not null && i < sets.Length ? sets[i] : null));
         }
         Session = new EtcdSession(this, "/ucarp/", settings.AdvBase * settings.DeadRatio);
     }
@@ -45,6 +50,10 @@ sealed class EtcdSimNode : IEtcdSessionHost
     /// <summary>Group 0's election, whichever kind.</summary>
     public ElectionBase Machine => Groups[0].Machine;
     public bool Alive { get; private set; }
+    /// <summary>The sync-set rule over this incarnation's groups.</summary>
+    public SyncCoordinator Sync { get; private set; } = new();
+    /// <summary>The daemon is ending (<see cref="StopDaemon"/>): as the daemon's loop, the rule is no longer looked at.</summary>
+    bool _stopping;
     /// <summary>True: this node's watch streams deliver nothing more, and do not end (a silent partition).</summary>
     public bool WatchesQuiet { get; set; }
 
@@ -69,10 +78,14 @@ sealed class EtcdSimNode : IEtcdSessionHost
             // a dead incarnation's revoke never goes
         }
         Session = new EtcdSession(this, "/ucarp/", _settings.AdvBase * _settings.DeadRatio);
+        _stopping = false;
         foreach (EtcdSimGroup g in Groups)
         {
             g.Start(Session, _epoch);
         }
+        // As the daemon's StartAll: every group started, then the sets over them.
+        Sync = new SyncCoordinator((group, line) => Groups.Find(g => g.Name == group)?.Write(LogLevel.Warning, line));
+        Sync.SetMembers([.. Groups.Select(g => (g.Name, g.Set, g.Gate))], _sim.Now);
         Reschedule();
     }
 
@@ -89,20 +102,22 @@ sealed class EtcdSimNode : IEtcdSessionHost
         _sim.Log($"node {Index} killed");
     }
 
-    /// <summary>Acts on group 0's election.</summary>
-    public void Do(Action<ElectionBase, long> action)
+    /// <summary>Acts on a group's election (group 0's unless told) through its gate, as the daemon's checks, ucarpctl and signals do.</summary>
+    public void Do(Action<ElectionGate, long> action, int group = 0)
     {
-        action(Machine, _sim.Now);
+        action(Groups[group].Gate, _sim.Now);
         Reschedule();
     }
 
     /// <summary>The daemon's ending: the session stops first, then every group (as the event loop does on SIGTERM).</summary>
     public void StopDaemon()
     {
+        _stopping = true;
         Session.Stop(_sim.Now);
         foreach (EtcdSimGroup g in Groups)
         {
-            g.Machine.Shutdown(_sim.Now);
+            g.Gate.MarkStopping();
+            g.Gate.Shutdown(_sim.Now);
         }
         SendDeferred();
         Reschedule();
@@ -264,11 +279,15 @@ sealed class EtcdSimNode : IEtcdSessionHost
         Reschedule();
     }
 
-    /// <summary>The loop's tail, as the daemon's: what waits for every group's scripts, then the next timer.</summary>
+    /// <summary>The loop's tail, as the daemon's: the sync-set rule, what waits for every group's scripts, then the next timer.</summary>
     void Reschedule()
     {
         if (Alive)
         {
+            if (!_stopping)
+            {
+                Sync.Observe(_sim.Now);
+            }
             SendDeferred();
         }
         long? next = Session.NextDeadline;

@@ -29,7 +29,7 @@ public class ManyKeysTests
     static int Holding(EtcdSimNode n) => n.Groups.Count(g => g.Election.State == CarpState.Master);
 
     /// <summary>No key was held by two nodes at once: per address, the spans of every node never overlap.</summary>
-    static void NeverTwoHolders(EtcdSim sim)
+    internal static void NeverTwoHolders(EtcdSim sim)
     {
         int groups = sim.Nodes[0].Groups.Count;
         for (int k = 0; k < groups; k++)
