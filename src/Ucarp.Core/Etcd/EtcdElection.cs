@@ -187,6 +187,8 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
     {
         if (_release.OnReply(reply, now))
         {
+            // Nothing on its way can delete a key won now: a free key is campaigned for.
+            MaybeCampaign(now);
             return;
         }
         switch (reply.Op)
@@ -262,7 +264,7 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
 
     bool CanCampaign => State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
                         && _keyKnown && (_view.Free || _previous.Key is not null) && _campaigning is null
-                        && _session.Lease is not null && _release.Lease is null;
+                        && _session.Lease is not null && _release.Lease is null && !_release.InFlight(_session.Lease);
 
     /// <summary>Campaigns advskew ms after the key is seen free; with -P asks a slower holder to hand over.</summary>
     void MaybeCampaign(long now)

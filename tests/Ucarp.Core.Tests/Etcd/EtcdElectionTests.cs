@@ -167,6 +167,30 @@ public class EtcdElectionTests
     }
 
     [Test]
+    public void No_campaign_goes_while_a_retried_release_of_the_key_on_this_lease_may_still_delete_it()
+    {
+        LeaseRig rig = LeaseRig.Held();
+        rig.Renewing();
+        rig.RunTo(500 * Ms);
+        rig.Do((e, now) => e.SetEligible(false, "check failing", now));
+        rig.Failed(EtcdOp.Release);              // timed out, but etcd did delete the key
+        rig.RunTo(700 * Ms);                     // the retry goes 200 ms later, and hangs
+        SentRequest retry = rig.Of(EtcdOp.Release).Last();
+        Assert.That(retry.At, Is.EqualTo(700 * Ms));
+        rig.Do((e, now) => e.SetEligible(true, "check passing", now));
+        rig.Deleted(Key(), 20);                  // the watch shows the first deletion
+        int campaigns = rig.Of(EtcdOp.Campaign).Count();
+
+        rig.RunTo(1 * S);
+        // A key won again now on this lease would be deleted by the retry still on its way.
+        Assert.That(rig.Of(EtcdOp.Campaign).Count(), Is.EqualTo(campaigns), "no campaign while the retry is unanswered");
+
+        rig.Reply(new EtcdReply(retry.Request.Id, EtcdOp.Release, true, Succeeded: false));
+        rig.RunTo(1100 * Ms);
+        Assert.That(rig.Of(EtcdOp.Campaign).Count(), Is.EqualTo(campaigns + 1), "once it is answered, the free key is campaigned for");
+    }
+
+    [Test]
     public void Sigusr2_releases_the_key_after_the_downscript_and_holds_off_for_3_s()
     {
         LeaseRig rig = LeaseRig.Held();

@@ -54,7 +54,10 @@ public class KeyReleaseTests
         Assert.That(release.Lease, Is.EqualTo(Lease), "still on our lease");
         release.KeySeen(new EtcdKeyValue(Key, "theirs", Lease + 1, 4));
         Assert.That(release.Lease, Is.Null);
-        Assert.That(release.OnReply(new EtcdReply(id, EtcdOp.Release, false), 0), Is.False, "its answer is no longer awaited");
+        Assert.That(release.InFlight(Lease), Is.True, "its answer is still awaited: it could delete the key won again on this lease");
+        Assert.That(release.InFlight(Lease + 1), Is.False, "it cannot delete a key on another lease");
+        Assert.That(release.OnReply(new EtcdReply(id, EtcdOp.Release, false), 0), Is.True);
+        Assert.That((release.InFlight(Lease), release.Lease, release.RetryAt), Is.EqualTo((false, (long?)null, (long?)null)), "answered, and not retried");
         release.Start(Lease, 0, afterScripts: false);
         release.KeySeen(null);
         Assert.That(release.Lease, Is.Null);

@@ -31,15 +31,16 @@ public class EtcdSyncSetInvariantTests
     public void EtcdSetsSettle_sets_whole_seed_188() => Run(188, wholeSets: true);
 
     /// <summary>
-    /// Seed 519: two holders of one address, for about 0.4 s (a production bug). Node 2's
-    /// release of g0 times out and is retried; the original deletes the key; the watch shows
-    /// it gone and the election forgets the retry still in flight; node 2 wins the key again
-    /// on the same lease; the retry then reaches etcd and deletes that key (a release compares
-    /// the lease only); node 2 learns it won after the deletion and takes MASTER on a key that
-    /// no longer exists, while node 0 campaigns and wins. Etcd_never_two_holders fails the
-    /// same way at seeds 1918 and 3394 (it runs 1 to 500).
+    /// Seed 519, kept as a regression: it found two holders of one address for about 0.4 s.
+    /// Node 2's release of g0 timed out and was retried; the original deleted the key; the
+    /// watch showed it gone and the election forgot the retry still in flight; node 2 won the
+    /// key again on the same lease; the retry then reached etcd and deleted that key (a
+    /// release compares the lease only), while node 0 campaigned and won. Now no campaign
+    /// goes while a release on the lease is unanswered (KeyRelease.InFlight; the unit test
+    /// EtcdElectionTests.No_campaign_goes_while_a_retried_release... pins it, since other
+    /// fixes have changed this seed's course since).
     /// </summary>
-    [Test, Explicit("production bug: a stale release deletes a key won again on the same lease: two holders")]
+    [Test]
     public void EtcdSetsSettle_seed_519() => Run(519, wholeSets: false);
 
     static void Run(int seed, bool wholeSets)
