@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Election;
@@ -181,7 +182,7 @@ sealed class SimGroup : ICarpHost, IRoleObserver
     internal void Reschedule()
     {
         // A stopping group's election is done; what waits for its scripts (the bow-out) is not.
-        long? due = Min(Stopping ? null : Machine.NextDeadline, Machine.Follower.NextDeadline);
+        long? due = Deadlines.Min(Stopping ? null : Machine.NextDeadline, Machine.Follower.NextDeadline);
         if (due == _scheduled)
         {
             return;
@@ -227,7 +228,6 @@ sealed class SimGroup : ICarpHost, IRoleObserver
         return false;
     }
 
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     public void Write(LogLevel level, string message)
     {

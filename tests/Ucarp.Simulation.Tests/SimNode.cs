@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
@@ -109,7 +110,7 @@ sealed class SimNode : ICarpHost
             Kill();
             return;
         }
-        long? due = Min(Machine.NextDeadline, Machine.Follower.NextDeadline);
+        long? due = Deadlines.Min(Machine.NextDeadline, Machine.Follower.NextDeadline);
         if (due is not long at)
         {
             return;
@@ -134,7 +135,6 @@ sealed class SimNode : ICarpHost
         });
     }
 
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     public void Write(LogLevel level, string message)
     {

@@ -221,5 +221,5 @@ public abstract class ElectionBase : IElection
         }
     }
 
-    protected static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+    protected static long? Min(long? a, long? b) => Deadlines.Min(a, b);
 }

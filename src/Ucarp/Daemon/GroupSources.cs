@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Follow;
 using Ucarp.Etcd;
 using Ucarp.Loop;
@@ -28,13 +29,13 @@ internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSou
             GroupRuntime g = groups[i];
             if (g.Stopping && !g.Finished(now))
             {
-                wake = Min(wake, now + StoppingPoll);
+                wake = Deadlines.Min(wake, now + StoppingPoll);
             }
-            wake = Min(wake, g.Follower.NextDeadline);
+            wake = Deadlines.Min(wake, g.Follower.NextDeadline);
         }
         foreach (SharedEtcd s in groups.Etcd.All)
         {
-            wake = Min(wake, s.DeferredDeadline);
+            wake = Deadlines.Min(wake, s.DeferredDeadline);
         }
         return wake;
     }
@@ -63,7 +64,6 @@ internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSou
         }
     }
 
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }
 
 /// <summary>The elections' own timers (adverts, master-down, campaigns, reads), after every input of the pass.</summary>

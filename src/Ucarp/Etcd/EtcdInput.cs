@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Etcd;
 using Ucarp.Daemon;
 using Ucarp.Loop;
@@ -33,7 +34,7 @@ internal sealed class EtcdInput(GroupSet groups) : ILoopSource
         {
             if (!groups.Stopping && s.Session.NextDeadline is long due)
             {
-                wake = Min(wake, due);
+                wake = Deadlines.Min(wake, due);
             }
         }
         return wake;
@@ -58,5 +59,4 @@ internal sealed class EtcdInput(GroupSet groups) : ILoopSource
         }
     }
 
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }

@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Daemon;
 using Ucarp.Linux;
 using Ucarp.Loop;
@@ -33,11 +34,11 @@ internal sealed class ChildReaper(GroupSet groups) : ILoopSource
             GroupRuntime g = groups[i];
             if (g.Scripts.NeedsPolling || g.Health?.NeedsPolling == true)
             {
-                wake = Min(wake, now + PollEvery);
+                wake = Deadlines.Min(wake, now + PollEvery);
             }
             if (!g.Stopping && !groups.Stopping && g.Health?.NextDeadline is long check)
             {
-                wake = Min(wake, check);
+                wake = Deadlines.Min(wake, check);
             }
         }
         return wake;
@@ -83,5 +84,4 @@ internal sealed class ChildReaper(GroupSet groups) : ILoopSource
         }
     }
 
-    static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }
