@@ -11,8 +11,8 @@
 #   UCARP_BINARY  the binary under test (the Makefile passes build/ucarp)
 #   RESULTS  a directory to keep each phase's log and TRX file in (default: a temporary
 #            one, removed at the end)
-# Prints each phase's wall time and the ten slowest tests. A phase that ends without
-# reporting (a crash, a hang the blame collector killed) counts as one failure.
+# Prints each phase's wall time, the ten slowest tests and every failed one. A phase that
+# ends without reporting (a crash, a hang the blame collector killed) counts as one failure.
 set -u
 cd "$(dirname "$0")/.."
 mode=${1:-all}
@@ -84,6 +84,24 @@ for seconds, outcome, name in rows[:10]:
 EOF
 }
 
+# Every failed test with the first lines of its message, from the TRX files: printed
+# last, just before the counts, so that a log cut to its tail still names them.
+failures() {
+    /usr/bin/python3 - "$results" <<'EOF' 2>/dev/null || true
+import glob, sys, xml.etree.ElementTree as ET
+ns = '{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}'
+for trx in sorted(glob.glob(sys.argv[1] + '/*.trx')):
+    for r in ET.parse(trx).getroot().iter(ns + 'UnitTestResult'):
+        if r.get('outcome') != 'Failed':
+            continue
+        print(f"FAILED {r.get('testName')}")
+        message = r.find(f'{ns}Output/{ns}ErrorInfo/{ns}Message')
+        lines = (message.text or '').strip().splitlines() if message is not None else []
+        for line in lines[:6]:
+            print(f'    {line[:200]}')
+EOF
+}
+
 total_start=$SECONDS
 start=$SECONDS
 echo "=== build"
@@ -113,6 +131,7 @@ echo "=== times"
 printf '  %s\n' "${phase_times[@]}"
 printf '  %-12s %4d s\n' total $((SECONDS - total_start))
 slowest
+failures
 [ "$failed" -eq 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
