@@ -89,10 +89,12 @@ wait_for() { # wait_for SECONDS COMMAND...: poll every 50 ms
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# --immediate-mode: without it packets wait in the kernel's ring for up to a second, and a
+# capture stopped 0.3 s after an event loses them (the etcd takeover ARP read "timeout").
 capture() { # capture FILE FILTER [NAMESPACE INTERFACE EXTRA...]: tcpdump (default: on the bridge); prints its pid
     local file=$1 filter=$2 ns=${3:-${lan:-$prefix}-br} iface=${4:-br0}
     shift 2; shift $(( $# < 2 ? $# : 2 ))
-    ( ip netns exec "$ns" tcpdump -i "$iface" -U -n -s 128 -B 8192 "$@" -w "$file" "$filter" > /dev/null 2>&1 & echo $! > "$work/cpid" )
+    ( ip netns exec "$ns" tcpdump -i "$iface" -U --immediate-mode -n -s 128 -B 8192 "$@" -w "$file" "$filter" > /dev/null 2>&1 & echo $! > "$work/cpid" )
     sleep 0.5
     cat "$work/cpid"
 }
@@ -297,7 +299,7 @@ fast_round() { # fast_round KIND PARAM INTERVAL_MS: "ms intervals" from the mast
     local cap=$work/$lan-fo.pcap tp
     lan_up "$lan" 2   # the capture's bridge must exist before the pair starts
     # Immediate mode: libpcap would otherwise hand tcpdump the takeover up to 1 s later.
-    tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0 --immediate-mode)
+    tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0)
     pair_start "$1" "$2" 2>/dev/null
     sleep 2
     # A crash: every process of host 1 stopped first, then killed. keepalived's VRRP child
@@ -336,7 +338,7 @@ fast_section() {
         read -r lan kind p i opt <<< "$spec"; lan=$prefix-$lan
         lan_up "$lan" 2
         pair_start "$kind" "$p" $opt 2>/dev/null
-        tps+=("$(capture "$work/$lan-load.pcap" "proto 112" "$lan-br" br0 --immediate-mode)")
+        tps+=("$(capture "$work/$lan-load.pcap" "proto 112" "$lan-br" br0)")
     done
     sleep 3
     declare -A before

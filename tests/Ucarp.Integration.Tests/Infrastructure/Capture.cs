@@ -34,7 +34,7 @@ sealed class Capture : IDisposable
     {
         _file = file;
         var info = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-s", "256", "-c", "200000", "-w", file, filter })
+        foreach (string a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "-U", "--immediate-mode", "-s", "256", "-c", "200000", "-w", file, filter })
         {
             info.ArgumentList.Add(a);
         }
@@ -48,7 +48,11 @@ sealed class Capture : IDisposable
         _ = _tcpdump.StandardError.ReadToEndAsync();
     }
 
-    /// <summary>What has been captured so far (tcpdump writes each packet at once with -U).</summary>
+    /// <summary>
+    /// What has been captured so far: --immediate-mode hands each packet to tcpdump as it
+    /// comes and -U writes it at once. Without the first, packets wait in the kernel's ring
+    /// for up to a second, and a capture stopped soon after an event loses them.
+    /// </summary>
     public List<Frame> Current() => Read(_file);
 
     /// <summary>The pcap file, for other readers (tshark).</summary>
