@@ -22,8 +22,16 @@ public class StatusPublisherTests
 {
     sealed class FakeElection : IElection, IFrameInput
     {
-        public CarpState State { get; set; } = CarpState.Backup;
-        public bool Eligible { get; set; } = true;
+        readonly List<IStandingWatcher> _watchers = [];
+        CarpState _state = CarpState.Backup;
+        bool _eligible = true;
+
+        // Set by the test; the publisher is told, as ElectionBase tells it.
+        public CarpState State { get => _state; set { _state = value; Changed(); } }
+        public bool Eligible { get => _eligible; set { _eligible = value; Changed(); } }
+        public void Watch(IStandingWatcher watcher) => _watchers.Add(watcher);
+        public void Unwatch(IStandingWatcher watcher) => _watchers.Remove(watcher);
+        void Changed() => _watchers.ForEach(w => w.StandingChanged(this));
         public string? EligibilityReason => null;
         public bool LinkIsDown => false;
         public SkewInUse Skew => default;

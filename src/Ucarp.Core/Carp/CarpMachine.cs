@@ -40,6 +40,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     int _suppressPreempt;
     IpAddress _lastMaster;           // the master we last heard, while we are not master
     long? _lastMasterHeardAt;
+    long? _forgetMasterAt;           // when that master is no longer shown: the watchers are told
 
     public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random) : base(settings, host, host)
     {
@@ -74,7 +75,9 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     public long? ProtocolDeadline => Min(Min(_advertAt, _masterDownAt), SharedDeadline);
 
     /// <summary>The advert and master-down timers, or a log summary.</summary>
-    protected override long? DecisionDeadline => Min(Min(_advertAt, _masterDownAt), _warnings.FlushAt);
+    // The forgetting of the master heard moves with each advert, as the master-down timer
+    // does: it wakes an idle node only when a master it heard fell silent.
+    protected override long? DecisionDeadline => Min(Min(Min(_advertAt, _masterDownAt), _warnings.FlushAt), _forgetMasterAt);
 
     /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed.</summary>
     public override void Start(long now) => SetRun(now);
@@ -95,6 +98,11 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         if (_advertAt <= now)
         {
             SendAdvertisement(now);
+        }
+        if (_forgetMasterAt <= now)
+        {
+            _forgetMasterAt = null;
+            StandingChanged();
         }
         RefreshIfDue(now);
     }
@@ -125,7 +133,12 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
             // ucarp is asleep during the hold; its state logic sees nothing until SetRun.
             return;
         }
+        IpAddress? shown = MasterAddress(now);
         HandleAdvert(read.Advert, now);
+        if (!Nullable.Equals(shown, MasterAddress(now)))
+        {
+            StandingChanged();
+        }
     }
 
     /// <summary>
@@ -165,6 +178,10 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         if (Skew.Value == before.Value)
         {
             return;
+        }
+        if (_forgetMasterAt is not null && _lastMasterHeardAt is long heard)
+        {
+            _forgetMasterAt = heard + MasterDownInterval + 1;
         }
         if (State == CarpState.Master)
         {
@@ -231,6 +248,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         // stepping down below records the preferred one.
         _lastMaster = advert.Source;
         _lastMasterHeardAt = now;
+        _forgetMasterAt = now + MasterDownInterval + 1;
         // Our interval as we advertise it: advskew 240 while send errors suppress preemption.
         byte ourSkew = _suppressPreempt != 0 && Skew.Value < CarpHeader.BulkUpdateMinDelay
             ? CarpHeader.BulkUpdateMinDelay

@@ -9,6 +9,7 @@ namespace Ucarp.Core.Election;
 /// The role bookkeeping every election shares, written once: the state and its change
 /// (ucarp's line, the scripts and announcements handed to the group's
 /// <see cref="RoleFollower"/>, the counters, the role-change observers), eligibility,
+/// the watchers of what is shown of it (<see cref="IStandingWatcher"/>),
 /// the advskew in use, SIGUSR2's 3 s hold and --garp-refresh. A subclass only decides:
 /// when to call <see cref="SetState"/>, and what eligibility, weight, demotion, link and
 /// stop mean to it.
@@ -19,6 +20,7 @@ public abstract class ElectionBase : IElection
 
     readonly AnnouncementRefresh _refresh;
     readonly List<IRoleObserver> _observers = [];
+    readonly List<IStandingWatcher> _watchers = [];
 
     protected ElectionBase(CarpSettings settings, ILog log, IFollowerOutput output)
     {
@@ -69,6 +71,19 @@ public abstract class ElectionBase : IElection
 
     public void Unsubscribe(IRoleObserver observer) => _observers.Remove(observer);
 
+    public void Watch(IStandingWatcher watcher) => _watchers.Add(watcher);
+
+    public void Unwatch(IStandingWatcher watcher) => _watchers.Remove(watcher);
+
+    /// <summary>Something shown of the election changed (the role, eligibility, the link, the advskew, the master heard): the watchers are told.</summary>
+    protected void StandingChanged()
+    {
+        for (int i = 0; i < _watchers.Count; i++)
+        {
+            _watchers[i].StandingChanged(this);
+        }
+    }
+
     public abstract IpAddress? MasterAddress(long now);
     public abstract void Start(long now);
     public abstract void OnTimer(long now);
@@ -79,6 +94,7 @@ public abstract class ElectionBase : IElection
     {
         LinkIsDown = true;
         LinkChanged(now);
+        StandingChanged();
     }
 
     /// <summary>The interface is RUNNING again.</summary>
@@ -90,6 +106,7 @@ public abstract class ElectionBase : IElection
         }
         LinkIsDown = false;
         LinkChanged(now);
+        StandingChanged();
     }
 
     /// <summary>What the link's loss or return (<see cref="LinkIsDown"/> says which) means to the election.</summary>
@@ -126,6 +143,7 @@ public abstract class ElectionBase : IElection
         EligibilityReason = reason;
         Log.Write(LogLevel.Warning, eligible ? Messages.JoiningElection(reason) : Messages.LeavingElection(reason));
         EligibilityChanged(now);
+        StandingChanged();
     }
 
     protected abstract void EligibilityChanged(long now);
@@ -144,6 +162,7 @@ public abstract class ElectionBase : IElection
         }
         Log.Write(LogLevel.Warning, Messages.SkewInUse(Skew.Describe()!));
         SkewChanged(before, now);
+        StandingChanged();
     }
 
     /// <summary>What a new advskew changes for the election (nothing, unless overridden).</summary>
@@ -211,6 +230,7 @@ public abstract class ElectionBase : IElection
         {
             observer.RoleChanged(this, from, state, now);
         }
+        StandingChanged();
     }
 
     protected void Debug(string message)

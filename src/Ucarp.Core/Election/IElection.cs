@@ -41,4 +41,8 @@ public interface IElection
     void Shutdown(long now);
     /// <summary>The interface is gone: the ERROR line, the downscript under -z when not BACKUP.</summary>
     void InterfaceLost(int revents, bool shutdownAtExit, long now);
+
+    /// <summary>From now on <paramref name="watcher"/> is told of every change in what is shown of this election.</summary>
+    void Watch(IStandingWatcher watcher);
+    void Unwatch(IStandingWatcher watcher);
 }

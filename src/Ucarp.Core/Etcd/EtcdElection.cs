@@ -144,7 +144,9 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
         }
         if (_previous.Look(kv, _session.Lease) is EtcdKeyValue old)
         {
+            HolderRecord? before = _view.Holder;
             _view.TakingBack(old);
+            HolderShown(before);
             Log.Write(LogLevel.Info, Messages.EtcdTakingBack(old.Lease));
             MaybeCampaign(now);
             return;
@@ -256,9 +258,20 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
     /// <summary>What the key says now; on our lease (a campaign whose answer was lost did win), the role is taken, or the key given back.</summary>
     void Holder(EtcdKeyValue? kv, long now)
     {
+        HolderRecord? before = _view.Holder;
         if (_view.See(kv, _session.Lease, _release.Lease) && State == CarpState.Backup && _campaigning is null)
         {
             Won(kv!.Value.Lease, now);
+        }
+        HolderShown(before);
+    }
+
+    /// <summary>The holder shown as master (<see cref="MasterAddress"/>) changed: the watchers are told.</summary>
+    void HolderShown(HolderRecord? before)
+    {
+        if (!Equals(_view.Holder, before))
+        {
+            StandingChanged();
         }
     }
 
@@ -299,7 +312,9 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
         {
             return;
         }
+        HolderRecord? before = _view.Holder;
         _view.Won(lease);
+        HolderShown(before);
         _campaignAt = null;
         _previous.Drop();
         // Lost the right to it while the transaction was out, or the lease is no longer the

@@ -21,13 +21,21 @@ public enum GateReason
 /// ucarpctl and its sync set each open or close their own gate, and the election is told
 /// "out" while any gate is closed, "in" when the last one opens. Everything else passes
 /// through, so monitoring, the health policy and the event loop use it as the election.
+/// Its watchers hear of the election's changes and of the gate's own, as the gate's.
 /// </summary>
-public sealed class ElectionGate(IElection inner) : IElection
+public sealed class ElectionGate : IElection, IStandingWatcher
 {
     // Closed gates and why, in the order they closed: the first one is the reason shown.
     readonly List<(GateReason Kind, string Reason)> _closed = [];
+    readonly List<IStandingWatcher> _watchers = [];
 
-    public IElection Inner { get; } = inner;
+    public ElectionGate(IElection inner)
+    {
+        Inner = inner;
+        inner.Watch(this);
+    }
+
+    public IElection Inner { get; }
 
     /// <summary>Stopped (a reload removed or changed the group, or its interface is gone).</summary>
     public bool Stopping { get; private set; }
@@ -72,7 +80,11 @@ public sealed class ElectionGate(IElection inner) : IElection
         int i = IndexOf(kind);
         if (i >= 0)
         {
-            _closed[i] = (kind, reason);
+            if (_closed[i].Reason != reason)
+            {
+                _closed[i] = (kind, reason);
+                Changed();
+            }
             return;
         }
         _closed.Add((kind, reason));
@@ -80,6 +92,7 @@ public sealed class ElectionGate(IElection inner) : IElection
         {
             Inner.SetEligible(false, reason, now);
         }
+        Changed();
     }
 
     /// <summary>Opens one gate; the election rejoins when it was the last closed.</summary>
@@ -95,10 +108,33 @@ public sealed class ElectionGate(IElection inner) : IElection
         {
             Inner.SetEligible(true, reason, now);
         }
+        Changed();
     }
 
     /// <summary>The group is being stopped: it no longer counts as in the election (its mates' rule sees that).</summary>
-    public void MarkStopping() => Stopping = true;
+    public void MarkStopping()
+    {
+        if (!Stopping)
+        {
+            Stopping = true;
+            Changed();
+        }
+    }
+
+    public void Watch(IStandingWatcher watcher) => _watchers.Add(watcher);
+
+    public void Unwatch(IStandingWatcher watcher) => _watchers.Remove(watcher);
+
+    // The election's changes are the gate's: its watchers know the gate, not what it wraps.
+    void IStandingWatcher.StandingChanged(IElection election) => Changed();
+
+    void Changed()
+    {
+        for (int i = 0; i < _watchers.Count; i++)
+        {
+            _watchers[i].StandingChanged(this);
+        }
+    }
 
     // The health check speaks through the Health gate.
     public void SetEligible(bool eligible, string reason, long now)

@@ -1,12 +1,15 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Election;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Groups;
 
 /// <summary>
-/// Runs the sync-set rule (<see cref="SyncSets"/>) over a host's groups: called after
-/// every event, it closes or opens each member's Sync gate and makes a MASTER mate bow
-/// out when a member left MASTER while still in the election. Pure: `now` is passed in.
+/// Runs the sync-set rule (<see cref="SyncSets"/>) over a host's groups: it watches each
+/// member's gate, and after an event that changed one (<see cref="Observe"/>) closes or
+/// opens that set's Sync gates and makes a MASTER mate bow out when a member left MASTER
+/// while still in the election. Sets nothing changed in are not looked at. Pure: `now`
+/// is passed in.
 /// </summary>
 /// <remarks>
 /// The rule, per set, on this host:
@@ -27,11 +30,15 @@ namespace Ucarp.Core.Groups;
 /// that won. So members whose -k/-P preferences differ on one host can settle split
 /// with no one leaving (e.g. each host first to time out for a different member).
 /// </remarks>
-public sealed class SyncCoordinator(Action<string, string>? warn = null)
+public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStandingWatcher
 {
     // warn(group, line): a MASTER that steps down because a mate lost MASTER says why
     // (the Sync gate's own lines come from the election, with the reason given here).
     readonly Action<string, string>? _warn = warn;
+    // Which set each watched gate is in, and the sets a change was heard in since the last Observe.
+    readonly Dictionary<IElection, int> _setOf = new(ReferenceEqualityComparer.Instance);
+    bool[] _changed = [];
+    bool _anyChanged;
 
     struct Member
     {
@@ -91,6 +98,21 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null)
         _members = [.. all];
         _setStart = [.. starts];
         _setNames = [.. order];
+        foreach (IElection gate in _setOf.Keys)
+        {
+            gate.Unwatch(this);
+        }
+        _setOf.Clear();
+        for (int s = 0; s < _setNames.Length; s++)
+        {
+            for (int i = _setStart[s]; i < _setStart[s + 1]; i++)
+            {
+                _setOf[_members[i].Gate] = s;
+                _members[i].Gate.Watch(this);
+            }
+        }
+        _changed = new bool[_setNames.Length];
+        _anyChanged = false;
 
         // A member that is gone (removed, or restarted as a new group) has stopped: if it
         // was MASTER or in the election, its MASTER mates leave MASTER too.
@@ -113,12 +135,33 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null)
         }
     }
 
-    /// <summary>Applies the rule to what changed since the last call.</summary>
+    /// <summary>A member's role, gates, link or stopping may have changed: its set is looked at after the event.</summary>
+    void IStandingWatcher.StandingChanged(IElection election)
+    {
+        if (_setOf.TryGetValue(election, out int s))
+        {
+            _changed[s] = true;
+            _anyChanged = true;
+        }
+    }
+
+    /// <summary>Applies the rule to the sets a member changed in since the last call (after every event).</summary>
     public void Observe(long now)
     {
-        // No set (the common case, 255 groups or one): nothing to look at.
+        // Nothing heard (the common case: no sets, or no change): nothing to look at.
+        if (!_anyChanged)
+        {
+            return;
+        }
+        _anyChanged = false;
         for (int s = 0; s < _setNames.Length; s++)
         {
+            if (!_changed[s])
+            {
+                continue;
+            }
+            // Cleared first: what the rule does below is heard again, and found to be the baseline.
+            _changed[s] = false;
             int end = _setStart[s + 1];
             bool changed = false;
             int leftMaster = -1;

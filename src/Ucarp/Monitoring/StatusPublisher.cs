@@ -12,9 +12,11 @@ namespace Ucarp.Monitoring;
 
 /// <summary>
 /// What follows the groups' roles for monitoring: the state file, the metrics file and
-/// systemd's notifications. The event loop calls <see cref="Tick"/> after each wake-up: a
-/// change that matters in any group (role, eligibility, master, link, health) is written at
-/// once; counters alone at most once per advert interval (the shortest of the groups').
+/// systemd's notifications. Each group's election tells it what changed
+/// (<see cref="IStandingWatcher"/>); the event loop calls <see cref="Tick"/> after each
+/// wake-up, which looks at the groups that changed only: a change that matters (role,
+/// eligibility, master, link, health) is written at once; counters alone at most once per
+/// advert interval (the shortest of the groups').
 /// Writes never stop the protocol: the loop only takes snapshots; the documents are made
 /// and written on <see cref="DocumentWriter"/>'s thread; a failure is logged once, and
 /// retried at the next write. A plain command line (one group) keeps its one-group files
@@ -34,6 +36,7 @@ internal sealed class StatusPublisher : IDisposable
     readonly DocumentWriter _writer = new();
     readonly Dictionary<string, bool> _failing = [];   // touched on the writer's thread only
     volatile Watched[] _groups = [];                   // replaced whole: Stop reads it from a signal thread
+    readonly List<Watched> _changed = [];              // told of a change since the last Tick (loop thread)
     long _refresh = Timing.Second;
     long _counters = -1;
     // Counters did not move at the last refresh: no deadline until a wake-up sees them move.
@@ -45,12 +48,22 @@ internal sealed class StatusPublisher : IDisposable
     string? _status;
     bool _stopped;
 
-    /// <summary>One group and what was last published of it.</summary>
-    sealed class Watched(PublishedGroup group, long sinceUnixMicros)
+    /// <summary>One group and what was last published of it; its election tells it of a change.</summary>
+    sealed class Watched(PublishedGroup group, long sinceUnixMicros, List<Watched> changed) : IStandingWatcher
     {
         public readonly PublishedGroup Group = group;
         public Significant Last;
         public long SinceUnixMicros = sinceUnixMicros;
+        public bool Changed;
+
+        public void StandingChanged(IElection election)
+        {
+            if (!Changed)
+            {
+                Changed = true;
+                changed.Add(this);
+            }
+        }
     }
 
     /// <summary>What is written at once when it changes; compared on every wake-up, so a few field reads.</summary>
@@ -93,9 +106,23 @@ internal sealed class StatusPublisher : IDisposable
         for (int i = 0; i < groups.Count; i++)
         {
             PublishedGroup g = groups[i];
-            after[i] = Array.Find(before, w => w.Group.Name == g.Name && ReferenceEquals(w.Group.Machine, g.Machine))
-                       ?? new Watched(g, wall);
+            Watched? kept = Array.Find(before, w => w.Group.Name == g.Name && ReferenceEquals(w.Group.Machine, g.Machine));
+            if (kept is null)
+            {
+                kept = new Watched(g, wall, _changed);
+                g.Machine.Watch(kept);
+                kept.StandingChanged(g.Machine);   // published at the next Tick
+            }
+            after[i] = kept;
             refresh = Math.Min(refresh, Timing.Interval(g.Settings.AdvBase, g.Settings.AdvSkew));
+        }
+        foreach (Watched w in before)
+        {
+            if (Array.IndexOf(after, w) < 0)
+            {
+                w.Group.Machine.Unwatch(w);
+                _changed.Remove(w);
+            }
         }
         _groups = after;
         // Counters alone refresh the files at most once per advert interval (a second at least).
@@ -139,8 +166,10 @@ internal sealed class StatusPublisher : IDisposable
         bool changed = _regrouped;
         _regrouped = false;
         long wall = 0;
-        foreach (Watched w in groups)
+        // The groups whose election said something changed; the others are as last published.
+        foreach (Watched w in _changed)   // List<T>'s enumerator is a struct: no allocation
         {
+            w.Changed = false;
             Significant seen = Significant.Of(w.Group, now);
             if (seen == w.Last)
             {
@@ -153,6 +182,7 @@ internal sealed class StatusPublisher : IDisposable
             w.Last = seen;
             changed = true;
         }
+        _changed.Clear();
         if (changed)
         {
             string? status = StatusLine(groups);

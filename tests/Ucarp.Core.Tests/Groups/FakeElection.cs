@@ -7,10 +7,15 @@ namespace Ucarp.Core.Tests.Groups;
 /// <summary>An election that does what it is told, as CarpMachine would, and records the calls the sync-set rule makes.</summary>
 sealed class FakeElection : IElection
 {
-    public CarpState State { get; set; } = CarpState.Backup;
+    readonly List<IStandingWatcher> _watchers = [];
+    CarpState _state = CarpState.Backup;
+    bool _linkIsDown;
+
+    /// <summary>Set by the test or by the calls below; watchers are told, as ElectionBase tells them.</summary>
+    public CarpState State { get => _state; set { _state = value; Changed(); } }
     public bool Eligible { get; private set; } = true;
     public string? EligibilityReason { get; private set; }
-    public bool LinkIsDown { get; set; }
+    public bool LinkIsDown { get => _linkIsDown; set { _linkIsDown = value; Changed(); } }
     public int Demotions { get; private set; }
     public List<string> Calls { get; } = [];
 
@@ -27,6 +32,25 @@ sealed class FakeElection : IElection
         if (!eligible && State == CarpState.Master)
         {
             State = CarpState.Backup; // steps down with a bow-out
+        }
+        Changed();
+    }
+
+    public void Watch(IStandingWatcher watcher) => _watchers.Add(watcher);
+    public void Unwatch(IStandingWatcher watcher) => _watchers.Remove(watcher);
+
+    /// <summary>Changes made while set are not told: what a watcher that polled would see, and one that listens would not.</summary>
+    public bool Silent { get; set; }
+
+    void Changed()
+    {
+        if (Silent)
+        {
+            return;
+        }
+        foreach (IStandingWatcher w in _watchers.ToArray())
+        {
+            w.StandingChanged(this);
         }
     }
 

@@ -289,4 +289,23 @@ public class SyncCoordinatorTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
         Assert.That(host.Groups.Count(g => g.Value.Election.State == CarpState.Master), Is.EqualTo(255 - 16));
     }
+
+    [Test]
+    public void Only_the_sets_a_change_was_heard_in_are_looked_at()
+    {
+        Host host = new(("web", "front"), ("api", "front"), ("db", "store"), ("log", "store"));
+        host.AllMaster();
+        // A change no one was told of (a polling rule would act on it; this one must not look).
+        host.E("db").Silent = true;
+        host.E("db").State = CarpState.Backup;
+        host.E("db").Silent = false;
+        host.G("web").Close(GateReason.Control, "demoted by ucarpctl", Now);
+        host.Sync.Observe(Now);
+        Assert.That(host.G("api").IsClosed(GateReason.Sync), Is.True, "front was told and looked at");
+        Assert.That(host.E("log").State, Is.EqualTo(CarpState.Master), "store was not looked at");
+
+        host.E("log").LinkIsDown = false;   // any word from store: now it is looked at
+        host.Sync.Observe(Now + 1);
+        Assert.That(host.E("log").State, Is.EqualTo(CarpState.Backup), "db left MASTER while in the election: its mate follows");
+    }
 }
