@@ -51,7 +51,7 @@ internal sealed class ReloadWorker : IDisposable
         thread.Start();
     }
 
-    unsafe void Read()
+    void Read()
     {
         ConfigReadResult result;
         try
@@ -66,8 +66,7 @@ internal sealed class ReloadWorker : IDisposable
         {
             _result = result;
         }
-        ulong one = 1;
-        Libc.Write(_wake.Fd, &one, sizeof(ulong));
+        _wake.Notify();
     }
 
     /// <summary>The finished read, once (the loop calls this when <see cref="Fd"/> polls readable).</summary>

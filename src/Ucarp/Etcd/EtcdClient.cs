@@ -160,11 +160,10 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
         Libc.Read(_wake.Fd, &value, sizeof(ulong));
     }
 
-    unsafe void Post(in EtcdReply reply)
+    void Post(in EtcdReply reply)
     {
         _replies.Enqueue(reply);
-        ulong one = 1;
-        Libc.Write(_wake.Fd, &one, sizeof(ulong));
+        _wake.Notify();
     }
 
     EtcdReply Execute(EtcdRequest r)

@@ -106,12 +106,11 @@ internal sealed class SignalRelay : IDisposable
         Libc.Read(_eventfd.Fd, &value, sizeof(ulong));
     }
 
-    unsafe void Relay(PosixSignalContext context, ref int counter)
+    void Relay(PosixSignalContext context, ref int counter)
     {
         context.Cancel = true;
         Interlocked.Increment(ref counter);
-        ulong one = 1;
-        Libc.Write(_eventfd.Fd, &one, sizeof(ulong));
+        _eventfd.Notify();
     }
 
     public void Dispose()
