@@ -263,6 +263,7 @@ internal static class Program
     {
         ControlSocketFault.Directory => Messages.ControlDirectory(ControlSocketFile.DirectoryOf(path), error.Text),
         ControlSocketFault.DirectoryIsLink => Messages.ControlDirectory(ControlSocketFile.DirectoryOf(path), Messages.ControlDirectoryIsLink),
+        ControlSocketFault.DirectoryUnsafe => Messages.ControlDirectory(ControlSocketFile.DirectoryOf(path), error.Text),
         ControlSocketFault.NotSocket => Messages.ControlNotSocket(path),
         ControlSocketFault.InUse => Messages.ControlInUse(path),
         _ => Messages.ControlListen(path, error.Text),

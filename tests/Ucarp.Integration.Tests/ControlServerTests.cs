@@ -139,6 +139,37 @@ public class ControlServerTests
     }
 
     [Test]
+    public void A_directory_others_could_write_in_or_another_user_owns_is_refused_and_nothing_is_made_in_it()
+    {
+        string run = Path.Combine(_dir, "run");
+        Directory.CreateDirectory(run);
+        File.SetUnixFileMode(run, (UnixFileMode)0b111_111_111);   // 0777, not sticky
+        Assert.That(Refusal(), Is.EqualTo(Messages.ControlDirectory(run, Messages.ControlDirectoryWritable(0b111_111_111))));
+        Assert.That(Directory.GetFileSystemEntries(run), Is.Empty);
+
+        File.SetUnixFileMode(run, (UnixFileMode)0b111_101_101);
+        Shell.Run("chown", "65534", run);
+        Assert.That(Refusal(), Is.EqualTo(Messages.ControlDirectory(run, Messages.ControlDirectoryOwner(65534))));
+        Assert.That(Directory.GetFileSystemEntries(run), Is.Empty);
+
+        // Sticky and open to all, as /tmp: others may not remove or rename what is ours there.
+        Shell.Run("chown", "0", run);
+        File.SetUnixFileMode(run, (UnixFileMode)0b001_111_111_111);
+        using (Serve(Web))
+        {
+            Assert.That(Ucarpctl.Run(_path, "status").Code, Is.Zero);
+        }
+    }
+
+    [TestCase(0u, 0b111_101_101, 0u, null)]
+    [TestCase(1000u, 0b111_000_000, 1000u, null)]
+    [TestCase(0u, 0b111_111_101, 0u, "others may write in it (mode 0775) and it is not sticky: they could replace the socket")]
+    [TestCase(0u, 0b001_111_111_111, 0u, null)]
+    [TestCase(1000u, 0b111_101_101, 0u, "it belongs to another user (uid 1000), who could replace the socket")]
+    public void Which_directories_are_safe(uint owner, int mode, uint euid, string? why) =>
+        Assert.That(ControlSocketFile.UnsafeDirectory(owner, mode, euid), Is.EqualTo(why));
+
+    [Test]
     public void Another_user_is_kept_out_by_the_mode_and_if_that_is_loosened_by_the_credentials_check()
     {
         using var served = Serve(Web);

@@ -8,6 +8,9 @@ public static partial class Messages
     public static string ControlNotSocket(string path) => F("Unable to listen on the control socket [{0}]: it exists and is not a socket", path);
     public static string ControlDirectory(string directory, string error) => F("Unable to use [{0}] for the control socket: {1}", directory, error);
     public const string ControlDirectoryIsLink = "it is a symbolic link";
+    public static string ControlDirectoryOwner(uint uid) => F("it belongs to another user (uid {0}), who could replace the socket", uid);
+    public static string ControlDirectoryWritable(int mode) => F("others may write in it (mode {0}) and it is not sticky: they could replace the socket",
+                                                                 Convert.ToString(mode, 8).PadLeft(4, '0'));
 
     // Reply bodies (ucarpctl prints them).
     public const string ControlPermissionDenied = "permission denied: the control socket serves root only\n";

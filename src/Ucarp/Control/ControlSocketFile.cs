@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Ucarp.Core.Logging;
 using Ucarp.Interop;
 using Ucarp.Linux;
 
@@ -13,6 +14,8 @@ internal enum ControlSocketFault
     Directory,
     /// <summary>A symbolic link stands where its directory should: refused, not followed.</summary>
     DirectoryIsLink,
+    /// <summary>Its directory belongs to another user, or others may write in it: the error's text says which.</summary>
+    DirectoryUnsafe,
     /// <summary>Something other than a socket is at the path: left alone.</summary>
     NotSocket,
     /// <summary>A live daemon listens at the path.</summary>
@@ -21,8 +24,11 @@ internal enum ControlSocketFault
 
 /// <summary>
 /// Where the control socket lives on disk: its directory (made if missing, 0755, never a
-/// symbolic link), a stale socket left by a dead daemon (replaced) or a live one (refused),
-/// the bound socket at mode 0600, and its removal at exit (only if it is still ours).
+/// symbolic link, and only one that root or this user owns and no one else may write in
+/// unless it is sticky: otherwise another user could put a symbolic link in the socket's
+/// place between bind and chmod, and have root chmod a file of their choosing), a stale
+/// socket left by a dead daemon (replaced) or a live one (refused), the bound socket at
+/// mode 0600, and its removal at exit (only if it is still ours).
 /// </summary>
 internal static class ControlSocketFile
 {
@@ -112,8 +118,22 @@ internal static class ControlSocketFile
             {
                 Libc.FChMod(fd, 0b111_101_101);
             }
+            // Read through the descriptor opened without following links: what is checked is what is used.
+            StatX dir;
+            byte empty = 0;
+            int got = Libc.Statx(fd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_MODE | Libc.STATX_UID, &dir);
+            error = got == 0 ? SysError.None : SysError.Last("statx");
             Libc.Close(fd);
-            error = SysError.None;
+            if (got != 0)
+            {
+                return false;
+            }
+            if (UnsafeDirectory(dir.Uid, dir.Mode & 0b111_111_111_111, Libc.GetEuid()) is string why)
+            {
+                fault = ControlSocketFault.DirectoryUnsafe;
+                error = new SysError(0, why);
+                return false;
+            }
             return true;
         }
     }
@@ -161,6 +181,18 @@ internal static class ControlSocketFile
             error = SysError.None;
             return true;
         }
+    }
+
+    /// <summary>Why another user could replace a socket made in a directory of this owner and mode, or null when no one can.</summary>
+    internal static string? UnsafeDirectory(uint owner, int mode, uint euid)
+    {
+        const int Sticky = 0b001_000_000_000, WritableByOthers = 0b000_000_010_010;
+        if (owner != 0 && owner != euid)
+        {
+            return Messages.ControlDirectoryOwner(owner);
+        }
+        // A sticky directory (/tmp) lets others make entries but not remove or rename ours.
+        return (mode & WritableByOthers) != 0 && (mode & Sticky) == 0 ? Messages.ControlDirectoryWritable(mode) : null;
     }
 
     static unsafe ulong Inode(byte* path)

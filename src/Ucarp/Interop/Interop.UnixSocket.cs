@@ -27,6 +27,8 @@ internal static partial class Libc
     internal const int AT_SYMLINK_NOFOLLOW = 0x100;
     internal const uint STATX_TYPE = 0x1;
     internal const uint STATX_MODE = 0x2;
+    internal const uint STATX_UID = 0x8;
+    internal const int AT_EMPTY_PATH = 0x1000;
     internal const uint STATX_INO = 0x100;
     internal const ushort S_IFMT = 0xf000;
     internal const ushort S_IFSOCK = 0xc000;
