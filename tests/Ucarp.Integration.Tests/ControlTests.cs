@@ -189,6 +189,107 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(Wait.Until(() => d.Groups().All(g => !g.GetProperty("in_election").GetBoolean()), Short), Is.True, d.Process.Output);
     }
 
+    /// <summary>
+    /// A demoted group that a reload changes is a new election behind a new gate: the
+    /// demotion goes with it, and a group added after `demote --all` starts demoted.
+    /// </summary>
+    [Test]
+    public void A_demotion_outlives_a_reload_that_changes_the_group_and_demote_all_covers_groups_added_later()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true) && d.InState("db", "MASTER", true), Long), Is.True, d.Process.Output);
+        Assert.That(d.Ctl("demote", "web").Code, Is.Zero);
+        Assert.That(Wait.Until(() => d.InState("web", "BACKUP", false), Short), Is.True, d.Process.Output);
+
+        d.Write("group web -v 1 -a 192.0.2.100 -k 10", "group db -v 2 -a 192.0.2.101");
+        CtlResult changed = d.Ctl("reload");
+        Assert.That(changed.Code, Is.Zero, changed + "\n" + d.Process.Output);
+        Assert.That(changed.Out, Does.Contain("changed [web]"), changed.ToString());
+        // Longer than a master-down interval: a restarted web that forgot would be MASTER again.
+        Assert.That(Wait.UntilSteady(() => d.InState("web", "BACKUP", false), PastMasterDown, Long), Is.True, d.Process.Output);
+        Assert.That(d.Group("web").GetProperty("reason").GetString(), Does.Contain("ucarpctl"), d.Process.Output);
+
+        Assert.That(d.Ctl("demote", "--all").Code, Is.Zero);
+        d.Write("group web -v 1 -a 192.0.2.100 -k 10", "group db -v 2 -a 192.0.2.101", "group extra -v 3 -a 192.0.2.102");
+        Assert.That(d.Ctl("reload").Code, Is.Zero, d.Process.Output);
+        Assert.That(Wait.UntilSteady(() => d.InState("extra", "BACKUP", false), PastMasterDown, Long), Is.True, d.Process.Output);
+
+        Assert.That(d.Ctl("promote", "--all").Code, Is.Zero);
+        Assert.That(Wait.Until(() => d.Groups().All(g => g.GetProperty("state").GetString() == "MASTER"), Long), Is.True, d.Process.Output);
+    }
+
+    /// <summary>
+    /// A reload asked for while the file is being read must not be answered with that read
+    /// (begun before the file changed): it gets a read of its own. The file is made a FIFO
+    /// so that SIGHUP's read blocks opening it until the test lets it go.
+    /// </summary>
+    [Test]
+    public void A_reload_asked_for_during_a_read_gets_a_read_that_began_after_it()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true), Long), Is.True, d.Process.Output);
+        string changed = d.Config + ".new";
+        File.WriteAllText(changed, File.ReadAllText(d.Config) + "group extra -v 3 -a 192.0.2.102\n");
+        File.Delete(d.Config);
+        Shell.Run("mkfifo", d.Config);
+
+        d.Process.Signal("HUP");
+        // The reader thread is there, blocked opening the FIFO (in the kernel's wait_for_partner).
+        Assert.That(Wait.Until(() => Waits(d.Process.Pid).Contains("wait_for_partner"), Short), Is.True,
+                    () => Waits(d.Process.Pid) + "\n" + d.Process.Output);
+        var late = Task.Run(() => d.Ctl("reload"));
+        // ucarpctl's request has reached the daemon: it holds the connection, waiting to answer.
+        Assert.That(Wait.Until(() => ControlConnections(d.Process.Pid) >= 1, Short), Is.True, () => Shell.Run("ss", "-xpn") + "\n" + d.Process.Output);
+
+        using (var writer = new FileStream(d.Config, FileMode.Open, FileAccess.Write))
+        {
+            // The reader has the FIFO open now; the path gets the new file before it reads.
+            File.Move(changed, d.Config, overwrite: true);
+            writer.WriteByte((byte)'#');
+        }
+        CtlResult answer = late.Result;
+        Assert.That(answer.Code, Is.Zero, answer + "\n" + d.Process.Output);
+        Assert.That(answer.Out, Does.Contain("added [extra]"), answer.ToString());
+        Assert.That(d.Groups().Select(g => g.GetProperty("name").GetString()), Is.EqualTo(new[] { "web", "db", "extra" }));
+    }
+
+    /// <summary>A read that never finishes (a FIFO no one writes to, as a dead mount) does not make later reloads wait for good: they are refused, saying why.</summary>
+    [Test]
+    public void A_reload_behind_a_read_that_hangs_is_refused_saying_so()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true), Long), Is.True, d.Process.Output);
+        File.Delete(d.Config);
+        Shell.Run("mkfifo", d.Config);
+        d.Process.Signal("HUP");
+        Assert.That(Wait.Until(() => Waits(d.Process.Pid).Contains("wait_for_partner"), Short), Is.True, d.Process.Output);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        CtlResult answer;
+        // Before 10 s a request waits for the next read (ucarpctl gives up after 10 s); after, it is refused at once.
+        do
+        {
+            answer = d.Ctl("reload");
+        }
+        while (!(answer.Out + answer.Err).Contains("has not finished", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.That(answer.Code, Is.EqualTo(1), answer.ToString());
+        Assert.That(answer.Out + answer.Err, Does.StartWith(d.Config + ": the last read of the file has not finished after 1"), answer.ToString());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(25)), answer.ToString());
+        Assert.That(d.InState("web", "MASTER", true), Is.True, "the groups run on");
+    }
+
+    /// <summary>Where each of the process's threads sleeps in the kernel.</summary>
+    static string Waits(int pid) =>
+        string.Join("\n", Directory.GetDirectories($"/proc/{pid}/task").Select(t => File.ReadAllText(Path.Combine(t, "wchan")).Trim()));
+
+    // A Unix socket is listed in the namespace of the end that connected (ucarpctl's, the host's).
+    static int ControlConnections(int pid) =>
+        Shell.Run("ss", "-xpn").Split('\n')
+             .Count(l => l.Contains("ESTAB", StringComparison.Ordinal) && l.Contains("ucarp.sock", StringComparison.Ordinal)
+                         && l.Contains($"pid={pid},", StringComparison.Ordinal));
+
     [Test]
     public void Reload_applies_a_good_file_and_refuses_a_bad_one_with_its_lines()
     {

@@ -49,6 +49,9 @@ public sealed class ElectionGate : IElection, IStandingWatcher
 
     public bool IsClosed(GateReason kind) => IndexOf(kind) >= 0;
 
+    /// <summary>Why that gate is closed, or null when it is open.</summary>
+    public string? ReasonOf(GateReason kind) => IndexOf(kind) is int i and >= 0 ? _closed[i].Reason : null;
+
     // Loops, not LINQ: the sync-set rule reads these for every member after every event.
     int IndexOf(GateReason kind)
     {

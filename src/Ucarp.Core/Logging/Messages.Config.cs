@@ -43,6 +43,8 @@ public static partial class Messages
 {
     public const string ReloadNeedsConfig = "the daemon was not started with --config: there is no file to read again";
     public const string ReloadWhileStopping = "the daemon is stopping: the file is not read again";
+    public static string ReloadStuck(string path, long seconds) =>
+        F("{0}: the last read of the file has not finished after {1} s (a hung disk?): not read again until it does", path, seconds);
     public static string ReloadRefused(string path) => F("{0}: the file is refused, every group keeps running as it was", path);
     public static string Reloaded(int unchanged, string changed, string added, string removed) =>
         F("configuration reloaded: {0} unchanged, changed [{1}], added [{2}], removed [{3}]", unchanged, changed, added, removed);

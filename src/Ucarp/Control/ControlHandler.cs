@@ -50,6 +50,10 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
         {
             return new ControlReply(1, Messages.NoSuchGroup(group) + "\n");
         }
+        if (group is null)
+        {
+            groups.AllDemoted = demoted;
+        }
         foreach (GroupRuntime g in targets)
         {
             if (demoted)

@@ -9,11 +9,20 @@ namespace Ucarp.Daemon;
 /// <summary>
 /// SIGHUP and `ucarpctl reload`: the file is read on a worker thread (a slow disk never
 /// delays an advert), and what it says is applied to the groups on the loop's thread when
-/// the worker's descriptor says it is done; every request that came meanwhile gets that answer.
+/// the worker's descriptor says it is done. A request gets the answer of a read that
+/// started after it: one that comes while a read is under way waits for the next read
+/// (the file may have changed since the first began), and every request waiting for the
+/// same read shares it. A read that hangs (a dead mount) holds the next one back, and
+/// requests made meanwhile are refused with a line saying so instead of waiting for good.
 /// </summary>
 internal sealed class GroupReload(GroupSet groups, string? configFile, string startDirectory) : ILoopSource, IDisposable
 {
-    readonly List<Action<ControlReply>?> _replies = [];
+    static readonly long StuckAfter = 10 * Ucarp.Core.Carp.Timing.Second;
+
+    readonly List<Action<ControlReply>?> _replies = [];   // waiting for the read under way
+    readonly List<Action<ControlReply>?> _next = [];       // came after it began: for the next read
+    bool _again;
+    long _readSince;
     ReloadWorker? _worker;
     int _poll = -1;
 
@@ -25,15 +34,35 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             reply?.Invoke(new ControlReply(1, Messages.ReloadNeedsConfig + "\n"));
             return;
         }
-        _replies.Add(reply);
         if (_worker is null && !ReloadWorker.TryCreate(configFile, startDirectory, out _worker, out SysError error))
         {
             // No eventfd, no worker: refused at once, as a read that failed is (its failure the
             // file's one problem), rather than an exception out of the loop.
+            _replies.Add(reply);
             Complete(new ConfigReadResult([], [ConfigDiagnostic.Error(0, error.Perror)], false), now);
             return;
         }
-        _worker.Start();
+        if (_worker.Busy)
+        {
+            if (now - _readSince >= StuckAfter)
+            {
+                string line = Messages.ReloadStuck(configFile, (now - _readSince) / Ucarp.Core.Carp.Timing.Second);
+                groups.Log.Write(LogLevel.Error, line);
+                reply?.Invoke(new ControlReply(1, line + "\n"));
+                return;
+            }
+            _next.Add(reply);
+            _again = true;
+            return;
+        }
+        _replies.Add(reply);
+        Read(now);
+    }
+
+    void Read(long now)
+    {
+        _readSince = now;
+        _worker!.Start();
     }
 
     public void AddTo(PollSet set, long now) => _poll = _worker is not null && _worker.Busy ? set.Add(_worker.Fd) : -1;
@@ -58,6 +87,23 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             complete?.Invoke(reply);
         }
         _replies.Clear();
+        if (_again && !groups.Stopping)
+        {
+            // Asked for while that read was under way: the file is read once more for them.
+            _again = false;
+            _replies.AddRange(_next);
+            _next.Clear();
+            Read(now);
+        }
+        else if (_again)
+        {
+            _again = false;
+            foreach (Action<ControlReply>? complete in _next)
+            {
+                complete?.Invoke(reply);
+            }
+            _next.Clear();
+        }
     }
 
     public void Dispose() => _worker?.Dispose();

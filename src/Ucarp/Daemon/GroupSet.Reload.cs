@@ -1,5 +1,6 @@
 using Ucarp.Control;
 using Ucarp.Core.Config;
+using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Etcd;
 
@@ -55,6 +56,17 @@ internal sealed partial class GroupSet
         }
         _fileOrder = Order(result.Groups);
         var byName = _groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        // ucarpctl's demote outlives a reload: a changed group keeps its Control gate (and so
+        // its sync mates stay out), and a group added after `demote --all` starts demoted.
+        foreach (GroupRuntime g in prepared)
+        {
+            string? demoted = byName.TryGetValue(g.Name, out GroupRuntime? old) ? old.Gate.ReasonOf(GateReason.Control)
+                : AllDemoted ? Messages.DemotedByControl : null;
+            if (demoted is not null)
+            {
+                g.Gate.Close(GateReason.Control, demoted, now);
+            }
+        }
         foreach (GroupOptions kept in plan.Unchanged)
         {
             byName[kept.Name].Renew(kept);

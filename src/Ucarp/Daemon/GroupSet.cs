@@ -56,6 +56,9 @@ internal sealed partial class GroupSet : IDisposable
 
     public SyncCoordinator Sync => _sync;
 
+    /// <summary>`ucarpctl demote` without a group, until `promote` without one: a group a reload adds starts demoted too.</summary>
+    public bool AllDemoted { get; set; }
+
     /// <summary>The running groups, then the leaving ones: indexed, so a wake-up allocates nothing.</summary>
     public int Count => _groups.Count + _leaving.Count;
     public GroupRuntime this[int i] => i < _groups.Count ? _groups[i] : _leaving[i - _groups.Count];
