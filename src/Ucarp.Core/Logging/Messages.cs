@@ -171,6 +171,9 @@ public static partial class Messages
     public static string ExitSignal(string? downscript) => F("sighandler_exit(): Calling [{0}] and exiting", downscript ?? "(null)");
     public static string PollRevents(int revents) => F("exiting: pfds[0].revents = {0}", revents);
     public static string PollError(string error) => F("exiting: poll() error: {0}", error);
+    public static string LoopFault(string where, string error) =>
+        F("internal error in {0}: {1}: stopping every group, addresses released", where, error);
+    public static string LoopFaultAgain(string where, string error) => F("internal error in {0} while stopping: {1}: exiting now", where, error);
 
     // Ucarp.Net's own: the election (planned handover and health checks).
     public static string LeavingElection(string reason) => F("Out of the election ({0}): this node will not become master", reason);

@@ -30,6 +30,8 @@ internal sealed class DaemonLoop : IDisposable
     {
         _loop = new EventLoop(log);
         _groups = new GroupSet(log, many, interfaces, environment, new EtcdSessions(log));
+        // An exception out of a source: every group stops and lets its address go, then the daemon ends.
+        _loop.Faulted = now => _groups.StopAll(now, releaseAddresses: true);
         _reload = new GroupReload(_groups, options.ConfigFile, startDirectory);
         _control = new ControlHandler(_groups, _reload);
         _loop.Add(new InterfaceInput(_groups));

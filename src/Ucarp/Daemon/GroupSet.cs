@@ -275,8 +275,12 @@ internal sealed partial class GroupSet : IDisposable
         }
     }
 
-    /// <summary>A termination signal: every group stops (-z is each group's: with it, the downscript when not BACKUP).</summary>
-    public void StopAll(long now)
+    /// <summary>
+    /// A termination signal: every group stops (-z is each group's: with it, the downscript
+    /// when not BACKUP). <paramref name="releaseAddresses"/> (the loop failed): the downscript
+    /// runs whatever -z says, so no address is left behind by a daemon that is going away.
+    /// </summary>
+    public void StopAll(long now, bool releaseAddresses = false)
     {
         if (Stopping)
         {
@@ -288,7 +292,7 @@ internal sealed partial class GroupSet : IDisposable
         foreach (GroupRuntime g in _groups)
         {
             // Without -z the group simply ends with the daemon (ucarp without -z dies at once).
-            g.Stop(now, runDownscript: g.Config.ShutdownAtExit);
+            g.Stop(now, runDownscript: releaseAddresses || g.Config.ShutdownAtExit);
         }
     }
 
