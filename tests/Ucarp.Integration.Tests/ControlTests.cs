@@ -280,6 +280,39 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(d.InState("web", "MASTER", true), Is.True, "the groups run on");
     }
 
+    /// <summary>
+    /// A reload that adds an etcd group reads its --etcd-password-file on the reload
+    /// worker, not on the loop: a file that never gives its line (a FIFO, as a hung mount)
+    /// leaves the running group advertising and ucarpctl answered.
+    /// </summary>
+    [Test]
+    public void A_hung_etcd_password_file_at_a_reload_stops_neither_adverts_nor_ucarpctl()
+    {
+        Binaries.RequireTcpdump();
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("web", "MASTER", true), Long), Is.True, d.Process.Output);
+        string fifo = Path.Combine(lan.Directory, "etcd-password");
+        Shell.Run("mkfifo", fifo);
+        using Capture capture = lan.StartCapture("proto 112");
+        File.AppendAllText(d.Config, $"group store -v 9 -a 192.0.2.109 --etcd=http://192.0.2.250:2379 --etcd-user=ucarp --etcd-password-file={fifo}\n");
+        d.Process.Signal("HUP");
+        Assert.That(Wait.Until(() => Waits(d.Process.Pid).Contains("wait_for_partner"), Short), Is.True, d.Process.Output);
+        long since = (long)(HolderIntervals.Now * 1_000_000);
+
+        // Three advert intervals: a loop stuck on the file would have sent none.
+        CtlResult status = d.Ctl("status");
+        Assert.That(status.Code, Is.Zero, status + "\n" + d.Process.Output);
+        Assert.That(Wait.Until(() => capture.Current().Count(f => f.IsCarp && f.Bytes[35] == 1 && f.Micros > since) >= 3, Long), Is.True,
+                    d.Process.Output);
+        List<long> at = [.. capture.Stop().Where(f => f.IsCarp && f.Bytes[35] == 1 && f.Micros > since).Select(f => f.Micros)];
+        Assert.That(at.Zip(at.Skip(1), (x, y) => y - x), Has.All.LessThan(1_500_000), "web's adverts kept their cadence");
+
+        // The line comes: the reload finishes and adds the group.
+        File.WriteAllText(fifo, "secret\n");
+        Assert.That(Wait.Until(() => d.Groups().Any(g => g.GetProperty("name").GetString() == "store"), Long), Is.True, d.Process.Output);
+    }
+
     /// <summary>Where each of the process's threads sleeps in the kernel.</summary>
     static string Waits(int pid) =>
         string.Join("\n", Directory.GetDirectories($"/proc/{pid}/task").Select(t => File.ReadAllText(Path.Combine(t, "wchan")).Trim()));

@@ -1,4 +1,5 @@
 using Ucarp.Control;
+using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
@@ -39,7 +40,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             // No eventfd, no worker: refused at once, as a read that failed is (its failure the
             // file's one problem), rather than an exception out of the loop.
             _replies.Add(reply);
-            Complete(new ConfigReadResult([], [ConfigDiagnostic.Error(0, error.Perror)], false), now);
+            Complete(new ReloadRead(new ConfigReadResult([], [ConfigDiagnostic.Error(0, error.Perror)], false), new Dictionary<string, PassfileRead>()), now);
             return;
         }
         if (_worker.Busy)
@@ -71,7 +72,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
 
     public void Dispatch(PollSet set, long now)
     {
-        if (_worker is null || !set.Readable(_poll) || _worker.Take() is not ConfigReadResult result)
+        if (_worker is null || !set.Readable(_poll) || _worker.Take() is not ReloadRead result)
         {
             return;
         }
@@ -79,7 +80,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
     }
 
     /// <summary>The file as read is applied (or refused), and every request that waited for it gets the answer.</summary>
-    void Complete(ConfigReadResult result, long now)
+    void Complete(ReloadRead result, long now)
     {
         ControlReply reply = groups.Stopping ? new ControlReply(1, Messages.ReloadWhileStopping + "\n") : groups.Apply(result, configFile!, now);
         foreach (Action<ControlReply>? complete in _replies)

@@ -15,8 +15,9 @@ internal sealed partial class GroupSet
     /// and changed ones are made ready first (a group that cannot be made ready refuses the
     /// reload, nothing changed) and start once the groups they replace have let go.
     /// </summary>
-    public ControlReply Apply(ConfigReadResult result, string path, long now)
+    public ControlReply Apply(ReloadRead read, string path, long now)
     {
+        ConfigReadResult result = read.Config;
         var lines = ConfigFile.Lines(result, path).ToList();
         if (result.Diagnostics.Any(d => d.IsError))
         {
@@ -43,7 +44,9 @@ internal sealed partial class GroupSet
         foreach (GroupOptions options in plan.Changed.Select(c => c.New).Concat(plan.Added))
         {
             string? etcdPassword = null;
-            if (options.Settings.EtcdPasswordFile is string file && (etcdPassword = EtcdSetup.ReadPassword(file, capture.For(options.Name))) is null)
+            // Read on the reload worker's thread, with the file.
+            if (options.Settings.EtcdPasswordFile is string file
+                && (etcdPassword = EtcdSetup.Password(read.EtcdPasswords[file], file, capture.For(options.Name))) is null)
             {
                 return Refuse(prepared, capture, path);
             }

@@ -1,13 +1,18 @@
 using System.Diagnostics.CodeAnalysis;
+using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Interop;
+using Ucarp.Linux;
 
 namespace Ucarp.Daemon;
 
+/// <summary>What a reload read: the file, and the --etcd-password-file of each group that names one.</summary>
+internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<string, PassfileRead> EtcdPasswords);
+
 /// <summary>
-/// Reads the config file again off the event loop's thread (a hung disk or a slow -o
-/// passfile must not delay an advert) and wakes the loop through an eventfd when the
-/// result is there. One read at a time: requests made meanwhile share its result.
+/// Reads the config file again off the event loop's thread (a hung disk, a slow -o
+/// passfile or --etcd-password-file must not delay an advert) and wakes the loop through
+/// an eventfd when the result is there. One read at a time.
 /// </summary>
 internal sealed class ReloadWorker : IDisposable
 {
@@ -15,7 +20,7 @@ internal sealed class ReloadWorker : IDisposable
     readonly string _path;
     readonly string _directory;
     readonly Lock _lock = new();
-    ConfigReadResult? _result;
+    ReloadRead? _result;
     bool _running;
 
     ReloadWorker(string path, string directory, FileDescriptor wake)
@@ -53,14 +58,23 @@ internal sealed class ReloadWorker : IDisposable
 
     void Read()
     {
-        ConfigReadResult result;
+        ReloadRead result;
         try
         {
-            result = ConfigFile.Load(_path, _directory);
+            ConfigReadResult config = ConfigFile.Load(_path, _directory);
+            var passwords = new Dictionary<string, PassfileRead>(StringComparer.Ordinal);
+            foreach (GroupOptions g in config.Groups)
+            {
+                if (g.Settings.EtcdPasswordFile is string file && !passwords.ContainsKey(file))
+                {
+                    passwords[file] = Passfile.ReadFirstLine(file);
+                }
+            }
+            result = new ReloadRead(config, passwords);
         }
         catch (Exception e)
         {
-            result = new ConfigReadResult([], [ConfigDiagnostic.Error(0, e.Message)], false);
+            result = new ReloadRead(new ConfigReadResult([], [ConfigDiagnostic.Error(0, e.Message)], false), new Dictionary<string, PassfileRead>());
         }
         lock (_lock)
         {
@@ -70,13 +84,13 @@ internal sealed class ReloadWorker : IDisposable
     }
 
     /// <summary>The finished read, once (the loop calls this when <see cref="Fd"/> polls readable).</summary>
-    public unsafe ConfigReadResult? Take()
+    public unsafe ReloadRead? Take()
     {
         ulong value;
         Libc.Read(_wake.Fd, &value, sizeof(ulong));
         lock (_lock)
         {
-            ConfigReadResult? result = _result;
+            ReloadRead? result = _result;
             if (result is not null)
             {
                 _result = null;

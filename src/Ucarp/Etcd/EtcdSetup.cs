@@ -18,9 +18,15 @@ internal static class EtcdSetup
     /// The first line of --etcd-password-file, or null after logging why not. Read at
     /// start-up, before -B detaches; a file others can read is warned about, as -o's is.
     /// </summary>
-    public static string? ReadPassword(string file, ILog log)
+    public static string? ReadPassword(string file, ILog log) => Password(Passfile.ReadFirstLine(file), file, log);
+
+    /// <summary>
+    /// The password in what was read of <paramref name="file"/> (at a reload, on the reload
+    /// worker's thread: a file on a hung mount must not stop the loop), or null after
+    /// logging why not.
+    /// </summary>
+    public static string? Password(in PassfileRead read, string file, ILog log)
     {
-        PassfileRead read = Passfile.ReadFirstLine(file);
         if (read.Status != PassfileStatus.Line)
         {
             string error = read.Status == PassfileStatus.EndOfFile ? Messages.UnexpectedEndOfFile : read.Text;
