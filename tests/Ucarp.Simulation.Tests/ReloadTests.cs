@@ -150,13 +150,12 @@ public class ReloadTests
     }
 
     /// <summary>
-    /// The sync-set rule acts on leaving only, so a member that joins later can take MASTER
-    /// alone: a member added on the host where the set is BACKUP, first in a rolling reload,
-    /// times out alone and stays MASTER there when the other host adds it, with no member
-    /// ever leaving. This fails (the set stays split); it documents the gap until the rule
-    /// covers members that join (or restart) after their mates.
+    /// A member added on the host where the set is BACKUP, first in a rolling reload, times
+    /// out alone and takes MASTER there, with no member ever leaving; when the other host
+    /// adds it, the joining rule brings the set together on the host of its leader (x, the
+    /// lower address). It failed before that rule.
     /// </summary>
-    [Test, Explicit("the sync-set rule does not cover a member that joins after its mates: the set stays split")]
+    [Test]
     public void A_member_added_to_a_set_by_a_rolling_reload_joins_its_mates()
     {
         var lan = new VirtualLan(43) { MinDelay = Delay, MaxDelay = Delay };

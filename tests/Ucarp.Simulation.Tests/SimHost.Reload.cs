@@ -116,7 +116,7 @@ sealed partial class SimHost
         Groups = [.. Groups.OrderBy(g => order.GetValueOrDefault(g.Name))];
         _inSets.Clear();
         _inSets.AddRange(Groups.Where(g => g.Set is not null));
-        Sync.SetMembers([.. Groups.Select(g => (g.Name, g.Set, g.Gate))], _lan.Now);
+        Sync.SetMembers([.. Groups.Select(g => (g.Name, g.Set, g.Gate, g.Settings.VirtualAddress))], _lan.Now);
     }
 
     /// <summary>The group as the config file would declare it, for <see cref="ReloadDiff"/> to compare.</summary>

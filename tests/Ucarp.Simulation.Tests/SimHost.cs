@@ -42,6 +42,7 @@ sealed partial class SimHost
     /// <summary>How long each script runs (0: over as it starts); the follower runs them one after another.</summary>
     public long ScriptDuration { get; set; }
     public SyncCoordinator Sync { get; private set; } = new();
+    long? _syncAt;   // the sync-set rule's deadline a wake-up is scheduled for
     public long UnknownVhids { get; private set; }
     internal VirtualLan Lan => _lan;
 
@@ -68,6 +69,7 @@ sealed partial class SimHost
             _table.Add(group.Settings.Group, group.Settings.Vhid, group);
         }
         Sync = new SyncCoordinator();
+        _syncAt = null;
         GroupsChanged();
         foreach (SimGroup group in Groups)
         {
@@ -117,6 +119,20 @@ sealed partial class SimHost
     internal void AfterEvent(SimGroup? touched = null)
     {
         Sync.Observe(_lan.Now);
+        // The rule's own deadline (a split set's settle time), as the daemon's loop wakes for it.
+        if (Sync.NextDeadline is long at && at != _syncAt)
+        {
+            _syncAt = at;
+            int epoch = Epoch;
+            _lan.At(at, () =>
+            {
+                if (_syncAt == at && epoch == Epoch && Alive)
+                {
+                    _syncAt = null;
+                    AfterEvent();
+                }
+            });
+        }
         // Then, as the daemon's last source: groups done leaving go, those waiting for them start.
         if (FinishLeaving() || touched is null)
         {

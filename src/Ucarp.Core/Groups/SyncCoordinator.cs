@@ -1,4 +1,5 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
 using Ucarp.Core.Election;
 using Ucarp.Core.Logging;
 
@@ -24,26 +25,42 @@ namespace Ucarp.Core.Groups;
 ///   set follows it to the host that won. The hold is also what bounds the swapping of
 ///   two hosts whose -P preferences conflict: at most one move per hold.
 /// - A member removed by a reload is a member that stopped: its MASTER mates are demoted.
+/// - Joining: a set can also end split with no member leaving anything (a member added
+///   or restarted after its mates took MASTER, each host first to time out for a
+///   different member). It comes whole to the host of its leader, the member with the
+///   lowest address (every host agrees on it whatever the groups are called there):
+///   where the leader has been BACKUP, in the election and hearing another host hold it
+///   for <see cref="Settle"/> while a mate is MASTER here, its MASTER mates step down
+///   (bow-out, then the 3 s hold) and the peer's take over. Where the leader is MASTER
+///   nothing is done: the other host does the stepping down. The wait lets the leaving
+///   rule finish first: a split it is resolving (a preemption moving the set) lasts less
+///   than an advert, and acting on it too would tear the set in two.
 /// Our own actions are taken as the new baseline, so a mate stepping down because of
 /// them is not read as a member leaving MASTER (no cascade, no loop).
-/// The rule acts on leaving only; nothing makes a BACKUP member take over beside a mate
-/// that won. So members whose -k/-P preferences differ on one host can settle split
-/// with no one leaving (e.g. each host first to time out for a different member).
 /// </remarks>
 public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStandingWatcher
 {
     // warn(group, line): a MASTER that steps down because a mate lost MASTER says why
     // (the Sync gate's own lines come from the election, with the reason given here).
     readonly Action<string, string>? _warn = warn;
+    /// <summary>How long a set must stay split before the joining rule brings it to its leader's host.</summary>
+    public static readonly long Settle = 3 * Timing.Second;
+
     // Which set each watched gate is in, and the sets a change was heard in since the last Observe.
     readonly Dictionary<IElection, int> _setOf = new(ReferenceEqualityComparer.Instance);
     bool[] _changed = [];
     bool _anyChanged;
+    // Since when each set has been split with its leader held elsewhere (null: it is not).
+    long?[] _splitSince = [];
+
+    /// <summary>When <see cref="Observe"/> must run even if nothing changed: a split set's settle time is over.</summary>
+    public long? NextDeadline { get; private set; }
 
     struct Member
     {
         public string Name;
         public ElectionGate Gate;
+        public IpAddress Rank;   // the lowest is the set's leader
         public bool Master;      // as last seen
         public bool InElection;  // OwnInElection, as last seen
     }
@@ -53,16 +70,24 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
     int[] _setStart = [0];
     string[] _setNames = [];
 
-    /// <summary>The host's groups (all of them; those in no set have Set null). Called at start and after a reload.</summary>
-    public void SetMembers(IReadOnlyList<(string Name, string? Set, ElectionGate Gate)> members, long now)
+    /// <summary>The host's groups, the first of a set its leader (tests, simulations).</summary>
+    public void SetMembers(IReadOnlyList<(string Name, string? Set, ElectionGate Gate)> members, long now) =>
+        SetMembers([.. members.Select(m => (m.Name, m.Set, m.Gate, default(IpAddress)))], now);
+
+    /// <summary>
+    /// The host's groups (all of them; those in no set have Set null), each with its rank,
+    /// its address: a set's leader is the member with the lowest (the first given on a
+    /// tie). Called at start and after a reload.
+    /// </summary>
+    public void SetMembers(IReadOnlyList<(string Name, string? Set, ElectionGate Gate, IpAddress Rank)> members, long now)
     {
         Member[] before = _members;
         string?[] beforeSets = SetOfEach(before);
 
-        var bySet = new Dictionary<string, List<(string Name, ElectionGate Gate)>>(StringComparer.Ordinal);
+        var bySet = new Dictionary<string, List<(string Name, ElectionGate Gate, IpAddress Rank)>>(StringComparer.Ordinal);
         var order = new List<string>();
         var seen = new HashSet<ElectionGate>(ReferenceEqualityComparer.Instance);
-        foreach ((string name, string? set, ElectionGate gate) in members)
+        foreach ((string name, string? set, ElectionGate gate, IpAddress rank) in members)
         {
             if (!seen.Add(gate))
             {
@@ -77,21 +102,22 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
                 }
                 continue;
             }
-            if (!bySet.TryGetValue(set, out List<(string, ElectionGate)>? list))
+            if (!bySet.TryGetValue(set, out List<(string, ElectionGate, IpAddress)>? list))
             {
                 bySet.Add(set, list = []);
                 order.Add(set);
             }
-            list.Add((name, gate));
+            list.Add((name, gate, rank));
         }
 
         var all = new List<Member>();
         var starts = new List<int> { 0 };
         foreach (string set in order)
         {
-            foreach ((string name, ElectionGate gate) in bySet[set])
+            // The leader first (OrderBy is stable: on a tie, the order given).
+            foreach ((string name, ElectionGate gate, IpAddress rank) in bySet[set].OrderBy(m => m.Rank, AddressOrder))
             {
-                all.Add(new Member { Name = name, Gate = gate, Master = IsMaster(gate), InElection = gate.OwnInElection });
+                all.Add(new Member { Name = name, Gate = gate, Rank = rank, Master = IsMaster(gate), InElection = gate.OwnInElection });
             }
             starts.Add(all.Count);
         }
@@ -111,8 +137,11 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
                 _members[i].Gate.Watch(this);
             }
         }
-        _changed = new bool[_setNames.Length];
-        _anyChanged = false;
+        // Every set is looked at after this: the joining rule too must see the new members.
+        _changed = [.. Enumerable.Repeat(true, _setNames.Length)];
+        _anyChanged = _setNames.Length > 0;
+        _splitSince = new long?[_setNames.Length];
+        NextDeadline = null;
 
         // A member that is gone (removed, or restarted as a new group) has stopped: if it
         // was MASTER or in the election, its MASTER mates leave MASTER too.
@@ -148,15 +177,15 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
     /// <summary>Applies the rule to the sets a member changed in since the last call (after every event).</summary>
     public void Observe(long now)
     {
-        // Nothing heard (the common case: no sets, or no change): nothing to look at.
-        if (!_anyChanged)
+        // Nothing heard and no split settled (the common case: no sets, or no change): nothing to look at.
+        if (!_anyChanged && !(NextDeadline <= now))
         {
             return;
         }
         _anyChanged = false;
         for (int s = 0; s < _setNames.Length; s++)
         {
-            if (!_changed[s])
+            if (!_changed[s] && !(_splitSince[s] + Settle <= now))
             {
                 continue;
             }
@@ -183,6 +212,9 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
             }
             if (!changed)
             {
+                // What the leader hears may have changed (a host holds it now).
+                JoinLeader(s, now);
+                Refresh(s);
                 continue;
             }
             // Out of the election first: those mates step down through their Sync gate,
@@ -192,7 +224,47 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
             {
                 DemoteMasters(s, _members[leftMaster].Name, now);
             }
+            JoinLeader(s, now);
             Refresh(s);
+        }
+        long? next = null;
+        foreach (long? since in _splitSince)
+        {
+            next = Deadlines.Min(next, since + Settle);
+        }
+        NextDeadline = next;
+    }
+
+    /// <summary>
+    /// Where the set's leader is BACKUP, in the election and held by another host while a
+    /// mate is MASTER here, and has been for <see cref="Settle"/>, the MASTER mates step
+    /// down to join it there.
+    /// </summary>
+    void JoinLeader(int s, long now)
+    {
+        Member leader = _members[_setStart[s]];
+        ElectionGate gate = leader.Gate;
+        bool split = gate.State == CarpState.Backup && gate.Eligible && gate.OwnInElection && gate.MasterAddress(now) is not null
+                     && AnyMateMaster(s);
+        if (!split)
+        {
+            _splitSince[s] = null;
+            return;
+        }
+        _splitSince[s] ??= now;
+        if (now - _splitSince[s] < Settle)
+        {
+            return;
+        }
+        _splitSince[s] = null;
+        string holder = gate.MasterAddress(now)!.Value.ToString();
+        for (int i = _setStart[s] + 1; i < _setStart[s + 1]; i++)
+        {
+            if (IsMaster(_members[i].Gate))
+            {
+                _warn?.Invoke(_members[i].Name, Messages.SyncJoinLeader(_setNames[s], leader.Name, holder));
+                _members[i].Gate.Demote(now);
+            }
         }
     }
 
@@ -260,4 +332,29 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
     }
 
     static bool IsMaster(ElectionGate gate) => gate.State == CarpState.Master;
+
+    bool AnyMateMaster(int s)
+    {
+        for (int i = _setStart[s] + 1; i < _setStart[s + 1]; i++)
+        {
+            if (IsMaster(_members[i].Gate))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The addresses' bytes in order, IPv4 before IPv6: the same on every host, whatever its byte order.
+    static readonly Comparer<IpAddress> AddressOrder = Comparer<IpAddress>.Create((a, b) =>
+    {
+        if (a.IsV6 != b.IsV6)
+        {
+            return a.IsV6 ? 1 : -1;
+        }
+        Span<byte> x = stackalloc byte[16], y = stackalloc byte[16];
+        a.CopyTo(x);
+        b.CopyTo(y);
+        return x.SequenceCompareTo(y);
+    });
 }

@@ -185,6 +185,8 @@ public static partial class Messages
     public static string SyncAllIn(string set) => F("sync set {0}: every member is in the election", set);
     public const string SyncNoSet = "no longer in a sync set";
     public static string SyncFollow(string set, string member) => F("Sync set {0}: {1} left MASTER here, stepping down with it", set, member);
+    public static string SyncJoinLeader(string set, string leader, string holder) =>
+        F("Sync set {0}: {1} is held by {2}, stepping down to join it there", set, leader, holder);
 
     // Ucarp.Net's own: health checks (--check).
     public const string NotYetHealthy = "health check has not passed yet";

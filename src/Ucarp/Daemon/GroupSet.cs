@@ -180,7 +180,7 @@ internal sealed partial class GroupSet : IDisposable
         HasSync = _groups.Any(g => g.Config.SyncSet is not null);
         // Every time, sets or not: gates a vanished set had closed must open, and a set
         // that comes back later must not meet its old members' state.
-        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate))], now);
+        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate, g.Config.VirtualAddress))], now);
         _publisher?.SetGroups([.. _groups.Select(Published)], now);
     }
 

@@ -109,7 +109,7 @@ internal sealed class GroupObservers(GroupSet groups, Func<StatusPublisher?> pub
 {
     public void AddTo(PollSet set, long now) { }
 
-    public long? NextDeadline(long now) => publisher()?.NextDeadline;
+    public long? NextDeadline(long now) => Deadlines.Min(publisher()?.NextDeadline, groups.HasSync ? groups.Sync.NextDeadline : null);
 
     public void Dispatch(PollSet set, long now)
     {

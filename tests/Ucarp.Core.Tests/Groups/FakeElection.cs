@@ -22,7 +22,11 @@ sealed class FakeElection : IElection
     public SkewInUse Skew => new(0);
     public CarpCounters Counters { get; } = new();
     public long? NextDeadline => null;
-    public IpAddress? MasterAddress(long now) => null;
+    /// <summary>The master it hears (another host's), or null; watchers are told of a change.</summary>
+    public IpAddress? HeardMaster { get => _heard; set { _heard = value; Changed(); } }
+    IpAddress? _heard;
+
+    public IpAddress? MasterAddress(long now) => _heard;
 
     public void SetEligible(bool eligible, string reason, long now)
     {

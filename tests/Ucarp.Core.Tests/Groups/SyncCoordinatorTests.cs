@@ -1,4 +1,5 @@
 using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
 using Ucarp.Core.Groups;
 
 namespace Ucarp.Core.Tests.Groups;
@@ -307,5 +308,47 @@ public class SyncCoordinatorTests
         host.E("log").LinkIsDown = false;   // any word from store: now it is looked at
         host.Sync.Observe(Now + 1);
         Assert.That(host.E("log").State, Is.EqualTo(CarpState.Backup), "db left MASTER while in the election: its mate follows");
+    }
+
+    [Test]
+    public void A_set_split_across_hosts_joins_its_leader_once_it_has_stayed_split_for_the_settle_time()
+    {
+        // The leader is the member with the lowest address, whatever the order or names given.
+        var sync = new SyncCoordinator();
+        FakeElection web = new(), api = new(), db = new();
+        ElectionGate webGate = new(web), apiGate = new(api), dbGate = new(db);
+        sync.SetMembers([("api", "front", apiGate, new IpAddress(192, 0, 2, 20)), ("web", "front", webGate, new IpAddress(192, 0, 2, 10)),
+                         ("db", "front", dbGate, new IpAddress(192, 0, 2, 30))], Now);
+        sync.Observe(Now);
+        // api and db won here; web, the leader, is BACKUP and hears another host hold it.
+        api.State = CarpState.Master;
+        db.State = CarpState.Master;
+        web.HeardMaster = new IpAddress(192, 0, 2, 2);
+        sync.Observe(Now + 1);
+        Assert.That(sync.NextDeadline, Is.EqualTo(Now + 1 + SyncCoordinator.Settle));
+        sync.Observe(Now + SyncCoordinator.Settle);
+        Assert.That((api.Demotions, db.Demotions), Is.EqualTo((0, 0)), "not before the settle time: a move may be under way");
+
+        sync.Observe(Now + 1 + SyncCoordinator.Settle);
+        Assert.That((api.Demotions, db.Demotions), Is.EqualTo((1, 1)), "they step down to join web on its host");
+        Assert.That(sync.NextDeadline, Is.Null);
+    }
+
+    [Test]
+    public void No_join_where_the_leader_is_master_or_hears_no_one_or_the_split_heals_before_the_settle_time()
+    {
+        Host host = new(("web", "front"), ("api", "front"));
+        host.E("api").State = CarpState.Master;
+        host.Sync.Observe(Now);
+        Assert.That(host.Sync.NextDeadline, Is.Null, "web hears no other host: it will take MASTER itself");
+
+        host.E("web").HeardMaster = new IpAddress(192, 0, 2, 2);
+        host.Sync.Observe(Now + 1);
+        Assert.That(host.Sync.NextDeadline, Is.Not.Null);
+        host.E("web").State = CarpState.Master;   // web won here after all: whole
+        host.Sync.Observe(Now + 2);
+        Assert.That(host.Sync.NextDeadline, Is.Null);
+        host.Sync.Observe(Now + 2 + SyncCoordinator.Settle);
+        Assert.That(host.E("api").Demotions, Is.Zero);
     }
 }

@@ -19,6 +19,9 @@ sealed class EtcdSimGroup : IEtcdHost
     readonly EtcdSimNode _node;
     readonly EtcdSim _sim;
     readonly CarpSettings _settings;
+
+    /// <summary>The group's settings (its address ranks it in its sync set).</summary>
+    public CarpSettings Settings => _settings;
     readonly string _key;
     readonly long _scriptDuration;
     readonly List<(long Time, string What)> _events;

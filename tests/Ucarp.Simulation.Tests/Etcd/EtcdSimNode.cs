@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Election;
 using Ucarp.Core.Etcd;
@@ -85,7 +86,7 @@ sealed class EtcdSimNode : IEtcdSessionHost
         }
         // As the daemon's StartAll: every group started, then the sets over them.
         Sync = new SyncCoordinator((group, line) => Groups.Find(g => g.Name == group)?.Write(LogLevel.Warning, line));
-        Sync.SetMembers([.. Groups.Select(g => (g.Name, g.Set, g.Gate))], _sim.Now);
+        Sync.SetMembers([.. Groups.Select(g => (g.Name, g.Set, g.Gate, g.Settings.VirtualAddress))], _sim.Now);
         Reschedule();
     }
 
@@ -290,7 +291,8 @@ sealed class EtcdSimNode : IEtcdSessionHost
             }
             SendDeferred();
         }
-        long? next = Session.NextDeadline;
+        // The sync-set rule's own deadline (a split set's settle time), as the daemon's loop wakes for it.
+        long? next = Deadlines.Min(Session.NextDeadline, _stopping ? null : Sync.NextDeadline);
         foreach (EtcdSimGroup g in Groups)
         {
             foreach (long? d in (ReadOnlySpan<long?>)[g.Machine.NextDeadline, g.Machine.Follower.NextDeadline])
