@@ -33,16 +33,27 @@ public class IntegrationPlacesTests : NamespaceTest
         ["UCARP_RUNDIR"] = Path.Combine(lan.Directory, "run"),
     };
 
+    /// <summary>
+    /// The daemon: the one process in node 1's namespace that runs our binary, once the -B
+    /// parent that started it has exited (it may still be exiting when the daemon's
+    /// upscript has already added the address).
+    /// </summary>
     static int DaemonPid(TestLan lan)
     {
-        string pids = Shell.Run("ip", "netns", "pids", lan.Node(1));
-        return pids.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))
-                   .Single(p => File.ReadAllText($"/proc/{p}/cmdline").StartsWith("/usr/sbin/ucarp\0", StringComparison.Ordinal));
+        int[] running = [];
+        Assert.That(Wait.Until(() => (running = ClonesIn(lan)).Length == 1, TimeSpan.FromSeconds(5)), Is.True,
+                    "one process runs the binary: " + string.Join(" ", running));
+        return running[0];
     }
 
-    /// <summary>The process runs our binary: same file (device and inode) as build/ucarp.</summary>
+    static int[] ClonesIn(TestLan lan) =>
+        [.. Shell.Run("ip", "netns", "pids", lan.Node(1)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                 .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).Where(RunsClone)];
+
+    /// <summary>The process runs our binary: same file (device and inode) as build/ucarp; false once it is gone.</summary>
     static bool RunsClone(int pid) =>
-        Shell.Run("stat", "-L", "-c", "%d:%i", $"/proc/{pid}/exe") == Shell.Run("stat", "-L", "-c", "%d:%i", Binaries.Clone);
+        Shell.RunAllowingFailure("stat", ["-L", "-c", "%d:%i", $"/proc/{pid}/exe"], out int code) is var exe && code == 0
+        && exe == Shell.Run("stat", "-L", "-c", "%d:%i", Binaries.Clone);
 
     [Test]
     public void Debians_own_if_up_hook_starts_the_clone_which_takes_and_releases_the_vip()
