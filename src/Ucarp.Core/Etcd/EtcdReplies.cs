@@ -13,6 +13,13 @@ namespace Ucarp.Core.Etcd;
 /// </summary>
 public static class EtcdReplies
 {
+    /// <summary>Every member the replies read: the parser keeps these and skips the rest (<see cref="Json.Parse(ReadOnlySpan{byte}, string[])"/>).</summary>
+    public static readonly string[] Members =
+    [
+        "header", "revision", "ID", "TTL", "result", "kvs", "key", "value", "lease", "mod_revision",
+        "succeeded", "responses", "response_range", "error", "message", "canceled", "events", "type", "kv",
+    ];
+
     /// <summary>
     /// A single answer read as <paramref name="kind"/> (<see cref="EtcdRequestEncoder"/> says
     /// which). A watch's answer is a stream: its messages go to <see cref="WatchMessage"/>.

@@ -12,6 +12,8 @@ public readonly record struct HolderRecord(string Holder, int AdvSkew, string Ho
     public string ToJson() => string.Create(CultureInfo.InvariantCulture,
         $"{{\"holder\":{Json.Quote(Holder)},\"advskew\":{AdvSkew},\"host\":{Json.Quote(Host)},\"interface\":{Json.Quote(Interface)},\"vhid\":{Vhid}}}");
 
+    static readonly string[] Members = ["holder", "advskew", "host", "interface", "vhid"];
+
     /// <summary>The record, or null for a value that is not one (written by hand, or by something else).</summary>
     public static HolderRecord? Parse(string? json)
     {
@@ -22,7 +24,7 @@ public readonly record struct HolderRecord(string Holder, int AdvSkew, string Ho
         object? root;
         try
         {
-            root = Json.Parse(json);
+            root = Json.Parse(json, Members);
         }
         catch (FormatException)
         {

@@ -119,7 +119,7 @@ internal sealed partial class EtcdClient
                         continue;
                     }
                     events.Clear();
-                    bool goesOn = EtcdReplies.WatchMessage(r, Json.Parse(line), events, out string? ended);
+                    bool goesOn = EtcdReplies.WatchMessage(r, Json.Parse(line, Members), events, out string? ended);
                     foreach (EtcdReply reply in events)
                     {
                         Post(reply);

@@ -20,6 +20,8 @@ namespace Ucarp.Etcd;
 internal sealed partial class EtcdClient : IEtcdSender, IDisposable
 {
     const int AttemptTimeoutMs = 700;
+    // The members read from etcd's answers: the replies', the auth token, an error's message.
+    static readonly string[] Members = [.. EtcdReplies.Members, "token"];
 
     readonly EtcdEndpoint[] _endpoints;
     readonly TlsContext? _tls;
@@ -250,7 +252,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
         connection.Post(endpoint, path, body, token);
         int status = connection.Response.ReadHead();
         string text = connection.Response.ReadBody();
-        return (status, text.Length == 0 ? null : Json.Parse(text));
+        return (status, text.Length == 0 ? null : Json.Parse(text, Members));
     }
 
     /// <summary>The endpoints, the one that last worked first (or <paramref name="skip"/> after it).</summary>

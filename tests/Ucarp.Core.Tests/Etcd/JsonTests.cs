@@ -51,6 +51,36 @@ public class JsonTests
         Assert.Throws<FormatException>(() => Json.Parse(new string('[', 10_000)));
 
     [Test]
+    public void Keeps_only_the_members_asked_for_and_checks_the_others()
+    {
+        object? d = Json.Parse("""{"a":1,"b":{"a":2},"\u0063":[{"a":3,"z":"\n"}],"cc":4}""", ["a", "c"]);
+        Assert.That(Json.Int(d, "a"), Is.EqualTo(1));
+        Assert.That(Json.Get(d, "b"), Is.Null, "not asked for: skipped, its members with it");
+        Assert.That(Json.Int(((List<object?>)Json.Get(d, "c")!)[0], "a"), Is.EqualTo(3), "an escaped name is its text");
+        Assert.That(Json.Get(((List<object?>)Json.Get(d, "c")!)[0], "z"), Is.Null);
+        Assert.That(Json.Get(d, "cc"), Is.Null);
+        // Names are matched in a small buffer on the stack: a longer one cannot be asked for.
+        Assert.Throws<ArgumentException>(() => Json.Parse("{}", [new string('a', 65)]));
+    }
+
+    [TestCase("{\"x\":[1 2]}")]
+    [TestCase("{\"x\":\"\\q\"}")]
+    [TestCase("{\"x\":{\"y\":}}")]
+    [TestCase("{\"\\u12\":1}")]
+    public void A_skipped_member_must_be_json_too(string text) => Assert.Throws<FormatException>(() => Json.Parse(text, ["a"]));
+
+    [Test]
+    public void Refuses_deep_nesting_in_a_skipped_member_too() =>
+        Assert.Throws<FormatException>(() => Json.Parse("{\"x\":" + new string('[', 10_000), ["a"]));
+
+    [Test]
+    public void Reads_utf8_as_the_decoder_does_bad_bytes_included()
+    {
+        byte[] text = [.. "[\"é\\n"u8, 0xE2, 0x82, .. "\\u0041\"]"u8];
+        Assert.That(((List<object?>)Json.Parse(text)!)[0], Is.EqualTo("é\n\uFFFDA"));
+    }
+
+    [Test]
     public void Quotes_what_needs_it()
     {
         Assert.That(Json.Quote("a\"b\\c\n\u0001"), Is.EqualTo("\"a\\\"b\\\\c\\u000a\\u0001\""));

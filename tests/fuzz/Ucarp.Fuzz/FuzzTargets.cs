@@ -112,7 +112,7 @@ public static class FuzzTargets
         object? d;
         try
         {
-            d = Ucarp.Core.Etcd.Json.Parse(Encoding.UTF8.GetString(input));
+            d = Ucarp.Core.Etcd.Json.Parse(input, EtcdReplies.Members);
         }
         catch (FormatException)
         {
