@@ -13,7 +13,7 @@ namespace Ucarp.Core.Etcd;
 /// </summary>
 public static class EtcdReplies
 {
-    /// <summary>Every member the replies read: the parser keeps these and skips the rest (<see cref="Json.Parse(ReadOnlySpan{byte}, string[])"/>).</summary>
+    /// <summary>Every member the replies read: the parser keeps these and skips the rest (<see cref="Json.Parse(ReadOnlySpan{byte}, string[], MemoryBudget.Hold)"/>).</summary>
     public static readonly string[] Members =
     [
         "header", "revision", "ID", "TTL", "result", "kvs", "key", "value", "lease", "mod_revision",

@@ -9,9 +9,11 @@ namespace Ucarp.Core.Etcd;
 /// headers, then the body (Content-Length, chunked, or to the end of the stream) whole or
 /// line by line (a watch's stream). The member is not trusted: every size is bounded, and
 /// anything malformed, oversized or cut short throws <see cref="FormatException"/>, which
-/// the caller turns into a failed request.
+/// the caller turns into a failed request. A body or a line is kept as the UTF-8 it came
+/// as (text would double it), and is taken from <paramref name="budget"/>, with the tree
+/// read from it (<see cref="Memory"/>), until the next one is read or the reader disposed.
 /// </summary>
-public sealed class HttpResponseReader(IByteSource source)
+public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget = null) : IDisposable
 {
     // Far above what etcd sends for one key (a few hundred bytes per answer), far below
     // what would hurt a daemon's memory.
@@ -27,6 +29,11 @@ public sealed class HttpResponseReader(IByteSource source)
     long _chunkLeft = -1;    // bytes left in the current chunk; -1 before the first
     long _bodyLeft = -1;     // Content-Length left, -1 when none (until EOF)
     bool _bodyDone;
+    byte[] _answer = [];     // the body, or the line, being read
+    int _answerLength;
+
+    /// <summary>What the last body or line holds, for the tree read from it to be charged to as well; null without a budget.</summary>
+    public MemoryBudget.Hold? Memory { get; } = budget is null ? null : new MemoryBudget.Hold(budget);
 
     /// <summary>The status line and headers; returns the status code.</summary>
     public int ReadHead()
@@ -80,42 +87,77 @@ public sealed class HttpResponseReader(IByteSource source)
         return code;
     }
 
-    /// <summary>The whole body (at most <see cref="MaxBody"/> bytes), as UTF-8 text.</summary>
-    public string ReadBody()
+    /// <summary>The whole body (at most <see cref="MaxBody"/> bytes), as the UTF-8 it came as.</summary>
+    public ReadOnlyMemory<byte> ReadBody()
     {
-        var body = new MemoryStream();
+        Release();
         Span<byte> chunk = stackalloc byte[4096];
         int n;
         while ((n = ReadBodyBytes(chunk)) > 0)
         {
-            if (body.Length + n > MaxBody)
+            if (_answerLength + n > MaxBody)
             {
                 throw new FormatException($"a body of more than {MaxBody} bytes");
             }
-            body.Write(chunk[..n]);
+            Append(chunk[..n], _bodyLeft >= 0 ? (int)Math.Min(MaxBody, _answerLength + _bodyLeft + n) : MaxBody);
         }
-        return Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+        return _answer.AsMemory(0, _answerLength);
     }
 
-    /// <summary>The body's next line (the gateway ends each streamed message with one; at most <see cref="MaxLine"/> bytes), or null at its end.</summary>
-    public string? ReadLine()
+    /// <summary>
+    /// The body's next line, as UTF-8 without its LF (the gateway ends each streamed message
+    /// with one; at most <see cref="MaxLine"/> bytes); false at the body's end.
+    /// </summary>
+    public bool TryReadLine(out ReadOnlyMemory<byte> line)
     {
-        var line = new MemoryStream();
+        Release();
         Span<byte> one = stackalloc byte[1];
+        bool any = false;
         while (ReadBodyBytes(one) == 1)
         {
+            any = true;
             if (one[0] == (byte)'\n')
             {
-                return Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+                break;
             }
-            if (line.Length == MaxLine)
+            if (_answerLength == MaxLine)
             {
                 throw new FormatException($"a line of more than {MaxLine} bytes");
             }
-            line.WriteByte(one[0]);
+            Append(one, MaxLine);
         }
-        return line.Length == 0 ? null : Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+        line = _answer.AsMemory(0, _answerLength);
+        return any;
     }
+
+    /// <summary>
+    /// The last body or line, and the tree read from it, are done with: their memory is
+    /// given back (a watch does so after each message, rather than hold it until the next).
+    /// </summary>
+    public void Release()
+    {
+        Memory?.Dispose();
+        _answer = [];
+        _answerLength = 0;
+    }
+
+    /// <summary>Appends to the answer, its buffer doubled as needed up to <paramref name="most"/> bytes; the buffer is what is held.</summary>
+    void Append(ReadOnlySpan<byte> bytes, int most)
+    {
+        if (_answerLength + bytes.Length > _answer.Length)
+        {
+            int size = Math.Min(most, Math.Max(_answerLength + bytes.Length, Math.Max(1024, 2 * _answer.Length)));
+            Memory?.Take(size);
+            byte[] bigger = new byte[size];
+            _answer.AsSpan(0, _answerLength).CopyTo(bigger);
+            Memory?.Give(_answer.Length);
+            _answer = bigger;
+        }
+        bytes.CopyTo(_answer.AsSpan(_answerLength));
+        _answerLength += bytes.Length;
+    }
+
+    public void Dispose() => Release();
 
     int ReadBodyBytes(Span<byte> into)
     {

@@ -30,11 +30,13 @@ public static class Json
 
     /// <summary>
     /// The value, or throws <see cref="FormatException"/> for text that is not JSON or keeps
-    /// too much. Only the members named in <paramref name="keep"/> are kept (null: all of them).
+    /// too much. Only the members named in <paramref name="keep"/> are kept (null: all of
+    /// them); what the tree keeps is taken from <paramref name="hold"/> as well.
     /// </summary>
-    public static object? Parse(ReadOnlySpan<byte> utf8, string[]? keep = null) => new JsonReader(utf8, keep).Document();
+    public static object? Parse(ReadOnlySpan<byte> utf8, string[]? keep = null, MemoryBudget.Hold? hold = null) =>
+        new JsonReader(utf8, keep, hold).Document();
 
-    /// <summary><see cref="Parse(ReadOnlySpan{byte}, string[])"/> on text (a holder record, an answer read as text).</summary>
+    /// <summary><see cref="Parse(ReadOnlySpan{byte}, string[], MemoryBudget.Hold)"/> on text (a holder record, a test's answer).</summary>
     public static object? Parse(string text, string[]? keep = null) => Parse(Encoding.UTF8.GetBytes(text), keep);
 
     /// <summary>A member of an object, or null.</summary>

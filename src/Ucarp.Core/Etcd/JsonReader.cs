@@ -4,14 +4,14 @@ using System.Text;
 namespace Ucarp.Core.Etcd;
 
 /// <summary>
-/// The parser behind <see cref="Json.Parse(ReadOnlySpan{byte}, string[])"/>,
+/// The parser behind <see cref="Json.Parse(ReadOnlySpan{byte}, string[], MemoryBudget.Hold)"/>,
 /// on UTF-8 as it came off the wire (a UTF-16 copy of a body would double it). One walk
 /// of the grammar either keeps a value or skips it: a skipped value is checked as strictly
 /// as a kept one and allocates nothing, so an answer costs what its caller reads, not what
 /// the member sent. Each thing kept is charged about what it allocates; past
 /// <see cref="Json.MaxKept"/> the document is refused.
 /// </summary>
-internal ref struct JsonReader(ReadOnlySpan<byte> text, string[]? keep)
+internal ref struct JsonReader(ReadOnlySpan<byte> text, string[]? keep, MemoryBudget.Hold? hold)
 {
     const int MaxDepth = 64;
     // Names are matched in a buffer on the stack: none kept is longer, and a longer one in
@@ -292,7 +292,7 @@ internal ref struct JsonReader(ReadOnlySpan<byte> text, string[]? keep)
         }
     }
 
-    /// <summary>Charges <paramref name="bytes"/> kept to the document; past its bound the document is refused.</summary>
+    /// <summary>Charges <paramref name="bytes"/> kept to the document (and to the hold); past its bound the document is refused.</summary>
     void Keep(long bytes)
     {
         _kept += bytes;
@@ -300,6 +300,7 @@ internal ref struct JsonReader(ReadOnlySpan<byte> text, string[]? keep)
         {
             throw new FormatException($"a JSON document that keeps more than {Json.MaxKept} bytes");
         }
+        hold?.Take(bytes);
     }
 
     /// <summary>Where a checked literal's text is, for <see cref="string.Create"/> to decode it in place.</summary>

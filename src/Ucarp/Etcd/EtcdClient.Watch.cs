@@ -112,18 +112,20 @@ internal sealed partial class EtcdClient
                 // Events come when they come: no deadline while the stream is open.
                 connection.Unbounded();
                 var events = new List<EtcdReply>();
-                while (connection.Response.ReadLine() is string line)
+                while (connection.Response.TryReadLine(out ReadOnlyMemory<byte> line))
                 {
-                    if (line.Length == 0)
+                    if (line.IsEmpty)
                     {
                         continue;
                     }
                     events.Clear();
-                    bool goesOn = EtcdReplies.WatchMessage(r, Json.Parse(line, Members), events, out string? ended);
+                    bool goesOn = EtcdReplies.WatchMessage(r, Json.Parse(line.Span, Members, connection.Response.Memory), events, out string? ended);
                     foreach (EtcdReply reply in events)
                     {
                         Post(reply);
                     }
+                    // The next event may be an hour away: what this one took is not held until then.
+                    connection.Response.Release();
                     if (!goesOn)
                     {
                         return ended ?? error;

@@ -195,18 +195,17 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
             try
             {
                 EnsureToken(endpoint);
-                (int status, object? doc) = Exchange(endpoint, path, body, _token);
-                if (status != 200 && _user is not null && ErrorText(doc).Contains("token", StringComparison.Ordinal))
+                (EtcdReply? reply, string message) = Attempt(endpoint, path, body, answer);
+                if (reply is null && _user is not null && message.Contains("token", StringComparison.Ordinal))
                 {
                     _token = null;
                     EnsureToken(endpoint);
-                    (status, doc) = Exchange(endpoint, path, body, _token);
+                    (reply, message) = Attempt(endpoint, path, body, answer);
                 }
-                if (status == 200)
+                if (reply is EtcdReply read)
                 {
-                    return answer(doc); // an answer that says nothing throws: the next member is asked
+                    return read;
                 }
-                string message = ErrorText(doc);
                 if (notFoundIsOk && message.Contains("not found", StringComparison.Ordinal))
                 {
                     return answer(null);
@@ -223,6 +222,10 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
         throw new EtcdException(error);
     }
 
+    /// <summary>One exchange: the answer read, or (not 200) what etcd said instead. An answer that says nothing throws: the next member is asked.</summary>
+    (EtcdReply? Reply, string Message) Attempt(EtcdEndpoint endpoint, string path, string body, Func<object?, EtcdReply> answer) =>
+        Exchange(endpoint, path, body, _token, (status, doc) => status == 200 ? (answer(doc), "") : ((EtcdReply?)null, ErrorText(doc)));
+
     void EnsureToken(EtcdEndpoint endpoint)
     {
         if (_user is not null && _token is null)
@@ -232,27 +235,25 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     }
 
     /// <summary>Authenticates with --etcd-user and the password file's password; throws EtcdException (Refused) when etcd says no.</summary>
-    public void Authenticate(EtcdEndpoint endpoint)
-    {
-        (int status, object? doc) = Exchange(endpoint, "/v3/auth/authenticate",
-                                             $"{{\"name\":{Json.Quote(_user!)},\"password\":{Json.Quote(_password ?? "")}}}", token: null);
-        if (status != 200 || Json.String(doc, "token") is not string token)
-        {
-            throw new EtcdException(ErrorText(doc), refused: true);
-        }
-        _token = token;
-    }
+    public void Authenticate(EtcdEndpoint endpoint) =>
+        _token = Exchange(endpoint, "/v3/auth/authenticate", $"{{\"name\":{Json.Quote(_user!)},\"password\":{Json.Quote(_password ?? "")}}}", token: null,
+                          (status, doc) => status == 200 && Json.String(doc, "token") is string token ? token : throw new EtcdException(ErrorText(doc), refused: true));
 
     /// <summary>One request to one member (the maintenance status), to see whether the network and TLS let us in.</summary>
-    public void Ping(EtcdEndpoint endpoint) => Exchange(endpoint, "/v3/maintenance/status", "{}", token: null);
+    public void Ping(EtcdEndpoint endpoint) => Exchange(endpoint, "/v3/maintenance/status", "{}", token: null, (_, _) => 0);
 
-    (int Status, object? Document) Exchange(EtcdEndpoint endpoint, string path, string body, string? token)
+    /// <summary>
+    /// One request to one member; its answer (status, and the body's JSON or null) is read by
+    /// <paramref name="read"/> while the connection still holds it, so that the memory it
+    /// takes (<see cref="MemoryBudget"/>) is given back only once its tree is done with.
+    /// </summary>
+    T Exchange<T>(EtcdEndpoint endpoint, string path, string body, string? token, Func<int, object?, T> read)
     {
         using HttpConnection connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
         connection.Post(endpoint, path, body, token);
         int status = connection.Response.ReadHead();
-        string text = connection.Response.ReadBody();
-        return (status, text.Length == 0 ? null : Json.Parse(text, Members));
+        ReadOnlyMemory<byte> text = connection.Response.ReadBody();
+        return read(status, text.IsEmpty ? null : Json.Parse(text.Span, Members, connection.Response.Memory));
     }
 
     /// <summary>The endpoints, the one that last worked first (or <paramref name="skip"/> after it).</summary>

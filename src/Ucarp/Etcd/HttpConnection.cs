@@ -10,7 +10,8 @@ namespace Ucarp.Etcd;
 /// <summary>
 /// One HTTP/1.1 exchange with an etcd member over a TCP socket of libc's, through
 /// OpenSSL for https: a POST with "Connection: close", then the response, which
-/// <see cref="HttpResponseReader"/> reads (and bounds) from this connection's bytes.
+/// <see cref="HttpResponseReader"/> reads (and bounds, with the daemon's other answers:
+/// <see cref="MemoryBudget.Answers"/>) from this connection's bytes.
 /// The whole exchange, connection and handshake included, has a deadline on the
 /// monotonic clock: a member that trickles a byte at a time cannot hold it longer (a
 /// watch lifts the deadline once its stream has begun). .NET's HttpClient would have
@@ -27,7 +28,7 @@ internal sealed class HttpConnection : IByteSource, IDisposable
 
     HttpConnection(int timeoutMs)
     {
-        Response = new HttpResponseReader(this);
+        Response = new HttpResponseReader(this, MemoryBudget.Answers);
         _deadline = new Timer(static c => ((HttpConnection)c!).Abort("timed out"), this, timeoutMs, Timeout.Infinite);
     }
 
@@ -251,6 +252,7 @@ internal sealed class HttpConnection : IByteSource, IDisposable
     public void Dispose()
     {
         _deadline.Dispose();
+        Response.Dispose();
         if (_ssl != 0)
         {
             OpenSsl.Free(_ssl);

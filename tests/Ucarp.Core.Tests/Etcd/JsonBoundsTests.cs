@@ -44,29 +44,60 @@ public class JsonBoundsTests
         yield return new TestCaseData(Encoding.UTF8.GetBytes("{\"message\":\"" + string.Concat(Enumerable.Repeat("\\n", (Size - 16) / 2)) + "\"}")).SetName("One long string of escapes");
     }
 
-    /// <summary>Bytes allocated by parsing (refused or not) as the client does.</summary>
-    static long Allocated(byte[] text)
+    /// <summary>Bytes allocated by parsing (refused or not) as the client does; <paramref name="charged"/>: what the tree took from a budget.</summary>
+    static long Allocated(byte[] text, out long charged)
     {
+        var budget = new MemoryBudget(long.MaxValue);
+        using var hold = new MemoryBudget.Hold(budget);
         long before = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            _ = Json.Parse(text, EtcdReplies.Members);
+            _ = Json.Parse(text, EtcdReplies.Members, hold);
         }
         catch (FormatException)
         {
         }
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        charged = budget.Used + MemoryBudget.Allowance;
+        return allocated;
     }
 
     [TestCaseSource(nameof(Hostile))]
     public void A_hostile_answer_costs_a_small_multiple_of_its_size(byte[] text)
     {
-        long allocated = Allocated(text);
-        TestContext.Out.WriteLine($"{text.Length} bytes: {allocated} allocated ({(double)allocated / (2 * text.Length):F2}x its UTF-16 size)");
+        long allocated = Allocated(text, out long charged);
+        TestContext.Out.WriteLine($"{text.Length} bytes: {allocated} allocated ({(double)allocated / (2 * text.Length):F2}x its UTF-16 size), {charged} charged");
         // Before: 9 to 17 times its UTF-16 size, but for the long string (1x).
         Assert.That(allocated, Is.LessThan(4L * 2 * text.Length));
-        // The tree is bounded whatever the size of the text.
+        // The tree is bounded whatever the size of the text, and what is charged is what is allocated.
         Assert.That(allocated, Is.LessThan(Json.MaxKept + Json.MaxKept / 2));
+        Assert.That(allocated, Is.LessThan(charged + charged / 2 + 64 * 1024));
+    }
+
+    /// <summary>Off the wire, as the client reads it (before: 151 MB for a 4 MiB `[0,0,...]`, 17 MB of them the body as text).</summary>
+    [Test]
+    public void An_answer_read_off_the_wire_costs_a_small_multiple_of_its_size()
+    {
+        byte[] body = Repeated("[", "0", "]");
+        var response = new MemoryStream();
+        response.Write(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        for (int at = 0; at < body.Length; at += 8192)
+        {
+            int n = Math.Min(8192, body.Length - at);
+            response.Write(Encoding.ASCII.GetBytes(n.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "\r\n"));
+            response.Write(body, at, n);
+            response.Write("\r\n"u8);
+        }
+        response.Write("0\r\n\r\n"u8);
+        byte[] wire = response.ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        using var reader = new HttpResponseReader(new Ucarp.Fuzz.FuzzTargets.ArraySource(wire, 16384), new MemoryBudget(long.MaxValue));
+        reader.ReadHead();
+        ReadOnlyMemory<byte> read = reader.ReadBody();
+        Assert.Throws<FormatException>(() => Json.Parse(read.Span, EtcdReplies.Members, reader.Memory));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        TestContext.Out.WriteLine($"{body.Length} bytes off the wire: {allocated} allocated ({(double)allocated / body.Length:F2}x)");
+        Assert.That(allocated, Is.LessThan(4L * 2 * body.Length));
     }
 
     [Test]
@@ -92,13 +123,13 @@ public class JsonBoundsTests
 
     static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>A few thousand keys (before: 9.2 MB allocated for a 704 KiB answer of 3,000): the same reply, for less.</summary>
+    /// <summary>A few thousand keys (before: 9.3 MB allocated for the 724 KiB answer): the same reply, for less.</summary>
     [Test]
     public void A_sweep_of_a_few_thousand_keys_reads_as_before()
     {
         (byte[] text, List<EtcdKeyValue> kvs) = Sweep(3000);
-        long allocated = Allocated(text);
-        TestContext.Out.WriteLine($"3000 keys, {text.Length} bytes: {allocated} allocated");
+        long allocated = Allocated(text, out long charged);
+        TestContext.Out.WriteLine($"3000 keys, {text.Length} bytes: {allocated} allocated, {charged} charged");
         EtcdReply r = EtcdReplies.Sweep(new EtcdRequest(8, EtcdOp.Sweep, Key: "/ucarp/", Prefix: true), Json.Parse(text, EtcdReplies.Members));
         Assert.That((r.Ok, r.Revision), Is.EqualTo((true, 90042L)));
         Assert.That(r.Kvs, Is.EqualTo(kvs));
@@ -111,7 +142,8 @@ public class JsonBoundsTests
     public void Ten_thousand_keys_fit_the_bound()
     {
         (byte[] text, List<EtcdKeyValue> kvs) = Sweep(10_000);
-        TestContext.Out.WriteLine($"sweep of 10,000 keys, {text.Length} bytes: {Allocated(text)} allocated");
+        Allocated(text, out long charged);
+        TestContext.Out.WriteLine($"sweep of 10,000 keys, {text.Length} bytes: {charged} charged");
         Assert.That(EtcdReplies.Sweep(new EtcdRequest(8, EtcdOp.Sweep, Key: "/ucarp/", Prefix: true), Json.Parse(text, EtcdReplies.Members)).Kvs, Has.Count.EqualTo(10_000));
 
         var b = new StringBuilder("{\"result\":{\"header\":{\"revision\":\"90042\"},\"events\":[");
@@ -121,7 +153,8 @@ public class JsonBoundsTests
              .Append(kv.ModRevision).Append("\",\"version\":\"1\",\"value\":\"").Append(Base64(kv.Value)).Append("\",\"lease\":\"").Append(kv.Lease).Append("\"}}");
         }
         byte[] message = Encoding.UTF8.GetBytes(b.Append("]}}").ToString());
-        TestContext.Out.WriteLine($"watch message of 10,000 events, {message.Length} bytes: {Allocated(message)} allocated");
+        Allocated(message, out charged);
+        TestContext.Out.WriteLine($"watch message of 10,000 events, {message.Length} bytes: {charged} charged");
         var events = new List<EtcdReply>();
         Assert.That(EtcdReplies.WatchMessage(new EtcdRequest(9, EtcdOp.Watch), Json.Parse(message, EtcdReplies.Members), events, out _), Is.True);
         Assert.That(events.Select(e => (e.Key, e.Value, e.ValueLease, e.Revision)), Is.EqualTo(kvs.Select(kv => (kv.Key, kv.Value, kv.Lease, kv.ModRevision))));

@@ -90,9 +90,9 @@ public static class FuzzTargets
         {
             var stream = new HttpResponseReader(new ArraySource(input, piece));
             stream.ReadHead();
-            while (stream.ReadLine() is string line)
+            while (stream.TryReadLine(out ReadOnlyMemory<byte> line))
             {
-                Json(Encoding.UTF8.GetBytes(line));
+                Json(line.ToArray());
             }
         }
         catch (FormatException)
