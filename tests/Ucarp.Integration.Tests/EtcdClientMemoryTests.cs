@@ -149,6 +149,21 @@ public class EtcdClientMemoryTests
         client.Send(new EtcdRequest(1, EtcdOp.Grant, Ttl: 3));
         EtcdReply reply = Await(client);
         Assert.That((reply.Ok, reply.Error), Is.EqualTo((false, "etcdserver: no leader")));
+        Assert.That(reply.Refused, Is.True, "a member answered: etcd is within reach");
         Assert.That(MemoryBudget.Answers.Used, Is.Zero);
+    }
+
+    [Test]
+    public void A_request_no_member_answers_is_not_a_refusal()
+    {
+        // A port nothing listens on: the connection is refused, nobody answered.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var nobody = new EtcdEndpoint(false, "127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port);
+        listener.Stop();
+        using var client = new EtcdClient(new EtcdConnection([nobody], null, null, null));
+        client.Send(new EtcdRequest(1, EtcdOp.Grant, Ttl: 3));
+        EtcdReply reply = Await(client);
+        Assert.That((reply.Ok, reply.Refused), Is.EqualTo((false, false)), reply.Error);
     }
 }

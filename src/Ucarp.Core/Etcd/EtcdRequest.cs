@@ -47,11 +47,12 @@ public readonly record struct EtcdKeyValue(string Key, string Value, long Lease,
 
 /// <summary>
 /// The answer to a request. <see cref="Ok"/> false: it failed (<see cref="Error"/> says
-/// why) and may be retried. Watch replies come one per event (<see cref="Key"/> names the
+/// why) and may be retried; <see cref="Refused"/> too: a member answered, and said no (a
+/// permission refused, say), so etcd is within reach. Watch replies come one per event (<see cref="Key"/> names the
 /// key; <see cref="Exists"/> false: it was deleted), then one with <see cref="WatchEnded"/>.
 /// A sweep's keys are in <see cref="Kvs"/>.
 /// </summary>
 public readonly record struct EtcdReply(
     int Id, EtcdOp Op, bool Ok, string? Error = null,
     long Lease = 0, long Ttl = 0, bool Succeeded = false, bool Exists = false, string? Value = null, long ValueLease = 0,
-    long Revision = 0, bool WatchEnded = false, string? Key = null, IReadOnlyList<EtcdKeyValue>? Kvs = null);
+    long Revision = 0, bool WatchEnded = false, string? Key = null, IReadOnlyList<EtcdKeyValue>? Kvs = null, bool Refused = false);

@@ -166,7 +166,9 @@ public sealed class EtcdSession : IRoleObserver, ILeaseListener
         {
             _requests.Forget(reply.Id);
         }
-        if (!reply.Ok)
+        // A refusal is an answer: one key etcd will not let us touch must not make the
+        // whole session flap between out of reach and back (abandoning its sweep each time).
+        if (!reply.Ok && !reply.Refused)
         {
             _reach.Failed(reply.Error ?? "no answer");
         }

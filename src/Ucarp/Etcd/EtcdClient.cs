@@ -96,7 +96,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
         }
         catch (Exception e)
         {
-            Post(new EtcdReply(r.Id, r.Op, false, e.Message));
+            Post(new EtcdReply(r.Id, r.Op, false, e.Message, Refused: e is EtcdException { Answered: true }));
         }
     }
 
@@ -190,6 +190,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     EtcdReply Call(string path, string body, Func<object?, EtcdReply> answer, bool notFoundIsOk = false, int skip = 0)
     {
         string error = "no endpoint answered";
+        bool answered = false;   // a member answered, with an error: etcd is within reach
         foreach (EtcdEndpoint endpoint in Rotation(skip))
         {
             try
@@ -211,6 +212,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
                     return answer(null);
                 }
                 error = message;
+                answered = true;
                 Next(endpoint);
             }
             catch (Exception e) when (e is HttpFailure or FormatException)
@@ -219,7 +221,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
                 Next(endpoint);
             }
         }
-        throw new EtcdException(error);
+        throw new EtcdException(error) { Answered = answered };
     }
 
     /// <summary>One exchange: the answer read, or (not 200) what etcd said instead. An answer that says nothing throws: the next member is asked.</summary>
@@ -289,6 +291,9 @@ internal sealed class EtcdException(string message, bool refused = false) : Exce
 {
     /// <summary>The credentials were refused: a setup error, not a network one.</summary>
     public bool Refused { get; } = refused;
+
+    /// <summary>A member answered (with an error): etcd was within reach.</summary>
+    public bool Answered { get; init; }
 }
 
 /// <summary>Where etcd is and how to prove who we are.</summary>

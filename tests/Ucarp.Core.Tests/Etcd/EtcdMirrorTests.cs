@@ -165,4 +165,24 @@ public class EtcdMirrorTests
         Assert.That(rig.Groups.Select(g => g.Election.State), Is.EqualTo(new[] { CarpState.Master, CarpState.Backup }));
         Assert.That(rig.Of(EtcdOp.Release).Single().Request.Key, Is.EqualTo(Key(1)));
     }
+
+    /// <summary>
+    /// A request a member refuses (RBAC on one key) was answered: etcd is within reach. Only
+    /// a request no member answered says "unreachable" (and makes the sweep start again when
+    /// etcd is back); a refusal must not flap the session.
+    /// </summary>
+    [Test]
+    public void A_refusal_is_an_answer_and_only_a_failure_no_member_answered_is_out_of_reach()
+    {
+        LeaseRig rig = LeaseRig.HeldByOther();
+        rig.Renewing();
+        rig.RunTo(6 * S);
+        EtcdRequest sweep = rig.Last(EtcdOp.Sweep);
+        rig.Reply(new EtcdReply(sweep.Id, EtcdOp.Sweep, false, "etcdserver: permission denied", Refused: true));
+        Assert.That(rig.Log.Any(l => l.StartsWith("etcd unreachable", StringComparison.Ordinal)), Is.False, string.Join("\n", rig.Log));
+
+        rig.RunTo(12 * S);
+        rig.Reply(new EtcdReply(rig.Last(EtcdOp.Sweep).Id, EtcdOp.Sweep, false, "Connection refused"));
+        Assert.That(rig.Said(Messages.EtcdUnreachable("Connection refused")), Is.EqualTo(1));
+    }
 }
