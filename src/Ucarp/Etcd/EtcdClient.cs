@@ -283,6 +283,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
         _workReady.Release(MaxWorkers);
         EndAllWatches();
         _wake.Dispose();
+        _tls?.Dispose();
     }
 }
 

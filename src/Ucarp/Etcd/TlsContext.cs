@@ -8,13 +8,45 @@ namespace Ucarp.Etcd;
 /// <summary>
 /// The OpenSSL context of an https:// client: the authority to trust (--etcd-cacert, else
 /// the system's), the client certificate and key, peer verification with the endpoint's
-/// host name or IP address checked.
+/// host name or IP address checked. Owned by the client it was made for, and freed with
+/// it (a reload that replaces an etcd session or follow group used to leak one each
+/// time): a handshake still starting on a worker thread holds a use of it, each
+/// connection's SSL holds OpenSSL's own reference, so freeing never pulls it from
+/// under either.
 /// </summary>
 internal sealed class TlsContext : IDisposable
 {
-    nint _ctx;
+    readonly nint _ctx;
+    int _uses = 1;   // the owner's, and one per handshake starting; freed at 0
+    int _disposed;
 
     TlsContext(nint ctx) => _ctx = ctx;
+
+    /// <summary>Freed: the owner let go and no handshake is starting.</summary>
+    public bool IsClosed => Volatile.Read(ref _uses) == 0;
+
+    bool TryUse()
+    {
+        int uses = Volatile.Read(ref _uses);
+        while (uses > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _uses, uses + 1, uses);
+            if (seen == uses)
+            {
+                return true;
+            }
+            uses = seen;
+        }
+        return false;
+    }
+
+    void Release()
+    {
+        if (Interlocked.Decrement(ref _uses) == 0)
+        {
+            OpenSsl.CtxFree(_ctx);
+        }
+    }
 
     /// <summary>The context; false with OpenSSL's words (no errno) saying which file it could not use.</summary>
     public static bool TryCreate(string? ca, string? cert, string? key, [NotNullWhen(true)] out TlsContext? context, out SysError error)
@@ -71,8 +103,20 @@ internal sealed class TlsContext : IDisposable
     /// </summary>
     public nint Handshake(int fd, string host, Func<string?> aborted)
     {
-        OpenSsl.ErrClearError();
-        nint ssl = OpenSsl.New(_ctx);
+        if (!TryUse())
+        {
+            throw new HttpFailure("the etcd client is closed");
+        }
+        nint ssl;
+        try
+        {
+            OpenSsl.ErrClearError();
+            ssl = OpenSsl.New(_ctx);   // which takes OpenSSL's own reference to the context
+        }
+        finally
+        {
+            Release();
+        }
         if (ssl == 0)
         {
             throw new HttpFailure(LastError("SSL_new failed"));
@@ -138,12 +182,12 @@ internal sealed class TlsContext : IDisposable
         return what + ": " + Marshal.PtrToStringUTF8((nint)text);
     }
 
+    /// <summary>The owner lets go: freed now, or when the last handshake starting has its SSL.</summary>
     public void Dispose()
     {
-        if (_ctx != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            OpenSsl.CtxFree(_ctx);
-            _ctx = 0;
+            Release();
         }
     }
 }
