@@ -232,8 +232,11 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(Wait.Until(() => d.InState("web", "MASTER", true), Long), Is.True, d.Process.Output);
         string changed = d.Config + ".new";
         File.WriteAllText(changed, File.ReadAllText(d.Config) + "group extra -v 3 -a 192.0.2.102\n");
+        // The FIFO has a second name, to let the blocked read go once the file's name is the new file's.
+        string fifo = d.Config + ".fifo";
         File.Delete(d.Config);
-        Shell.Run("mkfifo", d.Config);
+        Shell.Run("mkfifo", fifo);
+        Shell.Run("ln", fifo, d.Config);
 
         d.Process.Signal("HUP");
         // The reader thread is there, blocked opening the FIFO (in the kernel's wait_for_partner).
@@ -243,12 +246,10 @@ public class ConfigDaemonControlTests : NamespaceTest
         // ucarpctl's request has reached the daemon: it holds the connection, waiting to answer.
         Assert.That(Wait.Until(() => ControlConnections(d.Process.Pid) >= 1, Short), Is.True, () => Shell.Run("ss", "-xpn") + "\n" + d.Process.Output);
 
-        using (var writer = new FileStream(d.Config, FileMode.Open, FileAccess.Write))
-        {
-            // The reader has the FIFO open now; the path gets the new file before it reads.
-            File.Move(changed, d.Config, overwrite: true);
-            writer.WriteByte((byte)'#');
-        }
+        // The file's name is the new file's before the first read goes on (it already has the
+        // FIFO): a read that begins after it can only read the new file.
+        File.Move(changed, d.Config, overwrite: true);
+        new FileStream(fifo, FileMode.Open, FileAccess.Write).Dispose();   // nothing written: nothing to fail on
         CtlResult answer = late.Result;
         Assert.That(answer.Code, Is.Zero, answer + "\n" + d.Process.Output);
         Assert.That(answer.Out, Does.Contain("added [extra]"), answer.ToString());
