@@ -1,6 +1,4 @@
 using Ucarp.Control;
-using Ucarp.Core.Cli;
-using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
 using Ucarp.Loop;
@@ -21,8 +19,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
     static readonly long StuckAfter = 10 * Ucarp.Core.Carp.Timing.Second;
 
     readonly List<Action<ControlReply>?> _replies = [];   // waiting for the read under way
-    readonly List<Action<ControlReply>?> _next = [];       // came after it began: for the next read
-    bool _again;
+    readonly List<Action<ControlReply>?> _next = [];       // came after it began: for the next read (SIGHUP's null too)
     long _readSince;
     ReloadWorker? _worker;
     int _poll = -1;
@@ -40,7 +37,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             // No eventfd, no worker: refused at once, as a read that failed is (its failure the
             // file's one problem), rather than an exception out of the loop.
             _replies.Add(reply);
-            Complete(new ReloadRead(new ConfigReadResult([], [ConfigDiagnostic.Error(0, error.Perror)], false), new Dictionary<string, PassfileRead>()), now);
+            Complete(ReloadRead.Failed(error.Perror), now);
             return;
         }
         if (_worker.Busy)
@@ -53,7 +50,6 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
                 return;
             }
             _next.Add(reply);
-            _again = true;
             return;
         }
         _replies.Add(reply);
@@ -88,23 +84,24 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             complete?.Invoke(reply);
         }
         _replies.Clear();
-        if (_again && !groups.Stopping)
+        if (_next.Count == 0)
         {
-            // Asked for while that read was under way: the file is read once more for them.
-            _again = false;
-            _replies.AddRange(_next);
-            _next.Clear();
-            Read(now);
+            return;
         }
-        else if (_again)
+        if (groups.Stopping)
         {
-            _again = false;
+            // Nothing is read again while stopping: they get the same answer.
             foreach (Action<ControlReply>? complete in _next)
             {
                 complete?.Invoke(reply);
             }
             _next.Clear();
+            return;
         }
+        // Asked for while that read was under way: the file is read once more for them.
+        _replies.AddRange(_next);
+        _next.Clear();
+        Read(now);
     }
 
     public void Dispose() => _worker?.Dispose();

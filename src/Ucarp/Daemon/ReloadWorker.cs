@@ -7,7 +7,12 @@ using Ucarp.Linux;
 namespace Ucarp.Daemon;
 
 /// <summary>What a reload read: the file, and the --etcd-password-file of each group that names one.</summary>
-internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<string, PassfileRead> EtcdPasswords);
+internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<string, PassfileRead> EtcdPasswords)
+{
+    /// <summary>A read that could not be made: its failure is the file's one problem, so the reload is refused with it.</summary>
+    public static ReloadRead Failed(string problem) =>
+        new(new ConfigReadResult([], [ConfigDiagnostic.Error(0, problem)], false), new Dictionary<string, PassfileRead>());
+}
 
 /// <summary>
 /// Reads the config file again off the event loop's thread (a hung disk, a slow -o
@@ -74,7 +79,7 @@ internal sealed class ReloadWorker : IDisposable
         }
         catch (Exception e)
         {
-            result = new ReloadRead(new ConfigReadResult([], [ConfigDiagnostic.Error(0, e.Message)], false), new Dictionary<string, PassfileRead>());
+            result = ReloadRead.Failed(e.Message);
         }
         lock (_lock)
         {
