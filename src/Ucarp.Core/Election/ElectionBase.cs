@@ -20,7 +20,7 @@ public abstract class ElectionBase : IElection
 
     readonly AnnouncementRefresh _refresh;
     readonly List<IRoleObserver> _observers = [];
-    readonly List<IStandingWatcher> _watchers = [];
+    readonly StandingWatchers _watchers = new();
 
     protected ElectionBase(CarpSettings settings, ILog log, IFollowerOutput output)
     {
@@ -76,13 +76,7 @@ public abstract class ElectionBase : IElection
     public void Unwatch(IStandingWatcher watcher) => _watchers.Remove(watcher);
 
     /// <summary>Something shown of the election changed (the role, eligibility, the link, the advskew, the master heard): the watchers are told.</summary>
-    protected void StandingChanged()
-    {
-        for (int i = 0; i < _watchers.Count; i++)
-        {
-            _watchers[i].StandingChanged(this);
-        }
-    }
+    protected void StandingChanged() => _watchers.Tell(this);
 
     public abstract IpAddress? MasterAddress(long now);
     public abstract void Start(long now);

@@ -27,7 +27,7 @@ public sealed class ElectionGate : IElection, IStandingWatcher
 {
     // Closed gates and why, in the order they closed: the first one is the reason shown.
     readonly List<(GateReason Kind, string Reason)> _closed = [];
-    readonly List<IStandingWatcher> _watchers = [];
+    readonly StandingWatchers _watchers = new();
 
     public ElectionGate(IElection inner)
     {
@@ -131,13 +131,7 @@ public sealed class ElectionGate : IElection, IStandingWatcher
     // The election's changes are the gate's: its watchers know the gate, not what it wraps.
     void IStandingWatcher.StandingChanged(IElection election) => Changed();
 
-    void Changed()
-    {
-        for (int i = 0; i < _watchers.Count; i++)
-        {
-            _watchers[i].StandingChanged(this);
-        }
-    }
+    void Changed() => _watchers.Tell(this);
 
     // The health check speaks through the Health gate.
     public void SetEligible(bool eligible, string reason, long now)
