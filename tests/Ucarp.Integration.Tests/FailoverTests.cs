@@ -102,4 +102,47 @@ public class FailoverTests : NamespaceTest
         Assert.That(Wait.Until(() => a.Saw("Non-preferred master advertising: reasserting control of VIP with another gratuitous arp"), Short), Is.True,
                     Describe(lan, a, b));
     }
+
+    /// <summary>
+    /// A split brain healed: the master that stays (the lower address) re-announces every
+    /// address of the group at once (neighbours may have learnt the loser's MAC meanwhile),
+    /// over multicast CARP, unicast and IPv6 alike: a gratuitous ARP or unsolicited
+    /// neighbour advert per address, from its MAC, within an advert interval of hearing
+    /// the other master.
+    /// </summary>
+    [TestCase(false, false)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    public void A_healed_split_brain_is_announced_again_for_every_address(bool ipv6, bool unicast)
+    {
+        Binaries.RequireTcpdump();
+        using var lan = new TestLan(2, ipv6);
+        string extra = ipv6 ? "2001:db8::101" : "192.0.2.101";
+        string[] Options(int i) => ["--extra-addr=" + extra, .. unicast ? new[] { "--peer=" + lan.SourceOf(3 - i) } : []];
+        using Capture capture = lan.StartCapture(ipv6 ? "icmp6" : "arp");
+        using UcarpProcess a = lan.Start(1, Binaries.Clone, Options(1));
+        Assert.That(Wait.Until(() => a.Saw("Switching to state: MASTER"), Long), Is.True, a.Output);
+        using UcarpProcess b = lan.Start(2, Binaries.Clone, Options(2));
+        Assert.That(Wait.Until(() => b.Saw("Switching to state: BACKUP"), Long), Is.True, b.Output);
+        lan.Isolate(1, true);
+        lan.Isolate(2, true);
+        Assert.That(Wait.Until(() => b.Saw("Switching to state: MASTER"), Long), Is.True, "split brain while partitioned\n" + Describe(lan, a, b));
+        long healed = (long)(HolderIntervals.Now * 1_000_000);
+        lan.Isolate(1, false);
+        lan.Isolate(2, false);
+        Assert.That(Wait.Until(() => a.Saw("Non-preferred master advertising"), Short), Is.True, Describe(lan, a, b));
+        Assert.That(Wait.Until(() => b.Saw("Preferred master advertised: going back to BACKUP state"), Short), Is.True, Describe(lan, a, b));
+
+        string mac = lan.Ip("-n", lan.Node(1), "link", "show", "eth0").Split("link/ether ")[1][..17].Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
+        bool Announces(Frame f, string address) => f.EtherSource == mac && (ipv6 ? f.IsNeighbourAdvert && f.NaTarget == address : f.IsArp && f.ArpSender == address);
+        foreach (string address in new[] { lan.VirtualAddress, extra })
+        {
+            Assert.That(Wait.Until(() => capture.Current().Any(f => f.Micros > healed && Announces(f, address)), Short), Is.True,
+                        $"{address} announced again by the survivor\n" + Describe(lan, a, b));
+            long first = capture.Current().First(f => f.Micros > healed && Announces(f, address)).Micros;
+            TestContext.Out.WriteLine($"{address}: announced {(first - healed) / 1000.0:F0} ms after the heal");
+            // The survivor hears the other master's next advert within an interval (1 s) of the heal, and announces at once.
+            Assert.That(first - healed, Is.LessThan(2_000_000), $"{address} announced within an advert interval or so");
+        }
+    }
 }

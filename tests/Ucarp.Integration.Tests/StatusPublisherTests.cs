@@ -50,7 +50,7 @@ public class StatusPublisherTests
         public void LinkDown(long now) { }
         public void LinkUp(long now) { }
         public void Shutdown(long now) { }
-        public void InterfaceLost(int revents, bool shutdownAtExit, long now) { }
+        public void InterfaceLost(int? revents, bool shutdownAtExit, long now) { }
     }
 
     sealed class NoLog : ILog
@@ -205,7 +205,7 @@ public class StatusPublisherTests
         var machine = new FakeElection();
         PublishedGroup g = Group(42, machine);
         g.Settings.StateFile = StatePath;
-        using var publisher = new StatusPublisher(g.Settings, machine, machine, g.Scripts, null, new NoLog(), Notifier(), 0);
+        using var publisher = new StatusPublisher(g.Settings, machine, machine, g.Scripts!, null, new NoLog(), Notifier(), 0);
         publisher.Start(0);
         Assert.That(Notified(), Is.EqualTo("STATUS=BACKUP on eth0 id 42"));
         JsonElement state = StateWhen(s => s.TryGetProperty("state", out _));

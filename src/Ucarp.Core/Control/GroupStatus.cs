@@ -4,7 +4,7 @@ namespace Ucarp.Core.Control;
 /// One group as `ucarpctl status` shows it (a line, or an object of --json's "groups").
 /// The daemon fills it on its loop thread; formatting is pure (ControlStatus).
 /// </summary>
-/// <param name="State">MASTER, BACKUP, INIT or STOPPED.</param>
+/// <param name="State">MASTER, BACKUP, INIT, STOPPED, or WAITING (--config: held back until its interface is usable, <paramref name="Reason"/> says why).</param>
 /// <param name="Master">The master's address as far as this host knows, or null.</param>
 /// <param name="SinceUnixSeconds">Wall-clock time of the group's last state change (or its start).</param>
 /// <param name="InElection">False while a failing check, a lost carrier, ucarpctl demote or its sync set keeps it out.</param>

@@ -114,14 +114,30 @@ public abstract class ElectionBase : IElection
     }
 
     /// <summary>The interface is gone: ucarp's ERROR line, the downscript under -z when not BACKUP; nothing more is sent on it.</summary>
-    public void InterfaceLost(int revents, bool shutdownAtExit, long now)
+    public void InterfaceLost(int? revents, bool shutdownAtExit, long now)
     {
-        Log.Write(LogLevel.Error, Messages.PollRevents(revents));
+        if (revents is int polled)
+        {
+            Log.Write(LogLevel.Error, Messages.PollRevents(polled));
+        }
         Stop(now, runDownscript: shutdownAtExit, interfaceGone: true);
     }
 
     /// <summary>The group is leaving: what the election lets go of, and how (a bow-out, a release).</summary>
     protected abstract void Stop(long now, bool runDownscript, bool interfaceGone);
+
+    /// <summary>
+    /// MASTER: every address announced again now (gratuitous ARP, unsolicited neighbour
+    /// advert): one of them was just put back after another program removed it, and
+    /// neighbours may have dropped or moved its entry meanwhile.
+    /// </summary>
+    public void AnnounceAgain()
+    {
+        if (State == CarpState.Master)
+        {
+            Effects.Announce();
+        }
+    }
 
     /// <summary>SIGUSR1: one status line.</summary>
     public void ReportStatus() => Effects.ReportStatus(State, Eligible, Skew);

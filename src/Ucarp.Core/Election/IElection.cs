@@ -39,8 +39,11 @@ public interface IElection
     void LinkUp(long now);
     /// <summary>A termination signal with -z: downscript when not BACKUP, then let go.</summary>
     void Shutdown(long now);
-    /// <summary>The interface is gone: the ERROR line, the downscript under -z when not BACKUP.</summary>
-    void InterfaceLost(int revents, bool shutdownAtExit, long now);
+    /// <summary>
+    /// The interface is gone: ucarp's ERROR line ("exiting", so only with <paramref name="revents"/>: a
+    /// --config group waits instead), the downscript when asked and not BACKUP; nothing is sent.
+    /// </summary>
+    void InterfaceLost(int? revents, bool shutdownAtExit, long now);
 
     /// <summary>From now on <paramref name="watcher"/> is told of every change in what is shown of this election.</summary>
     void Watch(IStandingWatcher watcher);

@@ -14,6 +14,8 @@ public enum GateReason
     Control,
     /// <summary>A member of the group's sync set is out of the election on this host.</summary>
     Sync,
+    /// <summary>The group is held back (--config): its interface is missing or down, or it could not be made ready.</summary>
+    Held,
 }
 
 /// <summary>
@@ -164,5 +166,5 @@ public sealed class ElectionGate : IElection, IStandingWatcher
     public void LinkDown(long now) => Inner.LinkDown(now);
     public void LinkUp(long now) => Inner.LinkUp(now);
     public void Shutdown(long now) => Inner.Shutdown(now);
-    public void InterfaceLost(int revents, bool shutdownAtExit, long now) => Inner.InterfaceLost(revents, shutdownAtExit, now);
+    public void InterfaceLost(int? revents, bool shutdownAtExit, long now) => Inner.InterfaceLost(revents, shutdownAtExit, now);
 }

@@ -188,6 +188,23 @@ public static partial class Messages
     public static string SyncJoinLeader(string set, string leader, string holder) =>
         F("Sync set {0}: {1} is held by {2}, stepping down to join it there", set, leader, holder);
 
+    // --manage-addresses: the kernel's addresses kept as the role says, whoever changed them.
+    public static string AddressPutBack(string address, string iface) =>
+        F("Address {0} was removed from {1} by another program while MASTER: put back and announced again", address, iface);
+    public static string AddressTakenAway(string address, string iface) =>
+        F("Address {0} was added to {1} by another program while not MASTER: removed", address, iface);
+    public const string AddressNotificationsLost = "The kernel dropped address notifications: every managed address is looked at again";
+    public static string AddressWatchFailed(string error) =>
+        F("Cannot watch the interfaces' addresses ({0}): a managed address another program removes is not put back", error);
+
+    // --config: a group held back (its interface missing or down, or not ready), and its start once it can.
+    public static string HeldInterfaceMissing(string iface) => F("interface {0} is missing", iface);
+    public static string HeldInterfaceDown(string iface) => F("interface {0} is down", iface);
+    public static string HeldNotReady(string error) => F("could not be made ready: {0}", error);
+    public static string HeldInterfaceReturning(string iface) => F("interface {0} is back; its previous groups are still letting go", iface);
+    public static string Held(string reason) => F("Held back until it can start ({0}); the other groups carry on", reason);
+    public static string HeldStarting(string iface) => F("Interface {0} is usable: starting", iface);
+
     // Ucarp.Net's own: health checks (--check).
     public const string NotYetHealthy = "health check has not passed yet";
     // --check-weight: the advskew in use and why (SIGUSR1, the state file).

@@ -25,6 +25,8 @@ public sealed record StatusSnapshot
     public required CarpState State { get; init; }
     /// <summary>The daemon has ended: the state file's last word.</summary>
     public bool Stopped { get; init; }
+    /// <summary>A --config group held back (its interface missing or down, or not ready): shown WAITING.</summary>
+    public bool Waiting { get; init; }
     public required bool InElection { get; init; }
     public string? ElectionReason { get; init; }
     public required bool LinkUp { get; init; }
@@ -51,10 +53,10 @@ public sealed record StatusSnapshot
     public required IReadOnlyDictionary<Rejection, long> Rejected { get; init; }
     public required int Pid { get; init; }
 
-    public string StateName => NameOf(State, Stopped);
+    public string StateName => NameOf(State, Stopped, Waiting);
 
-    /// <summary>MASTER, BACKUP, INIT, or STOPPED once the daemon has ended.</summary>
-    public static string NameOf(CarpState state, bool stopped) => stopped ? "STOPPED" : state switch
+    /// <summary>MASTER, BACKUP, INIT, WAITING (a group held back), or STOPPED once the daemon has ended.</summary>
+    public static string NameOf(CarpState state, bool stopped, bool waiting = false) => stopped ? "STOPPED" : waiting ? "WAITING" : state switch
     {
         CarpState.Master => "MASTER",
         CarpState.Backup => "BACKUP",

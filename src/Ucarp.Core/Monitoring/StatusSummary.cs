@@ -9,7 +9,7 @@ namespace Ucarp.Core.Monitoring;
 /// </summary>
 public static class StatusSummary
 {
-    static readonly string[] Order = ["MASTER", "BACKUP", "INIT", "STOPPED"];
+    static readonly string[] Order = ["MASTER", "BACKUP", "INIT", "WAITING", "STOPPED"];
 
     /// <param name="states">Each group's <see cref="StatusSnapshot.StateName"/>.</param>
     public static string Line(IReadOnlyList<string> states)

@@ -22,7 +22,19 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
     /// <summary>ucarpctl's socket, served from now on; disposed with the handler.</summary>
     public void Attach(ControlServer server) => _server = server;
 
-    public IReadOnlyList<GroupStatus> Status(long now) => [.. groups.Running.Select(g => Row(g, now))];
+    /// <summary>Every group of the file, the running ones and those held back (WAITING), in the file's order.</summary>
+    public IReadOnlyList<GroupStatus> Status(long now) =>
+        [.. groups.Running.Select(g => (g.Name, Row: Row(g, now))).Concat(groups.Held.Select(h => (h.Name, Row: Row(h))))
+                  .OrderBy(r => groups.FileOrder(r.Name)).Select(r => r.Row)];
+
+    static GroupStatus Row(HeldGroup h)
+    {
+        Configuration c = h.Options.Settings;
+        return new GroupStatus(h.Name, c.Interface!, c.Vhid, Addresses(c), "WAITING", null, h.SinceUnixMicros / 1_000_000,
+                               InElection: false, c.Check is null ? "none" : "pending", h.Gate.EligibilityReason);
+    }
+
+    static string[] Addresses(Configuration c) => [c.VirtualAddressText ?? c.VirtualAddress.ToString(), .. c.ExtraAddresses.Select(a => a.ToString())];
 
     static GroupStatus Row(GroupRuntime g, long now)
     {
@@ -38,14 +50,15 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
             : g.Health.Policy.Passing ? "passing" : "failing";
         bool inElection = g.Gate.Eligible && !g.Gate.LinkIsDown && !g.Stopping;
         string? reason = inElection ? null : g.Gate.LinkIsDown ? Messages.StatusLinkDown : g.Gate.EligibilityReason;
-        return new GroupStatus(g.Name, c.Interface!, c.Vhid,
-                               [c.VirtualAddressText ?? c.VirtualAddress.ToString(), .. c.ExtraAddresses.Select(a => a.ToString())],
-                               state, g.Gate.MasterAddress(now)?.ToString(), g.SinceUnixMicros / 1_000_000, inElection, health, reason);
+        return new GroupStatus(g.Name, c.Interface!, c.Vhid, Addresses(c), state, g.Gate.MasterAddress(now)?.ToString(), g.SinceUnixMicros / 1_000_000, inElection, health, reason);
     }
 
     public ControlReply SetDemoted(string? group, bool demoted, long now)
     {
-        List<GroupRuntime> targets = group is null ? [.. groups.Running] : [.. groups.Running.Where(g => g.Name == group)];
+        // A group held back is demoted too: the group that starts in its place inherits it.
+        List<(string Name, ElectionGate Gate)> targets =
+            [.. groups.Running.Select(g => (g.Name, g.Gate)).Concat(groups.Held.Select(h => (h.Name, h.Gate)))
+                      .Where(t => group is null || t.Name == group).OrderBy(t => groups.FileOrder(t.Name))];
         if (group is not null && targets.Count == 0)
         {
             return new ControlReply(1, Messages.NoSuchGroup(group) + "\n");
@@ -54,18 +67,18 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
         {
             groups.AllDemoted = demoted;
         }
-        foreach (GroupRuntime g in targets)
+        foreach ((string _, ElectionGate gate) in targets)
         {
             if (demoted)
             {
-                g.Gate.Close(GateReason.Control, Messages.DemotedByControl, now);
+                gate.Close(GateReason.Control, Messages.DemotedByControl, now);
             }
             else
             {
-                g.Gate.Open(GateReason.Control, Messages.PromotedByControl, now);
+                gate.Open(GateReason.Control, Messages.PromotedByControl, now);
             }
         }
-        string names = string.Join(" ", targets.Select(g => g.Name));
+        string names = string.Join(" ", targets.Select(t => t.Name));
         string line = demoted ? Messages.Demoted(names) : Messages.Promoted(names);
         groups.Log.Write(LogLevel.Notice, line);
         return new ControlReply(0, line + "\n");

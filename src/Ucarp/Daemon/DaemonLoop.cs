@@ -23,6 +23,7 @@ internal sealed class DaemonLoop : IDisposable
     readonly GroupSet _groups;
     readonly GroupReload _reload;
     readonly ControlHandler _control;
+    readonly AddressWatcher _addresses;
     StatusPublisher? _publisher;
 
     public DaemonLoop(Logger log, DaemonOptions options, bool many, HostInterfaces interfaces, SignalRelay signals, IReadOnlyList<string> environment,
@@ -36,6 +37,7 @@ internal sealed class DaemonLoop : IDisposable
         _control = new ControlHandler(_groups, _reload);
         _loop.Add(new InterfaceInput(_groups));
         _loop.Add(new EtcdInput(_groups));
+        _loop.Add(_addresses = new AddressWatcher(_groups));
         _loop.Add(new SignalFanOut(_groups, signals, _reload));
         _loop.Add(new ChildReaper(_groups));
         _loop.Add(new GroupTimers(_groups));
@@ -74,6 +76,7 @@ internal sealed class DaemonLoop : IDisposable
     {
         _groups.Dispose();
         _control.Dispose();
+        _addresses.Dispose();
         _reload.Dispose();
         _groups.Etcd.Dispose();
         _publisher?.Dispose();

@@ -48,6 +48,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     public InterfaceSocket? Shared { get; }
     /// <summary>The etcd session the group shares with the daemon's other etcd groups.</summary>
     public SharedEtcd? Etcd { get; }
+    /// <summary>The etcd password it was made with (read from its file off the loop): a group held back later starts again with it.</summary>
+    public string? EtcdPassword { get; private init; }
     /// <summary>Follow mode's way to etcd, through the client it shares with the follow groups reaching the same etcd.</summary>
     public FollowChannel? FollowEtcd { get; private init; }
     /// <summary>Follow mode's election, which takes its client's replies.</summary>
@@ -161,7 +163,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
             var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
             {
-                FollowEtcd = followEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
+                EtcdPassword = etcdPassword, FollowEtcd = followEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
             };
             if (followEtcd is not null)
             {

@@ -38,8 +38,12 @@ internal sealed partial class GroupSet
             w.Dispose();
         }
         _waiting.Clear();
-        ReloadPlan plan = ReloadDiff.Compute([.. _groups.Select(g => g.Options)], result.Groups);
+        // Held groups are the file's too: kept, changed or removed like the running ones.
+        ReloadPlan plan = ReloadDiff.Compute([.. _groups.Select(g => g.Options), .. _held.Select(h => h.Options)], result.Groups);
+        var byName = _groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        var heldByName = _held.ToDictionary(h => h.Name, StringComparer.Ordinal);
         var prepared = new List<GroupRuntime>();
+        var toHold = new List<(GroupOptions Options, string? Password, string Reason, bool Usable)>();
         var capture = new CapturingLog(_log);
         foreach (GroupOptions options in plan.Changed.Select(c => c.New).Concat(plan.Added))
         {
@@ -50,36 +54,60 @@ internal sealed partial class GroupSet
             {
                 return Refuse(prepared, capture, path);
             }
-            // etcd is not probed here: a reload must not wait on the network; the election says what it finds.
-            if (Prepare(options, capture.For(options.Name), etcdPassword, probeEtcd: false) is not GroupRuntime g)
+            // etcd is not probed here: a reload must not wait on the network; the election says
+            // what it finds. A group that cannot start yet is held back alone, as at start.
+            string? problem = InterfaceProblem(options.Settings.Interface!);
+            bool usable = problem is null;
+            if ((usable ? TryPrepare(options, etcdPassword, capture.For(options.Name), probeEtcd: false, out problem, quiet: false) : null) is GroupRuntime g)
             {
-                return Refuse(prepared, capture, path);
+                prepared.Add(g);
             }
-            prepared.Add(g);
+            else
+            {
+                toHold.Add((options, etcdPassword, problem!, usable));
+            }
         }
         _fileOrder = Order(result.Groups);
-        var byName = _groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         // ucarpctl's demote outlives a reload: a changed group keeps its Control gate (and so
         // its sync mates stay out), and a group added after `demote --all` starts demoted.
+        string? DemotedBefore(string name) =>
+            byName.TryGetValue(name, out GroupRuntime? old) ? old.Gate.ReasonOf(GateReason.Control)
+            : heldByName.TryGetValue(name, out HeldGroup? held) ? held.Gate.ReasonOf(GateReason.Control)
+            : AllDemoted ? Messages.DemotedByControl : null;
         foreach (GroupRuntime g in prepared)
         {
-            string? demoted = byName.TryGetValue(g.Name, out GroupRuntime? old) ? old.Gate.ReasonOf(GateReason.Control)
-                : AllDemoted ? Messages.DemotedByControl : null;
-            if (demoted is not null)
+            if (DemotedBefore(g.Name) is string demoted)
             {
                 g.Gate.Close(GateReason.Control, demoted, now);
             }
         }
         foreach (GroupOptions kept in plan.Unchanged)
         {
-            byName[kept.Name].Renew(kept);
+            if (byName.TryGetValue(kept.Name, out GroupRuntime? running))
+            {
+                running.Renew(kept);
+            }
+            else
+            {
+                heldByName[kept.Name].Options = kept;
+            }
         }
         foreach (GroupOptions gone in plan.Removed.Concat(plan.Changed.Select(c => c.Old)))
         {
+            if (heldByName.TryGetValue(gone.Name, out HeldGroup? held))
+            {
+                _held.Remove(held);
+                continue;
+            }
             GroupRuntime g = byName[gone.Name];
             g.Stop(now, runDownscript: true);
             _groups.Remove(g);
             _leaving.Add(g);
+        }
+        foreach ((GroupOptions options, string? password, string reason, bool usable) in toHold)
+        {
+            Hold(options, password, reason, DemotedBefore(options.Name), now, retryAt: usable ? now + NotReadyRetry : 0);
+            capture.Held(options.Name, Messages.Held(reason));
         }
         _waiting.AddRange(prepared);
         _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
@@ -87,7 +115,10 @@ internal sealed partial class GroupSet
         _log.Write(LogLevel.Notice, summary);
         GroupsChanged(now);
         FinishLeaving(now);
-        return new ControlReply(0, (lines.Count == 0 ? "" : string.Join("\n", lines) + "\n") + summary + "\n");
+        // The groups held back say why, after the summary: the reload itself succeeded.
+        lines.Add(summary);
+        lines.AddRange(capture.HeldLines);
+        return new ControlReply(0, string.Join("\n", lines) + "\n");
     }
 
     static string Names(IEnumerable<GroupOptions> groups) => string.Join(",", groups.Select(g => g.Name));
@@ -107,6 +138,10 @@ internal sealed partial class GroupSet
     sealed class CapturingLog(ILog inner)
     {
         public List<string> Errors { get; } = [];
+        /// <summary>The groups held back, each with why (and the first error that said so, when it was one).</summary>
+        public List<string> HeldLines { get; } = [];
+
+        public void Held(string group, string line) => HeldLines.Add("[" + group + "] " + line);
 
         public ILog For(string group) => new Line(this, new GroupLog(inner, group), group);
 

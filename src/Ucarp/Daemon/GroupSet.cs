@@ -73,33 +73,47 @@ internal sealed partial class GroupSet : IDisposable
     public void Attach(StatusPublisher publisher)
     {
         _publisher = publisher;
-        publisher.SetGroups([.. _groups.Select(Published)], MonotonicClock.NowMicroseconds);
+        publisher.SetGroups(PublishedGroups(), MonotonicClock.NowMicroseconds);
     }
 
     /// <summary>
     /// Makes every group ready (interfaces, sockets, etcd) before any starts, so a group
     /// that cannot start stops the daemon before anything was done on the host. Then, in
     /// the file's order, each joins its multicast group and starts. Returns the exit status
-    /// ucarp would give when something failed (2), else 0.
+    /// ucarp would give when something failed (2), else 0. With --config a group whose
+    /// interface is missing or down, or that cannot be made ready, is held back alone
+    /// (<see cref="Hold"/>) and the others start.
     /// </summary>
     public int StartAll(IReadOnlyList<GroupOptions> groups, Func<GroupOptions, string?> etcdPassword, bool probeEtcd, long now)
     {
         var prepared = new List<GroupRuntime>();
+        _fileOrder = Order(groups);
         foreach (GroupOptions options in groups)
         {
-            GroupRuntime? g = Prepare(options, LogFor(options.Name), etcdPassword(options), probeEtcd);
-            if (g is null)
+            string? password = etcdPassword(options);
+            if (!_many)
             {
-                prepared.ForEach(p => p.Dispose());
-                return 2;
+                if (Prepare(options, _log, password, probeEtcd) is not GroupRuntime only)
+                {
+                    return 2;
+                }
+                prepared.Add(only);
+                continue;
             }
-            prepared.Add(g);
+            string? problem = InterfaceProblem(options.Settings.Interface!);
+            bool usable = problem is null;
+            if ((usable ? TryPrepare(options, password, LogFor(options.Name), probeEtcd, out problem, quiet: false) : null) is GroupRuntime g)
+            {
+                prepared.Add(g);
+                continue;
+            }
+            Hold(options, password, problem!, null, now, retryAt: usable ? now + NotReadyRetry : 0);
         }
-        _fileOrder = Order(groups);
         foreach (GroupRuntime g in prepared)
         {
             if (!Register(g))
             {
+                prepared.ForEach(p => p.Dispose());
                 return 2;
             }
         }
@@ -173,16 +187,27 @@ internal sealed partial class GroupSet : IDisposable
         }
     }
 
+    /// <summary>Moves whenever the set of running groups changes (sources that look at it only then).</summary>
+    public int Generation { get; private set; }
+
     /// <summary>The set of groups changed: sync sets and monitoring see the new one.</summary>
     void GroupsChanged(long now)
     {
+        Generation++;
         _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
         HasSync = _groups.Any(g => g.Config.SyncSet is not null);
         // Every time, sets or not: gates a vanished set had closed must open, and a set
         // that comes back later must not meet its old members' state.
-        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate, g.Config.VirtualAddress))], now);
-        _publisher?.SetGroups([.. _groups.Select(Published)], now);
+        // A held group keeps its place in its set: out of the election, so its mates stay out.
+        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate, g.Config.VirtualAddress)),
+                          .. _held.Select(h => (h.Name, h.Options.Settings.SyncSet, h.Gate, h.Options.Settings.VirtualAddress))], now);
+        _publisher?.SetGroups(PublishedGroups(), now);
     }
+
+    /// <summary>Every group monitoring shows, held ones too, in the file's order.</summary>
+    List<PublishedGroup> PublishedGroups() =>
+        [.. _groups.Select(Published).Concat(_held.Select(h => new PublishedGroup(h.Name, h.Options.Settings, h.Gate, null, null, null, Held: true)))
+                   .OrderBy(p => FileOrder(p.Name))];
 
     static PublishedGroup Published(GroupRuntime g) => new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health);
 
@@ -221,9 +246,15 @@ internal sealed partial class GroupSet : IDisposable
             _waiting.RemoveAt(i--);
             if (!Register(g) || !g.Join(_memberships))
             {
+                // Logged; a held group waits on (its placeholder stays), tried again later.
+                if (_held.Find(h => h.Name == g.Name) is HeldGroup held)
+                {
+                    held.NextTry = now + NotReadyRetry;
+                }
                 g.Dispose();
                 continue;
             }
+            Unhold(g, now);
             _groups.Add(g);
             g.Start(now);
             ApplyLinkState(g, now);
@@ -242,9 +273,12 @@ internal sealed partial class GroupSet : IDisposable
     }
 
     /// <summary>
-    /// The interface is gone: each of its groups gets ucarp's ERROR line and, under -z when
-    /// not BACKUP, its downscript. A plain command line then ends (exit 0, as ucarp); with
-    /// --config the other groups carry on, and the daemon ends with its last group.
+    /// The interface is gone (or taken down). A plain command line ends as ucarp's does: each
+    /// group gets ucarp's ERROR line and, under -z when not BACKUP, its downscript, and the
+    /// daemon exits 0. With --config each of its groups lets go of its addresses (the
+    /// downscript when not BACKUP, -z or not: nothing is left behind on a link that may come
+    /// back while the peer holds them) and is held back until the interface returns; the
+    /// other groups carry on.
     /// </summary>
     public void LoseInterface(InterfaceEntry entry, short revents, long now)
     {
@@ -253,26 +287,40 @@ internal sealed partial class GroupSet : IDisposable
         {
             return;   // its groups were told already (they are finishing)
         }
+        if (!_many)
+        {
+            foreach (GroupRuntime g in lost)
+            {
+                // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
+                g.Follower.CancelBowOut();
+                g.Gate.InterfaceLost(revents, g.Config.ShutdownAtExit, now);
+                g.MarkStopped(now);
+            }
+            Stopping = true;
+            return;
+        }
+        entry.Lost = true;
+        string reason = InterfaceProblem(entry.Name) ?? Messages.HeldInterfaceDown(entry.Name);
         foreach (GroupRuntime g in lost)
         {
-            // Nothing can be sent on a vanished device: a waiting bow-out is dropped.
             g.Follower.CancelBowOut();
-            g.Gate.InterfaceLost(revents, g.Config.ShutdownAtExit, now);
+            g.Gate.InterfaceLost(null, shutdownAtExit: true, now);
             g.MarkStopped(now);
-            if (_many)
+            _groups.Remove(g);
+            _leaving.Add(g);
+            Hold(g.Options, g.EtcdPassword, reason, g.Gate.ReasonOf(GateReason.Control), now);
+        }
+        // A reload's group about to start there would start on the lost one: it waits too.
+        foreach (GroupRuntime w in _waiting.Where(w => w.Interface == entry).ToList())
+        {
+            _waiting.Remove(w);
+            if (!_held.Exists(h => h.Name == w.Name))
             {
-                _groups.Remove(g);
-                _leaving.Add(g);
+                Hold(w.Options, w.EtcdPassword, reason, w.Gate.ReasonOf(GateReason.Control), now);
             }
+            w.Dispose();
         }
-        if (!_many || _groups.Count == 0)
-        {
-            Stopping = true;
-        }
-        else
-        {
-            GroupsChanged(now);
-        }
+        GroupsChanged(now);
     }
 
     /// <summary>

@@ -19,6 +19,8 @@ internal sealed class InterfaceEntry(string name, int index, byte[] mac)
     public SendSocket? SenderV6 { get; set; }
     /// <summary>ucarp's view of the carrier (IFF_RUNNING), for the groups without -S.</summary>
     public bool LinkDown { get; set; }
+    /// <summary>Gone or taken down while groups ran on it: kept only until they have let go, never used again.</summary>
+    public bool Lost { get; set; }
 
     public IEnumerable<InterfaceSocket> Sockets => new[] { V4, V6 }.OfType<InterfaceSocket>();
 }
@@ -104,6 +106,9 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         _entries.Add(iface, entry);
         return entry;
     }
+
+    /// <summary>An interface lost while groups ran on it, not yet forgotten: groups that start on it wait.</summary>
+    public bool IsLost(string iface) => _entries.TryGetValue(iface, out InterfaceEntry? entry) && entry.Lost;
 
     /// <summary>
     /// The shared receiving socket of the interface for the source's family, opened with

@@ -18,6 +18,9 @@ internal static partial class Libc
     internal const ushort IFA_LOCAL = 2;
     internal const byte IFA_F_NODAD = 0x02;
     internal const byte RT_SCOPE_UNIVERSE = 0;
+    internal const uint RTMGRP_IPV4_IFADDR = 0x10;
+    internal const uint RTMGRP_IPV6_IFADDR = 0x100;
+    internal const int ENOBUFS = 105;
     internal const int EADDRNOTAVAIL = 99;
     internal const int ETIMEDOUT = 110;
 }

@@ -123,16 +123,35 @@ internal sealed class ScriptRunner : IDisposable
         using var netlink = new NetlinkAddresses();
         foreach (Core.Cli.IpAddress address in step.Addresses)
         {
-            // Without the index every address fails with the lookup's errno.
-            SysError error = indexError;
-            if ((indexed && (add ? netlink.TryAdd(ifIndex, address, out error) : netlink.TryRemove(ifIndex, address, out error)))
-                || error.Errno == (add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
-            {
-                continue;
-            }
+            Change(netlink, indexed, ifIndex, indexError, address, add);
+        }
+    }
+
+    /// <summary>
+    /// One address put back (<paramref name="add"/>) or taken away, as a step would; true
+    /// when the kernel changed, false when it was so already or could not be (logged).
+    /// </summary>
+    public bool ChangeAddress(Core.Cli.IpAddress address, bool add)
+    {
+        bool indexed = TryIndex(out int ifIndex, out SysError indexError);
+        using var netlink = new NetlinkAddresses();
+        return Change(netlink, indexed, ifIndex, indexError, address, add);
+    }
+
+    bool Change(NetlinkAddresses netlink, bool indexed, int ifIndex, SysError indexError, Core.Cli.IpAddress address, bool add)
+    {
+        // Without the index every address fails with the lookup's errno.
+        SysError error = indexError;
+        if (indexed && (add ? netlink.TryAdd(ifIndex, address, out error) : netlink.TryRemove(ifIndex, address, out error)))
+        {
+            return true;
+        }
+        if (error.Errno != (add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
+        {
             _log.Write(LogLevel.Error, add ? Messages.AddressAddFailed(address.ToString(), _interface, error.Text)
                                            : Messages.AddressRemoveFailed(address.ToString(), _interface, error.Text));
         }
+        return false;
     }
 
     /// <summary>The interface's index now: it may have been made again since the group started.</summary>

@@ -8,6 +8,7 @@ namespace Ucarp.Monitoring;
 /// One running group as monitoring sees it. <see cref="Machine"/> is the group's election
 /// as the daemon gates it (Eligible includes ucarpctl demote and the sync set);
 /// <see cref="Frames"/> counts the frames it rejected (CARP groups; null for etcd).
+/// <see cref="Held"/>: a --config group held back (WAITING), with neither scripts nor a check running.
 /// </summary>
-internal sealed record PublishedGroup(string Name, Configuration Settings, IElection Machine, IFrameInput? Frames, ScriptRunner Scripts,
-                                      HealthCheckRunner? Health);
+internal sealed record PublishedGroup(string Name, Configuration Settings, IElection Machine, IFrameInput? Frames, ScriptRunner? Scripts,
+                                      HealthCheckRunner? Health, bool Held = false);

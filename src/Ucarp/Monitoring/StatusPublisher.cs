@@ -221,7 +221,7 @@ internal sealed class StatusPublisher : IDisposable
     {
         if (_manyGroups)
         {
-            return StatusSummary.Line(Array.ConvertAll(groups, w => StatusSnapshot.NameOf(w.Last.State, stopped: false)));
+            return StatusSummary.Line(Array.ConvertAll(groups, w => StatusSnapshot.NameOf(w.Last.State, stopped: false, w.Group.Held)));
         }
         if (groups.Length == 0)
         {
@@ -333,7 +333,7 @@ internal sealed class StatusPublisher : IDisposable
             PublishedGroup g = w.Group;
             CarpCounters c = g.Machine.Counters;
             sum += c.Transitions + c.AdvertsSent + c.AdvertSendErrors + c.AdvertsReceived + (g.Frames?.RejectedTotal ?? 0)
-                   + g.Scripts.Runs + g.Scripts.Failures + (g.Health?.Policy.Runs ?? 0);
+                   + (g.Scripts?.Runs ?? 0) + (g.Scripts?.Failures ?? 0) + (g.Health?.Policy.Runs ?? 0);
         }
         return sum;
     }
@@ -346,12 +346,13 @@ internal sealed class StatusPublisher : IDisposable
 
     static StatusSnapshot Snapshot(Watched w, long now, long wall, bool stopped)
     {
-        (string name, Configuration config, IElection machine, IFrameInput? frames, ScriptRunner scripts, HealthCheckRunner? health) = w.Group;
+        (string name, Configuration config, IElection machine, IFrameInput? frames, ScriptRunner? scripts, HealthCheckRunner? health, bool held) = w.Group;
         return new StatusSnapshot
         {
             Name = name,
             State = machine.State,
             Stopped = stopped,
+            Waiting = held,
             InElection = machine.Eligible && !stopped,
             ElectionReason = machine.EligibilityReason,
             LinkUp = !machine.LinkIsDown,
@@ -371,8 +372,8 @@ internal sealed class StatusPublisher : IDisposable
             AdvertsSent = machine.Counters.AdvertsSent,
             AdvertSendErrors = machine.Counters.AdvertSendErrors,
             AdvertsReceived = machine.Counters.AdvertsReceived,
-            ScriptRuns = scripts.Runs,
-            ScriptFailures = scripts.Failures,
+            ScriptRuns = scripts?.Runs ?? 0,
+            ScriptFailures = scripts?.Failures ?? 0,
             // A copy: the text is made on the writer's thread while the machine goes on counting.
             Rejected = frames is null ? [] : new Dictionary<Rejection, long>(frames.Rejections),
             Pid = Environment.ProcessId,

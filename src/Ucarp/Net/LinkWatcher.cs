@@ -8,7 +8,8 @@ namespace Ucarp.Net;
 /// <summary>
 /// Four times a second, every interface's flags: a lost one (gone, or taken down: ucarp's
 /// capture reports an error and it ends) stops its groups; otherwise carrier loss and
-/// return are fanned out to the groups without -S.
+/// return are fanned out to the groups without -S. Then the groups held back (--config)
+/// whose interface is usable again start.
 /// </summary>
 internal sealed class LinkWatcher(GroupSet groups) : ILoopSource
 {
@@ -61,5 +62,6 @@ internal sealed class LinkWatcher(GroupSet groups) : ILoopSource
                 }
             }
         }
+        groups.RetryHeld(now);
     }
 }

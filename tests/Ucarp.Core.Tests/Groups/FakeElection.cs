@@ -75,5 +75,5 @@ sealed class FakeElection : IElection
     public void LinkDown(long now) { LinkIsDown = true; State = CarpState.Backup; }
     public void LinkUp(long now) => LinkIsDown = false;
     public void Shutdown(long now) { }
-    public void InterfaceLost(int revents, bool shutdownAtExit, long now) { }
+    public void InterfaceLost(int? revents, bool shutdownAtExit, long now) { }
 }

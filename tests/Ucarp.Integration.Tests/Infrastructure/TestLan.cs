@@ -90,6 +90,35 @@ sealed class TestLan : IDisposable
 
     static string Port(int i) => "p" + i.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Node i's address on the second link (<see cref="AddSecondLink"/>): 198.51.100.i (RFC 5737).</summary>
+    public static string SecondAddress(int i) => $"198.51.100.{i}";
+
+    /// <summary>
+    /// A second LAN beside the first: a bridge br1 in the bridge's namespace and, in each
+    /// node, eth1 = 198.51.100.i/24 on a veth whose peer is one of its ports (a firewall's
+    /// inside and outside legs). Deleted with the namespaces.
+    /// </summary>
+    public void AddSecondLink()
+    {
+        Ip("-n", Bridge, "link", "add", "br1", "type", "bridge");
+        Ip("-n", Bridge, "link", "set", "br1", "up");
+        for (int i = 1; i <= Count; i++)
+        {
+            string port = "q" + i.ToString(CultureInfo.InvariantCulture);
+            Ip("link", "add", "eth1", "netns", Node(i), "type", "veth", "peer", "name", port, "netns", Bridge);
+            Ip("-n", Bridge, "link", "set", port, "master", "br1");
+            Ip("-n", Bridge, "link", "set", port, "up");
+            Ip("-n", Node(i), "addr", "add", SecondAddress(i) + "/24", "dev", "eth1");
+            Ip("-n", Node(i), "link", "set", "eth1", "up");
+        }
+    }
+
+    /// <summary>Every IPv4 address node i has, on any interface, as "ADDRESS/PREFIX dev".</summary>
+    public List<string> AllAddresses(int i) =>
+        [.. Ip("-n", Node(i), "-4", "-o", "addr", "show").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length > 3 && f[2] == "inet").Select(f => f[3] + " " + f[1])];
+
     /// <summary>
     /// Scripts that really add and remove the VIP, and log how they were called; they also
     /// stamp <see cref="HeldLog"/> (the realtime clock all namespaces share) before adding

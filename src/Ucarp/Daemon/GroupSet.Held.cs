@@ -1,0 +1,166 @@
+using Ucarp.Core.Config;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Logging;
+using Ucarp.Interop;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+// --config: groups held back, one by one, rather than the daemon refusing to start or a lost
+// interface ending its groups for good. A plain command line never holds a group: it ends
+// as ucarp does.
+internal sealed partial class GroupSet
+{
+    /// <summary>A group whose interface is usable but which could not be made ready is tried again after this long (µs).</summary>
+    const long NotReadyRetry = 5_000_000;
+
+    readonly List<HeldGroup> _held = [];
+
+    /// <summary>The groups held back (--config), in the order they were held.</summary>
+    public List<HeldGroup> Held => _held;
+
+    /// <summary>Where the file puts the group (status lists groups in the file's order).</summary>
+    public int FileOrder(string name) => _fileOrder.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Holds the group back, saying why: in its sync set it counts as out, status shows it
+    /// WAITING, and it starts by itself once it can (<see cref="RetryHeld"/>). A demotion
+    /// it had, or `demote --all`, stays with it.
+    /// </summary>
+    void Hold(GroupOptions options, string? etcdPassword, string reason, string? demoted, long now, long retryAt = 0)
+    {
+        var held = new HeldGroup(options, etcdPassword, reason, now) { NextTry = retryAt };
+        if ((demoted ?? (AllDemoted ? Messages.DemotedByControl : null)) is string why)
+        {
+            held.Gate.Close(GateReason.Control, why, now);
+        }
+        _held.Add(held);
+        LogFor(options.Name).Write(LogLevel.Warning, Messages.Held(reason));
+    }
+
+    /// <summary>Why the interface keeps its groups from starting, or null when it is there and up.</summary>
+    string? InterfaceProblem(string iface)
+    {
+        if (_interfaces.IsLost(iface))
+        {
+            // Back already, but a group that ran on it is still letting go (its downscript):
+            // the new group looks the interface up afresh once that one is done.
+            return Messages.HeldInterfaceReturning(iface);
+        }
+        if (!InterfaceInfo.TryFlags(_interfaces.Control, iface, out short flags))
+        {
+            return Messages.HeldInterfaceMissing(iface);
+        }
+        return (flags & Libc.IFF_UP) == 0 ? Messages.HeldInterfaceDown(iface) : null;
+    }
+
+    /// <summary>
+    /// Makes the group ready (its interface is usable), or says why it cannot be: the first
+    /// error its making logged. <paramref name="quiet"/>: its lines are written only when it
+    /// is made ready, so a group tried again and again does not repeat the same errors.
+    /// </summary>
+    GroupRuntime? TryPrepare(GroupOptions options, string? etcdPassword, ILog log, bool probeEtcd, out string? problem, bool quiet = true)
+    {
+        problem = null;
+        var lines = new BufferedLog(log, quiet);
+        GroupRuntime? g = Prepare(options, lines, etcdPassword, probeEtcd);
+        if (g is null)
+        {
+            problem = Messages.HeldNotReady(lines.FirstError ?? "");
+            return null;
+        }
+        lines.WriteAll();
+        return g;
+    }
+
+    /// <summary>
+    /// The held groups that can start now (their interface is back and up, or their retry
+    /// is due) are made ready and start as a reload's groups do, once nothing they replace
+    /// holds their addresses; the others keep waiting, their reason brought up to date.
+    /// Cheap when nothing is held; four times a second from the link watcher.
+    /// </summary>
+    public void RetryHeld(long now)
+    {
+        if (Stopping || _held.Count == 0)
+        {
+            return;
+        }
+        bool ready = false;
+        foreach (HeldGroup h in _held)
+        {
+            if (now < h.NextTry || _waiting.Exists(w => w.Name == h.Name))
+            {
+                continue;
+            }
+            // An interface's return is looked for at every check; anything else is tried again later.
+            string? problem = InterfaceProblem(h.Interface);
+            bool usable = problem is null;
+            GroupRuntime? g = usable ? TryPrepare(h.Options, h.EtcdPassword, LogFor(h.Name), probeEtcd: false, out problem) : null;
+            if (g is null)
+            {
+                h.NextTry = usable ? now + NotReadyRetry : 0;
+                if (problem != h.Reason)
+                {
+                    h.Gate.Close(GateReason.Held, problem!, now);
+                    LogFor(h.Name).Write(LogLevel.Warning, Messages.Held(problem!));
+                }
+                continue;
+            }
+            g.Log.Write(LogLevel.Notice, Messages.HeldStarting(h.Interface));
+            _waiting.Add(g);
+            ready = true;
+        }
+        if (ready)
+        {
+            FinishLeaving(now);
+        }
+    }
+
+    /// <summary>The group about to start takes its placeholder's place, and its demotion.</summary>
+    void Unhold(GroupRuntime g, long now)
+    {
+        int i = _held.FindIndex(h => h.Name == g.Name);
+        if (i < 0)
+        {
+            return;
+        }
+        if (_held[i].Gate.ReasonOf(GateReason.Control) is string demoted)
+        {
+            g.Gate.Close(GateReason.Control, demoted, now);
+        }
+        _held.RemoveAt(i);
+    }
+
+    /// <summary>Lines kept back (when <paramref name="quiet"/>) until the group is made ready; the first error is the reason it was not.</summary>
+    sealed class BufferedLog(ILog inner, bool quiet) : ILog
+    {
+        readonly List<(LogLevel Level, string Message)> _lines = [];
+
+        public bool DebugEnabled => inner.DebugEnabled;
+        public string? FirstError { get; private set; }
+
+        public void Write(LogLevel level, string message)
+        {
+            if (level == LogLevel.Error)
+            {
+                FirstError ??= message;
+            }
+            if (quiet)
+            {
+                _lines.Add((level, message));
+            }
+            else
+            {
+                inner.Write(level, message);
+            }
+        }
+
+        public void WriteAll()
+        {
+            foreach ((LogLevel level, string message) in _lines)
+            {
+                inner.Write(level, message);
+            }
+        }
+    }
+}

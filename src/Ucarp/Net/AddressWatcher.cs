@@ -1,0 +1,135 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Logging;
+using Ucarp.Daemon;
+using Ucarp.Linux;
+using Ucarp.Loop;
+
+namespace Ucarp.Net;
+
+/// <summary>
+/// --manage-addresses kept true to the kernel, whoever else touches the interface: the
+/// kernel's address notifications are read, and an address of a group removed by another
+/// program (`ip addr flush`, systemd-networkd or NetworkManager restarting) while the
+/// group is MASTER is put back at once and every address announced again; one that
+/// appears while the group is not MASTER (and nothing of its own is under way) is removed.
+/// Each is logged. Only a group's own addresses, with the prefix the daemon gives them
+/// (/32, /128), are looked at: an administrator's address is never touched. Opened with
+/// the first group that manages addresses; a daemon without one has no such socket.
+/// </summary>
+internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
+{
+    readonly List<AddressChange> _changes = [];
+    AddressNotifications? _socket;
+    bool _failed;
+    int _seenGeneration = -1;
+    int _index = -1;
+
+    public void AddTo(PollSet set, long now)
+    {
+        _index = -1;
+        if (groups.Stopping)
+        {
+            return;
+        }
+        if (_socket is null && !_failed && groups.Generation != _seenGeneration)
+        {
+            // Looked at again only when the groups change (a start, a reload), not every pass.
+            _seenGeneration = groups.Generation;
+            if (groups.Running.Exists(g => g.Config.ManageAddresses))
+            {
+                Open();
+            }
+        }
+        if (_socket is not null)
+        {
+            _index = set.Add(_socket.Fd);
+        }
+    }
+
+    void Open()
+    {
+        if (!AddressNotifications.TryOpen(out _socket, out Interop.SysError error))
+        {
+            _failed = true;
+            groups.Log.Write(LogLevel.Error, Messages.AddressWatchFailed(error.Text));
+        }
+    }
+
+    public long? NextDeadline(long now) => null;
+
+    public void Dispatch(PollSet set, long now)
+    {
+        if (_socket is null || !set.Readable(_index) || groups.Stopping)
+        {
+            return;
+        }
+        _socket.Read(_changes, out bool lost);
+        foreach (AddressChange change in _changes)
+        {
+            Settle(change);
+        }
+        if (lost)
+        {
+            groups.Log.Write(LogLevel.Warning, Messages.AddressNotificationsLost);
+            SettleAll();
+        }
+    }
+
+    void Settle(AddressChange change)
+    {
+        if (change.PrefixLength != (change.Address.IsV6 ? 128 : 32))
+        {
+            return;   // not as the daemon adds it: someone's own address
+        }
+        foreach (GroupRuntime g in groups.Running)
+        {
+            if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && Manages(g.Config, change.Address))
+            {
+                if (change.Added != (g.Gate.State == CarpState.Master))
+                {
+                    Settle(g, change.Address);
+                }
+                return;
+            }
+        }
+    }
+
+    /// <summary>The kernel's notifications were lost: every managed address is made what its group's role says.</summary>
+    void SettleAll()
+    {
+        foreach (GroupRuntime g in groups.Running)
+        {
+            if (!g.Stopping && g.Config.ManageAddresses)
+            {
+                Settle(g, g.Config.VirtualAddress);
+                foreach (IpAddress extra in g.Config.ExtraAddresses)
+                {
+                    Settle(g, extra);
+                }
+            }
+        }
+    }
+
+    /// <summary>The address made what the group's role says, logged when that changed anything.</summary>
+    static void Settle(GroupRuntime g, IpAddress address)
+    {
+        if (g.Gate.State == CarpState.Master)
+        {
+            if (g.Scripts.ChangeAddress(address, add: true))
+            {
+                g.Log.Write(LogLevel.Warning, Messages.AddressPutBack(address.ToString(), g.Interface.Name));
+                g.Machine.AnnounceAgain();
+            }
+        }
+        // A step of the group's own under way (its downscript runs, its removal follows) settles it.
+        else if (g.Follower.Idle && g.Scripts.ChangeAddress(address, add: false))
+        {
+            g.Log.Write(LogLevel.Warning, Messages.AddressTakenAway(address.ToString(), g.Interface.Name));
+        }
+    }
+
+    static bool Manages(Configuration c, IpAddress address) => c.VirtualAddress == address || c.ExtraAddresses.Contains(address);
+
+    public void Dispose() => _socket?.Dispose();
+}

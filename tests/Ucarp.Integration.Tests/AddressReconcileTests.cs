@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Ucarp.Integration.Tests.Infrastructure;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>
+/// --manage-addresses against other programs on the host: an address of the group
+/// removed behind a MASTER's back is put back and announced again; one added on a BACKUP
+/// is removed; an address the daemon does not manage (or the same address with a prefix
+/// the daemon never gives it) is never touched.
+/// </summary>
+public class AddressReconcileTests : NamespaceTest
+{
+    const string Extra = "192.0.2.101";
+
+    static string Mac(TestLan lan, int i) =>
+        lan.Ip("-n", lan.Node(i), "link", "show", "eth0").Split("link/ether ")[1][..17].Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
+
+    static bool HasHost(TestLan lan, int i, string address) => lan.AddressesOf(i).Current(ipv6: false).Contains(address + "/32");
+
+    /// <summary>
+    /// A MASTER's addresses removed ten times by `ip addr del`, then all at once by `ip
+    /// addr flush` (which takes the node's own 192.0.2.1/24 too): each time every address
+    /// of the group is back within the bound and a gratuitous ARP for it follows; the
+    /// node's own address, not the daemon's, is left gone.
+    /// </summary>
+    [Test]
+    public void Addresses_removed_behind_a_masters_back_are_put_back_and_announced()
+    {
+        Binaries.RequireTcpdump();
+        using var lan = new TestLan(1);
+        using Capture capture = lan.StartCapture("arp");
+        using UcarpProcess a = lan.StartRaw(1, Binaries.Clone, "-i", "eth0", "-s", TestLan.Address(1), "-v", "42", "-p", "test",
+                                            "-a", TestLan.Vip, "--extra-addr=" + Extra, "--manage-addresses", "-k", "0");
+        Assert.That(Wait.Until(() => HasHost(lan, 1, TestLan.Vip) && HasHost(lan, 1, Extra), Long), Is.True, a.Output);
+        string mac = Mac(lan, 1);
+        var took = new List<double>();
+        for (int round = 0; round < 10; round++)
+        {
+            string address = round % 2 == 0 ? TestLan.Vip : Extra;
+            long removedAt = (long)(HolderIntervals.Now * 1_000_000);
+            var clock = Stopwatch.StartNew();
+            lan.Ip("-n", lan.Node(1), "addr", "del", address + "/32", "dev", "eth0");
+            Assert.That(Wait.Until(() => HasHost(lan, 1, address), Short), Is.True, $"round {round}: {address} put back\n" + a.Output);
+            took.Add(clock.Elapsed.TotalMilliseconds);
+            Assert.That(Wait.Until(() => capture.Current().Any(f => f.Micros > removedAt && f.IsArp && f.EtherSource == mac && f.ArpSender == address), Short),
+                        Is.True, $"round {round}: {address} announced again");
+        }
+        took.Sort();
+        TestContext.Out.WriteLine($"put back after removal: median {took[took.Count / 2]:F0} ms, max {took[^1]:F0} ms (20 ms polls)");
+        Assert.That(a.Count("by another program while MASTER: put back and announced again"), Is.EqualTo(10), a.Output);
+
+        long flushedAt = (long)(HolderIntervals.Now * 1_000_000);
+        lan.Ip("-n", lan.Node(1), "addr", "flush", "dev", "eth0");
+        Assert.That(Wait.Until(() => HasHost(lan, 1, TestLan.Vip) && HasHost(lan, 1, Extra), Short), Is.True, "both back after a flush\n" + a.Output);
+        Assert.That(Wait.Until(() => new[] { TestLan.Vip, Extra }.All(v => capture.Current().Any(f => f.Micros > flushedAt && f.IsArp && f.EtherSource == mac && f.ArpSender == v)), Short),
+                    Is.True, "both announced after the flush");
+        Assert.That(lan.AddressesOf(1).Current(ipv6: false), Has.None.StartsWith(TestLan.Address(1) + "/"), "the node's own address is not the daemon's to put back");
+        Assert.That(a.HasExited, Is.False);
+        Assert.That(a.Count("Switching to state:"), Is.EqualTo(2), "no role change throughout\n" + a.Output);
+    }
+
+    /// <summary>
+    /// On a BACKUP, the group's address added as /32 by another program is removed (the
+    /// master holds it); the same address added by an administrator with another prefix
+    /// is theirs, and stays, for longer than a removal takes.
+    /// </summary>
+    [Test]
+    public void A_managed_address_added_on_a_backup_is_removed_and_an_administrators_own_is_left()
+    {
+        using var lan = new TestLan(2);
+        string[] Options(int i, int skew) => ["-i", "eth0", "-s", TestLan.Address(i), "-v", "42", "-p", "test", "-a", TestLan.Vip,
+                                              "--manage-addresses", "-k", skew.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        using UcarpProcess a = lan.StartRaw(1, Binaries.Clone, Options(1, 0));
+        Assert.That(Wait.Until(() => HasHost(lan, 1, TestLan.Vip), Long), Is.True, a.Output);
+        using UcarpProcess b = lan.StartRaw(2, Binaries.Clone, Options(2, 100));
+        Assert.That(Wait.Until(() => b.Saw("Switching to state: BACKUP"), Long), Is.True, b.Output);
+
+        var clock = Stopwatch.StartNew();
+        lan.Ip("-n", lan.Node(2), "addr", "add", TestLan.Vip + "/32", "dev", "eth0");
+        Assert.That(Wait.Until(() => !HasHost(lan, 2, TestLan.Vip), Short), Is.True, "removed from the backup\n" + b.Output);
+        TestContext.Out.WriteLine($"removed from the backup after {clock.Elapsed.TotalMilliseconds:F0} ms (20 ms polls)");
+        Assert.That(b.Saw("was added to eth0 by another program while not MASTER: removed"), Is.True, b.Output);
+
+        lan.Ip("-n", lan.Node(2), "addr", "add", TestLan.Vip + "/25", "dev", "eth0");
+        Assert.That(Wait.Throughout(() => lan.AddressesOf(2).Current(ipv6: false).Contains(TestLan.Vip + "/25"), TimeSpan.FromSeconds(2)), Is.True,
+                    "an administrator's own address stays\n" + b.Output);
+        Assert.That(b.Count("by another program"), Is.EqualTo(1), b.Output);
+        Assert.That(HasHost(lan, 1, TestLan.Vip), Is.True, "the master keeps its address");
+    }
+}
