@@ -7,6 +7,8 @@
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
 #   make bench      Ucarp.Net against Debian's ucarp (and keepalived) on a namespaced LAN (root)
+#   make soak       three hosts, twenty groups each, under seeded faults for SECONDS
+#                   (default 600; SEED=N replays a run), invariants checked throughout (root)
 #   make fuzz       AFL++ on the frame reader, the command line, the etcd HTTP and JSON
 #                   readers (FUZZ_SECONDS each),
 #                   then DIFF_VECTORS generated command lines against Debian's ucarp (root)
@@ -34,7 +36,7 @@ INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
                $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf
 
-.PHONY: all check check-fast demo deps clean install uninstall deb bench fuzz
+.PHONY: all check check-fast demo deps clean install uninstall deb bench fuzz soak
 
 all: $(BINARY) $(CTL)
 
@@ -62,6 +64,12 @@ check-fast:
 
 bench: deps $(BINARY)
 	@tests/bench/bench.sh $(abspath $(BINARY))
+
+SECONDS ?= 600
+SEED ?=
+soak: deps $(BINARY) $(CTL)
+	UCARP_BINARY=$(abspath $(BINARY)) UCARP_SOAK_SECONDS=$(SECONDS) UCARP_SOAK_SEED=$(SEED) dotnet test tests/Ucarp.Integration.Tests \
+	    -c $(CONFIG) --nologo --filter FullyQualifiedName~SoakTests --logger "console;verbosity=normal"
 
 FUZZ_SECONDS ?= 600
 DIFF_VECTORS ?= 5000

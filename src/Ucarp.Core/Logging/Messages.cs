@@ -201,6 +201,7 @@ public static partial class Messages
     public static string HeldInterfaceMissing(string iface) => F("interface {0} is missing", iface);
     public static string HeldInterfaceDown(string iface) => F("interface {0} is down", iface);
     public static string HeldNotReady(string error) => F("could not be made ready: {0}", error);
+    public const string HeldCannotJoin = "its vhid or multicast group could not be taken (see above)";
     public static string HeldInterfaceReturning(string iface) => F("interface {0} is back; its previous groups are still letting go", iface);
     public static string Held(string reason) => F("Held back until it can start ({0}); the other groups carry on", reason);
     public static string HeldStarting(string iface) => F("Interface {0} is usable: starting", iface);

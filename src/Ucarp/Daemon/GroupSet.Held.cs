@@ -41,17 +41,17 @@ internal sealed partial class GroupSet
     /// <summary>Why the interface keeps its groups from starting, or null when it is there and up.</summary>
     string? InterfaceProblem(string iface)
     {
-        if (_interfaces.IsLost(iface))
-        {
-            // Back already, but a group that ran on it is still letting go (its downscript):
-            // the new group looks the interface up afresh once that one is done.
-            return Messages.HeldInterfaceReturning(iface);
-        }
         if (!InterfaceInfo.TryFlags(_interfaces.Control, iface, out short flags))
         {
             return Messages.HeldInterfaceMissing(iface);
         }
-        return (flags & Libc.IFF_UP) == 0 ? Messages.HeldInterfaceDown(iface) : null;
+        if ((flags & Libc.IFF_UP) == 0)
+        {
+            return Messages.HeldInterfaceDown(iface);
+        }
+        // Back already, but a group that ran on it is still letting go (its downscript): the
+        // new group looks the interface up afresh (index, MAC) once that one is done.
+        return _interfaces.IsLost(iface) ? Messages.HeldInterfaceReturning(iface) : null;
     }
 
     /// <summary>
@@ -98,6 +98,8 @@ internal sealed partial class GroupSet
             GroupRuntime? g = usable ? TryPrepare(h.Options, h.EtcdPassword, LogFor(h.Name), probeEtcd: false, out problem) : null;
             if (g is null)
             {
+                // What the failed making found (the interface's index, MAC) is not kept: the next try looks again.
+                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
                 h.NextTry = usable ? now + NotReadyRetry : 0;
                 if (problem != h.Reason)
                 {

@@ -32,12 +32,6 @@ internal sealed partial class GroupSet
         {
             _log.Write(LogLevel.Warning, d.Format(path));
         }
-        // A reload while an earlier one's groups are still waiting: those are the earlier file's; this file decides again.
-        foreach (GroupRuntime w in _waiting)
-        {
-            w.Dispose();
-        }
-        _waiting.Clear();
         // Held groups are the file's too: kept, changed or removed like the running ones.
         ReloadPlan plan = ReloadDiff.Compute([.. _groups.Select(g => g.Options), .. _held.Select(h => h.Options)], result.Groups);
         var byName = _groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
@@ -67,6 +61,13 @@ internal sealed partial class GroupSet
                 toHold.Add((options, etcdPassword, problem!, usable));
             }
         }
+        // A reload while an earlier one's groups are still waiting: those are the earlier
+        // file's; this file decides again (not before: a refused file leaves them waiting).
+        foreach (GroupRuntime w in _waiting)
+        {
+            w.Dispose();
+        }
+        _waiting.Clear();
         _fileOrder = Order(result.Groups);
         // ucarpctl's demote outlives a reload: a changed group keeps its Control gate (and so
         // its sync mates stay out), and a group added after `demote --all` starts demoted.

@@ -109,24 +109,23 @@ internal sealed partial class GroupSet : IDisposable
             }
             Hold(options, password, problem!, null, now, retryAt: usable ? now + NotReadyRetry : 0);
         }
-        foreach (GroupRuntime g in prepared)
+        foreach (GroupRuntime g in prepared.ToList())
         {
-            if (!Register(g))
+            // --config: nothing has run yet, and a group that cannot take its vhid or join its
+            // multicast group (logged) waits alone; a command line joins after its start.
+            if (Register(g) && (!_many || g.Join(_memberships)))
+            {
+                continue;
+            }
+            if (!_many)
             {
                 prepared.ForEach(p => p.Dispose());
                 return 2;
             }
-        }
-        if (_many)
-        {
-            // Nothing has run yet: a failed join leaves the host untouched.
-            foreach (GroupRuntime g in prepared)
-            {
-                if (!g.Join(_memberships))
-                {
-                    return 2;
-                }
-            }
+            prepared.Remove(g);
+            Hold(g.Options, etcdPassword(g.Options), Messages.HeldNotReady(Messages.HeldCannotJoin), null, now, retryAt: now + NotReadyRetry);
+            g.Leave(_memberships);
+            g.Dispose();
         }
         // Making groups ready can take a while (etcd is probed): each starts on the clock's time, not the caller's.
         foreach (GroupRuntime g in prepared)
@@ -246,12 +245,19 @@ internal sealed partial class GroupSet : IDisposable
             _waiting.RemoveAt(i--);
             if (!Register(g) || !g.Join(_memberships))
             {
-                // Logged; a held group waits on (its placeholder stays), tried again later.
+                // Logged. With --config the group waits (its placeholder stays, or one is
+                // made), tried again later, rather than vanish from status and the file's set.
                 if (_held.Find(h => h.Name == g.Name) is HeldGroup held)
                 {
                     held.NextTry = now + NotReadyRetry;
                 }
+                else if (_many)
+                {
+                    Hold(g.Options, g.EtcdPassword, Messages.HeldNotReady(Messages.HeldCannotJoin), g.Gate.ReasonOf(GateReason.Control), now, now + NotReadyRetry);
+                    GroupsChanged(now);
+                }
                 g.Dispose();
+                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
                 continue;
             }
             Unhold(g, now);
@@ -283,10 +289,6 @@ internal sealed partial class GroupSet : IDisposable
     public void LoseInterface(InterfaceEntry entry, short revents, long now)
     {
         List<GroupRuntime> lost = _groups.Where(g => g.Interface == entry && !g.Stopping).ToList();
-        if (lost.Count == 0)
-        {
-            return;   // its groups were told already (they are finishing)
-        }
         if (!_many)
         {
             foreach (GroupRuntime g in lost)
@@ -296,11 +298,18 @@ internal sealed partial class GroupSet : IDisposable
                 g.Gate.InterfaceLost(revents, g.Config.ShutdownAtExit, now);
                 g.MarkStopped(now);
             }
-            Stopping = true;
+            Stopping |= lost.Count > 0;
             return;
         }
-        entry.Lost = true;
+        // A reload's group about to start there would start on the lost entry (its index and
+        // MAC may be another device's by then): it waits too.
+        List<GroupRuntime> waiting = _waiting.Where(w => w.Interface == entry).ToList();
+        if (lost.Count == 0 && waiting.Count == 0)
+        {
+            return;   // its groups were told already (they are finishing)
+        }
         string reason = InterfaceProblem(entry.Name) ?? Messages.HeldInterfaceDown(entry.Name);
+        entry.Lost = true;
         foreach (GroupRuntime g in lost)
         {
             g.Follower.CancelBowOut();
@@ -310,8 +319,7 @@ internal sealed partial class GroupSet : IDisposable
             _leaving.Add(g);
             Hold(g.Options, g.EtcdPassword, reason, g.Gate.ReasonOf(GateReason.Control), now);
         }
-        // A reload's group about to start there would start on the lost one: it waits too.
-        foreach (GroupRuntime w in _waiting.Where(w => w.Interface == entry).ToList())
+        foreach (GroupRuntime w in waiting)
         {
             _waiting.Remove(w);
             if (!_held.Exists(h => h.Name == w.Name))
@@ -320,6 +328,7 @@ internal sealed partial class GroupSet : IDisposable
             }
             w.Dispose();
         }
+        _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
         GroupsChanged(now);
     }
 

@@ -1,5 +1,6 @@
 using Ucarp.Core.Carp;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Daemon;
 using Ucarp.Linux;
@@ -114,16 +115,20 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
     /// <summary>The address made what the group's role says, logged when that changed anything.</summary>
     static void Settle(GroupRuntime g, IpAddress address)
     {
+        RoleFollower follower = g.Follower;
         if (g.Gate.State == CarpState.Master)
         {
-            if (g.Scripts.ChangeAddress(address, add: true))
+            // Not while a step of the group's own that removes it is under way (a downscript
+            // still running, or waiting): the up step queued behind it adds it again.
+            bool removing = follower.Waiting > 0 || follower.Running is { Kind: ScriptKind.Down };
+            if (!removing && g.Scripts.ChangeAddress(address, add: true))
             {
                 g.Log.Write(LogLevel.Warning, Messages.AddressPutBack(address.ToString(), g.Interface.Name));
                 g.Machine.AnnounceAgain();
             }
         }
         // A step of the group's own under way (its downscript runs, its removal follows) settles it.
-        else if (g.Follower.Idle && g.Scripts.ChangeAddress(address, add: false))
+        else if (follower.Idle && g.Scripts.ChangeAddress(address, add: false))
         {
             g.Log.Write(LogLevel.Warning, Messages.AddressTakenAway(address.ToString(), g.Interface.Name));
         }
