@@ -16,6 +16,7 @@ namespace Ucarp.Integration.Tests;
 /// `make soak SECONDS=600` runs it for ten minutes; make check runs a short one
 /// (UCARP_SOAK_SECONDS, default 60; UCARP_SOAK_SEED replays a run).
 /// </summary>
+[Order(1)]   // about 100 s with its set-up, in the concurrent phase: started first, with the fuzzing
 public class SoakTests : NamespaceTest
 {
     const int Hosts = 3;

@@ -180,6 +180,7 @@ public static class CommandLine
                 case OptionTable.EtcdKey:
                 case OptionTable.EtcdUser:
                 case OptionTable.EtcdPasswordFile:
+                case OptionTable.EtcdTtl:
                 case OptionTable.FollowKey:
                 case OptionTable.FollowValue:
                     if (!EtcdOptions.TryApply(step.Option, arg, config, host))

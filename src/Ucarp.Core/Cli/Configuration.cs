@@ -59,6 +59,8 @@ public sealed class Configuration
     public string? EtcdPasswordFile { get; set; }
     /// <summary>--follow-key: hold the address while this etcd key holds <see cref="FollowValue"/>; null: the election.</summary>
     public string? FollowKey { get; set; }
+    /// <summary>--etcd-ttl, in seconds; null: <see cref="EtcdOptions.DefaultTtl"/>.</summary>
+    public int? EtcdTtl { get; set; }
     /// <summary>--follow-value; null: the host name.</summary>
     public string? FollowValue { get; set; }
 

@@ -7,6 +7,22 @@ public static class EtcdOptions
 {
     public const string DefaultPrefix = "/ucarp";
 
+    /// <summary>
+    /// The lease's TTL without --etcd-ttl: advbase x deadratio seconds, but at least
+    /// <see cref="MinimumDefaultTtl"/>. At etcd's default election timeout (1 s, so an
+    /// election can take up to about 2 s after the leader dies) a holder must ride out an
+    /// election between its last answered renewal and its fence: TTL - TTL/3 (the fence's
+    /// margin) - TTL/10 (a holder's renewal interval) must exceed 2 s with room to spare,
+    /// which 3 s (1.7 s) does not and 5 s (2.8 s) does.
+    /// </summary>
+    public const int MinimumDefaultTtl = 5;
+    public const int MaxTtl = 3600;
+
+    public static long DefaultTtl(Configuration config) => Math.Max(MinimumDefaultTtl, (long)config.AdvBase * config.DeadRatio);
+
+    /// <summary>The TTL the lease is asked for.</summary>
+    public static long Ttl(Configuration config) => config.EtcdTtl ?? DefaultTtl(config);
+
     public static bool TryApply(char option, string arg, Configuration config, ILog log)
     {
         switch (option)
@@ -32,6 +48,15 @@ public static class EtcdOptions
                     return false;
                 }
                 config.EtcdPrefix = prefix;
+                return true;
+            case OptionTable.EtcdTtl:
+                if (!int.TryParse(arg, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ttl)
+                    || ttl < 1 || ttl > MaxTtl)
+                {
+                    log.Write(LogLevel.Error, Messages.EtcdBadTtl(arg, MaxTtl));
+                    return false;
+                }
+                config.EtcdTtl = ttl;
                 return true;
             case OptionTable.FollowKey:
             case OptionTable.FollowValue:
@@ -77,7 +102,7 @@ public static class EtcdOptions
         if (!etcd)
         {
             if (config.EtcdPrefixGiven || config.EtcdCaCert is not null || config.EtcdCert is not null || config.EtcdKey is not null
-                || config.EtcdUser is not null || config.EtcdPasswordFile is not null)
+                || config.EtcdUser is not null || config.EtcdPasswordFile is not null || config.EtcdTtl is not null)
             {
                 log.Write(LogLevel.Error, Messages.EtcdOptionsWithoutEtcd);
                 return 1;

@@ -55,6 +55,7 @@ public static class OptionTable
         new("etcd-key", true, EtcdKey),
         new("etcd-user", true, EtcdUser),
         new("etcd-password-file", true, EtcdPasswordFile),
+        new("etcd-ttl", true, EtcdTtl),
         new("follow-key", true, FollowKey),
         new("follow-value", true, FollowValue),
         new("state-file", true, StateFile),
@@ -93,6 +94,8 @@ public static class OptionTable
     /// <summary>Follow mode: the address follows an etcd key's value instead of an election.</summary>
     public const char FollowKey = '\u0137';
     public const char FollowValue = '\u0138';
+    /// <summary>--etcd-ttl: the lease's TTL in seconds, instead of the default.</summary>
+    public const char EtcdTtl = '\u0139';
 
     // Monitoring files (0x150-0x15f).
     public const char StateFile = '\u0150';

@@ -28,6 +28,7 @@ public static class UsageText
         "--etcd-key=<file>: the client certificate's private key\n" +
         "--etcd-user=<name>: authenticate to etcd as <name> (with --etcd-password-file)\n" +
         "--etcd-password-file=<file>: read that user's password from <file>\n" +
+        "--etcd-ttl=<seconds>: the lease's TTL (default: advbase x deadratio, at least 5)\n" +
         "--follow-key=<key>: no election: MASTER while etcd's <key> holds --follow-value\n" +
         "--follow-value=<value>: the value that names this node (default: the host name)\n" +
         "--state-file=<file>: keep the node's state in <file>, as JSON\n" +

@@ -86,6 +86,7 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--etcd-key", c.EtcdKey ?? "\0"),
             ("--etcd-user", c.EtcdUser ?? "\0"),
             ("--etcd-password-file", c.EtcdPasswordFile ?? "\0"),
+            ("--etcd-ttl", c.EtcdTtl is int ttl ? Number(ttl) : ""),
             ("--follow-key", c.FollowKey ?? "\0"),
             ("--follow-value", c.FollowValue ?? "\0"),
             ("--extra-addr", string.Join(" ", c.ExtraAddresses)),

@@ -63,7 +63,8 @@ public static partial class Messages
     // Ucarp.Net's own: the etcd election's options and setup.
     public static string EtcdBadEndpoint(string text) => F("--etcd needs http:// or https:// URLs separated by commas: [{0}]", text);
     public static string EtcdBadPrefix(string text) => F("--etcd-prefix must start with / and name something: [{0}]", text);
-    public const string EtcdOptionsWithoutEtcd = "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user and --etcd-password-file need --etcd";
+    public static string EtcdBadTtl(string text, int most) => F("--etcd-ttl must be a number of seconds from 1 to {1}: [{0}]", text, most);
+    public const string EtcdOptionsWithoutEtcd = "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user, --etcd-password-file and --etcd-ttl need --etcd";
     public const string EtcdWithCarpTransport = "--etcd cannot be used with --peer, -M/--nomcast or -m/--mcast: etcd decides, no adverts are sent";
     public const string EtcdMixedSchemes = "--etcd endpoints must all be http:// or all https://";
     public const string EtcdCertNeedsKey = "--etcd-cert and --etcd-key go together";

@@ -52,7 +52,7 @@ internal sealed class EtcdSessions : IDisposable
     /// </summary>
     public SharedEtcd? For(Configuration config, ILog log, string? password, bool probe)
     {
-        long ttl = Math.Max(1, (long)config.AdvBase * config.DeadRatio);
+        long ttl = EtcdOptions.Ttl(config);
         string identity = string.Join("\n", string.Join(",", config.EtcdEndpoints), config.EtcdUser ?? "", password ?? "",
                                       config.EtcdCaCert ?? "", config.EtcdCert ?? "", config.EtcdKey ?? "", config.EtcdPrefix,
                                       ttl.ToString(CultureInfo.InvariantCulture));

@@ -48,6 +48,11 @@ public class EtcdOptionsTests
     [TestCase("--etcd=http://[2001:db8::1", "--etcd needs http:// or https:// URLs separated by commas: [http://[2001:db8::1]")]
     [TestCase("--etcd-prefix=ucarp", "--etcd-prefix must start with / and name something: [ucarp]")]
     [TestCase("--etcd-prefix=/", "--etcd-prefix must start with / and name something: [/]")]
+    [TestCase("--etcd-ttl=0", "--etcd-ttl must be a number of seconds from 1 to 3600: [0]")]
+    [TestCase("--etcd-ttl=3601", "--etcd-ttl must be a number of seconds from 1 to 3600: [3601]")]
+    [TestCase("--etcd-ttl=-3", "--etcd-ttl must be a number of seconds from 1 to 3600: [-3]")]
+    [TestCase("--etcd-ttl=4s", "--etcd-ttl must be a number of seconds from 1 to 3600: [4s]")]
+    [TestCase("--etcd-ttl=", "--etcd-ttl must be a number of seconds from 1 to 3600: []")]
     public void Bad_values_are_refused_with_status_1(string option, string message)
     {
         var (exit, _, transcript) = Run(option);
@@ -55,8 +60,9 @@ public class EtcdOptionsTests
         Assert.That(transcript, Does.Contain("err: [ERROR] " + message));
     }
 
-    [TestCase("--etcd-prefix=/x", "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user and --etcd-password-file need --etcd")]
-    [TestCase("--etcd-user=u", "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user and --etcd-password-file need --etcd")]
+    [TestCase("--etcd-prefix=/x", "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user, --etcd-password-file and --etcd-ttl need --etcd")]
+    [TestCase("--etcd-ttl=5", "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user, --etcd-password-file and --etcd-ttl need --etcd")]
+    [TestCase("--etcd-user=u", "--etcd-prefix, --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user, --etcd-password-file and --etcd-ttl need --etcd")]
     public void Companions_need_etcd(string option, string message)
     {
         var (exit, _, transcript) = Run(option);
@@ -103,5 +109,23 @@ public class EtcdOptionsTests
         var (exit, _, transcript) = Run("--etcd=http://192.0.2.1:2379");
         Assert.That(exit, Is.Zero);
         Assert.That(transcript.Any(l => l.Contains("clear text", StringComparison.Ordinal)), Is.False);
+    }
+
+    /// <summary>
+    /// The lease's TTL: advbase x deadratio, but at least 5 s (an election at etcd's default
+    /// timeouts must pass between a holder's last answered renewal and its fence), unless
+    /// --etcd-ttl gives it.
+    /// </summary>
+    [TestCase(new string[0], 5)]
+    [TestCase(new[] { "-b", "2" }, 6)]
+    [TestCase(new[] { "-r", "10" }, 10)]
+    [TestCase(new[] { "--etcd-ttl=3" }, 3)]
+    [TestCase(new[] { "--etcd-ttl=3", "-b", "4" }, 3)]
+    [TestCase(new[] { "--etcd-ttl=3600" }, 3600)]
+    public void The_lease_ttl_is_at_least_5_s_unless_given(string[] options, int ttl)
+    {
+        var (exit, c, _) = Run(["--etcd=http://192.0.2.1:2379", .. options]);
+        Assert.That(exit, Is.Zero);
+        Assert.That(EtcdOptions.Ttl(c!), Is.EqualTo(ttl));
     }
 }

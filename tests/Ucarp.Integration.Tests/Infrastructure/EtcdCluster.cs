@@ -20,10 +20,16 @@ sealed class EtcdCluster
     readonly UcarpProcess?[] _members = new UcarpProcess?[Members + 1];
     readonly bool[] _killed = new bool[Members + 1];
 
-    public EtcdCluster(TestLan lan, EtcdSecurity security = EtcdSecurity.None)
+    /// <param name="etcdDefaults">
+    /// etcd's own heartbeat (100 ms) and election timeout (1 s), as users run it, and
+    /// nodes on the default lease TTL. Otherwise the members elect faster (50 ms, 500 ms)
+    /// and nodes run a 3 s TTL, which such a cluster's elections fit in.
+    /// </param>
+    public EtcdCluster(TestLan lan, EtcdSecurity security = EtcdSecurity.None, bool etcdDefaults = false)
     {
         _lan = lan;
         Security = security;
+        EtcdDefaults = etcdDefaults;
         _dir = Path.Combine(lan.Directory, "etcd");
         Directory.CreateDirectory(_dir);
         if (security == EtcdSecurity.Tls)
@@ -50,6 +56,7 @@ sealed class EtcdCluster
     }
 
     public EtcdSecurity Security { get; }
+    public bool EtcdDefaults { get; }
     public TestPki? Pki { get; }
     string Scheme => Security == EtcdSecurity.Tls ? "https" : "http";
 
@@ -57,12 +64,16 @@ sealed class EtcdCluster
     public string Endpoints => string.Join(",", Enumerable.Range(1, Members).Select(Endpoint));
 
     /// <summary>The options a ucarp node needs to reach this cluster.</summary>
-    public string[] ClientOptions(string? passwordFile = null) => Security switch
-    {
-        EtcdSecurity.Tls => ["--etcd=" + Endpoints, "--etcd-cacert=" + Pki!.Ca, "--etcd-cert=" + Pki.ClientCert, "--etcd-key=" + Pki.ClientKey],
-        EtcdSecurity.Password => ["--etcd=" + Endpoints, "--etcd-user=ucarp", "--etcd-password-file=" + (passwordFile ?? PasswordFile("secret-pw"))],
-        _ => ["--etcd=" + Endpoints],
-    };
+    public string[] ClientOptions(string? passwordFile = null) =>
+    [
+        .. Security switch
+        {
+            EtcdSecurity.Tls => new[] { "--etcd=" + Endpoints, "--etcd-cacert=" + Pki!.Ca, "--etcd-cert=" + Pki.ClientCert, "--etcd-key=" + Pki.ClientKey },
+            EtcdSecurity.Password => ["--etcd=" + Endpoints, "--etcd-user=ucarp", "--etcd-password-file=" + (passwordFile ?? PasswordFile("secret-pw"))],
+            _ => ["--etcd=" + Endpoints],
+        },
+        .. EtcdDefaults ? Array.Empty<string>() : ["--etcd-ttl=3"],
+    ];
 
     public string PasswordFile(string password)
     {
@@ -82,8 +93,12 @@ sealed class EtcdCluster
             "--listen-peer-urls", $"http://{a}:2380", "--initial-advertise-peer-urls", $"http://{a}:2380",
             "--initial-cluster", string.Join(",", Enumerable.Range(1, Members).Select(m => $"m{m}=http://{TestLan.Address(m)}:2380")),
             "--initial-cluster-state", fresh ? "new" : "existing", "--initial-cluster-token", "ucarp-test",
-            "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "warn",
+            "--log-level", "warn",
         };
+        if (!EtcdDefaults)
+        {
+            args.AddRange(["--heartbeat-interval", "50", "--election-timeout", "500"]);
+        }
         if (Security == EtcdSecurity.Tls)
         {
             args.AddRange(["--cert-file", Pki!.ServerCert(i), "--key-file", Pki.ServerKey(i), "--client-cert-auth", "--trusted-ca-file", Pki.Ca]);

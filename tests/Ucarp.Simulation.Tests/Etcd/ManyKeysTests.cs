@@ -46,7 +46,7 @@ public class ManyKeysTests
     }
 
     [Test]
-    public void A_thousand_addresses_cost_one_lease_per_node_and_a_steady_two_requests_a_second()
+    public void A_thousand_addresses_cost_one_lease_per_node_and_a_steady_few_requests_a_second()
     {
         EtcdSim sim = Pair(1);
         EtcdElectionTests.StartAll(sim);
@@ -61,7 +61,8 @@ public class ManyKeysTests
         {
             double perSecond = n.Requests.Count(r => r.Time >= from) / 60.0;
             TestContext.Out.WriteLine($"node {n.Index}: {perSecond:F2} requests/s in steady state");
-            Assert.That(perSecond, Is.LessThanOrEqualTo(2.0), $"node {n.Index}");
+            // The holder: ten renewals per TTL and a sweep every 2 TTL (3.5 a second at 3 s); the other, fewer.
+            Assert.That(perSecond, Is.LessThanOrEqualTo((10 + 0.5) / 3.0 + 0.05), $"node {n.Index}");
             Assert.That(perSecond, Is.GreaterThan(0.2), $"node {n.Index} still renews its lease");
         }
         // The same with one group: the rate does not depend on the count.
