@@ -20,8 +20,16 @@ public class InterfaceLossTests : NamespaceTest
 
     static string Control(TestLan lan, int i) => Path.Combine(lan.Directory, $"ctl-{i}.sock");
 
-    static UcarpProcess StartDaemon(TestLan lan, int i, string config) =>
-        lan.StartRaw(i, Binaries.Clone, ["--config=" + config, "--control=" + Control(lan, i)]);
+    static UcarpProcess StartDaemon(TestLan lan, int i, string config, params string[] extra) =>
+        lan.StartRaw(i, Binaries.Clone, ["--config=" + config, "--control=" + Control(lan, i), .. extra]);
+
+    /// <summary>Each group's state as the --state-file says it.</summary>
+    static Dictionary<string, string> StateFile(string path)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        return json.RootElement.GetProperty("groups").EnumerateArray()
+                   .ToDictionary(g => g.GetProperty("name").GetString()!, g => g.GetProperty("state").GetString()!, StringComparer.Ordinal);
+    }
 
     /// <summary>Each group's (state, reason) from `ucarpctl status --json`.</summary>
     static Dictionary<string, (string State, string? Reason)> Status(TestLan lan, int i)
@@ -72,13 +80,17 @@ public class InterfaceLossTests : NamespaceTest
                       + "group outside -i eth1 -s 198.51.100.1 -v 2 -a 198.51.100.101\n"
                       + "group spare -i eth2 -s 203.0.113.1 -v 3 -a 203.0.113.101\n";
         string config = WriteConfig(lan, "held.conf", text);
-        using UcarpProcess a = StartDaemon(lan, 1, config);
+        string stateFile = Path.Combine(lan.Directory, "state.json");
+        using UcarpProcess a = StartDaemon(lan, 1, config, "--state-file=" + stateFile);
         Assert.That(Wait.Until(() => HasAddress(lan, 1, "192.0.2.101", "eth0"), Long), Is.True, a.Output);
+        Assert.That(Wait.Until(() => File.Exists(stateFile) && StateFile(stateFile).GetValueOrDefault("inside") == "MASTER", Short), Is.True);
+        Assert.That(StateFile(stateFile), Is.EqualTo(new Dictionary<string, string> { ["inside"] = "MASTER", ["outside"] = "WAITING", ["spare"] = "WAITING" }),
+                    "the state file shows the waiting groups, in the file's order");
         Dictionary<string, (string State, string? Reason)> status = Status(lan, 1);
         Assert.That(status["inside"].State, Is.EqualTo("MASTER"));
         Assert.That(status["outside"], Is.EqualTo(("WAITING", (string?)"interface eth1 is missing")));
         Assert.That(status["spare"], Is.EqualTo(("WAITING", (string?)"interface eth2 is down")));
-        Assert.That(a.Saw("[outside] Held back until it can start (interface eth1 is missing)"), Is.True, a.Output);
+        Assert.That(a.WaitFor("[outside] Held back until it can start (interface eth1 is missing)", Short), Is.True, a.Output);
         Assert.That(a.HasExited, Is.False);
 
         Interface(lan, 1, "eth1", "198.51.100.1", up: true);
