@@ -183,6 +183,14 @@ public static class ConfigReader
         {
             return null;
         }
+        // ucarp refuses a password over 19 bytes only when it starts (status 2), where a
+        // --config daemon would hold the group back for good: in a file it is the file's
+        // error, which --check-config reports too. (ucarp's passwords are bytes: Latin-1.)
+        if (config.Password!.Length > Wire.CarpHmac.MaxPasswordBytes)
+        {
+            problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigPasswordTooLong(Wire.CarpHmac.MaxPasswordBytes)));
+            return null;
+        }
         return new GroupOptions(name, line.Line, config);
     }
 

@@ -252,4 +252,19 @@ public class ConfigReaderTests
         Assert.That(ConfigReader.Read(new byte[ConfigTokenizer.MaxFileChars + 1], _ => default).Diagnostics.Single().Format("F"),
                     Is.EqualTo("F: the file is larger than 1048576 bytes"));
     }
+
+    /// <summary>
+    /// A password longer than CARP's 19 bytes: ucarp refuses it only when it starts (status 2);
+    /// in a file it is the file's error, at the group's line, so --check-config reports it and
+    /// the daemon never holds a group back for it. 19 bytes pass.
+    /// </summary>
+    [Test]
+    public void A_password_over_19_bytes_is_the_files_error()
+    {
+        string text = "defaults -i eth0 -s 192.0.2.1 -u /up -d /down\n"
+                      + "group ok -v 1 -a 192.0.2.10 -p 1234567890123456789\n"
+                      + "group long -v 2 -a 192.0.2.11 -p 12345678901234567890\n";
+        Assert.That(Report(text), Is.EqualTo("F:3: Password too long: CARP takes at most 19 bytes (ucarp refuses a longer one when it starts)"));
+        Assert.That(Names(text), Is.EqualTo("ok"));
+    }
 }
