@@ -138,7 +138,26 @@ public static class ConfigReader
                 problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigUnknownKeyword(keyword)));
             }
         }
+        SayScriptless(host.NoUpscript, Messages.NoUpscript, groups, problems);
+        SayScriptless(host.NoDownscript, Messages.NoDownscript, groups, problems);
         return new ConfigReadResult(groups, problems.All, holdsPassword);
+    }
+
+    /// <summary>
+    /// ucarp's "no script called" warning, once for every group it applies to rather than
+    /// once per group (a thousand scriptless groups made two thousand lines), at the first
+    /// one's line, with their names.
+    /// </summary>
+    static void SayScriptless(List<int> lines, string warning, List<GroupOptions> groups, ConfigProblems problems)
+    {
+        List<string> names = [.. lines.Select(l => groups.Find(g => g.Line == l)?.Name).OfType<string>()];
+        if (names.Count == 0)
+        {
+            return;   // only refused groups lacked one: their errors say enough
+        }
+        const int Shown = 8;
+        string list = string.Join(" ", names.Take(Shown)) + (names.Count > Shown ? Messages.ConfigAndMore(names.Count - Shown) : "");
+        problems.Add(ConfigDiagnostic.Warning(lines[0], Messages.ConfigScriptless(warning, names.Count, list)));
     }
 
     /// <returns>The group, or null when it has a problem (reported).</returns>
@@ -326,10 +345,19 @@ public static class ConfigReader
     {
         public int Line { get; set; }
 
+        /// <summary>The lines of the groups ucarp would warn have no upscript (downscript): said once for all at the end.</summary>
+        public List<int> NoUpscript { get; } = [];
+        public List<int> NoDownscript { get; } = [];
+
         public bool DebugEnabled => false;
 
         public void Write(LogLevel level, string message)
         {
+            if (level == LogLevel.Warning && message is Messages.NoUpscript or Messages.NoDownscript)
+            {
+                (message == Messages.NoUpscript ? NoUpscript : NoDownscript).Add(Line);
+                return;
+            }
             if (level == LogLevel.Error)
             {
                 problems.Add(ConfigDiagnostic.Error(Line, message));

@@ -49,6 +49,9 @@ public static partial class Messages
     public static string Reloaded(int unchanged, string changed, string added, string removed) =>
         F("configuration reloaded: {0} unchanged, changed [{1}], added [{2}], removed [{3}]", unchanged, changed, added, removed);
     public const string StatusLinkDown = "carrier lost";
+    public static string ConfigScriptless(string warning, int groups, string names) =>
+        F("{0}, for {1} {2}: {3}", warning, groups, groups == 1 ? "group" : "groups", names);
+    public static string ConfigAndMore(int more) => F(" and {0} more", more);
     public static string ConfigPasswordTooLong(int most) => F("Password too long: CARP takes at most {0} bytes (ucarp refuses a longer one when it starts)", most);
     public static string NoSuchGroup(string group) => F("no group [{0}]", group);
     public const string DemotedByControl = "demoted by ucarpctl";

@@ -72,7 +72,8 @@ public class ConfigReaderTests
     public void Ucarp_warnings_are_warnings_and_refuse_nothing()
     {
         string text = "group a -i eth0 -s 192.0.2.1 -p pw -v 1 -a 192.0.2.10";
-        Assert.That(Report(text), Is.EqualTo("warning F:1: Warning: no script called when going up\nwarning F:1: Warning: no script called when going down"));
+        Assert.That(Report(text), Is.EqualTo("warning F:1: Warning: no script called when going up, for 1 group: a\n"
+                                             + "warning F:1: Warning: no script called when going down, for 1 group: a"));
         Assert.That(Read(text).HasErrors, Is.False);
         Assert.That(Names(text), Is.EqualTo("a"));
     }
@@ -266,5 +267,23 @@ public class ConfigReaderTests
                       + "group long -v 2 -a 192.0.2.11 -p 12345678901234567890\n";
         Assert.That(Report(text), Is.EqualTo("F:3: Password too long: CARP takes at most 19 bytes (ucarp refuses a longer one when it starts)"));
         Assert.That(Names(text), Is.EqualTo("ok"));
+    }
+
+    /// <summary>
+    /// ucarp's two "no script" warnings are said once for every group they apply to, at the
+    /// first one's line, with the names (eight, then a count): a thousand scriptless groups
+    /// made two thousand lines. Groups with --manage-addresses or the script are not named.
+    /// </summary>
+    [Test]
+    public void Scriptless_groups_are_warned_about_in_one_line_each_way()
+    {
+        string text = "defaults -i eth0 -s 192.0.2.1 -p pw\n"
+                      + string.Concat(Enumerable.Range(1, 10).Select(v => $"group g{v} -v {v} -a 192.0.2.{10 + v}\n"))
+                      + "group managed -v 20 -a 192.0.2.30 --manage-addresses\n"
+                      + "group up -v 21 -a 192.0.2.31 -u /up\n";
+        Assert.That(Report(text), Is.EqualTo(
+            "warning F:2: Warning: no script called when going up, for 10 groups: g1 g2 g3 g4 g5 g6 g7 g8 and 2 more\n"
+            + "warning F:2: Warning: no script called when going down, for 11 groups: g1 g2 g3 g4 g5 g6 g7 g8 and 3 more"));
+        Assert.That(Read(text).Groups, Has.Count.EqualTo(12));
     }
 }
