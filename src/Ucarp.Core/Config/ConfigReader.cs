@@ -82,6 +82,7 @@ public static class ConfigReader
         var groups = new List<GroupOptions>();
         var byAddress = new Dictionary<IpAddress, GroupOptions>();
         var tables = new Dictionary<string, GroupTable<GroupOptions>>(StringComparer.Ordinal);
+        int lastDefaults = 0, lastGroup = 0;   // a defaults line after every group applies to none
 
         foreach (ConfigLine line in lines)
         {
@@ -92,6 +93,7 @@ public static class ConfigReader
             string keyword = line.Words[0].Text;
             if (keyword == "defaults")
             {
+                lastDefaults = line.Line;
                 (List<OptionStep> steps, bool ok) = Scan(line.Words, 1, problems);
                 holdsPassword |= steps.Any(s => s.Step.Option == 'p');
                 if (defaults.Count + steps.Count > MaxDefaultOptions)
@@ -104,7 +106,7 @@ public static class ConfigReader
                 var scratch = new Configuration();
                 foreach (OptionStep step in steps)
                 {
-                    if (Apply(step, scratch, host))
+                    if (Apply(step, scratch, host) && Byte(step, host))
                     {
                         defaults.Add(step);
                     }
@@ -117,6 +119,7 @@ public static class ConfigReader
             }
             else if (keyword == "group")
             {
+                lastGroup = line.Line;
                 if (declared.Count >= MaxGroups)
                 {
                     problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigTooManyGroups(MaxGroups)));
@@ -137,6 +140,10 @@ public static class ConfigReader
             {
                 problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigUnknownKeyword(keyword)));
             }
+        }
+        if (lastGroup > 0 && lastDefaults > lastGroup)
+        {
+            problems.Add(ConfigDiagnostic.Warning(lastDefaults, Messages.ConfigDefaultsAfterGroups));
         }
         SayScriptless(host.NoUpscript, Messages.NoUpscript, groups, problems);
         SayScriptless(host.NoDownscript, Messages.NoDownscript, groups, problems);
@@ -197,9 +204,22 @@ public static class ConfigReader
         {
             return null;
         }
+        foreach (OptionStep step in steps)
+        {
+            optionsOk &= Byte(step, host);
+        }
+        if (!optionsOk)
+        {
+            return null;
+        }
         host.Line = line.Line;
         if (CommandLine.Validate(config, host, () => null) != 0 || !ok)
         {
+            return null;
+        }
+        if (config.VirtualAddress == config.SourceAddress)
+        {
+            problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigVirtualIsSource(config.VirtualAddress.ToString())));
             return null;
         }
         // ucarp refuses a password over 19 bytes only when it starts (status 2), where a
@@ -315,6 +335,31 @@ public static class ConfigReader
     {
         host.Line = step.Line;
         return CommandLine.Option.Apply(step.Step, config, host) is null;
+    }
+
+    /// <summary>
+    /// -k and -b are bytes, which ucarp reads with strtoul and keeps the low byte of: "300"
+    /// is 44, "-5" is 251, "10abc" is 10 and "abc" is 0 (-b 0 is the fastest failover). A
+    /// command line keeps that, byte for byte; in a file such a value is refused, saying
+    /// what ucarp would have made of it. Hex and octal, as strtoul reads them, are numbers.
+    /// </summary>
+    static bool Byte(OptionStep step, LineHost host)
+    {
+        if (step.Step.Option is not ('k' or 'b') || step.Step.Argument is not string text)
+        {
+            return true;
+        }
+        string t = text.Trim();
+        bool digits = t.Length > 0 && (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? t.Length > 2 && t[2..].All(Uri.IsHexDigit)
+            : t.All(char.IsAsciiDigit) && (t[0] != '0' || t.All(c => c is >= '0' and <= '7')));
+        ulong value = CNumbers.StrToUL(text);
+        if (digits && value <= byte.MaxValue)
+        {
+            return true;
+        }
+        host.Write(LogLevel.Error, Messages.ConfigNotAByte("-" + step.Step.Option, text, unchecked((byte)value)));
+        return false;
     }
 
     static string GetoptMessage(string message)

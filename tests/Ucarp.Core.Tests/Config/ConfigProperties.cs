@@ -21,7 +21,7 @@ public class ConfigProperties
     [TestCase("-i eth0 -s 192.0.2.1 -v 7 -p pa ss -a 192.0.2.10 -u /up -d /down -P -n -b 3 -k 40 -r 5 -z -S -x x param --no-bowout --check pidof sshd --check-interval=0.5 --check-fall 3")]
     [TestCase("--interface=eth1 --srcip 2001:db8::1 --vhid=9 --pass=pw --addr=2001:db8::9 --upscript=/u --downscript=/d --peer=2001:db8::2 --peer 2001:db8::3 --peer 2001:db8::2")]
     [TestCase("-i eth0 -s 192.0.2.1 -v 1 -p pw -a 192.0.2.10 -u /u -d /d --etcd=https://127.0.0.1:2379,https://127.0.0.2 --etcd-prefix=/x/ --etcd-user=u --etcd-password-file=/p")]
-    [TestCase("-ieth0 -s192.0.2.1 -v1 -ppw -a192.0.2.10 -u/u -d/d -PnzSM -m 239.1.1.1 -k 300 -b -1")]
+    [TestCase("-ieth0 -s192.0.2.1 -v1 -ppw -a192.0.2.10 -u/u -d/d -PnzSM -m 239.1.1.1 -k 30 -b 2")]
     [TestCase("-i eth0 -s 192.0.2.1 -v 0x10 -o /tmp/ucarp-cli-golden/pass -a 10.0.0.1 -u /u -d /d --check-timeout 1 --check=true")]
     [TestCase("--interf eth0 --src 192.0.2.1 --vh 2 --pass pw --addr 192.0.2.10 --up /u --down /d --ignore --advs=4")]
     public void A_command_line_written_as_a_group_is_the_same_group(string line)

@@ -286,4 +286,49 @@ public class ConfigReaderTests
             + "warning F:2: Warning: no script called when going down, for 11 groups: g1 g2 g3 g4 g5 g6 g7 g8 and 3 more"));
         Assert.That(Read(text).Groups, Has.Count.EqualTo(12));
     }
+
+    /// <summary>
+    /// -k and -b values ucarp would silently wrap or misread (strtoul, then the low byte) are
+    /// the file's errors, saying what ucarp would have read; numbers strtoul reads whole
+    /// (decimal, 0x hex, 0 octal) up to 255 pass. A command line keeps ucarp's reading.
+    /// </summary>
+    [TestCase("-k 300", "-k [300] is not a number from 0 to 255: ucarp would read it as 44")]
+    [TestCase("-b 300", "-b [300] is not a number from 0 to 255: ucarp would read it as 44")]
+    [TestCase("-k -5", "-k [-5] is not a number from 0 to 255: ucarp would read it as 251")]
+    [TestCase("-k 10abc", "-k [10abc] is not a number from 0 to 255: ucarp would read it as 10")]
+    [TestCase("-b abc", "-b [abc] is not a number from 0 to 255: ucarp would read it as 0")]
+    [TestCase("-k 09", "-k [09] is not a number from 0 to 255: ucarp would read it as 0")]
+    [TestCase("-k 0x1ff", "-k [0x1ff] is not a number from 0 to 255: ucarp would read it as 255")]
+    [TestCase("--advskew=256", "-k [256] is not a number from 0 to 255: ucarp would read it as 0")]
+    public void Bytes_ucarp_would_wrap_or_misread_are_refused_in_a_file(string option, string expected) =>
+        Assert.That(Report(Base + "group a -v 1 -a 192.0.2.10 " + option), Is.EqualTo("F:2: " + expected));
+
+    [TestCase("-k 255")]
+    [TestCase("-k 0x10")]
+    [TestCase("-k 010")]
+    [TestCase("-b 2")]
+    [TestCase("-k ' 7'")]
+    public void Bytes_strtoul_reads_whole_pass(string option) =>
+        Assert.That(Report(Base + "group a -v 1 -a 192.0.2.10 " + option), Is.Empty);
+
+    [Test]
+    public void A_bad_byte_in_defaults_is_reported_once_at_its_line()
+    {
+        string text = "defaults -i eth0 -s 192.0.2.1 -p pw -u /up -d /down -k 300\ngroup a -v 1 -a 192.0.2.10\ngroup b -v 2 -a 192.0.2.11\n";
+        Assert.That(Report(text), Is.EqualTo("F:1: -k [300] is not a number from 0 to 255: ucarp would read it as 44"));
+    }
+
+    [Test]
+    public void The_virtual_address_cannot_be_the_source_address() =>
+        Assert.That(Report(Base + "group a -v 1 -a 192.0.2.1"),
+                    Is.EqualTo("F:2: -a [192.0.2.1] is also -s: the virtual address cannot be this host's own source address"));
+
+    [Test]
+    public void A_defaults_line_after_the_last_group_is_warned_about()
+    {
+        string text = Base + "group a -v 1 -a 192.0.2.10\ndefaults -k 10\n";
+        Assert.That(Report(text), Is.EqualTo("warning F:3: this defaults line comes after the last group: it applies to no group"));
+        Assert.That(Read(text).HasErrors, Is.False);
+        Assert.That(Report(Base + "defaults -k 10\ngroup a -v 1 -a 192.0.2.10\n"), Is.Empty, "one before a group applies to it");
+    }
 }
