@@ -157,14 +157,15 @@ public static class ConfigReader
     /// </summary>
     static void SayScriptless(List<int> lines, string warning, List<GroupOptions> groups, ConfigProblems problems)
     {
-        List<string> names = [.. lines.Select(l => groups.Find(g => g.Line == l)?.Name).OfType<string>()];
-        if (names.Count == 0)
+        List<GroupOptions> named = [.. lines.Select(l => groups.Find(g => g.Line == l)).OfType<GroupOptions>()];
+        if (named.Count == 0)
         {
             return;   // only refused groups lacked one: their errors say enough
         }
+        List<string> names = [.. named.Select(g => g.Name)];
         const int Shown = 8;
         string list = string.Join(" ", names.Take(Shown)) + (names.Count > Shown ? Messages.ConfigAndMore(names.Count - Shown) : "");
-        problems.Add(ConfigDiagnostic.Warning(lines[0], Messages.ConfigScriptless(warning, names.Count, list)));
+        problems.Add(ConfigDiagnostic.Warning(named[0].Line, Messages.ConfigScriptless(warning, names.Count, list)));
     }
 
     /// <returns>The group, or null when it has a problem (reported).</returns>
@@ -217,9 +218,9 @@ public static class ConfigReader
         {
             return null;
         }
-        if (config.VirtualAddress == config.SourceAddress)
+        if (config.VirtualAddress == config.SourceAddress || config.ExtraAddresses.Contains(config.SourceAddress))
         {
-            problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigVirtualIsSource(config.VirtualAddress.ToString())));
+            problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigVirtualIsSource(config.SourceAddress.ToString())));
             return null;
         }
         // ucarp refuses a password over 19 bytes only when it starts (status 2), where a
@@ -349,7 +350,14 @@ public static class ConfigReader
         {
             return true;
         }
-        string t = text.Trim();
+        host.Line = step.Line;
+        // What strtoul skips (C's isspace, not .NET's: the file is Latin-1, and 0xA0 is not
+        // a space to glibc) and the one sign it takes that keeps the value what it says.
+        string t = text.Trim(' ', '\t', '\n', '\v', '\f', '\r');
+        if (t.StartsWith('+'))
+        {
+            t = t[1..];
+        }
         bool digits = t.Length > 0 && (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? t.Length > 2 && t[2..].All(Uri.IsHexDigit)
             : t.All(char.IsAsciiDigit) && (t[0] != '0' || t.All(c => c is >= '0' and <= '7')));

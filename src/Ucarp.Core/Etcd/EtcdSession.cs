@@ -26,7 +26,7 @@ public interface IEtcdSessionHost
 /// one numbering of every request, the groups' included, so that each reply finds whose
 /// it is (<see cref="RequestTracker"/>). A node's steady etcd traffic is therefore one
 /// renewal every TTL/10 (TTL/3 when it holds nothing) and one sweep every 2 TTL: with the
-/// default TTL of 3 s, 1.8 requests a second (1.2 holding nothing), for one group or
+/// default TTL of 5 s, 2.1 requests a second (0.7 holding nothing), for one group or
 /// thousands. Campaigns and hand-overs are per key, and only when something changes.
 /// Pure, as the elections: time comes in as "now", requests leave through
 /// <see cref="IEtcdSessionHost"/>.

@@ -55,7 +55,7 @@ public static partial class Messages
     public static string ConfigNotAByte(string option, string text, byte read) =>
         F("{0} [{1}] is not a number from 0 to 255: ucarp would read it as {2}", option, text, read);
     public static string ConfigVirtualIsSource(string address) =>
-        F("-a [{0}] is also -s: the virtual address cannot be this host's own source address", address);
+        F("-s [{0}] is also one of the group's addresses (-a, --extra-addr): a virtual address cannot be this host's own source address", address);
     public const string ConfigDefaultsAfterGroups = "this defaults line comes after the last group: it applies to no group";
     public static string ConfigPasswordTooLong(int most) => F("Password too long: CARP takes at most {0} bytes (ucarp refuses a longer one when it starts)", most);
     public static string NoSuchGroup(string group) => F("no group [{0}]", group);

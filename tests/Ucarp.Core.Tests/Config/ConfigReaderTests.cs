@@ -300,6 +300,10 @@ public class ConfigReaderTests
     [TestCase("-k 09", "-k [09] is not a number from 0 to 255: ucarp would read it as 0")]
     [TestCase("-k 0x1ff", "-k [0x1ff] is not a number from 0 to 255: ucarp would read it as 255")]
     [TestCase("--advskew=256", "-k [256] is not a number from 0 to 255: ucarp would read it as 0")]
+    [TestCase("-b '\u00a01'", "-b [\u00a01] is not a number from 0 to 255: ucarp would read it as 0")]
+    [TestCase("-k 0x", "-k [0x] is not a number from 0 to 255: ucarp would read it as 0")]
+    [TestCase("-k 0008", "-k [0008] is not a number from 0 to 255: ucarp would read it as 0")]
+    [TestCase("--extra-addr=192.0.2.1", "-s [192.0.2.1] is also one of the group's addresses (-a, --extra-addr): a virtual address cannot be this host's own source address")]
     public void Bytes_ucarp_would_wrap_or_misread_are_refused_in_a_file(string option, string expected) =>
         Assert.That(Report(Base + "group a -v 1 -a 192.0.2.10 " + option), Is.EqualTo("F:2: " + expected));
 
@@ -308,6 +312,10 @@ public class ConfigReaderTests
     [TestCase("-k 010")]
     [TestCase("-b 2")]
     [TestCase("-k ' 7'")]
+    [TestCase("-k +7")]
+    [TestCase("-k 0")]
+    [TestCase("-k 00")]
+    [TestCase("-k 0X1f")]
     public void Bytes_strtoul_reads_whole_pass(string option) =>
         Assert.That(Report(Base + "group a -v 1 -a 192.0.2.10 " + option), Is.Empty);
 
@@ -321,7 +329,7 @@ public class ConfigReaderTests
     [Test]
     public void The_virtual_address_cannot_be_the_source_address() =>
         Assert.That(Report(Base + "group a -v 1 -a 192.0.2.1"),
-                    Is.EqualTo("F:2: -a [192.0.2.1] is also -s: the virtual address cannot be this host's own source address"));
+                    Is.EqualTo("F:2: -s [192.0.2.1] is also one of the group's addresses (-a, --extra-addr): a virtual address cannot be this host's own source address"));
 
     [Test]
     public void A_defaults_line_after_the_last_group_is_warned_about()
@@ -330,5 +338,19 @@ public class ConfigReaderTests
         Assert.That(Report(text), Is.EqualTo("warning F:3: this defaults line comes after the last group: it applies to no group"));
         Assert.That(Read(text).HasErrors, Is.False);
         Assert.That(Report(Base + "defaults -k 10\ngroup a -v 1 -a 192.0.2.10\n"), Is.Empty, "one before a group applies to it");
+    }
+
+    /// <summary>A -k on a continued line is reported at its own line, not the group's last.</summary>
+    [Test]
+    public void A_bad_byte_is_reported_at_its_own_line() =>
+        Assert.That(Report(Base + "group a -k 300 \\\n  -v 1 -a 192.0.2.10\n"),
+                    Is.EqualTo("F:2: -k [300] is not a number from 0 to 255: ucarp would read it as 44"));
+
+    /// <summary>The merged "no script" warning sits at the first named group's line, not a refused one's.</summary>
+    [Test]
+    public void The_scriptless_warning_is_at_a_named_groups_line()
+    {
+        string text = "defaults -i eth0 -s 192.0.2.1 -p pw\ngroup bad -v 1 -a 192.0.2.1\ngroup good -v 2 -a 192.0.2.11\n";
+        Assert.That(Report(text), Does.Contain("warning F:3: Warning: no script called when going up, for 1 group: good"));
     }
 }
