@@ -55,23 +55,37 @@ internal sealed partial class GroupSet
     }
 
     /// <summary>
-    /// Makes the group ready (its interface is usable), or says why it cannot be: the first
-    /// error its making logged. <paramref name="quiet"/>: its lines are written only when it
-    /// is made ready, so a group tried again and again does not repeat the same errors.
+    /// The one rule for a --config group that may not be able to start (at start, at a
+    /// reload, when held): made ready if its interface is usable, else null with why and
+    /// when to try again. An interface's return is looked for at every check of the link
+    /// watcher (<paramref name="retryAt"/> 0); a group that could not be made ready (the
+    /// first error its making logged) is tried again <see cref="NotReadyRetry"/> later, and
+    /// what its making looked up (the interface's index, MAC) is not kept.
+    /// <paramref name="quiet"/>: its lines are written only when it is made ready, so a group
+    /// tried again and again does not repeat the same errors.
     /// </summary>
-    GroupRuntime? TryPrepare(GroupOptions options, string? etcdPassword, ILog log, bool probeEtcd, out string? problem, bool quiet = true)
+    GroupRuntime? TryMakeReady(GroupOptions options, string? etcdPassword, ILog log, bool probeEtcd, bool quiet, long now,
+                               out string? problem, out long retryAt)
     {
-        problem = null;
+        retryAt = 0;
+        if ((problem = InterfaceProblem(options.Settings.Interface!)) is not null)
+        {
+            return null;
+        }
         var lines = new BufferedLog(log, quiet);
-        GroupRuntime? g = Prepare(options, lines, etcdPassword, probeEtcd);
-        if (g is null)
+        if (Prepare(options, lines, etcdPassword, probeEtcd) is not GroupRuntime g)
         {
             problem = Messages.HeldNotReady(lines.FirstError ?? "");
+            retryAt = now + NotReadyRetry;
+            ForgetUnusedInterfaces();
             return null;
         }
         lines.WriteAll();
         return g;
     }
+
+    /// <summary>Interfaces no group uses any more (running, leaving or about to start) are looked up afresh next time.</summary>
+    void ForgetUnusedInterfaces() => _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
 
     /// <summary>
     /// The held groups that can start now (their interface is back and up, or their retry
@@ -92,15 +106,10 @@ internal sealed partial class GroupSet
             {
                 continue;
             }
-            // An interface's return is looked for at every check; anything else is tried again later.
-            string? problem = InterfaceProblem(h.Interface);
-            bool usable = problem is null;
-            GroupRuntime? g = usable ? TryPrepare(h.Options, h.EtcdPassword, LogFor(h.Name), probeEtcd: false, out problem) : null;
-            if (g is null)
+            if (TryMakeReady(h.Options, h.EtcdPassword, LogFor(h.Name), probeEtcd: false, quiet: true, now, out string? problem, out long retryAt)
+                is not GroupRuntime g)
             {
-                // What the failed making found (the interface's index, MAC) is not kept: the next try looks again.
-                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
-                h.NextTry = usable ? now + NotReadyRetry : 0;
+                h.NextTry = retryAt;
                 if (problem != h.Reason)
                 {
                     h.Gate.Close(GateReason.Held, problem!, now);

@@ -37,7 +37,7 @@ internal sealed partial class GroupSet
         var byName = _groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         var heldByName = _held.ToDictionary(h => h.Name, StringComparer.Ordinal);
         var prepared = new List<GroupRuntime>();
-        var toHold = new List<(GroupOptions Options, string? Password, string Reason, bool Usable)>();
+        var toHold = new List<(GroupOptions Options, string? Password, string Reason, long RetryAt)>();
         var capture = new CapturingLog(_log);
         foreach (GroupOptions options in plan.Changed.Select(c => c.New).Concat(plan.Added))
         {
@@ -50,15 +50,14 @@ internal sealed partial class GroupSet
             }
             // etcd is not probed here: a reload must not wait on the network; the election says
             // what it finds. A group that cannot start yet is held back alone, as at start.
-            string? problem = InterfaceProblem(options.Settings.Interface!);
-            bool usable = problem is null;
-            if ((usable ? TryPrepare(options, etcdPassword, capture.For(options.Name), probeEtcd: false, out problem, quiet: false) : null) is GroupRuntime g)
+            if (TryMakeReady(options, etcdPassword, capture.For(options.Name), probeEtcd: false, quiet: false, now, out string? problem, out long retryAt)
+                is GroupRuntime g)
             {
                 prepared.Add(g);
             }
             else
             {
-                toHold.Add((options, etcdPassword, problem!, usable));
+                toHold.Add((options, etcdPassword, problem!, retryAt));
             }
         }
         // A reload while an earlier one's groups are still waiting: those are the earlier
@@ -105,13 +104,13 @@ internal sealed partial class GroupSet
             _groups.Remove(g);
             _leaving.Add(g);
         }
-        foreach ((GroupOptions options, string? password, string reason, bool usable) in toHold)
+        foreach ((GroupOptions options, string? password, string reason, long retryAt) in toHold)
         {
-            Hold(options, password, reason, DemotedBefore(options.Name), now, retryAt: usable ? now + NotReadyRetry : 0);
+            Hold(options, password, reason, DemotedBefore(options.Name), now, retryAt);
             capture.Held(options.Name, Messages.Held(reason));
         }
         _waiting.AddRange(prepared);
-        _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+        ForgetUnusedInterfaces();
         string summary = Messages.Reloaded(plan.Unchanged.Count, Names(plan.Changed.Select(c => c.New)), Names(plan.Added), Names(plan.Removed));
         _log.Write(LogLevel.Notice, summary);
         GroupsChanged(now);
@@ -130,7 +129,7 @@ internal sealed partial class GroupSet
         {
             g.Dispose();
         }
-        _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+        ForgetUnusedInterfaces();
         _log.Write(LogLevel.Error, Messages.ReloadRefused(path));
         return new ControlReply(1, string.Join("\n", capture.Errors) + "\n" + Messages.ReloadRefused(path) + "\n");
     }

@@ -100,14 +100,12 @@ internal sealed partial class GroupSet : IDisposable
                 prepared.Add(only);
                 continue;
             }
-            string? problem = InterfaceProblem(options.Settings.Interface!);
-            bool usable = problem is null;
-            if ((usable ? TryPrepare(options, password, LogFor(options.Name), probeEtcd, out problem, quiet: false) : null) is GroupRuntime g)
+            if (TryMakeReady(options, password, LogFor(options.Name), probeEtcd, quiet: false, now, out string? problem, out long retryAt) is GroupRuntime g)
             {
                 prepared.Add(g);
                 continue;
             }
-            Hold(options, password, problem!, null, now, retryAt: usable ? now + NotReadyRetry : 0);
+            Hold(options, password, problem!, null, now, retryAt);
         }
         foreach (GroupRuntime g in prepared.ToList())
         {
@@ -225,7 +223,7 @@ internal sealed partial class GroupSet : IDisposable
                 _leaving.RemoveAt(i--);
                 g.Leave(_memberships);
                 g.Dispose();
-                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+                ForgetUnusedInterfaces();
             }
         }
         if (Stopping)
@@ -257,7 +255,7 @@ internal sealed partial class GroupSet : IDisposable
                     GroupsChanged(now);
                 }
                 g.Dispose();
-                _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+                ForgetUnusedInterfaces();
                 continue;
             }
             Unhold(g, now);
@@ -328,7 +326,7 @@ internal sealed partial class GroupSet : IDisposable
             }
             w.Dispose();
         }
-        _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+        ForgetUnusedInterfaces();
         GroupsChanged(now);
     }
 
