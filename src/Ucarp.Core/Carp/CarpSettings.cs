@@ -34,7 +34,7 @@ public sealed record CarpSettings
     public bool ManageAddresses { get; init; }
 
     /// <summary>Every address of the group: -a first, then the extras in the order given.</summary>
-    public IReadOnlyList<IpAddress> Addresses => [VirtualAddress, .. ExtraAddresses];
+    public IReadOnlyList<IpAddress> Addresses => [VirtualAddress, .. ExtraAddresses];   // as Configuration.Addresses()
 
     /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()

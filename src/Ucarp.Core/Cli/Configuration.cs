@@ -78,6 +78,8 @@ public sealed class Configuration
     // adding and removing them itself.
     /// <summary>--extra-addr, in the order given (repeats are kept for Validate to refuse).</summary>
     public List<IpAddress> ExtraAddresses { get; } = [];
+    /// <summary>Every address of the group: -a, then each --extra-addr.</summary>
+    public IReadOnlyList<IpAddress> Addresses() => [VirtualAddress, .. ExtraAddresses];
     public bool ManageAddresses { get; set; }
     /// <summary>--sync: the name of the group's sync set; null: none.</summary>
     public string? SyncSet { get; set; }

@@ -218,7 +218,7 @@ public static class ConfigReader
         {
             return null;
         }
-        if (config.VirtualAddress == config.SourceAddress || config.ExtraAddresses.Contains(config.SourceAddress))
+        if (config.Addresses().Contains(config.SourceAddress))
         {
             problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigVirtualIsSource(config.SourceAddress.ToString())));
             return null;
@@ -240,7 +240,7 @@ public static class ConfigReader
     {
         Configuration c = group.Settings;
         // -a and every --extra-addr are the group's addresses: none may be another group's.
-        foreach (IpAddress address in (IEnumerable<IpAddress>)[c.VirtualAddress, .. c.ExtraAddresses])
+        foreach (IpAddress address in c.Addresses())
         {
             if (byAddress.TryGetValue(address, out GroupOptions? holder))
             {

@@ -272,8 +272,8 @@ internal sealed partial class GroupSet : IDisposable
 
     static bool SharesAddress(Configuration a, Configuration b)
     {
-        HashSet<IpAddress> mine = [a.VirtualAddress, .. a.ExtraAddresses];
-        return mine.Contains(b.VirtualAddress) || b.ExtraAddresses.Any(mine.Contains);
+        HashSet<IpAddress> mine = [.. a.Addresses()];
+        return b.Addresses().Any(mine.Contains);
     }
 
     /// <summary>

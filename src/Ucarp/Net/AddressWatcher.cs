@@ -85,7 +85,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         }
         foreach (GroupRuntime g in groups.Running)
         {
-            if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && Manages(g.Config, change.Address))
+            if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && g.Config.Addresses().Contains(change.Address))
             {
                 if (change.Added != (g.Gate.State == CarpState.Master))
                 {
@@ -103,10 +103,9 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             if (!g.Stopping && g.Config.ManageAddresses)
             {
-                Settle(g, g.Config.VirtualAddress);
-                foreach (IpAddress extra in g.Config.ExtraAddresses)
+                foreach (IpAddress address in g.Config.Addresses())
                 {
-                    Settle(g, extra);
+                    Settle(g, address);
                 }
             }
         }
@@ -133,8 +132,6 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
             g.Log.Write(LogLevel.Warning, Messages.AddressTakenAway(address.ToString(), g.Interface.Name));
         }
     }
-
-    static bool Manages(Configuration c, IpAddress address) => c.VirtualAddress == address || c.ExtraAddresses.Contains(address);
 
     public void Dispose() => _socket?.Dispose();
 }
