@@ -59,10 +59,13 @@ internal static class ControlSocketFile
         }
         fixed (byte* z = CStrings.Z(path))
         {
-            // The socket is created with the umask's mode, then narrowed: connecting needs
-            // write permission, which a umask of 022 already withholds from others, and
-            // the daemon checks every peer's credentials anyway.
-            if (Libc.Bind(socket.Fd, &address, (uint)sizeof(SockAddrUn)) != 0
+            // Linux makes the socket file with the socket inode's mode less the umask: set
+            // to 0600 first, the file never exists wider (it did, for the moment between
+            // bind and chmod, and a test reading the mode at once saw 0755). The chmod after
+            // stays for any kernel that does not. Connecting needs write permission, and the
+            // daemon checks every peer's credentials anyway.
+            if (Libc.FChMod(socket.Fd, 0b110_000_000) != 0
+                || Libc.Bind(socket.Fd, &address, (uint)sizeof(SockAddrUn)) != 0
                 || Libc.ChMod(z, 0b110_000_000) != 0
                 || Libc.Listen(socket.Fd, backlog) != 0
                 || (inode = Inode(z)) == 0)
