@@ -18,7 +18,9 @@ public class EtcdHostileMemberTests : NamespaceTest
     // Far longer than a start to MASTER on a non-answer (measured before the fix with
     // `200 {}`: MASTER 40 ms after start) and than two 3 s TTLs.
     static readonly TimeSpan Window = TimeSpan.FromSeconds(8);
-    const long MaxRssKiB = 80 * 1024;
+    // Issue 28's bound with every member hostile. Measured with the 16 MiB answers: 40-47 MiB
+    // peak (70-150 MiB before the budget asked for collections).
+    const long MaxPeakKiB = 64 * 1024;
 
     static string Script => Path.Combine(Binaries.Repository, "tests/Ucarp.Integration.Tests/Infrastructure/fake-etcd.py");
 
@@ -37,9 +39,10 @@ public class EtcdHostileMemberTests : NamespaceTest
         return fake;
     }
 
-    static long RssKiB(int pid)
+    /// <summary>The process's peak resident memory so far (VmHWM): a peak between two looks is not missed.</summary>
+    static long PeakKiB(int pid)
     {
-        string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
@@ -49,6 +52,9 @@ public class EtcdHostileMemberTests : NamespaceTest
     [TestCase("chunk-minus-1")]
     [TestCase("huge-body")]
     [TestCase("huge-header")]
+    [TestCase("array-16mib")]
+    [TestCase("kvs-16mib")]
+    [TestCase("kvs-tree")]
     [TestCase("trickle")]
     [TestCase("silent")]
     [TestCase("silent-tls")]
@@ -67,14 +73,14 @@ public class EtcdHostileMemberTests : NamespaceTest
 
         // A well-behaved member listed after the hostile one: the node takes the address.
         Assert.That(Wait.Until(() => lan.HoldsVip(Mixed), TimeSpan.FromSeconds(15)), Is.True, Describe(lan, lone, mixed) + "\n--- fake:\n" + fake.Output);
-        long rss = 0;
+        long peak = 0;
         bool steady = Wait.Throughout(() =>
         {
-            rss = Math.Max(rss, lone.HasExited ? 0 : RssKiB(lone.Pid));
-            return !lone.HasExited && !lan.HoldsVip(Lone) && rss < MaxRssKiB;
+            peak = lone.HasExited ? peak : PeakKiB(lone.Pid);
+            return !lone.HasExited && !lan.HoldsVip(Lone) && peak < MaxPeakKiB;
         }, Window);
-        TestContext.Out.WriteLine($"{scenario}: node 5 alive for {Window.TotalSeconds} s, at most {rss / 1024} MiB resident; fake served {fake.Count("connection")} connections");
-        Assert.That(steady, Is.True, $"RSS {rss} KiB\n" + Describe(lan, lone, mixed));
+        TestContext.Out.WriteLine($"{scenario}: node 5 alive for {Window.TotalSeconds} s, at most {peak / 1024} MiB resident; fake served {fake.Count("connection")} connections");
+        Assert.That(steady, Is.True, $"peak RSS {peak} KiB\n" + Describe(lan, lone, mixed));
         Assert.That(lone.Saw("Switching to state: MASTER"), Is.False, lone.Output);
         Assert.That(fake.Count("connection"), Is.GreaterThan(0), fake.Output);
         Assert.That(lan.VipHolders(), Is.EqualTo(new[] { Mixed }));

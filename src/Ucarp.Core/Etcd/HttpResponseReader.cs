@@ -99,7 +99,9 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
             {
                 throw new FormatException($"a body of more than {MaxBody} bytes");
             }
-            Append(chunk[..n], _bodyLeft >= 0 ? (int)Math.Min(MaxBody, _answerLength + _bodyLeft + n) : MaxBody);
+            // A Content-Length says how much room the body needs: one array, not a doubling.
+            int whole = _bodyLeft >= 0 ? (int)Math.Min(MaxBody, _answerLength + _bodyLeft + n) : 0;
+            Append(chunk[..n], whole > 0 ? whole : MaxBody, whole);
         }
         return _answer.AsMemory(0, _answerLength);
     }
@@ -124,7 +126,7 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
             {
                 throw new FormatException($"a line of more than {MaxLine} bytes");
             }
-            Append(one, MaxLine);
+            Append(one, MaxLine, 0);
         }
         line = _answer.AsMemory(0, _answerLength);
         return any;
@@ -141,14 +143,18 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
         _answerLength = 0;
     }
 
-    /// <summary>Appends to the answer, its buffer doubled as needed up to <paramref name="most"/> bytes; the buffer is what is held.</summary>
-    void Append(ReadOnlySpan<byte> bytes, int most)
+    /// <summary>
+    /// Appends to the answer, its buffer grown as needed: to <paramref name="expected"/>
+    /// bytes at once when that is known, else doubled, up to <paramref name="most"/>. The
+    /// buffer is what is held.
+    /// </summary>
+    void Append(ReadOnlySpan<byte> bytes, int most, int expected)
     {
         if (_answerLength + bytes.Length > _answer.Length)
         {
-            int size = Math.Min(most, Math.Max(_answerLength + bytes.Length, Math.Max(1024, 2 * _answer.Length)));
-            Memory?.Take(size);
-            byte[] bigger = new byte[size];
+            int want = Math.Min(most, Math.Max(Math.Max(_answerLength + bytes.Length, expected), Math.Max(1024, 2 * _answer.Length)));
+            Memory?.Take(want);
+            byte[] bigger = new byte[want];
             _answer.AsSpan(0, _answerLength).CopyTo(bigger);
             Memory?.Give(_answer.Length);
             _answer = bigger;

@@ -117,4 +117,41 @@ public class MemoryBudgetTests
         Assert.That(budget.Used, Is.Zero, "given back as soon as the message is read");
         Assert.That(reader.TryReadLine(out _), Is.False);
     }
+
+    [Test]
+    public void A_collection_is_asked_for_once_a_round_of_answers_has_been_given_back()
+    {
+        int collections = 0;
+        var budget = new MemoryBudget(64 << 20, () => collections++);
+        using var hold = new MemoryBudget.Hold(budget);
+        hold.Take(Allowance + MemoryBudget.CollectAfter - 1);
+        hold.Dispose();
+        Assert.That(collections, Is.Zero, "less than a round given back");
+        hold.Take(Allowance);
+        hold.Dispose();
+        Assert.That(collections, Is.Zero, "what stays within an allowance is never counted");
+        hold.Take(Allowance + 1);
+        hold.Dispose();
+        Assert.That((collections, budget.Collections), Is.EqualTo((1, 1)), "the round's last byte");
+        hold.Take(Allowance + MemoryBudget.CollectAfter - 1);
+        hold.Dispose();
+        Assert.That(collections, Is.EqualTo(1), "counted again from nothing");
+    }
+
+    static HttpResponseReader LengthReader(string body, MemoryBudget budget) =>
+        new(new FuzzTargets.ArraySource(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}"), 4096), budget);
+
+    [Test]
+    public void A_body_of_known_length_is_read_into_one_buffer_of_that_length()
+    {
+        // A doubling from 1 KiB would reach 1 MiB holding 512 KiB beside it, and leave
+        // every smaller buffer behind for the collector.
+        var budget = new MemoryBudget(1 << 20);
+        string body = new string(' ', 600 * 1024) + "{}";
+        using HttpResponseReader reader = LengthReader(body, budget);
+        reader.ReadHead();
+        Assert.That(reader.ReadBody().Length, Is.EqualTo(body.Length));
+        Assert.That(budget.Used, Is.EqualTo(body.Length - Allowance));
+        Assert.That(reader.Memory!.Held, Is.EqualTo(body.Length));
+    }
 }

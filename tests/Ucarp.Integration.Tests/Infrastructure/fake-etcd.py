@@ -13,6 +13,12 @@ printing one line per event ("connection", "request PATH", "watch open N", "watc
   huge-body     Content-Length: 5000000000, then bytes for as long as the client reads
   huge-header   a header line that never ends
   trickle       a valid grant answer, one byte every 600 ms
+  array-16mib   every request answered with a body just under 16 MiB of [0,0,...]
+                (the largest answer the client accepts, and the costliest to parse)
+  kvs-16mib     {"kvs":[0,0,...]} just under 16 MiB, in 64 KiB chunks: a member the
+                client keeps, element by element, until its bound on a tree stops it
+  kvs-tree      {"kvs":[0,0,...]} of 180,000 elements (352 KiB): a tree just under the
+                client's bound on what one answer keeps (11.4 MiB), from a small body
   silent        accepts and reads, never answers (a TLS handshake that never completes)
   stale-holder  a key held by 192.0.2.9 whose lease changes at every read, and watches
                 that open and then stay silent for ever, as a member powered off does
@@ -25,6 +31,10 @@ lock = threading.RLock()
 reads = itertools.count()
 watches_open = 0
 watches_total = 0
+# Just under the client's 16 MiB bound on a body: "[" then "0," repeated, then "0]".
+ARRAY = b"[" + b"0," * ((16 * 1024 * 1024 - 4) // 2) + b"0]"
+KVS = b'{"kvs":[' + b"0," * ((16 * 1024 * 1024 - 12) // 2) + b"0]}"
+TREE = b'{"kvs":[' + b"0," * 179999 + b"0]}"
 
 
 def say(text):
@@ -138,6 +148,16 @@ def serve(conn):
             stream_until_closed(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 5000000000\r\n\r\n", b" ")
         elif scenario == "huge-header":
             stream_until_closed(conn, b"HTTP/1.1 200 OK\r\nX-Padding: ", b"a")
+        elif scenario == "array-16mib":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: " + str(len(ARRAY)).encode() + b"\r\n\r\n" + ARRAY)
+        elif scenario == "kvs-tree":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: " + str(len(TREE)).encode() + b"\r\n\r\n" + TREE)
+        elif scenario == "kvs-16mib":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for at in range(0, len(KVS), 65536):
+                part = KVS[at:at + 65536]
+                conn.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+            conn.sendall(b"0\r\n\r\n")
         elif scenario == "trickle":
             data = json.dumps({"header": header(), "ID": "1000", "TTL": "3"}).encode()
             answer = b"HTTP/1.1 200 OK\r\nContent-Length: " + str(len(data)).encode() + b"\r\n\r\n" + data
