@@ -13,8 +13,12 @@ public interface IFollowerOutput
     /// </summary>
     bool StartScript(ScriptInvocation script);
 
-    /// <summary>--manage-addresses: adds (Up) or removes (Down) the step's addresses on the interface.</summary>
-    void ChangeAddresses(ScriptInvocation step) { }
+    /// <summary>
+    /// --manage-addresses: adds (Up) or removes (Down) the step's addresses on the
+    /// interface. False: done already. True: the change goes on elsewhere, and the host
+    /// calls <see cref="RoleFollower.AddressesChanged"/> once it is done; the step waits.
+    /// </summary>
+    bool ChangeAddresses(ScriptInvocation step) => false;
 
     /// <summary>A gratuitous ARP or unsolicited Neighbour Advertisement, on the wire now.</summary>
     void SendAnnouncement(ReadOnlySpan<byte> frame);

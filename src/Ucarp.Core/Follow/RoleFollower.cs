@@ -15,7 +15,9 @@ namespace Ucarp.Core.Follow;
 /// An announcement asked for while scripts run or wait is sent when the scripts before
 /// it are done, so the address is announced after the upscript has configured it; every
 /// one asked for is sent (a master announces twice, and a slow upscript must not swallow
-/// the second). The bow-out advert and the etcd requests that give an address up wait
+/// the second). A host may change addresses elsewhere than on the protocol's thread
+/// (<see cref="IFollowerOutput.ChangeAddresses"/> says so): the step then waits for
+/// <see cref="AddressesChanged"/> as it waits for its script, and so does what follows it. The bow-out advert and the etcd requests that give an address up wait
 /// for every script (<see cref="AfterScripts{T}"/>), at the latest until their deadline.
 /// Pure: time comes in as "now", effects leave through <see cref="IFollowerOutput"/>.
 /// </summary>
@@ -24,8 +26,16 @@ public sealed class RoleFollower(IFollowerOutput output)
     readonly List<(ScriptInvocation Script, List<byte[]> AnnounceAfter)> _waiting = [];
     List<byte[]> _announceAfterRunning = [];
     readonly AfterScripts<Deferred> _after = new();
+    Phase _phase;
 
+    /// <summary>Where the step under way is: its addresses added before its script, its script, its addresses removed after it.</summary>
+    enum Phase { Adding, Script, Removing }
+
+    /// <summary>The step under way: its script runs, or its addresses are being changed.</summary>
     public ScriptInvocation? Running { get; private set; }
+
+    /// <summary>The step under way waits for its addresses to be changed (<see cref="AddressesChanged"/>).</summary>
+    public bool ChangingAddresses => Running is not null && _phase != Phase.Script;
 
     public int Waiting => _waiting.Count;
 
@@ -105,13 +115,38 @@ public sealed class RoleFollower(IFollowerOutput output)
     /// <summary>The running script has exited (or could not be waited for): send what waited on it, start the next.</summary>
     public void ScriptEnded()
     {
-        ScriptInvocation? ended = Running;
-        Running = null;
-        if (ended is not null)
+        if (Running is ScriptInvocation ended && _phase == Phase.Script)
         {
             AfterScript(ended);
         }
-        Flush();
+        else if (Running is null)
+        {
+            Flush();
+        }
+        Next();
+    }
+
+    /// <summary>The addresses the host was changing for the step under way are changed: its script starts, or the step ends.</summary>
+    public void AddressesChanged()
+    {
+        if (Running is not ScriptInvocation step || _phase == Phase.Script)
+        {
+            return;
+        }
+        if (_phase == Phase.Adding)
+        {
+            StartScript(step);
+        }
+        else
+        {
+            End();
+        }
+        Next();
+    }
+
+    /// <summary>The waiting steps, started in turn while each is over at once; then what waited for the scripts.</summary>
+    void Next()
+    {
         while (Running is null && _waiting.Count > 0)
         {
             var (next, announce) = _waiting[0];
@@ -124,30 +159,42 @@ public sealed class RoleFollower(IFollowerOutput output)
 
     void StartOrSkip(ScriptInvocation script)
     {
-        if (script.Kind == ScriptKind.Up && script.Addresses.Count != 0)
+        Running = script;
+        if (script.Kind == ScriptKind.Up && script.Addresses.Count != 0 && output.ChangeAddresses(script))
         {
-            output.ChangeAddresses(script);
+            _phase = Phase.Adding;
+            return;
         }
-        if (script.Path is not null && output.StartScript(script))
-        {
-            Running = script;
-        }
-        else
+        StartScript(script);
+    }
+
+    void StartScript(ScriptInvocation script)
+    {
+        _phase = Phase.Script;
+        if (script.Path is null || !output.StartScript(script))
         {
             AfterScript(script);
-            Flush();
         }
     }
 
     void AfterScript(ScriptInvocation script)
     {
-        if (script.Kind == ScriptKind.Down && script.Addresses.Count != 0)
+        if (script.Kind == ScriptKind.Down && script.Addresses.Count != 0 && output.ChangeAddresses(script))
         {
-            output.ChangeAddresses(script);
+            _phase = Phase.Removing;
+            return;
         }
+        End();
     }
 
-    /// <summary>Sends, in order, the announcements that waited for the script that just ended.</summary>
+    /// <summary>The step is over: the announcements that waited for it go.</summary>
+    void End()
+    {
+        Running = null;
+        Flush();
+    }
+
+    /// <summary>Sends, in order, the announcements that waited for the step that just ended.</summary>
     void Flush()
     {
         List<byte[]> frames = _announceAfterRunning;

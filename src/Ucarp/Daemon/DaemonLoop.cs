@@ -38,6 +38,8 @@ internal sealed class DaemonLoop : IDisposable
         _loop.Add(new InterfaceInput(_groups));
         _loop.Add(new EtcdInput(_groups));
         _loop.Add(_addresses = new AddressWatcher(_groups));
+        // Address changes made on their own thread, told back: a follower goes on, a put-back is announced.
+        _loop.Add(_groups.Addresses);
         _loop.Add(new SignalFanOut(_groups, signals, _reload));
         _loop.Add(new ChildReaper(_groups));
         _loop.Add(new GroupTimers(_groups));

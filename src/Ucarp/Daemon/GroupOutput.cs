@@ -10,7 +10,8 @@ namespace Ucarp.Daemon;
 /// <summary>
 /// Where one group's effects leave the process: adverts and announcements by its
 /// interface's packet socket (adverts to the peers with --peer), scripts and managed
-/// addresses by its <see cref="ScriptRunner"/>, requests by its etcd client.
+/// by its <see cref="ScriptRunner"/>, managed addresses by the daemon's
+/// <see cref="Net.AddressChanger"/>, requests by its etcd client.
 /// </summary>
 internal sealed class GroupOutput : ICarpHost, IEtcdHost
 {
@@ -18,18 +19,30 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     readonly PacketSocket _socket;
     readonly UnicastSocket? _unicast;
     readonly Etcd.IEtcdSender? _etcd;
+    readonly string _interface;
+    readonly Net.AddressChanger? _addresses;
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
-    public GroupOutput(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.IEtcdSender? etcd)
+    /// <param name="addresses">Where managed addresses are changed; null: on the caller's thread.</param>
+    public GroupOutput(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.IEtcdSender? etcd,
+                       Net.AddressChanger? addresses)
     {
         _log = log;
         _etcd = etcd;
         _socket = socket;
         _unicast = unicast;
+        _interface = iface;
+        _addresses = addresses;
         Scripts = new ScriptRunner(log, environment, iface);
     }
 
     public ScriptRunner Scripts { get; }
+
+    /// <summary>Where managed addresses are changed; null: on the caller's thread.</summary>
+    public Net.AddressChanger? Addresses => _addresses;
+
+    /// <summary>The follower told when a step's addresses are changed; set once the group's election is made.</summary>
+    public RoleFollower? Follower { get; set; }
 
     public bool DebugEnabled => _log.DebugEnabled;
 
@@ -47,7 +60,43 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
 
     public bool StartScript(ScriptInvocation script) => Scripts.Start(script);
 
-    public void ChangeAddresses(ScriptInvocation step) => Scripts.ChangeAddresses(step);
+    public bool ChangeAddresses(ScriptInvocation step)
+    {
+        bool add = step.Kind == ScriptKind.Up;
+        if (_addresses?.TryPost(_interface, step.Addresses, add, result => { LogFailures(result.Errors); Follower?.AddressesChanged(); }) == true)
+        {
+            return true;
+        }
+        var errors = new List<string>();
+        Net.KernelAddresses.Change(_interface, step.Addresses, add, errors);
+        LogFailures(errors);
+        return false;
+    }
+
+    /// <summary>
+    /// One address put back (<paramref name="add"/>) or taken away, as a step would, off the
+    /// protocol's thread when it can be; <paramref name="changed"/> is told on the loop's
+    /// thread whether the kernel changed (false when it was so already, or could not be: logged).
+    /// </summary>
+    public void ChangeAddress(Core.Cli.IpAddress address, bool add, Action<bool> changed)
+    {
+        if (_addresses?.TryPost(_interface, [address], add, result => { LogFailures(result.Errors); changed(result.Changed); }) == true)
+        {
+            return;
+        }
+        var errors = new List<string>();
+        bool done = Net.KernelAddresses.Change(_interface, [address], add, errors);
+        LogFailures(errors);
+        changed(done);
+    }
+
+    void LogFailures(IReadOnlyList<string> errors)
+    {
+        foreach (string error in errors)
+        {
+            _log.Write(LogLevel.Error, error);
+        }
+    }
 
     public void SendAnnouncement(ReadOnlySpan<byte> frame)
     {

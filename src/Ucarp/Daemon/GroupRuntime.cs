@@ -90,7 +90,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     /// why; nothing has been started then (the caller disposes what it made).
     /// </summary>
     public static GroupRuntime? Prepare(GroupOptions options, ILog log, HostInterfaces interfaces, IReadOnlyList<string> environment,
-                                        EtcdSessions sessions, string? etcdPassword, bool probeEtcd)
+                                        EtcdSessions sessions, string? etcdPassword, bool probeEtcd, Net.AddressChanger? addresses)
     {
         Configuration config = options.Settings;
         byte[] password = CStrings.Bytes(config.Password!);
@@ -148,7 +148,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 return Fail();
             }
             PacketSocket sender = own?.Socket ?? shared!.Socket;
-            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, (IEtcdSender?)etcd?.Client ?? followEtcd);
+            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, (IEtcdSender?)etcd?.Client ?? followEtcd, addresses);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
             CarpMachine? carp = null;
             Core.Etcd.FollowElection? following = null;
@@ -159,6 +159,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 ? following = new Core.Etcd.FollowElection(settings, follow, output)
                 : leased = new Core.Etcd.EtcdElection(settings, new Core.Etcd.EtcdSettings { Key = EtcdOptions.Key(config), Host = Environment.MachineName },
                                                       output, etcd!.Session);
+            output.Follower = machine.Follower;
             HealthCheckRunner? health = config.Check is null ? null
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
             var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
@@ -259,7 +260,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         }
     }
 
-    /// <summary>Blocks until every queued script has run: ucarp waits for its scripts before it exits.</summary>
+    /// <summary>Blocks until every queued script has run (and its addresses changed): ucarp waits for its scripts before it exits.</summary>
     public void WaitForScripts()
     {
         while (!Follower.Idle)
@@ -270,6 +271,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             }
             else
             {
+                Output.Addresses?.TellDone();
                 Thread.Sleep(10);
             }
         }

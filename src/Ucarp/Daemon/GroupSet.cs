@@ -41,6 +41,10 @@ internal sealed partial class GroupSet : IDisposable
     }
 
     public EtcdSessions Etcd { get; }
+
+    /// <summary>Where every group's managed addresses are changed, off the protocol's thread.</summary>
+    public Net.AddressChanger Addresses { get; } = new();
+
     public ILog Log => _log;
     public bool Many => _many;
     public HostInterfaces Interfaces => _interfaces;
@@ -144,7 +148,7 @@ internal sealed partial class GroupSet : IDisposable
     }
 
     GroupRuntime? Prepare(GroupOptions options, ILog log, string? etcdPassword, bool probeEtcd) =>
-        GroupRuntime.Prepare(options, log, _interfaces, _environment, Etcd, etcdPassword, probeEtcd);
+        GroupRuntime.Prepare(options, log, _interfaces, _environment, Etcd, etcdPassword, probeEtcd, Addresses);
 
     static Dictionary<string, int> Order(IReadOnlyList<GroupOptions> groups)
     {
@@ -358,5 +362,6 @@ internal sealed partial class GroupSet : IDisposable
             g.Dispose();
         }
         _memberships.Dispose();
+        Addresses.Dispose();
     }
 }

@@ -9,8 +9,6 @@ namespace Ucarp.Linux;
 /// Starts state scripts as ucarp's spawn.c does (execve of the script itself, no
 /// shell, no PATH search, argv = script, interface, VIP as typed[, xparam]) but
 /// without waiting: the event loop polls a pidfd and reaps the child when it exits.
-/// With --manage-addresses it also adds and removes the group's addresses, in the
-/// follower's order (before the upscript, after the downscript).
 /// </summary>
 internal sealed class ScriptRunner : IDisposable
 {
@@ -110,62 +108,6 @@ internal sealed class ScriptRunner : IDisposable
         }
         var names = script.Environment.Select(e => e[..(e.IndexOf('=') + 1)]).ToArray();
         return [.. _environment.Where(e => !names.Any(n => e.StartsWith(n, StringComparison.Ordinal))), .. script.Environment];
-    }
-
-    /// <summary>
-    /// Adds (Up) or removes (Down) the step's addresses. An address already there, or
-    /// already gone, is what was wanted; anything else is logged once per address.
-    /// </summary>
-    public void ChangeAddresses(ScriptInvocation step)
-    {
-        bool add = step.Kind == ScriptKind.Up;
-        bool indexed = TryIndex(out int ifIndex, out SysError indexError);
-        using var netlink = new NetlinkAddresses();
-        foreach (Core.Cli.IpAddress address in step.Addresses)
-        {
-            Change(netlink, indexed, ifIndex, indexError, address, add);
-        }
-    }
-
-    /// <summary>
-    /// One address put back (<paramref name="add"/>) or taken away, as a step would; true
-    /// when the kernel changed, false when it was so already or could not be (logged).
-    /// </summary>
-    public bool ChangeAddress(Core.Cli.IpAddress address, bool add)
-    {
-        bool indexed = TryIndex(out int ifIndex, out SysError indexError);
-        using var netlink = new NetlinkAddresses();
-        return Change(netlink, indexed, ifIndex, indexError, address, add);
-    }
-
-    bool Change(NetlinkAddresses netlink, bool indexed, int ifIndex, SysError indexError, Core.Cli.IpAddress address, bool add)
-    {
-        // Without the index every address fails with the lookup's errno.
-        SysError error = indexError;
-        if (indexed && (add ? netlink.TryAdd(ifIndex, address, out error) : netlink.TryRemove(ifIndex, address, out error)))
-        {
-            return true;
-        }
-        if (error.Errno != (add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
-        {
-            _log.Write(LogLevel.Error, add ? Messages.AddressAddFailed(address.ToString(), _interface, error.Text)
-                                           : Messages.AddressRemoveFailed(address.ToString(), _interface, error.Text));
-        }
-        return false;
-    }
-
-    /// <summary>The interface's index now: it may have been made again since the group started.</summary>
-    bool TryIndex(out int ifIndex, out SysError error)
-    {
-        ifIndex = 0;
-        if (!InterfaceInfo.TryDatagramSocket(out FileDescriptor? control, out error))
-        {
-            return false;
-        }
-        using (control)
-        {
-            return InterfaceInfo.TryIndex(control, _interface, out ifIndex, out error);
-        }
     }
 
     static string? XParam(ScriptInvocation s) => s.Arguments.Count > 3 ? s.Arguments[3] : null;

@@ -111,7 +111,11 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         }
     }
 
-    /// <summary>The address made what the group's role says, logged when that changed anything.</summary>
+    /// <summary>
+    /// The address made what the group's role says (off the protocol's thread: the
+    /// <see cref="AddressChanger"/>), logged when that changed anything, and announced
+    /// again when it was put back and the group is still MASTER.
+    /// </summary>
     static void Settle(GroupRuntime g, IpAddress address)
     {
         RoleFollower follower = g.Follower;
@@ -119,17 +123,32 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             // Not while a step of the group's own that removes it is under way (a downscript
             // still running, or waiting): the up step queued behind it adds it again.
-            bool removing = follower.Waiting > 0 || follower.Running is { Kind: ScriptKind.Down };
-            if (!removing && g.Scripts.ChangeAddress(address, add: true))
+            if (follower.Waiting > 0 || follower.Running is { Kind: ScriptKind.Down })
             {
-                g.Log.Write(LogLevel.Warning, Messages.AddressPutBack(address.ToString(), g.Interface.Name));
-                g.Machine.AnnounceAgain();
+                return;
             }
+            g.Output.ChangeAddress(address, add: true, changed =>
+            {
+                if (changed)
+                {
+                    g.Log.Write(LogLevel.Warning, Messages.AddressPutBack(address.ToString(), g.Interface.Name));
+                    if (!g.Stopping && g.Gate.State == CarpState.Master)
+                    {
+                        g.Machine.AnnounceAgain();
+                    }
+                }
+            });
         }
         // A step of the group's own under way (its downscript runs, its removal follows) settles it.
-        else if (follower.Idle && g.Scripts.ChangeAddress(address, add: false))
+        else if (follower.Idle)
         {
-            g.Log.Write(LogLevel.Warning, Messages.AddressTakenAway(address.ToString(), g.Interface.Name));
+            g.Output.ChangeAddress(address, add: false, changed =>
+            {
+                if (changed)
+                {
+                    g.Log.Write(LogLevel.Warning, Messages.AddressTakenAway(address.ToString(), g.Interface.Name));
+                }
+            });
         }
     }
 

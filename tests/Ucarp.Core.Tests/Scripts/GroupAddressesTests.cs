@@ -159,4 +159,48 @@ public class GroupAddressesTests
         Assert.That(Steps(wiring), Is.EqualTo(new[] { "start Down", "remove 192.0.2.100" }));
         Assert.That(wiring.Queue.Idle, Is.True);
     }
+
+    /// <summary>
+    /// The daemon changes addresses on a worker thread (a netlink request may wait on the
+    /// kernel's lock): the upscript starts once they are added, the announcement and the
+    /// bow-out go once they are removed, and nothing is sent for an address not there yet.
+    /// </summary>
+    [Test]
+    public void Addresses_changed_elsewhere_are_waited_for_in_the_steps_order()
+    {
+        var wiring = new Wiring { NameAddresses = true, AddressesElsewhere = true };
+        var m = wiring.Machine(Settings(manage: true));
+        m.Start(0);
+        wiring.Queue.ScriptEnded();     // the start-up downscript...
+        Assert.That((Steps(wiring), wiring.Queue.ChangingAddresses), Is.EqualTo((new[] { "start Down", "remove 192.0.2.100 192.0.2.102 192.0.2.101" }, true)));
+        m.OnTimer(3 * S);               // MASTER while the stale addresses are still being removed
+        Assert.That(Steps(wiring), Has.Count.EqualTo(2), "the up step waits for the removal before it");
+        wiring.Queue.AddressesChanged();
+        Assert.That(Steps(wiring)[2..], Is.EqualTo(new[] { "add 192.0.2.100 192.0.2.102 192.0.2.101" }));
+        wiring.Queue.ScriptEnded();     // not a script of this step: nothing moves
+        Assert.That(Steps(wiring), Has.Count.EqualTo(3), "no upscript, no announcement before the addresses are there");
+        wiring.Queue.AddressesChanged();
+        Assert.That(Steps(wiring)[3..], Is.EqualTo(new[] { "start Up" }));
+        wiring.Queue.ScriptEnded();
+        Assert.That(Steps(wiring)[4..], Is.EqualTo(new[] { "garp 192.0.2.100", "garp 192.0.2.102", "garp 192.0.2.101" }));
+        wiring.Wire.Clear();
+        m.Shutdown(4 * S);
+        wiring.Queue.ScriptEnded();
+        Assert.That((Steps(wiring), wiring.Queue.Done), Is.EqualTo((new[] { "start Down", "remove 192.0.2.100 192.0.2.102 192.0.2.101" }, false)), "the bow-out waits for the removal");
+        wiring.Queue.AddressesChanged();
+        Assert.That((Steps(wiring)[2..], wiring.Queue.Done), Is.EqualTo((new[] { "bowout" }, true)));
+    }
+
+    [Test]
+    public void Without_scripts_addresses_changed_elsewhere_are_announced_once_added()
+    {
+        var wiring = new Wiring { NameAddresses = true, AddressesElsewhere = true };
+        var m = wiring.Machine(Settings(manage: true, scripts: false, neutral: true));
+        m.Start(0);
+        m.OnTimer(3 * S);
+        Assert.That((Steps(wiring), wiring.Queue.Idle), Is.EqualTo((new[] { "add 192.0.2.100 192.0.2.102 192.0.2.101" }, false)));
+        wiring.Queue.AddressesChanged();
+        Assert.That(Steps(wiring)[1..], Is.EqualTo(new[] { "garp 192.0.2.100", "garp 192.0.2.102", "garp 192.0.2.101" }));
+        Assert.That(wiring.Queue.Idle, Is.True);
+    }
 }

@@ -35,6 +35,12 @@ sealed class Wiring : ICarpHost
 
     public bool StartScript(ScriptInvocation script) { Wire.Add("start " + script.Kind); return true; }
     public void SendAnnouncement(ReadOnlySpan<byte> frame) => Wire.Add(NameAddresses ? "garp " + new IpAddress(frame.Slice(28, 4)) : "garp");
-    public void ChangeAddresses(ScriptInvocation step) =>
+    /// <summary>Address changes go on elsewhere, as the daemon's do: the test ends each (<see cref="RoleFollower.AddressesChanged"/>).</summary>
+    public bool AddressesElsewhere { get; init; }
+
+    public bool ChangeAddresses(ScriptInvocation step)
+    {
         Wire.Add((step.Kind == ScriptKind.Up ? "add " : "remove ") + string.Join(' ', step.Addresses));
+        return AddressesElsewhere;
+    }
 }

@@ -1,0 +1,168 @@
+using Ucarp.Core.Cli;
+using Ucarp.Interop;
+using Ucarp.Linux;
+using Ucarp.Loop;
+
+namespace Ucarp.Net;
+
+/// <summary>
+/// The daemon's address changes (--manage-addresses: a group's steps, and the address
+/// watcher's put-backs and removals), made on a thread of their own: a netlink request
+/// waits up to a second for the kernel's answer and longer for its lock, and an advert must
+/// not wait behind it (issue 28). One thread and one queue keep the kernel's changes in the
+/// order they were asked for: a removal asked after an addition is made after it. Each
+/// result comes back to the loop (an eventfd wakes it), where its failures are logged and
+/// its caller told (the group's follower goes on, a put-back is announced).
+///
+/// When no thread or eventfd can be had (descriptors or threads run out), a change is made
+/// on the caller's thread as before: slow, but nothing is lost.
+/// </summary>
+internal sealed class AddressChanger : ILoopSource, IDisposable
+{
+    /// <summary>What one change did: whether the kernel changed, and the failures' log lines.</summary>
+    public readonly record struct Result(bool Changed, IReadOnlyList<string> Errors);
+
+    sealed record Job(string Interface, IReadOnlyList<IpAddress> Addresses, bool Add, Action<Result> Done)
+    {
+        public Result Outcome;
+    }
+
+    readonly object _gate = new();   // a monitor: the thread waits on it for work
+    readonly Queue<Job> _asked = new();
+    readonly Queue<Job> _done = new();
+    FileDescriptor? _wake;
+    Thread? _thread;
+    bool _unavailable;   // no eventfd or no thread: changes are made at once
+    bool _ending;
+    int _index = -1;
+
+    /// <summary>
+    /// Asks for the change; <paramref name="done"/> runs on the loop's thread once it is
+    /// made. False when it cannot be made elsewhere: the caller makes it (<see cref="KernelAddresses"/>).
+    /// </summary>
+    public bool TryPost(string iface, IReadOnlyList<IpAddress> addresses, bool add, Action<Result> done)
+    {
+        if (!EnsureThread())
+        {
+            return false;
+        }
+        lock (_gate)
+        {
+            _asked.Enqueue(new Job(iface, [.. addresses], add, done));
+            Monitor.Pulse(_gate);
+        }
+        return true;
+    }
+
+    bool EnsureThread()
+    {
+        if (_thread is not null || _unavailable)
+        {
+            return !_unavailable;
+        }
+        int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (fd < 0)
+        {
+            _unavailable = true;
+            return false;
+        }
+        _wake = new FileDescriptor(fd);
+        try
+        {
+            _thread = new Thread(Work) { IsBackground = true, Name = "addresses" };
+            _thread.Start();
+            return true;
+        }
+        catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
+        {
+            _thread = null;
+            _unavailable = true;
+            _wake.Dispose();
+            _wake = null;
+            return false;
+        }
+    }
+
+    void Work()
+    {
+        while (true)
+        {
+            Job job;
+            lock (_gate)
+            {
+                while (_asked.Count == 0 && !_ending)
+                {
+                    Monitor.Wait(_gate);
+                }
+                if (_asked.Count == 0)
+                {
+                    return;   // ending, and every change asked for is made (a last removal included)
+                }
+                job = _asked.Dequeue();
+            }
+            var errors = new List<string>();
+            bool changed;
+            try
+            {
+                changed = KernelAddresses.Change(job.Interface, job.Addresses, job.Add, errors);
+            }
+            catch (Exception e)
+            {
+                // Told back as a failure rather than lost: the step goes on, as after a failed request.
+                changed = false;
+                errors.Add(e.Message);
+            }
+            job.Outcome = new Result(changed, errors);
+            lock (_gate)
+            {
+                _done.Enqueue(job);
+            }
+            _wake!.Notify();
+        }
+    }
+
+    public void AddTo(PollSet set, long now) => _index = _wake is null ? -1 : set.Add(_wake.Fd);
+
+    public long? NextDeadline(long now) => null;
+
+    public unsafe void Dispatch(PollSet set, long now)
+    {
+        if (_wake is null || !set.Readable(_index))
+        {
+            return;
+        }
+        ulong value;
+        Libc.Read(_wake.Fd, &value, sizeof(ulong));
+        TellDone();
+    }
+
+    /// <summary>Tells the callers of every change made since the last look (on the loop's thread, or a caller waiting in its place).</summary>
+    public void TellDone()
+    {
+        while (true)
+        {
+            Job job;
+            lock (_gate)
+            {
+                if (!_done.TryDequeue(out job!))
+                {
+                    return;
+                }
+            }
+            job.Done(job.Outcome);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _ending = true;
+            Monitor.PulseAll(_gate);
+        }
+        // A request still waiting on the kernel is given a moment; a thread that outlives
+        // it finds its eventfd closed, and Notify refuses a closed descriptor.
+        _thread?.Join(TimeSpan.FromSeconds(2));
+        _wake?.Dispose();
+    }
+}
