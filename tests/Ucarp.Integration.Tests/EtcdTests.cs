@@ -313,6 +313,43 @@ public class EtcdTests : NamespaceTest
         }
     }
 
+    /// <summary>
+    /// Certificates rotated on disk are used after a reload, without a restart: the
+    /// --etcd-cacert file of a --config daemon holding the address is replaced by a foreign
+    /// authority, and after SIGHUP its next renewal refuses etcd's certificate (so it lets
+    /// the address go, as it must); the right authority put back, and after SIGHUP it holds
+    /// again. Before, the files were read once per session and a reload changed nothing.
+    /// </summary>
+    [Test]
+    public void Certificates_rotated_on_disk_are_read_again_at_a_reload()
+    {
+        var (lan, etcd) = Cluster(EtcdSecurity.Tls);
+        using (lan)
+        {
+            string ca = Path.Combine(lan.Directory, "rotated-ca.pem");
+            File.Copy(etcd.Pki!.Ca, ca);
+            string config = Path.Combine(lan.Directory, "tls.conf");
+            File.WriteAllText(config, $"defaults -i eth0 -s {TestLan.Address(A)} -p test -u {lan.UpScript} -d {lan.DownScript}\n"
+                                      + $"group vip -v 42 -a {TestLan.Vip} -k 0 --etcd={etcd.Endpoints} --etcd-cacert={ca} "
+                                      + $"--etcd-cert={etcd.Pki.ClientCert} --etcd-key={etcd.Pki.ClientKey} --etcd-ttl=3\n");
+            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);   // it holds a password
+            using UcarpProcess a = lan.StartRaw(A, Binaries.Clone, "--config=" + config, "--control=" + Path.Combine(lan.Directory, "tls.sock"));
+            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, Describe(lan, a));
+
+            File.Copy(etcd.Pki.OtherCa, ca, overwrite: true);
+            a.Signal("HUP");
+            Assert.That(a.WaitFor("configuration reloaded", Long), Is.True, a.Output);
+            Assert.That(a.WaitFor("certificate verify failed", Long), Is.True, "the foreign authority is used\n" + a.Output);
+            Assert.That(Wait.Until(() => !lan.HoldsVip(A), Long), Is.True, "no renewal, so the address goes\n" + Describe(lan, a));
+
+            File.Copy(etcd.Pki.Ca, ca, overwrite: true);
+            a.Signal("HUP");
+            Assert.That(Wait.Until(() => a.Count("configuration reloaded") == 2, Long), Is.True, a.Output);
+            Assert.That(Wait.Until(() => lan.HoldsVip(A), Long), Is.True, "the right authority again\n" + Describe(lan, a));
+            Assert.That(a.HasExited, Is.False, a.Output);
+        }
+    }
+
     [Test]
     public void Wrong_credentials_are_a_setup_error_and_right_ones_work()
     {

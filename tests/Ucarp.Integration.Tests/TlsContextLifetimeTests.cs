@@ -46,4 +46,23 @@ public class TlsContextLifetimeTests
         var failure = Assert.Throws<HttpFailure>(() => tls.Handshake((int)socket.Handle, "127.0.0.1", () => null));
         Assert.That((failure!.Message, failure.Tls), Is.EqualTo(("the etcd client is closed", false)));
     }
+
+    /// <summary>A reload's context replaces the client's: the old one is freed (no handshake holds it), the new one lives with the client.</summary>
+    [Test]
+    public void A_context_read_again_replaces_the_clients_and_the_old_one_is_freed()
+    {
+        TlsContext first = Context();
+        var client = new EtcdClient(new EtcdConnection([new EtcdEndpoint(true, "127.0.0.1", 2379)], first, null, null));
+        TlsContext read = Context();
+        TlsContext copy = read.Copy();
+        read.Dispose();   // the reload's own, once every client took its copy
+        Assert.That((read.IsClosed, copy.IsClosed), Is.EqualTo((true, false)), "a copy owns the context on its own");
+        Assert.That(client.ReplaceTls(copy), Is.True);
+        Assert.That((first.IsClosed, client.Tls == copy), Is.EqualTo((true, true)));
+        client.Dispose();
+        Assert.That(copy.IsClosed, Is.True);
+        TlsContext late = Context();
+        Assert.That(client.ReplaceTls(late), Is.False, "a closed client takes nothing");
+        Assert.That(late.IsClosed, Is.True);
+    }
 }

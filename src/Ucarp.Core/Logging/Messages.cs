@@ -74,6 +74,7 @@ public static partial class Messages
     public static string EtcdCredentialsRefused(string user, string error) => F("etcd refused the credentials of user [{0}]: {1}", user, error);
     public static string EtcdTlsFailed(string endpoint, string error) => F("TLS with etcd at [{0}] failed: {1}", endpoint, error);
     public static string EtcdTlsSetup(string error) => F("Unable to set up TLS for etcd: {0}", error);
+    public static string EtcdTlsKept(string error) => F("etcd's TLS files could not be read again ({0}): the clients keep the certificates read before", error);
 
     // Ucarp.Net's own: the etcd election.
     public static string EtcdLease(long lease, long ttl) => F("etcd: lease {0:x} granted, TTL {1} s", lease, ttl);

@@ -78,7 +78,16 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
     /// <summary>The file as read is applied (or refused), and every request that waited for it gets the answer.</summary>
     void Complete(ReloadRead result, long now)
     {
-        ControlReply reply = groups.Stopping ? new ControlReply(1, Messages.ReloadWhileStopping + "\n") : groups.Apply(result, configFile!, now);
+        ControlReply reply;
+        if (groups.Stopping)
+        {
+            result.DisposeTls();
+            reply = new ControlReply(1, Messages.ReloadWhileStopping + "\n");
+        }
+        else
+        {
+            reply = groups.Apply(result, configFile!, now);
+        }
         foreach (Action<ControlReply>? complete in _replies)
         {
             complete?.Invoke(reply);

@@ -26,8 +26,12 @@ internal sealed partial class GroupSet
                 _log.Write(d.IsError ? LogLevel.Error : LogLevel.Warning, d.Format(path));
             }
             _log.Write(LogLevel.Error, Messages.ReloadRefused(path));
+            read.DisposeTls();
             return new ControlReply(1, string.Join("\n", lines) + "\n" + Messages.ReloadRefused(path) + "\n");
         }
+        // The certificates as read with the file: groups made ready now use them, and the
+        // running clients take them once the reload is applied.
+        Etcd.StageTls(read.Tls);
         foreach (ConfigDiagnostic d in result.Diagnostics)
         {
             _log.Write(LogLevel.Warning, d.Format(path));
@@ -110,6 +114,7 @@ internal sealed partial class GroupSet
             capture.Held(options.Name, Messages.Held(reason));
         }
         _waiting.AddRange(prepared);
+        Etcd.CommitTls(_log);
         ForgetUnusedInterfaces();
         string summary = Messages.Reloaded(plan.Unchanged.Count, Names(plan.Changed.Select(c => c.New)), Names(plan.Added), Names(plan.Removed));
         _log.Write(LogLevel.Notice, summary);
@@ -129,6 +134,7 @@ internal sealed partial class GroupSet
         {
             g.Dispose();
         }
+        Etcd.DropStagedTls();
         ForgetUnusedInterfaces();
         _log.Write(LogLevel.Error, Messages.ReloadRefused(path));
         return new ControlReply(1, string.Join("\n", capture.Errors) + "\n" + Messages.ReloadRefused(path) + "\n");

@@ -6,12 +6,27 @@ using Ucarp.Linux;
 
 namespace Ucarp.Daemon;
 
-/// <summary>What a reload read: the file, and the --etcd-password-file of each group that names one.</summary>
-internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<string, PassfileRead> EtcdPasswords)
+/// <summary>
+/// What a reload read: the file, the --etcd-password-file of each group that names one,
+/// and the TLS files of each https:// group (read again at every reload: certificates
+/// rotated on disk are picked up).
+/// </summary>
+internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<string, PassfileRead> EtcdPasswords,
+                                  IReadOnlyDictionary<Etcd.TlsFiles, Etcd.TlsRead> Tls)
 {
     /// <summary>A read that could not be made: its failure is the file's one problem, so the reload is refused with it.</summary>
     public static ReloadRead Failed(string problem) =>
-        new(new ConfigReadResult([], [ConfigDiagnostic.Error(0, problem)], false), new Dictionary<string, PassfileRead>());
+        new(new ConfigReadResult([], [ConfigDiagnostic.Error(0, problem)], false), new Dictionary<string, PassfileRead>(),
+            new Dictionary<Etcd.TlsFiles, Etcd.TlsRead>());
+
+    /// <summary>A read not applied (the daemon is stopping): the TLS contexts it made are freed.</summary>
+    public void DisposeTls()
+    {
+        foreach (Etcd.TlsRead read in Tls.Values)
+        {
+            read.Context?.Dispose();
+        }
+    }
 }
 
 /// <summary>
@@ -68,14 +83,19 @@ internal sealed class ReloadWorker : IDisposable
         {
             ConfigReadResult config = ConfigFile.Load(_path, _directory);
             var passwords = new Dictionary<string, PassfileRead>(StringComparer.Ordinal);
+            var tls = new Dictionary<Etcd.TlsFiles, Etcd.TlsRead>();
             foreach (GroupOptions g in config.Groups)
             {
                 if (g.Settings.EtcdPasswordFile is string file && !passwords.ContainsKey(file))
                 {
                     passwords[file] = Passfile.ReadFirstLine(file);
                 }
+                if (Etcd.TlsFiles.Of(g.Settings) is Etcd.TlsFiles files && !tls.ContainsKey(files))
+                {
+                    tls[files] = files.Read();
+                }
             }
-            result = new ReloadRead(config, passwords);
+            result = new ReloadRead(config, passwords, tls);
         }
         catch (Exception e)
         {

@@ -87,7 +87,7 @@ internal sealed partial class EtcdClient
             try
             {
                 EnsureToken(endpoint);
-                connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
+                connection = HttpConnection.Open(endpoint, Volatile.Read(ref _tls), AttemptTimeoutMs);
                 if (!Adopt(connection, stream, generation))
                 {
                     connection.Dispose();

@@ -24,7 +24,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     static readonly string[] Members = [.. EtcdReplies.Members, "token"];
 
     readonly EtcdEndpoint[] _endpoints;
-    readonly TlsContext? _tls;
+    TlsContext? _tls;   // replaced by a reload that read the certificates again
     readonly string? _user;
     readonly string? _password;
     readonly ConcurrentQueue<EtcdReply> _replies = new();
@@ -251,7 +251,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     /// </summary>
     T Exchange<T>(EtcdEndpoint endpoint, string path, string body, string? token, Func<int, object?, T> read)
     {
-        using HttpConnection connection = HttpConnection.Open(endpoint, _tls, AttemptTimeoutMs);
+        using HttpConnection connection = HttpConnection.Open(endpoint, Volatile.Read(ref _tls), AttemptTimeoutMs);
         connection.Post(endpoint, path, body, token);
         int status = connection.Response.ReadHead();
         ReadOnlyMemory<byte> text = connection.Response.ReadBody();
@@ -277,13 +277,34 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     static string ErrorText(object? doc) =>
         Json.String(doc, "message") ?? Json.String(doc, "error") ?? "no answer";
 
+    /// <summary>
+    /// The certificates read again (a reload): connections made from now on use
+    /// <paramref name="tls"/>, which the client owns; those open keep the context they
+    /// shook hands with (OpenSSL counts its uses) until they end. False, and
+    /// <paramref name="tls"/> disposed, for a client without TLS or already closed.
+    /// </summary>
+    public bool ReplaceTls(TlsContext tls)
+    {
+        TlsContext? old = Volatile.Read(ref _tls);
+        if (_disposed || old is null || Interlocked.CompareExchange(ref _tls, tls, old) != old)
+        {
+            tls.Dispose();
+            return false;
+        }
+        old.Dispose();
+        return true;
+    }
+
+    /// <summary>The client's TLS context now (tests).</summary>
+    public TlsContext? Tls => Volatile.Read(ref _tls);
+
     public void Dispose()
     {
         _disposed = true;
         _workReady.Release(MaxWorkers);
         EndAllWatches();
         _wake.Dispose();
-        _tls?.Dispose();
+        Interlocked.Exchange(ref _tls, null)?.Dispose();
     }
 }
 

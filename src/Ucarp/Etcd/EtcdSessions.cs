@@ -17,6 +17,11 @@ internal sealed class EtcdSessions : IDisposable
     readonly List<SharedEtcd> _sessions = [];
     readonly List<SharedFollowClient> _follow = [];
     readonly ILog _log;
+    // The TLS files as last read: at start (before the loop runs), then at each reload on
+    // the reload worker's thread. Groups made ready later (a reload's, a held group's
+    // retry) take a copy: the loop's thread never reads a certificate.
+    readonly Dictionary<TlsFiles, TlsRead> _tls = [];
+    IReadOnlyDictionary<TlsFiles, TlsRead>? _staged;   // a reload's reads, until it is applied or refused
 
     public EtcdSessions(ILog log) => _log = log;
 
@@ -41,7 +46,7 @@ internal sealed class EtcdSessions : IDisposable
         {
             return null;
         }
-        var shared = new SharedFollowClient(identity, client);
+        var shared = new SharedFollowClient(identity, client) { Tls = TlsFiles.Of(config) };
         _follow.Add(shared);
         return shared.Open();
     }
@@ -64,15 +69,15 @@ internal sealed class EtcdSessions : IDisposable
         {
             return null;
         }
-        var shared = new SharedEtcd(identity, client, config.EtcdPrefix + "/", ttl, _log);
+        var shared = new SharedEtcd(identity, client, config.EtcdPrefix + "/", ttl, _log) { Tls = TlsFiles.Of(config) };
         _sessions.Add(shared);
         return shared;
     }
 
     /// <summary>A client for the group's etcd (TLS set up, and etcd probed when asked); null after logging why not.</summary>
-    static EtcdClient? Connect(Configuration config, ILog log, string? password, bool probe)
+    EtcdClient? Connect(Configuration config, ILog log, string? password, bool probe)
     {
-        EtcdConnection? connection = EtcdSetup.Load(config, log, password);
+        EtcdConnection? connection = EtcdSetup.Load(config, log, password, TlsFor(config));
         if (connection is null)
         {
             return null;
@@ -84,6 +89,74 @@ internal sealed class EtcdSessions : IDisposable
             return null;
         }
         return client;
+    }
+
+    /// <summary>What the group's TLS files gave when last read (a reload's, while it is applied), read now only the first time (at start); null without https://.</summary>
+    TlsRead? TlsFor(Configuration config)
+    {
+        if (TlsFiles.Of(config) is not TlsFiles files)
+        {
+            return null;
+        }
+        if (_staged is not null && _staged.TryGetValue(files, out TlsRead? staged))
+        {
+            return staged;
+        }
+        if (!_tls.TryGetValue(files, out TlsRead? read))
+        {
+            // Files no reload has read: a group of the command line or of the file at start.
+            _tls[files] = read = files.Read();
+        }
+        return read;
+    }
+
+    /// <summary>A reload's reads of the TLS files, used by the groups it makes ready until it is applied (<see cref="CommitTls"/>) or refused (<see cref="DropStagedTls"/>).</summary>
+    public void StageTls(IReadOnlyDictionary<TlsFiles, TlsRead> reads) => _staged = reads;
+
+    /// <summary>
+    /// The reload is applied: every client of those files takes the context read again
+    /// (connections made from now on present and check the certificates on disk now: a
+    /// rotation needs a reload, not a restart), and so does every group made ready later.
+    /// Files that could not be read leave their clients with what they have, said once.
+    /// </summary>
+    public void CommitTls(ILog log)
+    {
+        foreach ((TlsFiles files, TlsRead read) in _staged ?? new Dictionary<TlsFiles, TlsRead>())
+        {
+            bool had = _tls.TryGetValue(files, out TlsRead? before);
+            if (read.Context is null && before?.Context is not null)
+            {
+                log.Write(LogLevel.Warning, Messages.EtcdTlsKept(read.Error!));
+                continue;
+            }
+            if (read.Context is TlsContext context)
+            {
+                foreach (SharedEtcd s in _sessions.Where(s => s.Tls == files))
+                {
+                    s.Client.ReplaceTls(context.Copy());
+                }
+                foreach (SharedFollowClient f in _follow.Where(f => f.Tls == files))
+                {
+                    f.Client.ReplaceTls(context.Copy());
+                }
+            }
+            if (had)
+            {
+                before!.Context?.Dispose();
+            }
+            _tls[files] = read;
+        }
+        _staged = null;
+    }
+
+    /// <summary>The reload was refused: what it read is let go, nothing changed.</summary>
+    public void DropStagedTls()
+    {
+        foreach (TlsRead read in _staged?.Values ?? [])
+        {
+            read.Context?.Dispose();
+        }
+        _staged = null;
     }
 
     /// <summary>The daemon is ending: every session stops (its lease is revoked once the groups' downscripts have run).</summary>
@@ -129,5 +202,11 @@ internal sealed class EtcdSessions : IDisposable
             f.Dispose();
         }
         _follow.Clear();
+        DropStagedTls();
+        foreach (TlsRead read in _tls.Values)
+        {
+            read.Context?.Dispose();
+        }
+        _tls.Clear();
     }
 }

@@ -50,18 +50,23 @@ internal static class EtcdSetup
         }
     }
 
-    public static EtcdConnection? Load(Configuration config, ILog log, string? password)
+    /// <summary>
+    /// The group's connection: its endpoints, credentials and TLS context (a copy of what
+    /// <paramref name="tls"/> read, for https://), or null after logging why not.
+    /// </summary>
+    public static EtcdConnection? Load(Configuration config, ILog log, string? password, TlsRead? tls)
     {
-        TlsContext? tls = null;
-        if (config.EtcdEndpoints.Any(u => u.Https))
+        TlsContext? context = null;
+        if (tls is not null)
         {
-            if (!TlsContext.TryCreate(config.EtcdCaCert, config.EtcdCert, config.EtcdKey, out tls, out SysError error))
+            if (tls.Context is null)
             {
-                log.Write(LogLevel.Error, Messages.EtcdTlsSetup(error.Text));
+                log.Write(LogLevel.Error, Messages.EtcdTlsSetup(tls.Error!));
                 return null;
             }
+            context = tls.Context.Copy();
         }
-        return new EtcdConnection(config.EtcdEndpoints, tls, config.EtcdUser, password);
+        return new EtcdConnection(config.EtcdEndpoints, context, config.EtcdUser, password);
     }
 
     /// <summary>

@@ -25,6 +25,8 @@ internal sealed class SharedFollowClient(string identity, EtcdClient client) : I
     /// <summary>What groups must have in common to share this client.</summary>
     public string Identity { get; } = identity;
     public EtcdClient Client { get; } = client;
+    /// <summary>The TLS files its client's context was read from (null without https://): a reload reads them again.</summary>
+    public TlsFiles? Tls { get; init; }
     public bool Unused => _channels == 0;
 
     /// <summary>A group's way to etcd through this client; its election is set once made.</summary>

@@ -27,6 +27,8 @@ internal sealed class SharedEtcd : IEtcdSessionHost, IDisposable
 
     /// <summary>What groups must have in common to share this session (endpoints, credentials, TLS, prefix, TTL).</summary>
     public string Identity { get; }
+    /// <summary>The TLS files its client's context was read from (null without https://): a reload reads them again.</summary>
+    public TlsFiles? Tls { get; init; }
     public EtcdClient Client { get; }
     public EtcdSession Session { get; }
     public bool Unused => _groups.Count == 0;

@@ -22,6 +22,27 @@ internal sealed class TlsContext : IDisposable
 
     TlsContext(nint ctx) => _ctx = ctx;
 
+    /// <summary>
+    /// Another owner of the same OpenSSL context (OpenSSL's own count goes up): the
+    /// certificates read once for a reload serve every client that uses those files.
+    /// </summary>
+    public TlsContext Copy()
+    {
+        if (!TryUse())
+        {
+            throw new ObjectDisposedException(nameof(TlsContext));
+        }
+        try
+        {
+            OpenSsl.CtxUpRef(_ctx);
+            return new TlsContext(_ctx);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
     /// <summary>Freed: the owner let go and no handshake is starting.</summary>
     public bool IsClosed => Volatile.Read(ref _uses) == 0;
 

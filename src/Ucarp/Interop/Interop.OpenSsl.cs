@@ -29,6 +29,9 @@ internal static partial class OpenSsl
     [LibraryImport(Ssl, EntryPoint = "SSL_CTX_free")]
     internal static partial void CtxFree(nint ctx);
 
+    [LibraryImport(Ssl, EntryPoint = "SSL_CTX_up_ref")]
+    internal static partial int CtxUpRef(nint ctx);
+
     [LibraryImport(Ssl, EntryPoint = "SSL_CTX_load_verify_locations", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int CtxLoadVerifyLocations(nint ctx, string? file, string? path);
 
