@@ -20,6 +20,7 @@ internal static class Program
         string[] argv = CStrings.CommandLine();
         string path = DaemonOptions.DefaultControlSocket;
         var words = new List<string>();
+        bool version = false;
         for (int i = 1; i < argv.Length; i++)
         {
             string a = argv[i];
@@ -27,6 +28,11 @@ internal static class Program
             {
                 Write(Console.OpenStandardOutput(), ControlUsage.Text);
                 return 0;
+            }
+            if (a is "-V" or "--version")
+            {
+                version = true;
+                continue;
             }
             if (a.StartsWith("--control=", StringComparison.Ordinal) || a == "--control")
             {
@@ -39,6 +45,10 @@ internal static class Program
                 continue;
             }
             words.Add(a);
+        }
+        if (version)
+        {
+            return Version(path, words);
         }
         ControlCommand? command = ControlCommand.Parse(words, out string error);
         if (command is null)
@@ -55,6 +65,21 @@ internal static class Program
         using Stream output = result.ExitCode == 0 ? Console.OpenStandardOutput() : Console.OpenStandardError();
         output.Write(result.Body);
         return result.ExitCode;
+    }
+
+    /// <summary>ucarpctl's version, then the daemon's: the daemon not answering is said, and is not an error.</summary>
+    static int Version(string path, List<string> words)
+    {
+        if (words.Count != 0)
+        {
+            return Usage("--version takes no command");
+        }
+        Write(Console.OpenStandardOutput(), "ucarpctl (Ucarp.Net " + Ucarp.Core.Cli.UsageText.Version + ")\n");
+        Exchange result = ControlClient.Run(path, new ControlCommand(ControlVerb.Version), Timeout);
+        Write(Console.OpenStandardOutput(), result.Failure is not null ? "daemon: none answers at " + path + " (" + result.Failure + ")\n"
+            : result.ExitCode == 0 ? "daemon: " + CStrings.FromBytes(result.Body)
+            : "daemon: answers at " + path + " but does not say its version (older than ucarpctl)\n");
+        return 0;
     }
 
     static int Usage(string error)

@@ -229,7 +229,7 @@ public class ControlServerTests
     }
 
     [TestCase("status\0\n", 2, "request holds a byte that is not printable ASCII\n")]
-    [TestCase("status --yaml\n", 2, "status takes only --json, not [--yaml]\n")]
+    [TestCase("status --yaml\n", 2, "status takes a group name and --json, each at most once, not [--yaml]\n")]
     [TestCase("reload\r\n", 2, "request holds a byte that is not printable ASCII\n")]
     public void Hostile_requests_get_exit_2_and_reach_no_handler(string request, int code, string body)
     {

@@ -26,7 +26,7 @@ public class ControlTests
 
     [TestCase(new string[0], "no command given")]
     [TestCase(new[] { "frobnicate" }, "unknown command [frobnicate]")]
-    [TestCase(new[] { "status", "--yaml" }, "status takes only --json, not [--yaml]")]
+    [TestCase(new[] { "status", "--yaml" }, "status takes a group name and --json, each at most once, not [--yaml]")]
     [TestCase(new[] { "demote" }, "demote takes one group name or --all")]
     [TestCase(new[] { "promote", "a", "b" }, "promote takes one group name or --all")]
     [TestCase(new[] { "reload", "now" }, "reload takes no argument")]
@@ -161,6 +161,31 @@ public class ConfigDaemonControlTests : NamespaceTest
         string[][] rows = [.. text.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
         Assert.That(rows.Select(r => (r[0], r[1], r[2], r[3], r[4])),
                     Is.EqualTo(new[] { ("web", "eth0", "1", "192.0.2.100", "MASTER"), ("db", "eth0", "2", "192.0.2.101", "MASTER") }), text.Out);
+    }
+
+    [Test]
+    public void Status_of_one_group_and_the_versions_of_both_ends()
+    {
+        using var lan = new TestLan(1);
+        using Daemon d = Start(lan);
+        Assert.That(Wait.Until(() => d.InState("db", "MASTER", true), Long), Is.True, d.Process.Output);
+
+        CtlResult one = d.Ctl("status", "db");
+        Assert.That(one.Code, Is.Zero, one.ToString());
+        string[] rows = one.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        Assert.That(rows.Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]), Is.EqualTo(new[] { "db" }), one.Out);
+        CtlResult json = d.Ctl("status", "db", "--json");
+        Assert.That(JsonDocument.Parse(json.Out).RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()),
+                    Is.EqualTo(new[] { "db" }), json.ToString());
+        CtlResult none = d.Ctl("status", "mail");
+        Assert.That((none.Code, none.Err), Is.EqualTo((1, "no group [mail]\n")));
+
+        CtlResult version = d.Ctl("--version");
+        Assert.That(version.Code, Is.Zero, version.ToString());
+        Assert.That(version.Out, Does.StartWith("ucarpctl (Ucarp.Net ").And.Contain("\ndaemon: ucarp 1.5.2 (Ucarp.Net "), version.Out);
+        CtlResult nobody = Ucarpctl.Run(Path.Combine(lan.Directory, "nobody.sock"), "--version");
+        Assert.That(nobody.Code, Is.Zero, "no daemon: said, not an error\n" + nobody);
+        Assert.That(nobody.Out, Does.Contain("daemon: none answers at"), nobody.ToString());
     }
 
     [Test]

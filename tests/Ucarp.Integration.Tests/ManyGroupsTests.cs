@@ -298,6 +298,62 @@ public class ManyGroupsTests : NamespaceTest
     }
 
     /// <summary>
+    /// --check-config looks at the host as start-up does: a script missing, a directory or
+    /// not executable, a --check whose program is nowhere in PATH, the file a directory: each
+    /// refused with its reason. An interface that is missing or down is a warning (its
+    /// groups wait for it). And whatever it accepts, the daemon starts: each accepted file
+    /// here is started and runs, its groups MASTER or waiting.
+    /// </summary>
+    [Test]
+    public void Check_config_looks_at_the_host_and_what_it_accepts_starts()
+    {
+        using var lan = new TestLan(1);
+        var (up, down) = Scripts(lan, Path.Combine(lan.Directory, "scripts.log"));
+        string plain = Path.Combine(lan.Directory, "not-executable");
+        File.WriteAllText(plain, "#!/bin/sh\n");
+        lan.Ip("-n", lan.Node(1), "link", "add", "eth1", "type", "veth", "peer", "name", "eth2");   // eth1 exists, and is down
+        string head = $"defaults -i eth0 -s {TestLan.Address(1)} -p test -k 0 -u {up} -d {down}\n";
+        (string Line, string? Problem)[] table =
+        [
+            ($"group a -v 1 -a {Vip(1)}\n", null),
+            ($"group a -v 1 -a {Vip(1)}\ngroup b -v 2 -a {Vip(2)} -i eth9\n", ":3: interface eth9 does not exist (yet): its groups will wait for it"),
+            ($"group a -v 1 -a {Vip(1)} -i eth1\n", ":2: interface eth1 is down: its groups will wait for it"),
+            ($"group a -v 1 -a {Vip(1)} -u /nonexistent/up\n", "!:2: --upscript [/nonexistent/up]: No such file or directory"),
+            ($"group a -v 1 -a {Vip(1)} -d {plain}\n", $"!:2: --downscript [{plain}] is not executable: ucarp runs it itself, without a shell"),
+            ($"group a -v 1 -a {Vip(1)} -u {lan.Directory}\n", $"!:2: --upscript [{lan.Directory}]: Is a directory"),
+            ($"group a -v 1 -a {Vip(1)} --check='no-such-program-here -x'\n", "!:2: --check's program [no-such-program-here]: not found in PATH"),
+            ($"group a -v 1 -a {Vip(1)} --check='/bin/sh -c true'\n", null),
+        ];
+        int n = 0;
+        foreach ((string line, string? problem) in table)
+        {
+            string file = WriteConfig(lan, $"check{n++}.conf", head + line);
+            using UcarpProcess check = StartDaemon(lan, 1, file, "--check-config");
+            Assert.That(check.WaitForExit(Short), Is.True, check.Output);
+            bool refused = problem?.StartsWith('!') == true;
+            string context = $"{line}\n{check.Output}";
+            Assert.That(check.ExitCode, Is.EqualTo(refused ? 1 : 0), context);
+            if (problem is not null)
+            {
+                Assert.That(check.Lines.Any(l => l.Contains(file + problem.TrimStart('!'), StringComparison.Ordinal)), Is.True, context);
+            }
+            if (refused)
+            {
+                continue;
+            }
+            // Accepted: the daemon starts it, and runs.
+            using UcarpProcess daemon = StartDaemon(lan, 1, file);
+            Assert.That(Wait.Until(() => daemon.Saw("[a] Switching to state: MASTER") || daemon.Saw("[a] Held back until it can start"), Long), Is.True, context + "\n" + daemon.Output);
+            Assert.That(daemon.HasExited, Is.False, daemon.Output);
+            daemon.Signal("TERM");
+            Assert.That(daemon.WaitForExit(Long), Is.True, daemon.Output);
+        }
+        using UcarpProcess directory = StartDaemon(lan, 1, lan.Directory, "--check-config");
+        Assert.That(directory.WaitForExit(Short), Is.True, directory.Output);
+        Assert.That((directory.ExitCode, directory.Saw(lan.Directory + ": Is a directory")), Is.EqualTo((1, true)), directory.Output);
+    }
+
+    /// <summary>
     /// Started with a file that does not check out, the daemon exits 1 before touching the
     /// host: the stale copy of a group's address (which --manage-addresses removes at start)
     /// stays, and no script runs.

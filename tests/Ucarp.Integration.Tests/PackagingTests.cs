@@ -50,11 +50,12 @@ public class PackagingTests
             Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp@.service")), Does.Contain("ExecStart=/opt/ucarp/sbin/ucarp -i"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/ucarp.conf")), Does.Contain("UPSCRIPT=/opt/ucarp/share/ucarp/vip-addr-up"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/if-up.d-ucarp")), Does.Contain("UCARP=/opt/ucarp/sbin/ucarp"));
-            // The one-daemon unit checks the file before starting and before a reload.
+            // The one-daemon unit checks the file before starting; a reload waits for the daemon's answer.
             Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp.service")),
-                        Does.Contain("ExecStartPre=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf --check-config\n")
-                            .And.Contain("ExecStart=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf\n")
-                            .And.Contain("ExecReload=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf --check-config\nExecReload=/bin/kill -HUP $MAINPID\n"));
+                        Does.Contain("EnvironmentFile=-/etc/default/ucarp\n")
+                            .And.Contain("ExecStartPre=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf --check-config $DAEMON_ARGS\n")
+                            .And.Contain("ExecStart=/opt/ucarp/sbin/ucarp --config=/etc/ucarp/ucarp.conf $DAEMON_ARGS\n")
+                            .And.Contain("ExecReload=/opt/ucarp/sbin/ucarpctl reload\n"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/doc/ucarp/examples/ucarp.conf")),
                         Does.Contain("--upscript=/opt/ucarp/share/ucarp/vip-addr-up"));
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "lib/systemd/system/ucarp.service")), Is.EqualTo((UnixFileMode)0b110_100_100));

@@ -53,6 +53,13 @@ public static class ConfigReader
     public const int MaxGroups = 4096;
     public const int MaxDefaultOptions = 512;
 
+    // The first word of a keepalived.conf block, which someone migrating may paste in.
+    static readonly HashSet<string> KeepalivedKeywords = new(StringComparer.Ordinal)
+    {
+        "global_defs", "vrrp_instance", "vrrp_sync_group", "vrrp_script", "vrrp_track_process", "virtual_server",
+        "virtual_server_group", "static_ipaddress", "static_routes", "include",
+    };
+
     // getopt's messages start with the program's name; the reader puts the file's instead.
     const string Program = "ucarp";
 
@@ -65,6 +72,11 @@ public static class ConfigReader
         if (bytes.Length > ConfigTokenizer.MaxFileChars)
         {
             return new ConfigReadResult([], [ConfigDiagnostic.Error(0, Messages.ConfigTooLarge(ConfigTokenizer.MaxFileChars))], false);
+        }
+        // An editor's UTF-8 byte order mark is not a word of the file.
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            bytes = bytes[3..];
         }
         return Read(System.Text.Encoding.Latin1.GetString(bytes), readPassfile);
     }
@@ -84,6 +96,7 @@ public static class ConfigReader
         var tables = new Dictionary<string, GroupTable<GroupOptions>>(StringComparer.Ordinal);
         int lastDefaults = 0, lastGroup = 0;   // a defaults line after every group applies to none
 
+        int keepalivedDepth = 0;   // inside a keepalived block: said once, at its first line
         foreach (ConfigLine line in lines)
         {
             if (problems.Full)
@@ -91,6 +104,15 @@ public static class ConfigReader
                 break;
             }
             string keyword = line.Words[0].Text;
+            if (keepalivedDepth > 0 || (KeepalivedKeywords.Contains(keyword) && line.Words[^1].Text.EndsWith('{')))
+            {
+                if (keepalivedDepth == 0)
+                {
+                    problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigKeepalivedBlock(keyword)));
+                }
+                keepalivedDepth = Math.Max(0, keepalivedDepth + line.Words.Sum(w => w.Text.Count(c => c == '{') - w.Text.Count(c => c == '}')));
+                continue;
+            }
             if (keyword == "defaults")
             {
                 lastDefaults = line.Line;
@@ -325,7 +347,10 @@ public static class ConfigReader
             {
                 break;
             }
-            problems.Add(ConfigDiagnostic.Error(words[next].Line, Messages.ConfigOperand(words[next].Text)));
+            // `-k 10# note`: a '#' inside an earlier word did not start a comment, as it would in a shell.
+            string? hashed = words.Take(next).Skip(from).Select(w => w.Text).FirstOrDefault(t => t.IndexOf('#') > 0);
+            problems.Add(ConfigDiagnostic.Error(words[next].Line, hashed is null ? Messages.ConfigOperand(words[next].Text)
+                                                                                  : Messages.ConfigOperandAfterHash(words[next].Text, hashed)));
             ok = false;
             start = next + 1;
         }

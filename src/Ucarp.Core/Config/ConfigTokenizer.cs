@@ -13,7 +13,8 @@ public sealed record ConfigLine(int Line, IReadOnlyList<ConfigWord> Words);
 /// single quotes keep everything literally; double quotes keep everything but \\ \" \$ \`
 /// and backslash-newline; outside quotes a backslash keeps the next character and
 /// backslash-newline joins two lines; '#' at the start of a word comments out the rest of
-/// the line. '$', '`' and globs are plain characters. For files edited on Windows, a CR
+/// the line. One departure, refused rather than misread: a word of blanks alone spelled
+/// with a backslash at the end of a line (" \ ", a blank typed after the continuation). '$', '`' and globs are plain characters. For files edited on Windows, a CR
 /// outside quotes is a blank and a backslash before CR LF joins lines too. Everything is
 /// bounded and a problem is a diagnostic, never an exception: a line with a problem is
 /// dropped whole.
@@ -110,6 +111,17 @@ public static class ConfigTokenizer
                         i += 2;
                         NextPhysicalLine();
                     }
+                    else if (!inWord && BlanksToNewline(text, i + 1) is int newline and > 0)
+                    {
+                        // " \ " then the end of the line: the shell would make a word of the
+                        // blank and end the line, and the next line would be read as a group
+                        // of its own. Almost always a blank typed after the continuation's
+                        // backslash: said once, here, and read as the continuation meant.
+                        problems.Add(ConfigDiagnostic.Error(line, Messages.ConfigSpaceAfterBackslash));
+                        EndWord();
+                        i = newline;
+                        NextPhysicalLine();
+                    }
                     else if (i + 1 < text.Length)
                     {
                         StartWord();
@@ -136,6 +148,17 @@ public static class ConfigTokenizer
         }
         EndLogicalLine();
         return lines;
+    }
+
+    /// <summary>Where the line ends (its LF) when only blanks are left on it from <paramref name="i"/> on, at least one; else -1.</summary>
+    static int BlanksToNewline(string text, int i)
+    {
+        int start = i;
+        while (i < text.Length && text[i] is ' ' or '\t' or '\r')
+        {
+            i++;
+        }
+        return i > start && i < text.Length && text[i] == '\n' ? i : -1;
     }
 
     /// <returns>The index of the closing quote, or text.Length when there is none.</returns>

@@ -1,13 +1,13 @@
 namespace Ucarp.Core.Control;
 
-public enum ControlVerb { Status, Demote, Promote, Reload }
+public enum ControlVerb { Status, Demote, Promote, Reload, Version }
 
 /// <summary>
-/// One ucarpctl command: `status [--json]`, `demote GROUP|--all`, `promote GROUP|--all`,
-/// `reload`. ucarpctl parses its argv with <see cref="Parse"/>, the daemon the words of
+/// One ucarpctl command: `status [GROUP] [--json]`, `demote GROUP|--all`, `promote GROUP|--all`,
+/// `reload`, `version` (the daemon's). ucarpctl parses its argv with <see cref="Parse"/>, the daemon the words of
 /// the request line: one grammar for both sides.
 /// </summary>
-/// <param name="Group">demote/promote: the group, or null for --all.</param>
+/// <param name="Group">demote/promote: the group, or null for --all; status: the one group shown, or null for all.</param>
 public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string? Group = null)
 {
     /// <summary>A group name as the config file allows it (GroupOptions.IsValidName) fits in this.</summary>
@@ -27,22 +27,40 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
         switch (verb)
         {
             case "status":
-                if (operands == 0)
+            {
+                bool json = false;
+                string? group = null;
+                foreach (string word in words.Skip(1))
                 {
-                    return new ControlCommand(ControlVerb.Status);
+                    if (word == "--json" && !json)
+                    {
+                        json = true;
+                    }
+                    else if (group is null && word != "--json" && Config.GroupOptions.IsValidName(word))
+                    {
+                        group = word;
+                    }
+                    else
+                    {
+                        error = "status takes a group name and --json, each at most once, not " + Shown(word);
+                        return null;
+                    }
                 }
-                if (operands == 1 && words[1] == "--json")
-                {
-                    return new ControlCommand(ControlVerb.Status, Json: true);
-                }
-                error = "status takes only --json, not " + Shown(words[1]);
-                return null;
+                return new ControlCommand(ControlVerb.Status, json, group);
+            }
             case "reload":
                 if (operands == 0)
                 {
                     return new ControlCommand(ControlVerb.Reload);
                 }
                 error = "reload takes no argument";
+                return null;
+            case "version":
+                if (operands == 0)
+                {
+                    return new ControlCommand(ControlVerb.Version);
+                }
+                error = "version takes no argument";
                 return null;
             case "demote":
             case "promote":
@@ -71,8 +89,9 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
     /// <summary>The words as ucarpctl sends them (group names never hold a space).</summary>
     public IReadOnlyList<string> Words() => Verb switch
     {
-        ControlVerb.Status => Json ? ["status", "--json"] : ["status"],
+        ControlVerb.Status => ["status", .. Group is null ? Array.Empty<string>() : [Group], .. Json ? ["--json"] : Array.Empty<string>()],
         ControlVerb.Reload => ["reload"],
+        ControlVerb.Version => ["version"],
         ControlVerb.Demote => ["demote", Group ?? "--all"],
         _ => ["promote", Group ?? "--all"],
     };

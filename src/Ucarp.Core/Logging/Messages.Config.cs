@@ -18,6 +18,17 @@ public static partial class Messages
     public static string ConfigProcessWide(string option) => F("{0} applies to the whole daemon: give it on the command line", option);
     public static string ConfigNotGroupOption(string option) => F("{0} is not a group option", option);
     public static string ConfigOperand(string word) => F("unexpected word [{0}]: a group takes options only (quote a value that holds spaces)", word);
+    public static string ConfigOperandAfterHash(string word, string hashed) =>
+        F("unexpected word [{0}]: '#' starts a comment only at the start of a word, not inside [{1}] (put a space before it)", word, hashed);
+    public const string ConfigSpaceAfterBackslash = "a blank after the line's last backslash: the line does not go on to the next (remove the blank)";
+    public static string ConfigKeepalivedBlock(string word) =>
+        F("[{0}] looks like keepalived's configuration: this file takes one line per group, \"group NAME OPTIONS...\" (see CONFIGURATION FILE in ucarp(8))", word);
+    public const string ConfigIsDirectory = "Is a directory";
+    public static string ConfigScriptMissing(string option, string path, string error) => F("{0} [{1}]: {2}", option, path, error);
+    public static string ConfigScriptNotExecutable(string option, string path) => F("{0} [{1}] is not executable: ucarp runs it itself, without a shell", option, path);
+    public static string ConfigCheckProgram(string program, string error) => F("--check's program [{0}]: {1}", program, error);
+    public static string ConfigInterfaceMissing(string iface) => F("interface {0} does not exist (yet): its groups will wait for it", iface);
+    public static string ConfigInterfaceDown(string iface) => F("interface {0} is down: its groups will wait for it", iface);
     public static string ConfigDuplicateVhid(int vhid, string iface, string destination, string group, int line) =>
         F("vhid {0} on {1} ({2}) is already used by group [{3}] on line {4}", vhid, iface, destination, group, line);
     public static string ConfigDuplicateAddress(string address, string group, int line) =>

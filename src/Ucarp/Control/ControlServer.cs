@@ -168,12 +168,24 @@ internal sealed class ControlServer : IDisposable
                 break;
             case ControlVerb.Status:
                 IReadOnlyList<GroupStatus> groups = _handler.Status(now);
+                if (command.Group is string one)
+                {
+                    groups = [.. groups.Where(g => g.Name == one)];
+                    if (groups.Count == 0)
+                    {
+                        Reply(c, 1, Messages.NoSuchGroup(one) + "\n", now);
+                        break;
+                    }
+                }
                 Reply(c, 0, command.Json ? ControlStatus.Json(groups) : ControlStatus.Text(groups), now);
                 break;
             case ControlVerb.Demote:
             case ControlVerb.Promote:
                 ControlReply done = _handler.SetDemoted(command.Group, command.Verb == ControlVerb.Demote, now);
                 Reply(c, done.ExitCode, done.Body, now);
+                break;
+            case ControlVerb.Version:
+                Reply(c, 0, Core.Cli.UsageText.VersionLine + "\n", now);
                 break;
             case ControlVerb.Reload:
                 c.Waiting = true;

@@ -20,6 +20,10 @@ internal static class ConfigFile
     public static ConfigReadResult Load(string path, string directory)
     {
         byte[] bytes;
+        if (Directory.Exists(path))
+        {
+            return new ConfigReadResult([], [ConfigDiagnostic.Error(0, Messages.ConfigIsDirectory)], false);
+        }
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
@@ -54,6 +58,7 @@ internal static class ConfigFile
         {
             diagnostics.Add(ConfigDiagnostic.Error(0, Messages.ConfigNoGroups));
         }
+        ConfigHostChecks.Add(result.Groups, diagnostics);
         return result with { Diagnostics = diagnostics };
     }
 

@@ -49,6 +49,8 @@ public class ConfigReaderTests
     [TestCase("group", "F:1: group needs a name")]
     [TestCase("group -v 1 -a 192.0.2.10", "F:1: group name [-v] must be 1 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit\nF:1: unexpected word [1]: a group takes options only (quote a value that holds spaces)")]
     [TestCase("groups a", "F:1: expected \"group NAME OPTIONS...\" or \"defaults OPTIONS...\", not [groups]")]
+    [TestCase("group a -v 1 -a 192.0.2.10 -k 10# note",
+              "F:1: unexpected word [note]: '#' starts a comment only at the start of a word, not inside [10#] (put a space before it)")]
     [TestCase("group a -i 'eth0", "F:1: unterminated ' quote")]
     public void A_bad_word_is_reported_at_its_line(string line, string expected) =>
         Assert.That(Report(Base + "\n" + line), Is.EqualTo(expected.Replace("F:1:", "F:3:")));
@@ -352,5 +354,32 @@ public class ConfigReaderTests
     {
         string text = "defaults -i eth0 -s 192.0.2.1 -p pw\ngroup bad -v 1 -a 192.0.2.1\ngroup good -v 2 -a 192.0.2.11\n";
         Assert.That(Report(text), Does.Contain("warning F:3: Warning: no script called when going up, for 1 group: good"));
+    }
+
+    /// <summary>What someone moving from keepalived or from an editor's habits meets first: one clear line each, not a cascade.</summary>
+    [Test]
+    public void A_blank_after_the_last_backslash_is_one_error_not_a_cascade()
+    {
+        Assert.That(Report(Base + "group a -v 1 -a 192.0.2.10 \\ \n  -k 10\n"),
+                    Is.EqualTo("F:2: a blank after the line's last backslash: the line does not go on to the next (remove the blank)"));
+        Assert.That(Read(Base + "group a -v 1 -a 192.0.2.10 \\ \n  -k 10\n").Groups.Single().Settings.AdvSkew, Is.EqualTo(10), "read as the continuation meant");
+        Assert.That(Report(Base + "group a -v 1 -a 192.0.2.10 \\\n  -k 10\n"), Is.Empty, "without the blank: no problem");
+    }
+
+    [Test]
+    public void A_keepalived_block_is_said_once_and_the_rest_of_the_file_is_read()
+    {
+        string keepalived = "vrrp_instance VI_1 {\n  state MASTER\n  virtual_ipaddress {\n    192.0.2.5\n  }\n}\n";
+        Assert.That(Report(Base + keepalived + "group a -v 1 -a 192.0.2.10\n"),
+                    Is.EqualTo("F:2: [vrrp_instance] looks like keepalived's configuration: this file takes one line per group, \"group NAME OPTIONS...\" (see CONFIGURATION FILE in ucarp(8))"));
+        Assert.That(Names(Base + keepalived + "group a -v 1 -a 192.0.2.10\n"), Is.EqualTo("a"));
+    }
+
+    [Test]
+    public void A_byte_order_mark_is_not_a_word()
+    {
+        byte[] text = [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.ASCII.GetBytes(Base + "group a -v 1 -a 192.0.2.10\n")];
+        ConfigReadResult result = ConfigReader.Read(text, new RecordingCliHost().ReadPassfile);
+        Assert.That((result.Diagnostics, result.Groups.Single().Name), Is.EqualTo((Array.Empty<ConfigDiagnostic>(), "a")));
     }
 }
