@@ -13,6 +13,7 @@ internal static class Program
 {
     const int ReloadTimeout = 10;   // s: the daemon reads and checks the whole file
     const int Timeout = 5;          // s: everything else is answered at once
+    const int WaitTimeout = 90;     // s: demote --wait lasts as long as the downscripts
 
     static int Main()
     {
@@ -56,7 +57,7 @@ internal static class Program
             return Usage(error);
         }
 
-        Exchange result = ControlClient.Run(path, command, command.Verb == ControlVerb.Reload ? ReloadTimeout : Timeout);
+        Exchange result = ControlClient.Run(path, command, command.Verb == ControlVerb.Reload ? ReloadTimeout : command.Wait ? WaitTimeout : Timeout);
         if (result.Failure is not null)
         {
             Write(Console.OpenStandardError(), "ucarpctl: " + result.Failure + "\n");

@@ -27,7 +27,7 @@ public class ControlTests
     [TestCase(new string[0], "no command given")]
     [TestCase(new[] { "frobnicate" }, "unknown command [frobnicate]")]
     [TestCase(new[] { "status", "--yaml" }, "status takes a group name and --json, each at most once, not [--yaml]")]
-    [TestCase(new[] { "demote" }, "demote takes one group name or --all")]
+    [TestCase(new[] { "demote" }, "demote takes one group name or --all, and --wait")]
     [TestCase(new[] { "promote", "a", "b" }, "promote takes one group name or --all")]
     [TestCase(new[] { "reload", "now" }, "reload takes no argument")]
     [TestCase(new[] { "--control=", "status" }, "--control needs a path")]
@@ -212,6 +212,44 @@ public class ConfigDaemonControlTests : NamespaceTest
 
         Assert.That(d.Ctl("demote", "--all").Code, Is.Zero);
         Assert.That(Wait.Until(() => d.Groups().All(g => !g.GetProperty("in_election").GetBoolean()), Short), Is.True, d.Process.Output);
+    }
+
+    /// <summary>
+    /// `demote --wait` answers once the group has let go: its downscript (1.5 s here) has
+    /// ended and its address is gone; plain `demote` answers at once, before it. The
+    /// downscript stamps its own end, which ucarpctl's return must follow.
+    /// </summary>
+    [Test]
+    public void Demote_wait_returns_once_the_downscript_has_finished_and_the_address_is_gone()
+    {
+        using var lan = new TestLan(1);
+        string stamp = Path.Combine(lan.Directory, "down-ended");
+        string down = Path.Combine(lan.Directory, "slow-down");
+        File.WriteAllText(down, $"#!/bin/sh\nip addr del \"$2\"/24 dev \"$1\" 2>/dev/null\nsleep 1.5\ndate +%s.%N > {stamp}\n");
+        File.SetUnixFileMode(down, (UnixFileMode)0b111_101_101);
+        string config = Path.Combine(lan.Directory, "ucarp.conf");
+        string socket = Path.Combine(lan.Directory, "run", "ucarp.sock");
+        File.WriteAllText(config, $"defaults -i eth0 -s {TestLan.Address(1)} -p test -u {lan.UpScript} -d {down}\ngroup web -v 1 -a {TestLan.Vip}\n");
+        using UcarpProcess daemon = lan.StartRaw(1, Binaries.Clone, "--config=" + config, "--control=" + socket);
+        Assert.That(Wait.Until(() => lan.HoldsVip(1) && File.Exists(socket), Long), Is.True, daemon.Output);
+        File.Delete(stamp);   // the start-up downscript's
+
+        CtlResult waited = Ucarpctl.Run(socket, "demote", "web", "--wait");
+        double returned = HolderIntervals.Now;
+        Assert.That(waited.Code, Is.Zero, waited + "\n" + daemon.Output);
+        Assert.That(File.Exists(stamp), Is.True, "ucarpctl returned before the downscript ended\n" + waited);
+        double ended = double.Parse(File.ReadAllText(stamp), System.Globalization.CultureInfo.InvariantCulture);
+        TestContext.Out.WriteLine($"demote --wait took {waited.Took.TotalMilliseconds:F0} ms; returned {(returned - ended) * 1000:F0} ms after the downscript's end");
+        Assert.That(returned, Is.GreaterThanOrEqualTo(ended));
+        Assert.That(waited.Took, Is.GreaterThan(TimeSpan.FromSeconds(1.4)), "it waited for the 1.5 s downscript");
+        Assert.That(lan.HoldsVip(1), Is.False, "the address is gone");
+        Assert.That(waited.Out, Does.Contain("let go: no address, no script running: web"), waited.ToString());
+
+        Assert.That(Ucarpctl.Run(socket, "promote", "web").Code, Is.Zero);
+        Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, daemon.Output);
+        File.Delete(stamp);
+        CtlResult plain = Ucarpctl.Run(socket, "demote", "web");
+        Assert.That((plain.Code, File.Exists(stamp)), Is.EqualTo((0, false)), "without --wait: answered before the downscript ended\n" + plain);
     }
 
     /// <summary>

@@ -3,12 +3,13 @@ namespace Ucarp.Core.Control;
 public enum ControlVerb { Status, Demote, Promote, Reload, Version }
 
 /// <summary>
-/// One ucarpctl command: `status [GROUP] [--json]`, `demote GROUP|--all`, `promote GROUP|--all`,
+/// One ucarpctl command: `status [GROUP] [--json]`, `demote GROUP|--all [--wait]`, `promote GROUP|--all`,
 /// `reload`, `version` (the daemon's). ucarpctl parses its argv with <see cref="Parse"/>, the daemon the words of
 /// the request line: one grammar for both sides.
 /// </summary>
 /// <param name="Group">demote/promote: the group, or null for --all; status: the one group shown, or null for all.</param>
-public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string? Group = null)
+/// <param name="Wait">demote --wait: answered once the groups have let their addresses go (downscripts done).</param>
+public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string? Group = null, bool Wait = false)
 {
     /// <summary>A group name as the config file allows it (GroupOptions.IsValidName) fits in this.</summary>
     const int MaxWord = 64;
@@ -65,21 +66,23 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
             case "demote":
             case "promote":
                 var which = verb == "demote" ? ControlVerb.Demote : ControlVerb.Promote;
-                if (operands != 1)
+                bool wait = which == ControlVerb.Demote && words.Skip(1).Contains("--wait");
+                List<string> targets = [.. words.Skip(1).Where(w => !(wait && w == "--wait"))];
+                if (targets.Count != 1 || (wait && words.Count(w => w == "--wait") > 1))
                 {
-                    error = verb + " takes one group name or --all";
+                    error = verb + (which == ControlVerb.Demote ? " takes one group name or --all, and --wait" : " takes one group name or --all");
                     return null;
                 }
-                if (words[1] == "--all")
+                if (targets[0] == "--all")
                 {
-                    return new ControlCommand(which);
+                    return new ControlCommand(which, Wait: wait);
                 }
-                if (!Config.GroupOptions.IsValidName(words[1]))
+                if (!Config.GroupOptions.IsValidName(targets[0]))
                 {
-                    error = "not a group name: " + Shown(words[1]);
+                    error = "not a group name: " + Shown(targets[0]);
                     return null;
                 }
-                return new ControlCommand(which, Group: words[1]);
+                return new ControlCommand(which, Group: targets[0], Wait: wait);
             default:
                 error = "unknown command " + Shown(verb);
                 return null;
@@ -92,7 +95,7 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
         ControlVerb.Status => ["status", .. Group is null ? Array.Empty<string>() : [Group], .. Json ? ["--json"] : Array.Empty<string>()],
         ControlVerb.Reload => ["reload"],
         ControlVerb.Version => ["version"],
-        ControlVerb.Demote => ["demote", Group ?? "--all"],
+        ControlVerb.Demote => Wait ? ["demote", Group ?? "--all", "--wait"] : ["demote", Group ?? "--all"],
         _ => ["promote", Group ?? "--all"],
     };
 

@@ -9,6 +9,7 @@ public static class ControlUsage
         "Commands (sent to the ucarp daemon over its control socket):\n" +
         "  status [GROUP] [--json]  one line per group, or GROUP's alone (or a JSON document)\n" +
         "  demote GROUP|--all       take groups out of the election until promoted\n" +
+        "    [--wait]               and answer once they have let their addresses go\n" +
         "  promote GROUP|--all      let demoted groups take part again\n" +
         "  reload                   read the daemon's --config file again\n" +
         "  version                  the daemon's version\n" +

@@ -74,6 +74,8 @@ public static partial class Messages
     public const string PromotedByControl = "promoted by ucarpctl";
     public static string Demoted(string groups) => F("demoted, out of the election until promoted: {0}", groups);
     public static string Promoted(string groups) => F("promoted, back in the election: {0}", groups);
+    public static string LetGo(string groups) => F("let go: no address, no script running: {0}", groups);
+    public const string PromotedWhileWaiting = "promoted again before it had let go: not waited for";
 }
 
 public static partial class Messages

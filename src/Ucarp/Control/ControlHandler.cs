@@ -18,6 +18,7 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
     ControlServer? _server;
     int _first;
     int _count;
+    readonly List<(string? Group, Action<ControlReply> Complete, Func<bool> Abandoned)> _letGo = [];
 
     /// <summary>ucarpctl's socket, served from now on; disposed with the handler.</summary>
     public void Attach(ControlServer server) => _server = server;
@@ -86,6 +87,37 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
 
     public void Reload(Action<ControlReply> complete, long now) => reload.Start(complete, now);
 
+    public void WhenLetGo(string? group, Action<ControlReply> complete, Func<bool> abandoned, long now)
+    {
+        _letGo.Add((group, complete, abandoned));
+        AnswerLetGo();
+    }
+
+    /// <summary>demote --wait: answered once its groups hold nothing and owe nothing (looked at after every pass's scripts and address changes).</summary>
+    void AnswerLetGo()
+    {
+        for (int i = 0; i < _letGo.Count; i++)
+        {
+            (string? group, Action<ControlReply> complete, Func<bool> abandoned) = _letGo[i];
+            // Groups held back hold nothing; a stopping group finishes its scripts like any other.
+            List<GroupRuntime> targets = [.. Enumerable.Range(0, groups.Count).Select(n => groups[n]).Where(g => group is null || g.Name == group)];
+            if (abandoned())
+            {
+                _letGo.RemoveAt(i--);   // ucarpctl gave up, or the connection's deadline passed
+            }
+            else if (targets.Any(g => !g.Stopping && g.Gate.ReasonOf(GateReason.Control) is null))
+            {
+                _letGo.RemoveAt(i--);
+                complete(new ControlReply(1, Messages.PromotedWhileWaiting + "\n"));
+            }
+            else if (!targets.Any(g => g.Gate.State == CarpState.Master || !g.Follower.Done))
+            {
+                _letGo.RemoveAt(i--);
+                complete(new ControlReply(0, Messages.LetGo(group ?? "--all") + "\n"));
+            }
+        }
+    }
+
     public void AddTo(PollSet set, long now)
     {
         _count = 0;
@@ -100,7 +132,11 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
     public long? NextDeadline(long now) => _server?.NextDeadline;
 
     // Every pass: the server also drops connections past their deadline.
-    public void Dispatch(PollSet set, long now) => _server?.Process(set.Slice(_first, _count), now);
+    public void Dispatch(PollSet set, long now)
+    {
+        AnswerLetGo();
+        _server?.Process(set.Slice(_first, _count), now);
+    }
 
     public void Dispose() => _server?.Dispose();
 }

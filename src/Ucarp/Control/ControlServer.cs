@@ -20,6 +20,7 @@ internal sealed class ControlServer : IDisposable
     public const int MaxPollFds = MaxConnections + 1;
     const long StallTimeout = 2_000_000;      // µs a peer may take to send its line, or between reads of its reply
     const long ReloadTimeout = 60_000_000;    // µs a reload's reply may take (ucarpctl itself gives up after 10 s)
+    const long WaitTimeout = 120_000_000;     // µs demote --wait may take (ucarpctl gives up after 90 s: a slow downscript)
     const long AcceptPause = 1_000_000;       // µs the listener rests when the process is out of descriptors
     const int AcceptsPerWakeup = 32;
 
@@ -182,7 +183,14 @@ internal sealed class ControlServer : IDisposable
             case ControlVerb.Demote:
             case ControlVerb.Promote:
                 ControlReply done = _handler.SetDemoted(command.Group, command.Verb == ControlVerb.Demote, now);
-                Reply(c, done.ExitCode, done.Body, now);
+                if (done.ExitCode != 0 || !command.Wait)
+                {
+                    Reply(c, done.ExitCode, done.Body, now);
+                    break;
+                }
+                c.Waiting = true;
+                c.Deadline = now + WaitTimeout;
+                _handler.WhenLetGo(command.Group, reply => Answer(c, reply with { Body = done.Body + reply.Body }), () => c.Closed, now);
                 break;
             case ControlVerb.Version:
                 Reply(c, 0, Core.Cli.UsageText.VersionLine + "\n", now);

@@ -23,4 +23,11 @@ internal interface IControlHandler
     /// or 1 with the file's FILE:LINE problems (nothing changed).
     /// </summary>
     void Reload(Action<ControlReply> complete, long now);
+
+    /// <summary>
+    /// `demote --wait`, once demoted: <paramref name="complete"/> is called on the loop
+    /// thread when every group demoted (null: all) is neither MASTER nor running or owing a
+    /// script, an address change or its bow-out.
+    /// </summary>
+    void WhenLetGo(string? group, Action<ControlReply> complete, Func<bool> abandoned, long now);
 }

@@ -15,11 +15,14 @@ public class ControlCommandTests
     [TestCase("promote db-1.eu_x", ControlVerb.Promote, false, "db-1.eu_x")]
     [TestCase("promote --all", ControlVerb.Promote, false, null)]
     [TestCase("reload", ControlVerb.Reload, false, null)]
+    [TestCase("demote web --wait", ControlVerb.Demote, false, "web")]
+    [TestCase("demote --all --wait", ControlVerb.Demote, false, null)]
     public void Commands_parse_and_go_back_to_their_words(string line, ControlVerb verb, bool json, string? group)
     {
+        bool wait = line.EndsWith(" --wait", StringComparison.Ordinal);
         string[] words = line.Split(' ');
         ControlCommand? command = ControlCommand.Parse(words, out string error);
-        Assert.That(command, Is.EqualTo(new ControlCommand(verb, json, group)), error);
+        Assert.That(command, Is.EqualTo(new ControlCommand(verb, json, group, wait)), error);
         Assert.That(command!.Words(), Is.EqualTo(words));
     }
 
@@ -32,8 +35,11 @@ public class ControlCommandTests
     [TestCase("status a/b", "status takes a group name and --json, each at most once, not [a/b]")]
     [TestCase("version now", "version takes no argument")]
     [TestCase("reload now", "reload takes no argument")]
-    [TestCase("demote", "demote takes one group name or --all")]
+    [TestCase("demote", "demote takes one group name or --all, and --wait")]
+    [TestCase("demote --wait", "demote takes one group name or --all, and --wait")]
+    [TestCase("demote web --wait --wait", "demote takes one group name or --all, and --wait")]
     [TestCase("promote a b", "promote takes one group name or --all")]
+    [TestCase("promote web --wait", "promote takes one group name or --all")]
     [TestCase("demote --al", "not a group name: [--al]")]
     [TestCase("demote -web", "not a group name: [-web]")]
     [TestCase("demote a/b", "not a group name: [a/b]")]

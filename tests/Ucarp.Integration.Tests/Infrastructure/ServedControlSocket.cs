@@ -99,6 +99,9 @@ sealed class ScriptedHandler : IControlHandler
         _later.Add((due, () => complete(ReloadReply)));
     }
 
+    public void WhenLetGo(string? group, Action<ControlReply> complete, Func<bool> abandoned, long now) =>
+        _later.Add((now, () => complete(new ControlReply(0, "let go\n"))));
+
     /// <summary>With ReloadTakes infinite, a reload completes only once the test says so.</summary>
     public void ReleaseReloads() => _released = true;
 
