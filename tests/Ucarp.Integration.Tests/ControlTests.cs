@@ -27,9 +27,9 @@ public class ControlTests
     [TestCase(new string[0], "no command given")]
     [TestCase(new[] { "frobnicate" }, "unknown command [frobnicate]")]
     [TestCase(new[] { "status", "--yaml" }, "status takes a group name and --json, each at most once, not [--yaml]")]
-    [TestCase(new[] { "demote" }, "demote takes one group name or --all, and --wait")]
-    [TestCase(new[] { "promote", "a", "b" }, "promote takes one group name or --all")]
-    [TestCase(new[] { "reload", "now" }, "reload takes no argument")]
+    [TestCase(new[] { "demote" }, "demote takes one group name or --all, and --wait, --json")]
+    [TestCase(new[] { "promote", "a", "b" }, "promote takes one group name or --all, and --json")]
+    [TestCase(new[] { "reload", "now" }, "reload takes no argument but --json")]
     [TestCase(new[] { "--control=", "status" }, "--control needs a path")]
     [TestCase(new[] { "status", "--control" }, "--control needs a path")]
     public void A_bad_command_line_prints_usage_and_exits_2_without_connecting(string[] args, string reason)
@@ -164,7 +164,7 @@ public class ConfigDaemonControlTests : NamespaceTest
     }
 
     [Test]
-    public void Status_of_one_group_and_the_versions_of_both_ends()
+    public void Status_of_one_group_json_on_every_command_and_the_versions_of_both_ends()
     {
         using var lan = new TestLan(1);
         using Daemon d = Start(lan);
@@ -183,6 +183,21 @@ public class ConfigDaemonControlTests : NamespaceTest
         CtlResult version = d.Ctl("--version");
         Assert.That(version.Code, Is.Zero, version.ToString());
         Assert.That(version.Out, Does.StartWith("ucarpctl (Ucarp.Net ").And.Contain("\ndaemon: ucarp 1.5.2 (Ucarp.Net "), version.Out);
+        // --json on every command: the exit status and the lines, on stdout or stderr as the text goes.
+        CtlResult demoted = d.Ctl("demote", "db", "--json");
+        using (JsonDocument doc = JsonDocument.Parse(demoted.Out))
+        {
+            Assert.That(doc.RootElement.GetProperty("exit").GetInt32(), Is.Zero, demoted.ToString());
+            Assert.That(doc.RootElement.GetProperty("lines")[0].GetString(), Does.StartWith("demoted, out of the election until promoted: db"));
+        }
+        Assert.That(d.Ctl("promote", "db", "--json").Code, Is.Zero);
+        CtlResult unknown = d.Ctl("demote", "mail", "--json");
+        Assert.That(unknown.Code, Is.EqualTo(1), unknown.ToString());
+        Assert.That(JsonDocument.Parse(unknown.Err).RootElement.GetProperty("lines")[0].GetString(), Is.EqualTo("no group [mail]"));
+        CtlResult reloaded = d.Ctl("reload", "--json");
+        Assert.That(JsonDocument.Parse(reloaded.Out).RootElement.GetProperty("exit").GetInt32(), Is.Zero, reloaded.ToString());
+        Assert.That(JsonDocument.Parse(d.Ctl("version", "--json").Out).RootElement.GetProperty("lines")[0].GetString(), Does.StartWith("ucarp 1.5.2 (Ucarp.Net "));
+
         CtlResult nobody = Ucarpctl.Run(Path.Combine(lan.Directory, "nobody.sock"), "--version");
         Assert.That(nobody.Code, Is.Zero, "no daemon: said, not an error\n" + nobody);
         Assert.That(nobody.Out, Does.Contain("daemon: none answers at"), nobody.ToString());

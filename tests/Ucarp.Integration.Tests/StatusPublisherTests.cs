@@ -180,7 +180,7 @@ public class StatusPublisherTests
 
         Assert.That(publisher.NextDeadline, Is.EqualTo(2 * Second), "the shortest interval of the two, not a second");
         publisher.Tick(2 * Second);
-        Assert.That(publisher.NextDeadline, Is.Null, "counters did not move: nothing to refresh, no busy wake-ups");
+        Assert.That(publisher.NextDeadline, Is.EqualTo(10 * Second), "counters did not move: only the 10 s rewrite that shows the daemon alive");
         slow.RejectedTotal = 5;
         publisher.Tick(2 * Second + 10);
         Assert.That(publisher.NextDeadline, Is.EqualTo(4 * Second + 10), "written at once (the last write was an interval old), the next in an interval");
@@ -197,6 +197,13 @@ public class StatusPublisherTests
         Assert.That(reloaded.GetProperty("groups").GetArrayLength(), Is.EqualTo(2));
         Assert.That(GroupIn(reloaded, "g1").GetProperty("since").GetString(), Is.EqualTo(since));
         Assert.That(publisher.NextDeadline, Is.EqualTo(4 * Second + 1), "g3's one-second interval");
+
+        // Nothing moves for a while: the files are rewritten every 10 s all the same.
+        publisher.Tick(4 * Second + 1);
+        Assert.That(publisher.NextDeadline, Is.EqualTo(13 * Second + 1), "idle: 10 s after the last write");
+        File.Delete(StatePath);
+        publisher.Tick(13 * Second + 1);
+        Assert.That(StateWhen(s => s.GetProperty("groups").GetArrayLength() == 2).GetProperty("groups").GetArrayLength(), Is.EqualTo(2), "rewritten, unchanged");
     }
 
     [Test]

@@ -50,39 +50,37 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
                 return new ControlCommand(ControlVerb.Status, json, group);
             }
             case "reload":
-                if (operands == 0)
-                {
-                    return new ControlCommand(ControlVerb.Reload);
-                }
-                error = "reload takes no argument";
-                return null;
             case "version":
-                if (operands == 0)
+            {
+                var plain = verb == "reload" ? ControlVerb.Reload : ControlVerb.Version;
+                if (operands == 0 || (operands == 1 && words[1] == "--json"))
                 {
-                    return new ControlCommand(ControlVerb.Version);
+                    return new ControlCommand(plain, Json: operands == 1);
                 }
-                error = "version takes no argument";
+                error = verb + " takes no argument but --json";
                 return null;
+            }
             case "demote":
             case "promote":
                 var which = verb == "demote" ? ControlVerb.Demote : ControlVerb.Promote;
                 bool wait = which == ControlVerb.Demote && words.Skip(1).Contains("--wait");
-                List<string> targets = [.. words.Skip(1).Where(w => !(wait && w == "--wait"))];
-                if (targets.Count != 1 || (wait && words.Count(w => w == "--wait") > 1))
+                bool asJson = words.Skip(1).Contains("--json");
+                List<string> targets = [.. words.Skip(1).Where(w => !(wait && w == "--wait") && w != "--json")];
+                if (targets.Count != 1 || words.Count(w => w == "--wait") > (wait ? 1 : 0) || words.Count(w => w == "--json") > 1)
                 {
-                    error = verb + (which == ControlVerb.Demote ? " takes one group name or --all, and --wait" : " takes one group name or --all");
+                    error = verb + (which == ControlVerb.Demote ? " takes one group name or --all, and --wait, --json" : " takes one group name or --all, and --json");
                     return null;
                 }
                 if (targets[0] == "--all")
                 {
-                    return new ControlCommand(which, Wait: wait);
+                    return new ControlCommand(which, asJson, Wait: wait);
                 }
                 if (!Config.GroupOptions.IsValidName(targets[0]))
                 {
                     error = "not a group name: " + Shown(targets[0]);
                     return null;
                 }
-                return new ControlCommand(which, Group: targets[0], Wait: wait);
+                return new ControlCommand(which, asJson, targets[0], wait);
             default:
                 error = "unknown command " + Shown(verb);
                 return null;
@@ -93,10 +91,10 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
     public IReadOnlyList<string> Words() => Verb switch
     {
         ControlVerb.Status => ["status", .. Group is null ? Array.Empty<string>() : [Group], .. Json ? ["--json"] : Array.Empty<string>()],
-        ControlVerb.Reload => ["reload"],
-        ControlVerb.Version => ["version"],
-        ControlVerb.Demote => Wait ? ["demote", Group ?? "--all", "--wait"] : ["demote", Group ?? "--all"],
-        _ => ["promote", Group ?? "--all"],
+        ControlVerb.Reload => Json ? ["reload", "--json"] : ["reload"],
+        ControlVerb.Version => Json ? ["version", "--json"] : ["version"],
+        _ => [Verb == ControlVerb.Demote ? "demote" : "promote", Group ?? "--all", .. Wait ? ["--wait"] : Array.Empty<string>(),
+              .. Json ? ["--json"] : Array.Empty<string>()],
     };
 
     /// <summary>A word quoted for an error line, cut short and with control characters shown as '?'.</summary>

@@ -65,6 +65,14 @@ public static class ControlStatus
         return j.Append("\n]}\n").ToString();
     }
 
+    /// <summary>
+    /// Any other command's answer with --json: its exit status and its lines, as the text
+    /// reply has them: {"exit":1,"lines":["ucarp.conf:4: ...", "..."]}.
+    /// </summary>
+    public static string Reply(int exitCode, string body) =>
+        "{\"exit\":" + exitCode.ToString(CultureInfo.InvariantCulture) + ",\"lines\":["
+        + string.Join(",", body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => StateDocument.Str(l))) + "]}\n";
+
     /// <summary>ISO 8601 in UTC to the second, or null for a time no calendar holds.</summary>
     public static string? Since(long unixSeconds) =>
         unixSeconds is < 0 or > 253_402_300_799 ? null

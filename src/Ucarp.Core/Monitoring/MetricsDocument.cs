@@ -46,10 +46,25 @@ public static class MetricsDocument
     /// <summary>One metric family: its header once, then a group's samples given the group's labels.</summary>
     sealed record Family(string Name, string Type, string Help, Action<StringBuilder, string, string, StatusSnapshot> Samples);
 
+    // ucarp_state's values, each a series (before Families, which uses it).
+    static readonly string[] States = ["MASTER", "BACKUP", "INIT", "WAITING", "STOPPED"];
+
     // The order of the file; a new metric joins here.
     static readonly Family[] Families =
     [
+        new("ucarp_build_info", "gauge", "Ucarp.Net's version and the ucarp release it replaces.", (m, name, id, s) =>
+            Sample(m, name, id + ",version=\"" + Cli.UsageText.Version + "\",ucarp=\"1.5.2\"", 1)),
+        // Rewritten every 10 s at least: the file of a daemon that died without a word goes stale.
+        new("ucarp_metrics_written_timestamp_seconds", "gauge", "When the daemon wrote this file, in seconds since the epoch.", (m, name, id, s) =>
+            m.Append(name).Append('{').Append(id).Append("} ").Append(Seconds(s.NowUnixMicros)).Append('\n')),
         Gauge("ucarp_master", "1 when this node is MASTER for the virtual address, else 0.", s => s.State == Carp.CarpState.Master ? 1 : 0),
+        new("ucarp_state", "gauge", "1 for the group's state (MASTER, BACKUP, INIT, WAITING, STOPPED), 0 for the others.", (m, name, id, s) =>
+        {
+            foreach (string state in States)
+            {
+                Sample(m, name, id + ",state=\"" + state + "\"", s.StateName == state ? 1 : 0);
+            }
+        }),
         Gauge("ucarp_in_election", "1 when this node may become master, 0 while a health check keeps it out.", s => s.InElection ? 1 : 0),
         Gauge("ucarp_link_up", "1 when the interface is running, 0 while its link is down.", s => s.LinkUp ? 1 : 0),
         Gauge("ucarp_advskew", "The advskew in use: -k, plus --check-weight while the health check fails.", s => s.AdvSkewInUse),

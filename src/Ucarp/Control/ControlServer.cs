@@ -162,11 +162,20 @@ internal sealed class ControlServer : IDisposable
             return;
         }
         ControlCommand? command = ControlFraming.ParseRequest(line, out string error);
-        switch (command?.Verb)
+        if (command is null)
         {
-            case null:
-                Reply(c, 2, error + "\n", now);
-                break;
+            Reply(c, 2, error + "\n", now);
+            return;
+        }
+        // With --json every answer but status's document is {"exit":N,"lines":[...]}.
+        ControlReply Shaped(ControlReply reply) => command.Json ? reply with { Body = ControlStatus.Reply(reply.ExitCode, reply.Body) } : reply;
+        void Say(int exitCode, string body)
+        {
+            ControlReply shaped = Shaped(new ControlReply(exitCode, body));
+            Reply(c, shaped.ExitCode, shaped.Body, now);
+        }
+        switch (command.Verb)
+        {
             case ControlVerb.Status:
                 IReadOnlyList<GroupStatus> groups = _handler.Status(now);
                 if (command.Group is string one)
@@ -174,7 +183,7 @@ internal sealed class ControlServer : IDisposable
                     groups = [.. groups.Where(g => g.Name == one)];
                     if (groups.Count == 0)
                     {
-                        Reply(c, 1, Messages.NoSuchGroup(one) + "\n", now);
+                        Say(1, Messages.NoSuchGroup(one) + "\n");
                         break;
                     }
                 }
@@ -185,20 +194,20 @@ internal sealed class ControlServer : IDisposable
                 ControlReply done = _handler.SetDemoted(command.Group, command.Verb == ControlVerb.Demote, now);
                 if (done.ExitCode != 0 || !command.Wait)
                 {
-                    Reply(c, done.ExitCode, done.Body, now);
+                    Say(done.ExitCode, done.Body);
                     break;
                 }
                 c.Waiting = true;
                 c.Deadline = now + WaitTimeout;
-                _handler.WhenLetGo(command.Group, reply => Answer(c, reply with { Body = done.Body + reply.Body }), () => c.Closed, now);
+                _handler.WhenLetGo(command.Group, reply => Answer(c, Shaped(reply with { Body = done.Body + reply.Body })), () => c.Closed, now);
                 break;
             case ControlVerb.Version:
-                Reply(c, 0, Core.Cli.UsageText.VersionLine + "\n", now);
+                Say(0, Core.Cli.UsageText.VersionLine + "\n");
                 break;
             case ControlVerb.Reload:
                 c.Waiting = true;
                 c.Deadline = now + ReloadTimeout;
-                _handler.Reload(reply => Answer(c, reply), now);
+                _handler.Reload(reply => Answer(c, Shaped(reply)), now);
                 break;
         }
     }

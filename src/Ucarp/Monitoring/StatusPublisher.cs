@@ -140,12 +140,19 @@ internal sealed class StatusPublisher : IDisposable
         get
         {
             long? ping = _notifier.WatchdogInterval > 0 ? _nextPing : null;
-            long? refresh = HasFiles && !_countersIdle ? _lastWrite + _refresh : null;
+            long? refresh = !HasFiles ? null : _lastWrite + (_countersIdle ? Heartbeat : _refresh);
             return ping is null ? refresh : refresh is null ? ping : Math.Min(ping.Value, refresh.Value);
         }
     }
 
     bool HasFiles => _stateFile is not null || _metricsFile is not null;
+
+    /// <summary>
+    /// The files are rewritten this often at least, changed or not (µs): their written
+    /// timestamp then tells a live daemon from one killed without a word, whose files
+    /// would otherwise look current for ever.
+    /// </summary>
+    const long Heartbeat = 10_000_000;
 
     /// <summary>The interfaces are set up: the first documents, then READY=1 for systemd.</summary>
     public void Start(long now)
@@ -201,10 +208,11 @@ internal sealed class StatusPublisher : IDisposable
             // Nothing was due: only a wake-up that moved a counter brings the refresh back.
             _countersIdle = CountersNow(groups) == _counters;
         }
-        if (changed || (!_countersIdle && now >= _lastWrite + _refresh))
+        bool beat = now >= _lastWrite + Heartbeat;
+        if (changed || beat || (!_countersIdle && now >= _lastWrite + _refresh))
         {
             long counters = CountersNow(groups);
-            if (!changed && counters == _counters)
+            if (!changed && !beat && counters == _counters)
             {
                 _countersIdle = true;
                 return;

@@ -16,10 +16,14 @@ public class ControlCommandTests
     [TestCase("promote --all", ControlVerb.Promote, false, null)]
     [TestCase("reload", ControlVerb.Reload, false, null)]
     [TestCase("demote web --wait", ControlVerb.Demote, false, "web")]
+    [TestCase("demote web --wait --json", ControlVerb.Demote, true, "web")]
+    [TestCase("promote --all --json", ControlVerb.Promote, true, null)]
+    [TestCase("reload --json", ControlVerb.Reload, true, null)]
+    [TestCase("version --json", ControlVerb.Version, true, null)]
     [TestCase("demote --all --wait", ControlVerb.Demote, false, null)]
     public void Commands_parse_and_go_back_to_their_words(string line, ControlVerb verb, bool json, string? group)
     {
-        bool wait = line.EndsWith(" --wait", StringComparison.Ordinal);
+        bool wait = line.Contains(" --wait", StringComparison.Ordinal);
         string[] words = line.Split(' ');
         ControlCommand? command = ControlCommand.Parse(words, out string error);
         Assert.That(command, Is.EqualTo(new ControlCommand(verb, json, group, wait)), error);
@@ -33,13 +37,13 @@ public class ControlCommandTests
     [TestCase("status --json --json", "status takes a group name and --json, each at most once, not [--json]")]
     [TestCase("status web db", "status takes a group name and --json, each at most once, not [db]")]
     [TestCase("status a/b", "status takes a group name and --json, each at most once, not [a/b]")]
-    [TestCase("version now", "version takes no argument")]
-    [TestCase("reload now", "reload takes no argument")]
-    [TestCase("demote", "demote takes one group name or --all, and --wait")]
-    [TestCase("demote --wait", "demote takes one group name or --all, and --wait")]
-    [TestCase("demote web --wait --wait", "demote takes one group name or --all, and --wait")]
-    [TestCase("promote a b", "promote takes one group name or --all")]
-    [TestCase("promote web --wait", "promote takes one group name or --all")]
+    [TestCase("version now", "version takes no argument but --json")]
+    [TestCase("reload now", "reload takes no argument but --json")]
+    [TestCase("demote", "demote takes one group name or --all, and --wait, --json")]
+    [TestCase("demote --wait", "demote takes one group name or --all, and --wait, --json")]
+    [TestCase("demote web --wait --wait", "demote takes one group name or --all, and --wait, --json")]
+    [TestCase("promote a b", "promote takes one group name or --all, and --json")]
+    [TestCase("promote web --wait", "promote takes one group name or --all, and --json")]
     [TestCase("demote --al", "not a group name: [--al]")]
     [TestCase("demote -web", "not a group name: [-web]")]
     [TestCase("demote a/b", "not a group name: [a/b]")]
@@ -58,5 +62,13 @@ public class ControlCommandTests
         Assert.That(error, Is.EqualTo("unknown command [" + new string('x', 64) + "...]"));
         Assert.That(ControlCommand.Parse(["a\u001b[2Jb\n"], out error), Is.Null);
         Assert.That(error, Is.EqualTo("unknown command [a?[2Jb?]"));
+    }
+
+    [Test]
+    public void Any_other_answer_as_json_is_its_exit_and_its_lines()
+    {
+        Assert.That(ControlStatus.Reply(1, "ucarp.conf:4: no group\nucarp.conf: the file is refused, \"every\" group keeps running\n"),
+                    Is.EqualTo("{\"exit\":1,\"lines\":[\"ucarp.conf:4: no group\",\"ucarp.conf: the file is refused, \\\"every\\\" group keeps running\"]}\n"));
+        Assert.That(ControlStatus.Reply(0, ""), Is.EqualTo("{\"exit\":0,\"lines\":[]}\n"));
     }
 }

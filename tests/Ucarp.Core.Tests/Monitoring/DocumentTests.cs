@@ -178,6 +178,20 @@ public class DocumentTests
     }
 
     [Test]
+    public void One_state_series_says_the_state_and_the_daemon_says_its_build_and_when_it_wrote()
+    {
+        const string Id = "interface=\"eth0\",vhid=\"42\",vip=\"192.0.2.100\"";
+        string[] master = MetricsDocument.Build(Snapshot()).Split('\n');
+        Assert.That(master.Where(l => l.StartsWith("ucarp_state{", StringComparison.Ordinal)),
+                    Is.EqualTo(new[] { "MASTER 1", "BACKUP 0", "INIT 0", "WAITING 0", "STOPPED 0" }.Select(v => $"ucarp_state{{{Id},state=\"{v.Split(' ')[0]}\"}} {v.Split(' ')[1]}")));
+        string[] backup = MetricsDocument.Build(Snapshot(CarpState.Backup)).Split('\n');
+        Assert.That(backup, Does.Contain($"ucarp_state{{{Id},state=\"BACKUP\"}} 1").And.Contain($"ucarp_state{{{Id},state=\"MASTER\"}} 0"));
+        Assert.That(master, Does.Contain($"ucarp_build_info{{{Id},version=\"{Ucarp.Core.Cli.UsageText.Version}\",ucarp=\"1.5.2\"}} 1"));
+        Assert.That(master.Single(l => l.StartsWith("ucarp_metrics_written_timestamp_seconds{", StringComparison.Ordinal)),
+                    Does.Match(@"^ucarp_metrics_written_timestamp_seconds\{.*\} \d+\.\d{6}$"));
+    }
+
+    [Test]
     public void Label_values_are_escaped()
     {
         Assert.That(MetricsDocument.Label("a\"b\\c\nd"), Is.EqualTo("a\\\"b\\\\c\\nd"));

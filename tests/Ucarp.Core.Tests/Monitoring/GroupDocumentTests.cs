@@ -43,7 +43,8 @@ public class GroupDocumentTests
     [Test]
     public void A_plain_command_lines_documents_are_byte_for_byte_what_they_were()
     {
-        // Golden/*-one-group.*: the output of the one-group builders before groups existed, for this snapshot.
+        // Golden/*-one-group.*: the output of the one-group builders before groups existed, for this
+        // snapshot, with the series added since (build info, written timestamp, state) where they go.
         StatusSnapshot s = Group("ucarp", 100) with { VirtualAddress = "192.0.2.100", Vhid = 42 };
         Assert.That(StateDocument.Build(s), Is.EqualTo(Golden("state-one-group.json")));
         Assert.That(MetricsDocument.Build(s), Is.EqualTo(Golden("metrics-one-group.prom")));
@@ -145,16 +146,16 @@ public class GroupDocumentTests
         foreach (var s in samples)
         {
             Assert.That(s.Labels.Select(l => l.Key).Take(4), Is.EqualTo(new[] { "group", "interface", "vhid", "vip" }), s.Name);
-            Assert.That(s.Labels.Count, Is.EqualTo(s.Name == "ucarp_rejected_total" ? 5 : 4), s.Name);
+            Assert.That(s.Labels.Count, Is.EqualTo(s.Name switch { "ucarp_rejected_total" or "ucarp_state" => 5, "ucarp_build_info" => 6, _ => 4 }), s.Name);
         }
         string Value(string metric, string group) =>
-            samples.Single(s => s.Name == metric && s.Labels[0].Value == group && s.Labels.All(l => l.Key != "reason")).Value;
+            samples.Single(s => s.Name == metric && s.Labels[0].Value == group && s.Labels.All(l => l.Key is not "reason" and not "state")).Value;
         Assert.That(Value("ucarp_adverts_sent_total", "web"), Is.EqualTo("100"));
         Assert.That(Value("ucarp_adverts_sent_total", "db \"main\"\\\n"), Is.EqualTo("200"), "the group label read back intact");
         Assert.That(Value("ucarp_adverts_sent_total", "outside"), Is.EqualTo("300"));
         Assert.That(Value("ucarp_master", "web"), Is.EqualTo("1"));
         Assert.That(Value("ucarp_master", "outside"), Is.EqualTo("0"));
-        var outside = samples.First(s => s.Labels[0].Value == "outside").Labels;
+        var outside = samples.First(s => s.Labels[0].Value == "outside").Labels.Take(4);
         Assert.That(outside, Is.EqualTo(new[] { ("group", "outside"), ("interface", "e\"1"), ("vhid", "12"), ("vip", "192.0.2.12") }));
         Assert.That(text, Does.Contain("ucarp_rejected_total{group=\"web\",interface=\"eth0\",vhid=\"10\",vip=\"192.0.2.10\",reason=\"bad_digest\"} 9\n"));
     }
