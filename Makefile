@@ -27,6 +27,7 @@ MANDIR      := $(PREFIX)/share/man/man8
 SHAREDIR    := $(PREFIX)/share/ucarp
 UNITDIR     := $(PREFIX)/lib/systemd/system
 DOCDIR      := $(PREFIX)/share/doc/ucarp
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 VERSION     := $(shell sed -n 's/.*const string Version = "\(.*\)";/\1/p' src/Ucarp.Core/Cli/UsageText.cs)
 
 # Everything `make install` writes, relative to $(DESTDIR); `make uninstall` removes these.
@@ -34,7 +35,8 @@ INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/
                $(SHAREDIR)/vip-up $(SHAREDIR)/vip-down $(SHAREDIR)/vip-addr-up $(SHAREDIR)/vip-addr-down \
                $(SHAREDIR)/examples/if-up.d-ucarp $(SHAREDIR)/examples/if-down.d-ucarp \
                $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
-               $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf
+               $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf \
+               $(COMPLETIONDIR)/ucarpctl
 
 .PHONY: all check check-fast demo deps clean install uninstall deb bench fuzz soak
 
@@ -83,7 +85,9 @@ demo: deps $(BINARY)
 
 # Paths inside the scripts and the unit follow PREFIX.
 install: $(BINARY) $(CTL)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 scripts/bash-completion/ucarpctl $(DESTDIR)$(COMPLETIONDIR)/ucarpctl
 	install -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/ucarp
 	install -m 755 $(CTL) $(DESTDIR)$(SBINDIR)/ucarpctl
 	install -m 644 man/ucarp.8 $(DESTDIR)$(MANDIR)/ucarp.8
@@ -102,7 +106,8 @@ install: $(BINARY) $(CTL)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(PREFIX)/share/bash-completion 2>/dev/null
 
 deb: $(BINARY) $(CTL)
 	@scripts/debian/build-deb.sh $(BINARY) $(VERSION) $(BUILD)

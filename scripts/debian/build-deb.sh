@@ -20,6 +20,8 @@ install -d "$root/DEBIAN" "$root/usr/sbin" "$root/usr/share/man/man8" "$root/usr
            "$root/etc/network/if-up.d" "$root/etc/network/if-down.d" "$root/lib/systemd/system" "$doc/examples"
 install -m 755 "$binary" "$root/usr/sbin/ucarp"
 install -m 755 "$(dirname "$binary")/ucarpctl" "$root/usr/sbin/ucarpctl"
+install -d "$root/usr/share/bash-completion/completions"
+install -m 644 "$top/scripts/bash-completion/ucarpctl" "$root/usr/share/bash-completion/completions/ucarpctl"
 gzip -9n < "$top/man/ucarp.8" > "$root/usr/share/man/man8/ucarp.8.gz"
 gzip -9n < "$top/man/ucarpctl.8" > "$root/usr/share/man/man8/ucarpctl.8.gz"
 install -m 755 "$here/vip-up" "$here/vip-down" "$top/scripts/vip-addr-up" "$top/scripts/vip-addr-down" "$root/usr/share/ucarp/"

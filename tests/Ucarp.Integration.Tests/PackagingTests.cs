@@ -17,6 +17,37 @@ public class PackagingTests
 
     static string Make(params string[] args) => Shell.Run("make", ["-C", Binaries.Repository, "--no-print-directory", .. args]);
 
+    /// <summary>The bash completion offers the commands, each command's options, and the daemon's group names (asked of it).</summary>
+    [Test]
+    public void The_bash_completion_offers_commands_options_and_the_daemons_groups()
+    {
+        string script = Path.Combine(Binaries.Repository, "scripts/bash-completion/ucarpctl");
+        string dir = Directory.CreateTempSubdirectory("ucarpnet-completion-").FullName;
+        try
+        {
+            // A stand-in ucarpctl on PATH answers status as the daemon would.
+            File.WriteAllText(Path.Combine(dir, "ucarpctl"), "#!/bin/sh\nprintf 'NAME INTERFACE\\nweb eth0\\ndb eth0\\n'\n");
+            File.SetUnixFileMode(Path.Combine(dir, "ucarpctl"), (UnixFileMode)0b111_101_101);
+            string Complete(string line)
+            {
+                string[] words = line.Split(' ');
+                string program = $"PATH={dir}:$PATH; source {script}; COMP_WORDS=({string.Join(' ', words.Select(w => "'" + w + "'"))}); "
+                                 + $"COMP_CWORD={words.Length - 1}; _ucarpctl; echo \"${{COMPREPLY[*]}}\"";
+                return Shell.Run("bash", "-c", program).Trim();
+            }
+            Assert.That(Complete("ucarpctl "), Is.EqualTo("status demote promote reload version"));
+            Assert.That(Complete("ucarpctl de"), Is.EqualTo("demote"));
+            Assert.That(Complete("ucarpctl demote "), Is.EqualTo("--all --wait --json web db"));
+            Assert.That(Complete("ucarpctl --control=/run/x.sock status w"), Is.EqualTo("web"));
+            Assert.That(Complete("ucarpctl reload "), Is.EqualTo("--json"));
+            Assert.That(Complete("ucarpctl --v"), Is.EqualTo("--version"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Test]
     public void Install_honours_prefix_and_destdir_and_uninstall_removes_it_all()
     {
@@ -32,6 +63,7 @@ public class PackagingTests
                 "lib/systemd/system/ucarp@.service",
                 "sbin/ucarp",
                 "sbin/ucarpctl",
+                "share/bash-completion/completions/ucarpctl",
                 "share/doc/ucarp/examples/ucarp.conf",
                 "share/man/man8/ucarp.8",
                 "share/man/man8/ucarpctl.8",
@@ -101,7 +133,8 @@ public class PackagingTests
             }
             foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/usr/share/man/man8/ucarpctl.8.gz", "/lib/systemd/system/ucarp@.service",
                                             "/lib/systemd/system/ucarp.service", "/usr/share/doc/ucarp-net/examples/ucarp.conf",
-                                            "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz" })
+                                            "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz",
+                                            "/usr/share/bash-completion/completions/ucarpctl" })
             {
                 Assert.That(contents.ContainsKey(path), Is.True, path);
                 Assert.That(contents[path].Mode, Is.EqualTo("-rw-r--r--"), path);
