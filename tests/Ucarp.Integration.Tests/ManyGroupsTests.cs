@@ -323,6 +323,7 @@ public class ManyGroupsTests : NamespaceTest
             ($"group a -v 1 -a {Vip(1)} -u {lan.Directory}\n", $"!:2: --upscript [{lan.Directory}]: Is a directory"),
             ($"group a -v 1 -a {Vip(1)} --check='no-such-program-here -x'\n", "!:2: --check's program [no-such-program-here]: not found in PATH"),
             ($"group a -v 1 -a {Vip(1)} --check='/bin/sh -c true'\n", null),
+            ($"group a -v 1 -a {Vip(1)} --check='cd / && (true)'\n", null),   // a builtin first: the shell's to read
         ];
         int n = 0;
         foreach ((string line, string? problem) in table)

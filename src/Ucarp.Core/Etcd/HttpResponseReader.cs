@@ -19,8 +19,15 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
     // what would hurt a daemon's memory.
     public const int MaxHeaderLine = 8 * 1024;
     public const int MaxHeaders = 100;
-    public const int MaxBody = 16 * 1024 * 1024;   // a sweep of a few thousand keys is a few MiB
-    public const int MaxLine = 16 * 1024 * 1024;   // one watch message: a lease that expires takes every key on it
+    // 8 MiB: a sweep of 10,000 keys is 2.4 MB, a watch message of as many events 2.5 MB, and
+    // what one answer may keep (Json.MaxKept) is reached at about 13,000 keys. A buffer
+    // that doubles to this size holds 12 MiB while it copies: within the budget, beside a tree.
+    public const int MaxBody = 8 * 1024 * 1024;
+    public const int MaxLine = 8 * 1024 * 1024;    // one watch message: a lease that expires takes every key on it
+
+    // What a Content-Length may reserve before the bytes arrive: a member that announces
+    // 8 MiB and sends one byte must not take the budget (nor force a collection) for free.
+    const int MaxReserved = 1024 * 1024;
 
     readonly byte[] _buffer = new byte[16384];
     int _start, _end;
@@ -99,9 +106,10 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
             {
                 throw new FormatException($"a body of more than {MaxBody} bytes");
             }
-            // A Content-Length says how much room the body needs: one array, not a doubling.
+            // A Content-Length says how much room the body needs: up to 1 MiB at once (most
+            // answers), then doublings capped at that length, never beyond it.
             int whole = _bodyLeft >= 0 ? (int)Math.Min(MaxBody, _answerLength + _bodyLeft + n) : 0;
-            Append(chunk[..n], whole > 0 ? whole : MaxBody, whole);
+            Append(chunk[..n], whole > 0 ? whole : MaxBody, Math.Min(whole, MaxReserved));
         }
         return _answer.AsMemory(0, _answerLength);
     }

@@ -22,8 +22,8 @@ public sealed class MemoryBudget(long limit, Action? collect = null)
     /// <summary>
     /// The daemon's bound on its answers: the largest tree a document may keep
     /// (<see cref="Json.MaxKept"/>, 12 MiB) with the body of a sweep that keeps that much
-    /// (about 5 MiB for 15,000 keys), or the largest body (16 MiB) with a small tree, and
-    /// the ordinary answers beside it (an allowance each). Live answers, the garbage of one
+    /// (about 3.2 MB for 13,000 keys), or the largest body (8 MiB, 12 MiB while its buffer
+    /// doubles) with a small tree, and the ordinary answers beside it (an allowance each). Live answers, the garbage of one
     /// more round before the collection, and the rest of the daemon (about 7 MiB) then stay
     /// under the 64 MiB that issue 28 allows with every member hostile (measured: 31-44 MiB).
     /// </summary>

@@ -58,7 +58,7 @@ internal static class ConfigFile
         {
             diagnostics.Add(ConfigDiagnostic.Error(0, Messages.ConfigNoGroups));
         }
-        ConfigHostChecks.Add(result.Groups, diagnostics);
+        ConfigHostChecks.Add(result.Groups, diagnostics, directory);
         return result with { Diagnostics = diagnostics };
     }
 

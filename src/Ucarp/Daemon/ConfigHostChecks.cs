@@ -16,13 +16,16 @@ namespace Ucarp.Daemon;
 /// </summary>
 internal static class ConfigHostChecks
 {
-    // Shell words a --check may start with that are not programs on disk.
+    // Shell keywords and builtins a --check may start with that are not programs on disk.
     static readonly HashSet<string> ShellWords = new(StringComparer.Ordinal)
     {
-        "!", "{", "(", "[[", "if", "while", "until", "case", "for", "exec", "command", "builtin", "test", "[", "true", "false", "echo", "printf", ":", ".", "eval",
+        "if", "while", "until", "case", "for", "select", "time", "function", "exec", "command", "builtin", "test", "true", "false",
+        "echo", "printf", ".", "eval", "cd", "set", "source", "export", "ulimit", "umask", "trap", "shift", "unset", "alias", "type",
+        "hash", "read", "wait", "let", "declare", "typeset", "local", "readonly", "exit", "return", "kill", "pwd", "getopts",
     };
 
-    public static void Add(IReadOnlyList<GroupOptions> groups, List<ConfigDiagnostic> diagnostics)
+    /// <param name="directory">Where relative paths are taken from: the directory the daemon was started from, as for -o and the etcd files.</param>
+    public static void Add(IReadOnlyList<GroupOptions> groups, List<ConfigDiagnostic> diagnostics, string directory)
     {
         var interfaces = new Dictionary<string, string?>(StringComparer.Ordinal);
         InterfaceInfo.TryDatagramSocket(out FileDescriptor? control, out _);
@@ -31,9 +34,9 @@ internal static class ConfigHostChecks
             foreach (GroupOptions g in groups)
             {
                 Core.Cli.Configuration c = g.Settings;
-                Script("--upscript", c.UpScript, g.Line, diagnostics);
-                Script("--downscript", c.DownScript, g.Line, diagnostics);
-                if (c.Check is string check && CheckProgram(check) is string problem)
+                Script("--upscript", c.UpScript, g.Line, diagnostics, directory);
+                Script("--downscript", c.DownScript, g.Line, diagnostics, directory);
+                if (c.Check is string check && CheckProgram(check, directory) is string problem)
                 {
                     diagnostics.Add(ConfigDiagnostic.Error(g.Line, problem));
                 }
@@ -52,13 +55,13 @@ internal static class ConfigHostChecks
         }
     }
 
-    static void Script(string option, string? path, int line, List<ConfigDiagnostic> diagnostics)
+    static void Script(string option, string? path, int line, List<ConfigDiagnostic> diagnostics, string directory)
     {
         if (path is null)
         {
             return;
         }
-        if (Executable(path) is string error)
+        if (Executable(Path.GetFullPath(path, directory)) is string error)
         {
             diagnostics.Add(ConfigDiagnostic.Error(line, error == "" ? Messages.ConfigScriptNotExecutable(option, path) : Messages.ConfigScriptMissing(option, path, error)));
         }
@@ -87,17 +90,18 @@ internal static class ConfigHostChecks
     }
 
     /// <summary>What is wrong with the program a --check starts with, or null (found, or not a plain program name).</summary>
-    static string? CheckProgram(string check)
+    static string? CheckProgram(string check, string directory)
     {
         string first = check.TrimStart().Split([' ', '\t', '\n', ';', '|', '&'], 2)[0];
-        if (first.Length == 0 || first.Contains('=') || first.Contains('$') || first.Contains('`') || first.Contains('\'') || first.Contains('"')
-            || ShellWords.Contains(first))
+        // Only a plain name or path is looked for: anything else ("(curl", "~/bin/x", ">/dev/null",
+        // "A=1", a keyword or builtin) is the shell's to read and to say.
+        if (first.Length == 0 || !first.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or '+' or '-') || ShellWords.Contains(first))
         {
-            return null;   // a shell construct: the shell will say
+            return null;
         }
         if (first.Contains('/'))
         {
-            return Executable(first) is string error ? Messages.ConfigCheckProgram(first, error == "" ? "not executable" : error) : null;
+            return Executable(Path.GetFullPath(first, directory)) is string error ? Messages.ConfigCheckProgram(first, error == "" ? "not executable" : error) : null;
         }
         string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         foreach (string dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))

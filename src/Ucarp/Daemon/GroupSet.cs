@@ -92,6 +92,7 @@ internal sealed partial class GroupSet : IDisposable
     {
         var prepared = new List<GroupRuntime>();
         _fileOrder = Order(groups);
+        Etcd.ReadTls(groups.Select(g => g.Settings));
         foreach (GroupOptions options in groups)
         {
             string? password = etcdPassword(options);

@@ -110,6 +110,18 @@ internal sealed class EtcdSessions : IDisposable
         return read;
     }
 
+    /// <summary>
+    /// At start, before the loop runs: every group's TLS files are read now, those of a group
+    /// held back too, so that its start later (on the loop's thread) reads nothing.
+    /// </summary>
+    public void ReadTls(IEnumerable<Configuration> configs)
+    {
+        foreach (Configuration config in configs)
+        {
+            TlsFor(config);
+        }
+    }
+
     /// <summary>A reload's reads of the TLS files, used by the groups it makes ready until it is applied (<see cref="CommitTls"/>) or refused (<see cref="DropStagedTls"/>).</summary>
     public void StageTls(IReadOnlyDictionary<TlsFiles, TlsRead> reads) => _staged = reads;
 

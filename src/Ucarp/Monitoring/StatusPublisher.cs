@@ -140,7 +140,7 @@ internal sealed class StatusPublisher : IDisposable
         get
         {
             long? ping = _notifier.WatchdogInterval > 0 ? _nextPing : null;
-            long? refresh = !HasFiles ? null : _lastWrite + (_countersIdle ? Heartbeat : _refresh);
+            long? refresh = !HasFiles ? null : _lastWrite + (_countersIdle ? Heartbeat : Math.Min(_refresh, Heartbeat));
             return ping is null ? refresh : refresh is null ? ping : Math.Min(ping.Value, refresh.Value);
         }
     }

@@ -149,7 +149,17 @@ internal sealed class AddressChanger : ILoopSource, IDisposable
                     return;
                 }
             }
-            job.Done(job.Outcome);
+            try
+            {
+                job.Done(job.Outcome);
+            }
+            catch
+            {
+                // The loop's fault handler stops every group, whose steps may wait for the
+                // changes still queued here: the next pass must tell them, so wake it.
+                _wake?.Notify();
+                throw;
+            }
         }
     }
 

@@ -154,4 +154,25 @@ public class MemoryBudgetTests
         Assert.That(budget.Used, Is.EqualTo(body.Length - Allowance));
         Assert.That(reader.Memory!.Held, Is.EqualTo(body.Length));
     }
+
+    [Test]
+    public void The_largest_chunked_body_is_read_within_the_daemons_budget()
+    {
+        // Its buffer doubles to 8 MiB, holding 4 + 8 MiB while it copies: within 20 MiB.
+        var budget = new MemoryBudget(MemoryBudget.Answers.Limit);
+        using HttpResponseReader reader = Reader(new string(' ', HttpResponseReader.MaxBody - 2) + "{}", budget);
+        reader.ReadHead();
+        Assert.That(reader.ReadBody().Length, Is.EqualTo(HttpResponseReader.MaxBody));
+    }
+
+    [Test]
+    public void A_content_length_reserves_at_most_a_mebibyte_before_the_bytes_arrive()
+    {
+        var budget = new MemoryBudget(64 << 20);
+        byte[] response = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {HttpResponseReader.MaxBody}\r\n\r\n{{}}");
+        using var reader = new HttpResponseReader(new FuzzTargets.ArraySource(response, 4096), budget);
+        reader.ReadHead();
+        Assert.Throws<FormatException>(() => reader.ReadBody(), "cut short");
+        Assert.That(budget.Used, Is.EqualTo((1 << 20) - Allowance), "a mebibyte for two bytes announced as 8 MiB, not 8 MiB");
+    }
 }
