@@ -13,10 +13,10 @@ printing one line per event ("connection", "request PATH", "watch open N", "watc
   huge-body     Content-Length: 5000000000, then bytes for as long as the client reads
   huge-header   a header line that never ends
   trickle       a valid grant answer, one byte every 600 ms
-  array-16mib   every request answered with a body just under 16 MiB of [0,0,...]
-                (the largest answer the client accepts, and the costliest to parse)
-  kvs-16mib     {"kvs":[0,0,...]} just under 16 MiB, in 64 KiB chunks: a member the
-                client keeps, element by element, until its bound on a tree stops it
+  array-16mib   every request answered with a body just under 16 MiB of [0,0,...], the
+                Content-Length given (over the client's 8 MiB bound: refused at the head)
+  kvs-16mib     {"kvs":[0,0,...]} just under 16 MiB, in 64 KiB chunks: read until the
+                client's 8 MiB bound on a body stops it
   kvs-tree      {"kvs":[0,0,...]} of 180,000 elements (352 KiB): a tree just under the
                 client's bound on what one answer keeps (11.4 MiB), from a small body
   silent        accepts and reads, never answers (a TLS handshake that never completes)
