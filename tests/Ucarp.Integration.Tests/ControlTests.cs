@@ -100,9 +100,15 @@ public class ConfigDaemonControlTests : NamespaceTest
 
     sealed class Daemon : IDisposable
     {
-        public Daemon(TestLan lan, params string[] groups)
+        public Daemon(TestLan lan, params string[] groups) : this(lan, groups, lan.DownScript)
+        {
+        }
+
+        /// <summary>A daemon whose groups run <paramref name="downScript"/> rather than the LAN's.</summary>
+        public Daemon(TestLan lan, string[] groups, string downScript)
         {
             Lan = lan;
+            DownScript = downScript;
             Config = Path.Combine(lan.Directory, "ucarp.conf");
             Socket = Path.Combine(lan.Directory, "run", "ucarp.sock");
             Write(groups);
@@ -114,8 +120,10 @@ public class ConfigDaemonControlTests : NamespaceTest
         public string Socket { get; }
         public UcarpProcess Process { get; }
 
+        public string DownScript { get; }
+
         public void Write(params string[] groups) => File.WriteAllText(Config,
-            $"defaults -i eth0 -s {TestLan.Address(1)} -p test -u {Lan.UpScript} -d {Lan.DownScript}\n" + string.Join("\n", groups) + "\n");
+            $"defaults -i eth0 -s {TestLan.Address(1)} -p test -u {Lan.UpScript} -d {DownScript}\n" + string.Join("\n", groups) + "\n");
 
         public CtlResult Ctl(params string[] args) => Ucarpctl.Run(Socket, args);
 
@@ -242,14 +250,12 @@ public class ConfigDaemonControlTests : NamespaceTest
         string down = Path.Combine(lan.Directory, "slow-down");
         File.WriteAllText(down, $"#!/bin/sh\nip addr del \"$2\"/24 dev \"$1\" 2>/dev/null\nsleep 1.5\ndate +%s.%N > {stamp}\n");
         File.SetUnixFileMode(down, (UnixFileMode)0b111_101_101);
-        string config = Path.Combine(lan.Directory, "ucarp.conf");
-        string socket = Path.Combine(lan.Directory, "run", "ucarp.sock");
-        File.WriteAllText(config, $"defaults -i eth0 -s {TestLan.Address(1)} -p test -u {lan.UpScript} -d {down}\ngroup web -v 1 -a {TestLan.Vip}\n");
-        using UcarpProcess daemon = lan.StartRaw(1, Binaries.Clone, "--config=" + config, "--control=" + socket);
-        Assert.That(Wait.Until(() => lan.HoldsVip(1) && File.Exists(socket), Long), Is.True, daemon.Output);
+        using var d = new Daemon(lan, [$"group web -v 1 -a {TestLan.Vip}"], down);
+        UcarpProcess daemon = d.Process;
+        Assert.That(Wait.Until(() => lan.HoldsVip(1) && File.Exists(d.Socket), Long), Is.True, daemon.Output);
         File.Delete(stamp);   // the start-up downscript's
 
-        CtlResult waited = Ucarpctl.Run(socket, "demote", "web", "--wait");
+        CtlResult waited = d.Ctl("demote", "web", "--wait");
         double returned = HolderIntervals.Now;
         Assert.That(waited.Code, Is.Zero, waited + "\n" + daemon.Output);
         Assert.That(File.Exists(stamp), Is.True, "ucarpctl returned before the downscript ended\n" + waited);
@@ -260,10 +266,10 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(lan.HoldsVip(1), Is.False, "the address is gone");
         Assert.That(waited.Out, Does.Contain("let go: no address, no script running: web"), waited.ToString());
 
-        Assert.That(Ucarpctl.Run(socket, "promote", "web").Code, Is.Zero);
+        Assert.That(d.Ctl("promote", "web").Code, Is.Zero);
         Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, daemon.Output);
         File.Delete(stamp);
-        CtlResult plain = Ucarpctl.Run(socket, "demote", "web");
+        CtlResult plain = d.Ctl("demote", "web");
         Assert.That((plain.Code, File.Exists(stamp)), Is.EqualTo((0, false)), "without --wait: answered before the downscript ended\n" + plain);
     }
 

@@ -63,13 +63,11 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     public bool ChangeAddresses(ScriptInvocation step)
     {
         bool add = step.Kind == ScriptKind.Up;
-        if (_addresses?.TryPost(_interface, step.Addresses, add, result => { LogFailures(result.Errors); Follower?.AddressesChanged(); }) == true)
+        if (Posted(step.Addresses, add, _ => Follower?.AddressesChanged()))
         {
             return true;
         }
-        var errors = new List<string>();
-        Net.KernelAddresses.Change(_interface, step.Addresses, add, errors);
-        LogFailures(errors);
+        ChangeHere(step.Addresses, add);
         return false;
     }
 
@@ -80,14 +78,23 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     /// </summary>
     public void ChangeAddress(Core.Cli.IpAddress address, bool add, Action<bool> changed)
     {
-        if (_addresses?.TryPost(_interface, [address], add, result => { LogFailures(result.Errors); changed(result.Changed); }) == true)
+        if (!Posted([address], add, changed))
         {
-            return;
+            changed(ChangeHere([address], add));
         }
+    }
+
+    /// <summary>Asks the address thread for the change; <paramref name="done"/> is told on the loop's thread, after the failures are logged. False: no such thread.</summary>
+    bool Posted(IReadOnlyList<Core.Cli.IpAddress> addresses, bool add, Action<bool> done) =>
+        _addresses?.TryPost(_interface, addresses, add, result => { LogFailures(result.Errors); done(result.Changed); }) == true;
+
+    /// <summary>The change made on this thread (no address thread could be had), its failures logged; true when the kernel changed.</summary>
+    bool ChangeHere(IReadOnlyList<Core.Cli.IpAddress> addresses, bool add)
+    {
         var errors = new List<string>();
-        bool done = Net.KernelAddresses.Change(_interface, [address], add, errors);
+        bool changed = Net.KernelAddresses.Change(_interface, addresses, add, errors);
         LogFailures(errors);
-        changed(done);
+        return changed;
     }
 
     void LogFailures(IReadOnlyList<string> errors)
