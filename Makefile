@@ -34,7 +34,7 @@ VERSION     := $(shell sed -n 's/.*const string Version = "\(.*\)";/\1/p' src/Uc
 INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/ucarpctl.8 \
                $(SHAREDIR)/vip-up $(SHAREDIR)/vip-down $(SHAREDIR)/vip-addr-up $(SHAREDIR)/vip-addr-down \
                $(SHAREDIR)/examples/if-up.d-ucarp $(SHAREDIR)/examples/if-down.d-ucarp \
-               $(SHAREDIR)/examples/ucarp.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
+               $(SHAREDIR)/examples/ucarp@NAME.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
                $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf \
                $(COMPLETIONDIR)/ucarpctl
 
@@ -96,12 +96,12 @@ install: $(BINARY) $(CTL)
 	for f in scripts/debian/if-up.d-ucarp scripts/debian/if-down.d-ucarp; do \
 	    sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' $$f > $(DESTDIR)$(SHAREDIR)/examples/$${f##*/}; \
 	    chmod 755 $(DESTDIR)$(SHAREDIR)/examples/$${f##*/}; done
-	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp.conf > $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf
+	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp@NAME.conf > $(DESTDIR)$(SHAREDIR)/examples/ucarp@NAME.conf
 	install -m 644 scripts/systemd/ucarp@.service.d-order.conf $(DESTDIR)$(SHAREDIR)/examples/
 	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' scripts/systemd/ucarp@.service > $(DESTDIR)$(UNITDIR)/ucarp@.service
 	sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/doc/ucarp-net|$(DOCDIR)|' scripts/systemd/ucarp.service > $(DESTDIR)$(UNITDIR)/ucarp.service
 	sed -e 's|/usr/share/ucarp|$(SHAREDIR)|' examples/ucarp.conf > $(DESTDIR)$(DOCDIR)/examples/ucarp.conf
-	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp.conf $(DESTDIR)$(UNITDIR)/ucarp@.service $(DESTDIR)$(UNITDIR)/ucarp.service \
+	chmod 644 $(DESTDIR)$(SHAREDIR)/examples/ucarp@NAME.conf $(DESTDIR)$(UNITDIR)/ucarp@.service $(DESTDIR)$(UNITDIR)/ucarp.service \
 	    $(DESTDIR)$(DOCDIR)/examples/ucarp.conf
 
 uninstall:

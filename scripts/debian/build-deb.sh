@@ -28,7 +28,7 @@ install -m 755 "$here/vip-up" "$here/vip-down" "$top/scripts/vip-addr-up" "$top/
 install -m 755 "$here/if-up.d-ucarp" "$root/etc/network/if-up.d/ucarp"
 install -m 755 "$here/if-down.d-ucarp" "$root/etc/network/if-down.d/ucarp"
 install -m 644 "$top/scripts/systemd/ucarp@.service" "$top/scripts/systemd/ucarp.service" "$root/lib/systemd/system/"
-install -m 644 "$top/scripts/systemd/ucarp.conf" "$top/scripts/systemd/ucarp@.service.d-order.conf" "$root/usr/share/ucarp/examples/"
+install -m 644 "$top/scripts/systemd/ucarp@NAME.conf" "$top/scripts/systemd/ucarp@.service.d-order.conf" "$root/usr/share/ucarp/examples/"
 gzip -9n < "$top/README" > "$doc/README.gz"
 gzip -9n < "$here/changelog" > "$doc/changelog.Debian.gz"
 {

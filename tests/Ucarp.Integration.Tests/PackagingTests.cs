@@ -69,7 +69,7 @@ public class PackagingTests
                 "share/man/man8/ucarpctl.8",
                 "share/ucarp/examples/if-down.d-ucarp",
                 "share/ucarp/examples/if-up.d-ucarp",
-                "share/ucarp/examples/ucarp.conf",
+                "share/ucarp/examples/ucarp@NAME.conf",
                 "share/ucarp/examples/ucarp@.service.d-order.conf",
                 "share/ucarp/vip-addr-down",
                 "share/ucarp/vip-addr-up",
@@ -80,7 +80,7 @@ public class PackagingTests
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "sbin/ucarpctl")), Is.EqualTo((UnixFileMode)0b111_101_101));
             Assert.That(File.GetUnixFileMode(Path.Combine(root, "share/man/man8/ucarp.8")), Is.EqualTo((UnixFileMode)0b110_100_100));
             Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp@.service")), Does.Contain("ExecStart=/opt/ucarp/sbin/ucarp -i"));
-            Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/ucarp.conf")), Does.Contain("UPSCRIPT=/opt/ucarp/share/ucarp/vip-addr-up"));
+            Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/ucarp@NAME.conf")), Does.Contain("UPSCRIPT=/opt/ucarp/share/ucarp/vip-addr-up"));
             Assert.That(File.ReadAllText(Path.Combine(root, "share/ucarp/examples/if-up.d-ucarp")), Does.Contain("UCARP=/opt/ucarp/sbin/ucarp"));
             // The one-daemon unit checks the file before starting; a reload waits for the daemon's answer.
             Assert.That(File.ReadAllText(Path.Combine(root, "lib/systemd/system/ucarp.service")),
