@@ -57,6 +57,11 @@ internal static class Program
             return Usage(error);
         }
 
+        if (command.Verb == ControlVerb.Watch)
+        {
+            using Stream stdout = Console.OpenStandardOutput(), stderr = Console.OpenStandardError();
+            return ControlClient.Stream(path, command, Timeout, stdout, stderr);
+        }
         Exchange result = ControlClient.Run(path, command, command.Verb == ControlVerb.Reload ? ReloadTimeout : command.Wait ? WaitTimeout : Timeout);
         if (result.Failure is not null)
         {

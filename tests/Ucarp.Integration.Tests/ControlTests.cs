@@ -273,6 +273,106 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That((plain.Code, File.Exists(stamp)), Is.EqualTo((0, false)), "without --wait: answered before the downscript ended\n" + plain);
     }
 
+    /// <summary>`ucarpctl watch` (text or --json) running beside the daemon: its lines as they arrive.</summary>
+    sealed class Watcher : IDisposable
+    {
+        readonly System.Diagnostics.Process _process;
+        readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        readonly Task<string> _errors;
+
+        public Watcher(string socket, bool json)
+        {
+            var info = new System.Diagnostics.ProcessStartInfo(Binaries.Ctl) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { "--control=" + socket, "watch" }.Concat(json ? ["--json"] : []))
+            {
+                info.ArgumentList.Add(a);
+            }
+            _process = System.Diagnostics.Process.Start(info)!;
+            _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
+            _process.BeginOutputReadLine();
+            _errors = _process.StandardError.ReadToEndAsync();
+        }
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        /// <summary>The first line after the first <paramref name="skip"/> that holds <paramref name="text"/>, waited for.</summary>
+        public string? Next(string text, int skip, TimeSpan timeout)
+        {
+            string? found = null;
+            Wait.Until(() => (found = Lines.Skip(skip).FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal))) is not null, timeout);
+            return found;
+        }
+
+        public (int Code, string Errors) Exit(TimeSpan timeout)
+        {
+            Assert.That(_process.WaitForExit(timeout), Is.True, "ucarpctl watch did not end with the daemon\n" + string.Join("\n", Lines));
+            _process.WaitForExit();
+            return (_process.ExitCode, _errors.Result);
+        }
+
+        public override string ToString() => string.Join("\n", Lines);
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+            _process.Dispose();
+        }
+    }
+
+    static double TimeOf(string watchLine) =>
+        DateTimeOffset.Parse(watchLine.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() / 1000.0;
+
+    /// <summary>
+    /// `watch` starts with every group as it is, then a line per change, stamped to the
+    /// millisecond: here a preemption (MASTER -> BACKUP), a takeover after the other host is
+    /// killed (BACKUP -> MASTER, stamped after the kill), a demotion (election out) and the
+    /// daemon's end (STOPPED), after which ucarpctl says the daemon closed the connection.
+    /// Text and --json see the same changes.
+    /// </summary>
+    [Test]
+    public void Watch_shows_every_change_across_a_failover_until_the_daemon_ends()
+    {
+        using var lan = new TestLan(2);
+        using var d = new Daemon(lan, $"group web -v 42 -a {TestLan.Vip} -k 50", "group db -v 2 -a 192.0.2.101");
+        Assert.That(Wait.Until(() => lan.HoldsVip(1) && File.Exists(d.Socket), Long), Is.True, d.Process.Output);
+        using var text = new Watcher(d.Socket, json: false);
+        using var json = new Watcher(d.Socket, json: true);
+        Assert.That(text.Next("web - -> MASTER master=192.0.2.1 health=none election=in", 0, Short), Is.Not.Null, text.ToString());
+        Assert.That(text.Next("db - -> MASTER", 0, Short), Is.Not.Null, text.ToString());
+        int seen = text.Lines.Count;
+
+        UcarpProcess other = lan.Start(2, Binaries.Clone, "-k", "0", "-P");
+        Assert.That(text.Next("web MASTER -> BACKUP", seen, Long), Is.Not.Null, text + "\n" + d.Process.Output);
+        seen = text.Lines.Count;
+        other.Signal("KILL");
+        double killed = HolderIntervals.Now;
+        string? takeover = text.Next("web BACKUP -> MASTER", seen, Long);
+        Assert.That(takeover, Is.Not.Null, text + "\n" + d.Process.Output);
+        double after = TimeOf(takeover!) - killed;
+        TestContext.Out.WriteLine($"takeover stamped {after * 1000:F0} ms after the kill");
+        // Master down is 3 s plus 50/256 here: the stamp is the daemon's own, after the kill and not long after that.
+        Assert.That(after, Is.InRange(2.0, 6.0), takeover);
+
+        Assert.That(d.Ctl("demote", "db").Code, Is.Zero);
+        Assert.That(text.Next("db MASTER -> BACKUP", seen, Short), Is.Not.Null, text.ToString());
+        Assert.That(text.Next("election=out reason=demoted by ucarpctl", seen, Short), Does.Contain(" db "), text.ToString());
+
+        d.Process.Signal("TERM");
+        Assert.That(text.Next("web MASTER -> STOPPED", seen, Long), Is.Not.Null, text + "\n" + d.Process.Output);
+        (int code, string errors) = text.Exit(Long);
+        Assert.That((code, errors), Is.EqualTo((1, $"ucarpctl: the daemon on {d.Socket} closed the connection\n")));
+        json.Exit(Long);
+
+        // The JSON stream: one object a line, the same transitions in the same order.
+        static string Transition(JsonElement e) => e.GetProperty("name").GetString() + " " + (e.GetProperty("previous").GetString() ?? "-") + " -> " + e.GetProperty("state").GetString();
+        string[] fromJson = [.. json.Lines.Select(l => { using JsonDocument doc = JsonDocument.Parse(l); return Transition(doc.RootElement); })];
+        string[] fromText = [.. text.Lines.Select(l => string.Join(' ', l.Split(' ')[1..5]))];
+        Assert.That(fromJson, Is.EqualTo(fromText), json.ToString());
+    }
+
     /// <summary>
     /// A demoted group that a reload changes is a new election behind a new gate: the
     /// demotion goes with it, and a group added after `demote --all` starts demoted.

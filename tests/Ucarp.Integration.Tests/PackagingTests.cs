@@ -35,7 +35,7 @@ public class PackagingTests
                                  + $"COMP_CWORD={words.Length - 1}; _ucarpctl; echo \"${{COMPREPLY[*]}}\"";
                 return Shell.Run("bash", "-c", program).Trim();
             }
-            Assert.That(Complete("ucarpctl "), Is.EqualTo("status demote promote reload version"));
+            Assert.That(Complete("ucarpctl "), Is.EqualTo("status demote promote reload version watch"));
             Assert.That(Complete("ucarpctl de"), Is.EqualTo("demote"));
             Assert.That(Complete("ucarpctl demote "), Is.EqualTo("--all --wait --json web db"));
             Assert.That(Complete("ucarpctl --control=/run/x.sock status w"), Is.EqualTo("web"));

@@ -1,10 +1,10 @@
 namespace Ucarp.Core.Control;
 
-public enum ControlVerb { Status, Demote, Promote, Reload, Version }
+public enum ControlVerb { Status, Demote, Promote, Reload, Version, Watch }
 
 /// <summary>
 /// One ucarpctl command: `status [GROUP] [--json]`, `demote GROUP|--all [--wait]`, `promote GROUP|--all`,
-/// `reload`, `version` (the daemon's). ucarpctl parses its argv with <see cref="Parse"/>, the daemon the words of
+/// `reload`, `version` (the daemon's), `watch [--json]`. ucarpctl parses its argv with <see cref="Parse"/>, the daemon the words of
 /// the request line: one grammar for both sides.
 /// </summary>
 /// <param name="Group">demote/promote: the group, or null for --all; status: the one group shown, or null for all.</param>
@@ -51,8 +51,9 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
             }
             case "reload":
             case "version":
+            case "watch":
             {
-                var plain = verb == "reload" ? ControlVerb.Reload : ControlVerb.Version;
+                var plain = verb switch { "reload" => ControlVerb.Reload, "version" => ControlVerb.Version, _ => ControlVerb.Watch };
                 if (operands == 0 || (operands == 1 && words[1] == "--json"))
                 {
                     return new ControlCommand(plain, Json: operands == 1);
@@ -93,6 +94,7 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
         ControlVerb.Status => ["status", .. Group is null ? Array.Empty<string>() : [Group], .. Json ? ["--json"] : Array.Empty<string>()],
         ControlVerb.Reload => Json ? ["reload", "--json"] : ["reload"],
         ControlVerb.Version => Json ? ["version", "--json"] : ["version"],
+        ControlVerb.Watch => Json ? ["watch", "--json"] : ["watch"],
         _ => [Verb == ControlVerb.Demote ? "demote" : "promote", Group ?? "--all", .. Wait ? ["--wait"] : Array.Empty<string>(),
               .. Json ? ["--json"] : Array.Empty<string>()],
     };

@@ -49,20 +49,25 @@ public static class ControlStatus
         j.Append("{\"groups\":[");
         for (int i = 0; i < groups.Count; i++)
         {
-            GroupStatus g = groups[i];
             j.Append(i == 0 ? "\n" : ",\n");
-            j.Append("{\"name\":").Append(StateDocument.Str(g.Name));
-            j.Append(",\"interface\":").Append(StateDocument.Str(g.Interface));
-            j.Append(",\"vhid\":").Append(g.Vhid.ToString(CultureInfo.InvariantCulture));
-            j.Append(",\"addresses\":[").AppendJoin(',', g.Addresses.Select(StateDocument.Str)).Append(']');
-            j.Append(",\"state\":").Append(StateDocument.Str(g.State));
-            j.Append(",\"master\":").Append(StateDocument.Str(g.Master));
-            j.Append(",\"since\":").Append(StateDocument.Str(Since(g.SinceUnixSeconds)));
-            j.Append(",\"in_election\":").Append(g.InElection ? "true" : "false");
-            j.Append(",\"health\":").Append(StateDocument.Str(g.Health));
-            j.Append(",\"reason\":").Append(StateDocument.Str(g.Reason)).Append('}');
+            Fields(j.Append('{'), groups[i]).Append('}');
         }
         return j.Append("\n]}\n").ToString();
+    }
+
+    /// <summary>A group's fields as status --json writes them, without the braces (watch --json adds its own).</summary>
+    internal static StringBuilder Fields(StringBuilder j, GroupStatus g)
+    {
+        j.Append("\"name\":").Append(StateDocument.Str(g.Name));
+        j.Append(",\"interface\":").Append(StateDocument.Str(g.Interface));
+        j.Append(",\"vhid\":").Append(g.Vhid.ToString(CultureInfo.InvariantCulture));
+        j.Append(",\"addresses\":[").AppendJoin(',', g.Addresses.Select(StateDocument.Str)).Append(']');
+        j.Append(",\"state\":").Append(StateDocument.Str(g.State));
+        j.Append(",\"master\":").Append(StateDocument.Str(g.Master));
+        j.Append(",\"since\":").Append(StateDocument.Str(Since(g.SinceUnixSeconds)));
+        j.Append(",\"in_election\":").Append(g.InElection ? "true" : "false");
+        j.Append(",\"health\":").Append(StateDocument.Str(g.Health));
+        return j.Append(",\"reason\":").Append(StateDocument.Str(g.Reason));
     }
 
     /// <summary>
@@ -79,8 +84,8 @@ public static class ControlStatus
             : DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>One column's word: spaces and control characters become '?', nothing becomes "-".</summary>
-    static string Word(string? text) =>
+    internal static string Word(string? text) =>
         string.IsNullOrEmpty(text) ? "-" : new string([.. text.Select(c => char.IsWhiteSpace(c) || char.IsControl(c) ? '?' : c)]);
 
-    static string OneLine(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
+    internal static string OneLine(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
 }

@@ -13,6 +13,7 @@ public static class ControlUsage
         "  promote GROUP|--all      let demoted groups take part again\n" +
         "  reload                   read the daemon's --config file again\n" +
         "  version                  the daemon's version\n" +
+        "  watch                    every group's state, then a line per change, until interrupted\n" +
         "Every command takes --json: status's document, else {\"exit\":N,\"lines\":[...]}.\n" +
         "\n" +
         "Options:\n" +

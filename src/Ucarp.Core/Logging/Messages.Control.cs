@@ -14,6 +14,7 @@ public static partial class Messages
 
     // Reply bodies (ucarpctl prints them).
     public const string ControlPermissionDenied = "permission denied: the control socket serves root only\n";
+    public const string ControlTooManyWatchers = "too many ucarpctl watch connections: at most 8 at once";
     public const string ControlBusy = "the daemon is serving too many ucarpctl connections: try again\n";
     public const string ControlRequestTooLong = "request too long\n";
 }

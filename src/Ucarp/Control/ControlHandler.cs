@@ -19,6 +19,7 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
     int _first;
     int _count;
     readonly List<(string? Group, Action<ControlReply> Complete, Func<bool> Abandoned)> _letGo = [];
+    readonly StateWatch _watch = new();
 
     /// <summary>ucarpctl's socket, served from now on; disposed with the handler.</summary>
     public void Attach(ControlServer server) => _server = server;
@@ -118,6 +119,39 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
         }
     }
 
+    public IReadOnlyList<WatchEvent> Watch(long now)
+    {
+        bool first = _server is null || _server.Watchers == 0;
+        // Those already watching are told what changed up to now, so the newcomer's
+        // snapshot and everyone's next changes start from the same rows.
+        PublishChanges(now);
+        IReadOnlyList<GroupStatus> rows = Status(now);
+        long wall = Linux.WallClock.NowMicros();
+        if (first)
+        {
+            _watch.Changes(rows, wall);   // nobody watched: the tracker starts from these rows
+        }
+        return StateWatch.Snapshot(rows, wall);
+    }
+
+    /// <summary>
+    /// While someone watches: what changed since the last look goes to every watcher. It
+    /// builds every group's row to compare, so it runs only while a watch is open.
+    /// </summary>
+    public void PublishChanges(long now)
+    {
+        if (_server is null || _server.Watchers == 0)
+        {
+            _watch.Reset();
+            return;
+        }
+        IReadOnlyList<WatchEvent> events = _watch.Changes(Status(now), Linux.WallClock.NowMicros());
+        if (events.Count > 0)
+        {
+            _server.Publish(events, now);
+        }
+    }
+
     public void AddTo(PollSet set, long now)
     {
         _count = 0;
@@ -139,4 +173,17 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
     }
 
     public void Dispose() => _server?.Dispose();
+}
+
+/// <summary>
+/// Last in every pass: the changes the pass made (a role, a reload applied, a group stopped)
+/// go to `ucarpctl watch` in the same pass, not at the next wake-up.
+/// </summary>
+internal sealed class ControlWatch(ControlHandler control) : ILoopSource
+{
+    public void AddTo(PollSet set, long now) { }
+
+    public long? NextDeadline(long now) => null;
+
+    public void Dispatch(PollSet set, long now) => control.PublishChanges(now);
 }

@@ -22,6 +22,11 @@ internal sealed class ControlServer : IDisposable
     const long ReloadTimeout = 60_000_000;    // µs a reload's reply may take (ucarpctl itself gives up after 10 s)
     const long WaitTimeout = 120_000_000;     // µs demote --wait may take (ucarpctl gives up after 90 s: a slow downscript)
     const long AcceptPause = 1_000_000;       // µs the listener rests when the process is out of descriptors
+    const long WatchStall = 10_000_000;       // µs a watcher may leave its lines unread before it is dropped
+    /// <summary>watch connections at once: the others keep room for status, demote and reload.</summary>
+    public const int MaxWatchers = 8;
+    /// <summary>Bytes a watcher may leave unread: thousands of lines; past it the watcher is dropped.</summary>
+    const int WatchBacklog = 256 << 10;
     const int AcceptsPerWakeup = 32;
 
     readonly FileDescriptor _listener;
@@ -52,6 +57,20 @@ internal sealed class ControlServer : IDisposable
     public int ListenFd => _listener.Fd;
 
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>watch connections open now: while there are none, nothing is worked out for them.</summary>
+    public int Watchers
+    {
+        get
+        {
+            int n = 0;
+            foreach (ControlConnection c in _connections)
+            {
+                n += c.Streaming && !c.Closed ? 1 : 0;
+            }
+            return n;
+        }
+    }
 
     /// <summary>The earliest connection deadline (a stalled peer is dropped then), or null.</summary>
     public long? NextDeadline
@@ -124,7 +143,12 @@ internal sealed class ControlServer : IDisposable
 
     void Serve(ControlConnection c, long now)
     {
-        if (c.Replying)
+        if (c.Streaming && c.Pending == 0)
+        {
+            // Nothing asked of ppoll, yet woken: the watcher hung up.
+            c.Close();
+        }
+        else if (c.Replying)
         {
             Flush(c, now);
         }
@@ -204,12 +228,56 @@ internal sealed class ControlServer : IDisposable
             case ControlVerb.Version:
                 Say(0, Core.Cli.UsageText.VersionLine + "\n");
                 break;
+            case ControlVerb.Watch:
+                if (Watchers >= MaxWatchers)
+                {
+                    Say(1, Messages.ControlTooManyWatchers + "\n");
+                    break;
+                }
+                // Status 0 at once, then every group as it is; the changes follow (Publish).
+                IReadOnlyList<WatchEvent> first = _handler.Watch(now);
+                c.Streaming = true;
+                c.WatchJson = command.Json;
+                c.Append("0\n"u8, WatchBacklog);
+                Publish(c, first, now);
+                break;
             case ControlVerb.Reload:
                 c.Waiting = true;
                 c.Deadline = now + ReloadTimeout;
                 _handler.Reload(reply => Answer(c, Shaped(reply)), now);
                 break;
         }
+    }
+
+    /// <summary>Changes for every watcher (loop thread).</summary>
+    public void Publish(IReadOnlyList<WatchEvent> events, long now)
+    {
+        foreach (ControlConnection c in _connections)
+        {
+            if (c.Streaming && !c.Closed)
+            {
+                Publish(c, events, now);
+            }
+        }
+    }
+
+    static void Publish(ControlConnection c, IReadOnlyList<WatchEvent> events, long now)
+    {
+        bool had = c.Pending > 0;
+        foreach (WatchEvent e in events)
+        {
+            if (!c.Append(System.Text.Encoding.UTF8.GetBytes(c.WatchJson ? StateWatch.Json(e) : StateWatch.Text(e)), WatchBacklog))
+            {
+                // It stopped reading: dropped, and ucarpctl says the daemon closed the connection.
+                c.Close();
+                return;
+            }
+        }
+        if (!had)
+        {
+            c.Deadline = now + WatchStall;
+        }
+        Flush(c, now);
     }
 
     /// <summary>The handler's reload reply, on the loop thread, possibly long after the request.</summary>
@@ -235,11 +303,15 @@ internal sealed class ControlServer : IDisposable
         bool done = c.Flush(out bool progressed);
         if (progressed)
         {
-            c.Deadline = now + StallTimeout;
+            c.Deadline = now + (c.Streaming ? WatchStall : StallTimeout);
         }
         if (done)
         {
             c.Close();
+        }
+        else if (c.Streaming && c.Pending == 0)
+        {
+            c.Deadline = long.MaxValue;   // a watcher that has read everything waits as long as it likes
         }
     }
 

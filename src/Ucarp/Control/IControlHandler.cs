@@ -30,4 +30,7 @@ internal interface IControlHandler
     /// script, an address change or its bow-out.
     /// </summary>
     void WhenLetGo(string? group, Action<ControlReply> complete, Func<bool> abandoned, long now);
+
+    /// <summary>`watch`: every group as it is now (the changes since are published to every watcher first).</summary>
+    IReadOnlyList<WatchEvent> Watch(long now);
 }

@@ -50,6 +50,7 @@ internal sealed class DaemonLoop : IDisposable
         // stopped) goes now, and the daemon ends as soon as its groups are done.
         _loop.Add(new GroupLifecycle(_groups, _loop));
         _loop.Add(new LinkWatcher(_groups));
+        _loop.Add(new ControlWatch(_control));
     }
 
     public IReadOnlyList<GroupRuntime> Groups => _groups.Running;

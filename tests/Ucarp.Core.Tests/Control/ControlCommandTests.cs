@@ -21,6 +21,8 @@ public class ControlCommandTests
     [TestCase("reload --json", ControlVerb.Reload, true, null)]
     [TestCase("version --json", ControlVerb.Version, true, null)]
     [TestCase("demote --all --wait", ControlVerb.Demote, false, null)]
+    [TestCase("watch", ControlVerb.Watch, false, null)]
+    [TestCase("watch --json", ControlVerb.Watch, true, null)]
     public void Commands_parse_and_go_back_to_their_words(string line, ControlVerb verb, bool json, string? group)
     {
         bool wait = line.Contains(" --wait", StringComparison.Ordinal);
@@ -39,6 +41,7 @@ public class ControlCommandTests
     [TestCase("status a/b", "status takes a group name and --json, each at most once, not [a/b]")]
     [TestCase("version now", "version takes no argument but --json")]
     [TestCase("reload now", "reload takes no argument but --json")]
+    [TestCase("watch web", "watch takes no argument but --json")]
     [TestCase("demote", "demote takes one group name or --all, and --wait, --json")]
     [TestCase("demote --wait", "demote takes one group name or --all, and --wait, --json")]
     [TestCase("demote web --wait --wait", "demote takes one group name or --all, and --wait, --json")]

@@ -102,6 +102,8 @@ sealed class ScriptedHandler : IControlHandler
     public void WhenLetGo(string? group, Action<ControlReply> complete, Func<bool> abandoned, long now) =>
         _later.Add((now, () => complete(new ControlReply(0, "let go\n"))));
 
+    public IReadOnlyList<WatchEvent> Watch(long now) => StateWatch.Snapshot(Groups, 1_700_000_000_000_000);
+
     /// <summary>With ReloadTakes infinite, a reload completes only once the test says so.</summary>
     public void ReleaseReloads() => _released = true;
 

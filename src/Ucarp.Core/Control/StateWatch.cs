@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ucarp.Core.Control;
+
+/// <summary>One line of `ucarpctl watch`: a group as it is now, and the state it was in (null: first seen).</summary>
+public sealed record WatchEvent(GroupStatus Group, string? Previous, long UnixMicros);
+
+/// <summary>
+/// What `ucarpctl watch` is told: every group's state when it connects, then a line each time
+/// a group's state, master, health or place in the election changes, or the group leaves the
+/// file (state REMOVED). The daemon hands it the rows of every pass while someone watches;
+/// this decides what changed. Pure: the rows and the time come in, the events go out.
+/// </summary>
+public sealed class StateWatch
+{
+    public const string Removed = "REMOVED";
+
+    /// <summary>What an event is raised for; "since" and the addresses alone are not.</summary>
+    readonly record struct Key(string State, string? Master, bool InElection, string Health, string? Reason)
+    {
+        public static Key Of(GroupStatus g) => new(g.State, g.Master, g.InElection, g.Health, g.Reason);
+    }
+
+    readonly Dictionary<string, (Key Key, GroupStatus Row)> _last = new(StringComparer.Ordinal);
+
+    /// <summary>Forgets what was seen: the next <see cref="Changes"/> starts from nothing (nobody watches).</summary>
+    public void Reset() => _last.Clear();
+
+    /// <summary>The groups as a new watcher first sees them: every row, with no previous state.</summary>
+    public static IReadOnlyList<WatchEvent> Snapshot(IReadOnlyList<GroupStatus> rows, long unixMicros) =>
+        [.. rows.Select(r => new WatchEvent(r, null, unixMicros))];
+
+    /// <summary>The events since the last call, in the rows' order, then the groups that are gone.</summary>
+    public IReadOnlyList<WatchEvent> Changes(IReadOnlyList<GroupStatus> rows, long unixMicros)
+    {
+        List<WatchEvent>? events = null;
+        var present = new HashSet<string>(rows.Count, StringComparer.Ordinal);
+        foreach (GroupStatus row in rows)
+        {
+            present.Add(row.Name);
+            Key key = Key.Of(row);
+            if (_last.TryGetValue(row.Name, out (Key Key, GroupStatus Row) before) && before.Key == key)
+            {
+                continue;
+            }
+            // A group first seen after the watch began (a reload added it) has no previous state.
+            (events ??= []).Add(new WatchEvent(row, _last.ContainsKey(row.Name) ? before.Key.State : null, unixMicros));
+            _last[row.Name] = (key, row);
+        }
+        foreach (string name in _last.Keys.Where(n => !present.Contains(n)).ToList())
+        {
+            GroupStatus row = _last[name].Row;
+            (events ??= []).Add(new WatchEvent(row with { State = Removed, Master = null, InElection = false, Reason = null }, row.State, unixMicros));
+            _last.Remove(name);
+        }
+        return events ?? (IReadOnlyList<WatchEvent>)[];
+    }
+
+    /// <summary>
+    /// Text: TIME NAME PREVIOUS -> STATE, then master=, health=, election= and, last (it may
+    /// hold spaces), reason=. Every field before the reason is one word, for awk.
+    /// </summary>
+    public static string Text(WatchEvent e)
+    {
+        GroupStatus g = e.Group;
+        var line = new StringBuilder(128)
+            .Append(Time(e.UnixMicros)).Append(' ').Append(ControlStatus.Word(g.Name)).Append(' ')
+            .Append(e.Previous ?? "-").Append(" -> ").Append(g.State)
+            .Append(" master=").Append(ControlStatus.Word(g.Master))
+            .Append(" health=").Append(ControlStatus.Word(g.Health))
+            .Append(" election=").Append(g.InElection ? "in" : "out");
+        if (g.Reason is not null)
+        {
+            line.Append(" reason=").Append(ControlStatus.OneLine(g.Reason));
+        }
+        return line.Append('\n').ToString();
+    }
+
+    /// <summary>JSON: one object a line, status --json's fields plus "time" and "previous".</summary>
+    public static string Json(WatchEvent e)
+    {
+        var j = new StringBuilder(320).Append("{\"time\":\"").Append(Time(e.UnixMicros)).Append("\",\"previous\":")
+            .Append(Monitoring.StateDocument.Str(e.Previous)).Append(',');
+        return ControlStatus.Fields(j, e.Group).Append("}\n").ToString();
+    }
+
+    /// <summary>ISO 8601 in UTC to the millisecond: failovers are timed from these lines.</summary>
+    public static string Time(long unixMicros) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(unixMicros / 1000, 0, 253_402_300_799_999))
+            .ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
