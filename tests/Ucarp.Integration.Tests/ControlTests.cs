@@ -374,6 +374,57 @@ public class ConfigDaemonControlTests : NamespaceTest
     }
 
     /// <summary>
+    /// systemd hears a reload: RELOADING=1 with MONOTONIC_USEC when the file starts to be
+    /// read, READY=1 once it is applied, and READY=1 too after a file that is refused
+    /// (the unit must not stay "reloading").
+    /// </summary>
+    [Test]
+    public void Systemd_is_told_reloading_then_ready_around_every_reload()
+    {
+        using var lan = new TestLan(1);
+        string socketPath = Path.Combine(lan.Directory, "notify");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var reader = new CancellationTokenSource();
+        Task reading = Task.Run(() =>
+        {
+            byte[] buffer = new byte[512];
+            while (!reader.IsCancellationRequested)
+            {
+                if (listener.Poll(100_000, SelectMode.SelectRead))
+                {
+                    messages.Enqueue(System.Text.Encoding.UTF8.GetString(buffer, 0, listener.Receive(buffer)));
+                }
+            }
+        });
+        string config = Path.Combine(lan.Directory, "ucarp.conf");
+        string socket = Path.Combine(lan.Directory, "ucarp.sock");
+        File.WriteAllText(config, $"group web -i eth0 -s {TestLan.Address(1)} -v 1 -p test -a 192.0.2.100\n");
+        using UcarpProcess daemon = lan.StartRaw(1, "env", $"NOTIFY_SOCKET={socketPath}", Binaries.Clone, "--config=" + config, "--control=" + socket);
+        Assert.That(Wait.Until(() => messages.Contains("READY=1") && File.Exists(socket), Long), Is.True, daemon.Output);
+        string[] Since(int skip) => [.. messages.Skip(skip).Where(m => m.StartsWith("RELOADING=1", StringComparison.Ordinal) || m == "READY=1")];
+
+        int before = messages.Count;
+        long asked = (long)(System.Diagnostics.Stopwatch.GetTimestamp() / (System.Diagnostics.Stopwatch.Frequency / 1_000_000.0));
+        Assert.That(Ucarpctl.Run(socket, "reload").Code, Is.Zero, daemon.Output);
+        Assert.That(Wait.Until(() => Since(before).Length >= 2, Short), Is.True, string.Join(" | ", messages));
+        string[] told = Since(before);
+        Assert.That(told[0], Does.Match(@"^RELOADING=1\nMONOTONIC_USEC=\d+$"), string.Join(" | ", told));
+        long usec = long.Parse(told[0].Split('=')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(usec, Is.InRange(asked, asked + 5_000_000), "CLOCK_MONOTONIC, in microseconds, when the read began");
+        Assert.That(told[1], Is.EqualTo("READY=1"));
+
+        File.WriteAllText(config, "group web -v 1 -x\n");
+        before = messages.Count;
+        Assert.That(Ucarpctl.Run(socket, "reload").Code, Is.EqualTo(1), daemon.Output);
+        Assert.That(Wait.Until(() => Since(before).Length >= 2, Short), Is.True, string.Join(" | ", messages));
+        Assert.That(Since(before).Select(m => m.Split('\n')[0]), Is.EqualTo(new[] { "RELOADING=1", "READY=1" }), "a refused file ends the reload too");
+        reader.Cancel();
+        reading.Wait();
+    }
+
+    /// <summary>
     /// A demoted group that a reload changes is a new election behind a new gate: the
     /// demotion goes with it, and a group added after `demote --all` starts demoted.
     /// </summary>

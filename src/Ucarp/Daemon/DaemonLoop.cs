@@ -67,6 +67,7 @@ internal sealed class DaemonLoop : IDisposable
     {
         _publisher = publisher;
         _groups.Attach(publisher);
+        _reload.Reloading = publisher.Reloading;
     }
 
     /// <summary>ucarpctl's socket, served by this loop; set once before <see cref="Run"/>, disposed with the loop.</summary>

@@ -23,6 +23,10 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
     long _readSince;
     ReloadWorker? _worker;
     int _poll = -1;
+    bool _told;
+
+    /// <summary>Told when reading begins (true) and when the last request is answered (false): systemd's RELOADING=1 and READY=1.</summary>
+    public Action<bool, long>? Reloading { get; set; }
 
     /// <summary>Starts reading the file again; <paramref name="reply"/> (ucarpctl's, or null for SIGHUP) gets the outcome.</summary>
     public void Start(Action<ControlReply>? reply, long now)
@@ -59,6 +63,11 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
     void Read(long now)
     {
         _readSince = now;
+        if (!_told)
+        {
+            _told = true;
+            Reloading?.Invoke(true, now);
+        }
         _worker!.Start();
     }
 
@@ -95,6 +104,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
         _replies.Clear();
         if (_next.Count == 0)
         {
+            Ready(now);
             return;
         }
         if (groups.Stopping)
@@ -105,12 +115,22 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
                 complete?.Invoke(reply);
             }
             _next.Clear();
+            Ready(now);
             return;
         }
         // Asked for while that read was under way: the file is read once more for them.
         _replies.AddRange(_next);
         _next.Clear();
         Read(now);
+    }
+
+    void Ready(long now)
+    {
+        if (_told)
+        {
+            _told = false;
+            Reloading?.Invoke(false, now);
+        }
     }
 
     public void Dispose() => _worker?.Dispose();

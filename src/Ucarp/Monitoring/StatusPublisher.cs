@@ -162,6 +162,13 @@ internal sealed class StatusPublisher : IDisposable
         _notifier.Send("READY=1");
     }
 
+    /// <summary>
+    /// A reload began (RELOADING=1, with the monotonic time systemd asks for) or ended
+    /// (READY=1): `systemctl reload` and `systemctl status` show the unit reloading meanwhile.
+    /// </summary>
+    public void Reloading(bool started, long now) =>
+        _notifier.Send(started ? "RELOADING=1\nMONOTONIC_USEC=" + now.ToString(System.Globalization.CultureInfo.InvariantCulture) : "READY=1");
+
     public void Tick(long now)
     {
         if (_notifier.WatchdogInterval > 0 && now >= _nextPing)
