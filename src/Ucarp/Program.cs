@@ -74,6 +74,7 @@ internal static class Program
         config.MetricsFile = FullPath(config.MetricsFile);
         config.PidFile = FullPath(config.PidFile);
         config.ControlSocket = FullPath(config.ControlSocket);
+        config.DemotionFile = FullPath(config.DemotionFile);
         config.EtcdCaCert = FullPath(config.EtcdCaCert);
         config.EtcdCert = FullPath(config.EtcdCert);
         config.EtcdKey = FullPath(config.EtcdKey);

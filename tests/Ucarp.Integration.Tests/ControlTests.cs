@@ -104,15 +104,15 @@ public class ConfigDaemonControlTests : NamespaceTest
         {
         }
 
-        /// <summary>A daemon whose groups run <paramref name="downScript"/> rather than the LAN's.</summary>
-        public Daemon(TestLan lan, string[] groups, string downScript)
+        /// <summary>A daemon whose groups run <paramref name="downScript"/> rather than the LAN's, with <paramref name="extra"/> options.</summary>
+        public Daemon(TestLan lan, string[] groups, string downScript, params string[] extra)
         {
             Lan = lan;
             DownScript = downScript;
             Config = Path.Combine(lan.Directory, "ucarp.conf");
             Socket = Path.Combine(lan.Directory, "run", "ucarp.sock");
             Write(groups);
-            Process = lan.StartRaw(1, Binaries.Clone, "--config=" + Config, "--control=" + Socket);
+            Process = lan.StartRaw(1, Binaries.Clone, ["--config=" + Config, "--control=" + Socket, .. extra]);
         }
 
         public TestLan Lan { get; }
@@ -422,6 +422,55 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(Since(before).Select(m => m.Split('\n')[0]), Is.EqualTo(new[] { "RELOADING=1", "READY=1" }), "a refused file ends the reload too");
         reader.Cancel();
         reading.Wait();
+    }
+
+    /// <summary>
+    /// --demotion-file: a demotion outlives the daemon. Demoted, then the daemon killed
+    /// without a word (SIGKILL: nothing written at exit); the new daemon starts the group
+    /// demoted and it never takes its address. After `demote --all` and `promote db`, a
+    /// restart demotes every group but db, a group new in the file too. Promote clears it.
+    /// </summary>
+    [Test]
+    public void A_demotion_file_keeps_demotions_across_a_restart()
+    {
+        using var lan = new TestLan(1);
+        string kept = Path.Combine(lan.Directory, "state", "demoted");
+        Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+        string[] groups = [$"group web -v 1 -a {TestLan.Vip}", "group db -v 2 -a 192.0.2.101"];
+        var first = new Daemon(lan, groups, lan.DownScript, "--demotion-file=" + kept);
+        Assert.That(Wait.Until(() => lan.HoldsVip(1) && File.Exists(first.Socket), Long), Is.True, first.Process.Output);
+        Assert.That(first.Ctl("demote", "web").Code, Is.Zero);
+        Assert.That(Wait.Until(() => File.Exists(kept) && File.ReadAllText(kept).Contains("\ndemoted web\n"), Short), Is.True,
+                    "written at the demote, not at exit\n" + first.Process.Output);
+        first.Process.Signal("KILL");
+        first.Process.WaitForExit(Short);
+        first.Dispose();
+        Assert.That(lan.HoldsVip(1), Is.False, "the demoted group let its address go before the kill");
+
+        using (var second = new Daemon(lan, groups, lan.DownScript, "--demotion-file=" + kept))
+        {
+            Assert.That(Wait.Until(() => File.Exists(second.Socket), Long), Is.True, second.Process.Output);
+            Assert.That(second.Process.WaitFor($"demoted before the restart, kept from [{kept}]: web", Short), Is.True, second.Process.Output);
+            // Longer than a master-down interval: a web that forgot would hold the address by now.
+            Assert.That(Wait.Throughout(() => !lan.HoldsVip(1), PastMasterDown), Is.True, "the demoted group took its address\n" + second.Process.Output);
+            Assert.That(second.InState("web", "BACKUP", false) && second.InState("db", "MASTER", true), Is.True, second.Process.Output);
+            Assert.That(second.Group("web").GetProperty("reason").GetString(), Is.EqualTo("demoted by ucarpctl"));
+
+            Assert.That(second.Ctl("demote", "--all").Code, Is.Zero);
+            Assert.That(second.Ctl("promote", "db").Code, Is.Zero);
+            Assert.That(Wait.Until(() => File.ReadAllText(kept).Contains("\nall\npromoted db\n"), Short), Is.True, File.ReadAllText(kept));
+            second.Process.Signal("TERM");
+            Assert.That(second.Process.WaitForExit(Long), Is.True, second.Process.Output);
+        }
+
+        using var third = new Daemon(lan, [.. groups, "group mail -v 3 -a 192.0.2.102"], lan.DownScript, "--demotion-file=" + kept);
+        Assert.That(Wait.Until(() => File.Exists(third.Socket), Long), Is.True, third.Process.Output);
+        Assert.That(Wait.Until(() => third.InState("db", "MASTER", true), Long), Is.True, third.Process.Output);
+        Assert.That(third.InState("web", "BACKUP", false) && third.InState("mail", "BACKUP", false), Is.True,
+                    "after demote --all every group but the one promoted since starts demoted, one new in the file too\n" + third.Process.Output);
+        Assert.That(third.Ctl("promote", "--all").Code, Is.Zero);
+        Assert.That(Wait.Until(() => third.Groups().All(g => g.GetProperty("state").GetString() == "MASTER"), Long), Is.True, third.Process.Output);
+        Assert.That(File.ReadAllLines(kept).Where(l => !l.StartsWith('#')), Is.Empty, "promote --all leaves nothing kept");
     }
 
     /// <summary>

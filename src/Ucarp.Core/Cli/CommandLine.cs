@@ -198,6 +198,7 @@ public static class CommandLine
                 case OptionTable.StateFile:
                 case OptionTable.MetricsFile:
                 case OptionTable.PidFile:
+                case OptionTable.DemotionFile:
                     if (!MonitoringOptions.TryApply(step.Option, arg, config, host))
                     {
                         return CliOutcome.Exit(1);

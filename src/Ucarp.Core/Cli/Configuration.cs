@@ -91,4 +91,7 @@ public sealed class Configuration
     public bool CheckConfig { get; set; }
     /// <summary>--control: the control socket's path; null: none (a plain command line) or the default (--config).</summary>
     public string? ControlSocket { get; set; }
+
+    /// <summary>--demotion-file: where ucarpctl's demotions are kept across restarts, or null (kept in memory only).</summary>
+    public string? DemotionFile { get; set; }
 }

@@ -2,7 +2,7 @@ using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Cli;
 
-/// <summary>--state-file, --metrics-file and --pidfile: a file name each (status 1 when empty).</summary>
+/// <summary>--state-file, --metrics-file, --pidfile and --demotion-file: a file name each (status 1 when empty).</summary>
 public static class MonitoringOptions
 {
     public static bool TryApply(char option, string arg, Configuration config, ILog log)
@@ -11,6 +11,7 @@ public static class MonitoringOptions
         {
             OptionTable.StateFile => "--state-file",
             OptionTable.MetricsFile => "--metrics-file",
+            OptionTable.DemotionFile => "--demotion-file",
             _ => "--pidfile",
         };
         if (arg.Length == 0)
@@ -22,6 +23,7 @@ public static class MonitoringOptions
         {
             case OptionTable.StateFile: config.StateFile = arg; break;
             case OptionTable.MetricsFile: config.MetricsFile = arg; break;
+            case OptionTable.DemotionFile: config.DemotionFile = arg; break;
             default: config.PidFile = arg; break;
         }
         return true;

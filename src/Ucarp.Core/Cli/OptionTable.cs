@@ -69,6 +69,7 @@ public static class OptionTable
         new("config", true, Config),
         new("check-config", false, CheckConfig),
         new("control", true, Control),
+        new("demotion-file", true, DemotionFile),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -115,4 +116,6 @@ public static class OptionTable
     public const char Config = '\u0190';
     public const char CheckConfig = '\u0191';
     public const char Control = '\u0192';
+    /// <summary>--demotion-file: ucarpctl's demotions kept across restarts.</summary>
+    public const char DemotionFile = '\u0193';
 }

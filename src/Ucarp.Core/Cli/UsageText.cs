@@ -38,7 +38,8 @@ public static class UsageText
         "--realtime=<priority>: real-time scheduling (1-99) and locked memory\n" +
         "--config=<file>: run every group <file> declares, in one daemon\n" +
         "--check-config: with --config, check <file>, print its problems and exit\n" +
-        "--control=<path>: ucarpctl's socket (default with --config: /run/ucarp/ucarp.sock)\n";
+        "--control=<path>: ucarpctl's socket (default with --config: /run/ucarp/ucarp.sock)\n" +
+        "--demotion-file=<file>: keep ucarpctl's demotions in <file> across restarts\n";
 
     public const string Text =
         "\n" + VersionLine + "\n\n" +

@@ -14,6 +14,12 @@ public static partial class Messages
 
     // Reply bodies (ucarpctl prints them).
     public const string ControlPermissionDenied = "permission denied: the control socket serves root only\n";
+    public static string DemotionFileUnread(string path, string why) =>
+        F("--demotion-file [{0}] not read: {1}: groups start as the config file says", path, why);
+    public static string DemotionFileUnwritten(string path, string why) =>
+        F("--demotion-file [{0}] not written: {1}: the demotion holds until the daemon stops, not after", path, why);
+    public static string DemotionFileWrittenAgain(string path) => F("--demotion-file [{0}] written again", path);
+    public static string DemotionsKept(string path, string groups) => F("demoted before the restart, kept from [{0}]: {1}", path, groups);
     public const string ControlTooManyWatchers = "too many ucarpctl watch connections: at most 8 at once";
     public const string ControlBusy = "the daemon is serving too many ucarpctl connections: try again\n";
     public const string ControlRequestTooLong = "request too long\n";

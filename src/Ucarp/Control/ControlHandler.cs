@@ -13,7 +13,7 @@ namespace Ucarp.Control;
 /// demote and promote (the Control gate of each group), reload. It is also the loop's
 /// source for the control socket's descriptors and deadlines.
 /// </summary>
-internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : IControlHandler, ILoopSource, IDisposable
+internal sealed class ControlHandler(GroupSet groups, GroupReload reload, DemotionStore? demotions = null) : IControlHandler, ILoopSource, IDisposable
 {
     ControlServer? _server;
     int _first;
@@ -83,6 +83,8 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload) : ICon
         string names = string.Join(" ", targets.Select(t => t.Name));
         string line = demoted ? Messages.Demoted(names) : Messages.Promoted(names);
         groups.Log.Write(LogLevel.Notice, line);
+        // Kept for the next start, written off this thread; what a reload changes is kept in memory.
+        demotions?.Save(Demotions.Of(groups.AllDemoted, groups.DemotedNow()));
         return new ControlReply(0, line + "\n");
     }
 

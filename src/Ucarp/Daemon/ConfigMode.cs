@@ -36,6 +36,7 @@ internal static class ConfigMode
         cmd.MetricsFile = Program.FullPath(cmd.MetricsFile);
         cmd.PidFile = Program.FullPath(cmd.PidFile);
         cmd.ControlSocket = Program.FullPath(cmd.ControlSocket);
+        cmd.DemotionFile = Program.FullPath(cmd.DemotionFile);
         // Taken before the daemon under -B moves to /: relative names in the file are found here, at every reload too.
         string startDirectory = Environment.CurrentDirectory;
         ConfigReadResult result = ConfigFile.Load(path, startDirectory);

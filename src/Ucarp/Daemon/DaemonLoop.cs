@@ -24,6 +24,7 @@ internal sealed class DaemonLoop : IDisposable
     readonly GroupReload _reload;
     readonly ControlHandler _control;
     readonly AddressWatcher _addresses;
+    readonly DemotionStore? _demotions;
     StatusPublisher? _publisher;
 
     public DaemonLoop(Logger log, DaemonOptions options, bool many, HostInterfaces interfaces, SignalRelay signals, IReadOnlyList<string> environment,
@@ -34,7 +35,18 @@ internal sealed class DaemonLoop : IDisposable
         // An exception out of a source: every group stops and lets its address go, then the daemon ends.
         _loop.Faulted = now => _groups.StopAll(now, releaseAddresses: true);
         _reload = new GroupReload(_groups, options.ConfigFile, startDirectory);
-        _control = new ControlHandler(_groups, _reload);
+        if (options.DemotionFile is string kept)
+        {
+            _demotions = new DemotionStore(kept, log);
+            _groups.Kept = _demotions.Read();
+            if (_groups.Kept.All || _groups.Kept.Names.Count > 0)
+            {
+                log.Write(LogLevel.Notice, Messages.DemotionsKept(kept, _groups.Kept.All
+                    ? "--all" + (_groups.Kept.Names.Count > 0 ? " but " + string.Join(" ", _groups.Kept.Names.Order(StringComparer.Ordinal)) : "")
+                    : string.Join(" ", _groups.Kept.Names.Order(StringComparer.Ordinal))));
+            }
+        }
+        _control = new ControlHandler(_groups, _reload, _demotions);
         _loop.Add(new InterfaceInput(_groups));
         _loop.Add(new EtcdInput(_groups));
         _loop.Add(_addresses = new AddressWatcher(_groups));
@@ -84,5 +96,7 @@ internal sealed class DaemonLoop : IDisposable
         _reload.Dispose();
         _groups.Etcd.Dispose();
         _publisher?.Dispose();
+        // A demote answered just before the end is on disk before the process goes.
+        _demotions?.Finish(TimeSpan.FromSeconds(2));
     }
 }

@@ -63,6 +63,14 @@ internal sealed partial class GroupSet : IDisposable
     /// <summary>`ucarpctl demote` without a group, until `promote` without one: a group a reload adds starts demoted too.</summary>
     public bool AllDemoted { get; set; }
 
+    /// <summary>The demotions --demotion-file kept from before a restart, applied by <see cref="StartAll"/>.</summary>
+    public Core.Control.Demotions Kept { get; set; } = Core.Control.Demotions.None;
+
+    /// <summary>Each group and whether ucarpctl has it demoted, running and held back alike, in the file's order.</summary>
+    public IEnumerable<(string Name, bool Demoted)> DemotedNow() =>
+        _groups.Select(g => (g.Name, g.Gate.ReasonOf(GateReason.Control) is not null))
+               .Concat(_held.Select(h => (h.Name, h.Gate.ReasonOf(GateReason.Control) is not null)));
+
     /// <summary>The running groups, then the leaving ones: indexed, so a wake-up allocates nothing.</summary>
     public int Count => _groups.Count + _leaving.Count;
     public GroupRuntime this[int i] => i < _groups.Count ? _groups[i] : _leaving[i - _groups.Count];
@@ -110,7 +118,7 @@ internal sealed partial class GroupSet : IDisposable
                 prepared.Add(g);
                 continue;
             }
-            Hold(options, password, problem!, null, now, retryAt);
+            Hold(options, password, problem!, KeptDemotion(options.Name), now, retryAt);
         }
         foreach (GroupRuntime g in prepared.ToList())
         {
@@ -126,7 +134,7 @@ internal sealed partial class GroupSet : IDisposable
                 return 2;
             }
             prepared.Remove(g);
-            Hold(g.Options, etcdPassword(g.Options), Messages.HeldNotReady(Messages.HeldCannotJoin), null, now, retryAt: now + NotReadyRetry);
+            Hold(g.Options, etcdPassword(g.Options), Messages.HeldNotReady(Messages.HeldCannotJoin), KeptDemotion(g.Name), now, retryAt: now + NotReadyRetry);
             g.Leave(_memberships);
             g.Dispose();
         }
@@ -135,6 +143,11 @@ internal sealed partial class GroupSet : IDisposable
         {
             now = MonotonicClock.NowMicroseconds;
             _groups.Add(g);
+            // Demoted before a restart: out of the election from its first moment.
+            if (KeptDemotion(g.Name) is string demoted)
+            {
+                g.Gate.Close(GateReason.Control, demoted, now);
+            }
             g.Start(now);
             ApplyLinkState(g, now);
         }
@@ -144,9 +157,13 @@ internal sealed partial class GroupSet : IDisposable
             prepared[0].WaitForScripts();
             return 2;
         }
+        // After the holds: a group promoted alone since `demote --all` is not held demoted.
+        AllDemoted = Kept.All;
         GroupsChanged(now);
         return 0;
     }
+
+    string? KeptDemotion(string name) => Kept.IsDemoted(name) ? Messages.DemotedByControl : null;
 
     GroupRuntime? Prepare(GroupOptions options, ILog log, string? etcdPassword, bool probeEtcd) =>
         GroupRuntime.Prepare(options, log, _interfaces, _environment, Etcd, etcdPassword, probeEtcd, Addresses);

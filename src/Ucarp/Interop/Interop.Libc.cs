@@ -47,6 +47,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
+    [LibraryImport(Name, EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int FSync(int fd);
+
     [LibraryImport(Name, EntryPoint = "read", SetLastError = true)]
     internal static unsafe partial nint Read(int fd, void* buffer, nuint count);
 

@@ -33,6 +33,7 @@ internal static partial class Libc
     internal const ushort S_IFMT = 0xf000;
     internal const ushort S_IFSOCK = 0xc000;
     internal const ushort S_IFLNK = 0xa000;
+    internal const ushort S_IFREG = 0x8000;
 
     [LibraryImport(Name, EntryPoint = "listen", SetLastError = true)]
     internal static partial int Listen(int fd, int backlog);

@@ -21,8 +21,12 @@ internal static class AtomicFile
     public static string TemporaryName(string path) =>
         path + ".tmp." + SystemCarpRandom.Draw().ToString("x16", CultureInfo.InvariantCulture);
 
-    /// <summary>False with the reason when the file could not be replaced (it is then as it was).</summary>
-    public static unsafe bool TryReplace(string path, string content, out SysError error)
+    /// <summary>
+    /// False with the reason when the file could not be replaced (it is then as it was).
+    /// <paramref name="durable"/>: the content reaches the disk before the rename, so a
+    /// power cut leaves the old file or the new one, never an empty one.
+    /// </summary>
+    public static unsafe bool TryReplace(string path, string content, out SysError error, bool durable = false)
     {
         byte[] target = CStrings.Z(path);
         byte[] temporary = [];
@@ -45,6 +49,11 @@ internal static class AtomicFile
             return false;
         }
         bool written = TryWriteAll(fd, Encoding.UTF8.GetBytes(content), out error);
+        if (written && durable && Libc.FSync(fd) != 0)
+        {
+            error = SysError.Last();
+            written = false;
+        }
         // NFS may report a failed write only at close.
         if (Libc.Close(fd) != 0 && written)
         {
