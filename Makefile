@@ -24,19 +24,22 @@ SOURCES     := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name 
 PREFIX      ?= /usr/local
 SBINDIR     := $(PREFIX)/sbin
 MANDIR      := $(PREFIX)/share/man/man8
+MAN5DIR     := $(PREFIX)/share/man/man5
 SHAREDIR    := $(PREFIX)/share/ucarp
 UNITDIR     := $(PREFIX)/lib/systemd/system
 DOCDIR      := $(PREFIX)/share/doc/ucarp
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
+# docs/*.md (design, testing, benchmarks) go to DOCDIR beside the example.
+DOCS        := $(wildcard docs/*.md)
 VERSION     := $(shell sed -n 's/.*const string Version = "\(.*\)";/\1/p' src/Ucarp.Core/Cli/UsageText.cs)
 
 # Everything `make install` writes, relative to $(DESTDIR); `make uninstall` removes these.
-INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/ucarpctl.8 \
+INSTALLED   := $(SBINDIR)/ucarp $(SBINDIR)/ucarpctl $(MANDIR)/ucarp.8 $(MANDIR)/ucarpctl.8 $(MAN5DIR)/ucarp.conf.5 \
                $(SHAREDIR)/vip-up $(SHAREDIR)/vip-down $(SHAREDIR)/vip-addr-up $(SHAREDIR)/vip-addr-down \
                $(SHAREDIR)/examples/if-up.d-ucarp $(SHAREDIR)/examples/if-down.d-ucarp \
                $(SHAREDIR)/examples/ucarp@NAME.conf $(SHAREDIR)/examples/ucarp@.service.d-order.conf \
                $(UNITDIR)/ucarp@.service $(UNITDIR)/ucarp.service $(DOCDIR)/examples/ucarp.conf \
-               $(COMPLETIONDIR)/ucarpctl
+               $(COMPLETIONDIR)/ucarpctl $(addprefix $(DOCDIR)/,$(notdir $(DOCS)))
 
 .PHONY: all check check-fast demo deps clean install uninstall deb bench fuzz soak
 
@@ -85,13 +88,15 @@ demo: deps $(BINARY)
 
 # Paths inside the scripts and the unit follow PREFIX.
 install: $(BINARY) $(CTL)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(MAN5DIR) $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(COMPLETIONDIR)
 	install -m 644 scripts/bash-completion/ucarpctl $(DESTDIR)$(COMPLETIONDIR)/ucarpctl
 	install -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/ucarp
 	install -m 755 $(CTL) $(DESTDIR)$(SBINDIR)/ucarpctl
 	install -m 644 man/ucarp.8 $(DESTDIR)$(MANDIR)/ucarp.8
 	install -m 644 man/ucarpctl.8 $(DESTDIR)$(MANDIR)/ucarpctl.8
+	install -m 644 man/ucarp.conf.5 $(DESTDIR)$(MAN5DIR)/ucarp.conf.5
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 755 scripts/debian/vip-up scripts/debian/vip-down scripts/vip-addr-up scripts/vip-addr-down $(DESTDIR)$(SHAREDIR)/
 	for f in scripts/debian/if-up.d-ucarp scripts/debian/if-down.d-ucarp; do \
 	    sed -e 's|/usr/sbin/ucarp|$(SBINDIR)/ucarp|; s|/usr/share/ucarp|$(SHAREDIR)|' $$f > $(DESTDIR)$(SHAREDIR)/examples/$${f##*/}; \

@@ -7,7 +7,7 @@
 # Environment:
 #   FILTER   a `dotnet test --filter` expression applied to every phase, for example
 #            FILTER='FullyQualifiedName~EtcdTests' or FILTER='TestCategory=Control'
-#   JOBS     namespace tests at once in the concurrent phase (default 8: see README, "Running the tests")
+#   JOBS     namespace tests at once in the concurrent phase (default 8: see docs/testing.md, "Running the tests")
 #   UCARP_BINARY  the binary under test (the Makefile passes build/ucarp)
 #   RESULTS  a directory to keep each phase's log and TRX file in (default: a temporary
 #            one, removed at the end)

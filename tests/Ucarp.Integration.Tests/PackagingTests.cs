@@ -64,13 +64,17 @@ public class PackagingTests
                 "sbin/ucarp",
                 "sbin/ucarpctl",
                 "share/bash-completion/completions/ucarpctl",
+                "share/doc/ucarp/benchmarks.md",
+                "share/doc/ucarp/design.md",
                 "share/doc/ucarp/examples/ucarp.conf",
+                "share/doc/ucarp/testing.md",
+                "share/man/man5/ucarp.conf.5",
                 "share/man/man8/ucarp.8",
                 "share/man/man8/ucarpctl.8",
                 "share/ucarp/examples/if-down.d-ucarp",
                 "share/ucarp/examples/if-up.d-ucarp",
-                "share/ucarp/examples/ucarp@NAME.conf",
                 "share/ucarp/examples/ucarp@.service.d-order.conf",
+                "share/ucarp/examples/ucarp@NAME.conf",
                 "share/ucarp/vip-addr-down",
                 "share/ucarp/vip-addr-up",
                 "share/ucarp/vip-down",
@@ -131,7 +135,8 @@ public class PackagingTests
             {
                 Assert.That(contents[path].Mode, Is.EqualTo("-rwxr-xr-x"), path);
             }
-            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/usr/share/man/man8/ucarpctl.8.gz", "/lib/systemd/system/ucarp@.service",
+            foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/usr/share/man/man8/ucarpctl.8.gz", "/usr/share/man/man5/ucarp.conf.5.gz",
+                                            "/lib/systemd/system/ucarp@.service",
                                             "/lib/systemd/system/ucarp.service", "/usr/share/doc/ucarp-net/examples/ucarp.conf",
                                             "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz",
                                             "/usr/share/bash-completion/completions/ucarpctl" })

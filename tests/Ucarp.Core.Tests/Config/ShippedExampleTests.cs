@@ -4,12 +4,12 @@ using Ucarp.Core.Config;
 namespace Ucarp.Core.Tests.Config;
 
 /// <summary>
-/// examples/ucarp.conf, the file the README, the man page and the packages show: it must
-/// check out, declare what its comments say, and be the README's example word for word.
+/// examples/ucarp.conf, the file ucarp.conf(5) and the packages show: it must check out,
+/// declare what its comments say, and be the man page's example word for word.
 /// </summary>
 public class ShippedExampleTests
 {
-    // The csproj copies examples/ucarp.conf and the README beside the tests.
+    // The csproj copies examples/ucarp.conf and man/ucarp.conf.5 beside the tests.
     static string Shipped(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Shipped", name);
 
     static readonly string Example = File.ReadAllText(Shipped("ucarp.conf"));
@@ -45,10 +45,17 @@ public class ShippedExampleTests
     }
 
     [Test]
-    public void The_readme_shows_the_example_as_shipped()
+    public void The_man_page_shows_the_example_as_shipped()
     {
-        string indented = string.Join("\n", Example.TrimEnd('\n').Split('\n').Select(l => l.Length == 0 ? "" : "    " + l));
-        Assert.That(File.ReadAllText(Shipped("README")).Contains(indented, StringComparison.Ordinal), Is.True,
-                    "the README should hold examples/ucarp.conf, indented by four spaces");
+        // In roff a backslash is written \e and a minus \-; a line that starts with a
+        // dot or a quote would be a request, so \& keeps it text.
+        static string Roff(string line)
+        {
+            string escaped = line.Replace("\\", "\\e", StringComparison.Ordinal).Replace("-", "\\-", StringComparison.Ordinal);
+            return escaped.StartsWith('.') || escaped.StartsWith('\'') ? "\\&" + escaped : escaped;
+        }
+        string roff = string.Join("\n", Example.TrimEnd('\n').Split('\n').Select(Roff));
+        Assert.That(File.ReadAllText(Shipped("ucarp.conf.5")).Contains(".nf\n" + roff + "\n.fi\n", StringComparison.Ordinal), Is.True,
+                    "man/ucarp.conf.5 should hold examples/ucarp.conf in a .nf block, roff-escaped");
     }
 }
