@@ -7,6 +7,7 @@ using Ucarp.Linux;
 using Ucarp.Control;
 using Ucarp.Core.Config;
 using Ucarp.Daemon;
+using Ucarp.Core.Monitoring;
 using Ucarp.Monitoring;
 
 namespace Ucarp;
@@ -219,6 +220,11 @@ internal static class Program
         {
             return 2;
         }
+        if (!TryOpenMetrics(config.MetricsListen, log, out MetricsEndpoint? endpoint))
+        {
+            return 2;
+        }
+        using MetricsEndpoint? metrics = endpoint;
         int status = daemon.StartAll(DaemonConfiguration.FromCommandLine(config).Groups, _ => etcdPassword, probeEtcd: true,
                                      MonotonicClock.NowMicroseconds);
         if (status != 0)
@@ -226,10 +232,14 @@ internal static class Program
             return status;
         }
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
-        if (config.StateFile is not null || config.MetricsFile is not null || notifier.Enabled)
+        if (config.StateFile is not null || config.MetricsFile is not null || metrics is not null || notifier.Enabled)
         {
             GroupRuntime g = daemon.Groups[0];
-            publisher = new StatusPublisher(config, g.Gate, g.Frames, g.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds);
+            publisher = new StatusPublisher(config, g.Gate, g.Frames, g.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds)
+            {
+                Endpoint = metrics,
+            };
+            metrics?.Start();
             daemon.Attach(publisher);
             publisher.Start(MonotonicClock.NowMicroseconds);
         }
@@ -245,6 +255,23 @@ internal static class Program
             log.Write(LogLevel.Error, Messages.NoMacAddress(iface));
         }
         return control;
+    }
+
+    /// <summary>--metrics-listen's socket, bound before any group starts (false after logging why not); null without the option.</summary>
+    internal static bool TryOpenMetrics(string? listen, Logger log, out MetricsEndpoint? endpoint)
+    {
+        endpoint = null;
+        if (listen is null)
+        {
+            return true;
+        }
+        ListenAddress.TryParse(listen, out ListenAddress at, out _);   // checked with the command line
+        if (!MetricsEndpoint.TryOpen(at, out endpoint, out SysError error))
+        {
+            log.Write(LogLevel.Error, Messages.MetricsListenFailed(at.ToString(), error.Perror));
+            return false;
+        }
+        return true;
     }
 
     /// <summary>ucarpctl's socket, served by <paramref name="loop"/>; null after logging why not.</summary>

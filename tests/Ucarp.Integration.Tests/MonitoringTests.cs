@@ -93,6 +93,44 @@ public class MonitoringTests : NamespaceTest
         Assert.That(File.Exists(metrics), Is.False, "a stopped daemon exports nothing");
     }
 
+    /// <summary>
+    /// --metrics-listen serves the metrics file's series over HTTP (GET and HEAD of /metrics
+    /// only, every other request refused with its status), and 40 idle clients plus one that
+    /// trickles its request, for 8 s, neither delay an advert nor keep the next scrape out:
+    /// the trickler is dropped at its 5 s.
+    /// </summary>
+    [Test]
+    public void Metrics_over_http_are_the_files_series_and_slow_clients_delay_no_advert()
+    {
+        Binaries.RequireTcpdump();
+        using var lan = new TestLan(1);
+        string metrics = Path_(lan, "ucarp.prom");
+        using UcarpProcess a = lan.Start(1, Binary("clone"), "-k", "0", "--metrics-file", metrics, "--metrics-listen=" + TestLan.Address(1) + ":9155");
+        Assert.That(Wait.Until(() => Sample(metrics, "ucarp_master") == 1, Long), Is.True, Describe(lan, a));
+        using Capture capture = lan.StartCapture($"proto 112 and src {TestLan.Address(1)}");
+        string probe = Path.Combine(Binaries.Repository, "tests/Ucarp.Integration.Tests/Infrastructure/http-probe.py");
+        string output = Shell.Run("ip", "netns", "exec", lan.Node(1), "timeout", "30", "python3", probe, TestLan.Address(1), "9155", "8");
+        List<long> gaps = HardeningTests.AdvertGaps(capture.Stop(), TestLan.Address(1));
+        TestContext.Out.WriteLine($"{gaps.Count + 1} adverts, gaps {gaps.DefaultIfEmpty().Min() / 1000.0:F1}..{gaps.DefaultIfEmpty().Max() / 1000.0:F1} ms");
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement r = doc.RootElement;
+        string get = r.GetProperty("get").GetString()!;
+        string[] parts = get.Split("\r\n\r\n", 2);
+        Assert.That(parts[0], Does.StartWith("HTTP/1.1 200 OK\r\n").And.Contain("Content-Type: text/plain; version=0.0.4; charset=utf-8"), get);
+        static string[] Series(string text) =>
+            [.. text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(' ')[0]).Order(StringComparer.Ordinal)];
+        Assert.That(Series(parts[1]), Is.EqualTo(Series(File.ReadAllText(metrics))), "the file's series, over HTTP");
+        Assert.That(parts[1], Does.Contain("state=\"MASTER\"} 1"));
+        string head = r.GetProperty("head").GetString()!;
+        Assert.That((head.Split("\r\n")[0], head.EndsWith("\r\n\r\n", StringComparison.Ordinal)), Is.EqualTo(("HTTP/1.1 200 OK", true)), "HEAD: no body");
+        Assert.That(new[] { "post", "other", "big", "junk" }.Select(k => r.GetProperty(k).GetString()),
+                    Is.EqualTo(new[] { "HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 404 Not Found", "HTTP/1.1 431 Request Header Fields Too Large", "HTTP/1.1 400 Bad Request" }));
+        Assert.That(r.GetProperty("trickle_closed_after").GetDouble(), Is.InRange(4.0, 8.0), "a client that never finishes its request is dropped at 5 s");
+        Assert.That(r.GetProperty("after").GetString(), Is.EqualTo("HTTP/1.1 200 OK"), "scraped again after the hostile clients");
+        Assert.That(gaps, Has.Count.GreaterThanOrEqualTo(7), "the master kept advertising");
+        Assert.That(gaps.Max(), Is.LessThan(1_000_000 + 200_000), "no advert was late");
+    }
+
     /// <summary>The value of a sample in the metrics file (optionally with reason="..."), or -1.</summary>
     static long Sample(string path, string name, string? reason = null)
     {

@@ -199,6 +199,7 @@ public static class CommandLine
                 case OptionTable.MetricsFile:
                 case OptionTable.PidFile:
                 case OptionTable.DemotionFile:
+                case OptionTable.MetricsListen:
                     if (!MonitoringOptions.TryApply(step.Option, arg, config, host))
                     {
                         return CliOutcome.Exit(1);

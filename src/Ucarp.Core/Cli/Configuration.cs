@@ -94,4 +94,7 @@ public sealed class Configuration
 
     /// <summary>--demotion-file: where ucarpctl's demotions are kept across restarts, or null (kept in memory only).</summary>
     public string? DemotionFile { get; set; }
+
+    /// <summary>--metrics-listen: ADDRESS:PORT where the metrics are served over HTTP, or null.</summary>
+    public string? MetricsListen { get; set; }
 }

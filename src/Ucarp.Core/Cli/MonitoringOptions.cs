@@ -12,6 +12,7 @@ public static class MonitoringOptions
             OptionTable.StateFile => "--state-file",
             OptionTable.MetricsFile => "--metrics-file",
             OptionTable.DemotionFile => "--demotion-file",
+            OptionTable.MetricsListen => "--metrics-listen",
             _ => "--pidfile",
         };
         if (arg.Length == 0)
@@ -24,6 +25,14 @@ public static class MonitoringOptions
             case OptionTable.StateFile: config.StateFile = arg; break;
             case OptionTable.MetricsFile: config.MetricsFile = arg; break;
             case OptionTable.DemotionFile: config.DemotionFile = arg; break;
+            case OptionTable.MetricsListen:
+                if (!Monitoring.ListenAddress.TryParse(arg, out _, out string error))
+                {
+                    log.Write(LogLevel.Error, error);
+                    return false;
+                }
+                config.MetricsListen = arg;
+                break;
             default: config.PidFile = arg; break;
         }
         return true;

@@ -60,6 +60,7 @@ public static class OptionTable
         new("follow-value", true, FollowValue),
         new("state-file", true, StateFile),
         new("metrics-file", true, MetricsFile),
+        new("metrics-listen", true, MetricsListen),
         new("pidfile", true, PidFile),
         new("garp-refresh", true, GarpRefresh),
         new("realtime", true, Realtime),
@@ -102,6 +103,8 @@ public static class OptionTable
     public const char StateFile = '\u0150';
     public const char MetricsFile = '\u0151';
     public const char PidFile = '\u0152';
+    /// <summary>--metrics-listen: the metrics over HTTP, for Prometheus.</summary>
+    public const char MetricsListen = '\u0153';
 
     // Fast failover (0x180-0x18f).
     public const char GarpRefresh = '\u0180';

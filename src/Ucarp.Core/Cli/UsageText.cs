@@ -33,6 +33,7 @@ public static class UsageText
         "--follow-value=<value>: the value that names this node (default: the host name)\n" +
         "--state-file=<file>: keep the node's state in <file>, as JSON\n" +
         "--metrics-file=<file>: keep Prometheus metrics in <file>\n" +
+        "--metrics-listen=<addr:port>: serve the same metrics over HTTP at <addr:port>\n" +
         "--pidfile=<file>: write the daemon's pid to <file>\n" +
         "--garp-refresh=<seconds>: a master repeats its gratuitous ARP every <seconds>\n" +
         "--realtime=<priority>: real-time scheduling (1-99) and locked memory\n" +

@@ -8,21 +8,22 @@ namespace Ucarp.Core.Config;
 /// </summary>
 public sealed record DaemonOptions(bool Daemonize, bool Debug, bool NoSyslog, int SyslogFacility,
                                    string? PidFile, string? StateFile, string? MetricsFile, int? RealtimePriority,
-                                   string? ConfigFile, bool CheckConfig, string? ControlSocket, string? DemotionFile = null)
+                                   string? ConfigFile, bool CheckConfig, string? ControlSocket, string? DemotionFile = null,
+                                   string? MetricsListen = null)
 {
     /// <summary>Where --config's daemon listens for ucarpctl when --control is not given.</summary>
     public const string DefaultControlSocket = "/run/ucarp/ucarp.sock";
 
     public static DaemonOptions From(Configuration c) =>
         new(c.Daemonize, c.Debug, c.NoSyslog, c.SyslogFacility, c.PidFile, c.StateFile, c.MetricsFile, c.RealtimePriority,
-            c.ConfigFile, c.CheckConfig, c.ControlSocket, c.DemotionFile);
+            c.ConfigFile, c.CheckConfig, c.ControlSocket, c.DemotionFile, c.MetricsListen);
 
     /// <summary>The control socket the daemon opens: --control, else the default in --config mode, else none.</summary>
     public string? ControlSocketPath() => ControlSocket ?? (ConfigFile is null ? null : DefaultControlSocket);
 
     /// <summary>The options that set a <see cref="DaemonOptions"/> field (a new process-wide option joins here).</summary>
     public static bool IsProcessWide(char option) => option is 'B' or 'f' or 'D'
-        or OptionTable.PidFile or OptionTable.StateFile or OptionTable.MetricsFile
+        or OptionTable.PidFile or OptionTable.StateFile or OptionTable.MetricsFile or OptionTable.MetricsListen
         // One event loop thread serves every group: its scheduling is the process's.
         or OptionTable.Realtime
         or OptionTable.Config or OptionTable.CheckConfig or OptionTable.Control or OptionTable.DemotionFile;

@@ -20,6 +20,9 @@ public static partial class Messages
         F("--demotion-file [{0}] not written: {1}: the demotion holds until the daemon stops, not after", path, why);
     public static string DemotionFileWrittenAgain(string path) => F("--demotion-file [{0}] written again", path);
     public static string DemotionsKept(string path, string groups) => F("demoted before the restart, kept from [{0}]: {1}", path, groups);
+    public static string MetricsListenInvalid(string text) =>
+        F("--metrics-listen takes ADDRESS:PORT ([ADDRESS]:PORT for IPv6, a port from 1 to 65535), not [{0}]", Logging.Printable.Cut(text, 64));
+    public static string MetricsListenFailed(string where, string error) => F("Unable to listen on --metrics-listen [{0}]: {1}", where, error);
     public const string ControlTooManyWatchers = "too many ucarpctl watch connections: at most 8 at once";
     public const string ControlBusy = "the daemon is serving too many ucarpctl connections: try again\n";
     public const string ControlRequestTooLong = "request too long\n";

@@ -104,6 +104,11 @@ internal static class ConfigMode
         {
             return 2;
         }
+        if (!Program.TryOpenMetrics(cmd.MetricsListen, log, out MetricsEndpoint? endpoint))
+        {
+            return 2;
+        }
+        using MetricsEndpoint? metrics = endpoint;
         int status = loop.StartAll(groups, g => etcdPasswords.GetValueOrDefault(g.Name), probeEtcd: true, MonotonicClock.NowMicroseconds);
         if (status != 0)
         {
@@ -111,9 +116,10 @@ internal static class ConfigMode
         }
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
         StatusPublisher? publisher = null;
-        if (cmd.StateFile is not null || cmd.MetricsFile is not null || notifier.Enabled)
+        if (cmd.StateFile is not null || cmd.MetricsFile is not null || metrics is not null || notifier.Enabled)
         {
-            publisher = new StatusPublisher(options, manyGroups: true, log, notifier, MonotonicClock.NowMicroseconds);
+            publisher = new StatusPublisher(options, manyGroups: true, log, notifier, MonotonicClock.NowMicroseconds) { Endpoint = metrics };
+            metrics?.Start();
             loop.Attach(publisher);
             publisher.Start(MonotonicClock.NowMicroseconds);
         }

@@ -145,7 +145,10 @@ internal sealed class StatusPublisher : IDisposable
         }
     }
 
-    bool HasFiles => _stateFile is not null || _metricsFile is not null;
+    bool HasFiles => _stateFile is not null || _metricsFile is not null || Endpoint is not null;
+
+    /// <summary>--metrics-listen: handed every metrics document the files get (set once, before <see cref="Start"/>).</summary>
+    public MetricsEndpoint? Endpoint { get; set; }
 
     /// <summary>
     /// The files are rewritten this often at least, changed or not (µs): their written
@@ -305,10 +308,14 @@ internal sealed class StatusPublisher : IDisposable
                 {
                     Replace(_stateFile, StateText(snapshots));
                 }
-                if (_metricsFile is not null)
+                if (_metricsFile is not null || Endpoint is not null)
                 {
                     string metrics = OneGroup(snapshots) ? MetricsDocument.Build(snapshots[0]) : MetricsDocument.Build(snapshots);
-                    Replace(_metricsFile, metrics);
+                    Endpoint?.Publish(metrics);
+                    if (_metricsFile is not null)
+                    {
+                        Replace(_metricsFile, metrics);
+                    }
                 }
             });
         }

@@ -120,7 +120,7 @@ public class ReloadDiffTests
     [Test]
     public void Process_wide_options_are_the_ones_that_set_the_daemons_settings()
     {
-        string[] samples = ["1", "/x", "local0", "192.0.2.1", "http://127.0.0.1"];
+        string[] samples = ["1", "/x", "local0", "192.0.2.1", "http://127.0.0.1", "192.0.2.1:9155"];
         foreach (LongOption option in OptionTable.LongOptions.Where(o => o.Value != 'h'))
         {
             bool setsDaemon = false;
