@@ -5,7 +5,7 @@
 #   make check-fast core and simulation tests only (no root, no binary: under a minute)
 #   make demo       a small LAN in network namespaces: election and failover (root)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
-#   make deb        build/ucarp-net_VERSION_ARCH.deb, which replaces Debian's ucarp
+#   make deb        build/ucarp-net_VERSION_ARCH.deb (debian/, debhelper), which replaces Debian's ucarp
 #   make bench      Ucarp.Net against Debian's ucarp (and keepalived) on a namespaced LAN (root)
 #   make soak       three hosts, twenty groups each, under seeded faults for SECONDS
 #                   (default 600; SEED=N replays a run), invariants checked throughout (root)
@@ -114,8 +114,16 @@ uninstall:
 	-rmdir $(DESTDIR)$(SHAREDIR)/examples $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(PREFIX)/share/bash-completion 2>/dev/null
 
+# debian/ (debhelper) makes the package; its version is debian/changelog's, which must
+# be this source's version with a Debian revision. dpkg-buildpackage writes into the
+# parent directory: the .deb, .buildinfo and .changes are moved into build/.
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_FILES   = ucarp-net_$(DEB_VERSION)_$(shell dpkg --print-architecture)
 deb: $(BINARY) $(CTL)
-	@scripts/debian/build-deb.sh $(BINARY) $(VERSION) $(BUILD)
+	@case "$(DEB_VERSION)" in $(VERSION)-*) ;; *) echo "debian/changelog is at $(DEB_VERSION), the source at $(VERSION): add an entry (dch -v $(VERSION)-1)" >&2; exit 1 ;; esac
+	dpkg-buildpackage -b --no-sign --post-clean
+	mv ../$(DEB_FILES).deb ../$(DEB_FILES).buildinfo ../$(DEB_FILES).changes $(BUILD)/
+	@echo $(BUILD)/$(DEB_FILES).deb
 
 clean:
 	rm -rf $(BUILD) src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Installs what the test suites and the demo use, when it is missing and we may:
 # Debian's ucarp (the reference), tcpdump (wire timings), iproute2 (namespaces),
-# lintian and dpkg-dev (the package checks), tcpreplay (the forged-advert flood),
+# lintian, dpkg-dev and debhelper (make deb and the package checks), tcpreplay (the forged-advert flood),
 # jq and Python's prometheus_client (readers of the state and metrics files), capsh
 # (a daemon without CAP_NET_RAW), afl++ (fuzzing), tshark (an independent dissector
 # for the IPv6 frames), etcd-server and etcd-client (the etcd election's cluster) and
@@ -15,6 +15,7 @@ command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 command -v tcpreplay >/dev/null 2>&1 || missing+=(tcpreplay)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg-dev)
+command -v dh >/dev/null 2>&1 || missing+=(debhelper)   # make deb
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v capsh >/dev/null 2>&1 || missing+=(libcap2-bin)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
