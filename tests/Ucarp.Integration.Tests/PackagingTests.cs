@@ -158,7 +158,7 @@ public class PackagingTests
             Assert.That(contents[path].Mode, Is.EqualTo("-rwxr-xr-x"), path);
         }
         foreach (string path in new[] { "/usr/share/man/man8/ucarp.8.gz", "/usr/share/man/man8/ucarpctl.8.gz", "/usr/share/man/man5/ucarp.conf.5.gz",
-                                        "/usr/share/doc/ucarp-net/design.md", "/usr/lib/systemd/system/ucarp@.service",
+                                        "/usr/share/doc/ucarp-net/design.md.gz", "/usr/lib/systemd/system/ucarp@.service",
                                         "/usr/lib/systemd/system/ucarp.service", "/usr/share/doc/ucarp-net/examples/ucarp.conf",
                                         "/usr/share/doc/ucarp-net/copyright", "/usr/share/doc/ucarp-net/changelog.Debian.gz",
                                         "/usr/share/bash-completion/completions/ucarpctl", "/usr/share/ucarp/examples/ucarp@NAME.conf",
