@@ -18,8 +18,10 @@ namespace Ucarp.Integration.Tests;
 public class ControlServerTests
 {
     const string Nobody = "65534";
-    static readonly GroupStatus Web = new("web", "eth0", 1, ["192.0.2.100", "192.0.2.101"], "MASTER", "192.0.2.1", 1_795_000_000, true, "passing", null);
-    static readonly GroupStatus Db = new("db", "eth0", 2, ["192.0.2.102"], "BACKUP", "192.0.2.2", 1_795_000_061, false, "failing", "health check failed");
+    static readonly GroupStatus Web = Core.Tests.Monitoring.Snapshots.Row("web", "MASTER", "192.0.2.1", true, "passing", null, 1_795_000_000, "eth0", 1,
+                                                                         ["192.0.2.100", "192.0.2.101"]);
+    static readonly GroupStatus Db = Core.Tests.Monitoring.Snapshots.Row("db", "BACKUP", "192.0.2.2", false, "failing", "health check failed", 1_795_000_061,
+                                                                        "eth0", 2, ["192.0.2.102"]);
 
     string _dir = null!;
     string _path = null!;
@@ -214,7 +216,7 @@ public class ControlServerTests
     public void A_reply_larger_than_the_socket_buffer_reaches_a_slow_reader_whole_while_others_are_served()
     {
         // 255 groups with long reasons: about 700 KB, several times a Unix socket's send buffer.
-        var groups = Enumerable.Range(1, 255).Select(v => Db with { Name = $"g{v}", Vhid = v, Reason = new string('r', 2700) }).ToArray();
+        var groups = Enumerable.Range(1, 255).Select(v => GroupStatus.Of(Db.Full with { Name = $"g{v}", Vhid = v, ElectionReason = new string('r', 2700) })).ToArray();
         using var served = Serve(groups);
         using Socket slow = Connect();
         slow.Send(Encoding.ASCII.GetBytes("status --json\n"));

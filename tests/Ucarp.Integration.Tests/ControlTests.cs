@@ -211,6 +211,44 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(nobody.Out, Does.Contain("daemon: none answers at"), nobody.ToString());
     }
 
+    /// <summary>
+    /// One description of a group: `status --json`'s objects are the state file's, key for key
+    /// and value for value (counters aside: they move between two reads), and the metrics
+    /// have a series for every address, extras too, that agrees with the state.
+    /// </summary>
+    [Test]
+    public void Status_json_the_state_file_and_the_metrics_describe_a_group_alike()
+    {
+        using var lan = new TestLan(1);
+        string state = Path.Combine(lan.Directory, "state.json"), metrics = Path.Combine(lan.Directory, "ucarp.prom");
+        using var d = new Daemon(lan, ["group web -v 1 -a 192.0.2.100 --extra-addr=198.51.100.7", "group db -v 2 -a 192.0.2.101 -k 50"], lan.DownScript,
+                                 "--state-file=" + state, "--metrics-file=" + metrics);
+        Assert.That(Wait.Until(() => File.Exists(d.Socket) && d.InState("web", "MASTER", true) && d.InState("db", "MASTER", true), Long), Is.True, d.Process.Output);
+        Assert.That(d.Ctl("demote", "db").Code, Is.Zero);
+        static string Without(JsonElement g, string key) =>
+            JsonSerializer.Serialize(g.EnumerateObject().Where(p => p.Name != key).ToDictionary(p => p.Name, p => p.Value));
+        JsonElement[] fromFile = [];
+        bool Agree()
+        {
+            fromFile = [.. JsonDocument.Parse(File.ReadAllText(state)).RootElement.GetProperty("groups").EnumerateArray().Select(g => g.Clone())];
+            JsonElement[] fromCtl = d.Groups();
+            return fromFile.Length == 2 && fromFile.Select(g => Without(g, "counters")).SequenceEqual(fromCtl.Select(g => Without(g, "counters")));
+        }
+        // The file follows a change at once, but on its own thread: read until both say the same.
+        Assert.That(Wait.Until(Agree, Short), Is.True, string.Join("\n", fromFile.Select(g => g.GetRawText())) + "\n" + string.Join("\n", d.Groups().Select(g => g.GetRawText())));
+        JsonElement web = d.Group("web"), db = d.Group("db");
+        Assert.That(web.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()), Is.EqualTo(new[] { "192.0.2.100", "198.51.100.7" }));
+        Assert.That((web.GetProperty("mode").GetString(), web.GetProperty("etcd").ValueKind), Is.EqualTo(("carp", JsonValueKind.Null)));
+        Assert.That(web.GetProperty("since").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"), "to the microsecond, as the file");
+        Assert.That((db.GetProperty("state").GetString(), db.GetProperty("election_reason").GetString()), Is.EqualTo(("BACKUP", "demoted by ucarpctl")));
+
+        string[] series = [];
+        Assert.That(Wait.Until(() => (series = [.. File.ReadAllLines(metrics).Where(l => l.StartsWith("ucarp_address_master{", StringComparison.Ordinal))]).Length == 3
+                                     && series.Count(l => l.EndsWith(" 1", StringComparison.Ordinal)) == 2, Short), Is.True, string.Join("\n", series));
+        Assert.That(series.Select(l => l.Split("address=\"")[1].Split('"')[0] + " " + l[^1]),
+                    Is.EquivalentTo(new[] { "192.0.2.100 1", "198.51.100.7 1", "192.0.2.101 0" }));
+    }
+
     [Test]
     public void Demote_keeps_a_group_out_of_the_election_until_promote()
     {
@@ -454,7 +492,7 @@ public class ConfigDaemonControlTests : NamespaceTest
             // Longer than a master-down interval: a web that forgot would hold the address by now.
             Assert.That(Wait.Throughout(() => !lan.HoldsVip(1), PastMasterDown), Is.True, "the demoted group took its address\n" + second.Process.Output);
             Assert.That(second.InState("web", "BACKUP", false) && second.InState("db", "MASTER", true), Is.True, second.Process.Output);
-            Assert.That(second.Group("web").GetProperty("reason").GetString(), Is.EqualTo("demoted by ucarpctl"));
+            Assert.That(second.Group("web").GetProperty("election_reason").GetString(), Is.EqualTo("demoted by ucarpctl"));
 
             Assert.That(second.Ctl("demote", "--all").Code, Is.Zero);
             Assert.That(second.Ctl("promote", "db").Code, Is.Zero);
@@ -492,7 +530,7 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(changed.Out, Does.Contain("changed [web]"), changed.ToString());
         // Longer than a master-down interval: a restarted web that forgot would be MASTER again.
         Assert.That(Wait.UntilSteady(() => d.InState("web", "BACKUP", false), PastMasterDown, Long), Is.True, d.Process.Output);
-        Assert.That(d.Group("web").GetProperty("reason").GetString(), Does.Contain("ucarpctl"), d.Process.Output);
+        Assert.That(d.Group("web").GetProperty("election_reason").GetString(), Does.Contain("ucarpctl"), d.Process.Output);
 
         Assert.That(d.Ctl("demote", "--all").Code, Is.Zero);
         d.Write("group web -v 1 -a 192.0.2.100 -k 10", "group db -v 2 -a 192.0.2.101", "group extra -v 3 -a 192.0.2.102");

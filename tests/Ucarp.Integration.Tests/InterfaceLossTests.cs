@@ -39,7 +39,7 @@ public class InterfaceLossTests : NamespaceTest
         using var json = JsonDocument.Parse(status.Out);
         return json.RootElement.GetProperty("groups").EnumerateArray().ToDictionary(
             g => g.GetProperty("name").GetString()!,
-            g => (g.GetProperty("state").GetString()!, g.TryGetProperty("reason", out JsonElement r) ? r.GetString() : null),
+            g => (g.GetProperty("state").GetString()!, g.TryGetProperty("election_reason", out JsonElement r) ? r.GetString() : null),
             StringComparer.Ordinal);
     }
 

@@ -83,9 +83,9 @@ public class MonitoringTests : NamespaceTest
             "fams = list(text_string_to_metric_families(open(sys.argv[1]).read()))\n" +
             "print(len(fams), sum(len(f.samples) for f in fams), [f.type for f in fams if f.name == 'ucarp_rejected'][0])", metrics);
         string[] fields = parsed.Trim().Split(' ');
-        Assert.That(int.Parse(fields[0], CultureInfo.InvariantCulture), Is.EqualTo(18), parsed);
-        // 16 single series, 5 states, 13 rejection reasons
-        Assert.That(int.Parse(fields[1], CultureInfo.InvariantCulture), Is.EqualTo(16 + 5 + 13), parsed);
+        Assert.That(int.Parse(fields[0], CultureInfo.InvariantCulture), Is.EqualTo(19), parsed);
+        // 17 single series (one address), 5 states, 13 rejection reasons
+        Assert.That(int.Parse(fields[1], CultureInfo.InvariantCulture), Is.EqualTo(17 + 5 + 13), parsed);
         Assert.That(fields[2], Is.EqualTo("counter"));
 
         a.Signal("TERM");

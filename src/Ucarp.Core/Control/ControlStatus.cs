@@ -49,25 +49,9 @@ public static class ControlStatus
         j.Append("{\"groups\":[");
         for (int i = 0; i < groups.Count; i++)
         {
-            j.Append(i == 0 ? "\n" : ",\n");
-            Fields(j.Append('{'), groups[i]).Append('}');
+            StateDocument.GroupLine(j.Append(i == 0 ? "\n" : ",\n"), groups[i].Full);
         }
         return j.Append("\n]}\n").ToString();
-    }
-
-    /// <summary>A group's fields as status --json writes them, without the braces (watch --json adds its own).</summary>
-    internal static StringBuilder Fields(StringBuilder j, GroupStatus g)
-    {
-        j.Append("\"name\":").Append(StateDocument.Str(g.Name));
-        j.Append(",\"interface\":").Append(StateDocument.Str(g.Interface));
-        j.Append(",\"vhid\":").Append(g.Vhid.ToString(CultureInfo.InvariantCulture));
-        j.Append(",\"addresses\":[").AppendJoin(',', g.Addresses.Select(StateDocument.Str)).Append(']');
-        j.Append(",\"state\":").Append(StateDocument.Str(g.State));
-        j.Append(",\"master\":").Append(StateDocument.Str(g.Master));
-        j.Append(",\"since\":").Append(StateDocument.Str(Since(g.SinceUnixSeconds)));
-        j.Append(",\"in_election\":").Append(g.InElection ? "true" : "false");
-        j.Append(",\"health\":").Append(StateDocument.Str(g.Health));
-        return j.Append(",\"reason\":").Append(StateDocument.Str(g.Reason));
     }
 
     /// <summary>

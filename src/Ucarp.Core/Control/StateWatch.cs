@@ -77,12 +77,14 @@ public sealed class StateWatch
         return line.Append('\n').ToString();
     }
 
-    /// <summary>JSON: one object a line, status --json's fields plus "time" and "previous".</summary>
+    /// <summary>JSON: one object a line, "time" and "previous", then status --json's keys (the state file's).</summary>
     public static string Json(WatchEvent e)
     {
-        var j = new StringBuilder(320).Append("{\"time\":\"").Append(Time(e.UnixMicros)).Append("\",\"previous\":")
-            .Append(Monitoring.StateDocument.Str(e.Previous)).Append(',');
-        return ControlStatus.Fields(j, e.Group).Append("}\n").ToString();
+        GroupStatus g = e.Group;
+        // A group gone from the file is its last description, in state REMOVED.
+        Monitoring.StatusSnapshot full = g.State == Removed ? g.Full with { Removed = true } : g.Full;
+        return Monitoring.StateDocument.GroupLine(new StringBuilder(1024), full,
+            [("time", "\"" + Time(e.UnixMicros) + "\""), ("previous", Monitoring.StateDocument.Str(e.Previous))]).Append('\n').ToString();
     }
 
     /// <summary>ISO 8601 in UTC to the millisecond: failovers are timed from these lines.</summary>

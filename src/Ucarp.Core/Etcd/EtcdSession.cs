@@ -65,6 +65,10 @@ public sealed class EtcdSession : IRoleObserver, ILeaseListener
     /// <summary>When the lease stops being trusted (a holder gives everything up then), or null.</summary>
     public long? FenceAt => _lease.FenceAt;
 
+    /// <summary>The session as monitoring shows it: etcd reachable, the lease, the age of its last answered renewal, fences so far.</summary>
+    public Monitoring.EtcdHealth Health(long now) =>
+        new(!_reach.Down, _lease.Lease, _lease.RenewedSentAt is long sent ? now - sent : null, _lease.Fences);
+
     public bool Stopping => _lease.Stopping;
 
     /// <summary>True while the revoke that must go out before exiting is unanswered.</summary>

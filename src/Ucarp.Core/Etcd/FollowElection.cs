@@ -41,6 +41,9 @@ public sealed class FollowElection : ElectionBase, IEtcdReplies
     long? _readSentAt;          // when the last read that succeeded was sent
     long? _readAt;              // the next periodic read
     bool _failing;              // the last read failed
+
+    /// <summary>The last read of the key was answered (follow mode has no lease to show).</summary>
+    public bool Reachable => !_failing;
     bool _stale;                // no read succeeded for TTL: not holding, said once
     int? _watch;                // the running watch's request id
     long _watchedSince;

@@ -81,6 +81,12 @@ internal sealed class LeaseKeeper
     /// <summary>When the lease stops being trusted (a holder gives everything up then), or null.</summary>
     public long? FenceAt => _lease is null || !AnyMaster ? null : _renewedSentAt + _ttl - Margin;
 
+    /// <summary>Times the lease was fenced (given up unanswered) since the session began.</summary>
+    public long Fences { get; private set; }
+
+    /// <summary>When the last answered renewal (or the grant) was sent, while there is a lease.</summary>
+    public long? RenewedSentAt => _lease is null ? null : _renewedSentAt;
+
     /// <summary>
     /// The latest a request that waits for the downscripts (a key's deletion, the lease's
     /// revoke) goes: when the lease could have expired anyway, had it been renewed just now.
@@ -150,6 +156,7 @@ internal sealed class LeaseKeeper
     void Fence(long now)
     {
         _host.Write(LogLevel.Warning, Messages.EtcdFence((now - _renewedSentAt) / (double)Timing.Second));
+        Fences++;
         long old = _lease!.Value;
         DropLease();
         _listener.LeaseGone(now);

@@ -29,11 +29,19 @@ public static class MetricsDocument
         }
         foreach (Family family in Families)
         {
+            // A family no group has (etcd's in a CARP daemon, rejections in an etcd one) is left out whole.
+            if (family.Of is not null && !groups.Any(family.Of))
+            {
+                continue;
+            }
             m.Append("# HELP ").Append(family.Name).Append(' ').Append(family.Help).Append('\n')
              .Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
             for (int i = 0; i < groups.Count; i++)
             {
-                family.Samples(m, family.Name, ids[i], groups[i]);
+                if (family.Of?.Invoke(groups[i]) != false)
+                {
+                    family.Samples(m, family.Name, ids[i], groups[i]);
+                }
             }
         }
         return m.ToString();
@@ -43,8 +51,16 @@ public static class MetricsDocument
         (named ? $"group=\"{Label(s.Name ?? "")}\"," : "")
         + $"interface=\"{Label(s.Interface)}\",vhid=\"{s.Vhid.ToString(CultureInfo.InvariantCulture)}\",vip=\"{Label(s.VirtualAddress)}\"";
 
-    /// <summary>One metric family: its header once, then a group's samples given the group's labels.</summary>
-    sealed record Family(string Name, string Type, string Help, Action<StringBuilder, string, string, StatusSnapshot> Samples);
+    /// <summary>
+    /// One metric family: its header once, then a group's samples given the group's labels;
+    /// <see cref="Of"/>: only the groups it says (etcd series for etcd groups, say).
+    /// </summary>
+    sealed record Family(string Name, string Type, string Help, Action<StringBuilder, string, string, StatusSnapshot> Samples)
+    {
+        public Func<StatusSnapshot, bool>? Of { get; init; }
+    }
+
+    static bool IsCarp(StatusSnapshot s) => s.Mode == "carp";
 
     // ucarp_state's values, each a series (before Families, which uses it).
     static readonly string[] States = ["MASTER", "BACKUP", "INIT", "WAITING", "STOPPED"];
@@ -58,6 +74,14 @@ public static class MetricsDocument
         new("ucarp_metrics_written_timestamp_seconds", "gauge", "When the daemon wrote this file, in seconds since the epoch.", (m, name, id, s) =>
             m.Append(name).Append('{').Append(id).Append("} ").Append(Seconds(s.NowUnixMicros)).Append('\n')),
         Gauge("ucarp_master", "1 when this node is MASTER for the virtual address, else 0.", s => s.State == Carp.CarpState.Master ? 1 : 0),
+        // Every address, extras too: 1 while this node is MASTER (it holds them), else 0.
+        new("ucarp_address_master", "gauge", "1 for each of the group's addresses while this node is MASTER, else 0.", (m, name, id, s) =>
+        {
+            foreach (string address in s.AllAddresses)
+            {
+                Sample(m, name, id + ",address=\"" + Label(address) + "\"", s.State == Carp.CarpState.Master && !s.Stopped ? 1 : 0);
+            }
+        }),
         new("ucarp_state", "gauge", "1 for the group's state (MASTER, BACKUP, INIT, WAITING, STOPPED), 0 for the others.", (m, name, id, s) =>
         {
             foreach (string state in States)
@@ -82,11 +106,22 @@ public static class MetricsDocument
             {
                 Sample(m, name, id + ",reason=\"" + reasonName + "\"", s.RejectedFor(reason));
             }
-        }),
+        }) { Of = IsCarp },
         Counter("ucarp_script_runs_total", "Up and down scripts started.", s => s.ScriptRuns),
         Counter("ucarp_script_failures_total", "Scripts that could not run, exited non-zero or were killed.", s => s.ScriptFailures),
         Counter("ucarp_health_check_runs_total", "Health check runs finished (0 without --check).", s => s.Health?.Runs ?? 0),
         Counter("ucarp_health_check_failures_total", "Health check runs that failed (0 without --check).", s => s.Health?.Failures ?? 0),
+        Gauge("ucarp_etcd_reachable", "1 when etcd answered the group's last request, else 0 (etcd and follow groups).",
+              s => s.Etcd!.Reachable ? 1 : 0) with { Of = s => s.Etcd is not null },
+        Gauge("ucarp_etcd_lease", "1 while the group's session holds an etcd lease, else 0 (etcd groups).",
+              s => s.Etcd!.Lease is null ? 0 : 1) with { Of = s => s.Etcd is not null && s.Mode == "etcd" },
+        new("ucarp_etcd_renewal_age_seconds", "gauge", "How long ago the last answered lease renewal was sent (etcd groups holding a lease).",
+            (m, name, id, s) => m.Append(name).Append('{').Append(id).Append("} ").Append(Seconds(s.Etcd!.RenewalAgeMicros!.Value)).Append('\n'))
+        {
+            Of = s => s.Etcd?.RenewalAgeMicros is not null,
+        },
+        Counter("ucarp_etcd_fences_total", "Times the lease was given up because no renewal was answered in time (etcd groups).",
+                s => s.Etcd!.Fences) with { Of = s => s.Etcd is not null && s.Mode == "etcd" },
     ];
 
     static Family Gauge(string name, string help, Func<StatusSnapshot, long> value) =>

@@ -42,9 +42,28 @@ public static class StateDocument
         return j.ToString();
     }
 
-    /// <summary>One group's keys, in the documented order; <paramref name="indent"/> is theirs (for the nested counters).</summary>
-    static List<(string, string)> GroupFields(StatusSnapshot s, string indent) =>
+    /// <summary>
+    /// One group on one line, "name" first: the object `ucarpctl status --json` lists and
+    /// `watch --json` sends, with the state file's keys, names and precision.
+    /// </summary>
+    public static StringBuilder GroupLine(StringBuilder j, StatusSnapshot s, IEnumerable<(string Key, string Value)>? before = null)
+    {
+        List<(string Key, string Value)> fields = [.. before ?? [], ("name", Str(s.Name)), .. GroupFields(s, null)];
+        j.Append('{');
+        for (int i = 0; i < fields.Count; i++)
+        {
+            j.Append(i == 0 ? "" : ",").Append(Str(fields[i].Key)).Append(':').Append(fields[i].Value);
+        }
+        return j.Append('}');
+    }
+
+    /// <summary>
+    /// One group's keys, in the documented order; <paramref name="indent"/> is theirs (for
+    /// the nested counters), null for one line.
+    /// </summary>
+    static List<(string, string)> GroupFields(StatusSnapshot s, string? indent) =>
     [
+        ("mode", Str(s.Mode)),
         ("state", Str(s.StateName)),
         ("in_election", Bool(s.InElection)),
         ("election_reason", Str(s.ElectionReason)),
@@ -53,6 +72,7 @@ public static class StateDocument
         ("interface", Str(s.Interface)),
         ("vhid", Num(s.Vhid)),
         ("virtual_address", Str(s.VirtualAddress)),
+        ("addresses", "[" + string.Join(", ", s.AllAddresses.Select(Str)) + "]"),
         ("source_address", Str(s.Source.ToString())),
         ("advbase", Num(s.AdvBase)),
         ("advskew", Num(s.AdvSkew)),
@@ -61,8 +81,21 @@ public static class StateDocument
         ("preempt", Bool(s.Preempt)),
         ("master", Str(s.Master?.ToString())),
         ("health_check", s.Health is null ? "null" : Health(s.Health)),
+        ("etcd", s.Etcd is null ? "null" : Etcd(s.Etcd)),
         ("counters", Counters(s, indent)),
     ];
+
+    static string Etcd(EtcdHealth e) =>
+        "{ " + string.Join(", ",
+            Pair("reachable", Bool(e.Reachable)),
+            Pair("lease", e.Lease is long lease ? Str(lease.ToString("x", CultureInfo.InvariantCulture)) : "null"),
+            Pair("renewal_age_seconds", e.RenewalAgeMicros is long age ? Seconds(age) : "null"),
+            Pair("fences", Num(e.Fences))) + " }";
+
+    /// <summary>Seconds with six decimals, from integer microseconds.</summary>
+    static string Seconds(long micros) =>
+        (micros < 0 ? "-" : "") + (Math.Abs(micros) / 1_000_000).ToString(CultureInfo.InvariantCulture) + "."
+        + (Math.Abs(micros) % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>An object whose keys sit one level (two spaces) inside <paramref name="indent"/>, its closing brace at it.</summary>
     static void Object(StringBuilder j, List<(string Key, string Value)> fields, string indent)
@@ -86,18 +119,22 @@ public static class StateDocument
             Pair("failures", Num(h.Failures)),
             Pair("weight", h.Weight == 0 ? "null" : Num(h.Weight))) + " }";
 
-    static string Counters(StatusSnapshot s, string indent)
+    static string Counters(StatusSnapshot s, string? indent)
     {
         string rejected = "{ " + string.Join(", ", StatusSnapshot.RejectionNames.Select(r => Pair(r.Name, Num(s.RejectedFor(r.Reason))))) + " }";
-        string inner = indent + "  ";
-        return "{\n" + string.Join(",\n",
-            inner + Pair("transitions", Num(s.Transitions)),
-            inner + Pair("adverts_sent", Num(s.AdvertsSent)),
-            inner + Pair("advert_send_errors", Num(s.AdvertSendErrors)),
-            inner + Pair("adverts_received", Num(s.AdvertsReceived)),
-            inner + Pair("scripts_run", Num(s.ScriptRuns)),
-            inner + Pair("script_failures", Num(s.ScriptFailures)),
-            inner + Pair("rejected", rejected)) + "\n" + indent + "}";
+        string[] pairs =
+        [
+            Pair("transitions", Num(s.Transitions)),
+            Pair("adverts_sent", Num(s.AdvertsSent)),
+            Pair("advert_send_errors", Num(s.AdvertSendErrors)),
+            Pair("adverts_received", Num(s.AdvertsReceived)),
+            Pair("scripts_run", Num(s.ScriptRuns)),
+            Pair("script_failures", Num(s.ScriptFailures)),
+            Pair("rejected", rejected),
+        ];
+        // One line (status --json, watch), or a key a line inside the state file's indent.
+        return indent is null ? "{ " + string.Join(", ", pairs) + " }"
+            : "{\n" + string.Join(",\n", pairs.Select(p => indent + "  " + p)) + "\n" + indent + "}";
     }
 
     static string Pair(string key, string value) => Str(key) + ": " + value;
@@ -107,7 +144,7 @@ public static class StateDocument
     static string Bool(bool b) => b ? "true" : "false";
 
     /// <summary>ISO 8601 in UTC with microseconds, as jq's and date's parsers read it.</summary>
-    public static string Timestamp(long unixMicros) =>
+    public static string? Timestamp(long unixMicros) => unixMicros is < 0 or > 253_402_300_799_999_999 ? null :
         DateTimeOffset.UnixEpoch.AddTicks(unixMicros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>A JSON string (RFC 8259 escaping), or null.</summary>

@@ -35,6 +35,13 @@ public sealed record StatusSnapshot
     public required string Interface { get; init; }
     public required int Vhid { get; init; }
     public required string VirtualAddress { get; init; }
+    /// <summary>Every address of the group, -a first, then each --extra-addr (default: -a alone).</summary>
+    public IReadOnlyList<string>? Addresses { get; init; }
+    public IReadOnlyList<string> AllAddresses => Addresses ?? [VirtualAddress];
+    /// <summary>How the group elects: "carp", "etcd" or "follow".</summary>
+    public string Mode { get; init; } = "carp";
+    /// <summary>etcd and follow groups: the connection's health; null for CARP.</summary>
+    public EtcdHealth? Etcd { get; init; }
     public required IpAddress Source { get; init; }
     public required int AdvBase { get; init; }
     public required int AdvSkew { get; init; }
@@ -53,7 +60,10 @@ public sealed record StatusSnapshot
     public required IReadOnlyDictionary<Rejection, long> Rejected { get; init; }
     public required int Pid { get; init; }
 
-    public string StateName => NameOf(State, Stopped, Waiting);
+    /// <summary>`ucarpctl watch`'s last word on a group a reload took out of the file.</summary>
+    public bool Removed { get; init; }
+
+    public string StateName => Removed ? "REMOVED" : NameOf(State, Stopped, Waiting);
 
     /// <summary>MASTER, BACKUP, INIT, WAITING (a group held back), or STOPPED once the daemon has ended.</summary>
     public static string NameOf(CarpState state, bool stopped, bool waiting = false) => stopped ? "STOPPED" : waiting ? "WAITING" : state switch

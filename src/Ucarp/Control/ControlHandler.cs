@@ -5,6 +5,7 @@ using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
 using Ucarp.Daemon;
 using Ucarp.Loop;
+using Ucarp.Monitoring;
 
 namespace Ucarp.Control;
 
@@ -24,35 +25,14 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload, Demoti
     /// <summary>ucarpctl's socket, served from now on; disposed with the handler.</summary>
     public void Attach(ControlServer server) => _server = server;
 
-    /// <summary>Every group of the file, the running ones and those held back (WAITING), in the file's order.</summary>
-    public IReadOnlyList<GroupStatus> Status(long now) =>
-        [.. groups.Running.Select(g => (g.Name, Row: Row(g, now))).Concat(groups.Held.Select(h => (h.Name, Row: Row(h))))
-                  .OrderBy(r => groups.FileOrder(r.Name)).Select(r => r.Row)];
-
-    static GroupStatus Row(HeldGroup h)
+    /// <summary>
+    /// Every group of the file, the running ones and those held back (WAITING), in the
+    /// file's order: each its row cut from the description the state file and metrics get.
+    /// </summary>
+    public IReadOnlyList<GroupStatus> Status(long now)
     {
-        Configuration c = h.Options.Settings;
-        return new GroupStatus(h.Name, c.Interface!, c.Vhid, Addresses(c), "WAITING", null, h.SinceUnixMicros / 1_000_000,
-                               InElection: false, c.Check is null ? "none" : "pending", h.Gate.EligibilityReason);
-    }
-
-    static string[] Addresses(Configuration c) => [c.VirtualAddressText ?? c.VirtualAddress.ToString(), .. c.ExtraAddresses.Select(a => a.ToString())];
-
-    static GroupStatus Row(GroupRuntime g, long now)
-    {
-        Configuration c = g.Config;
-        string state = g.Stopping ? "STOPPED" : g.Gate.State switch
-        {
-            CarpState.Master => "MASTER",
-            CarpState.Backup => "BACKUP",
-            _ => "INIT",
-        };
-        string health = g.Health is null ? "none"
-            : g.Health.Policy.LastPassed is null ? "pending"
-            : g.Health.Policy.Passing ? "passing" : "failing";
-        bool inElection = g.Gate.Eligible && !g.Gate.LinkIsDown && !g.Stopping;
-        string? reason = inElection ? null : g.Gate.LinkIsDown ? Messages.StatusLinkDown : g.Gate.EligibilityReason;
-        return new GroupStatus(g.Name, c.Interface!, c.Vhid, Addresses(c), state, g.Gate.MasterAddress(now)?.ToString(), g.SinceUnixMicros / 1_000_000, inElection, health, reason);
+        long wall = Linux.WallClock.NowMicros();
+        return [.. groups.PublishedGroups().Select(g => GroupStatus.Of(GroupSnapshots.Of(g, wall, now, wall, ended: false)))];
     }
 
     public ControlReply SetDemoted(string? group, bool demoted, long now)

@@ -68,6 +68,13 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     public HealthCheckRunner? Health { get; }
     public IpAddress AdvertDestination => Options.AdvertDestination;
 
+    /// <summary>Follow mode's election, for its reachability.</summary>
+    Core.Etcd.FollowElection? Following { get; init; }
+
+    /// <summary>etcd's side of an etcd or follow group, as monitoring shows it; null for CARP.</summary>
+    public Core.Monitoring.EtcdHealth? EtcdHealth(long now) =>
+        Etcd is not null ? Etcd.Session.Health(now) : Following is { } f ? new(f.Reachable, null, null, 0) : null;
+
     /// <summary>Wall-clock microseconds of the last state change, or the start (for ucarpctl status).</summary>
     public long SinceUnixMicros { get; private set; }
 
@@ -165,6 +172,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
             {
                 EtcdPassword = etcdPassword, FollowEtcd = followEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
+                Following = following,
             };
             if (followEtcd is not null)
             {

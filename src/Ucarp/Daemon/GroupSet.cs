@@ -224,11 +224,14 @@ internal sealed partial class GroupSet : IDisposable
     }
 
     /// <summary>Every group monitoring shows, held ones too, in the file's order.</summary>
-    List<PublishedGroup> PublishedGroups() =>
-        [.. _groups.Select(Published).Concat(_held.Select(h => new PublishedGroup(h.Name, h.Options.Settings, h.Gate, null, null, null, Held: true)))
-                   .OrderBy(p => FileOrder(p.Name))];
+    public List<PublishedGroup> PublishedGroups() =>
+        [.. _groups.Select(Published).Concat(_held.Select(Published)).OrderBy(p => FileOrder(p.Name))];
 
-    static PublishedGroup Published(GroupRuntime g) => new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health);
+    static PublishedGroup Published(GroupRuntime g) =>
+        new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health) { Since = () => g.SinceUnixMicros, Etcd = g.EtcdHealth, Stopping = () => g.Stopping };
+
+    static PublishedGroup Published(HeldGroup h) =>
+        new(h.Name, h.Options.Settings, h.Gate, null, null, null, Held: true) { Since = () => h.SinceUnixMicros };
 
     /// <summary>Disposes the leaving groups that are done, then starts the waiting ones nothing stands in the way of.</summary>
     public void FinishLeaving(long now)

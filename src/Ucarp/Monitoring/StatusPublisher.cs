@@ -366,41 +366,7 @@ internal sealed class StatusPublisher : IDisposable
         return Array.ConvertAll(groups, w => Snapshot(w, now, wall, stopped));
     }
 
-    static StatusSnapshot Snapshot(Watched w, long now, long wall, bool stopped)
-    {
-        (string name, Configuration config, IElection machine, IFrameInput? frames, ScriptRunner? scripts, HealthCheckRunner? health, bool held) = w.Group;
-        return new StatusSnapshot
-        {
-            Name = name,
-            State = machine.State,
-            Stopped = stopped,
-            Waiting = held,
-            InElection = machine.Eligible && !stopped,
-            ElectionReason = machine.EligibilityReason,
-            LinkUp = !machine.LinkIsDown,
-            SinceUnixMicros = stopped ? wall : w.SinceUnixMicros,
-            NowUnixMicros = wall,
-            Interface = config.Interface!,
-            Vhid = config.Vhid,
-            VirtualAddress = config.VirtualAddressText ?? config.VirtualAddress.ToString(),
-            Source = config.SourceAddress,
-            AdvBase = config.AdvBase,
-            AdvSkew = config.AdvSkew,
-            Skew = machine.Skew,
-            Preempt = config.Preempt,
-            Master = stopped ? null : machine.MasterAddress(now),
-            Health = health is null ? null : HealthSnapshot.From(config.Check!, health.Policy),
-            Transitions = machine.Counters.Transitions,
-            AdvertsSent = machine.Counters.AdvertsSent,
-            AdvertSendErrors = machine.Counters.AdvertSendErrors,
-            AdvertsReceived = machine.Counters.AdvertsReceived,
-            ScriptRuns = scripts?.Runs ?? 0,
-            ScriptFailures = scripts?.Failures ?? 0,
-            // A copy: the text is made on the writer's thread while the machine goes on counting.
-            Rejected = frames is null ? [] : new Dictionary<Rejection, long>(frames.Rejections),
-            Pid = Environment.ProcessId,
-        };
-    }
+    static StatusSnapshot Snapshot(Watched w, long now, long wall, bool stopped) => GroupSnapshots.Of(w.Group, w.SinceUnixMicros, now, wall, stopped);
 
     static long WallClock() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
 

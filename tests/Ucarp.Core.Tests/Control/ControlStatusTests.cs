@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Ucarp.Core.Control;
+using Ucarp.Core.Monitoring;
+using Ucarp.Core.Tests.Monitoring;
 
 namespace Ucarp.Core.Tests.Control;
 
@@ -8,9 +10,9 @@ public class ControlStatusTests
 {
     const long Since = 1_795_000_000;   // 2026-11-18T11:06:40Z
 
-    static readonly GroupStatus Web = new("web", "eth0", 1, ["192.0.2.100", "192.0.2.101"], "MASTER", "192.0.2.1", Since, true, "passing", null);
-    static readonly GroupStatus Db = new("db", "eth1.20", 200, ["2001:db8::5"], "BACKUP", null, Since + 61, false, "failing",
-                                         "health check failed 2 times in a row");
+    static readonly GroupStatus Web = Snapshots.Row("web", "MASTER", "192.0.2.1", true, "passing", null, Since, "eth0", 1, ["192.0.2.100", "192.0.2.101"]);
+    static readonly GroupStatus Db = Snapshots.Row("db", "BACKUP", null, false, "failing", "health check failed 2 times in a row", Since + 61,
+                                                   "eth1.20", 200, ["2001:db8::5"]);
 
     [Test]
     public void Text_is_a_header_and_one_aligned_line_per_group()
@@ -24,39 +26,40 @@ public class ControlStatusTests
     [Test]
     public void Text_fields_stay_one_word_on_one_line_whatever_they_hold()
     {
-        var odd = new GroupStatus("a b", "", 7, [], "BACKUP", "x\ny", -5, false, "none", "line\nbreak");
+        GroupStatus odd = Web with { Name = "a b", Interface = "", Vhid = 7, Addresses = [], State = "BACKUP", Master = "x\ny", SinceUnixSeconds = -5,
+                                     InElection = false, Health = "none", Reason = "line\nbreak" };
         string[] lines = ControlStatus.Text([odd]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(2));
         string[] fields = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(fields, Is.EqualTo(new[] { "a?b", "-", "7", "-", "BACKUP", "x?y", "-", "none", "out", "line?break" }));
     }
 
+    /// <summary>status --json lists each group as the state file describes it: its keys, in its order, "name" first.</summary>
     [Test]
-    public void Json_holds_every_group_with_the_documented_keys()
+    public void Json_holds_every_group_with_the_state_files_keys()
     {
         using var doc = JsonDocument.Parse(ControlStatus.Json([Web, Db]));
         JsonElement[] groups = [.. doc.RootElement.GetProperty("groups").EnumerateArray()];
         Assert.That(doc.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "groups" }));
         Assert.That(groups, Has.Length.EqualTo(2));
-        Assert.That(groups[0].EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
+        using var state = JsonDocument.Parse(StateDocument.Build([Web.Full, Db.Full], 1, Since * 1_000_000));
+        JsonElement[] file = [.. state.RootElement.GetProperty("groups").EnumerateArray()];
+        for (int i = 0; i < 2; i++)
         {
-            "name", "interface", "vhid", "addresses", "state", "master", "since", "in_election", "health", "reason",
-        }));
+            Assert.That(groups[i].EnumerateObject().Select(p => p.Name), Is.EqualTo(file[i].EnumerateObject().Select(p => p.Name)));
+            Assert.That(groups[i].GetRawText().Replace(" ", "").Replace("\n", ""), Is.EqualTo(file[i].GetRawText().Replace(" ", "").Replace("\n", "")),
+                        "the same values, to the microsecond");
+        }
         Assert.Multiple(() =>
         {
             Assert.That(groups[0].GetProperty("name").GetString(), Is.EqualTo("web"));
-            Assert.That(groups[0].GetProperty("interface").GetString(), Is.EqualTo("eth0"));
-            Assert.That(groups[0].GetProperty("vhid").GetInt32(), Is.EqualTo(1));
+            Assert.That(groups[0].GetProperty("mode").GetString(), Is.EqualTo("carp"));
             Assert.That(groups[0].GetProperty("addresses").EnumerateArray().Select(a => a.GetString()), Is.EqualTo(new[] { "192.0.2.100", "192.0.2.101" }));
-            Assert.That(groups[0].GetProperty("state").GetString(), Is.EqualTo("MASTER"));
-            Assert.That(groups[0].GetProperty("master").GetString(), Is.EqualTo("192.0.2.1"));
-            Assert.That(groups[0].GetProperty("since").GetString(), Is.EqualTo("2026-11-18T11:06:40Z"));
-            Assert.That(groups[0].GetProperty("in_election").GetBoolean(), Is.True);
-            Assert.That(groups[0].GetProperty("reason").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(groups[0].GetProperty("since").GetString(), Is.EqualTo("2026-11-18T11:06:40.000000Z"));
             Assert.That(groups[1].GetProperty("master").ValueKind, Is.EqualTo(JsonValueKind.Null));
             Assert.That(groups[1].GetProperty("in_election").GetBoolean(), Is.False);
-            Assert.That(groups[1].GetProperty("health").GetString(), Is.EqualTo("failing"));
-            Assert.That(groups[1].GetProperty("reason").GetString(), Is.EqualTo("health check failed 2 times in a row"));
+            Assert.That(groups[1].GetProperty("health_check").GetProperty("status").GetString(), Is.EqualTo("failing"));
+            Assert.That(groups[1].GetProperty("election_reason").GetString(), Is.EqualTo("health check failed 2 times in a row"));
         });
     }
 
@@ -64,16 +67,16 @@ public class ControlStatusTests
     public void Json_escapes_every_string_and_survives_what_no_calendar_holds()
     {
         string nasty = "q\"b\\s/\n\t\u0001\u007f\u00e9\ud83d\ude00";
-        var odd = new GroupStatus(nasty, nasty, 0, [nasty, ""], nasty, nasty, long.MaxValue, false, nasty, nasty);
-        using var doc = JsonDocument.Parse(ControlStatus.Json([odd]));
+        StatusSnapshot full = Snapshots.Group(nasty, iface: nasty, reason: nasty, addresses: [nasty, ""], inElection: false) with { SinceUnixMicros = long.MaxValue };
+        using var doc = JsonDocument.Parse(ControlStatus.Json([GroupStatus.Of(full)]));
         JsonElement g = doc.RootElement.GetProperty("groups")[0];
-        foreach (string key in new[] { "name", "interface", "state", "master", "health", "reason" })
+        foreach (string key in new[] { "name", "interface", "virtual_address", "election_reason" })
         {
             Assert.That(g.GetProperty(key).GetString(), Is.EqualTo(nasty), key);
         }
         Assert.That(g.GetProperty("addresses")[0].GetString(), Is.EqualTo(nasty));
         Assert.That(g.GetProperty("since").ValueKind, Is.EqualTo(JsonValueKind.Null));
-        Assert.That(ControlStatus.Text([odd]), Does.Contain(" - "));
+        Assert.That(ControlStatus.Text([GroupStatus.Of(full)]), Does.Contain(" - "));
     }
 
     [Test]
@@ -87,8 +90,8 @@ public class ControlStatusTests
     [Test]
     public void Every_vhid_fits_well_within_the_reply_limit()
     {
-        var groups = Enumerable.Range(1, 255).Select(v => new GroupStatus($"group-{v}", "eth0", v, [$"198.51.100.{v}", $"203.0.113.{v}"],
-                                                                          "BACKUP", "192.0.2.1", Since, true, "passing", null)).ToList();
+        var groups = Enumerable.Range(1, 255).Select(v => Snapshots.Row($"group-{v}", "BACKUP", "192.0.2.1", true, "passing", null, Since, "eth0", v,
+                                                                        [$"198.51.100.{v}", $"203.0.113.{v}"])).ToList();
         string json = ControlStatus.Json(groups);
         using var doc = JsonDocument.Parse(json);
         Assert.That(doc.RootElement.GetProperty("groups").GetArrayLength(), Is.EqualTo(255));

@@ -9,7 +9,7 @@ public class StateWatchTests
 
     static GroupStatus Row(string name, string state, string? master = "192.0.2.1", bool inElection = true, string health = "none",
                            string? reason = null, long since = 1_780_000_000) =>
-        new(name, "eth0", 7, ["192.0.2.100"], state, master, since, inElection, health, reason);
+        Tests.Monitoring.Snapshots.Row(name, state, master, inElection, health, reason, since);
 
     [Test]
     public void The_first_look_is_every_group_then_only_what_changed()
@@ -73,6 +73,9 @@ public class StateWatchTests
         JsonElement r = doc.RootElement;
         Assert.That((r.GetProperty("time").GetString(), r.GetProperty("previous").GetString(), r.GetProperty("name").GetString(), r.GetProperty("state").GetString()),
                     Is.EqualTo(("2026-05-28T20:26:40.123Z", "BACKUP", "web", "MASTER")));
+        var removed = new WatchEvent(Row("web", "MASTER") with { State = StateWatch.Removed }, "MASTER", T0);
+        using JsonDocument gone = JsonDocument.Parse(StateWatch.Json(removed));
+        Assert.That(gone.RootElement.GetProperty("state").GetString(), Is.EqualTo("REMOVED"));
         using JsonDocument status = JsonDocument.Parse(ControlStatus.Json([Row("web", "MASTER")]));
         Assert.That(r.EnumerateObject().Select(p => p.Name).Skip(2),
                     Is.EqualTo(status.RootElement.GetProperty("groups")[0].EnumerateObject().Select(p => p.Name)), "the same fields as status --json");

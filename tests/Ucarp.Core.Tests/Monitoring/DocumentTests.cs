@@ -47,8 +47,8 @@ public class DocumentTests
         JsonElement r = doc.RootElement;
         Assert.That(r.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
-            "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address",
-            "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "counters", "pid", "updated",
+            "mode", "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address", "addresses",
+            "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "etcd", "counters", "pid", "updated",
         }));
         Assert.That(r.GetProperty("state").GetString(), Is.EqualTo("MASTER"));
         Assert.That(r.GetProperty("in_election").GetBoolean(), Is.True);

@@ -44,7 +44,8 @@ public class GroupDocumentTests
     public void A_plain_command_lines_documents_are_byte_for_byte_what_they_were()
     {
         // Golden/*-one-group.*: the output of the one-group builders before groups existed, for this
-        // snapshot, with the series added since (build info, written timestamp, state) where they go.
+        // snapshot, with the series added since (build info, written timestamp, state, address) where
+        // they go, and the keys added since (mode, addresses, etcd).
         StatusSnapshot s = Group("ucarp", 100) with { VirtualAddress = "192.0.2.100", Vhid = 42 };
         Assert.That(StateDocument.Build(s), Is.EqualTo(Golden("state-one-group.json")));
         Assert.That(MetricsDocument.Build(s), Is.EqualTo(Golden("metrics-one-group.prom")));
@@ -52,8 +53,8 @@ public class GroupDocumentTests
 
     static readonly string[] GroupKeys =
     [
-        "name", "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address",
-        "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "counters",
+        "name", "mode", "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address", "addresses",
+        "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "etcd", "counters",
     ];
 
     [Test]
@@ -146,7 +147,7 @@ public class GroupDocumentTests
         foreach (var s in samples)
         {
             Assert.That(s.Labels.Select(l => l.Key).Take(4), Is.EqualTo(new[] { "group", "interface", "vhid", "vip" }), s.Name);
-            Assert.That(s.Labels.Count, Is.EqualTo(s.Name switch { "ucarp_rejected_total" or "ucarp_state" => 5, "ucarp_build_info" => 6, _ => 4 }), s.Name);
+            Assert.That(s.Labels.Count, Is.EqualTo(s.Name switch { "ucarp_rejected_total" or "ucarp_state" or "ucarp_address_master" => 5, "ucarp_build_info" => 6, _ => 4 }), s.Name);
         }
         string Value(string metric, string group) =>
             samples.Single(s => s.Name == metric && s.Labels[0].Value == group && s.Labels.All(l => l.Key is not "reason" and not "state")).Value;
@@ -166,4 +167,47 @@ public class GroupDocumentTests
     [TestCase(new string[0], "0 groups")]
     public void Systemds_status_counts_the_groups_by_role_in_a_fixed_order(string[] states, string expected) =>
         Assert.That(StatusSummary.Line(states), Is.EqualTo(expected));
+
+    /// <summary>
+    /// One description, every address: an etcd group's state object says its connection, its
+    /// metrics have etcd series and no CARP rejections; a CARP group the reverse; every
+    /// address, extras too, has its own series.
+    /// </summary>
+    [Test]
+    public void Etcd_groups_show_their_connection_and_every_address_has_a_series()
+    {
+        StatusSnapshot carp = Group("web", 10, CarpState.Master) with { Addresses = ["192.0.2.10", "198.51.100.10"] };
+        StatusSnapshot etcd = Group("db", 11, CarpState.Master) with
+        {
+            Mode = "etcd", Rejected = new Dictionary<Rejection, long>(), Etcd = new EtcdHealth(true, 0x694d7e3c1b2a, 1_250_000, 2),
+        };
+        StatusSnapshot follow = Group("pg", 12) with { Mode = "follow", Etcd = new EtcdHealth(false, null, null, 0) };
+        using JsonDocument doc = JsonDocument.Parse(StateDocument.Build([carp, etcd, follow], pid: 1, nowUnixMicros: 1_795_000_061_000_002));
+        JsonElement[] g = [.. doc.RootElement.GetProperty("groups").EnumerateArray()];
+        Assert.That(g.Select(x => x.GetProperty("mode").GetString()), Is.EqualTo(new[] { "carp", "etcd", "follow" }));
+        Assert.That(g[0].GetProperty("etcd").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(g[0].GetProperty("addresses").EnumerateArray().Select(a => a.GetString()), Is.EqualTo(new[] { "192.0.2.10", "198.51.100.10" }));
+        JsonElement e = g[1].GetProperty("etcd");
+        Assert.That((e.GetProperty("reachable").GetBoolean(), e.GetProperty("lease").GetString(), e.GetProperty("renewal_age_seconds").GetDouble(),
+                     e.GetProperty("fences").GetInt32()), Is.EqualTo((true, "694d7e3c1b2a", 1.25, 2)));
+        Assert.That(g[2].GetProperty("etcd").GetProperty("lease").ValueKind, Is.EqualTo(JsonValueKind.Null));
+
+        string text = MetricsDocument.Build([carp, etcd, follow]);
+        string[] samples = [.. text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')];
+        Assert.That(samples.Where(l => l.StartsWith("ucarp_address_master{group=\"web\"", StringComparison.Ordinal)),
+                    Is.EqualTo(new[]
+                    {
+                        "ucarp_address_master{group=\"web\",interface=\"eth0\",vhid=\"10\",vip=\"192.0.2.10\",address=\"192.0.2.10\"} 1",
+                        "ucarp_address_master{group=\"web\",interface=\"eth0\",vhid=\"10\",vip=\"192.0.2.10\",address=\"198.51.100.10\"} 1",
+                    }));
+        Assert.That(samples.Where(l => l.StartsWith("ucarp_rejected_total", StringComparison.Ordinal)).Select(l => l.Split('"')[1]).Distinct(),
+                    Is.EqualTo(new[] { "web" }), "rejections only for CARP groups");
+        Assert.That(samples.Where(l => l.StartsWith("ucarp_etcd_", StringComparison.Ordinal)).Select(l => l[..l.IndexOf('{')] + " " + l.Split('"')[1] + " " + l.Split(' ')[^1]),
+                    Is.EqualTo(new[]
+                    {
+                        "ucarp_etcd_reachable db 1", "ucarp_etcd_reachable pg 0", "ucarp_etcd_lease db 1",
+                        "ucarp_etcd_renewal_age_seconds db 1.250000", "ucarp_etcd_fences_total db 2",
+                    }));
+        Assert.That(MetricsDocument.Build(carp with { Name = null }), Does.Not.Contain("ucarp_etcd_"), "a CARP daemon's file has no etcd family at all");
+    }
 }

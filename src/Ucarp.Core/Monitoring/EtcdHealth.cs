@@ -1,0 +1,8 @@
+namespace Ucarp.Core.Monitoring;
+
+/// <summary>
+/// An etcd group's connection as monitoring shows it: etcd answered the last request; the
+/// lease (null in follow mode, or while none is granted); how old the last answered
+/// renewal is (µs; null without a lease); how many times the lease was fenced.
+/// </summary>
+public sealed record EtcdHealth(bool Reachable, long? Lease, long? RenewalAgeMicros, long Fences);
