@@ -3,7 +3,8 @@
 #   make check      install what the tests need, build, run every test
 #                   (FILTER='dotnet test filter' runs some; JOBS=N namespace tests at once)
 #   make check-fast core and simulation tests only (no root, no binary: under a minute)
-#   make demo       a small LAN in network namespaces: election and failover (root)
+#   make demo       two hosts in network namespaces, one --config daemon each: status,
+#                   failover timed on the wire, demote --wait, reload, etcd (root; < 1 min)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make deb        build/ucarp-net_VERSION_ARCH.deb (debian/, debhelper), which replaces Debian's ucarp
 #   make bench      Ucarp.Net against Debian's ucarp (and keepalived) on a namespaced LAN (root)
@@ -83,7 +84,8 @@ fuzz: deps $(BINARY)
 	UCARP_BINARY=$(abspath $(BINARY)) UCARP_DIFF_VECTORS=$(DIFF_VECTORS) dotnet test tests/Ucarp.Integration.Tests -c $(CONFIG) \
 	    --nologo --filter FullyQualifiedName~CliDifferentialTests --logger "console;verbosity=normal"
 
-demo: deps $(BINARY)
+# Installs only what the demo uses, when missing (scripts/demo.sh), not make deps' list.
+demo: $(BINARY) $(CTL)
 	@scripts/demo.sh $(abspath $(BINARY))
 
 # Paths inside the scripts and the unit follow PREFIX.

@@ -1,6 +1,7 @@
 # Sourced by scripts/demo.sh and tests/bench/bench.sh: a LAN of network namespaces.
 # lan_up PREFIX N   a bridge in namespace PREFIX-br, hosts PREFIX-n1..N each with
 #                   eth0 = 192.0.2.i/24 (RFC 5737) on a veth whose peer is a bridge port
+# lan_add PREFIX I  one more host, PREFIX-nI with eth0 = 192.0.2.I/24, on that bridge
 # lan_down PREFIX   kills what runs in those namespaces and deletes them
 # Nothing touches the host's own interfaces.
 
@@ -12,6 +13,17 @@ lan_down() {
     done
 }
 
+lan_add() {
+    local prefix=$1 i=$2
+    ip netns add "$prefix-n$i"
+    ip -n "$prefix-n$i" link set lo up
+    ip link add eth0 netns "$prefix-n$i" type veth peer name "p$i" netns "$prefix-br"
+    ip -n "$prefix-br" link set "p$i" master br0
+    ip -n "$prefix-br" link set "p$i" up
+    ip -n "$prefix-n$i" addr add "192.0.2.$i/24" dev eth0
+    ip -n "$prefix-n$i" link set eth0 up
+}
+
 lan_up() {
     local prefix=$1 count=$2 i
     lan_down "$prefix"
@@ -19,12 +31,6 @@ lan_up() {
     ip -n "$prefix-br" link add br0 type bridge
     ip -n "$prefix-br" link set br0 up
     for i in $(seq 1 "$count"); do
-        ip netns add "$prefix-n$i"
-        ip -n "$prefix-n$i" link set lo up
-        ip link add eth0 netns "$prefix-n$i" type veth peer name "p$i" netns "$prefix-br"
-        ip -n "$prefix-br" link set "p$i" master br0
-        ip -n "$prefix-br" link set "p$i" up
-        ip -n "$prefix-n$i" addr add "192.0.2.$i/24" dev eth0
-        ip -n "$prefix-n$i" link set eth0 up
+        lan_add "$prefix" "$i"
     done
 }
