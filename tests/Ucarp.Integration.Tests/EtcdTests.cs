@@ -107,7 +107,13 @@ public class EtcdTests : NamespaceTest
         var (lan, etcd) = Cluster();
         using (lan)
         {
-            var (a, b) = HolderAndBackup(lan, etcd);
+            string state = Path.Combine(lan.Directory, "a.json");
+            var (a, b) = HolderAndBackup(lan, etcd, "--state-file=" + state);
+            // The state file shows the session: reachable, its lease, a fresh renewal, no fence yet.
+            System.Text.Json.JsonElement Etcd() => System.Text.Json.JsonDocument.Parse(File.ReadAllText(state)).RootElement.GetProperty("etcd");
+            Assert.That(Wait.Until(() => Etcd() is { ValueKind: System.Text.Json.JsonValueKind.Object } e && e.GetProperty("reachable").GetBoolean()
+                                         && e.GetProperty("lease").ValueKind == System.Text.Json.JsonValueKind.String, Short), Is.True, File.ReadAllText(state));
+            Assert.That((Etcd().GetProperty("fences").GetInt32(), Etcd().GetProperty("renewal_age_seconds").GetDouble()), Is.EqualTo((0, 0.0)).Within(3.0));
             // Node 4 loses etcd (its packets to the members go nowhere) but keeps the LAN.
             for (int m = 1; m <= EtcdCluster.Members; m++)
             {
@@ -116,6 +122,9 @@ public class EtcdTests : NamespaceTest
             Assert.That(Wait.Until(() => lan.HoldsVip(B), TimeSpan.FromSeconds(10)), Is.True, Describe(lan, a, b));
             Assert.That(a.WaitFor("etcd lease not renewed for", Short), Is.True, Describe(lan, a, b));
             Assert.That(lan.HoldsVip(A), Is.False);
+            // Not a change of role: written at the next refresh (a second), not at once.
+            Assert.That(Wait.Until(() => Etcd().GetProperty("fences").GetInt32() == 1 && !Etcd().GetProperty("reachable").GetBoolean(), Long), Is.True,
+                        "the fence is counted, etcd said out of reach\n" + File.ReadAllText(state));
             HolderIntervals held = HolderIntervals.Read(lan);
             NeverTwoHolders(lan, held, a, b);
             Assert.That((held.Count(A), held.Count(B)), Is.EqualTo((1, 1)), held.ToString());

@@ -51,7 +51,8 @@ internal sealed class StatusPublisher : IDisposable
     /// <summary>One group and what was last published of it; its election tells it of a change.</summary>
     sealed class Watched(PublishedGroup group, long sinceUnixMicros, List<Watched> changed) : IStandingWatcher
     {
-        public readonly PublishedGroup Group = group;
+        /// <summary>Replaced by each SetGroups that keeps the election (the daemon's own view of it, with its since and etcd session).</summary>
+        public PublishedGroup Group = group;
         public Significant Last;
         public long SinceUnixMicros = sinceUnixMicros;
         public bool Changed;
@@ -113,6 +114,7 @@ internal sealed class StatusPublisher : IDisposable
                 g.Machine.Watch(kept);
                 kept.StandingChanged(g.Machine);   // published at the next Tick
             }
+            kept.Group = g;
             after[i] = kept;
             refresh = Math.Min(refresh, Timing.Interval(g.Settings.AdvBase, g.Settings.AdvSkew));
         }
@@ -356,6 +358,12 @@ internal sealed class StatusPublisher : IDisposable
             CarpCounters c = g.Machine.Counters;
             sum += c.Transitions + c.AdvertsSent + c.AdvertSendErrors + c.AdvertsReceived + (g.Frames?.RejectedTotal ?? 0)
                    + (g.Scripts?.Runs ?? 0) + (g.Scripts?.Failures ?? 0) + (g.Health?.Policy.Runs ?? 0);
+            // etcd's reachability, lease and fences move no election counter: they count as one
+            // (a hash, not a sum: a fence drops the lease as it counts, and a sum could cancel).
+            if (g.Etcd?.Invoke(0) is { } e)
+            {
+                sum += HashCode.Combine(e.Reachable, e.Lease, e.Fences);
+            }
         }
         return sum;
     }
