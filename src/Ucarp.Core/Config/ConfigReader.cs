@@ -167,8 +167,16 @@ public static class ConfigReader
         {
             problems.Add(ConfigDiagnostic.Warning(lastDefaults, Messages.ConfigDefaultsAfterGroups));
         }
-        SayScriptless(host.NoUpscript, Messages.NoUpscript, groups, problems);
-        SayScriptless(host.NoDownscript, Messages.NoDownscript, groups, problems);
+        // The same groups without either script (the usual case, --manage-addresses): one line for both.
+        if (host.NoUpscript.SequenceEqual(host.NoDownscript))
+        {
+            SayScriptless(host.NoUpscript, Messages.NoScripts, groups, problems);
+        }
+        else
+        {
+            SayScriptless(host.NoUpscript, Messages.NoUpscript, groups, problems);
+            SayScriptless(host.NoDownscript, Messages.NoDownscript, groups, problems);
+        }
         return new ConfigReadResult(groups, problems.All, holdsPassword);
     }
 

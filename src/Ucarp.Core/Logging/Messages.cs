@@ -30,6 +30,8 @@ public static partial class Messages
     public const string NoVirtualAddress = "You must supply a virtual host address";
     public const string NoUpscript = "Warning: no script called when going up";
     public const string NoDownscript = "Warning: no script called when going down";
+    /// <summary>--config: the groups without an upscript are those without a downscript.</summary>
+    public const string NoScripts = "Warning: no script called when going up or down";
     public const string DeadRatioZero = "Dead ratio can't be zero";
 
     // Ucarp.Net's own: the handover and health check options.

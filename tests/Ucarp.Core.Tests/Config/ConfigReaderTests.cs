@@ -74,8 +74,7 @@ public class ConfigReaderTests
     public void Ucarp_warnings_are_warnings_and_refuse_nothing()
     {
         string text = "group a -i eth0 -s 192.0.2.1 -p pw -v 1 -a 192.0.2.10";
-        Assert.That(Report(text), Is.EqualTo("warning F:1: Warning: no script called when going up, for 1 group: a\n"
-                                             + "warning F:1: Warning: no script called when going down, for 1 group: a"));
+        Assert.That(Report(text), Is.EqualTo("warning F:1: Warning: no script called when going up or down, for 1 group: a"));
         Assert.That(Read(text).HasErrors, Is.False);
         Assert.That(Names(text), Is.EqualTo("a"));
     }
@@ -353,7 +352,7 @@ public class ConfigReaderTests
     public void The_scriptless_warning_is_at_a_named_groups_line()
     {
         string text = "defaults -i eth0 -s 192.0.2.1 -p pw\ngroup bad -v 1 -a 192.0.2.1\ngroup good -v 2 -a 192.0.2.11\n";
-        Assert.That(Report(text), Does.Contain("warning F:3: Warning: no script called when going up, for 1 group: good"));
+        Assert.That(Report(text), Does.Contain("warning F:3: Warning: no script called when going up or down, for 1 group: good"));
     }
 
     /// <summary>What someone moving from keepalived or from an editor's habits meets first: one clear line each, not a cascade.</summary>
