@@ -17,6 +17,7 @@ command -v tcpreplay >/dev/null 2>&1 || missing+=(tcpreplay)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg-dev)
 command -v dh >/dev/null 2>&1 || missing+=(debhelper)   # make deb
 command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v arping >/dev/null 2>&1 || missing+=(arping)   # the scripts' announcements, under the units' sandbox
 command -v capsh >/dev/null 2>&1 || missing+=(libcap2-bin)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)

@@ -187,8 +187,15 @@ internal static class ControlClient
                     output = errors;
                 }
             }
-            output.Write(got);
-            output.Flush();
+            try
+            {
+                output.Write(got);
+                output.Flush();
+            }
+            catch (IOException)
+            {
+                return 0;   // the reader went away (`ucarpctl watch | head -1`): done, as a pipe's writer would be
+            }
         }
         if (failure is not null && status <= 0)
         {

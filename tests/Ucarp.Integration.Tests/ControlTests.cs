@@ -39,6 +39,28 @@ public class ControlTests
         Assert.That((r.Code, r.Out, r.Err), Is.EqualTo((2, "", $"ucarpctl: {reason}\n{ControlUsage.Text}")), r.ToString());
     }
 
+    /// <summary>--check-config binds --metrics-listen and lets it go: an address this host lacks is an error, a port in use a warning.</summary>
+    [Test]
+    public void Check_config_tries_the_metrics_listen_address()
+    {
+        string config = Path.Combine(_dir, "ucarp.conf");
+        File.WriteAllText(config, "group web -i lo -s 127.0.0.1 -v 1 -p test -a 192.0.2.100 --manage-addresses\n");
+        File.SetUnixFileMode(config, (UnixFileMode)0b110_000_000);
+        string Check(string listen, out int code) =>
+            Shell.RunAllowingFailure(Binaries.Clone, ["--config=" + config, "--check-config", "--metrics-listen=" + listen], out code);
+        string absent = Check("203.0.113.99:9155", out int code);
+        Assert.That((code, absent), Is.EqualTo((1, "Unable to listen on --metrics-listen [203.0.113.99:9155]: Cannot assign requested address\n")));
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        taken.Listen();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
+        string inUse = Check("127.0.0.1:" + port, out code);
+        Assert.That((code, inUse), Is.EqualTo((0, $"Warning: Unable to listen on --metrics-listen [127.0.0.1:{port}]: Address already in use (a running daemon's, if one runs)\n")));
+        taken.Close();
+        Assert.That(Check("127.0.0.1:" + port, out code), Is.Empty);
+        Assert.That(code, Is.Zero);
+    }
+
     [Test]
     public void Help_is_the_usage_on_stdout()
     {
@@ -480,6 +502,7 @@ public class ConfigDaemonControlTests : NamespaceTest
         Assert.That(first.Ctl("demote", "web").Code, Is.Zero);
         Assert.That(Wait.Until(() => File.Exists(kept) && File.ReadAllText(kept).Contains("\ndemoted web\n"), Short), Is.True,
                     "written at the demote, not at exit\n" + first.Process.Output);
+        Assert.That(File.GetUnixFileMode(kept), Is.EqualTo((UnixFileMode)0b110_000_000), "0600 whatever the umask: a file its group could write is refused");
         first.Process.Signal("KILL");
         first.Process.WaitForExit(Short);
         first.Dispose();

@@ -223,7 +223,7 @@ public class PackagingTests
                      "ProtectKernelModules=yes", "ProtectKernelLogs=yes", "ProtectControlGroups=yes", "ProtectClock=yes",
                      "ProtectHostname=yes", "PrivateMounts=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET",
                      "RestrictNamespaces=yes", "RestrictSUIDSGID=yes", "LockPersonality=yes", "MemoryDenyWriteExecute=yes",
-                     "SystemCallArchitectures=native", "SystemCallFilter=@system-service", "SystemCallFilter=~@privileged",
+                     "SystemCallArchitectures=native", "SystemCallFilter=@system-service",
                      "SystemCallErrorNumber=EPERM", "RuntimeDirectory=ucarp", "RuntimeDirectoryPreserve=yes", "StateDirectory=ucarp",
                  })
         {
@@ -263,11 +263,17 @@ public class PackagingTests
         {
             Assert.Ignore("python3, systemd-analyze and libseccomp emulate the unit's sandbox");
         }
-        // Outside /tmp and /home, which the sandbox hides: the build directory and the repository's scripts.
-        if (Binaries.Clone.StartsWith("/tmp/", StringComparison.Ordinal) || Binaries.Clone.StartsWith("/home/", StringComparison.Ordinal)
-            || Binaries.Clone.StartsWith("/root/", StringComparison.Ordinal))
+        // The sandbox hides /tmp, /home and /root, where a checkout often is: what the daemon
+        // runs is copied to a directory it sees (read-only, as /usr/sbin would be).
+        string seen = $"/var/lib/ucarpnet-sandbox-{Environment.ProcessId}";
+        Directory.CreateDirectory(seen);
+        string binary = Path.Combine(seen, "ucarp"), ctlBinary = Path.Combine(seen, "ucarpctl"), scripts = Path.Combine(seen, "scripts");
+        File.Copy(Binaries.Clone, binary);
+        File.Copy(Binaries.Ctl, ctlBinary);
+        Directory.CreateDirectory(scripts);
+        foreach (string script in new[] { "vip-addr-up", "vip-addr-down" })
         {
-            Assert.Ignore($"{Binaries.Clone} is hidden by the sandbox (PrivateTmp, ProtectHome)");
+            File.Copy(Path.Combine(Binaries.Repository, "scripts", script), Path.Combine(scripts, script));
         }
         // systemd makes the RuntimeDirectory and StateDirectory; the emulation mounts a
         // fresh tmpfs on each, so only the directories themselves are left on the host.
@@ -278,11 +284,13 @@ public class PackagingTests
         }
         // The upscript: the packaged vip-addr-up, then a look at what it may do, written
         // where the unit lets it write. Beside the binary: /tmp is not the daemon's /tmp.
-        string scripts = Path.Combine(Binaries.Repository, "scripts");
-        string upscript = Path.Combine(Path.GetDirectoryName(Binaries.Clone)!, $"sandbox-test-up-{Environment.ProcessId}.sh");
+        string upscript = Path.Combine(seen, "sandbox-test-up.sh");
         File.WriteAllText(upscript, $"#!/bin/sh\n{scripts}/vip-addr-up \"$@\"; status=$?\n"
                                     + "{ touch /run/ucarp/probe && echo run-ok; touch /var/lib/ucarp/probe && echo state-ok; touch /etc/ucarp-probe;"
-                                    + " ls /root; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; } > /run/ucarp/probe.log 2>&1\n"
+                                    + " ls /root; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status;"
+                                    // arping drops privileges with setuid(getuid()) and stops when the filter refuses it.
+                                    + " if command -v arping >/dev/null; then arping -q -c 1 -U -I \"$1\" \"$2\" && echo arping-ok || echo arping-failed; fi;"
+                                    + " } > /run/ucarp/probe.log 2>&1\n"
                                     + "exit $status\n");
         File.SetUnixFileMode(upscript, (UnixFileMode)0b111_101_101);
         try
@@ -291,7 +299,7 @@ public class PackagingTests
             string unit = Path.Combine(Binaries.Repository, "scripts/systemd/ucarp@.service");
             UcarpProcess daemon = lan.StartRaw(1, "/usr/bin/python3",
                 Path.Combine(Binaries.Repository, "tests/Ucarp.Integration.Tests/Infrastructure/unit-sandbox.py"), unit,
-                Binaries.Clone, "-i", "eth0", "-s", TestLan.Address(1), "-v", "42", "-p", "test", "-a", TestLan.Vip,
+                binary, "-i", "eth0", "-s", TestLan.Address(1), "-v", "42", "-p", "test", "-a", TestLan.Vip,
                 "-u", upscript, "-d", Path.Combine(scripts, "vip-addr-down"), "-z", "--control=/run/ucarp/sandbox-test.sock", "-P");
             Assert.That(daemon.WaitFor("Switching to state: MASTER", TimeSpan.FromSeconds(15)), Is.True, daemon.Output);
             Assert.That(Wait.Until(() => lan.HoldsVip(1), TimeSpan.FromSeconds(5)), Is.True, daemon.Output);
@@ -304,7 +312,7 @@ public class PackagingTests
             Assert.That(Field("NoNewPrivs"), Is.EqualTo("1"));
             Assert.That(Field("Seccomp"), Is.EqualTo("2"));
             // ucarpctl, in the daemon's mount namespace, reaches it on the unit's --control socket.
-            string ctl = Shell.Run("nsenter", "-t", pid, "-m", "-n", Binaries.Ctl, "--control=/run/ucarp/sandbox-test.sock", "status");
+            string ctl = Shell.Run("nsenter", "-t", pid, "-m", "-n", ctlBinary, "--control=/run/ucarp/sandbox-test.sock", "status");
             Assert.That(ctl, Does.Contain("MASTER"), ctl);
             // The upscript ran in the sandbox: it wrote where the unit lets it, and nowhere else.
             string probe = "";
@@ -312,7 +320,7 @@ public class PackagingTests
                                          .Contains("Seccomp", StringComparison.Ordinal), TimeSpan.FromSeconds(5)), Is.True, probe);
             Assert.That(probe, Does.Contain("run-ok").And.Contain("state-ok").And.Contain("touch: cannot touch '/etc/ucarp-probe': Read-only file system")
                                    .And.Contain("ls: cannot open directory '/root': Permission denied")
-                                   .And.Match(@"CapBnd:\s+0000000000807000").And.Match(@"NoNewPrivs:\s+1"), probe);
+                                   .And.Match(@"CapBnd:\s+0000000000807000").And.Match(@"NoNewPrivs:\s+1").And.Not.Contain("arping-failed"), probe);
 
             daemon.Signal("TERM");
             Assert.That(daemon.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, daemon.Output);
@@ -322,7 +330,7 @@ public class PackagingTests
         }
         finally
         {
-            File.Delete(upscript);
+            Directory.Delete(seen, recursive: true);
             foreach (string d in made)
             {
                 Directory.Delete(d, recursive: true);

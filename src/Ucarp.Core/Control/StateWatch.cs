@@ -82,7 +82,8 @@ public sealed class StateWatch
     {
         GroupStatus g = e.Group;
         // A group gone from the file is its last description, in state REMOVED.
-        Monitoring.StatusSnapshot full = g.State == Removed ? g.Full with { Removed = true } : g.Full;
+        Monitoring.StatusSnapshot full = g.State == Removed
+            ? g.Full with { Removed = true, Master = null, InElection = false, ElectionReason = null } : g.Full;
         return Monitoring.StateDocument.GroupLine(new StringBuilder(1024), full,
             [("time", "\"" + Time(e.UnixMicros) + "\""), ("previous", Monitoring.StateDocument.Str(e.Previous))]).Append('\n').ToString();
     }

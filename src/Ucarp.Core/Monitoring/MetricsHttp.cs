@@ -47,7 +47,7 @@ public static class MetricsHttp
             return Reply(404, "Not Found", "the metrics are at /metrics\n", isHead);
         }
         return document is null
-            ? Reply(503, "Service Unavailable", "no metrics yet: the daemon is starting\n", isHead)
+            ? Reply(503, "Service Unavailable", "no metrics: the daemon is starting or stopping\n", isHead)
             : Reply(200, "OK", document, isHead, ContentType);
     }
 

@@ -111,7 +111,7 @@ internal sealed class ControlServer : IDisposable
             short events = EventsOf(polled, c.Fd);
             if (!c.Closed && events != 0)
             {
-                Serve(c, now);
+                Serve(c, events, now);
             }
             if (!c.Closed && now >= c.Deadline)
             {
@@ -141,12 +141,16 @@ internal sealed class ControlServer : IDisposable
         return 0;
     }
 
-    void Serve(ControlConnection c, long now)
+    void Serve(ControlConnection c, short events, long now)
     {
         if (c.Streaming && c.Pending == 0)
         {
-            // Nothing asked of ppoll, yet woken: the watcher hung up.
-            c.Close();
+            // Nothing to send: a hang-up ends it. A POLLOUT from this pass's ppoll is stale
+            // (another request's Watch may have flushed this stream meanwhile), not a hang-up.
+            if ((events & (Libc.POLLHUP | Libc.POLLERR)) != 0)
+            {
+                c.Close();
+            }
         }
         else if (c.Replying)
         {

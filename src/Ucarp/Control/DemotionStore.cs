@@ -78,7 +78,8 @@ internal sealed class DemotionStore(string path, ILog log)
         string content = demotions.Format();
         _writer.Post(_last = () =>
         {
-            bool ok = AtomicFile.TryReplace(path, content, out SysError error, durable: true);
+            // 0600 whatever the umask: a file its group could write would be refused at the next start.
+            bool ok = AtomicFile.TryReplace(path, content, out SysError error, durable: true, mode: 0b110_000_000);
             lock (_failing)
             {
                 if (!ok && !_failed)

@@ -46,7 +46,9 @@ internal static class ConfigMode
             {
                 log.WriteStderr(line + "\n");
             }
-            return result.HasErrors ? 1 : 0;
+            // What start-up binds, tried too: an address not on this host fails the start.
+            bool listenFails = cmd.MetricsListen is string listen && !CheckListen(listen, log);
+            return result.HasErrors || listenFails ? 1 : 0;
         }
         foreach (ConfigDiagnostic d in result.Diagnostics.OrderBy(d => d.Line))
         {
@@ -124,5 +126,23 @@ internal static class ConfigMode
             publisher.Start(MonotonicClock.NowMicroseconds);
         }
         return Program.RunLoop(loop, cmd.RealtimePriority, publisher, log);
+    }
+
+    /// <summary>
+    /// --check-config's try of --metrics-listen: bound and closed at once. In use is only a
+    /// warning (the running daemon holds it while its file is checked); anything else an error.
+    /// </summary>
+    static bool CheckListen(string listen, Logger log)
+    {
+        Core.Monitoring.ListenAddress.TryParse(listen, out Core.Monitoring.ListenAddress at, out _);
+        if (MetricsEndpoint.TryOpen(at, out MetricsEndpoint? endpoint, out SysError error))
+        {
+            endpoint.Dispose();
+            return true;
+        }
+        bool inUse = error.Errno == Libc.EADDRINUSE;
+        log.WriteStderr((inUse ? "Warning: " : "") + Messages.MetricsListenFailed(at.ToString(), error.Perror)
+                        + (inUse ? " (a running daemon's, if one runs)" : "") + "\n");
+        return inUse;
     }
 }

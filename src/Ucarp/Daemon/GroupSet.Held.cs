@@ -24,13 +24,14 @@ internal sealed partial class GroupSet
 
     /// <summary>
     /// Holds the group back, saying why: in its sync set it counts as out, status shows it
-    /// WAITING, and it starts by itself once it can (<see cref="RetryHeld"/>). A demotion
-    /// it had, or `demote --all`, stays with it.
+    /// WAITING, and it starts by itself once it can (<see cref="RetryHeld"/>). The demotion
+    /// the caller says it has stays with it: a group that ran passes its own (none when it was
+    /// promoted since `demote --all`), a new one what `demote --all` or the file says.
     /// </summary>
     void Hold(GroupOptions options, string? etcdPassword, string reason, string? demoted, long now, long retryAt = 0)
     {
         var held = new HeldGroup(options, etcdPassword, reason, now) { NextTry = retryAt };
-        if ((demoted ?? (AllDemoted ? Messages.DemotedByControl : null)) is string why)
+        if (demoted is string why)
         {
             held.Gate.Close(GateReason.Control, why, now);
         }

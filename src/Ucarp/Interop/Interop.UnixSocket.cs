@@ -16,6 +16,7 @@ internal static partial class Libc
     internal const int ENOTDIR = 20;
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;
+    internal const int EADDRINUSE = 98;
     internal const int EPIPE = 32;
     internal const int ECONNABORTED = 103;
     internal const int ECONNRESET = 104;

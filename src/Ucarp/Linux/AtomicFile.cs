@@ -26,7 +26,8 @@ internal static class AtomicFile
     /// <paramref name="durable"/>: the content reaches the disk before the rename, so a
     /// power cut leaves the old file or the new one, never an empty one.
     /// </summary>
-    public static unsafe bool TryReplace(string path, string content, out SysError error, bool durable = false)
+    /// <paramref name="mode"/>: the file's exact mode, whatever the umask (default: 0666 less the umask).
+    public static unsafe bool TryReplace(string path, string content, out SysError error, bool durable = false, uint? mode = null)
     {
         byte[] target = CStrings.Z(path);
         byte[] temporary = [];
@@ -48,7 +49,16 @@ internal static class AtomicFile
             error = SysError.Last();
             return false;
         }
-        bool written = TryWriteAll(fd, Encoding.UTF8.GetBytes(content), out error);
+        bool written;
+        if (mode is uint exact && Libc.FChMod(fd, exact) != 0)
+        {
+            error = SysError.Last("fchmod");
+            written = false;
+        }
+        else
+        {
+            written = TryWriteAll(fd, Encoding.UTF8.GetBytes(content), out error);
+        }
         if (written && durable && Libc.FSync(fd) != 0)
         {
             error = SysError.Last();

@@ -27,6 +27,7 @@ internal sealed class MetricsEndpoint : IDisposable
     volatile byte[]? _document;
     volatile bool _stop;
     Thread? _thread;
+    long _acceptPausedUntil;
 
     sealed class Client(FileDescriptor socket, long deadline)
     {
@@ -85,8 +86,8 @@ internal sealed class MetricsEndpoint : IDisposable
         return true;
     }
 
-    /// <summary>The document served from now on (the publisher's writer thread calls this).</summary>
-    public void Publish(string metrics) => _document = Encoding.UTF8.GetBytes(metrics);
+    /// <summary>The document served from now on (the publisher's writer thread calls this); null: 503 from now on (the daemon is stopping).</summary>
+    public void Publish(string? metrics) => _document = metrics is null ? null : Encoding.UTF8.GetBytes(metrics);
 
     public void Start()
     {
@@ -94,7 +95,27 @@ internal sealed class MetricsEndpoint : IDisposable
         _thread.Start();
     }
 
-    unsafe void Serve()
+    void Serve()
+    {
+        while (!_stop)
+        {
+            try
+            {
+                Loop();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Never the daemon's end: the endpoint rests a second and serves on.
+                Thread.Sleep(1000);
+            }
+        }
+        foreach (Client c in _clients)
+        {
+            Close(c);
+        }
+    }
+
+    unsafe void Loop()
     {
         PollFd* fds = stackalloc PollFd[MaxClients + 2];
         while (!_stop)
@@ -103,7 +124,12 @@ internal sealed class MetricsEndpoint : IDisposable
             _clients.RemoveAll(c => c.Done && Close(c));
             long wait = long.MaxValue;
             fds[0] = new PollFd { Fd = _wake.Fd, Events = Libc.POLLIN };
-            fds[1] = new PollFd { Fd = _listener.Fd, Events = Libc.POLLIN };
+            // Out of descriptors, the listener would stay readable and spin this thread: it rests.
+            fds[1] = new PollFd { Fd = now < _acceptPausedUntil ? -1 : _listener.Fd, Events = Libc.POLLIN };
+            if (now < _acceptPausedUntil)
+            {
+                wait = Math.Min(wait, _acceptPausedUntil - now);
+            }
             for (int i = 0; i < _clients.Count; i++)
             {
                 Client c = _clients[i];
@@ -114,7 +140,11 @@ internal sealed class MetricsEndpoint : IDisposable
             int ready = Libc.PPoll(fds, (ulong)(_clients.Count + 2), wait == long.MaxValue ? null : &timeout, null);
             if (ready < 0)
             {
-                continue;   // EINTR
+                if (Libc.LastErrno != Libc.EINTR)
+                {
+                    Thread.Sleep(100);   // not a spin, whatever ppoll's trouble
+                }
+                continue;
             }
             now = Environment.TickCount64;
             for (int i = 0; i < _clients.Count; i++)
@@ -134,10 +164,6 @@ internal sealed class MetricsEndpoint : IDisposable
                 Accept(now);
             }
         }
-        foreach (Client c in _clients)
-        {
-            Close(c);
-        }
     }
 
     static bool Close(Client c)
@@ -153,6 +179,10 @@ internal sealed class MetricsEndpoint : IDisposable
             int fd = Libc.Accept4(_listener.Fd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (fd < 0)
             {
+                if (Libc.LastErrno is Libc.EMFILE or Libc.ENFILE)
+                {
+                    _acceptPausedUntil = now + 1000;
+                }
                 return;
             }
             var socket = new FileDescriptor(fd);

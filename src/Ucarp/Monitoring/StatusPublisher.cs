@@ -268,6 +268,8 @@ internal sealed class StatusPublisher : IDisposable
             }
             _stopped = true;
             _notifier.Send("STOPPING=1");
+            // As the metrics file is removed: a daemon on its way out is no longer scraped as MASTER.
+            Endpoint?.Publish(null);
             state = _stateFile is null ? null : StateText(Snapshots(_groups, now, stopped: true));
         }
         if (!HasFiles)
@@ -306,18 +308,20 @@ internal sealed class StatusPublisher : IDisposable
             // The loop took the snapshots (the machines are read on its thread); text and I/O are the writer's.
             _writer.Post(() =>
             {
+                // HTTP first: a hung state file's mount must not freeze the scrapes too.
+                string? metrics = _metricsFile is not null || Endpoint is not null
+                    ? OneGroup(snapshots) ? MetricsDocument.Build(snapshots[0]) : MetricsDocument.Build(snapshots) : null;
+                if (metrics is not null)
+                {
+                    Endpoint?.Publish(metrics);
+                }
                 if (_stateFile is not null)
                 {
                     Replace(_stateFile, StateText(snapshots));
                 }
-                if (_metricsFile is not null || Endpoint is not null)
+                if (_metricsFile is not null)
                 {
-                    string metrics = OneGroup(snapshots) ? MetricsDocument.Build(snapshots[0]) : MetricsDocument.Build(snapshots);
-                    Endpoint?.Publish(metrics);
-                    if (_metricsFile is not null)
-                    {
-                        Replace(_metricsFile, metrics);
-                    }
+                    Replace(_metricsFile, metrics!);
                 }
             });
         }

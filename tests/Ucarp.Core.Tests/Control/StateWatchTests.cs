@@ -75,7 +75,8 @@ public class StateWatchTests
                     Is.EqualTo(("2026-05-28T20:26:40.123Z", "BACKUP", "web", "MASTER")));
         var removed = new WatchEvent(Row("web", "MASTER") with { State = StateWatch.Removed }, "MASTER", T0);
         using JsonDocument gone = JsonDocument.Parse(StateWatch.Json(removed));
-        Assert.That(gone.RootElement.GetProperty("state").GetString(), Is.EqualTo("REMOVED"));
+        Assert.That((gone.RootElement.GetProperty("state").GetString(), gone.RootElement.GetProperty("master").ValueKind,
+                     gone.RootElement.GetProperty("in_election").GetBoolean()), Is.EqualTo(("REMOVED", JsonValueKind.Null, false)), "as the text line says");
         using JsonDocument status = JsonDocument.Parse(ControlStatus.Json([Row("web", "MASTER")]));
         Assert.That(r.EnumerateObject().Select(p => p.Name).Skip(2),
                     Is.EqualTo(status.RootElement.GetProperty("groups")[0].EnumerateObject().Select(p => p.Name)), "the same fields as status --json");
