@@ -38,6 +38,8 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     int _sendErrors;
     int _sendSuccesses;
     int _suppressPreempt;
+    // The last advert heard during the demotion hold, when it was a bow-out (null otherwise).
+    ReceivedAdvert? _bowOutInHold;
     IpAddress _lastMaster;           // the master we last heard, while we are not master
     long? _lastMasterHeardAt;
     long? _forgetMasterAt;           // when that master is no longer shown: the watchers are told
@@ -89,6 +91,14 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         {
             // The demotion hold is over: "now listen for 3 heartbeats, as usual".
             SetRun(now);
+            // Unless the master bowed out meanwhile, and nobody has advertised since: that
+            // master is gone, and waiting a whole master-down for it (after a sync mate's
+            // hold, 3 s more than its mate) would leave the address without a holder.
+            if (_bowOutInHold is ReceivedAdvert bowOut)
+            {
+                _bowOutInHold = null;
+                HandleAdvert(bowOut, now);
+            }
         }
         if (_masterDownAt <= now)
         {
@@ -131,6 +141,10 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         if (HoldUntil is not null)
         {
             // ucarp is asleep during the hold; its state logic sees nothing until SetRun.
+            // The frames wait in its socket meanwhile: a bow-out among them is acted on
+            // when the hold ends (see OnTimer).
+            _bowOutInHold = read.Advert.AdvBase == CarpHeader.BowOutAdvBase && read.Advert.AdvSkew == CarpHeader.BowOutAdvSkew
+                ? read.Advert : null;
             return;
         }
         IpAddress? shown = MasterAddress(now);
@@ -205,6 +219,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         BowOut(now);
         _advertAt = null;
         _masterDownAt = null;
+        _bowOutInHold = null;
         Hold(now);
     }
 
@@ -223,6 +238,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         _advertAt = null;
         _masterDownAt = null;
         HoldUntil = null;
+        _bowOutInHold = null;
     }
 
     /// <summary>

@@ -350,6 +350,37 @@ public class CarpMachineTests
         Assert.That(m.State, Is.EqualTo(CarpState.Master), "a lone node comes back");
     }
 
+    /// <summary>
+    /// ucarp sleeps through the hold but the frames wait in its socket: a master that bowed
+    /// out meanwhile (a sync mate stepping down on the other host, say) is taken over from
+    /// when the hold ends, not a whole master-down later.
+    /// </summary>
+    [Test]
+    public void A_bow_out_heard_during_the_hold_is_acted_on_when_it_ends()
+    {
+        var (m, host) = Master(Settings());
+        long now = 10 * S;
+        m.Demote(now);
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), 1, 0, counter: 0x2000), now + S);
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), CarpHeader.BowOutAdvBase, CarpHeader.BowOutAdvSkew, counter: 0x2001), now + 2 * S);
+        Assert.That(m.State, Is.EqualTo(CarpState.Backup), "asleep during the hold");
+        m.OnTimer(now + 3 * S);
+        Assert.That(m.State, Is.EqualTo(CarpState.Master), "the master bowed out: taken over as the hold ends");
+    }
+
+    [Test]
+    public void A_master_heard_after_a_bow_out_in_the_hold_is_waited_for_as_usual()
+    {
+        var (m, host) = Master(Settings());
+        long now = 10 * S;
+        m.Demote(now);
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 2), CarpHeader.BowOutAdvBase, CarpHeader.BowOutAdvSkew, counter: 0x2000), now + S);
+        m.OnFrame(PeerAdvert(new(192, 0, 2, 3), 1, 0, counter: 0x2001), now + 2 * S);   // another master took over
+        m.OnTimer(now + 3 * S);
+        Assert.That(m.State, Is.EqualTo(CarpState.Backup));
+        Assert.That(m.NextDeadline, Is.EqualTo(now + 6 * S), "the usual master-down timer after the hold");
+    }
+
     [Test]
     public void Sigusr2_on_a_backup_does_nothing()
     {
