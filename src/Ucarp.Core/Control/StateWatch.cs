@@ -51,7 +51,9 @@ public sealed class StateWatch
         foreach (string name in _last.Keys.Where(n => !present.Contains(n)).ToList())
         {
             GroupStatus row = _last[name].Row;
-            (events ??= []).Add(new WatchEvent(row with { State = Removed, Master = null, InElection = false, Reason = null }, row.State, unixMicros));
+            // Its last description, in state REMOVED: no master, out of the election (text and JSON are cut from it alike).
+            GroupStatus gone = GroupStatus.Of(row.Full with { Removed = true, Master = null, InElection = false, ElectionReason = null });
+            (events ??= []).Add(new WatchEvent(gone, row.State, unixMicros));
             _last.Remove(name);
         }
         return events ?? (IReadOnlyList<WatchEvent>)[];
@@ -80,11 +82,7 @@ public sealed class StateWatch
     /// <summary>JSON: one object a line, "time" and "previous", then status --json's keys (the state file's).</summary>
     public static string Json(WatchEvent e)
     {
-        GroupStatus g = e.Group;
-        // A group gone from the file is its last description, in state REMOVED.
-        Monitoring.StatusSnapshot full = g.State == Removed
-            ? g.Full with { Removed = true, Master = null, InElection = false, ElectionReason = null } : g.Full;
-        return Monitoring.StateDocument.GroupLine(new StringBuilder(1024), full,
+        return Monitoring.StateDocument.GroupLine(new StringBuilder(1024), e.Group.Full,
             [("time", "\"" + Time(e.UnixMicros) + "\""), ("previous", Monitoring.StateDocument.Str(e.Previous))]).Append('\n').ToString();
     }
 

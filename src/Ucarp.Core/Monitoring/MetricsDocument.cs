@@ -112,16 +112,16 @@ public static class MetricsDocument
         Counter("ucarp_health_check_runs_total", "Health check runs finished (0 without --check).", s => s.Health?.Runs ?? 0),
         Counter("ucarp_health_check_failures_total", "Health check runs that failed (0 without --check).", s => s.Health?.Failures ?? 0),
         Gauge("ucarp_etcd_reachable", "1 when etcd answered the group's last request, else 0 (etcd and follow groups).",
-              s => s.Etcd!.Reachable ? 1 : 0) with { Of = s => s.Etcd is not null },
+              s => s.Etcd!.Value.Reachable ? 1 : 0) with { Of = s => s.Etcd is not null },
         Gauge("ucarp_etcd_lease", "1 while the group's session holds an etcd lease, else 0 (etcd groups).",
-              s => s.Etcd!.Lease is null ? 0 : 1) with { Of = s => s.Etcd is not null && s.Mode == "etcd" },
+              s => s.Etcd!.Value.Lease is null ? 0 : 1) with { Of = s => s.Etcd is not null && s.Mode == "etcd" },
         new("ucarp_etcd_renewal_age_seconds", "gauge", "How long ago the last answered lease renewal was sent (etcd groups holding a lease).",
-            (m, name, id, s) => m.Append(name).Append('{').Append(id).Append("} ").Append(Seconds(s.Etcd!.RenewalAgeMicros!.Value)).Append('\n'))
+            (m, name, id, s) => m.Append(name).Append('{').Append(id).Append("} ").Append(Seconds(s.Etcd!.Value.RenewalAgeMicros!.Value)).Append('\n'))
         {
             Of = s => s.Etcd?.RenewalAgeMicros is not null,
         },
         Counter("ucarp_etcd_fences_total", "Times the lease was given up because no renewal was answered in time (etcd groups).",
-                s => s.Etcd!.Fences) with { Of = s => s.Etcd is not null && s.Mode == "etcd" },
+                s => s.Etcd!.Value.Fences) with { Of = s => s.Etcd is not null && s.Mode == "etcd" },
     ];
 
     static Family Gauge(string name, string help, Func<StatusSnapshot, long> value) =>

@@ -81,7 +81,7 @@ public static class StateDocument
         ("preempt", Bool(s.Preempt)),
         ("master", Str(s.Master?.ToString())),
         ("health_check", s.Health is null ? "null" : Health(s.Health)),
-        ("etcd", s.Etcd is null ? "null" : Etcd(s.Etcd)),
+        ("etcd", s.Etcd is EtcdHealth etcd ? Etcd(etcd) : "null"),
         ("counters", Counters(s, indent)),
     ];
 

@@ -1,5 +1,4 @@
 using Ucarp.Core.Carp;
-using Ucarp.Core.Cli;
 using Ucarp.Core.Control;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;

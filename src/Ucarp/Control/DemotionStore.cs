@@ -18,8 +18,7 @@ namespace Ucarp.Control;
 internal sealed class DemotionStore(string path, ILog log)
 {
     readonly DocumentWriter _writer = new();
-    readonly Lock _failing = new();
-    bool _failed;
+    readonly WriteFailures _failures = new(log, LogLevel.Error, Messages.DemotionFileUnwritten, Messages.DemotionFileWrittenAgain);
     Action? _last;
 
     public string Path => path;
@@ -80,18 +79,7 @@ internal sealed class DemotionStore(string path, ILog log)
         {
             // 0600 whatever the umask: a file its group could write would be refused at the next start.
             bool ok = AtomicFile.TryReplace(path, content, out SysError error, durable: true, mode: 0b110_000_000);
-            lock (_failing)
-            {
-                if (!ok && !_failed)
-                {
-                    log.Write(LogLevel.Error, Messages.DemotionFileUnwritten(path, error.Text));
-                }
-                else if (ok && _failed)
-                {
-                    log.Write(LogLevel.Notice, Messages.DemotionFileWrittenAgain(path));
-                }
-                _failed = !ok;
-            }
+            _failures.Report(path, ok ? null : error.Text);
         });
     }
 

@@ -34,7 +34,7 @@ internal sealed class StatusPublisher : IDisposable
 
     readonly Lock _writing = new();
     readonly DocumentWriter _writer = new();
-    readonly Dictionary<string, bool> _failing = [];   // touched on the writer's thread only
+    readonly WriteFailures _failures;                  // the writer's thread only
     volatile Watched[] _groups = [];                   // replaced whole: Stop reads it from a signal thread
     readonly List<Watched> _changed = [];              // told of a change since the last Tick (loop thread)
     long _refresh = Timing.Second;
@@ -83,6 +83,7 @@ internal sealed class StatusPublisher : IDisposable
         _metricsFile = options.MetricsFile;
         _manyGroups = manyGroups;
         _log = log;
+        _failures = new WriteFailures(log, LogLevel.Warning, Messages.FileWriteFailed, Messages.FileWriteRecovered);
         _notifier = notifier;
         _nextPing = now;
     }
@@ -337,20 +338,7 @@ internal sealed class StatusPublisher : IDisposable
     /// <summary>Replaces the file's content, and says so when that fails or works again.</summary>
     void Replace(string path, string content) => Report(path, AtomicFile.TryReplace(path, content, out SysError error) ? null : error.Text);
 
-    /// <summary>A failing file is logged once, and once more when it is written again.</summary>
-    void Report(string path, string? error)
-    {
-        bool wasFailing = _failing.GetValueOrDefault(path);
-        if (error is not null && !wasFailing)
-        {
-            _log.Write(LogLevel.Warning, Messages.FileWriteFailed(path, error));
-        }
-        else if (error is null && wasFailing)
-        {
-            _log.Write(LogLevel.Notice, Messages.FileWriteRecovered(path));
-        }
-        _failing[path] = error is not null;
-    }
+    void Report(string path, string? error) => _failures.Report(path, error);
 
     /// <summary>A sum that moves whenever any group's counter does; read once per refresh, not per wake-up.</summary>
     static long CountersNow(Watched[] groups)

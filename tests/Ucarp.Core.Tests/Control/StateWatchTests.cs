@@ -73,7 +73,9 @@ public class StateWatchTests
         JsonElement r = doc.RootElement;
         Assert.That((r.GetProperty("time").GetString(), r.GetProperty("previous").GetString(), r.GetProperty("name").GetString(), r.GetProperty("state").GetString()),
                     Is.EqualTo(("2026-05-28T20:26:40.123Z", "BACKUP", "web", "MASTER")));
-        var removed = new WatchEvent(Row("web", "MASTER") with { State = StateWatch.Removed }, "MASTER", T0);
+        var watch = new StateWatch();
+        watch.Changes([Row("web", "MASTER")], T0);
+        WatchEvent removed = watch.Changes([], T0 + 1).Single();   // a reload took it out of the file
         using JsonDocument gone = JsonDocument.Parse(StateWatch.Json(removed));
         Assert.That((gone.RootElement.GetProperty("state").GetString(), gone.RootElement.GetProperty("master").ValueKind,
                      gone.RootElement.GetProperty("in_election").GetBoolean()), Is.EqualTo(("REMOVED", JsonValueKind.Null, false)), "as the text line says");
