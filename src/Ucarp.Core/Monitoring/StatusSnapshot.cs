@@ -89,6 +89,9 @@ public sealed record StatusSnapshot
         (Rejection.BadDigest, "bad_digest"),
         (Rejection.NotFromPeer, "not_from_peer"),
         (Rejection.NotToUs, "not_to_us"),
+        (Rejection.BadType, "bad_type"),
+        (Rejection.BadAuth, "bad_auth"),
+        (Rejection.IntervalMismatch, "interval_mismatch"),
     ];
 
     public long RejectedFor(Rejection reason) => Rejected.TryGetValue(reason, out long n) ? n : 0;
