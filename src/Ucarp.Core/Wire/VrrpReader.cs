@@ -68,11 +68,13 @@ public sealed class VrrpReader
         {
             return Reject(Rejection.TooShort);
         }
-        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != (v6 ? CarpHeader.EtherTypeIpv6 : CarpHeader.EtherTypeIpv4))
+        ReadOnlySpan<byte> ip = frame[eth..];
+        // The IP version too: keepalived's kernel drops a packet whose header says another.
+        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != (v6 ? CarpHeader.EtherTypeIpv6 : CarpHeader.EtherTypeIpv4)
+            || ip[0] >> 4 != (v6 ? 6 : 4))
         {
             return Reject(Rejection.WrongFamily);
         }
-        ReadOnlySpan<byte> ip = frame[eth..];
         int length = _source.Length;
         ReadOnlySpan<byte> source = ip.Slice(v6 ? 8 : 12, length);
         ReadOnlySpan<byte> destination = ip.Slice(v6 ? 24 : 16, length);
@@ -113,7 +115,9 @@ public sealed class VrrpReader
         {
             return Reject(Rejection.BadType, vrrp[VrrpHeader.VersionType] & 0x0f);
         }
-        if (!ChecksumValid(v6, source, destination, vrrp))
+        // The IPv4 header's own checksum as well: the packet socket sees frames before the
+        // kernel's IP layer, which drops a bad one before keepalived could.
+        if ((!v6 && InternetChecksum.Compute(ip[..ipLength]) != 0) || !ChecksumValid(v6, source, destination, vrrp))
         {
             return Reject(Rejection.BadChecksum);
         }
