@@ -38,8 +38,10 @@ public sealed record StatusSnapshot
     /// <summary>Every address of the group, -a first, then each --extra-addr (default: -a alone).</summary>
     public IReadOnlyList<string>? Addresses { get; init; }
     public IReadOnlyList<string> AllAddresses => Addresses ?? [VirtualAddress];
-    /// <summary>How the group elects: "carp", "etcd" or "follow".</summary>
+    /// <summary>How the group elects: "carp", "vrrp", "etcd" or "follow".</summary>
     public string Mode { get; init; } = "carp";
+    /// <summary>VRRP groups: the version and the priorities; null for the others.</summary>
+    public VrrpView? Vrrp { get; init; }
     /// <summary>etcd and follow groups: the connection's health; null for CARP.</summary>
     public EtcdHealth? Etcd { get; init; }
     public required IpAddress Source { get; init; }
