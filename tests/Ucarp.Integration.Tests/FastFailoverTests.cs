@@ -173,7 +173,8 @@ public class FastFailoverTests : NamespaceTest
         using UcarpProcess b = lan.Start(2, Binaries.Clone, ["-b", "0", "-k", "26", .. rt]);
         Assert.That(Wait.Until(() => b.Saw("Switching to state: BACKUP"), Short), Is.True, Describe(lan, a, b));
         using Capture capture = lan.StartCapture("proto 112");
-        var window = TimeSpan.FromSeconds(25);
+        // 12 s: forty master-down intervals (~300 ms), each a chance to flap (the long run is make bench's).
+        var window = TimeSpan.FromSeconds(12);
         using (new Stress(window))
         {
             Thread.Sleep(window);
@@ -182,7 +183,7 @@ public class FastFailoverTests : NamespaceTest
         double[] late = adverts.Zip(adverts.Skip(1), (x, y) => (y.Micros - x.Micros - IntervalMicros(20)) / 1000.0).Order().ToArray();
         TestContext.Out.WriteLine($"realtime {realtime}: {adverts.Count} adverts, lateness p50 {late[late.Length / 2]:F3} ms, " +
                                   $"p99 {late[late.Length * 99 / 100]:F3} ms, max {late[^1]:F3} ms");
-        Assert.That(adverts, Has.Count.GreaterThan(250), "25 s of adverts every 78 ms");
+        Assert.That(adverts, Has.Count.GreaterThan(120), "12 s of adverts every 78 ms");
         Assert.That(b.Count("Switching to state: MASTER"), Is.Zero, Describe(lan, a, b));
         Assert.That(a.Count("Switching to state: BACKUP"), Is.EqualTo(1), "the master never stepped down\n" + Describe(lan, a, b));
         Assert.That(lan.VipHolders(), Is.EqualTo(new[] { 1 }));
