@@ -102,7 +102,7 @@ internal static class Program
             return 2;
         }
 
-        return Daemonized(argv, config, log, environment, detached, config.Password!, etcdPassword,
+        return Daemonized(argv, config, log, environment, detached, config.Password ?? "", etcdPassword,
                           () => DoCarp(config, log, environment, etcdPassword));
     }
 
@@ -192,7 +192,7 @@ internal static class Program
 
     static int DoCarp(Configuration config, Logger log, string[] environment, string? etcdPassword)
     {
-        if (CStrings.Bytes(config.Password!).Length > Core.Wire.CarpHmac.MaxPasswordBytes)
+        if (CStrings.Bytes(config.Password ?? "").Length > Core.Wire.CarpHmac.MaxPasswordBytes)
         {
             log.Write(LogLevel.Error, Messages.PasswordTooLong);
             return 2;
@@ -235,7 +235,7 @@ internal static class Program
         if (config.StateFile is not null || config.MetricsFile is not null || metrics is not null || notifier.Enabled)
         {
             GroupRuntime g = daemon.Groups[0];
-            publisher = new StatusPublisher(config, g.Gate, g.Frames, g.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds)
+            publisher = new StatusPublisher(config, g.Gate, g.Frames, g.Scripts, g.Health, log, notifier, MonotonicClock.NowMicroseconds, g.VrrpView)
             {
                 Endpoint = metrics,
             };

@@ -1,13 +1,16 @@
 using Ucarp.Core;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Follow;
+using Ucarp.Core.Election;
 using Ucarp.Core.Logging;
+using Ucarp.Core.Vrrp;
 using Ucarp.Core.Wire;
 
 namespace Ucarp.Simulation.Tests;
 
 /// <summary>
-/// One host on the virtual LAN: a real <see cref="CarpMachine"/>, its real follower (scripts
+/// One host on the virtual LAN: a real <see cref="CarpMachine"/> (or, given
+/// <see cref="VrrpSettings"/>, a real <see cref="VrrpMachine"/>), its real follower (scripts
 /// that take <see cref="ScriptDuration"/> each, the announcements and the bow-out after
 /// them, as the daemon orders them) and the effects it emitted.
 /// </summary>
@@ -15,20 +18,36 @@ sealed class SimNode : ICarpHost
 {
     readonly VirtualLan _lan;
     readonly CarpSettings _settings;
+    readonly VrrpSettings? _vrrp;
+    IFrameInput _frames;
 
     public CarpSettings Settings => _settings;
     long _timerToken;
 
-    public SimNode(VirtualLan lan, int index, CarpSettings settings)
+    public SimNode(VirtualLan lan, int index, CarpSettings settings, VrrpSettings? vrrp = null)
     {
         _lan = lan;
         Index = index;
         _settings = settings;
-        Machine = new CarpMachine(settings, this, new SeededCarpRandom(lan.Seed * 31 + index));
+        _vrrp = vrrp;
+        (Machine, _frames) = Make(lan.Seed * 31 + index);
+    }
+
+    /// <summary>A new incarnation's election: CARP, or VRRP when the node has VRRP settings.</summary>
+    (ElectionBase, IFrameInput) Make(int seed)
+    {
+        if (_vrrp is not null)
+        {
+            var vrrp = new VrrpMachine(_settings, _vrrp, this, new SeededCarpRandom(seed));
+            return (vrrp, vrrp);
+        }
+        var carp = new CarpMachine(_settings, this, new SeededCarpRandom(seed));
+        return (carp, carp);
     }
 
     public int Index { get; }
-    public CarpMachine Machine { get; private set; }
+    public VrrpSettings? Vrrp => _vrrp;
+    public ElectionBase Machine { get; private set; }
     public bool Alive { get; private set; }
     /// <summary>Bumped on every restart, so frames in flight to a dead incarnation are dropped.</summary>
     public int Epoch { get; private set; }
@@ -44,7 +63,7 @@ sealed class SimNode : ICarpHost
         Alive = true;
         _stopping = false;
         Epoch++;
-        Machine = new CarpMachine(_settings, this, new SeededCarpRandom(_lan.Seed * 31 + Index + Epoch * 1000));
+        (Machine, _frames) = Make(_lan.Seed * 31 + Index + Epoch * 1000);
         Machine.Start(_lan.Now);
         Reschedule();
     }
@@ -61,7 +80,7 @@ sealed class SimNode : ICarpHost
     public void Receive(byte[] frame)
     {
         Arrivals.Add(_lan.Now);
-        Machine.OnFrame(frame, _lan.Now);
+        _frames.OnFrame(frame, _lan.Now);
         Reschedule();
     }
 

@@ -35,9 +35,9 @@ sealed class VirtualLan
     /// <summary>Probability that a frame to a given receiver is lost.</summary>
     public double Loss { get; set; }
 
-    public SimNode Add(CarpSettings settings)
+    public SimNode Add(CarpSettings settings, Ucarp.Core.Vrrp.VrrpSettings? vrrp = null)
     {
-        var node = new SimNode(this, Nodes.Count, settings);
+        var node = new SimNode(this, Nodes.Count, settings, vrrp);
         Nodes.Add(node);
         return node;
     }

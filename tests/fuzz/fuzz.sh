@@ -1,6 +1,6 @@
 #!/bin/bash
 # Coverage-guided fuzzing with AFL++ through SharpFuzz (make fuzz; make check runs a short round).
-#   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader cli http json (default: all)
+#   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader vrrp cli http json (default: all)
 #   FUZZ_BUILD=only: build the harness and stop; FUZZ_BUILD=no: use the one built before
 # Builds the harness, instruments Ucarp.Core.dll, runs afl-fuzz on each target for
 # SECONDS from the seed corpus, and copies what it finds (crashes, hangs) into
@@ -9,7 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-60}; shift || true
-targets=("${@:-reader cli http json}")
+targets=("${@:-reader vrrp cli http json}")
 read -r -a targets <<< "${targets[*]}"
 work=${FUZZ_WORK:-/tmp/ucarpnet-fuzz}
 tool=$work/tool

@@ -23,4 +23,9 @@ public readonly record struct SkewInUse(byte Configured, byte Weight = 0, string
     public string? Describe() => Why is null ? null
         : Added == 0 ? $"advskew {Configured}: {Why}"
         : string.Create(CultureInfo.InvariantCulture, $"advskew {Configured}+{Added}: {Why}");
+
+    /// <summary>VRRP's view of the same weight: "priority 100-50: check failing", "priority 100: check passing".</summary>
+    public string DescribePriority(byte configured, byte inUse) =>
+        configured == inUse ? $"priority {configured}: {Why}"
+        : string.Create(CultureInfo.InvariantCulture, $"priority {configured}-{configured - inUse}: {Why}");
 }

@@ -109,9 +109,11 @@ public static class CommandLine
                     break;
                 case 'b':
                     config.AdvBase = unchecked((byte)CNumbers.StrToUL(arg));
+                    config.AdvBaseGiven = true;
                     break;
                 case 'k':
                     config.AdvSkew = unchecked((byte)CNumbers.StrToUL(arg));
+                    config.AdvSkewGiven = true;
                     break;
                 case 'd':
                     config.DownScript = arg;
@@ -124,6 +126,7 @@ public static class CommandLine
                     break;
                 case 'r':
                     config.DeadRatio = unchecked((uint)CNumbers.StrToUL(arg));
+                    config.DeadRatioGiven = true;
                     break;
                 case 'z':
                     config.ShutdownAtExit = true;
@@ -221,6 +224,17 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.Vrrp:
+                case OptionTable.Priority:
+                case OptionTable.AdvertInt:
+                case OptionTable.NoPreempt:
+                case OptionTable.PreemptDelay:
+                case OptionTable.VrrpChecksum:
+                    if (!VrrpOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 default:
                     return Usage(host);
             }
@@ -250,7 +264,17 @@ public static class CommandLine
             log.Write(LogLevel.Error, Messages.NoVhid);
             return 1;
         }
-        if (string.IsNullOrEmpty(config.Password))
+        if (config.Vrrp != 0)
+        {
+            // A VRRP group: ucarp's options that VRRP replaces are refused here, before
+            // ucarp's checks of them would speak of CARP; and it needs no password.
+            int vrrp = VrrpOptions.ValidateProtocol(config, log);
+            if (vrrp != 0)
+            {
+                return vrrp;
+            }
+        }
+        else if (string.IsNullOrEmpty(config.Password))
         {
             log.Write(LogLevel.Error, Messages.NoPassword);
             return 1;
@@ -297,7 +321,11 @@ public static class CommandLine
         {
             status = PeerOptions.Validate(config, log);
         }
-        return status != 0 ? status : EtcdOptions.Validate(config, log);
+        if (status == 0)
+        {
+            status = EtcdOptions.Validate(config, log);
+        }
+        return status != 0 ? status : VrrpOptions.Validate(config, log);
     }
 
     static bool ReadPassfile(string path, Configuration config, ICliHost host)

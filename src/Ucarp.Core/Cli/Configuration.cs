@@ -20,6 +20,12 @@ public sealed class Configuration
     public string? DownScript { get; set; }
     public string? XParam { get; set; }
     public bool Preempt { get; set; }
+    /// <summary>-P was given (a VRRP group refuses it): only -P sets <see cref="Preempt"/>.</summary>
+    public bool PreemptGiven => Preempt;
+    /// <summary>-b, -k and -r were given, whatever their value (a VRRP group refuses them, even at their defaults).</summary>
+    public bool AdvBaseGiven { get; set; }
+    public bool AdvSkewGiven { get; set; }
+    public bool DeadRatioGiven { get; set; }
     public bool Neutral { get; set; }
     public bool Debug { get; set; }
     public bool ShutdownAtExit { get; set; }
@@ -97,4 +103,22 @@ public sealed class Configuration
 
     /// <summary>--metrics-listen: ADDRESS:PORT where the metrics are served over HTTP, or null.</summary>
     public string? MetricsListen { get; set; }
+
+    // Ucarp.Net's own (long options only): a group that speaks VRRP instead of CARP.
+    /// <summary>--vrrp: the VRRP version the group speaks (2 or 3); 0: CARP.</summary>
+    public byte Vrrp { get; set; }
+    /// <summary>--priority: the VRRP priority (1-255, 255: the address owner).</summary>
+    public byte Priority { get; set; } = VrrpOptions.DefaultPriority;
+    public bool PriorityGiven { get; set; }
+    /// <summary>--advert-int, in centiseconds (VRRPv3's unit; version 2 takes whole seconds).</summary>
+    public ushort AdvertIntervalCentis { get; set; } = VrrpOptions.DefaultAdvertIntervalCentis;
+    public bool AdvertIntervalGiven { get; set; }
+    /// <summary>--no-preempt: a higher-priority backup does not take over from a live master.</summary>
+    public bool NoPreempt { get; set; }
+    /// <summary>--preempt-delay, in µs: after start-up a backup waits this long before preempting.</summary>
+    public long PreemptDelay { get; set; }
+    public bool PreemptDelayGiven { get; set; }
+    /// <summary>--vrrp-checksum=rfc: a VRRPv3 IPv4 checksum without the pseudo-header (keepalived's v3_checksum_as_v2).</summary>
+    public bool VrrpChecksumRfc { get; set; }
+    public bool VrrpChecksumGiven { get; set; }
 }

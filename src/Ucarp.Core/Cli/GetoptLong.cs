@@ -142,6 +142,10 @@ public sealed class GetoptLong
         }
         if (found < 0)
         {
+            found = UcarpAbbreviation(name);
+        }
+        if (found < 0)
+        {
             // Abbreviations: the first prefix match, unless another prefix match
             // differs from it (in ucarp's table, every two options differ).
             bool[]? ambiguous = null;
@@ -206,4 +210,29 @@ public sealed class GetoptLong
     }
 
     static GetoptResult Error(char option) => new(GetoptResultKind.Error, option, null);
+
+    /// <summary>
+    /// ucarp 1.5.2's options (those with a short letter) keep every abbreviation ucarp
+    /// accepts: a prefix that exactly one of them starts is that option, even where it also
+    /// starts one of Ucarp.Net's long-only options (--pre is --preempt, not ambiguous with
+    /// --preempt-delay; --v is --vhid, not ambiguous with --vrrp). A prefix that two of
+    /// ucarp's start, or none, follows glibc's rule over the whole table. -1: no such one.
+    /// </summary>
+    int UcarpAbbreviation(string name)
+    {
+        int found = -1;
+        for (int i = 0; i < _longOptions.Count; i++)
+        {
+            LongOption candidate = _longOptions[i];
+            if (candidate.Value < '\u0100' && candidate.Name.StartsWith(name, StringComparison.Ordinal))
+            {
+                if (found >= 0)
+                {
+                    return -1;
+                }
+                found = i;
+            }
+        }
+        return found;
+    }
 }

@@ -82,7 +82,7 @@ public static class HandoverOptions
         }
         if (config.Check is null && config.CheckWeight != 0)
         {
-            log.Write(LogLevel.Error, Messages.CheckWeightWithoutCheck);
+            log.Write(LogLevel.Error, VrrpOptions.CheckWeightWithoutCheck(config));
             return 1;
         }
         return 0;

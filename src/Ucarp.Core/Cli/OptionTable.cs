@@ -14,7 +14,8 @@ public static class OptionTable
     // option can use. Ranges by feature, so features never collide:
     //   0x100-0x11f handover and health checks, 0x120-0x12f unicast peers,
     //   0x130-0x14f etcd, 0x150-0x15f monitoring files, 0x160-0x16f IPv6, 0x170-0x17f a group's addresses,
-    //   0x180-0x18f fast failover, 0x190-0x19f the daemon of many groups, 0x1a0- others.
+    //   0x180-0x18f fast failover, 0x190-0x19f the daemon of many groups, 0x1a0-0x1af VRRP,
+    //   0x1b0- others.
 
     public static readonly IReadOnlyList<LongOption> LongOptions =
     [
@@ -71,6 +72,12 @@ public static class OptionTable
         new("check-config", false, CheckConfig),
         new("control", true, Control),
         new("demotion-file", true, DemotionFile),
+        new("vrrp", true, Vrrp),
+        new("priority", true, Priority),
+        new("advert-int", true, AdvertInt),
+        new("no-preempt", false, NoPreempt),
+        new("preempt-delay", true, PreemptDelay),
+        new("vrrp-checksum", true, VrrpChecksum),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -121,4 +128,14 @@ public static class OptionTable
     public const char Control = '\u0192';
     /// <summary>--demotion-file: ucarpctl's demotions kept across restarts.</summary>
     public const char DemotionFile = '\u0193';
+
+    // VRRP (0x1a0-0x1af): a group that speaks VRRP instead of CARP.
+    /// <summary>--vrrp=2|3: the group speaks VRRP of that version (RFC 3768, RFC 5798).</summary>
+    public const char Vrrp = '\u01a0';
+    public const char Priority = '\u01a1';
+    public const char AdvertInt = '\u01a2';
+    public const char NoPreempt = '\u01a3';
+    public const char PreemptDelay = '\u01a4';
+    /// <summary>--vrrp-checksum=pseudo|rfc: how a VRRPv3 IPv4 advert's checksum is computed.</summary>
+    public const char VrrpChecksum = '\u01a5';
 }

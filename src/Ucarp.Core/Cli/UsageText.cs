@@ -40,7 +40,13 @@ public static class UsageText
         "--config=<file>: run every group <file> declares, in one daemon\n" +
         "--check-config: with --config, check <file>, print its problems and exit\n" +
         "--control=<path>: ucarpctl's socket (default with --config: /run/ucarp/ucarp.sock)\n" +
-        "--demotion-file=<file>: keep ucarpctl's demotions in <file> across restarts\n";
+        "--demotion-file=<file>: keep ucarpctl's demotions in <file> across restarts\n" +
+        "--vrrp=<2|3>: speak VRRP of that version instead of CARP (no password for 3)\n" +
+        "--priority=<n>: VRRP priority, the highest is master (1-255, default 100)\n" +
+        "--advert-int=<seconds>: VRRP advert interval (default 1; 3: 0.01-40.95, 2: 1-255)\n" +
+        "--no-preempt: VRRP: a higher priority does not take over from a live master\n" +
+        "--preempt-delay=<seconds>: VRRP: after start-up, wait before preempting (0-1000)\n" +
+        "--vrrp-checksum=<pseudo|rfc>: VRRP 3 over IPv4: with or without the pseudo-header\n";
 
     public const string Text =
         "\n" + VersionLine + "\n\n" +

@@ -256,7 +256,8 @@ public static class ConfigReader
         // ucarp refuses a password over 19 bytes only when it starts (status 2), where a
         // --config daemon would hold the group back for good: in a file it is the file's
         // error, which --check-config reports too. (ucarp's passwords are bytes: Latin-1.)
-        if (config.Password!.Length > Wire.CarpHmac.MaxPasswordBytes)
+        // A VRRP group's password (none, or version 2's 8 bytes) is checked with its options.
+        if (config.Vrrp == 0 && config.Password!.Length > Wire.CarpHmac.MaxPasswordBytes)
         {
             problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigPasswordTooLong(Wire.CarpHmac.MaxPasswordBytes)));
             return null;

@@ -58,9 +58,9 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--pass", c.Password ?? ""),
             ("--addr", c.VirtualAddress.ToString()),
             ("--addr text", c.VirtualAddressText ?? ""),
-            ("--advbase", Number(c.AdvBase)),
-            ("--advskew", Number(c.AdvSkew)),
-            ("--deadratio", Number(c.DeadRatio)),
+            ("--advbase", Number(c.AdvBase) + Given(c.AdvBaseGiven)),
+            ("--advskew", Number(c.AdvSkew) + Given(c.AdvSkewGiven)),
+            ("--deadratio", Number(c.DeadRatio) + Given(c.DeadRatioGiven)),
             ("--upscript", c.UpScript ?? "\0"),
             ("--downscript", c.DownScript ?? "\0"),
             ("--xparam", c.XParam ?? "\0"),
@@ -92,11 +92,21 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--extra-addr", string.Join(" ", c.ExtraAddresses)),
             ("--manage-addresses", Flag(c.ManageAddresses)),
             ("--sync", c.SyncSet ?? "\0"),
+            ("--vrrp", Number(c.Vrrp)),
+            ("--priority", Number(c.Priority) + Given(c.PriorityGiven)),
+            ("--advert-int", Number(c.AdvertIntervalCentis) + Given(c.AdvertIntervalGiven)),
+            ("--no-preempt", Flag(c.NoPreempt)),
+            ("--preempt-delay", Number(c.PreemptDelay) + Given(c.PreemptDelayGiven)),
+            ("--vrrp-checksum", (c.VrrpChecksumRfc ? "rfc" : "pseudo") + Given(c.VrrpChecksumGiven)),
         ];
     }
 
     // "\0" above stands for "not given", which no option's value can spell.
     static string Flag(bool b) => b ? "1" : "0";
+
+    // Whether an option was given at all (a VRRP group refuses -k, even -k 0; a CARP group
+    // refuses --priority): a value written or left to its default are different groups.
+    static string Given(bool given) => given ? "" : " (default)";
 
     static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

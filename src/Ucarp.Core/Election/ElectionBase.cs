@@ -170,10 +170,13 @@ public abstract class ElectionBase : IElection
         {
             return;
         }
-        Log.Write(LogLevel.Warning, Messages.SkewInUse(Skew.Describe()!));
+        Log.Write(LogLevel.Warning, Messages.SkewInUse(DescribeSkew(Skew)));
         SkewChanged(before, now);
         StandingChanged();
     }
+
+    /// <summary>How the weight in use is said: "advskew 10+50: check failing" (VRRP says it as a priority).</summary>
+    protected virtual string DescribeSkew(SkewInUse skew) => skew.Describe()!;
 
     /// <summary>What a new advskew changes for the election (nothing, unless overridden).</summary>
     protected virtual void SkewChanged(SkewInUse before, long now) { }

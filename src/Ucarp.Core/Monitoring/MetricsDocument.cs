@@ -60,7 +60,8 @@ public static class MetricsDocument
         public Func<StatusSnapshot, bool>? Of { get; init; }
     }
 
-    static bool IsCarp(StatusSnapshot s) => s.Mode == "carp";
+    /// <summary>The groups that read frames off the wire, and so reject some.</summary>
+    static bool TakesFrames(StatusSnapshot s) => s.Mode is "carp" or "vrrp";
 
     // ucarp_state's values, each a series (before Families, which uses it).
     static readonly string[] States = ["MASTER", "BACKUP", "INIT", "WAITING", "STOPPED"];
@@ -106,7 +107,11 @@ public static class MetricsDocument
             {
                 Sample(m, name, id + ",reason=\"" + reasonName + "\"", s.RejectedFor(reason));
             }
-        }) { Of = IsCarp },
+        }) { Of = TakesFrames },
+        Gauge("ucarp_vrrp_priority", "The priority a VRRP group advertises now: its own, less --check-weight while the check fails (VRRP groups).",
+              s => s.Vrrp!.Value.PriorityInUse) with { Of = s => s.Vrrp is not null },
+        Gauge("ucarp_vrrp_master_priority", "The priority the VRRP master advertises (ours when MASTER); absent while no master is known (VRRP groups).",
+              s => s.Vrrp!.Value.MasterPriority!.Value) with { Of = s => s.Vrrp?.MasterPriority is not null },
         Counter("ucarp_script_runs_total", "Up and down scripts started.", s => s.ScriptRuns),
         Counter("ucarp_script_failures_total", "Scripts that could not run, exited non-zero or were killed.", s => s.ScriptFailures),
         Counter("ucarp_health_check_runs_total", "Health check runs finished (0 without --check).", s => s.Health?.Runs ?? 0),

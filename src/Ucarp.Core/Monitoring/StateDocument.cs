@@ -82,8 +82,16 @@ public static class StateDocument
         ("master", Str(s.Master?.ToString())),
         ("health_check", s.Health is null ? "null" : Health(s.Health)),
         ("etcd", s.Etcd is EtcdHealth etcd ? Etcd(etcd) : "null"),
+        ("vrrp", s.Vrrp is VrrpView vrrp ? Vrrp(vrrp) : "null"),
         ("counters", Counters(s, indent)),
     ];
+
+    static string Vrrp(VrrpView v) =>
+        "{ " + string.Join(", ",
+            Pair("version", Num(v.Version)),
+            Pair("priority", Num(v.Priority)),
+            Pair("priority_in_use", Num(v.PriorityInUse)),
+            Pair("master_priority", v.MasterPriority is byte p ? Num(p) : "null")) + " }";
 
     static string Etcd(EtcdHealth e) =>
         "{ " + string.Join(", ",

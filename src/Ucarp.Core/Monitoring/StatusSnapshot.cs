@@ -38,8 +38,10 @@ public sealed record StatusSnapshot
     /// <summary>Every address of the group, -a first, then each --extra-addr (default: -a alone).</summary>
     public IReadOnlyList<string>? Addresses { get; init; }
     public IReadOnlyList<string> AllAddresses => Addresses ?? [VirtualAddress];
-    /// <summary>How the group elects: "carp", "etcd" or "follow".</summary>
+    /// <summary>How the group elects: "carp", "vrrp", "etcd" or "follow".</summary>
     public string Mode { get; init; } = "carp";
+    /// <summary>VRRP groups: the version and the priorities; null for the others.</summary>
+    public VrrpView? Vrrp { get; init; }
     /// <summary>etcd and follow groups: the connection's health; null for CARP.</summary>
     public EtcdHealth? Etcd { get; init; }
     public required IpAddress Source { get; init; }
@@ -89,6 +91,9 @@ public sealed record StatusSnapshot
         (Rejection.BadDigest, "bad_digest"),
         (Rejection.NotFromPeer, "not_from_peer"),
         (Rejection.NotToUs, "not_to_us"),
+        (Rejection.BadType, "bad_type"),
+        (Rejection.BadAuth, "bad_auth"),
+        (Rejection.IntervalMismatch, "interval_mismatch"),
     ];
 
     public long RejectedFor(Rejection reason) => Rejected.TryGetValue(reason, out long n) ? n : 0;

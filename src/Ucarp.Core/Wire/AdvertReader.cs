@@ -33,6 +33,12 @@ public enum Rejection : byte
     NotFromPeer,
     /// <summary>With --peer: not addressed to our own (-s) address, a multicast advert included (debug).</summary>
     NotToUs,
+    /// <summary>VRRP: not an advertisement (type other than 1) (warning).</summary>
+    BadType,
+    /// <summary>VRRPv2: another auth type than ours, or the wrong simple password (warning).</summary>
+    BadAuth,
+    /// <summary>VRRPv2: another advertisement interval than ours; keepalived drops these too (warning).</summary>
+    IntervalMismatch,
 }
 
 /// <summary>A valid advert: what the state machine needs from it.</summary>

@@ -1,16 +1,22 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
 
 namespace Ucarp.Core.Wire;
 
-/// <summary>Maps a rejection to ucarp's log line and level; the silent ones map to nothing.</summary>
+/// <summary>
+/// Maps a rejection to ucarp's log line and level; the silent ones map to nothing. ucarp
+/// has no VRRP: a VRRP group's lines (<see cref="Message(in VrrpReadResult)"/>) follow
+/// keepalived's meaning in ucarp's "What: [value]" shape.
+/// </summary>
 public static class RejectionLog
 {
     public static LogLevel? Level(Rejection why) => why switch
     {
         Rejection.BogusSize or Rejection.OtherVhid or Rejection.OtherGroup or Rejection.NotFromPeer or Rejection.NotToUs => LogLevel.Debug,
-        Rejection.BadTtl or Rejection.BadVersion or Rejection.BadChecksum or Rejection.BadDigest => LogLevel.Warning,
+        Rejection.BadTtl or Rejection.BadVersion or Rejection.BadChecksum or Rejection.BadDigest
+            or Rejection.BadType or Rejection.BadAuth or Rejection.IntervalMismatch => LogLevel.Warning,
         _ => null,
     };
 
@@ -26,6 +32,9 @@ public static class RejectionLog
         Rejection.BadDigest => "\"Bad digest\"",
         Rejection.NotFromPeer => "\"Ignoring advert from\"",
         Rejection.NotToUs => "\"Ignoring advert to\"",
+        Rejection.BadType => "\"Bad VRRP type\"",
+        Rejection.BadAuth => "\"Bad VRRP authentication\"",
+        Rejection.IntervalMismatch => "\"Advertisement interval mismatch\"",
         _ => why.ToString(),
     };
 
@@ -55,8 +64,25 @@ public static class RejectionLog
                 BinaryPrimitives.WriteUInt32BigEndian(computed, r.ComputedDigest);
                 BinaryPrimitives.WriteUInt32BigEndian(received, r.ReceivedDigest);
                 return Messages.BadDigest(computed, received);
+            case Rejection.BadType or Rejection.BadAuth or Rejection.IntervalMismatch:
+                return Message(new VrrpReadResult(r.Rejection, default, r.A, r.B, r.Address));
             default:
                 return r.Rejection.ToString();
         }
     }
+
+    /// <summary>A VRRP group's line for a rejection: CARP's where the check is the same, VRRP's own otherwise.</summary>
+    public static string Message(in VrrpReadResult r) => r.Rejection switch
+    {
+        Rejection.BogusSize => F("Bogus VRRP size: [{0}] bytes, [{1}] expected", r.A, r.B),
+        Rejection.BadChecksum => "Bad VRRP checksum",
+        Rejection.OtherVhid => F("Ignoring vrid: [{0}]", r.A),
+        Rejection.BadType => F("Bad VRRP type: [{0}]", r.A),
+        Rejection.BadAuth when r.A == r.B => "Bad VRRP authentication: wrong password",
+        Rejection.BadAuth => F("Bad VRRP authentication type: [{0}], expected [{1}]", r.A, r.B),
+        Rejection.IntervalMismatch => F("Advertisement interval mismatch: [{0}] s, ours [{1}] s", r.A, r.B),
+        _ => Message(new ReadResult(r.Rejection, default, r.A, r.B, 0, 0, r.Address)),
+    };
+
+    static string F(string format, params object?[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
 }

@@ -5,6 +5,7 @@ using Ucarp.Core.Election;
 using Ucarp.Core.Follow;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
+using Ucarp.Core.Vrrp;
 using Ucarp.Etcd;
 using Ucarp.Interop;
 using Ucarp.Linux;
@@ -68,6 +69,12 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     public HealthCheckRunner? Health { get; }
     public IpAddress AdvertDestination => Options.AdvertDestination;
 
+    /// <summary>A VRRP group's election, for its priorities.</summary>
+    Core.Vrrp.VrrpMachine? Vrrp { get; init; }
+
+    /// <summary>A VRRP group's version and priorities, as monitoring shows them; null for the others.</summary>
+    public Core.Monitoring.VrrpView? VrrpView(long now) => Vrrp?.View(now);
+
     /// <summary>Follow mode's election, for its reachability.</summary>
     Core.Etcd.FollowElection? Following { get; init; }
 
@@ -100,7 +107,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                                         EtcdSessions sessions, string? etcdPassword, bool probeEtcd, Net.AddressChanger? addresses)
     {
         Configuration config = options.Settings;
-        byte[] password = CStrings.Bytes(config.Password!);
+        // A VRRP group may have no password (version 3 never has one).
+        byte[] password = CStrings.Bytes(config.Password ?? "");
         if (password.Length > Core.Wire.CarpHmac.MaxPasswordBytes)
         {
             log.Write(LogLevel.Error, Messages.PasswordTooLong);
@@ -158,9 +166,12 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             var output = new GroupOutput(log, sender, unicast, environment, iface.Name, (IEtcdSender?)etcd?.Client ?? followEtcd, addresses);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
             CarpMachine? carp = null;
+            VrrpMachine? vrrp = null;
             Core.Etcd.FollowElection? following = null;
             Core.Etcd.EtcdElection? leased = null;
-            ElectionBase machine = !etcdMode
+            ElectionBase machine = config.Vrrp != 0
+                ? vrrp = new VrrpMachine(settings, VrrpSettings.From(config, password), output, new SystemCarpRandom())
+                : !etcdMode
                 ? carp = new CarpMachine(settings, output, new SystemCarpRandom())
                 : follow is not null
                 ? following = new Core.Etcd.FollowElection(settings, follow, output)
@@ -171,7 +182,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 : new HealthCheckRunner(config, log, environment, MonotonicClock.NowMicroseconds);
             var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
             {
-                EtcdPassword = etcdPassword, FollowEtcd = followEtcd, OwnReplies = following, Frames = carp, EtcdElection = leased,
+                EtcdPassword = etcdPassword, FollowEtcd = followEtcd, OwnReplies = following, Frames = (IFrameInput?)carp ?? vrrp, EtcdElection = leased, Vrrp = vrrp,
                 Following = following,
             };
             if (followEtcd is not null)

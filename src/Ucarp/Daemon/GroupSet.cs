@@ -228,7 +228,7 @@ internal sealed partial class GroupSet : IDisposable
         [.. _groups.Select(Published).Concat(_held.Select(Published)).OrderBy(p => FileOrder(p.Name))];
 
     static PublishedGroup Published(GroupRuntime g) =>
-        new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health) { Since = () => g.SinceUnixMicros, Etcd = g.EtcdHealth, Stopping = () => g.Stopping };
+        new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health) { Since = () => g.SinceUnixMicros, Etcd = g.EtcdHealth, Vrrp = g.VrrpView, Stopping = () => g.Stopping };
 
     static PublishedGroup Published(HeldGroup h) =>
         new(h.Name, h.Options.Settings, h.Gate, null, null, null, Held: true) { Since = () => h.SinceUnixMicros };

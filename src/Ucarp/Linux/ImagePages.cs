@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Runtime.InteropServices;
 using Ucarp.Interop;
 
 namespace Ucarp.Linux;
@@ -7,25 +7,26 @@ namespace Ucarp.Linux;
 /// Gives back the pages of the executable that start-up read but the daemon does not
 /// use. The kernel maps the program's code and read-only data in around every page
 /// touched (fault-around, read-ahead), and the runtime's start-up reads its whole
-/// read-only data once; so an idle daemon would keep almost all of its 2 MB file
-/// resident, whatever of it it runs. Dropping the clean (never written) read-only
-/// mappings after start-up lets them come back page by page, as used: code that never
-/// runs (the etcd client in CARP mode, the CARP reader in etcd mode, option parsing)
-/// stays on disk. Pages that were written (relocated data) are never touched. The cost
-/// is a page fault, from the disk, the first time each page is used again.
+/// read-only data once; so an idle daemon would keep almost all of its file resident,
+/// whatever of it it runs. Dropping the clean (never written) read-only mappings after
+/// start-up lets them come back page by page, as used: code that never runs (the etcd
+/// client in CARP mode, the CARP reader in etcd mode, option parsing) stays on disk.
+/// Pages that were written (relocated data) are never touched. The cost is a page
+/// fault, from the disk, the first time each page is used again.
+///
+/// The work is done so that little runs after the drop: /proc/self/smaps is read into
+/// memory taken from and given back to the C heap (not the GC's, whose pages would stay
+/// resident), every range is found first, and only then are they dropped in one tight
+/// loop. Code that ran after a mapping was dropped would fault its own pages, and their
+/// neighbours, straight back in.
 /// </summary>
 internal static class ImagePages
 {
     const int MADV_RANDOM = 1;
     const int MADV_DONTNEED = 4;
     const int POSIX_FADV_DONTNEED = 4;
-
-    static (ulong, ulong) Range(string text)
-    {
-        int dash = text.IndexOf('-');
-        return (ulong.Parse(text.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                ulong.Parse(text.AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-    }
+    const int MaxRanges = 16;
+    const nuint MaxSmaps = 4 << 20;
 
     public static unsafe void DropUnused()
     {
@@ -34,38 +35,29 @@ internal static class ImagePages
         {
             return;
         }
-        // One mapping at a time: its header, then its "Key: value" lines.
-        (ulong Start, ulong End)? candidate = null;
+        byte[] path = CStrings.Z(self);
+        Span<ulong> starts = stackalloc ulong[MaxRanges];
+        Span<ulong> ends = stackalloc ulong[MaxRanges];
+        int count;
+        byte* smaps = (byte*)NativeMemory.Alloc(MaxSmaps);
         try
         {
-            foreach (string line in File.ReadLines("/proc/self/smaps"))
-            {
-                string first = line.Split(' ', 2)[0];
-                if (!first.EndsWith(':'))
-                {
-                    string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-                    candidate = fields.Length == 6 && fields[5].Trim() == self && fields[1] is "r-xp" or "r--p" ? Range(fields[0]) : null;
-                }
-                else if (candidate is (ulong start, ulong end) && first == "Anonymous:")
-                {
-                    // Written to (relocations): the file no longer holds its contents. Else clean: drop.
-                    if (line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == "0")
-                    {
-                        // No read-ahead from now on: a page comes back when used, not its neighbours.
-                        Libc.MAdvise((void*)start, (nuint)(end - start), MADV_RANDOM);
-                        Libc.MAdvise((void*)start, (nuint)(end - start), MADV_DONTNEED);
-                    }
-                    candidate = null;
-                }
-            }
+            nuint length = ReadSmaps(smaps, MaxSmaps);
+            count = FindClean(new ReadOnlySpan<byte>(smaps, (int)length), path.AsSpan(0, path.Length - 1), starts, ends);
         }
-        catch (IOException)
+        finally
         {
+            NativeMemory.Free(smaps);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            // No read-ahead from now on: a page comes back when used, not its neighbours.
+            Libc.MAdvise((void*)starts[i], (nuint)(ends[i] - starts[i]), MADV_RANDOM);
+            Libc.MAdvise((void*)starts[i], (nuint)(ends[i] - starts[i]), MADV_DONTNEED);
         }
         // And out of the page cache, what no process maps any more (other daemons' pages
         // stay): else the kernel's fault-around would map cached neighbours of every page
         // used, and most of the file would come back.
-        byte[] path = CStrings.Z(self);
         fixed (byte* p = path)
         {
             int fd = Libc.Open(p, Libc.O_RDONLY | Libc.O_CLOEXEC);
@@ -75,5 +67,97 @@ internal static class ImagePages
                 Libc.Close(fd);
             }
         }
+    }
+
+    static unsafe nuint ReadSmaps(byte* buffer, nuint size)
+    {
+        ReadOnlySpan<byte> name = "/proc/self/smaps\0"u8;
+        int fd;
+        fixed (byte* p = name)
+        {
+            fd = Libc.Open(p, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        }
+        if (fd < 0)
+        {
+            return 0;
+        }
+        nuint total = 0;
+        while (total < size)
+        {
+            nint n = Libc.Read(fd, buffer + total, size - total);
+            if (n <= 0)
+            {
+                break;
+            }
+            total += (nuint)n;
+        }
+        Libc.Close(fd);
+        // A file larger than the buffer would end mid-mapping: then drop nothing.
+        return total == size ? 0 : total;
+    }
+
+    /// <summary>
+    /// The read-only mappings of <paramref name="self"/> (r-xp, r--p) whose "Anonymous:" is
+    /// 0, that is never written (relocations): their ranges, at most <see cref="MaxRanges"/>.
+    /// </summary>
+    internal static int FindClean(ReadOnlySpan<byte> smaps, ReadOnlySpan<byte> self, Span<ulong> starts, Span<ulong> ends)
+    {
+        int count = 0;
+        bool candidate = false;
+        ulong start = 0, end = 0;
+        while (smaps.Length > 0)
+        {
+            int newline = smaps.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = newline < 0 ? smaps : smaps[..newline];
+            smaps = newline < 0 ? default : smaps[(newline + 1)..];
+            int colon = line.IndexOf((byte)':');
+            int space = line.IndexOf((byte)' ');
+            bool header = space > 0 && (colon < 0 || colon > space);
+            if (header)
+            {
+                // "start-end perms offset dev inode   path"
+                bool ours = line.Length > self.Length && line.EndsWith(self) && line[line.Length - self.Length - 1] == (byte)' ';
+                candidate = ours && (line.IndexOf(" r-xp "u8) > 0 || line.IndexOf(" r--p "u8) > 0)
+                            && TryRange(line[..space], out start, out end);
+            }
+            else if (candidate && line.StartsWith("Anonymous:"u8))
+            {
+                ReadOnlySpan<byte> value = line["Anonymous:"u8.Length..].Trim((byte)' ');
+                if (value.StartsWith("0 "u8) && count < starts.Length && count < ends.Length)
+                {
+                    starts[count] = start;
+                    ends[count] = end;
+                    count++;
+                }
+                candidate = false;
+            }
+        }
+        return count;
+    }
+
+    static bool TryRange(ReadOnlySpan<byte> text, out ulong start, out ulong end)
+    {
+        start = end = 0;
+        int dash = text.IndexOf((byte)'-');
+        return dash > 0 && TryHex(text[..dash], out start) && TryHex(text[(dash + 1)..], out end) && end > start;
+    }
+
+    static bool TryHex(ReadOnlySpan<byte> text, out ulong value)
+    {
+        value = 0;
+        if (text.Length is 0 or > 16)
+        {
+            return false;
+        }
+        foreach (byte b in text)
+        {
+            int digit = b is >= (byte)'0' and <= (byte)'9' ? b - '0' : b is >= (byte)'a' and <= (byte)'f' ? b - 'a' + 10 : -1;
+            if (digit < 0)
+            {
+                return false;
+            }
+            value = value << 4 | (uint)digit;
+        }
+        return true;
     }
 }

@@ -22,7 +22,7 @@ internal sealed class UnicastSocket : IDisposable
     readonly FileDescriptor _fd;
     readonly IpAddress[] _peers;
     readonly int _ifIndex;
-    readonly byte[] _packet = new byte[UnicastAdvert.Size6];
+    readonly byte[] _packet = new byte[UnicastAdvert.MaxSize];
 
     UnicastSocket(FileDescriptor fd, IpAddress[] peers, int ifIndex)
     {

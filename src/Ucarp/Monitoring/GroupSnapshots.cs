@@ -25,7 +25,8 @@ internal static class GroupSnapshots
         return new StatusSnapshot
         {
             Name = name,
-            Mode = config.FollowKey is not null ? "follow" : config.EtcdEndpoints.Count != 0 ? "etcd" : "carp",
+            Mode = config.FollowKey is not null ? "follow" : config.EtcdEndpoints.Count != 0 ? "etcd" : config.Vrrp != 0 ? "vrrp" : "carp",
+            Vrrp = g.Vrrp?.Invoke(now),
             State = machine.State,
             Stopped = stopped,
             Waiting = held,

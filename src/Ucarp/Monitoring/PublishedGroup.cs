@@ -19,6 +19,9 @@ internal sealed record PublishedGroup(string Name, Configuration Settings, IElec
     /// <summary>etcd's side of an etcd or follow group at a moment (monotonic µs).</summary>
     public Func<long, Core.Monitoring.EtcdHealth?>? Etcd { get; init; }
 
+    /// <summary>A VRRP group's version and priorities at a moment (monotonic µs).</summary>
+    public Func<long, Core.Monitoring.VrrpView?>? Vrrp { get; init; }
+
     /// <summary>The group is being stopped (a reload removed or changed it, or the daemon ends): STOPPED.</summary>
     public Func<bool>? Stopping { get; init; }
 }

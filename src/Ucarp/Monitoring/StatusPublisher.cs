@@ -90,9 +90,9 @@ internal sealed class StatusPublisher : IDisposable
 
     /// <summary>A plain command line's one group (until the daemon of many groups composes the publisher itself).</summary>
     public StatusPublisher(Configuration config, IElection machine, IFrameInput? frames, ScriptRunner scripts, HealthCheckRunner? health, ILog log,
-                           SystemdNotifier notifier, long now)
+                           SystemdNotifier notifier, long now, Func<long, Core.Monitoring.VrrpView?>? vrrp = null)
         : this(DaemonOptions.From(config), manyGroups: false, log, notifier, now) =>
-        SetGroups([new PublishedGroup(DaemonConfiguration.CommandLineGroup, config, machine, frames, scripts, health)], now);
+        SetGroups([new PublishedGroup(DaemonConfiguration.CommandLineGroup, config, machine, frames, scripts, health) { Vrrp = vrrp }], now);
 
     /// <summary>
     /// The groups that run now: at start, and after every reload. A group that kept its

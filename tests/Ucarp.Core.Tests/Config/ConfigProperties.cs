@@ -24,6 +24,9 @@ public class ConfigProperties
     [TestCase("-ieth0 -s192.0.2.1 -v1 -ppw -a192.0.2.10 -u/u -d/d -PnzSM -m 239.1.1.1 -k 30 -b 2")]
     [TestCase("-i eth0 -s 192.0.2.1 -v 0x10 -o /tmp/ucarp-cli-golden/pass -a 10.0.0.1 -u /u -d /d --check-timeout 1 --check=true")]
     [TestCase("--interf eth0 --src 192.0.2.1 --vh 2 --pass pw --addr 192.0.2.10 --up /u --down /d --ignore --advs=4")]
+    [TestCase("-i eth0 -s 192.0.2.1 -v 7 -a 192.0.2.10 -u /u -d /d --vrrp=3 --priority 200 --advert-int=0.5 --preempt-delay=2.5 --vrrp-checksum=rfc --peer 192.0.2.2")]
+    [TestCase("-i eth0 -s fe80::1 -v 7 -a 2001:db8::10 -u /u -d /d --vrrp 3 --no-preempt --advert-int 3")]
+    [TestCase("-i eth0 -s 192.0.2.1 -v 7 -a 192.0.2.10 -u /u -d /d --vrrp 2 -p pa ss --no-preempt --advert-int 3 --check=true --check-weight=20")]
     public void A_command_line_written_as_a_group_is_the_same_group(string line)
     {
         // The words as a test writes them: "pa ss", "x param" and "pidof sshd" are one word each.

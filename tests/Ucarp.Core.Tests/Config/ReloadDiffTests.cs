@@ -80,6 +80,7 @@ public class ReloadDiffTests
         object changed = type == typeof(string) ? "/changed"
             : type == typeof(bool) ? !(bool)value!
             : type == typeof(byte) ? (byte)((byte)value! + 1)
+            : type == typeof(ushort) ? (ushort)((ushort)value! + 1)
             : type == typeof(int) ? (value is int n ? n + 1 : 1)
             : type == typeof(uint) ? (uint)value! + 1
             : type == typeof(long) ? (value is long l ? l + 1 : 1L)

@@ -13,7 +13,7 @@ public class FuzzRegressionTests
         string root = Path.Combine(TestContext.CurrentContext.TestDirectory, "Fuzz");
         foreach (string kind in new[] { "corpus", "regressions" })
         {
-            foreach (string target in new[] { "reader", "cli", "http", "json" })
+            foreach (string target in new[] { "reader", "vrrp", "cli", "http", "json" })
             {
                 string dir = Path.Combine(root, kind, target);
                 if (!Directory.Exists(dir))
@@ -37,6 +37,7 @@ public class FuzzRegressionTests
             switch (target)
             {
                 case "reader": FuzzTargets.Reader(input); break;
+                case "vrrp": FuzzTargets.Vrrp(input); break;
                 case "cli": FuzzTargets.CommandLine(input); break;
                 case "http": FuzzTargets.HttpResponse(input); break;
                 default: FuzzTargets.Json(input); break;

@@ -48,7 +48,7 @@ public class DocumentTests
         Assert.That(r.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
             "mode", "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address", "addresses",
-            "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "etcd", "counters", "pid", "updated",
+            "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "etcd", "vrrp", "counters", "pid", "updated",
         }));
         Assert.That(r.GetProperty("state").GetString(), Is.EqualTo("MASTER"));
         Assert.That(r.GetProperty("in_election").GetBoolean(), Is.True);

@@ -54,7 +54,7 @@ public class GroupDocumentTests
     static readonly string[] GroupKeys =
     [
         "name", "mode", "state", "in_election", "election_reason", "link", "since", "interface", "vhid", "virtual_address", "addresses",
-        "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "etcd", "counters",
+        "source_address", "advbase", "advskew", "advskew_in_use", "advskew_reason", "preempt", "master", "health_check", "etcd", "vrrp", "counters",
     ];
 
     [Test]

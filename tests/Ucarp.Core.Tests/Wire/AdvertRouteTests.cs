@@ -41,17 +41,18 @@ public class AdvertRouteTests
         for (int length = 0; length < frame.Length; length++)
         {
             bool routed = AdvertRoute.TryRead(frame.AsSpan(0, length), v6: false, out _, out _);
-            Assert.That(routed, Is.EqualTo(length >= CarpHeader.AdvertFrameSize), length.ToString());
+            // Room for the vhid is enough: VRRP's adverts are shorter than CARP's.
+            Assert.That(routed, Is.EqualTo(length >= CarpHeader.EthernetSize + CarpHeader.Ipv4Size + 8), length.ToString());
         }
         for (int ihl = 0; ihl < 16; ihl++)
         {
             byte[] copy = [.. frame];
             copy[CarpHeader.EthernetSize] = (byte)(0x40 | ihl);
             bool routed = AdvertRoute.TryRead(copy, v6: false, out _, out byte vhid);
-            // Below 5 words there is no IPv4 header; above, the CARP header is read further on (or the frame is too short).
-            Assert.That(routed, Is.EqualTo(ihl == 5), ihl.ToString());
-            Assert.That(!routed || vhid == 42);
+            // Below 5 words there is no IPv4 header; above, the vhid is read further on, while the frame holds it.
+            Assert.That(routed, Is.EqualTo(ihl >= 5 && CarpHeader.EthernetSize + 4 * ihl + 8 <= frame.Length), ihl.ToString());
+            Assert.That(!routed || ihl != 5 || vhid == 42);
         }
-        Assert.That(AdvertRoute.TryRead(new byte[CarpHeader.Advert6FrameSize - 1], v6: true, out _, out _), Is.False);
+        Assert.That(AdvertRoute.TryRead(new byte[CarpHeader.EthernetSize + CarpHeader.Ipv6Size + 7], v6: true, out _, out _), Is.False);
     }
 }

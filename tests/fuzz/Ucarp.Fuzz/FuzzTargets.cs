@@ -11,7 +11,7 @@ namespace Ucarp.Fuzz;
 /// <summary>
 /// What the fuzzers feed arbitrary bytes to, shared by the AFL++ harness (this project)
 /// and the regression tests in Ucarp.Core.Tests that replay its corpus and findings: the frame reader with its log
-/// formatting and the state machine behind it, the command-line parser with its
+/// formatting and the state machine behind it, the VRRP reader, the command-line parser with its
 /// validation, the etcd client's HTTP response reader, and its JSON reader with the reply
 /// interpretation behind it. Each must return for any input; an exception other than the
 /// FormatException that says "malformed" is a defect.
@@ -55,6 +55,38 @@ public static class FuzzTargets
         machine.OnFrame(frame, 1);
         machine.OnTimer(10_000_000);
         machine.OnFrame(frame, 10_000_001);
+    }
+
+    /// <summary>
+    /// Each frame goes to VRRP readers of both versions and families, for a multicast group
+    /// and for a unicast peer, with the log line of each rejection (the VRRP election is
+    /// fed by these readers alone).
+    /// </summary>
+    public static void Vrrp(byte[] frame)
+    {
+        IpAddress us6 = Parse("fe80::2"), peer6 = Parse("fe80::1");
+        foreach (byte version in new byte[] { 2, 3 })
+        {
+            byte[] password = version == 2 ? "secret1"u8.ToArray() : [];
+            foreach (IReadOnlyList<IpAddress> peers in new IReadOnlyList<IpAddress>[] { [], [new IpAddress(198, 51, 100, 2)] })
+            {
+                ReadVrrp(frame, new VrrpReader(version, Us, Configuration.DefaultMulticast, 42, password, 100, peers));
+            }
+            foreach (IReadOnlyList<IpAddress> peers in new IReadOnlyList<IpAddress>[] { [], [peer6] })
+            {
+                ReadVrrp(frame, new VrrpReader(version, us6, FamilyCheck.DefaultMulticast6, 42, [], 100, peers));
+            }
+        }
+    }
+
+    static void ReadVrrp(byte[] frame, VrrpReader reader)
+    {
+        VrrpReadResult result = reader.Read(frame);
+        if (!result.IsValid)
+        {
+            _ = RejectionLog.Message(result);
+            _ = RejectionLog.Level(result.Rejection);
+        }
     }
 
     /// <summary>The input's lines are the arguments (Latin-1, one char per byte, as the daemon reads argv).</summary>

@@ -8,6 +8,9 @@ switch (args.FirstOrDefault())
     case "reader":
         Fuzzer.OutOfProcess.Run(stream => FuzzTargets.Reader(ReadAll(stream)));
         break;
+    case "vrrp":
+        Fuzzer.OutOfProcess.Run(stream => FuzzTargets.Vrrp(ReadAll(stream)));
+        break;
     case "cli":
         Fuzzer.OutOfProcess.Run(stream => FuzzTargets.CommandLine(ReadAll(stream)));
         break;
@@ -18,7 +21,7 @@ switch (args.FirstOrDefault())
         Fuzzer.OutOfProcess.Run(stream => FuzzTargets.Json(ReadAll(stream)));
         break;
     default:
-        Console.Error.WriteLine("usage: Ucarp.Fuzz reader|cli|http|json");
+        Console.Error.WriteLine("usage: Ucarp.Fuzz reader|vrrp|cli|http|json");
         return 2;
 }
 return 0;

@@ -1,0 +1,56 @@
+using System.Text;
+using Ucarp.Linux;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>Which mappings the start-up drop gives back: the executable's clean read-only ones, never a written one.</summary>
+public class ImagePagesTests
+{
+    const string Smaps = """
+        55a000000000-55a000001000 r--p 00000000 fe:00 42 /usr/sbin/ucarp
+        Rss:                   4 kB
+        Anonymous:             0 kB
+        55a000001000-55a000002000 r-xp 00001000 fe:00 42 /usr/sbin/ucarp
+        Size:                  4 kB
+        Anonymous:             0 kB
+        55a000002000-55a000003000 r--p 00002000 fe:00 42 /usr/sbin/ucarp
+        Anonymous:             4 kB
+        55a000003000-55a000004000 rw-p 00003000 fe:00 42 /usr/sbin/ucarp
+        Anonymous:             0 kB
+        55a000004000-55a000005000 r-xp 00000000 fe:00 43 /opt/usr/sbin/ucarp
+        Anonymous:             0 kB
+        55a000005000-55a000006000 r-xp 00000000 fe:00 44 /usr/sbin/ucarpctl
+        Anonymous:             0 kB
+        7f0000000000-7f0000001000 r-xp 00000000 fe:00 45 /usr/lib/x86_64-linux-gnu/libc.so.6
+        Anonymous:             0 kB
+        7f0000001000-7f0000002000 rw-p 00000000 00:00 0
+        Anonymous:             4 kB
+        """;
+
+    [Test]
+    public void Only_the_executables_own_clean_read_only_mappings_are_dropped()
+    {
+        Span<ulong> starts = stackalloc ulong[16];
+        Span<ulong> ends = stackalloc ulong[16];
+        int count = ImagePages.FindClean(Encoding.ASCII.GetBytes(Smaps), "/usr/sbin/ucarp"u8, starts, ends);
+        Assert.That(count, Is.EqualTo(2));
+        Assert.That(starts[0], Is.EqualTo(0x55a000000000UL));
+        Assert.That(ends[0], Is.EqualTo(0x55a000001000UL));
+        Assert.That(starts[1], Is.EqualTo(0x55a000001000UL), "the code; not the relocated r--p, the data, another file or libc");
+        Assert.That(ends[1], Is.EqualTo(0x55a000002000UL));
+    }
+
+    [Test]
+    public void A_truncated_or_garbled_file_drops_nothing_it_cannot_read()
+    {
+        Span<ulong> starts = stackalloc ulong[16];
+        Span<ulong> ends = stackalloc ulong[16];
+        string text = Smaps;
+        for (int cut = 0; cut < text.Length; cut += 7)
+        {
+            int count = ImagePages.FindClean(Encoding.ASCII.GetBytes(text[..cut]), "/usr/sbin/ucarp"u8, starts, ends);
+            Assert.That(count, Is.LessThanOrEqualTo(2));
+        }
+        Assert.That(ImagePages.FindClean("zz-yy r-xp 0 0 0 /usr/sbin/ucarp\nAnonymous: 0 kB\n"u8, "/usr/sbin/ucarp"u8, starts, ends), Is.EqualTo(0));
+    }
+}
