@@ -406,32 +406,6 @@ public class VrrpKeepalivedTests : NamespaceTest
         return string.Join("\n", Shell.Run("tshark", [.. args]).Split('\n').Where(l => !l.StartsWith("Running as user", StringComparison.Ordinal)));
     }
 
-    /// <summary>
-    /// The harness itself, keepalived against keepalived: the higher priority is master, the
-    /// other backup; the master SIGKILLed, the backup takes over (it sends nothing more:
-    /// no priority-0 advert) after its master-down interval.
-    /// </summary>
-    [Test]
-    public void Keepalived_harness_two_keepaliveds_elect_and_fail_over()
-    {
-        Binaries.RequireTcpdump();
-        Keepalived.Require();
-        using var lan = new TestLan(2);
-        using Capture capture = lan.StartCapture(Filter);
-        using var high = new Keepalived(lan, 1, new KeepalivedInstance(200));
-        using var low = new Keepalived(lan, 2, new KeepalivedInstance(100));
-        Assert.That(Wait.Until(() => high.HoldsVip, Long), Is.True, Show(lan, null, high, low));
-        Assert.That(Wait.Throughout(() => lan.VipHolders().SequenceEqual([1]) && low.Role == "BACKUP", PastVrrpMasterDown), Is.True,
-                    Show(lan, null, high, low));
-        Assert.That(high.Roles, Is.EqualTo(new[] { "BACKUP", "MASTER" }), high.Describe());
-        high.Kill();
-        Assert.That(Wait.Until(() => low.HoldsVip, Long), Is.True, Show(lan, null, high, low));
-        double failover = FailoverMs(capture, TestLan.Address(1), TestLan.Address(2));
-        TestContext.Out.WriteLine($"keepalived SIGKILLed -> the other keepalived's first advert: {failover:F1} ms (master-down {MasterDownMs(100):F1} ms)");
-        Assert.That(failover, Is.InRange(MasterDownMs(100) - 50, MasterDownMs(100) + SlackMs));
-        Assert.That((high.HasExited, high.VrrpProcessAlive), Is.EqualTo((true, false)), "its VRRP process is gone too");
-    }
-
     /// <summary>Node i's link-local address on eth0, once it has passed duplicate address detection.</summary>
     static string LinkLocal(TestLan lan, int i)
     {
