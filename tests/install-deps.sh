@@ -4,7 +4,7 @@
 # lintian, dpkg-dev and debhelper (make deb and the package checks), tcpreplay (the forged-advert flood),
 # jq and Python's prometheus_client (readers of the state and metrics files), capsh
 # (a daemon without CAP_NET_RAW), afl++ (fuzzing), tshark (an independent dissector
-# for the IPv6 frames), etcd-server and etcd-client (the etcd election's cluster) and
+# for the IPv6 and VRRP frames), etcd-server and etcd-client (the etcd election's cluster) and
 # openssl (its test certificates), fuse3 and python3-fusepy (a filesystem whose writes hang),
 # patroni, postgresql-15 and postgresql-client-15 (a Patroni cluster for follow mode).
 set -u
@@ -24,7 +24,8 @@ command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-# stress-ng (both cores busy under the fast-failover pair) and keepalived (make bench's VRRPv3 partner).
+# stress-ng (both cores busy under the fast-failover pair) and keepalived (the VRRP interop tests' and
+# make bench's VRRPv3 partner).
 command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
 [ -x /usr/sbin/keepalived ] || missing+=(keepalived)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
