@@ -9,12 +9,23 @@ public class ImagePagesTests
     const string Smaps = """
         55a000000000-55a000001000 r--p 00000000 fe:00 42 /usr/sbin/ucarp
         Rss:                   4 kB
+        Private_Dirty:         0 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         55a000001000-55a000002000 r-xp 00001000 fe:00 42 /usr/sbin/ucarp
         Size:                  4 kB
+        Private_Dirty:         0 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
+        VmFlags: rd ex mr mw me
         55a000002000-55a000003000 r--p 00002000 fe:00 42 /usr/sbin/ucarp
-        Anonymous:             4 kB
+        Private_Dirty:         0 kB
+        Anonymous:             0 kB
+        Swap:                  4 kB
+        55a000002800-55a000002900 r--p 00002000 fe:00 42 /usr/sbin/ucarp
+        Private_Dirty:         4 kB
+        Anonymous:             0 kB
+        Swap:                  0 kB
         55a000003000-55a000004000 rw-p 00003000 fe:00 42 /usr/sbin/ucarp
         Anonymous:             0 kB
         55a000004000-55a000005000 r-xp 00000000 fe:00 43 /opt/usr/sbin/ucarp
@@ -36,7 +47,7 @@ public class ImagePagesTests
         Assert.That(count, Is.EqualTo(2));
         Assert.That(starts[0], Is.EqualTo(0x55a000000000UL));
         Assert.That(ends[0], Is.EqualTo(0x55a000001000UL));
-        Assert.That(starts[1], Is.EqualTo(0x55a000001000UL), "the code; not the relocated r--p, the data, another file or libc");
+        Assert.That(starts[1], Is.EqualTo(0x55a000001000UL), "the code; not the relocated r--p (swapped out or dirty), the data, another file or libc");
         Assert.That(ends[1], Is.EqualTo(0x55a000002000UL));
     }
 
@@ -51,6 +62,9 @@ public class ImagePagesTests
             int count = ImagePages.FindClean(Encoding.ASCII.GetBytes(text[..cut]), "/usr/sbin/ucarp"u8, starts, ends);
             Assert.That(count, Is.LessThanOrEqualTo(2));
         }
-        Assert.That(ImagePages.FindClean("zz-yy r-xp 0 0 0 /usr/sbin/ucarp\nAnonymous: 0 kB\n"u8, "/usr/sbin/ucarp"u8, starts, ends), Is.EqualTo(0));
+        Assert.That(ImagePages.FindClean("zz-yy r-xp 0 0 0 /usr/sbin/ucarp\nPrivate_Dirty: 0 kB\nAnonymous: 0 kB\nSwap: 0 kB\n"u8, "/usr/sbin/ucarp"u8, starts, ends),
+                    Is.EqualTo(0));
+        Assert.That(ImagePages.FindClean("1000-2000 r-xp 0 0 0 /usr/sbin/ucarp\nAnonymous: 0 kB\nSwap: 0 kB\n"u8, "/usr/sbin/ucarp"u8, starts, ends),
+                    Is.EqualTo(0), "a line missing is not a clean mapping");
     }
 }

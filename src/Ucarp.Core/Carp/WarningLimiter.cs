@@ -43,23 +43,41 @@ sealed class WarningLimiter
 
     public void Report(in ReadResult result, long now)
     {
-        int reason = (int)result.Rejection;
+        if (Admit(result.Rejection, now) is LogLevel level)
+        {
+            _log.Write(level, RejectionLog.Message(result));
+        }
+    }
+
+    /// <summary>A rejected VRRP frame, in VRRP's words.</summary>
+    public void Report(in VrrpReadResult result, long now)
+    {
+        if (Admit(result.Rejection, now) is LogLevel level)
+        {
+            _log.Write(level, RejectionLog.Message(result));
+        }
+    }
+
+    /// <summary>Counts the rejection; the level to log it at when its line is due now, else null.</summary>
+    LogLevel? Admit(Rejection why, long now)
+    {
+        int reason = (int)why;
         _counts[reason]++;
         Total++;
-        LogLevel? level = RejectionLog.Level(result.Rejection);
+        LogLevel? level = RejectionLog.Level(why);
         if (level is null || (level == LogLevel.Debug && !_log.DebugEnabled))
         {
-            return;
+            return null;
         }
         if (_windowEnds[reason] is long end && now < end)
         {
             _suppressed[reason]++;
-            return;
+            return null;
         }
         Flush(now);
-        _log.Write(level.Value, RejectionLog.Message(result));
         _windowEnds[reason] = now + Timing.Second;
         FlushAt = FlushAt is null ? now + Timing.Second : Math.Min(FlushAt.Value, now + Timing.Second);
+        return level;
     }
 
     /// <summary>Closes every window that has ended, writing how many lines each held back.</summary>

@@ -42,6 +42,24 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
     }
 
     /// <summary>
+    /// The group options a command line gave at all, even at their defaults (beside
+    /// --config they would belong to no group): what differs from a plain configuration,
+    /// then those written out at their default value.
+    /// </summary>
+    public static IReadOnlyList<string> Given(Configuration c)
+    {
+        List<string> given = [.. ReloadDiff.Differences(new GroupOptions("-", 0, new Configuration()), new GroupOptions("-", 0, c))];
+        (bool, string)[] atDefault =
+        [
+            (c.AdvBaseGiven, "--advbase"), (c.AdvSkewGiven, "--advskew"), (c.DeadRatioGiven, "--deadratio"),
+            (c.PriorityGiven, "--priority"), (c.AdvertIntervalGiven, "--advert-int"), (c.PreemptDelayGiven, "--preempt-delay"),
+            (c.VrrpChecksumGiven, "--vrrp-checksum"),
+        ];
+        given.AddRange(atDefault.Where(g => g.Item1).Select(g => g.Item2 + " given"));
+        return given;
+    }
+
+    /// <summary>
     /// Every setting that makes the group what it is, by option name, as text: two groups
     /// with equal lists behave alike, so a reload leaves such a group running.
     /// </summary>
@@ -58,9 +76,9 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--pass", c.Password ?? ""),
             ("--addr", c.VirtualAddress.ToString()),
             ("--addr text", c.VirtualAddressText ?? ""),
-            ("--advbase", Number(c.AdvBase) + Given(c.AdvBaseGiven)),
-            ("--advskew", Number(c.AdvSkew) + Given(c.AdvSkewGiven)),
-            ("--deadratio", Number(c.DeadRatio) + Given(c.DeadRatioGiven)),
+            ("--advbase", Number(c.AdvBase)),
+            ("--advskew", Number(c.AdvSkew)),
+            ("--deadratio", Number(c.DeadRatio)),
             ("--upscript", c.UpScript ?? "\0"),
             ("--downscript", c.DownScript ?? "\0"),
             ("--xparam", c.XParam ?? "\0"),
@@ -93,11 +111,11 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--manage-addresses", Flag(c.ManageAddresses)),
             ("--sync", c.SyncSet ?? "\0"),
             ("--vrrp", Number(c.Vrrp)),
-            ("--priority", Number(c.Priority) + Given(c.PriorityGiven)),
-            ("--advert-int", Number(c.AdvertIntervalCentis) + Given(c.AdvertIntervalGiven)),
+            ("--priority", Number(c.Priority)),
+            ("--advert-int", Number(c.AdvertIntervalCentis)),
             ("--no-preempt", Flag(c.NoPreempt)),
-            ("--preempt-delay", Number(c.PreemptDelay) + Given(c.PreemptDelayGiven)),
-            ("--vrrp-checksum", (c.VrrpChecksumRfc ? "rfc" : "pseudo") + Given(c.VrrpChecksumGiven)),
+            ("--preempt-delay", Number(c.PreemptDelay)),
+            ("--vrrp-checksum", c.VrrpChecksumRfc ? "rfc" : "pseudo"),
         ];
     }
 
@@ -106,7 +124,6 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
 
     // Whether an option was given at all (a VRRP group refuses -k, even -k 0; a CARP group
     // refuses --priority): a value written or left to its default are different groups.
-    static string Given(bool given) => given ? "" : " (default)";
 
     static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

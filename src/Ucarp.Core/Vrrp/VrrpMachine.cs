@@ -32,7 +32,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     long? _advertAt;            // Adver_Timer
     long? _masterDownAt;        // Master_Down_Timer
     long? _secondAnnouncementAt;
-    long _preemptFrom;          // --preempt-delay: no preemption before
+    long? _preemptAt;           // --preempt-delay: no preemption before (keepalived's preempt_time)
     ushort _masterCentis;       // Master_Adver_Interval: version 3 learns it from the master
     bool _stopped;
     // The last advert heard during SIGUSR2's hold, when the master resigned (priority 0).
@@ -87,7 +87,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
 
     long OwnInterval => VrrpTiming.Interval(_vrrp.IntervalCentis);
 
-    long MasterDownInterval => VrrpTiming.MasterDown(PriorityInUse, _masterCentis);
+    long MasterDownInterval => VrrpTiming.MasterDown(_vrrp.Version, PriorityInUse, _masterCentis);
 
     bool MasterHeard(long now) => _lastMasterHeardAt is long heard && now - heard <= MasterDownInterval;
 
@@ -97,7 +97,6 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     /// <summary>Initialize: the owner becomes MASTER at once, anyone else BACKUP with the Master_Down_Timer.</summary>
     public override void Start(long now)
     {
-        _preemptFrom = now + _vrrp.PreemptDelay;
         Rejoin(now);
     }
 
@@ -156,7 +155,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
         VrrpReadResult read = _reader.Read(frame);
         if (!read.IsValid)
         {
-            _warnings.Report(read.ForLog(), now);
+            _warnings.Report(read, now);
             return;
         }
         Counters.AdvertsReceived++;
@@ -182,22 +181,21 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
         switch (State)
         {
             case CarpState.Backup:
-                if (advert.Priority != VrrpSettings.ResignPriority && _vrrp.Version == 3)
-                {
-                    _masterCentis = advert.IntervalCentis;
-                }
                 if (!Eligible)
                 {
+                    Learn(advert);
                     break;
                 }
                 if (advert.Priority == VrrpSettings.ResignPriority)
                 {
                     // The master leaves on purpose: take over after Skew_Time, not Master_Down_Interval.
-                    _masterDownAt = now + VrrpTiming.Skew(PriorityInUse, _masterCentis);
+                    _masterDownAt = now + VrrpTiming.Skew(_vrrp.Version, PriorityInUse, _masterCentis);
                     break;
                 }
-                if (!_vrrp.Preempt || advert.Priority >= PriorityInUse || now < _preemptFrom)
+                if (!_vrrp.Preempt || advert.Priority >= PriorityInUse || PreemptionDelayed(now))
                 {
+                    NotePreemptDelay(advert, now);
+                    Learn(advert);
                     _masterDownAt = now + MasterDownInterval;
                 }
                 // Else a less preferred master, and we preempt: the advert is discarded,
@@ -214,10 +212,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
                 if (Preferred(advert))
                 {
                     _advertAt = null;
-                    if (_vrrp.Version == 3)
-                    {
-                        _masterCentis = advert.IntervalCentis;
-                    }
+                    Learn(advert);
                     SetState(CarpState.Backup, now);
                     _masterDownAt = now + MasterDownInterval;
                     Log.Write(LogLevel.Warning, Messages.VrrpPreferredMaster(advert.Source.ToString(), advert.Priority, PriorityInUse));
@@ -229,6 +224,38 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
                 Advertise(now);
                 Effects.Announce();
                 break;
+        }
+    }
+
+    /// <summary>Version 3 follows the master's interval (RFC 5798 6.4.2), from the adverts it accepts only.</summary>
+    void Learn(in VrrpAdvert advert)
+    {
+        if (_vrrp.Version == 3 && advert.Priority != VrrpSettings.ResignPriority)
+        {
+            _masterCentis = advert.IntervalCentis;
+        }
+    }
+
+    /// <summary>
+    /// --preempt-delay as keepalived's preempt_delay: the first less preferred master
+    /// followed starts the delay, during which it is still followed; a more preferred one
+    /// clears it.
+    /// </summary>
+    bool PreemptionDelayed(long now) => _vrrp.PreemptDelay != 0 && (_preemptAt is null || now < _preemptAt);
+
+    void NotePreemptDelay(in VrrpAdvert advert, long now)
+    {
+        if (_vrrp.PreemptDelay == 0)
+        {
+            return;
+        }
+        if (advert.Priority > PriorityInUse)
+        {
+            _preemptAt = null;
+        }
+        else
+        {
+            _preemptAt ??= now + _vrrp.PreemptDelay;
         }
     }
 
@@ -276,6 +303,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
         }
         SetState(CarpState.Backup, now);
         _advertAt = null;
+        _masterCentis = _vrrp.IntervalCentis;   // RFC 5798 6.4.1: our own, until a master is heard
         _masterDownAt = Eligible && !LinkIsDown && HoldUntil is null ? now + MasterDownInterval : null;
     }
 
@@ -305,7 +333,8 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     /// <summary>--check-weight moved the priority: a master says so at once; a backup's Skew_Time follows.</summary>
     protected override void SkewChanged(SkewInUse before, long now)
     {
-        long masterDownBefore = VrrpTiming.MasterDown(IsOwner ? VrrpSettings.OwnerPriority : (byte)Math.Max(1, _vrrp.Priority - before.Value), _masterCentis);
+        long masterDownBefore = VrrpTiming.MasterDown(_vrrp.Version, IsOwner ? VrrpSettings.OwnerPriority : (byte)Math.Max(1, _vrrp.Priority - before.Value),
+                                                      _masterCentis);
         if (State == CarpState.Master)
         {
             Advertise(now);

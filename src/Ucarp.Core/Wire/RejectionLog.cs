@@ -80,6 +80,7 @@ public static class RejectionLog
         Rejection.BadType => F("Bad VRRP type: [{0}]", r.A),
         Rejection.BadAuth when r.A == r.B => "Bad VRRP authentication: wrong password",
         Rejection.BadAuth => F("Bad VRRP authentication type: [{0}], expected [{1}]", r.A, r.B),
+        Rejection.IntervalMismatch when r.A == 0 => "Advertisement interval of 0",
         Rejection.IntervalMismatch => F("Advertisement interval mismatch: [{0}] s, ours [{1}] s", r.A, r.B),
         _ => Message(new ReadResult(r.Rejection, default, r.A, r.B, 0, 0, r.Address)),
     };

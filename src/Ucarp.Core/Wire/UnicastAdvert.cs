@@ -24,9 +24,11 @@ public static class UnicastAdvert
     /// <summary>
     /// Writes the packet for <paramref name="peer"/> into <paramref name="packet"/> (at least
     /// the frame's IP length, <see cref="MaxSize"/> for any advert); returns its length,
-    /// taken from the frame's IP header.
+    /// taken from the frame's IP header. <paramref name="plainChecksum"/>: a VRRPv3 IPv4
+    /// advert built without the pseudo-header (--vrrp-checksum=rfc), which stays as it is;
+    /// the sender says so, since a checksum can be valid in both forms.
     /// </summary>
-    public static int Readdress(ReadOnlySpan<byte> frame, IpAddress peer, Span<byte> packet)
+    public static int Readdress(ReadOnlySpan<byte> frame, IpAddress peer, Span<byte> packet, bool plainChecksum = false)
     {
         ReadOnlySpan<byte> ip = frame[CarpHeader.EthernetSize..];
         if (peer.IsV6)
@@ -46,10 +48,9 @@ public static class UnicastAdvert
         int header = (ip[0] & 0x0f) << 2;
         ip[..length].CopyTo(packet);
         Span<byte> vrrp = packet[header..length];
-        // A VRRPv3 advert in the pseudo-header form sums to zero with the group it was built
-        // for; it is summed again for the peer. Otherwise (RFC 5798's form, CARP, VRRPv2)
-        // the payload stays as built.
-        bool pseudo = vrrp[0] == Vrrp3Advert && VrrpChecksum.PseudoValid(packet[12..16], packet[16..20], vrrp);
+        // A VRRPv3 advert in the pseudo-header form is summed again for the peer. Otherwise
+        // (RFC 5798's form, CARP, VRRPv2) the payload stays as built.
+        bool pseudo = vrrp[0] == Vrrp3Advert && !plainChecksum;
         peer.CopyTo(packet[16..20]);
         if (pseudo)
         {

@@ -149,6 +149,12 @@ public sealed class VrrpReader
         else
         {
             interval = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(vrrp[VrrpHeader.MaxAdverInt..]) & VrrpHeader.MaxIntervalCentis);
+            if (interval == 0)
+            {
+                // A backup learning it would time out at once, and take over from the master
+                // it hears, over and over: no interval is not an advert.
+                return Reject(Rejection.IntervalMismatch, 0, 0);
+            }
         }
         var advert = new VrrpAdvert(new IpAddress(source), vrrp[VrrpHeader.Priority], interval, vrrp[VrrpHeader.Count]);
         return new VrrpReadResult(Rejection.None, advert, 0, 0);

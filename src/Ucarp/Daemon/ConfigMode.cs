@@ -24,7 +24,7 @@ internal static class ConfigMode
             return 1;
         }
         // A group option beside --config would belong to no group: refused, not ignored.
-        IReadOnlyList<string> groupOptions = ReloadDiff.Differences(new GroupOptions("-", 0, new Configuration()), new GroupOptions("-", 0, cmd));
+        IReadOnlyList<string> groupOptions = GroupOptions.Given(cmd);
         if (groupOptions.Count != 0)
         {
             log.Write(LogLevel.Error, Messages.GroupOptionWithConfig(groupOptions[0].Split(' ')[0]));

@@ -144,7 +144,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         {
             if (config.Peers.Count != 0)
             {
-                if (!UnicastSocket.TryOpen(config.Peers, iface.Index, out unicast, out SysError unicastError))
+                if (!UnicastSocket.TryOpen(config.Peers, iface.Index, out unicast, out SysError unicastError,
+                                           plainChecksum: config.Vrrp == 3 && config.VrrpChecksumRfc))
                 {
                     log.Write(LogLevel.Error, Messages.OpenPeerSocket(unicastError.Perror));
                     return Fail();

@@ -97,42 +97,56 @@ internal static class ImagePages
     }
 
     /// <summary>
-    /// The read-only mappings of <paramref name="self"/> (r-xp, r--p) whose "Anonymous:" is
-    /// 0, that is never written (relocations): their ranges, at most <see cref="MaxRanges"/>.
+    /// The read-only mappings of <paramref name="self"/> (r-xp, r--p) that were never
+    /// written: "Private_Dirty:", "Anonymous:" and "Swap:" all 0 kB (a relocated page may be
+    /// in memory, dirty, or swapped out; dropping it would bring the file's unrelocated
+    /// bytes back). Their ranges, at most as many as <paramref name="starts"/> holds.
     /// </summary>
     internal static int FindClean(ReadOnlySpan<byte> smaps, ReadOnlySpan<byte> self, Span<ulong> starts, Span<ulong> ends)
     {
         int count = 0;
         bool candidate = false;
+        int clean = 0;          // how many of the three lines said 0 kB
         ulong start = 0, end = 0;
-        while (smaps.Length > 0)
+        while (true)
         {
+            bool last = smaps.Length == 0;
             int newline = smaps.IndexOf((byte)'\n');
             ReadOnlySpan<byte> line = newline < 0 ? smaps : smaps[..newline];
             smaps = newline < 0 ? default : smaps[(newline + 1)..];
             int colon = line.IndexOf((byte)':');
             int space = line.IndexOf((byte)' ');
             bool header = space > 0 && (colon < 0 || colon > space);
-            if (header)
+            if (header || last)
             {
-                // "start-end perms offset dev inode   path"
-                bool ours = line.Length > self.Length && line.EndsWith(self) && line[line.Length - self.Length - 1] == (byte)' ';
-                candidate = ours && (line.IndexOf(" r-xp "u8) > 0 || line.IndexOf(" r--p "u8) > 0)
-                            && TryRange(line[..space], out start, out end);
-            }
-            else if (candidate && line.StartsWith("Anonymous:"u8))
-            {
-                ReadOnlySpan<byte> value = line["Anonymous:"u8.Length..].Trim((byte)' ');
-                if (value.StartsWith("0 "u8) && count < starts.Length && count < ends.Length)
+                if (candidate && clean == 3 && count < starts.Length && count < ends.Length)
                 {
                     starts[count] = start;
                     ends[count] = end;
                     count++;
                 }
-                candidate = false;
+                if (last)
+                {
+                    return count;
+                }
+                // "start-end perms offset dev inode   path"
+                bool ours = line.Length > self.Length && line.EndsWith(self) && line[line.Length - self.Length - 1] == (byte)' ';
+                candidate = ours && (line.IndexOf(" r-xp "u8) > 0 || line.IndexOf(" r--p "u8) > 0)
+                            && TryRange(line[..space], out start, out end);
+                clean = 0;
+            }
+            else if (candidate && (line.StartsWith("Private_Dirty:"u8) || line.StartsWith("Anonymous:"u8) || line.StartsWith("Swap:"u8)))
+            {
+                if (line[(colon + 1)..].Trim((byte)' ').StartsWith("0 "u8))
+                {
+                    clean++;
+                }
+                else
+                {
+                    candidate = false;
+                }
             }
         }
-        return count;
     }
 
     static bool TryRange(ReadOnlySpan<byte> text, out ulong start, out ulong end)

@@ -24,6 +24,9 @@ internal sealed class UnicastSocket : IDisposable
     readonly int _ifIndex;
     readonly byte[] _packet = new byte[UnicastAdvert.MaxSize];
 
+    /// <summary>VRRPv3 over IPv4 with --vrrp-checksum=rfc: the adverts carry no pseudo-header sum to redo per peer.</summary>
+    bool PlainChecksum { get; init; }
+
     UnicastSocket(FileDescriptor fd, IpAddress[] peers, int ifIndex)
     {
         _fd = fd;
@@ -33,7 +36,8 @@ internal sealed class UnicastSocket : IDisposable
 
     /// <summary>The socket for the peers, or false with the failed step named (socket, setsockopt).</summary>
     /// <param name="ifIndex">The interface: the scope of link-local IPv6 peers.</param>
-    public static unsafe bool TryOpen(IReadOnlyList<IpAddress> peers, int ifIndex, [NotNullWhen(true)] out UnicastSocket? socket, out SysError error)
+    public static unsafe bool TryOpen(IReadOnlyList<IpAddress> peers, int ifIndex, [NotNullWhen(true)] out UnicastSocket? socket, out SysError error,
+                                      bool plainChecksum = false)
     {
         socket = null;
         bool ipv6 = peers[0].IsV6;
@@ -57,7 +61,7 @@ internal sealed class UnicastSocket : IDisposable
             handle.Dispose();
             return false;
         }
-        socket = new UnicastSocket(handle, [.. peers], ifIndex);
+        socket = new UnicastSocket(handle, [.. peers], ifIndex) { PlainChecksum = plainChecksum };
         error = SysError.None;
         return true;
     }
@@ -71,7 +75,7 @@ internal sealed class UnicastSocket : IDisposable
         byte* address = stackalloc byte[SockAddrIn6Size]; // struct sockaddr_in or sockaddr_in6
         foreach (IpAddress peer in _peers)
         {
-            int length = UnicastAdvert.Readdress(frame, peer, _packet);
+            int length = UnicastAdvert.Readdress(frame, peer, _packet, PlainChecksum);
             var sockaddr = new Span<byte>(address, SockAddrIn6Size);
             sockaddr.Clear();
             uint addressLength;

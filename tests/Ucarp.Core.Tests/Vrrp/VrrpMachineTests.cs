@@ -67,7 +67,7 @@ public class VrrpMachineTests
     static (VrrpMachine M, RecordingVrrpHost Host) Master(VrrpSettings vrrp)
     {
         var (m, host) = Start(vrrp);
-        RunUntil(m, VrrpTiming.MasterDown(vrrp.Priority, vrrp.IntervalCentis));
+        RunUntil(m, VrrpTiming.MasterDown(vrrp.Version, vrrp.Priority, vrrp.IntervalCentis));
         Assert.That(m.State, Is.EqualTo(CarpState.Master));
         host.Take();
         return (m, host);
@@ -116,7 +116,7 @@ public class VrrpMachineTests
     public void With_preemption_a_lower_priority_master_is_ignored_until_the_backup_takes_over()
     {
         var (m, _) = Start(Vrrp(priority: 150));
-        long down = VrrpTiming.MasterDown(150, 100);
+        long down = VrrpTiming.MasterDown(3, 150, 100);
         m.OnFrame(From(Lower, 100), 2 * S);
         Assert.That(m.NextDeadline, Is.EqualTo(down), "the lower priority advert did not reset the timer");
         RunUntil(m, down);
@@ -128,23 +128,72 @@ public class VrrpMachineTests
     {
         var (m, _) = Start(Vrrp(priority: 150, preempt: false));
         m.OnFrame(From(Lower, 100), 2 * S);
-        Assert.That(m.NextDeadline, Is.EqualTo(2 * S + VrrpTiming.MasterDown(150, 100)));
+        Assert.That(m.NextDeadline, Is.EqualTo(2 * S + VrrpTiming.MasterDown(3, 150, 100)));
     }
 
     [Test]
-    public void A_preempt_delay_holds_preemption_off_until_it_is_over()
+    public void A_preempt_delay_runs_from_the_first_lesser_master_heard_as_keepalived_has_it()
     {
         var (m, _) = Start(Vrrp(priority: 150, preemptDelay: 10 * S));
-        for (long t = 1 * S; t < 10 * S; t += S)
+        // The delay starts with the first lower-priority advert (1 s), not at the start.
+        for (long t = 1 * S; t <= 10 * S; t += S)
         {
             m.OnFrame(From(Lower, 100), t);
             RunUntil(m, t);
         }
         Assert.That(m.State, Is.EqualTo(CarpState.Backup), "within the delay the lower master is followed");
-        long last = 9 * S;
-        m.OnFrame(From(Lower, 100), 10 * S);   // after the delay: discarded
-        RunUntil(m, last + VrrpTiming.MasterDown(150, 100));
+        m.OnFrame(From(Lower, 100), 11 * S);   // the delay is over: discarded
+        Assert.That(m.NextDeadline, Is.EqualTo(10 * S + VrrpTiming.MasterDown(3, 150, 100)));
+        RunUntil(m, 10 * S + VrrpTiming.MasterDown(3, 150, 100));
         Assert.That(m.State, Is.EqualTo(CarpState.Master));
+    }
+
+    [Test]
+    public void A_more_preferred_master_clears_a_running_preempt_delay()
+    {
+        var (m, _) = Start(Vrrp(priority: 150, preemptDelay: 10 * S));
+        m.OnFrame(From(Lower, 100), 1 * S);       // delay until 11 s
+        m.OnFrame(From(Higher, 200), 2 * S);      // cleared
+        m.OnFrame(From(Lower, 100), 20 * S);      // a new delay, until 30 s: followed
+        Assert.That(m.NextDeadline, Is.EqualTo(20 * S + VrrpTiming.MasterDown(3, 150, 100)));
+    }
+
+    [Test]
+    public void Version_2s_skew_time_is_in_seconds_whatever_the_interval()
+    {
+        // RFC 3768 and keepalived: (256 - 200)/256 s, not times the 3 s interval.
+        var (m, _) = Start(Vrrp(priority: 200, centis: 300, version: 2));
+        Assert.That(m.NextDeadline, Is.EqualTo(9 * S + 56 * S / 256));
+        Assert.That(VrrpTiming.MasterDown(3, 200, 300), Is.EqualTo(9 * S + 56 * 3 * S / 256), "version 3 scales it");
+    }
+
+    [Test]
+    public void A_backup_learns_only_from_adverts_it_follows_and_forgets_at_a_restart()
+    {
+        var (m, _) = Start(Vrrp(priority: 150, centis: 100));
+        m.OnFrame(From(Lower, 100, centis: 10), 1 * S);   // discarded: we preempt
+        Assert.That(m.NextDeadline, Is.EqualTo(VrrpTiming.MasterDown(3, 150, 100)), "its 0.1 s interval was not learned");
+        m.OnFrame(From(Higher, 200, centis: 50), 2 * S);
+        Assert.That(m.NextDeadline, Is.EqualTo(2 * S + VrrpTiming.MasterDown(3, 150, 50)));
+        m.LinkDown(3 * S);
+        m.LinkUp(4 * S);
+        long down = 4 * S + VrrpTiming.MasterDown(3, 150, 100);
+        RunUntil(m, down - 1);
+        Assert.That(m.State, Is.EqualTo(CarpState.Backup), "our own interval again, not the 0.5 s learned");
+        RunUntil(m, down);
+        Assert.That(m.State, Is.EqualTo(CarpState.Master));
+    }
+
+    [Test]
+    public void An_advert_with_no_interval_is_rejected()
+    {
+        var (m, host) = Start(Vrrp(priority: 100));
+        m.OnFrame(From(Higher, 200, centis: 0), 1 * S);
+        Assert.That(m.Rejections.Keys, Does.Contain(Rejection.IntervalMismatch));
+        Assert.That(host.Take(), Does.Contain("[WARNING] Advertisement interval of 0"));
+        Assert.That(m.MasterAddress(1 * S), Is.Null, "not taken for a master");
+        RunUntil(m, VrrpTiming.MasterDown(3, 100, 100));
+        Assert.That(m.State, Is.EqualTo(CarpState.Master), "the usual timer ran on");
     }
 
     [Test]
@@ -235,7 +284,7 @@ public class VrrpMachineTests
         RunUntil(m, 100 * S);
         Assert.That(m.State, Is.EqualTo(CarpState.Backup));
         m.SetEligible(true, "check passing", 100 * S);
-        RunUntil(m, 100 * S + VrrpTiming.MasterDown(100, 100));
+        RunUntil(m, 100 * S + VrrpTiming.MasterDown(3, 100, 100));
         Assert.That(m.State, Is.EqualTo(CarpState.Master));
     }
 
@@ -243,7 +292,7 @@ public class VrrpMachineTests
     public void A_new_master_announces_its_addresses_again_five_seconds_later()
     {
         var (m, host) = Master(Vrrp(priority: 100));
-        long became = VrrpTiming.MasterDown(100, 100);
+        long became = VrrpTiming.MasterDown(3, 100, 100);
         RunUntil(m, became + 5 * S);
         Assert.That(host.Take().Count(e => e == "garp"), Is.EqualTo(1));
         RunUntil(m, became + 30 * S);

@@ -21,10 +21,10 @@ public class VrrpUnicastAdvertTests
         return frame;
     }
 
-    static (byte[] Packet, byte[] Frame) Readdressed(byte[] frame, IpAddress peer)
+    static (byte[] Packet, byte[] Frame) Readdressed(byte[] frame, IpAddress peer, bool plain = false)
     {
         byte[] packet = new byte[UnicastAdvert.MaxSize];
-        int length = UnicastAdvert.Readdress(frame, peer, packet);
+        int length = UnicastAdvert.Readdress(frame, peer, packet, plain);
         Assert.That(length, Is.EqualTo(frame.Length - 14), "the whole IP packet, however many addresses");
         // As the peer's packet socket would see it: any Ethernet header, then the packet.
         return (packet[..length], [.. frame.AsSpan(0, 14), .. packet.AsSpan(0, length)]);
@@ -49,7 +49,7 @@ public class VrrpUnicastAdvertTests
     public void A_vrrp3_rfc_checksum_is_left_as_built()
     {
         byte[] frame = Build(3, v6: false, rfc: true);
-        var (packet, received) = Readdressed(frame, Peer);
+        var (packet, received) = Readdressed(frame, Peer, plain: true);
         Assert.That(packet.AsSpan(20).ToArray(), Is.EqualTo(frame.AsSpan(34).ToArray()));
         Assert.That(VrrpChecksum.PlainValid(packet.AsSpan(20)), Is.True);
         Assert.That(ReadAsPeer(3, received, v6: false).Rejection, Is.EqualTo(Rejection.None));
