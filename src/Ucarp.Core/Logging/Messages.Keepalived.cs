@@ -5,6 +5,7 @@ namespace Ucarp.Core.Logging;
 // as comments above a converted group.
 public static partial class Messages
 {
+    public static string FromKeepalivedBug(string type, string message) => F("internal error in --from-keepalived (a bug, please report it): {0}: {1}", type, message);
     public const string FromKeepalivedAlone = "--from-keepalived=FILE prints a --config file and exits: give it alone";
 
     // Reading keepalived.conf: errors, nothing is printed.

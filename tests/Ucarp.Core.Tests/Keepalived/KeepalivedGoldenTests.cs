@@ -49,6 +49,25 @@ public class KeepalivedGoldenTests
         });
     }
 
+    [Test]
+    public void The_readme_shows_gateway_conf_and_its_conversion_as_printed()
+    {
+        string? readme = null;
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null && readme is null; dir = dir.Parent)
+        {
+            string path = Path.Combine(dir.FullName, "README");
+            readme = File.Exists(Path.Combine(dir.FullName, "Ucarp.Net.sln")) ? File.ReadAllText(path) : null;
+        }
+        static string Indented(string text) => string.Concat(text.TrimEnd('\n').Split('\n').Select(l => l.Length == 0 ? "\n" : "    " + l + "\n"));
+        KeepalivedConversion c = ConvertInput("gateway.conf");
+        Assert.Multiple(() =>
+        {
+            Assert.That(readme, Does.Contain(Indented(File.ReadAllText(Input("gateway.conf")))), "the input");
+            Assert.That(readme, Does.Contain(Indented(KeepalivedFakes.Stderr(c))), "its stderr");
+            Assert.That(readme, Does.Contain(Indented(c.Text)), "its output");
+        });
+    }
+
     [TestCaseSource(nameof(Inputs))]
     public void Every_input_s_output_checks_out(string name)
     {
