@@ -38,15 +38,28 @@ internal static class FromKeepalived
             log.Write(LogLevel.Error, Messages.FromKeepalivedBug(e.GetType().Name, e.Message));
             return KeepalivedConversion.NotRead;
         }
+        // Written here and now, whole: the logger's queue drops lines a slow console does not take, and its exit flush is bounded.
         if (result.ExitStatus != KeepalivedConversion.NotRead)
         {
-            log.WriteStdout(result.Text);
+            WriteAll(Console.OpenStandardOutput(), result.Text);
         }
-        foreach (KeepalivedDiagnostic d in result.Diagnostics)
-        {
-            log.WriteStderr(d.Format() + "\n");
-        }
+        WriteAll(Console.OpenStandardError(), string.Concat(result.Diagnostics.Select(d => d.Format() + "\n")));
         return result.ExitStatus;
+    }
+
+    static void WriteAll(Stream stream, string text)
+    {
+        try
+        {
+            using (stream)
+            {
+                stream.Write(CStrings.Bytes(text));
+            }
+        }
+        catch (IOException)
+        {
+            // A closed pipe (| head): the exit status still says how the conversion went.
+        }
     }
 
     /// <summary>keepalived's default config id for "@ID" lines: the host name up to its first dot (.NET's MachineName on Linux).</summary>
