@@ -55,6 +55,10 @@ internal static class Program
             return outcome.ExitCode;
         }
         Configuration config = outcome.Configuration!;
+        if (config.FromKeepalived is not null)
+        {
+            return FromKeepalived.Run(config, log);
+        }
         log.DebugEnabled = config.Debug;
         if (!config.NoSyslog)
         {

@@ -230,6 +230,7 @@ public static class CommandLine
                 case OptionTable.NoPreempt:
                 case OptionTable.PreemptDelay:
                 case OptionTable.VrrpChecksum:
+                case OptionTable.FromKeepalived:
                     if (!VrrpOptions.TryApply(step.Option, arg, config, host))
                     {
                         return CliOutcome.Exit(1);

@@ -121,4 +121,6 @@ public sealed class Configuration
     /// <summary>--vrrp-checksum=rfc: a VRRPv3 IPv4 checksum without the pseudo-header (keepalived's v3_checksum_as_v2).</summary>
     public bool VrrpChecksumRfc { get; set; }
     public bool VrrpChecksumGiven { get; set; }
+    /// <summary>--from-keepalived: the keepalived.conf to convert (process-wide: nothing runs).</summary>
+    public string? FromKeepalived { get; set; }
 }

@@ -78,6 +78,7 @@ public static class OptionTable
         new("no-preempt", false, NoPreempt),
         new("preempt-delay", true, PreemptDelay),
         new("vrrp-checksum", true, VrrpChecksum),
+        new("from-keepalived", true, FromKeepalived),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -138,4 +139,6 @@ public static class OptionTable
     public const char PreemptDelay = '\u01a4';
     /// <summary>--vrrp-checksum=pseudo|rfc: how a VRRPv3 IPv4 advert's checksum is computed.</summary>
     public const char VrrpChecksum = '\u01a5';
+    /// <summary>--from-keepalived=FILE: print a --config file for keepalived.conf's VRRP part, and exit (process-wide).</summary>
+    public const char FromKeepalived = '\u01a6';
 }

@@ -46,7 +46,8 @@ public static class UsageText
         "--advert-int=<seconds>: VRRP advert interval (default 1; 3: 0.01-40.95, 2: 1-255)\n" +
         "--no-preempt: VRRP: a higher priority does not take over from a live master\n" +
         "--preempt-delay=<seconds>: VRRP: after start-up, wait before preempting (0-1000)\n" +
-        "--vrrp-checksum=<pseudo|rfc>: VRRP 3 over IPv4: with or without the pseudo-header\n";
+        "--vrrp-checksum=<pseudo|rfc>: VRRP 3 over IPv4: with or without the pseudo-header\n" +
+        "--from-keepalived=<file>: print a --config file for keepalived.conf's VRRP part\n";
 
     public const string Text =
         "\n" + VersionLine + "\n\n" +

@@ -74,6 +74,13 @@ public static class VrrpOptions
                 config.VrrpChecksumRfc = arg == "rfc";
                 config.VrrpChecksumGiven = true;
                 return true;
+            case OptionTable.FromKeepalived:
+                if (arg.Length == 0)
+                {
+                    return Fail(log, Messages.PathNeeded("--from-keepalived"));
+                }
+                config.FromKeepalived = arg;
+                return true;
         }
         return false;
     }

@@ -9,14 +9,14 @@ namespace Ucarp.Core.Config;
 public sealed record DaemonOptions(bool Daemonize, bool Debug, bool NoSyslog, int SyslogFacility,
                                    string? PidFile, string? StateFile, string? MetricsFile, int? RealtimePriority,
                                    string? ConfigFile, bool CheckConfig, string? ControlSocket, string? DemotionFile = null,
-                                   string? MetricsListen = null)
+                                   string? MetricsListen = null, string? FromKeepalived = null)
 {
     /// <summary>Where --config's daemon listens for ucarpctl when --control is not given.</summary>
     public const string DefaultControlSocket = "/run/ucarp/ucarp.sock";
 
     public static DaemonOptions From(Configuration c) =>
         new(c.Daemonize, c.Debug, c.NoSyslog, c.SyslogFacility, c.PidFile, c.StateFile, c.MetricsFile, c.RealtimePriority,
-            c.ConfigFile, c.CheckConfig, c.ControlSocket, c.DemotionFile, c.MetricsListen);
+            c.ConfigFile, c.CheckConfig, c.ControlSocket, c.DemotionFile, c.MetricsListen, c.FromKeepalived);
 
     /// <summary>The control socket the daemon opens: --control, else the default in --config mode, else none.</summary>
     public string? ControlSocketPath() => ControlSocket ?? (ConfigFile is null ? null : DefaultControlSocket);
@@ -26,7 +26,9 @@ public sealed record DaemonOptions(bool Daemonize, bool Debug, bool NoSyslog, in
         or OptionTable.PidFile or OptionTable.StateFile or OptionTable.MetricsFile or OptionTable.MetricsListen
         // One event loop thread serves every group: its scheduling is the process's.
         or OptionTable.Realtime
-        or OptionTable.Config or OptionTable.CheckConfig or OptionTable.Control or OptionTable.DemotionFile;
+        or OptionTable.Config or OptionTable.CheckConfig or OptionTable.Control or OptionTable.DemotionFile
+        // Converts a file and exits: nothing of a group.
+        or OptionTable.FromKeepalived;
 }
 
 /// <summary>What a daemon runs: its own settings and its groups. A plain command line is one group.</summary>

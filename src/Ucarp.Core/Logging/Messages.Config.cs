@@ -22,7 +22,7 @@ public static partial class Messages
         F("unexpected word [{0}]: '#' starts a comment only at the start of a word, not inside [{1}] (put a space before it)", word, hashed);
     public const string ConfigSpaceAfterBackslash = "a blank after the line's last backslash: the line does not go on to the next (remove the blank)";
     public static string ConfigKeepalivedBlock(string word) =>
-        F("[{0}] looks like keepalived's configuration: this file takes one line per group, \"group NAME OPTIONS...\" (see CONFIGURATION FILE in ucarp(8))", word);
+        F("[{0}] looks like keepalived's configuration: this file takes one line per group, \"group NAME OPTIONS...\" (ucarp --from-keepalived=FILE converts a keepalived.conf)", word);
     public const string ConfigIsDirectory = "Is a directory";
     public static string ConfigScriptMissing(string option, string path, string error) => F("{0} [{1}]: {2}", option, path, error);
     public static string ConfigScriptNotExecutable(string option, string path) => F("{0} [{1}] is not executable: ucarp runs it itself, without a shell", option, path);

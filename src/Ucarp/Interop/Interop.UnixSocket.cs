@@ -84,4 +84,6 @@ internal struct StatX
     [FieldOffset(20)] public uint Uid;
     [FieldOffset(28)] public ushort Mode;
     [FieldOffset(32)] public ulong Ino;
+    [FieldOffset(136)] public uint DevMajor;
+    [FieldOffset(140)] public uint DevMinor;
 }

@@ -370,7 +370,7 @@ public class ConfigReaderTests
     {
         string keepalived = "vrrp_instance VI_1 {\n  state MASTER\n  virtual_ipaddress {\n    192.0.2.5\n  }\n}\n";
         Assert.That(Report(Base + keepalived + "group a -v 1 -a 192.0.2.10\n"),
-                    Is.EqualTo("F:2: [vrrp_instance] looks like keepalived's configuration: this file takes one line per group, \"group NAME OPTIONS...\" (see CONFIGURATION FILE in ucarp(8))"));
+                    Is.EqualTo("F:2: [vrrp_instance] looks like keepalived's configuration: this file takes one line per group, \"group NAME OPTIONS...\" (ucarp --from-keepalived=FILE converts a keepalived.conf)"));
         Assert.That(Names(Base + keepalived + "group a -v 1 -a 192.0.2.10\n"), Is.EqualTo("a"));
     }
 
