@@ -103,7 +103,7 @@ public static class MetricsDocument
         Counter("ucarp_adverts_received_total", "Valid CARP adverts received from other nodes.", s => s.AdvertsReceived),
         new("ucarp_rejected_total", "counter", "Frames rejected by the advert checks, by reason.", (m, name, id, s) =>
         {
-            foreach (var (reason, reasonName) in StatusSnapshot.RejectionNames)
+            foreach (var (reason, reasonName) in s.OwnRejectionNames)
             {
                 Sample(m, name, id + ",reason=\"" + reasonName + "\"", s.RejectedFor(reason));
             }

@@ -129,7 +129,7 @@ public static class StateDocument
 
     static string Counters(StatusSnapshot s, string? indent)
     {
-        string rejected = "{ " + string.Join(", ", StatusSnapshot.RejectionNames.Select(r => Pair(r.Name, Num(s.RejectedFor(r.Reason))))) + " }";
+        string rejected = "{ " + string.Join(", ", s.OwnRejectionNames.Select(r => Pair(r.Name, Num(s.RejectedFor(r.Reason))))) + " }";
         string[] pairs =
         [
             Pair("transitions", Num(s.Transitions)),

@@ -96,5 +96,13 @@ public sealed record StatusSnapshot
         (Rejection.IntervalMismatch, "interval_mismatch"),
     ];
 
+    /// <summary>
+    /// The reasons the group's reader can give, so a CARP group's documents stay what they
+    /// were: CARP has no type, auth or interval check, VRRP no digest.
+    /// </summary>
+    public IEnumerable<(Rejection Reason, string Name)> OwnRejectionNames => RejectionNames.Where(r => Mode == "vrrp"
+        ? r.Reason != Rejection.BadDigest
+        : r.Reason is not (Rejection.BadType or Rejection.BadAuth or Rejection.IntervalMismatch));
+
     public long RejectedFor(Rejection reason) => Rejected.TryGetValue(reason, out long n) ? n : 0;
 }

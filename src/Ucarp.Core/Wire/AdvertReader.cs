@@ -147,22 +147,8 @@ public sealed class AdvertReader
     /// <summary>From a peer to us with --peer, else to our group; a valid result when it is.</summary>
     ReadResult CheckAddresses(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination)
     {
-        if (Unicast)
-        {
-            if (!IsPeer(source))
-            {
-                return Reject(Rejection.NotFromPeer, address: new IpAddress(source));
-            }
-            if (!_source.Equals(destination))
-            {
-                return Reject(Rejection.NotToUs, address: new IpAddress(destination));
-            }
-        }
-        else if (!_group.Equals(destination))
-        {
-            return Reject(Rejection.OtherGroup, address: new IpAddress(destination));
-        }
-        return default;
+        Rejection why = AdvertAddressing.Check(_source, _group, _peers, source, destination, out IpAddress named);
+        return why == Rejection.None ? default : Reject(why, address: named);
     }
 
     /// <summary>The HMAC, last and dearest: the advert, or the two digests ucarp prints.</summary>
@@ -179,18 +165,6 @@ public sealed class AdvertReader
         var advert = new ReceivedAdvert(source, carp[CarpHeader.AdvBase], carp[CarpHeader.AdvSkew],
                                         BinaryPrimitives.ReadUInt64BigEndian(counter));
         return new ReadResult(Rejection.None, advert, 0, 0, 0, 0);
-    }
-
-    bool IsPeer(ReadOnlySpan<byte> address)
-    {
-        foreach (IpAddress peer in _peers)
-        {
-            if (peer.Equals(address))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     static ReadResult Reject(Rejection why, int a = 0, int b = 0, IpAddress address = default) => new(why, default, a, b, 0, 0, address);

@@ -182,22 +182,8 @@ public sealed class VrrpReader
     /// <summary>From a peer to us with peers, else to our group; a valid result when it is.</summary>
     VrrpReadResult CheckAddresses(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination)
     {
-        if (Unicast)
-        {
-            if (!IsPeer(source))
-            {
-                return Reject(Rejection.NotFromPeer, address: new IpAddress(source));
-            }
-            if (!_source.Equals(destination))
-            {
-                return Reject(Rejection.NotToUs, address: new IpAddress(destination));
-            }
-        }
-        else if (!_group.Equals(destination))
-        {
-            return Reject(Rejection.OtherGroup, address: new IpAddress(destination));
-        }
-        return default;
+        Rejection why = AdvertAddressing.Check(_source, _group, _peers, source, destination, out IpAddress named);
+        return why == Rejection.None ? default : Reject(why, address: named);
     }
 
     /// <summary>
@@ -218,18 +204,6 @@ public sealed class VrrpReader
             return Reject(Rejection.BadAuth, type, _authType);
         }
         return default;
-    }
-
-    bool IsPeer(ReadOnlySpan<byte> address)
-    {
-        foreach (IpAddress peer in _peers)
-        {
-            if (peer.Equals(address))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     static VrrpReadResult Reject(Rejection why, int a = 0, int b = 0, IpAddress address = default) => new(why, default, a, b, address);
