@@ -36,39 +36,6 @@ public class InvariantTests
         return lan;
     }
 
-    /// <summary>Random faults for a minute: loss, partitions, kills, restarts, demotions; then calm.</summary>
-    static void Faults(VirtualLan lan, Random random)
-    {
-        foreach (SimNode node in lan.Nodes)
-        {
-            lan.At(random.NextInt64(0, 3 * S), node.Start);
-        }
-        for (int step = 0; step < 30; step++)
-        {
-            lan.RunFor(random.NextInt64(S / 10, 4 * S));
-            SimNode node = lan.Nodes[random.Next(lan.Nodes.Count)];
-            switch (random.Next(6))
-            {
-                case 0: lan.Loss = random.NextDouble() * 0.6; break;
-                case 1: node.Partition = random.Next(2); break;
-                case 2: if (node.Alive) node.Kill(); else node.Start(); break;
-                case 3: if (node.Alive) node.Demote(); break;
-                case 4: if (!node.Alive) node.Start(); break;
-                default: lan.Loss = 0; break;
-            }
-        }
-        // Faults stop: the LAN heals and every node is up.
-        lan.Loss = 0;
-        foreach (SimNode node in lan.Nodes)
-        {
-            node.Partition = 0;
-            if (!node.Alive)
-            {
-                node.Start();
-            }
-        }
-    }
-
     /// <summary>
     /// From the calm on, within this bound every cluster has one master: a restarted node
     /// needs deadratio x advbase + advskew/256 (under 4 s) to time out, masters that
@@ -85,7 +52,7 @@ public class InvariantTests
     static void Converge(int seed, bool ipv6)
     {
         VirtualLan lan = RandomCluster(seed, allPreempt: false, ipv6);
-        Faults(lan, new Random(seed ^ 0x5eed));
+        NodeFaults.Inject(lan, new Random(seed ^ 0x5eed));
         lan.RunFor(ConvergenceBound);
         Assert.That(lan.Masters.Count(), Is.EqualTo(1), lan.Dump());
 
@@ -102,7 +69,7 @@ public class InvariantTests
     public void PreferredWins(int seed)
     {
         VirtualLan lan = RandomCluster(seed, allPreempt: true);
-        Faults(lan, new Random(seed ^ 0x5eed));
+        NodeFaults.Inject(lan, new Random(seed ^ 0x5eed));
         lan.RunFor(ConvergenceBound);
         // With -P everywhere the master advertises the shortest interval in the cluster.
         // Between equal intervals ucarp does not preempt (it needs a strictly shorter one);

@@ -39,44 +39,6 @@ public class VrrpInvariantTests
         return lan;
     }
 
-    static void Faults(VirtualLan lan, Random random)
-    {
-        foreach (SimNode node in lan.Nodes)
-        {
-            lan.At(random.NextInt64(0, 3 * S), node.Start);
-        }
-        for (int step = 0; step < 30; step++)
-        {
-            lan.RunFor(random.NextInt64(S / 10, 4 * S));
-            SimNode node = lan.Nodes[random.Next(lan.Nodes.Count)];
-            switch (random.Next(7))
-            {
-                case 0: lan.Loss = random.NextDouble() * 0.6; break;
-                case 1: node.Partition = random.Next(2); break;
-                case 2: if (node.Alive) node.Kill(); else node.Start(); break;
-                case 3: if (node.Alive) node.Demote(); break;
-                case 4: if (node.Alive) node.Stop(); else node.Start(); break;
-                case 5: if (!node.Alive) node.Start(); break;
-                default: lan.Loss = 0; break;
-            }
-        }
-        lan.Loss = 0;
-        foreach (SimNode node in lan.Nodes)
-        {
-            node.Partition = 0;
-        }
-        // A node stopped just before is gone once its downscript and priority 0 are: a
-        // second round brings it back too.
-        for (int round = 0; round < 2; round++)
-        {
-            foreach (SimNode node in lan.Nodes.Where(n => !n.Alive))
-            {
-                node.Start();
-            }
-            lan.RunFor(S);
-        }
-    }
-
     /// <summary>A restarted node waits 3 intervals + skew (under 8 s at 2 s), a demoted one 3 s more.</summary>
     static readonly long ConvergenceBound = 15 * S;
 
@@ -87,7 +49,7 @@ public class VrrpInvariantTests
     public void VrrpConverges(int seed)
     {
         VirtualLan lan = RandomCluster(seed, allPreempt: seed % 2 == 0);
-        Faults(lan, new Random(seed ^ 0x5eed));
+        NodeFaults.Inject(lan, new Random(seed ^ 0x5eed), stops: true);
         lan.RunFor(ConvergenceBound);
         Assert.That(lan.Masters.Count(), Is.EqualTo(1), lan.Dump());
         SimNode master = lan.Masters.Single();
