@@ -44,39 +44,16 @@ internal sealed class KeepalivedFiles : IKeepalivedFiles
         {
             return KeepalivedFileRead.Fail(KeepalivedFileStatus.NotRegular, "not a regular file, or executable");
         }
-        byte[] buffer = new byte[Math.Min(limit + 1, 64 * 1024)];
-        int used = 0;
-        while (true)
+        // One byte more than the limit tells a file that is too large.
+        if (!DescriptorRead.TryReadAll(fd, limit + 1, out byte[] data, out SysError readError))
         {
-            if (used == buffer.Length)
-            {
-                if (used > limit)
-                {
-                    return KeepalivedFileRead.Fail(KeepalivedFileStatus.TooLarge, "too large");
-                }
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
-            }
-            nint n;
-            fixed (byte* b = &buffer[used])
-            {
-                n = Libc.Read(fd, b, (nuint)(buffer.Length - used));
-            }
-            if (n < 0)
-            {
-                SysError error = SysError.Last();
-                if (error.Errno == Libc.EINTR)
-                {
-                    continue;
-                }
-                return KeepalivedFileRead.Fail(KeepalivedFileStatus.Failed, error.Text);
-            }
-            if (n == 0)
-            {
-                break;
-            }
-            used += (int)n;
+            return KeepalivedFileRead.Fail(KeepalivedFileStatus.Failed, readError.Text);
         }
-        return KeepalivedFileRead.Ok(buffer[..used], $"{stat.DevMajor}:{stat.DevMinor}:{stat.Ino}");
+        if (data.Length > limit)
+        {
+            return KeepalivedFileRead.Fail(KeepalivedFileStatus.TooLarge, "too large");
+        }
+        return KeepalivedFileRead.Ok(data, $"{stat.DevMajor}:{stat.DevMinor}:{stat.Ino}");
     }
 
     public IReadOnlyList<string>? List(string directory)

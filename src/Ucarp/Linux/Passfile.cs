@@ -85,27 +85,9 @@ internal static class Passfile
     }
 
     /// <summary>Everything on a descriptor up to end of file, at most <paramref name="max"/> bytes ("" on an error).</summary>
-    public static unsafe string ReadAll(int fd, int max)
+    public static string ReadAll(int fd, int max)
     {
-        byte[] buffer = new byte[max];
-        int used = 0;
-        while (used < max)
-        {
-            nint n;
-            fixed (byte* b = &buffer[used])
-            {
-                n = Libc.Read(fd, b, (nuint)(max - used));
-            }
-            if (n < 0 && Libc.LastErrno == Libc.EINTR)
-            {
-                continue;
-            }
-            if (n <= 0)
-            {
-                break;
-            }
-            used += (int)n;
-        }
-        return CStrings.FromBytes(buffer.AsSpan(0, used));
+        DescriptorRead.TryReadAll(fd, max, out byte[] data, out _);
+        return CStrings.FromBytes(data);
     }
 }
