@@ -21,6 +21,10 @@ namespace Ucarp.Net;
 internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
 {
     readonly List<AddressChange> _changes = [];
+    // Changes seen while the group's own step was under way, settled once it is over: the
+    // step may already have changed that address (its removal done, its end not yet back on
+    // this thread), so leaving it to the step could leave another program's address in place.
+    readonly List<(GroupRuntime Group, IpAddress Address)> _deferred = [];
     AddressNotifications? _socket;
     bool _failed;
     int _seenGeneration = -1;
@@ -37,9 +41,10 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             // Looked at again only when the groups change (a start, a reload), not every pass.
             _seenGeneration = groups.Generation;
-            if (groups.Running.Exists(g => g.Config.ManageAddresses))
+            if (groups.Running.Exists(g => g.Config.ManageAddresses) && Open())
             {
-                Open();
+                // The groups started before the socket was open: what changed meanwhile is in no notification.
+                SettleAll();
             }
         }
         if (_socket is not null)
@@ -48,20 +53,27 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         }
     }
 
-    void Open()
+    bool Open()
     {
         if (!AddressNotifications.TryOpen(out _socket, out Interop.SysError error))
         {
             _failed = true;
             groups.Log.Write(LogLevel.Error, Messages.AddressWatchFailed(error.Text));
+            return false;
         }
+        return true;
     }
 
-    public long? NextDeadline(long now) => null;
+    public long? NextDeadline(long now) => _deferred.Exists(d => d.Group.Stopping || !Busy(d.Group)) ? now : null;
 
     public void Dispatch(PollSet set, long now)
     {
-        if (_socket is null || !set.Readable(_index) || groups.Stopping)
+        if (groups.Stopping)
+        {
+            return;
+        }
+        SettleDeferred();
+        if (_socket is null || !set.Readable(_index))
         {
             return;
         }
@@ -87,7 +99,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && g.Config.Addresses().Contains(change.Address))
             {
-                if (change.Added != (g.Gate.State == CarpState.Master))
+                if (ManagedAddressRule.OnChange(change.Added, g.Gate.State == CarpState.Master, g.Follower) != ManagedAddressAction.None)
                 {
                     Settle(g, change.Address);
                 }
@@ -111,22 +123,44 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         }
     }
 
+    /// <summary>What waited for a group's own step, settled now that the step is over (or dropped with its group).</summary>
+    void SettleDeferred()
+    {
+        for (int i = _deferred.Count - 1; i >= 0; i--)
+        {
+            (GroupRuntime g, IpAddress address) = _deferred[i];
+            if (g.Stopping || !groups.Running.Contains(g))
+            {
+                _deferred.RemoveAt(i);
+            }
+            else if (!Busy(g))
+            {
+                _deferred.RemoveAt(i);
+                Settle(g, address);
+            }
+        }
+    }
+
+    static bool Busy(GroupRuntime g) => ManagedAddressRule.Busy(g.Gate.State == CarpState.Master, g.Follower);
+
     /// <summary>
     /// The address made what the group's role says (off the protocol's thread: the
     /// <see cref="AddressChanger"/>), logged when that changed anything, and announced
-    /// again when it was put back and the group is still MASTER.
+    /// again when it was put back and the group is still MASTER. While a step of the
+    /// group's own is under way, deferred until it is over.
     /// </summary>
-    static void Settle(GroupRuntime g, IpAddress address)
+    void Settle(GroupRuntime g, IpAddress address)
     {
-        RoleFollower follower = g.Follower;
-        if (g.Gate.State == CarpState.Master)
+        ManagedAddressAction action = ManagedAddressRule.Settle(g.Gate.State == CarpState.Master, g.Follower);
+        if (action == ManagedAddressAction.Wait)
         {
-            // Not while a step of the group's own that removes it is under way (a downscript
-            // still running, or waiting): the up step queued behind it adds it again.
-            if (follower.Waiting > 0 || follower.Running is { Kind: ScriptKind.Down })
+            if (!_deferred.Contains((g, address)))
             {
-                return;
+                _deferred.Add((g, address));
             }
+        }
+        else if (action == ManagedAddressAction.PutBack)
+        {
             g.Output.ChangeAddress(address, add: true, changed =>
             {
                 if (changed)
@@ -139,8 +173,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
                 }
             });
         }
-        // A step of the group's own under way (its downscript runs, its removal follows) settles it.
-        else if (follower.Idle)
+        else
         {
             g.Output.ChangeAddress(address, add: false, changed =>
             {
