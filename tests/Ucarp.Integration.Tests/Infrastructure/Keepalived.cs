@@ -6,6 +6,8 @@ namespace Ucarp.Integration.Tests.Infrastructure;
 /// <summary>One vrrp_instance of a <see cref="Keepalived"/>: what keepalived.conf says.</summary>
 sealed record KeepalivedInstance(int Priority)
 {
+    /// <summary>The vrrp_instance's name, which keepalived's log lines carry ("(VI) Entering MASTER STATE").</summary>
+    public string Name { get; init; } = "VI";
     /// <summary>vrrp_version: 2 or 3.</summary>
     public int Version { get; init; } = 3;
     public int Vrid { get; init; } = 42;
@@ -21,6 +23,8 @@ sealed record KeepalivedInstance(int Priority)
     public IReadOnlyList<string> UnicastPeers { get; init; } = [];
     /// <summary>global_defs v3_checksum_as_v2 (keepalived 2.2.8 on; see <see cref="Keepalived.Knows"/>).</summary>
     public bool V3ChecksumAsV2 { get; init; }
+    /// <summary>A track_script (weight 0: FAULT while it fails, checked every second) that fails while this file exists; null: none.</summary>
+    public string? FaultWhile { get; init; }
 }
 
 /// <summary>
@@ -45,11 +49,17 @@ sealed class Keepalived : IDisposable
     bool _disposed;
 
     public Keepalived(TestLan lan, int node, KeepalivedInstance instance)
+        : this(lan, node, [instance], syncGroup: false)
+    {
+    }
+
+    /// <summary>Several vrrp_instances in one keepalived; with <paramref name="syncGroup"/>, all in one vrrp_sync_group.</summary>
+    public Keepalived(TestLan lan, int node, IReadOnlyList<KeepalivedInstance> instances, bool syncGroup)
     {
         Require();
         _lan = lan;
         Node = node;
-        Instance = instance;
+        Instance = instances[0];
         // Fresh file names at every start: keepalived refuses to start while the process a
         // pid file names is alive, and the previous one on this node may still be exiting.
         string name = $"keepalived-n{node}-{Interlocked.Increment(ref _starts).ToString(CultureInfo.InvariantCulture)}";
@@ -59,9 +69,9 @@ sealed class Keepalived : IDisposable
         RoleLog = Path.Combine(lan.Directory, name + ".roles");
         string notify = Path.Combine(lan.Directory, name + "-notify.sh");
         File.WriteAllText(notify,
-            $"#!/bin/sh\nline=\"$(date +%s.%N) $1 $(ip netns identify)\"\necho \"$line\" >> {RoleLog}\necho \"keepalived $line\" >> {lan.ScriptLog}\n");
+            $"#!/bin/sh\nline=\"$(date +%s.%N) $1 $(ip netns identify) $2\"\necho \"$line\" >> {RoleLog}\necho \"keepalived $line\" >> {lan.ScriptLog}\n");
         File.SetUnixFileMode(notify, (UnixFileMode)0b111_101_101);
-        File.WriteAllText(ConfigPath, Config(lan, node, instance, notify));
+        File.WriteAllText(ConfigPath, Config(lan, node, instances, syncGroup, notify));
         _process = lan.StartRaw(node, Program, "--dont-fork", "--vrrp", "--log-console", "--log-detail", "--no-syslog", "--dont-respawn",
                                 "--use-file=" + ConfigPath, "--pid=" + PidFile, "--vrrp_pid=" + VrrpPidFile);
     }
@@ -71,7 +81,7 @@ sealed class Keepalived : IDisposable
     public string ConfigPath { get; }
     public string PidFile { get; }
     public string VrrpPidFile { get; }
-    /// <summary>"SECONDS.NANOSECONDS MASTER|BACKUP|FAULT|STOP NAMESPACE" per notify script run.</summary>
+    /// <summary>"SECONDS.NANOSECONDS MASTER|BACKUP|FAULT|STOP NAMESPACE INSTANCE" per notify script run.</summary>
     public string RoleLog { get; }
 
     /// <summary>The parent's pid (`ip netns exec` execs keepalived).</summary>
@@ -92,11 +102,19 @@ sealed class Keepalived : IDisposable
 
     public int Count(string text) => _process.Count(text);
 
-    /// <summary>The roles its notify scripts were run for, in order.</summary>
-    public IReadOnlyList<string> Roles =>
-        File.Exists(RoleLog) ? [.. File.ReadAllLines(RoleLog).Select(l => l.Split(' ')).Where(f => f.Length > 1).Select(f => f[1])] : [];
+    /// <summary>The roles its notify scripts were run for, in order (of every instance).</summary>
+    public IReadOnlyList<string> Roles => RolesOf(null);
 
     public string? Role => Roles.Count > 0 ? Roles[^1] : null;
+
+    /// <summary>The roles the notify scripts of one vrrp_instance (by name; null: every one) were run for, in order.</summary>
+    public IReadOnlyList<string> RolesOf(string? instance) =>
+        File.Exists(RoleLog)
+            ? [.. File.ReadAllLines(RoleLog).Select(l => l.Split(' ')).Where(f => f.Length > 3 && (instance is null || f[3] == instance)).Select(f => f[1])]
+            : [];
+
+    /// <summary>The last role one vrrp_instance's notify script was run for, or null.</summary>
+    public string? RoleOf(string instance) => RolesOf(instance) is { Count: > 0 } roles ? roles[^1] : null;
 
     public bool IsMaster => Role == "MASTER";
 
@@ -221,22 +239,42 @@ sealed class Keepalived : IDisposable
     public static string Version =>
         Shell.RunAllowingFailure(Program, ["--version"], out _).Split('\n').FirstOrDefault(l => l.StartsWith("Keepalived", StringComparison.Ordinal))?.Trim() ?? "keepalived";
 
-    static string Config(TestLan lan, int node, KeepalivedInstance k, string notify)
+    static string Config(TestLan lan, int node, IReadOnlyList<KeepalivedInstance> instances, bool syncGroup, string notify)
     {
+        KeepalivedInstance first = instances[0];
         var c = new StringBuilder();
         c.Append("global_defs {\n");
         // A router_id of its own: keepalived's default is the host name, which every namespace shares.
         c.Append(CultureInfo.InvariantCulture, $"    router_id {lan.Node(node)}\n");
-        c.Append(CultureInfo.InvariantCulture, $"    vrrp_version {k.Version}\n");
+        c.Append(CultureInfo.InvariantCulture, $"    vrrp_version {first.Version}\n");
         // The notify scripts run as root (there is no keepalived_script user); script
         // security is left off: it would refuse scripts under /tmp, which others may write.
         c.Append("    script_user root\n");
-        if (k.V3ChecksumAsV2)
+        if (first.V3ChecksumAsV2)
         {
             c.Append("    v3_checksum_as_v2\n");
         }
         c.Append("}\n");
-        c.Append("vrrp_instance VI {\n");
+        foreach (KeepalivedInstance k in instances.Where(k => k.FaultWhile is not null))
+        {
+            // fall 1, rise 1: one failing run is a fault, one passing run ends it.
+            c.Append(CultureInfo.InvariantCulture,
+                     $"vrrp_script {k.Name}_file {{\n    script \"/usr/bin/test ! -e {k.FaultWhile}\"\n    interval 1\n    fall 1\n    rise 1\n}}\n");
+        }
+        if (syncGroup)
+        {
+            c.Append(CultureInfo.InvariantCulture, $"vrrp_sync_group G {{\n    group {{\n{string.Concat(instances.Select(k => $"        {k.Name}\n"))}    }}\n}}\n");
+        }
+        foreach (KeepalivedInstance k in instances)
+        {
+            AppendInstance(c, lan, k, notify);
+        }
+        return c.ToString();
+    }
+
+    static void AppendInstance(StringBuilder c, TestLan lan, KeepalivedInstance k, string notify)
+    {
+        c.Append(CultureInfo.InvariantCulture, $"vrrp_instance {k.Name} {{\n");
         // BACKUP: it waits its master-down interval before taking over, as an RFC router does.
         c.Append("    state BACKUP\n");
         c.Append("    interface eth0\n");
@@ -264,6 +302,10 @@ sealed class Keepalived : IDisposable
             }
             c.Append("    }\n");
         }
+        if (k.FaultWhile is not null)
+        {
+            c.Append(CultureInfo.InvariantCulture, $"    track_script {{\n        {k.Name}_file\n    }}\n");
+        }
         c.Append("    virtual_ipaddress {\n");
         foreach (string vip in k.Vips ?? [lan.VirtualAddress + (lan.Ipv6 ? "/64" : "/24")])
         {
@@ -272,9 +314,8 @@ sealed class Keepalived : IDisposable
         c.Append("    }\n");
         foreach (string role in new[] { "master", "backup", "fault", "stop" })
         {
-            c.Append(CultureInfo.InvariantCulture, $"    notify_{role} \"{notify} {role.ToUpperInvariant()}\"\n");
+            c.Append(CultureInfo.InvariantCulture, $"    notify_{role} \"{notify} {role.ToUpperInvariant()} {k.Name}\"\n");
         }
         c.Append("}\n");
-        return c.ToString();
     }
 }
