@@ -30,6 +30,8 @@
 #   scale      the etcd election at 1,000 addresses per node, one --config daemon on each of
 #              two hosts: RSS, CPU, etcd requests per s per node, SIGKILLed holder -> the
 #              other's last announcement (tests/bench/etcd-scale.sh)
+#   vrrp       --vrrp=3 beside keepalived 2.2 (VRRPv3): failover and the priority-0 handover
+#              at advert_int 1 and 0.1, and 255 groups per host (tests/bench/vrrp.sh)
 #   patroni    a real Patroni 3 cluster (two members, PostgreSQL 15) on that etcd, with
 #              follow mode beside each member: switchover issued and primary SIGKILLed ->
 #              the address on the new primary (tests/bench/patroni.sh)
@@ -47,7 +49,7 @@ FLOOD_PPS=${FLOOD_PPS:-70000}
 LOAD_SECONDS=${LOAD_SECONDS:-300}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
 # SECTIONS=many for the many groups alone.
-SECTIONS=${SECTIONS:-rounds idle flood etcd fast many follow scale patroni}
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast many vrrp follow scale patroni}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -64,6 +66,7 @@ work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
 . "$here/follow-key.sh"
 . "$here/etcd-scale.sh"
 . "$here/patroni.sh"
+. "$here/vrrp.sh"
 trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -290,6 +293,7 @@ pair_start() { # pair_start KIND PARAM [OPTION...]: the pair on LAN $lan (up alr
         keepalived) ka_start 1 200 "$p" "$work/$lan-m.log"; wait_for 10 holds 1; ka_start 2 100 "$p" "$work/$lan-b.log" ;;
         debian) start $debian 1 20 "$work/$lan-m.log" -b 0 > /dev/null; wait_for 10 holds 1
                 start $debian 2 26 "$work/$lan-b.log" -b 0 > /dev/null ;;
+        vrrp) vrrp_start 1 200 "$p" "$work/$lan-m.log" "$@"; wait_for 10 holds 1; vrrp_start 2 100 "$p" "$work/$lan-b.log" "$@" ;;
         *) start "$clone" 1 "$p" "$work/$lan-m.log" -b 0 "$@" > /dev/null; wait_for 10 holds 1
            start "$clone" 2 "$p" "$work/$lan-b.log" -b 0 "$@" > /dev/null ;;
     esac
@@ -381,6 +385,7 @@ fi
 if [[ " $SECTIONS " == *" many "* ]]; then
     many_section
 fi
+[[ " $SECTIONS " != *" vrrp "* ]] || vrrp_section
 if [[ " $SECTIONS " == *" follow "* ]]; then
     follow_section
 fi
@@ -448,6 +453,7 @@ if [[ " $SECTIONS " == *" fast "* ]]; then
     row "ucarp 1.5.2 -b 0 (-k 20 / -k 26), flaps" "${result[fast-l7-flaps]:--}" ""
 fi
 [[ " $SECTIONS " != *" many "* ]] || many_table
+[[ " $SECTIONS " != *" vrrp "* ]] || vrrp_table
 [[ " $SECTIONS " != *" follow "* ]] || follow_table
 [[ " $SECTIONS " != *" scale "* ]] || scale_table
 [[ " $SECTIONS " != *" patroni "* ]] || patroni_table
