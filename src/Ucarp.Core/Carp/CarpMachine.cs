@@ -40,9 +40,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     int _suppressPreempt;
     // The last advert heard during the demotion hold, when it was a bow-out (null otherwise).
     ReceivedAdvert? _bowOutInHold;
-    IpAddress _lastMaster;           // the master we last heard, while we are not master
-    long? _lastMasterHeardAt;
-    long? _forgetMasterAt;           // when that master is no longer shown: the watchers are told
+    HeardMaster _heard;              // the master we last heard, while we are not master
 
     public CarpMachine(CarpSettings settings, ICarpHost host, ICarpRandom random) : base(settings, host, host)
     {
@@ -61,7 +59,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     /// </summary>
     public override IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? Settings.Source
-        : _lastMasterHeardAt is long heard && now - heard <= MasterDownInterval ? _lastMaster
+        : _heard.Known(now, MasterDownInterval) ? _heard.Address
         : null;
 
     /// <summary>True while advertising with advskew 240 after repeated send errors.</summary>
@@ -76,10 +74,8 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     /// <summary>The next advert, master-down, end of hold or announcement refresh: the protocol's own timers.</summary>
     public long? ProtocolDeadline => Min(Min(_advertAt, _masterDownAt), SharedDeadline);
 
-    /// <summary>The advert and master-down timers, or a log summary.</summary>
-    // The forgetting of the master heard moves with each advert, as the master-down timer
-    // does: it wakes an idle node only when a master it heard fell silent.
-    protected override long? DecisionDeadline => Min(Min(Min(_advertAt, _masterDownAt), _warnings.FlushAt), _forgetMasterAt);
+    /// <summary>The advert and master-down timers, a log summary, or the master heard forgotten.</summary>
+    protected override long? DecisionDeadline => Min(Min(Min(_advertAt, _masterDownAt), _warnings.FlushAt), _heard.ForgetAt);
 
     /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed.</summary>
     public override void Start(long now) => SetRun(now);
@@ -109,9 +105,8 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         {
             SendAdvertisement(now);
         }
-        if (_forgetMasterAt <= now)
+        if (_heard.ForgetDue(now))
         {
-            _forgetMasterAt = null;
             StandingChanged();
         }
         RefreshIfDue(now);
@@ -193,10 +188,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         {
             return;
         }
-        if (_forgetMasterAt is not null && _lastMasterHeardAt is long heard)
-        {
-            _forgetMasterAt = heard + MasterDownInterval + 1;
-        }
+        _heard.MasterDownChanged(MasterDownInterval);
         if (State == CarpState.Master)
         {
             SendAdvertisement(now);
@@ -262,9 +254,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     {
         // Whoever advertises is master, or about to learn it is not; a master of ours
         // stepping down below records the preferred one.
-        _lastMaster = advert.Source;
-        _lastMasterHeardAt = now;
-        _forgetMasterAt = now + MasterDownInterval + 1;
+        _heard.Heard(advert.Source, now, MasterDownInterval);
         // Our interval as we advertise it: advskew 240 while send errors suppress preemption.
         byte ourSkew = _suppressPreempt != 0 && Skew.Value < CarpHeader.BulkUpdateMinDelay
             ? CarpHeader.BulkUpdateMinDelay

@@ -37,10 +37,8 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     bool _stopped;
     // The last advert heard during SIGUSR2's hold, when the master resigned (priority 0).
     VrrpAdvert? _resignedInHold;
-    IpAddress _lastMaster;
-    byte _lastMasterPriority;
-    long? _lastMasterHeardAt;
-    long? _forgetMasterAt;
+    HeardMaster _heard;              // the master we last heard, while we are not master
+    byte _lastMasterPriority;        // and the priority it advertised
 
     public VrrpMachine(CarpSettings settings, VrrpSettings vrrp, ICarpHost host, ICarpRandom random) : base(settings, host, host)
     {
@@ -73,7 +71,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
 
     public override IpAddress? MasterAddress(long now) =>
         State == CarpState.Master ? Settings.Source
-        : MasterHeard(now) ? _lastMaster
+        : MasterHeard(now) ? _heard.Address
         : null;
 
     /// <summary>What monitoring shows of the group's VRRP side.</summary>
@@ -89,10 +87,10 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
 
     long MasterDownInterval => VrrpTiming.MasterDown(_vrrp.Version, PriorityInUse, _masterCentis);
 
-    bool MasterHeard(long now) => _lastMasterHeardAt is long heard && now - heard <= MasterDownInterval;
+    bool MasterHeard(long now) => _heard.Known(now, MasterDownInterval);
 
     protected override long? DecisionDeadline =>
-        Min(Min(Min(_advertAt, _masterDownAt), Min(_secondAnnouncementAt, _warnings.FlushAt)), _forgetMasterAt);
+        Min(Min(Min(_advertAt, _masterDownAt), Min(_secondAnnouncementAt, _warnings.FlushAt)), _heard.ForgetAt);
 
     /// <summary>Initialize: the owner becomes MASTER at once, anyone else BACKUP with the Master_Down_Timer.</summary>
     public override void Start(long now)
@@ -138,9 +136,8 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
                 Effects.Announce();
             }
         }
-        if (_forgetMasterAt <= now)
+        if (_heard.ForgetDue(now))
         {
-            _forgetMasterAt = null;
             StandingChanged();
         }
         RefreshIfDue(now);
@@ -280,17 +277,14 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     {
         if (advert.Priority == VrrpSettings.ResignPriority)
         {
-            if (_lastMaster == advert.Source)
+            if (_heard.Address == advert.Source)
             {
-                _lastMasterHeardAt = null;
-                _forgetMasterAt = null;
+                _heard.Forget();
             }
             return;
         }
-        _lastMaster = advert.Source;
+        _heard.Heard(advert.Source, now, MasterDownInterval);
         _lastMasterPriority = advert.Priority;
-        _lastMasterHeardAt = now;
-        _forgetMasterAt = now + MasterDownInterval + 1;
     }
 
     /// <summary>Back in the election (start, the link's return, eligibility, the hold's end): the owner takes the role, anyone else listens.</summary>
@@ -335,6 +329,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     {
         long masterDownBefore = VrrpTiming.MasterDown(_vrrp.Version, IsOwner ? VrrpSettings.OwnerPriority : (byte)Math.Max(1, _vrrp.Priority - before.Value),
                                                       _masterCentis);
+        _heard.MasterDownChanged(MasterDownInterval);
         if (State == CarpState.Master)
         {
             Advertise(now);
