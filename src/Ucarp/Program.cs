@@ -217,6 +217,8 @@ internal static class Program
         {
             // Killed without -z: the control socket's file goes with the daemon.
             controlServer?.RemoveSocketFile();
+            // A --vmac child never outlives the daemon (its addresses go with it).
+            interfaces.Vmacs.RemoveAll(log);
             BeforeDeath(config, publisher, log);
         });
         using var daemon = new DaemonLoop(log, DaemonOptions.From(config), many: false, interfaces, signals, environment);

@@ -93,7 +93,7 @@ public sealed partial class CarpMachine
             _counter = unchecked(_counter + 1); // wraps to 0 after 2^64-1, as ucarp
         }
         var fields = new AdvertFields(Settings.Source, Settings.Group, Settings.Broadcast, Settings.Vhid,
-                                      advbase, advskew, ipId, _counter);
+                                      advbase, advskew, ipId, _counter) { SourceMac = Settings.VirtualMac ? Settings.Mac : null };
         AdvertFrame.Build(fields, _hmac, _advert);
     }
 

@@ -18,7 +18,12 @@ public sealed record CarpSettings
     public required IpAddress VirtualAddress { get; init; }
     public string? VirtualAddressText { get; init; }
     public required byte[] Password { get; init; }
+    /// <summary>The interface's MAC; with --vmac the virtual router MAC, which every frame the group sends comes from.</summary>
     public required byte[] Mac { get; init; }
+    /// <summary>--vmac: <see cref="Mac"/> is the virtual router MAC, and CARP adverts come from it too.</summary>
+    public bool VirtualMac { get; init; }
+    /// <summary>The interface the scripts are given (their first argument): -i, or with --vmac the child.</summary>
+    public string? ScriptInterface { get; init; }
     public string? UpScript { get; init; }
     public string? DownScript { get; init; }
     public string? XParam { get; init; }
@@ -36,9 +41,14 @@ public sealed record CarpSettings
     /// <summary>Every address of the group: -a first, then the extras in the order given.</summary>
     public IReadOnlyList<IpAddress> Addresses => [VirtualAddress, .. ExtraAddresses];   // as Configuration.Addresses()
 
-    /// <summary>The settings a validated configuration gives, with the password's bytes and the interface's MAC.</summary>
+    /// <summary>
+    /// The settings a validated configuration gives, with the password's bytes and the
+    /// interface's MAC (with --vmac: the virtual router MAC, and the child's name for the scripts).
+    /// </summary>
     public static CarpSettings From(Configuration c, byte[] password, byte[] mac) => new()
     {
+        VirtualMac = c.Vmac,
+        ScriptInterface = c.VmacInterface ?? c.Interface ?? "",
         Interface = c.Interface ?? "",
         Vhid = c.Vhid,
         AdvBase = c.AdvBase,
@@ -52,7 +62,7 @@ public sealed record CarpSettings
         VirtualAddress = c.VirtualAddress,
         VirtualAddressText = c.VirtualAddressText,
         Password = password,
-        Mac = mac,
+        Mac = c.Vmac ? VmacOptions.Mac(c.Vhid, c.VirtualAddress.IsV6) : mac,
         UpScript = c.UpScript,
         DownScript = c.DownScript,
         XParam = c.XParam,

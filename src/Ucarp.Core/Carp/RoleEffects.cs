@@ -127,7 +127,7 @@ public sealed class RoleEffects
         var argv = new List<string>();
         if (script)
         {
-            argv.AddRange([path!, _settings.Interface, _settings.VirtualAddressText ?? _settings.VirtualAddress.ToString()]);
+            argv.AddRange([path!, _settings.ScriptInterface ?? _settings.Interface, _settings.VirtualAddressText ?? _settings.VirtualAddress.ToString()]);
             if (_settings.XParam is not null)
             {
                 argv.Add(_settings.XParam);

@@ -236,6 +236,13 @@ public static class CommandLine
                         return CliOutcome.Exit(1);
                     }
                     break;
+                case OptionTable.Vmac:
+                case OptionTable.VmacName:
+                    if (!VmacOptions.TryApply(step.Option, arg, config, host))
+                    {
+                        return CliOutcome.Exit(1);
+                    }
+                    break;
                 default:
                     return Usage(host);
             }
@@ -326,7 +333,11 @@ public static class CommandLine
         {
             status = EtcdOptions.Validate(config, log);
         }
-        return status != 0 ? status : VrrpOptions.Validate(config, log);
+        if (status == 0)
+        {
+            status = VrrpOptions.Validate(config, log);
+        }
+        return status != 0 ? status : VmacOptions.Validate(config, log);
     }
 
     static bool ReadPassfile(string path, Configuration config, ICliHost host)

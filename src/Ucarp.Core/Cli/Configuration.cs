@@ -123,4 +123,12 @@ public sealed class Configuration
     public bool VrrpChecksumGiven { get; set; }
     /// <summary>--from-keepalived: the keepalived.conf to convert (process-wide: nothing runs).</summary>
     public string? FromKeepalived { get; set; }
+
+    // Ucarp.Net's own: the virtual MAC.
+    /// <summary>--vmac: the group's addresses live on a macvlan child of -i whose MAC is the virtual router's.</summary>
+    public bool Vmac { get; set; }
+    /// <summary>--vmac-name: the child's name; null: <see cref="VmacOptions.DefaultName"/>.</summary>
+    public string? VmacName { get; set; }
+    /// <summary>With --vmac, the child's name: the one given, or the default for the group's id and family.</summary>
+    public string? VmacInterface => Vmac ? VmacName ?? VmacOptions.DefaultName(Vhid, VirtualAddress.IsV6) : null;
 }

@@ -79,6 +79,8 @@ public static class OptionTable
         new("preempt-delay", true, PreemptDelay),
         new("vrrp-checksum", true, VrrpChecksum),
         new("from-keepalived", true, FromKeepalived),
+        new("vmac", false, Vmac),
+        new("vmac-name", true, VmacName),
     ];
 
     // Planned handover and health checks (0x100-0x11f).
@@ -141,4 +143,10 @@ public static class OptionTable
     public const char VrrpChecksum = '\u01a5';
     /// <summary>--from-keepalived=FILE: print a --config file for keepalived.conf's VRRP part, and exit (process-wide).</summary>
     public const char FromKeepalived = '\u01a6';
+
+    // The virtual MAC (0x1b0-0x1bf): a CARP or VRRP group's addresses on a macvlan child.
+    /// <summary>--vmac: the group's addresses on a macvlan child of -i with the virtual router MAC.</summary>
+    public const char Vmac = '\u01b0';
+    /// <summary>--vmac-name=NAME: the child's name instead of vrrp.ID (implies --vmac).</summary>
+    public const char VmacName = '\u01b1';
 }

@@ -92,8 +92,7 @@ public static class ConfigReader
         bool holdsPassword = false;
         var declared = new Dictionary<string, int>(StringComparer.Ordinal);
         var groups = new List<GroupOptions>();
-        var byAddress = new Dictionary<IpAddress, GroupOptions>();
-        var tables = new Dictionary<string, GroupTable<GroupOptions>>(StringComparer.Ordinal);
+        var between = new GroupsBetween();
         int lastDefaults = 0, lastGroup = 0;   // a defaults line after every group applies to none
 
         int keepalivedDepth = 0;   // inside a keepalived block: said once, at its first line
@@ -153,7 +152,7 @@ public static class ConfigReader
                     continue;
                 }
                 if (ReadGroup(line, defaults, defaultsBroken, declared, problems, host, ref holdsPassword) is GroupOptions group
-                    && Register(group, byAddress, tables, problems))
+                    && between.TryRegister(group, problems))
                 {
                     groups.Add(group);
                 }
@@ -263,41 +262,6 @@ public static class ConfigReader
             return null;
         }
         return new GroupOptions(name, line.Line, config);
-    }
-
-    /// <summary>The checks between groups: one address, one group; one vhid per interface and destination for CARP.</summary>
-    static bool Register(GroupOptions group, Dictionary<IpAddress, GroupOptions> byAddress,
-                         Dictionary<string, GroupTable<GroupOptions>> tables, ConfigProblems problems)
-    {
-        Configuration c = group.Settings;
-        // -a and every --extra-addr are the group's addresses: none may be another group's.
-        foreach (IpAddress address in c.Addresses())
-        {
-            if (byAddress.TryGetValue(address, out GroupOptions? holder))
-            {
-                problems.Add(ConfigDiagnostic.Error(group.Line, Messages.ConfigDuplicateAddress(address.ToString(), holder.Name, holder.Line)));
-                return false;
-            }
-        }
-        if (!group.IsEtcd)
-        {
-            if (!tables.TryGetValue(c.Interface!, out GroupTable<GroupOptions>? table))
-            {
-                tables.Add(c.Interface!, table = new GroupTable<GroupOptions>());
-            }
-            if (table.Add(group.AdvertDestination, c.Vhid, group) is GroupOptions other)
-            {
-                problems.Add(ConfigDiagnostic.Error(group.Line, Messages.ConfigDuplicateVhid(
-                    c.Vhid, c.Interface!, group.AdvertDestination.ToString(), other.Name, other.Line)));
-                return false;
-            }
-        }
-        byAddress.Add(c.VirtualAddress, group);
-        foreach (IpAddress extra in c.ExtraAddresses)
-        {
-            byAddress.Add(extra, group);
-        }
-        return true;
     }
 
     /// <summary>

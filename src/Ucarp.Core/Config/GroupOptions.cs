@@ -116,6 +116,8 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
             ("--no-preempt", Flag(c.NoPreempt)),
             ("--preempt-delay", Number(c.PreemptDelay)),
             ("--vrrp-checksum", c.VrrpChecksumRfc ? "rfc" : "pseudo"),
+            ("--vmac", Flag(c.Vmac)),
+            ("--vmac-name", c.VmacName ?? "\0"),
         ];
     }
 

@@ -39,7 +39,8 @@ internal sealed partial class KeepalivedInstance(KeepalivedNode node, Keepalived
     readonly ConvertedGroup _group = new(node.Arg(0) ?? "", node.Where);
     string? _state, _interface, _vrid, _priority, _advertInt, _version, _source, _multicast, _preemptDelay, _garpRefresh, _authType, _authPass;
     KeepalivedSource _stateAt, _priorityAt;
-    bool _nativeIpv6, _noPreempt, _ignoreLink;
+    bool _nativeIpv6, _noPreempt, _ignoreLink, _vmac;
+    string? _vmacName;
     bool? _checksumRfc;
     readonly List<(string Address, string? Prefix, KeepalivedSource Where)> _addresses = [];
     readonly List<(string Address, KeepalivedSource Where)> _peers = [];
@@ -76,6 +77,8 @@ internal sealed partial class KeepalivedInstance(KeepalivedNode node, Keepalived
             case "preempt_delay": _preemptDelay = value; break;
             case "garp_master_refresh": _garpRefresh = value; break;
             case "dont_track_primary": _ignoreLink = true; break;
+            case "use_vmac" when value is null || VmacOptions.IsValidName(value): _vmac = true; _vmacName = value; break;
+            case "use_vmac": NotConverted(n.Where, Messages.VmacBadName(value!, VmacOptions.MaxNameLength)); break;
             case "v3_checksum_as_v2": _checksumRfc = value is null || value is "true" or "on" or "yes"; break;
             case "track_script": _trackScripts = n; break;
             case "notify_master": _notifyMaster = n; break;
@@ -238,6 +241,10 @@ internal sealed partial class KeepalivedInstance(KeepalivedNode node, Keepalived
         if (_ignoreLink)
         {
             g.Add("-S");
+        }
+        if (_vmac)
+        {
+            g.Add(_vmacName is null ? "--vmac" : "--vmac-name", _vmacName);
         }
         TrackScript(priority);
         Notify(_notifyMaster, "-u");

@@ -119,9 +119,8 @@ public static partial class Messages
 
     static readonly Dictionary<string, string> InstanceReasons = new(StringComparer.Ordinal)
     {
-        ["use_vmac"] = "the virtual MAC (--vmac) is not available yet: the group sends from the interface's own MAC",
-        ["use_vmac_addr"] = "the virtual MAC (--vmac) is not available yet",
-        ["vmac_xmit_base"] = "the virtual MAC (--vmac) is not available yet",
+        ["use_vmac_addr"] = "--vmac always gives its child the virtual router MAC",
+        ["vmac_xmit_base"] = "--vmac sends the adverts from its child, with the virtual MAC, as keepalived does without vmac_xmit_base",
         ["auth_hmac"] = "ucarp has no HMAC authentication for VRRP (keepalived's own extension)",
         ["virtual_ipaddress_excluded"] = "ucarp advertises every address of a group: list them in virtual_ipaddress, or add them with a script",
         ["virtual_routes"] = "ucarp adds addresses, not routes: an up or down script (-u, -d) can",

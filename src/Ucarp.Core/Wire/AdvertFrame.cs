@@ -5,7 +5,11 @@ namespace Ucarp.Core.Wire;
 
 /// <summary>The fields of one advert a node sends; everything else is fixed by ucarp (or, for IPv6, FreeBSD's carp).</summary>
 public readonly record struct AdvertFields(
-    IpAddress Source, IpAddress Group, bool Broadcast, byte Vhid, byte AdvBase, byte AdvSkew, ushort IpId, ulong Counter);
+    IpAddress Source, IpAddress Group, bool Broadcast, byte Vhid, byte AdvBase, byte AdvSkew, ushort IpId, ulong Counter)
+{
+    /// <summary>--vmac: the Ethernet source (the virtual router MAC, as BSD's carp sends); null: ucarp's 00:00:5e:00:00:vhid.</summary>
+    public byte[]? SourceMac { get; init; }
+}
 
 /// <summary>
 /// Builds the Ethernet + IPv4 + CARP frame of carp.c:carp_send_ad, byte for byte, or
@@ -79,8 +83,8 @@ public static class AdvertFrame
     }
 
     /// <summary>
-    /// Ethernet: to the group's multicast MAC (or broadcast with -M), from the virtual
-    /// router MAC 00:00:5e:00:00:&lt;vhid&gt;.
+    /// Ethernet: to the group's multicast MAC (or broadcast with -M), from ucarp's
+    /// 00:00:5e:00:00:&lt;vhid&gt;, or with --vmac from the child's virtual router MAC.
     /// </summary>
     static void WriteEthernet(in AdvertFields f, Span<byte> frame, ushort etherType)
     {
@@ -93,7 +97,14 @@ public static class AdvertFrame
         {
             MulticastMac(f.Group, eth[..6]);
         }
-        eth[6] = 0x00; eth[7] = 0x00; eth[8] = 0x5e; eth[9] = 0x00; eth[10] = 0x00; eth[11] = f.Vhid;
+        if (f.SourceMac is byte[] mac)
+        {
+            mac.AsSpan(0, 6).CopyTo(eth[6..12]);
+        }
+        else
+        {
+            eth[6] = 0x00; eth[7] = 0x00; eth[8] = 0x5e; eth[9] = 0x00; eth[10] = 0x00; eth[11] = f.Vhid;
+        }
         BinaryPrimitives.WriteUInt16BigEndian(eth[12..], etherType);
     }
 

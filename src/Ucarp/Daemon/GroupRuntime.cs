@@ -22,6 +22,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     readonly SendSocket? _sender;            // etcd mode: the interface's send-only socket
     readonly UnicastSocket? _unicast;
     bool _joined;
+    /// <summary>--vmac: the group's macvlan child (its <see cref="Interface"/>) and who made it.</summary>
+    (VmacChild Child, VirtualMacs Owner)? _vmac;
 
     GroupRuntime(GroupOptions options, ILog log, InterfaceEntry iface, InterfaceSocket? shared, SendSocket? own,
                  UnicastSocket? unicast, SharedEtcd? etcd, GroupOutput output, ElectionBase machine, HealthCheckRunner? health)
@@ -119,6 +121,25 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         {
             return null;
         }
+        (VmacChild Child, VirtualMacs Owner)? vmac = null;
+        if (config.Vmac)
+        {
+            // The child is the group's interface from here on: a peer's adverts from the
+            // virtual MAC reach only the child of that MAC (macvlan hands a multicast frame
+            // from a child's own MAC to that child alone), and so do the others' once the
+            // child has joined the group; frames leave by it, addresses go on it.
+            if (interfaces.Vmacs.Acquire(config.VmacInterface!, iface, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6), options.Name, log)
+                is not VmacChild child)
+            {
+                return null;
+            }
+            vmac = (child, interfaces.Vmacs);
+            if ((iface = interfaces.Find(child.Name, log)) is null)
+            {
+                ReleaseVmac(vmac, log, addresses);
+                return null;
+            }
+        }
         bool etcdMode = config.EtcdEndpoints.Count != 0;
         InterfaceSocket? shared = null;
         SendSocket? own = null;
@@ -131,6 +152,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         }
         else if ((shared = interfaces.Socket(iface, config.SourceAddress, log)) is null)
         {
+            ReleaseVmac(vmac, log, addresses);
             return null;
         }
         // The kernel filter is what ucarp's pcap rule says; -D shows the rule as ucarp does.
@@ -184,7 +206,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             var g = new GroupRuntime(options, log, iface, shared, own, unicast, etcd, output, machine, health)
             {
                 EtcdPassword = etcdPassword, FollowEtcd = followEtcd, OwnReplies = following, Frames = (IFrameInput?)carp ?? vrrp, EtcdElection = leased, Vrrp = vrrp,
-                Following = following,
+                Following = following, _vmac = vmac,
             };
             if (followEtcd is not null)
             {
@@ -205,7 +227,17 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             unicast?.Dispose();
             own?.Drop();
             shared?.Drop(null);
+            ReleaseVmac(vmac, log, addresses);
             return null;
+        }
+    }
+
+    /// <summary>The group lets its --vmac child go: removed with its last holder, after the group's address changes (on their thread).</summary>
+    static void ReleaseVmac((VmacChild Child, VirtualMacs Owner)? vmac, ILog log, Net.AddressChanger? addresses)
+    {
+        if (vmac is var (child, owner))
+        {
+            owner.Release(child, log, addresses);
         }
     }
 
@@ -317,5 +349,6 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         _unicast?.Dispose();
         _sender?.Drop();
         Scripts.Dispose();
+        ReleaseVmac(_vmac, Log, Output.Addresses);
     }
 }

@@ -378,6 +378,8 @@ internal sealed partial class GroupSet : IDisposable
 
     public void Dispose()
     {
+        // The loop is over: the children go now, each with its line, not behind the address thread.
+        _interfaces.Vmacs.Ending = true;
         foreach (GroupRuntime g in _groups.Concat(_leaving).Concat(_waiting))
         {
             g.Dispose();

@@ -63,6 +63,8 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     readonly List<InterfaceSocket> _sockets = [];
 
     public FileDescriptor Control { get; } = control;
+    /// <summary>The groups' --vmac children.</summary>
+    public VirtualMacs Vmacs { get; } = new();
     public Dictionary<string, InterfaceEntry>.ValueCollection Entries => _entries.Values;
     /// <summary>Every open receiving socket, as a list: the event loop walks it on every wake-up.</summary>
     public List<InterfaceSocket> Sockets => _sockets;
@@ -193,6 +195,8 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
 
     public void Dispose()
     {
+        // Released by their groups already, unless the daemon ended in a hurry.
+        Vmacs.RemoveAll(null);
         foreach (InterfaceEntry entry in _entries.Values)
         {
             foreach (InterfaceSocket socket in entry.Sockets)

@@ -24,6 +24,8 @@ internal sealed class AddressChanger : ILoopSource, IDisposable
 
     sealed record Job(string Interface, IReadOnlyList<IpAddress> Addresses, bool Add, Action<Result> Done)
     {
+        /// <summary>Other kernel work kept in the same order (a --vmac child's removal): true when it changed something, its failures' lines added.</summary>
+        public Func<List<string>, bool>? Work { get; init; }
         public Result Outcome;
     }
 
@@ -49,6 +51,25 @@ internal sealed class AddressChanger : ILoopSource, IDisposable
         lock (_gate)
         {
             _asked.Enqueue(new Job(iface, [.. addresses], add, done));
+            Monitor.Pulse(_gate);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Other kernel work, made after every change asked before it (a removed group's --vmac
+    /// child goes after its addresses); <paramref name="done"/> as for an address change.
+    /// False when it cannot be made elsewhere: the caller makes it.
+    /// </summary>
+    public bool TryPost(Func<List<string>, bool> work, Action<Result> done)
+    {
+        if (!EnsureThread())
+        {
+            return false;
+        }
+        lock (_gate)
+        {
+            _asked.Enqueue(new Job("", [], false, done) { Work = work });
             Monitor.Pulse(_gate);
         }
         return true;
@@ -104,7 +125,7 @@ internal sealed class AddressChanger : ILoopSource, IDisposable
             bool changed;
             try
             {
-                changed = KernelAddresses.Change(job.Interface, job.Addresses, job.Add, errors);
+                changed = job.Work is { } work ? work(errors) : KernelAddresses.Change(job.Interface, job.Addresses, job.Add, errors);
             }
             catch (Exception e)
             {

@@ -130,19 +130,36 @@ public class KeepalivedConverterTests
     }
 
     [Test]
-    public void Ah_authentication_use_vmac_and_other_keywords_are_not_converted()
+    public void Ah_authentication_and_other_keywords_are_not_converted()
     {
-        KeepalivedConversion c = Convert(Instance(" authentication {\n  auth_type AH\n }\n use_vmac\n track_interface {\n  eth1\n }\n smtp_alert\n frobnicate 3"));
+        KeepalivedConversion c = Convert(Instance(" authentication {\n  auth_type AH\n }\n vmac_xmit_base\n track_interface {\n  eth1\n }\n smtp_alert\n frobnicate 3"));
         Assert.That(Stderr(c).Split('\n'), Is.EqualTo(new[]
         {
             "keepalived.conf:1: not converted: authentication auth_type AH: ucarp has no IPsec AH; the group runs without authentication, which AH peers refuse",
-            "keepalived.conf:10: not converted: use_vmac: the virtual MAC (--vmac) is not available yet: the group sends from the interface's own MAC",
+            "keepalived.conf:10: not converted: vmac_xmit_base: --vmac sends the adverts from its child, with the virtual MAC, as keepalived does without vmac_xmit_base",
             "keepalived.conf:11: not converted: track_interface: ucarp follows the link of -i only: a --check can test another interface",
             "keepalived.conf:14: not converted: smtp_alert: ucarp sends no mail: an up or down script can",
             "keepalived.conf:15: not converted: frobnicate: no equivalent in ucarp",
         }));
         Assert.That(c.ExitStatus, Is.EqualTo(2));
         Assert.That(Line(c), Does.Not.Contain(" -p "));
+    }
+
+    [TestCase(" use_vmac", " --vmac")]
+    [TestCase(" use_vmac gw51", " --vmac-name=gw51")]
+    public void Use_vmac_is_vmac_with_its_name(string keyword, string option)
+    {
+        KeepalivedConversion c = Convert(Instance(keyword));
+        Assert.That(c.ExitStatus, Is.EqualTo(0), Stderr(c));
+        Assert.That(Line(c), Does.Contain(option));
+    }
+
+    [Test]
+    public void A_use_vmac_name_the_kernel_would_refuse_is_not_converted()
+    {
+        KeepalivedConversion c = Convert(Instance(" use_vmac much-too-long-name"));
+        Assert.That(Stderr(c), Does.Contain("not converted: --vmac-name must be an interface name of 1 to 15 printable characters"));
+        Assert.That(Line(c), Does.Not.Contain("--vmac"));
     }
 
     static string Script(string body) => "vrrp_script chk {\n script \"/usr/bin/pgrep -x nginx\"\n" + body + "\n}\n";

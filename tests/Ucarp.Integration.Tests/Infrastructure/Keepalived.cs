@@ -18,6 +18,8 @@ sealed record KeepalivedInstance(int Priority)
     /// <summary>authentication { auth_type PASS auth_pass ... } (v2); null: none.</summary>
     public string? Password { get; init; }
     public bool NoPreempt { get; init; }
+    /// <summary>use_vmac: the addresses on a macvlan child vrrp.VRID with the virtual router MAC.</summary>
+    public bool UseVmac { get; init; }
     /// <summary>unicast_src_ip; with <see cref="UnicastPeers"/> the adverts go to the peers instead of the group.</summary>
     public string? UnicastSource { get; init; }
     public IReadOnlyList<string> UnicastPeers { get; init; } = [];
@@ -284,6 +286,10 @@ sealed class Keepalived : IDisposable
         if (k.NoPreempt)
         {
             c.Append("    nopreempt\n");
+        }
+        if (k.UseVmac)
+        {
+            c.Append("    use_vmac\n");
         }
         if (k.Password is not null)
         {

@@ -1,0 +1,181 @@
+using Ucarp.Core.Logging;
+using Ucarp.Linux;
+
+namespace Ucarp.Daemon;
+
+/// <summary>One --vmac child: its name, index, parent and MAC, and how many groups hold it.</summary>
+internal sealed class VmacChild(string name, int index, InterfaceEntry parent, byte[] mac, string owner)
+{
+    public string Name { get; } = name;
+    public int Index { get; } = index;
+    public InterfaceEntry Parent { get; } = parent;
+    public byte[] Mac { get; } = mac;
+    /// <summary>The group that made it, for the line that refuses another group the name.</summary>
+    public string Owner { get; } = owner;
+    /// <summary>Groups holding it: a reload's changed group is made ready while the one it replaces still holds it.</summary>
+    public int Users { get; set; } = 1;
+}
+
+/// <summary>
+/// The daemon's --vmac children (like <see cref="MulticastMemberships"/>, one per name
+/// for every group that needs it): made when a group is made ready, removed when the
+/// last group holding one lets it go: a group removed by a reload, held back, or the
+/// daemon ending (on a command line without -z, from the signal handler that ends it).
+/// While a parent has children its arp_ignore and arp_filter are 1, so that only the
+/// child answers ARP for the group's addresses (keepalived's vrrp_if_config.c); their
+/// values from before are put back with the last child.
+/// </summary>
+internal sealed class VirtualMacs
+{
+    readonly object _gate = new();   // the signal handler of a command line without -z removes them from its own thread
+    readonly Dictionary<string, VmacChild> _children = new(StringComparer.Ordinal);
+    static readonly string[] ParentSettings = ["arp_ignore", "arp_filter"];
+    readonly Dictionary<string, int> _parents = new(StringComparer.Ordinal);   // children per parent
+    readonly Dictionary<string, (string Setting, string? Value)[]> _originals = new(StringComparer.Ordinal);
+
+    /// <summary>The daemon's loop is over: a child is removed on the caller's thread, at once.</summary>
+    public bool Ending { get; set; }
+
+    /// <summary>The child called <paramref name="name"/>, made (or shared with the group a reload replaces); null after logging why not.</summary>
+    public VmacChild? Acquire(string name, InterfaceEntry parent, byte[] mac, string group, ILog log)
+    {
+        lock (_gate)
+        {
+            if (_children.TryGetValue(name, out VmacChild? held))
+            {
+                if (held.Parent.Index == parent.Index && held.Mac.AsSpan().SequenceEqual(mac))
+                {
+                    held.Users++;
+                    return held;
+                }
+                log.Write(LogLevel.Error, Messages.VmacInUse(name, held.Owner));
+                return null;
+            }
+            var notes = new List<string>();
+            int index = MacvlanLinks.TryMake(name, parent.Index, parent.Name, mac, notes, out string? failure);
+            foreach (string note in notes)
+            {
+                log.Write(LogLevel.Warning, note);
+            }
+            if (index == 0)
+            {
+                log.Write(LogLevel.Error, failure!);
+                return null;
+            }
+            log.Write(LogLevel.Info, Messages.VmacCreated(name, MacvlanLinks.Mac(mac), parent.Name));
+            var child = new VmacChild(name, index, parent, mac, group);
+            _children.Add(name, child);
+            QuietParent(parent.Name, log);
+            return child;
+        }
+    }
+
+    /// <summary>
+    /// A group lets its child go: removed with its last holder, on <paramref name="thread"/>
+    /// after the changes asked before (the group's addresses) when there is one, else here.
+    /// <paramref name="log"/> null: nothing is written (a dying process).
+    /// </summary>
+    public void Release(VmacChild child, ILog? log, Net.AddressChanger? thread = null)
+    {
+        lock (_gate)
+        {
+            if (--child.Users > 0 || !_children.Remove(child.Name))
+            {
+                return;
+            }
+            List<(string Setting, string Value)> restore = LeaveParent(child.Parent.Name);
+            Func<List<string>, bool> work = lines => Remove(child, restore, lines);
+            if (Ending || thread?.TryPost(work, result => Write(log, result.Errors, child.Name)) != true)
+            {
+                var lines = new List<string>();
+                work(lines);
+                Write(log, lines, child.Name);
+            }
+        }
+    }
+
+    /// <summary>Every child removed at once, whoever holds it: the daemon is ending.</summary>
+    public void RemoveAll(ILog? log)
+    {
+        lock (_gate)
+        {
+            foreach (VmacChild child in _children.Values.ToList())
+            {
+                child.Users = 1;
+                Release(child, log);
+            }
+        }
+    }
+
+    /// <summary>The kernel's side of a removal (on whichever thread): the child, then the parent's settings if it was the last.</summary>
+    static bool Remove(VmacChild child, List<(string Setting, string Value)> restore, List<string> lines)
+    {
+        if (MacvlanLinks.TryRemove(child.Name, child.Index, child.Parent.Index, child.Mac) is string failure)
+        {
+            lines.Add(failure);
+        }
+        foreach ((string setting, string value) in restore)
+        {
+            // A parent gone with its children has nothing to put back.
+            if (InterfaceSysctl.TryWrite(child.Parent.Name, setting, value) is string why && Directory.Exists(InterfaceSysctl.PathOf(child.Parent.Name, "")))
+            {
+                lines.Add(Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(child.Parent.Name, setting), value, why));
+            }
+        }
+        return true;
+    }
+
+    static void Write(ILog? log, IReadOnlyList<string> failures, string name)
+    {
+        foreach (string line in failures)
+        {
+            log?.Write(LogLevel.Error, line);
+        }
+        if (failures.Count == 0)
+        {
+            log?.Write(LogLevel.Info, Messages.VmacRemoved(name));
+        }
+    }
+
+    /// <summary>
+    /// The parent's first child: it stops answering ARP for addresses that are not its own.
+    /// Its values from before are read once in the daemon's life, so a child made while the
+    /// last one's removal is still queued cannot take the daemon's own 1s for them.
+    /// </summary>
+    void QuietParent(string parent, ILog log)
+    {
+        if (_parents.TryGetValue(parent, out int children))
+        {
+            _parents[parent] = children + 1;
+            return;
+        }
+        _parents[parent] = 1;
+        if (!_originals.ContainsKey(parent))
+        {
+            _originals[parent] = [.. ParentSettings.Select(s => (s, InterfaceSysctl.TryRead(parent, s)))];
+        }
+        foreach (string setting in ParentSettings)
+        {
+            if (InterfaceSysctl.TryWrite(parent, setting, "1") is string why)
+            {
+                log.Write(LogLevel.Warning, Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(parent, setting), "1", why));
+            }
+        }
+    }
+
+    /// <summary>A child of the parent goes: with the last, the settings to put back.</summary>
+    List<(string Setting, string Value)> LeaveParent(string parent)
+    {
+        if (!_parents.TryGetValue(parent, out int children))
+        {
+            return [];
+        }
+        if (children > 1)
+        {
+            _parents[parent] = children - 1;
+            return [];
+        }
+        _parents.Remove(parent);
+        return [.. _originals[parent].Where(o => o.Value is not null).Select(o => (o.Setting, o.Value!))];
+    }
+}

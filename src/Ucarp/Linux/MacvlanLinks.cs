@@ -1,0 +1,119 @@
+using Ucarp.Core.Logging;
+using Ucarp.Core.Vmac;
+using Ucarp.Interop;
+
+namespace Ucarp.Linux;
+
+/// <summary>
+/// --vmac's child through rtnetlink: made as keepalived's vrrp_vmac.c makes it (a macvlan
+/// in private mode on the parent, with the virtual router MAC, no IPv6 link-local address,
+/// then up), and removed. A child of the same name, kind, parent and MAC is one an earlier
+/// run left (killed with SIGKILL): it is removed and made again, so none of its addresses
+/// stays; any other interface of that name is never touched.
+/// </summary>
+internal static class MacvlanLinks
+{
+    /// <summary>
+    /// Makes the child and brings it up. Its index, or 0 and <paramref name="failure"/> (the
+    /// catalogue's line); <paramref name="notes"/> gets what is worth a line either way.
+    /// </summary>
+    public static int TryMake(string name, int parent, string parentName, byte[] mac, List<string> notes, out string? failure)
+    {
+        using var netlink = new NetlinkRoute();
+        if (!TryFind(netlink, name, out LinkFacts? old, out SysError error))
+        {
+            failure = Messages.VmacCreateFailed(name, parentName, error.Text);
+            return 0;
+        }
+        if (old is LinkFacts found)
+        {
+            if (!found.IsMacvlan(parent, mac))
+            {
+                failure = Messages.VmacNotOurs(name, parentName, Mac(mac));
+                return 0;
+            }
+            if (!netlink.TryAsk(LinkRequest.Delete(netlink.NextSeq(), found.Index), out error, out _) && error.Errno != Libc.ENODEV)
+            {
+                failure = Messages.VmacCreateFailed(name, parentName, error.Text);
+                return 0;
+            }
+            notes.Add(Messages.VmacStaleRemoved(name));
+        }
+        if (!netlink.TryAsk(LinkRequest.NewMacvlan(netlink.NextSeq(), name, parent, mac), out error, out _))
+        {
+            failure = Messages.VmacCreateFailed(name, parentName, error.Text);
+            return 0;
+        }
+        if (!TryFind(netlink, name, out LinkFacts? made, out error) || made is not LinkFacts child)
+        {
+            failure = Messages.VmacCreateFailed(name, parentName, error.Errno == 0 ? Messages.VmacVanished : error.Text);
+            return 0;
+        }
+        // Without IPv6 in the kernel there is no link-local address to refuse: nothing to say.
+        netlink.TryAsk(LinkRequest.NoLinkLocal(netlink.NextSeq(), child.Index), out _, out _);
+        // keepalived's (vrrp_if_config.c): the child answers ARP only for its own addresses
+        // (arp_ignore), hears its peers' adverts though they come from an address of this
+        // host's (accept_local), and takes frames whatever the route back (rp_filter).
+        foreach ((string setting, string value) in (ReadOnlySpan<(string, string)>)[("arp_ignore", "1"), ("accept_local", "1"), ("rp_filter", "0")])
+        {
+            if (InterfaceSysctl.TryWrite(name, setting, value) is string why)
+            {
+                notes.Add(Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(name, setting), value, why));
+            }
+        }
+        if (!netlink.TryAsk(LinkRequest.Up(netlink.NextSeq(), child.Index), out error, out _))
+        {
+            failure = Messages.VmacUpFailed(name, error.Text);
+            netlink.TryAsk(LinkRequest.Delete(netlink.NextSeq(), child.Index), out _, out _);
+            return 0;
+        }
+        failure = null;
+        return child.Index;
+    }
+
+    /// <summary>
+    /// Removes the child if it is still the one made (<paramref name="index"/>, a macvlan of
+    /// <paramref name="parent"/> with <paramref name="mac"/>): gone already (with its parent,
+    /// or by hand) is what was wanted, and one made since in its place is not touched.
+    /// Null, or the catalogue's line.
+    /// </summary>
+    public static string? TryRemove(string name, int index, int parent, byte[] mac)
+    {
+        using var netlink = new NetlinkRoute();
+        if (!TryFind(netlink, name, out LinkFacts? found, out SysError error))
+        {
+            return Messages.VmacRemoveFailed(name, error.Text);
+        }
+        if (found is not LinkFacts child || child.Index != index || !child.IsMacvlan(parent, mac))
+        {
+            return null;
+        }
+        if (!netlink.TryAsk(LinkRequest.Delete(netlink.NextSeq(), child.Index), out error, out _) && error.Errno != Libc.ENODEV)
+        {
+            return Messages.VmacRemoveFailed(name, error.Text);
+        }
+        return null;
+    }
+
+    /// <summary>The link of that name, or null when there is none; false when the kernel could not be asked.</summary>
+    static bool TryFind(NetlinkRoute netlink, string name, out LinkFacts? facts, out SysError error)
+    {
+        facts = null;
+        if (!netlink.TryAsk(LinkRequest.Get(netlink.NextSeq(), name), out error, out byte[]? answer))
+        {
+            if (error.Errno == Libc.ENODEV)
+            {
+                error = SysError.None;
+                return true;
+            }
+            return false;
+        }
+        if (answer is not null && LinkReply.TryRead(answer, out LinkFacts read))
+        {
+            facts = read;
+        }
+        return true;
+    }
+
+    public static string Mac(ReadOnlySpan<byte> mac) => string.Join(':', mac.ToArray().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+}
