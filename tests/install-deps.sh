@@ -24,10 +24,11 @@ command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-# stress-ng (both cores busy under the fast-failover pair) and keepalived (the VRRP interop tests' and
-# make bench's VRRPv3 partner).
+# stress-ng (both cores busy under the fast-failover pair), keepalived (the VRRP interop tests' and
+# make bench's VRRPv3 partner) and frr (zebra and vrrpd, the other VRRP interop partner).
 command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
 [ -x /usr/sbin/keepalived ] || missing+=(keepalived)
+[ -x /usr/lib/frr/vrrpd ] || missing+=(frr)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
 /usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || missing+=(python3-fusepy)
@@ -54,5 +55,10 @@ if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && command -v pg_ctlcluster >/
 fi
 if [[ " ${missing[*]} " == *" patroni "* ]] && command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now patroni >/dev/null 2>&1 || true
+fi
+# Likewise FRR's service (zebra and the daemons /etc/frr/daemons enables, on the host's
+# network): the tests run their own zebra and vrrpd in namespaces, with files of their own.
+if [[ " ${missing[*]} " == *" frr "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now frr >/dev/null 2>&1 || true
 fi
 exit 0

@@ -18,6 +18,7 @@ sealed class UcarpProcess : IDisposable
             info.ArgumentList.Add(a);
         }
         _process = Process.Start(info)!;
+        Pid = _process.Id;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue("out: " + e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue("err: " + e.Data); };
         _process.BeginOutputReadLine();
@@ -26,8 +27,8 @@ sealed class UcarpProcess : IDisposable
 
     public string Binary { get; }
 
-    /// <summary>`ip netns exec` execs the program, so this is ucarp's own pid.</summary>
-    public int Pid => _process.Id;
+    /// <summary>`ip netns exec` execs the program, so this is ucarp's own pid (still known once disposed).</summary>
+    public int Pid { get; }
 
     public bool HasExited => _process.HasExited;
 
