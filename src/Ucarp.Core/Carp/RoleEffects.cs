@@ -25,7 +25,11 @@ public sealed class RoleEffects
         _follower = follower;
         _log = log;
         int frameSize = settings.VirtualAddress.IsV6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize;
-        _announcements = [.. settings.Addresses.Select(_ => new byte[frameSize])];
+        _announcements = new byte[settings.Addresses.Count][];
+        for (int i = 0; i < _announcements.Length; i++)
+        {
+            _announcements[i] = new byte[frameSize];
+        }
         Up = Script(ScriptKind.Up, settings.UpScript);
         Down = Script(ScriptKind.Down, settings.DownScript);
     }

@@ -86,6 +86,8 @@ public sealed class Configuration
     public List<IpAddress> ExtraAddresses { get; } = [];
     /// <summary>Every address of the group: -a, then each --extra-addr.</summary>
     public IReadOnlyList<IpAddress> Addresses() => [VirtualAddress, .. ExtraAddresses];
+    /// <summary>Whether <paramref name="address"/> is one of <see cref="Addresses"/>.</summary>
+    public bool HasAddress(IpAddress address) => VirtualAddress == address || ExtraAddresses.Contains(address);
     public bool ManageAddresses { get; set; }
     /// <summary>--sync: the name of the group's sync set; null: none.</summary>
     public string? SyncSet { get; set; }

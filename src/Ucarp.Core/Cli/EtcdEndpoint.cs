@@ -56,7 +56,7 @@ public sealed record EtcdEndpoint(bool Https, string Host, int Port)
             int colon = rest.IndexOf(':');
             host = colon < 0 ? rest : rest[..colon];
             port = colon < 0 ? null : rest[(colon + 1)..];
-            if (host.Length == 0 || host.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.')))
+            if (host.Length == 0 || !Lists.All(host, c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
             {
                 return false;
             }

@@ -114,8 +114,8 @@ public static class EtcdOptions
             log.Write(LogLevel.Error, Messages.EtcdWithCarpTransport);
             return 1;
         }
-        bool https = config.EtcdEndpoints.Any(u => u.Https);
-        if (https && config.EtcdEndpoints.Any(u => !u.Https))
+        bool https = config.EtcdEndpoints.Exists(u => u.Https);
+        if (https && config.EtcdEndpoints.Exists(u => !u.Https))
         {
             log.Write(LogLevel.Error, Messages.EtcdMixedSchemes);
             return 1;

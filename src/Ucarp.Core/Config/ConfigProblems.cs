@@ -17,8 +17,8 @@ public sealed class ConfigProblems
     {
         get
         {
-            // OrderBy is stable: one line's diagnostics keep the order they were found in.
-            var sorted = _all.OrderBy(d => d.Line).ToList();
+            // A stable sort: one line's diagnostics keep the order they were found in.
+            List<ConfigDiagnostic> sorted = Lists.SortedBy(_all, d => d.Line);
             if (Full)
             {
                 sorted.Add(ConfigDiagnostic.Error(0, Logging.Messages.ConfigTooManyProblems));

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
@@ -45,7 +46,7 @@ namespace Ucarp.Core.Config;
 /// </summary>
 public sealed record ConfigReadResult(IReadOnlyList<GroupOptions> Groups, IReadOnlyList<ConfigDiagnostic> Diagnostics, bool HoldsPassword)
 {
-    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+    public bool HasErrors => Lists.Any(Diagnostics, d => d.IsError);
 }
 
 public static class ConfigReader
@@ -109,14 +110,14 @@ public static class ConfigReader
                 {
                     problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigKeepalivedBlock(keyword)));
                 }
-                keepalivedDepth = Math.Max(0, keepalivedDepth + line.Words.Sum(w => w.Text.Count(c => c == '{') - w.Text.Count(c => c == '}')));
+                keepalivedDepth = Math.Max(0, keepalivedDepth + Braces(line.Words));
                 continue;
             }
             if (keyword == "defaults")
             {
                 lastDefaults = line.Line;
                 (List<OptionStep> steps, bool ok) = Scan(line.Words, 1, problems);
-                holdsPassword |= steps.Any(s => s.Step.Option == 'p');
+                holdsPassword |= steps.Exists(s => s.Step.Option == 'p');
                 if (defaults.Count + steps.Count > MaxDefaultOptions)
                 {
                     problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigTooManyWords(MaxDefaultOptions)));
@@ -167,7 +168,7 @@ public static class ConfigReader
             problems.Add(ConfigDiagnostic.Warning(lastDefaults, Messages.ConfigDefaultsAfterGroups));
         }
         // The same groups without either script (the usual case, --manage-addresses): one line for both.
-        if (host.NoUpscript.SequenceEqual(host.NoDownscript))
+        if (CollectionsMarshal.AsSpan(host.NoUpscript).SequenceEqual(CollectionsMarshal.AsSpan(host.NoDownscript)))
         {
             SayScriptless(host.NoUpscript, Messages.NoScripts, groups, problems);
         }
@@ -179,6 +180,17 @@ public static class ConfigReader
         return new ConfigReadResult(groups, problems.All, holdsPassword);
     }
 
+    /// <summary>How many more braces the words open than close (a keepalived block's depth).</summary>
+    static int Braces(IReadOnlyList<ConfigWord> words)
+    {
+        int depth = 0;
+        foreach (ConfigWord w in words)
+        {
+            depth += w.Text.AsSpan().Count('{') - w.Text.AsSpan().Count('}');
+        }
+        return depth;
+    }
+
     /// <summary>
     /// ucarp's "no script called" warning, once for every group it applies to rather than
     /// once per group (a thousand scriptless groups made two thousand lines), at the first
@@ -186,14 +198,21 @@ public static class ConfigReader
     /// </summary>
     static void SayScriptless(List<int> lines, string warning, List<GroupOptions> groups, ConfigProblems problems)
     {
-        List<GroupOptions> named = [.. lines.Select(l => groups.Find(g => g.Line == l)).OfType<GroupOptions>()];
+        var named = new List<GroupOptions>();
+        foreach (int l in lines)
+        {
+            if (groups.Find(g => g.Line == l) is GroupOptions group)
+            {
+                named.Add(group);
+            }
+        }
         if (named.Count == 0)
         {
             return;   // only refused groups lacked one: their errors say enough
         }
-        List<string> names = [.. named.Select(g => g.Name)];
+        List<string> names = named.ConvertAll(g => g.Name);
         const int Shown = 8;
-        string list = string.Join(" ", names.Take(Shown)) + (names.Count > Shown ? Messages.ConfigAndMore(names.Count - Shown) : "");
+        string list = string.Join(" ", names.GetRange(0, Math.Min(Shown, names.Count))) + (names.Count > Shown ? Messages.ConfigAndMore(names.Count - Shown) : "");
         problems.Add(ConfigDiagnostic.Warning(named[0].Line, Messages.ConfigScriptless(warning, names.Count, list)));
     }
 
@@ -220,7 +239,7 @@ public static class ConfigReader
         }
 
         (List<OptionStep> steps, bool optionsOk) = Scan(line.Words, 2, problems);
-        holdsPassword |= steps.Any(s => s.Step.Option == 'p');
+        holdsPassword |= steps.Exists(s => s.Step.Option == 'p');
         var config = new Configuration();
         foreach (OptionStep step in defaults)
         {
@@ -247,7 +266,7 @@ public static class ConfigReader
         {
             return null;
         }
-        if (config.Addresses().Contains(config.SourceAddress))
+        if (config.HasAddress(config.SourceAddress))
         {
             problems.Add(ConfigDiagnostic.Error(line.Line, Messages.ConfigVirtualIsSource(config.SourceAddress.ToString())));
             return null;
@@ -321,7 +340,11 @@ public static class ConfigReader
                 break;
             }
             // `-k 10# note`: a '#' inside an earlier word did not start a comment, as it would in a shell.
-            string? hashed = words.Take(next).Skip(from).Select(w => w.Text).FirstOrDefault(t => t.IndexOf('#') > 0);
+            string? hashed = null;
+            for (int i = from; i < next && hashed is null; i++)
+            {
+                hashed = words[i].Text.IndexOf('#') > 0 ? words[i].Text : null;
+            }
             problems.Add(ConfigDiagnostic.Error(words[next].Line, hashed is null ? Messages.ConfigOperand(words[next].Text)
                                                                                   : Messages.ConfigOperandAfterHash(words[next].Text, hashed)));
             ok = false;
@@ -357,8 +380,8 @@ public static class ConfigReader
             t = t[1..];
         }
         bool digits = t.Length > 0 && (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? t.Length > 2 && t[2..].All(Uri.IsHexDigit)
-            : t.All(char.IsAsciiDigit) && (t[0] != '0' || t.All(c => c is >= '0' and <= '7')));
+            ? t.Length > 2 && Lists.All(t.AsSpan(2), Uri.IsHexDigit)
+            : Lists.All(t, char.IsAsciiDigit) && (t[0] != '0' || Lists.All(t, c => c is >= '0' and <= '7')));
         ulong value = CNumbers.StrToUL(text);
         if (digits && value <= byte.MaxValue)
         {

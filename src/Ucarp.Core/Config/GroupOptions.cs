@@ -48,14 +48,20 @@ public sealed class GroupOptions(string name, int line, Configuration settings)
     /// </summary>
     public static IReadOnlyList<string> Given(Configuration c)
     {
-        List<string> given = [.. ReloadDiff.Differences(new GroupOptions("-", 0, new Configuration()), new GroupOptions("-", 0, c))];
+        var given = new List<string>(ReloadDiff.Differences(new GroupOptions("-", 0, new Configuration()), new GroupOptions("-", 0, c)));
         (bool, string)[] atDefault =
         [
             (c.AdvBaseGiven, "--advbase"), (c.AdvSkewGiven, "--advskew"), (c.DeadRatioGiven, "--deadratio"),
             (c.PriorityGiven, "--priority"), (c.AdvertIntervalGiven, "--advert-int"), (c.PreemptDelayGiven, "--preempt-delay"),
             (c.VrrpChecksumGiven, "--vrrp-checksum"),
         ];
-        given.AddRange(atDefault.Where(g => g.Item1).Select(g => g.Item2 + " given"));
+        foreach ((bool wasGiven, string option) in atDefault)
+        {
+            if (wasGiven)
+            {
+                given.Add(option + " given");
+            }
+        }
         return given;
     }
 

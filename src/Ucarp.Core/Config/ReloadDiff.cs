@@ -43,7 +43,14 @@ public static class ReloadDiff
                 changed.Add(new GroupChange(was, g, differences));
             }
         }
-        var removed = before.Where(g => !kept.Contains(g.Name)).ToList();
+        var removed = new List<GroupOptions>();
+        foreach (GroupOptions g in before)
+        {
+            if (!kept.Contains(g.Name))
+            {
+                removed.Add(g);
+            }
+        }
         return new ReloadPlan(unchanged, changed, added, removed);
     }
 

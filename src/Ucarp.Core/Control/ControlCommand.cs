@@ -31,8 +31,9 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
             {
                 bool json = false;
                 string? group = null;
-                foreach (string word in words.Skip(1))
+                for (int i = 1; i < words.Count; i++)
                 {
+                    string word = words[i];
                     if (word == "--json" && !json)
                     {
                         json = true;
@@ -64,10 +65,20 @@ public sealed record ControlCommand(ControlVerb Verb, bool Json = false, string?
             case "demote":
             case "promote":
                 var which = verb == "demote" ? ControlVerb.Demote : ControlVerb.Promote;
-                bool wait = which == ControlVerb.Demote && words.Skip(1).Contains("--wait");
-                bool asJson = words.Skip(1).Contains("--json");
-                List<string> targets = [.. words.Skip(1).Where(w => !(wait && w == "--wait") && w != "--json")];
-                if (targets.Count != 1 || words.Count(w => w == "--wait") > (wait ? 1 : 0) || words.Count(w => w == "--json") > 1)
+                // Counted over every word: words[0] is the verb, neither flag.
+                int waits = Lists.Count(words, w => w == "--wait");
+                int jsons = Lists.Count(words, w => w == "--json");
+                bool wait = which == ControlVerb.Demote && waits > 0;
+                bool asJson = jsons > 0;
+                var targets = new List<string>();
+                for (int i = 1; i < words.Count; i++)
+                {
+                    if (!(wait && words[i] == "--wait") && words[i] != "--json")
+                    {
+                        targets.Add(words[i]);
+                    }
+                }
+                if (targets.Count != 1 || waits > (wait ? 1 : 0) || jsons > 1)
                 {
                     error = verb + (which == ControlVerb.Demote ? " takes one group name or --all, and --wait, --json" : " takes one group name or --all, and --json");
                     return null;

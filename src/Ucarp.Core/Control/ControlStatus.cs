@@ -60,7 +60,7 @@ public static class ControlStatus
     /// </summary>
     public static string Reply(int exitCode, string body) =>
         "{\"exit\":" + exitCode.ToString(CultureInfo.InvariantCulture) + ",\"lines\":["
-        + string.Join(",", body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => StateDocument.Str(l))) + "]}\n";
+        + string.Join(",", Array.ConvertAll(body.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => StateDocument.Str(l))) + "]}\n";
 
     /// <summary>ISO 8601 in UTC to the second, or null for a time no calendar holds.</summary>
     public static string? Since(long unixSeconds) =>
@@ -69,7 +69,7 @@ public static class ControlStatus
 
     /// <summary>One column's word: spaces and control characters become '?', nothing becomes "-".</summary>
     internal static string Word(string? text) =>
-        string.IsNullOrEmpty(text) ? "-" : new string([.. text.Select(c => char.IsWhiteSpace(c) || char.IsControl(c) ? '?' : c)]);
+        string.IsNullOrEmpty(text) ? "-" : Lists.Map(text, c => char.IsWhiteSpace(c) || char.IsControl(c) ? '?' : c);
 
-    internal static string OneLine(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
+    internal static string OneLine(string text) => Lists.Map(text, c => char.IsControl(c) ? '?' : c);
 }

@@ -20,8 +20,31 @@ public sealed record Demotions(bool All, IReadOnlySet<string> Names)
     public bool IsDemoted(string group) => All != Names.Contains(group);
 
     /// <summary>From the demoted and promoted groups as they are now.</summary>
-    public static Demotions Of(bool all, IEnumerable<(string Name, bool Demoted)> groups) =>
-        new(all, groups.Where(g => g.Demoted != all).Select(g => g.Name).ToHashSet(StringComparer.Ordinal));
+    public static Demotions Of(bool all, IEnumerable<(string Name, bool Demoted)> groups)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string name, bool demoted) in groups)
+        {
+            if (demoted != all)
+            {
+                names.Add(name);
+            }
+        }
+        return new(all, names);
+    }
+
+    /// <summary><see cref="Names"/> in ordinal order, as the file and the log list them.</summary>
+    public string[] SortedNames()
+    {
+        var sorted = new string[Names.Count];
+        int i = 0;
+        foreach (string name in Names)
+        {
+            sorted[i++] = name;
+        }
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return sorted;
+    }
 
     public string Format()
     {
@@ -31,7 +54,7 @@ public sealed record Demotions(bool All, IReadOnlySet<string> Names)
         {
             text.Append("all\n");
         }
-        foreach (string name in Names.Order(StringComparer.Ordinal))
+        foreach (string name in SortedNames())
         {
             text.Append(All ? "promoted " : "demoted ").Append(name).Append('\n');
         }

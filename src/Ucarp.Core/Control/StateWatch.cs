@@ -28,8 +28,15 @@ public sealed class StateWatch
     public void Reset() => _last.Clear();
 
     /// <summary>The groups as a new watcher first sees them: every row, with no previous state.</summary>
-    public static IReadOnlyList<WatchEvent> Snapshot(IReadOnlyList<GroupStatus> rows, long unixMicros) =>
-        [.. rows.Select(r => new WatchEvent(r, null, unixMicros))];
+    public static IReadOnlyList<WatchEvent> Snapshot(IReadOnlyList<GroupStatus> rows, long unixMicros)
+    {
+        var events = new WatchEvent[rows.Count];
+        for (int i = 0; i < events.Length; i++)
+        {
+            events[i] = new WatchEvent(rows[i], null, unixMicros);
+        }
+        return events;
+    }
 
     /// <summary>The events since the last call, in the rows' order, then the groups that are gone.</summary>
     public IReadOnlyList<WatchEvent> Changes(IReadOnlyList<GroupStatus> rows, long unixMicros)
@@ -48,7 +55,15 @@ public sealed class StateWatch
             (events ??= []).Add(new WatchEvent(row, _last.ContainsKey(row.Name) ? before.Key.State : null, unixMicros));
             _last[row.Name] = (key, row);
         }
-        foreach (string name in _last.Keys.Where(n => !present.Contains(n)).ToList())
+        var vanished = new List<string>();
+        foreach (string name in _last.Keys)
+        {
+            if (!present.Contains(name))
+            {
+                vanished.Add(name);
+            }
+        }
+        foreach (string name in vanished)
         {
             GroupStatus row = _last[name].Row;
             // Its last description, in state REMOVED: no master, out of the election (text and JSON are cut from it alike).

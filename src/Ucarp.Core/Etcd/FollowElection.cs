@@ -224,11 +224,21 @@ public sealed class FollowElection : ElectionBase, IEtcdReplies
     /// <summary>A linearizable read of the key (no lease: not the holder's look of the election); the next one TTL/3 later.</summary>
     void Read(long now)
     {
-        if (_pending.Values.Count(r => r.Op == EtcdOp.Get) < MaxReads)
+        if (PendingReads() < MaxReads)
         {
             Send(EtcdOp.Get, now);
         }
         _readAt = now + (_failing ? Math.Min(ProbeEvery, ReadEvery) : ReadEvery);
+    }
+
+    int PendingReads()
+    {
+        int reads = 0;
+        foreach (Pending p in _pending.Values)
+        {
+            reads += p.Op == EtcdOp.Get ? 1 : 0;
+        }
+        return reads;
     }
 
     int Send(EtcdOp op, long now, long revision = 0)

@@ -177,7 +177,9 @@ internal sealed class PrefixMirror
     bool Vanished(HashSet<string> told, long revision, bool first, long now)
     {
         bool missed = false;
-        foreach (string key in _seen.Keys.ToArray())
+        var keys = new string[_seen.Count];
+        _seen.Keys.CopyTo(keys, 0);
+        foreach (string key in keys)
         {
             if (told.Contains(key))
             {

@@ -71,8 +71,15 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
     string[] _setNames = [];
 
     /// <summary>The host's groups, the first of a set its leader (tests, simulations).</summary>
-    public void SetMembers(IReadOnlyList<(string Name, string? Set, ElectionGate Gate)> members, long now) =>
-        SetMembers([.. members.Select(m => (m.Name, m.Set, m.Gate, default(IpAddress)))], now);
+    public void SetMembers(IReadOnlyList<(string Name, string? Set, ElectionGate Gate)> members, long now)
+    {
+        var ranked = new List<(string, string?, ElectionGate, IpAddress)>(members.Count);
+        foreach ((string name, string? set, ElectionGate gate) in members)
+        {
+            ranked.Add((name, set, gate, default));
+        }
+        SetMembers(ranked, now);
+    }
 
     /// <summary>
     /// The host's groups (all of them; those in no set have Set null), each with its rank,
@@ -114,8 +121,8 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
         var starts = new List<int> { 0 };
         foreach (string set in order)
         {
-            // The leader first (OrderBy is stable: on a tie, the order given).
-            foreach ((string name, ElectionGate gate, IpAddress rank) in bySet[set].OrderBy(m => m.Rank, AddressOrder))
+            // The leader first (a stable sort: on a tie, the order given).
+            foreach ((string name, ElectionGate gate, IpAddress rank) in Lists.SortedBy(bySet[set], m => m.Rank, AddressOrder))
             {
                 all.Add(new Member { Name = name, Gate = gate, Rank = rank, Master = IsMaster(gate), InElection = gate.OwnInElection });
             }
@@ -138,7 +145,8 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
             }
         }
         // Every set is looked at after this: the joining rule too must see the new members.
-        _changed = [.. Enumerable.Repeat(true, _setNames.Length)];
+        _changed = new bool[_setNames.Length];
+        Array.Fill(_changed, true);
         _anyChanged = _setNames.Length > 0;
         _splitSince = new long?[_setNames.Length];
         NextDeadline = null;

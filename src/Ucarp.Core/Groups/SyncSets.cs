@@ -36,8 +36,8 @@ public sealed class SyncSets
     }
 
     /// <summary>The other members of the group's set (none when it is in no set).</summary>
-    public IReadOnlyList<string> Mates(string group) =>
-        _setOf.TryGetValue(group, out string? set) ? _members[set].Where(m => m != group).ToList() : [];
+    public List<string> Mates(string group) =>
+        _setOf.TryGetValue(group, out string? set) ? _members[set].FindAll(m => m != group) : [];
 
     /// <summary>Whether going from <paramref name="before"/> to <paramref name="after"/> is leaving MASTER or the election.</summary>
     public static bool Leaves(SyncMemberState before, SyncMemberState after) =>
@@ -45,9 +45,9 @@ public sealed class SyncSets
 
     /// <summary>The mates that must bow out because <paramref name="group"/> went from before to after: those MASTER here.</summary>
     public IReadOnlyList<string> MustBowOut(string group, SyncMemberState before, SyncMemberState after, Func<string, SyncMemberState> stateOf) =>
-        Leaves(before, after) ? Mates(group).Where(m => stateOf(m).Master).ToList() : [];
+        Leaves(before, after) ? Mates(group).FindAll(m => stateOf(m).Master) : [];
 
     /// <summary>False while a member of the group's set (itself included) is out of the election here.</summary>
     public bool MayBecomeMaster(string group, Func<string, SyncMemberState> stateOf) =>
-        stateOf(group).InElection && Mates(group).All(m => stateOf(m).InElection);
+        stateOf(group).InElection && Mates(group).TrueForAll(m => stateOf(m).InElection);
 }

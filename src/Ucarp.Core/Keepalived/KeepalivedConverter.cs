@@ -15,7 +15,7 @@ public sealed record KeepalivedConversion(string Text, IReadOnlyList<KeepalivedD
     public const int NotRead = 1;
     public const int PartlyConverted = 2;
 
-    public int ExitStatus => Diagnostics.Any(d => d.IsError) ? NotRead : Diagnostics.Count > 0 ? PartlyConverted : AllConverted;
+    public int ExitStatus => Lists.Any(Diagnostics, d => d.IsError) ? NotRead : Diagnostics.Count > 0 ? PartlyConverted : AllConverted;
 }
 
 /// <summary>What the conversion asks of the host: keepalived's config id ("@ID" lines) and an interface's address.</summary>
@@ -59,8 +59,21 @@ public static class KeepalivedConverter
     }
 
     /// <summary>Diagnostics file by file as read, line by line within a file.</summary>
-    static List<KeepalivedDiagnostic> InFileOrder(IEnumerable<KeepalivedDiagnostic> diagnostics, IReadOnlyList<string> files) =>
-        [.. diagnostics.OrderBy(d => files.Contains(d.Where.File) ? files.ToList().IndexOf(d.Where.File) : int.MaxValue).ThenBy(d => d.Where.Line)];
+    static List<KeepalivedDiagnostic> InFileOrder(IReadOnlyList<KeepalivedDiagnostic> diagnostics, IReadOnlyList<string> files) =>
+        Lists.SortedBy(diagnostics, d => (FileRank(d.Where.File, files), d.Where.Line));
+
+    /// <summary>Where the file came in the reading order; one not among them after them all.</summary>
+    static int FileRank(string file, IReadOnlyList<string> files)
+    {
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (files[i] == file)
+            {
+                return i;
+            }
+        }
+        return int.MaxValue;
+    }
 
     public static KeepalivedConversion Convert(KeepalivedParse parse, string shownAs, KeepalivedHost host)
     {
@@ -122,7 +135,7 @@ public static class KeepalivedConverter
         }
         Verify(groups, context);
         string text = KeepalivedOutput.Render(groups, shownAs, out _, header: true, parse.Conditional ? host.ConfigId ?? "" : null);
-        int left = groups.Count(g => g.LeftOut is not null);
+        int left = Lists.Count(groups, g => g.LeftOut is not null);
         return new KeepalivedConversion(text, InFileOrder(context.Diagnostics, parse.Files), groups.Count - left, left);
     }
 
@@ -163,7 +176,7 @@ public static class KeepalivedConverter
     static void SyncGroups(List<KeepalivedNode> syncGroups, List<KeepalivedNode> instances, KeepalivedConversionContext context,
                            Dictionary<string, string> notes)
     {
-        var known = instances.Select(i => i.Arg(0)!).ToHashSet(StringComparer.Ordinal);
+        var known = new HashSet<string>(instances.ConvertAll(i => i.Arg(0)!), StringComparer.Ordinal);
         var setNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (KeepalivedNode sync in syncGroups)
         {
@@ -178,7 +191,8 @@ public static class KeepalivedConverter
                 }
                 foreach (KeepalivedNode line in n.Children)
                 {
-                    foreach (string member in line.Args.Prepend(line.Keyword))
+                    List<string> members = [line.Keyword, .. line.Args];
+                    foreach (string member in members)
                     {
                         if (!known.Contains(member))
                         {
@@ -228,8 +242,12 @@ public static class KeepalivedConverter
             string text = KeepalivedOutput.Render(groups, "", out List<(ConvertedGroup Group, int First, int Last)> spans, header: false);
             ConfigReadResult read = ConfigReader.Read(text, _ => new PassfileRead(PassfileStatus.OpenFailed, "not read"));
             bool blamed = false;
-            foreach (ConfigDiagnostic d in read.Diagnostics.Where(d => d.IsError))
+            foreach (ConfigDiagnostic d in read.Diagnostics)
             {
+                if (!d.IsError)
+                {
+                    continue;
+                }
                 foreach ((ConvertedGroup group, int first, int last) in spans)
                 {
                     if (d.Line >= first && d.Line <= last && group.LeftOut is null)

@@ -58,7 +58,7 @@ internal static class KeepalivedGlob
             if (!HasMeta(segment))
             {
                 string literal = Unquote(segment);
-                next.AddRange(candidates.Select(c => c.Length == 0 || c.EndsWith('/') ? c + literal : c + "/" + literal));
+                next.AddRange(candidates.ConvertAll(c => Under(c, literal)));
             }
             else
             {
@@ -69,9 +69,16 @@ internal static class KeepalivedGlob
                     {
                         continue;
                     }
-                    var matched = names.Where(n => n is not ("." or "..") && (n[0] != '.' || segment[0] == '.') && Match(segment, n))
-                                       .Order(StringComparer.Ordinal);
-                    next.AddRange(matched.Select(n => candidate.Length == 0 || candidate.EndsWith('/') ? candidate + n : candidate + "/" + n));
+                    var matched = new List<string>();
+                    foreach (string n in names)
+                    {
+                        if (n is not ("." or "..") && (n[0] != '.' || segment[0] == '.') && Match(segment, n))
+                        {
+                            matched.Add(n);
+                        }
+                    }
+                    matched.Sort(StringComparer.Ordinal);
+                    next.AddRange(matched.ConvertAll(n => Under(candidate, n)));
                     if (next.Count > MaxMatches)
                     {
                         break;
@@ -80,8 +87,11 @@ internal static class KeepalivedGlob
             }
             candidates = next;
         }
-        return candidates.Where(c => c.Length > 0 && c != "/").ToList();
+        return candidates.FindAll(c => c.Length > 0 && c != "/");
     }
+
+    /// <summary>A name under the pattern's text so far.</summary>
+    static string Under(string candidate, string name) => candidate.Length == 0 || candidate.EndsWith('/') ? candidate + name : candidate + "/" + name;
 
     static bool HasMeta(string segment)
     {

@@ -120,9 +120,9 @@ internal sealed partial class KeepalivedInstance
             return;
         }
         _group.Add("-a", kept[0]);
-        foreach (string extra in kept.Skip(1))
+        for (int i = 1; i < kept.Count; i++)
         {
-            _group.Add("--extra-addr", extra);
+            _group.Add("--extra-addr", kept[i]);
         }
     }
 

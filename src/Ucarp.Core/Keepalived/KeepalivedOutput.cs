@@ -29,7 +29,7 @@ internal static class KeepalivedOutput
             {
                 lines.AddRange(Comment(Messages.KeepalivedHeaderConfigId(configId)));
             }
-            if (groups.Any(g => g.LeftOut is null && g.Options.Any(o => o.Option == "-p")))
+            if (Lists.Any(groups, g => g.LeftOut is null && g.Options.Exists(o => o.Option == "-p")))
             {
                 lines.AddRange(Comment(Messages.KeepalivedHeaderPassword));
             }
@@ -44,12 +44,15 @@ internal static class KeepalivedOutput
             {
                 lines.Add("");
                 lines.AddRange(Comment(Messages.KeepalivedGroupComment(g.Instance, g.Where.ToString(), g.LeftOut)));
-                lines.AddRange(g.Notes.SelectMany(n => Comment("- " + n, "  ")));
+                foreach (string note in g.Notes)
+                {
+                    lines.AddRange(Comment("- " + note, "  "));
+                }
             }
             List<string> body = Wrap(Words(g));
             if (g.LeftOut is not null)
             {
-                lines.AddRange(body.Select(l => "# " + Printable(l)));
+                lines.AddRange(body.ConvertAll(l => "# " + Printable(l)));
                 continue;
             }
             spans.Add((g, lines.Count + 1, lines.Count + body.Count));
@@ -91,7 +94,7 @@ internal static class KeepalivedOutput
 
     /// <summary>A word ucarp.conf's reader takes back as it is: bare when plain, else single-quoted.</summary>
     internal static string Quote(string value) =>
-        value.Length > 0 && value.All(KeepalivedScripts.IsPlain) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        value.Length > 0 && Lists.All(value, KeepalivedScripts.IsPlain) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>A comment, wrapped at the width (later lines hung by <paramref name="hang"/>), its control characters shown as '?'.</summary>
     static IEnumerable<string> Comment(string text, string hang = "")
@@ -112,5 +115,5 @@ internal static class KeepalivedOutput
         yield return line.ToString();
     }
 
-    static string Printable(string s) => string.Concat(s.Select(c => c < ' ' || c == '\u007f' ? '?' : c));
+    static string Printable(string s) => Lists.Map(s, c => c < ' ' || c == '\u007f' ? '?' : c);
 }

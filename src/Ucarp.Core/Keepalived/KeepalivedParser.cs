@@ -8,7 +8,7 @@ namespace Ucarp.Core.Keepalived;
 public sealed record KeepalivedParse(IReadOnlyList<KeepalivedNode> Nodes, IReadOnlyList<KeepalivedDiagnostic> Diagnostics,
                                      IReadOnlyList<string> Files, bool Conditional)
 {
-    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+    public bool HasErrors => Lists.Any(Diagnostics, d => d.IsError);
 }
 
 /// <summary>
@@ -134,7 +134,7 @@ public static class KeepalivedParser
             switch (line.Kind)
             {
                 case LexKind.Words:
-                    var node = new KeepalivedNode(line.Words[0], line.Words.Skip(1).ToArray(), line.Raw, where);
+                    var node = new KeepalivedNode(line.Words[0], Lists.Slice(line.Words, 1, line.Words.Count - 1), line.Raw, where);
                     Current.Add(node);
                     _pending = node;
                     break;

@@ -127,16 +127,24 @@ internal static class KeepalivedScripts
         {
             return null;
         }
-        return (args, words.Count > 2 ? string.Join(" ", words.Skip(2)) : null);
+        return (args, words.Count > 2 ? string.Join(" ", words.GetRange(2, words.Count - 2)) : null);
     }
 
     /// <summary>The command line /bin/sh -c runs as keepalived runs the script (cmd_str's quoting).</summary>
-    public static string ShellCommand(IReadOnlyList<string> args) =>
-        string.Join(" ", args.Select((a, i) => i == 0 && a.Length > 0 && a[0] is '<' or '>' ? a : ShellQuote(a)));
+    public static string ShellCommand(IReadOnlyList<string> args)
+    {
+        var words = new string[args.Count];
+        for (int i = 0; i < words.Length; i++)
+        {
+            string a = args[i];
+            words[i] = i == 0 && a.Length > 0 && a[0] is '<' or '>' ? a : ShellQuote(a);
+        }
+        return string.Join(" ", words);
+    }
 
     /// <summary>A word the shell reads back as itself: bare when it has nothing the shell would take, else single-quoted.</summary>
     public static string ShellQuote(string word) =>
-        word.Length > 0 && word.All(IsPlain) ? word : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        word.Length > 0 && Lists.All(word, IsPlain) ? word : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Characters neither the shell nor ucarp.conf's reader give a meaning to.</summary>
     public static bool IsPlain(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '/' or ',' or ':' or '=' or '+' or '@' or '%';

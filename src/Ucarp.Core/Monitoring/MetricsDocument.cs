@@ -30,7 +30,7 @@ public static class MetricsDocument
         foreach (Family family in Families)
         {
             // A family no group has (etcd's in a CARP daemon, rejections in an etcd one) is left out whole.
-            if (family.Of is not null && !groups.Any(family.Of))
+            if (family.Of is not null && !Lists.Any(groups, family.Of))
             {
                 continue;
             }

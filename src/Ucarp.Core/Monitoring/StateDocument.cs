@@ -72,7 +72,7 @@ public static class StateDocument
         ("interface", Str(s.Interface)),
         ("vhid", Num(s.Vhid)),
         ("virtual_address", Str(s.VirtualAddress)),
-        ("addresses", "[" + string.Join(", ", s.AllAddresses.Select(Str)) + "]"),
+        ("addresses", "[" + string.Join(", ", Lists.ConvertAll(s.AllAddresses, Str)) + "]"),
         ("source_address", Str(s.Source.ToString())),
         ("advbase", Num(s.AdvBase)),
         ("advskew", Num(s.AdvSkew)),
@@ -129,7 +129,7 @@ public static class StateDocument
 
     static string Counters(StatusSnapshot s, string? indent)
     {
-        string rejected = "{ " + string.Join(", ", s.OwnRejectionNames.Select(r => Pair(r.Name, Num(s.RejectedFor(r.Reason))))) + " }";
+        string rejected = "{ " + string.Join(", ", Lists.ConvertAll(s.OwnRejectionNames, r => Pair(r.Name, Num(s.RejectedFor(r.Reason))))) + " }";
         string[] pairs =
         [
             Pair("transitions", Num(s.Transitions)),
@@ -142,7 +142,7 @@ public static class StateDocument
         ];
         // One line (status --json, watch), or a key a line inside the state file's indent.
         return indent is null ? "{ " + string.Join(", ", pairs) + " }"
-            : "{\n" + string.Join(",\n", pairs.Select(p => indent + "  " + p)) + "\n" + indent + "}";
+            : "{\n" + string.Join(",\n", Array.ConvertAll(pairs, p => indent + "  " + p)) + "\n" + indent + "}";
     }
 
     static string Pair(string key, string value) => Str(key) + ": " + value;

@@ -100,9 +100,24 @@ public sealed record StatusSnapshot
     /// The reasons the group's reader can give, so a CARP group's documents stay what they
     /// were: CARP has no type, auth or interval check, VRRP no digest.
     /// </summary>
-    public IEnumerable<(Rejection Reason, string Name)> OwnRejectionNames => RejectionNames.Where(r => Mode == "vrrp"
-        ? r.Reason != Rejection.BadDigest
-        : r.Reason is not (Rejection.BadType or Rejection.BadAuth or Rejection.IntervalMismatch));
+    public IReadOnlyList<(Rejection Reason, string Name)> OwnRejectionNames => Mode == "vrrp" ? VrrpRejectionNames : CarpRejectionNames;
+
+    // After RejectionNames: static fields are set in the order written.
+    static readonly List<(Rejection Reason, string Name)> VrrpRejectionNames = Own(vrrp: true);
+    static readonly List<(Rejection Reason, string Name)> CarpRejectionNames = Own(vrrp: false);
+
+    static List<(Rejection Reason, string Name)> Own(bool vrrp)
+    {
+        var own = new List<(Rejection Reason, string Name)>();
+        foreach ((Rejection reason, string name) in RejectionNames)
+        {
+            if (vrrp ? reason != Rejection.BadDigest : reason is not (Rejection.BadType or Rejection.BadAuth or Rejection.IntervalMismatch))
+            {
+                own.Add((reason, name));
+            }
+        }
+        return own;
+    }
 
     public long RejectedFor(Rejection reason) => Rejected.TryGetValue(reason, out long n) ? n : 0;
 }

@@ -16,10 +16,20 @@ public static class StatusSummary
     {
         var line = new StringBuilder(64).Append(states.Count.ToString(CultureInfo.InvariantCulture))
                                         .Append(states.Count == 1 ? " group" : " groups");
-        string separator = ": ";
-        foreach (string state in Order.Concat(states.Except(Order, StringComparer.Ordinal)))
+        // The fixed order, then any other state in the order first seen.
+        var shown = new List<string>(Order);
+        var seen = new HashSet<string>(Order, StringComparer.Ordinal);
+        foreach (string state in states)
         {
-            int count = states.Count(s => s == state);
+            if (seen.Add(state))
+            {
+                shown.Add(state);
+            }
+        }
+        string separator = ": ";
+        foreach (string state in shown)
+        {
+            int count = Lists.Count(states, s => s == state);
             if (count != 0)
             {
                 line.Append(separator).Append(count.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(state);

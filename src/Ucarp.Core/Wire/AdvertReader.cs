@@ -81,7 +81,7 @@ public sealed class AdvertReader
         _group = group;
         _vhid = vhid;
         _hmac = hmac;
-        _peers = peers is null ? [] : [.. peers];
+        _peers = peers is null ? [] : Lists.ToArray(peers);
     }
 
     bool Unicast => _peers.Length != 0;

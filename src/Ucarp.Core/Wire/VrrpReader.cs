@@ -55,7 +55,7 @@ public sealed class VrrpReader
         _authType = password.Length == 0 ? VrrpHeader.AuthNone : VrrpHeader.AuthPassword;
         password.CopyTo(_authData, 0);
         _intervalSeconds = ourIntervalCentis / 100;
-        _peers = [.. peers];
+        _peers = Lists.ToArray(peers);
     }
 
     bool Unicast => _peers.Length != 0;
