@@ -39,7 +39,7 @@ internal static class Program
     static int Run(Logger log)
     {
         string[] argv = CStrings.CommandLine();
-        string[] environment = CStrings.Environment().Where(e => !e.StartsWith(DetachedMarker + "=", StringComparison.Ordinal)).ToArray();
+        string[] environment = Array.FindAll(CStrings.Environment(), e => !e.StartsWith(DetachedMarker + "=", StringComparison.Ordinal));
         bool detached = Environment.GetEnvironmentVariable(DetachedMarker) == "1";
 
         if (detached)

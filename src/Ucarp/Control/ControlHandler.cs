@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Carp;
 using Ucarp.Core.Control;
 using Ucarp.Core.Groups;
@@ -56,15 +57,15 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload, Demoti
     public IReadOnlyList<GroupStatus> Status(long now)
     {
         long wall = Linux.WallClock.NowMicros();
-        return [.. groups.PublishedGroups().Select(g => GroupStatus.Of(GroupSnapshots.Of(g, wall, now, wall, ended: false)))];
+        return groups.PublishedGroups().ConvertAll(g => GroupStatus.Of(GroupSnapshots.Of(g, wall, now, wall, ended: false)));
     }
 
     public ControlReply SetDemoted(string? group, bool demoted, long now)
     {
         // A group held back is demoted too: the group that starts in its place inherits it.
         List<(string Name, ElectionGate Gate)> targets =
-            [.. groups.Running.Select(g => (g.Name, g.Gate)).Concat(groups.Held.Select(h => (h.Name, h.Gate)))
-                      .Where(t => group is null || t.Name == group).OrderBy(t => groups.FileOrder(t.Name))];
+            Lists.SortedBy(groups.RunningThenHeld(g => (g.Name, g.Gate), h => (h.Name, h.Gate)).FindAll(t => group is null || t.Name == group),
+                           t => groups.FileOrder(t.Name));
         if (group is not null && targets.Count == 0)
         {
             return new ControlReply(1, Messages.NoSuchGroup(group) + "\n");
@@ -84,7 +85,7 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload, Demoti
                 gate.Open(GateReason.Control, Messages.PromotedByControl, now);
             }
         }
-        string names = string.Join(" ", targets.Select(t => t.Name));
+        string names = string.Join(" ", targets.ConvertAll(t => t.Name));
         string line = demoted ? Messages.Demoted(names) : Messages.Promoted(names);
         groups.Log.Write(LogLevel.Notice, line);
         // Kept for the next start, written off this thread; what a reload changes is kept in memory.
@@ -107,17 +108,25 @@ internal sealed class ControlHandler(GroupSet groups, GroupReload reload, Demoti
         {
             (string? group, Action<ControlReply> complete, Func<bool> abandoned) = _letGo[i];
             // Groups held back hold nothing; a stopping group finishes its scripts like any other.
-            List<GroupRuntime> targets = [.. Enumerable.Range(0, groups.Count).Select(n => groups[n]).Where(g => group is null || g.Name == group)];
+            var targets = new List<GroupRuntime>();
+            for (int n = 0; n < groups.Count; n++)
+            {
+                GroupRuntime g = groups[n];
+                if (group is null || g.Name == group)
+                {
+                    targets.Add(g);
+                }
+            }
             if (abandoned())
             {
                 _letGo.RemoveAt(i--);   // ucarpctl gave up, or the connection's deadline passed
             }
-            else if (targets.Any(g => !g.Stopping && g.Gate.ReasonOf(GateReason.Control) is null))
+            else if (targets.Exists(g => !g.Stopping && g.Gate.ReasonOf(GateReason.Control) is null))
             {
                 _letGo.RemoveAt(i--);
                 complete(new ControlReply(1, Messages.PromotedWhileWaiting + "\n"));
             }
-            else if (!targets.Any(g => g.Gate.State == CarpState.Master || !g.Follower.Done))
+            else if (!targets.Exists(g => g.Gate.State == CarpState.Master || !g.Follower.Done))
             {
                 _letGo.RemoveAt(i--);
                 complete(new ControlReply(0, Messages.LetGo(group ?? "--all") + "\n"));

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Ucarp.Core;
 using Ucarp.Core.Control;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
@@ -208,7 +209,7 @@ internal sealed class ControlServer : IDisposable
                 IReadOnlyList<GroupStatus> groups = _handler.Status(now);
                 if (command.Group is string one)
                 {
-                    groups = [.. groups.Where(g => g.Name == one)];
+                    groups = Lists.FindAll(groups, g => g.Name == one);
                     if (groups.Count == 0)
                     {
                         Say(1, Messages.NoSuchGroup(one) + "\n");

@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Linux;
@@ -49,7 +50,7 @@ internal static class ConfigFile
             c.EtcdKey = Full(c.EtcdKey, directory);
             c.EtcdPasswordFile = Full(c.EtcdPasswordFile, directory);
         }
-        List<ConfigDiagnostic> diagnostics = [.. result.Diagnostics];
+        var diagnostics = new List<ConfigDiagnostic>(result.Diagnostics);
         if (result.HoldsPassword && ConfigPermissions.PasswordExposed(SafeMode(path), true))
         {
             diagnostics.Insert(0, ConfigDiagnostic.Warning(0, Messages.PassfileReadable(path)));
@@ -85,6 +86,6 @@ internal static class ConfigFile
     };
 
     /// <summary>Every diagnostic as "FILE:LINE: message", errors and warnings alike, in the file's order.</summary>
-    public static IEnumerable<string> Lines(ConfigReadResult result, string path) =>
-        result.Diagnostics.OrderBy(d => d.Line).Select(d => d.Format(path));
+    public static List<string> Lines(ConfigReadResult result, string path) =>
+        Lists.SortedBy(result.Diagnostics, d => d.Line).ConvertAll(d => d.Format(path));
 }

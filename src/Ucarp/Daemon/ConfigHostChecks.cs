@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
@@ -95,7 +96,7 @@ internal static class ConfigHostChecks
         string first = check.TrimStart().Split([' ', '\t', '\n', ';', '|', '&'], 2)[0];
         // Only a plain name or path is looked for: anything else ("(curl", "~/bin/x", ">/dev/null",
         // "A=1", a keyword or builtin) is the shell's to read and to say.
-        if (first.Length == 0 || !first.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or '+' or '-') || ShellWords.Contains(first))
+        if (first.Length == 0 || !Lists.All(first, c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or '+' or '-') || ShellWords.Contains(first))
         {
             return null;
         }

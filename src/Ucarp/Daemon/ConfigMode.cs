@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Logging;
@@ -50,13 +51,13 @@ internal static class ConfigMode
             bool listenFails = cmd.MetricsListen is string listen && !CheckListen(listen, log);
             return result.HasErrors || listenFails ? 1 : 0;
         }
-        foreach (ConfigDiagnostic d in result.Diagnostics.OrderBy(d => d.Line))
+        foreach (ConfigDiagnostic d in Lists.SortedBy(result.Diagnostics, d => d.Line))
         {
             log.Write(d.IsError ? LogLevel.Error : LogLevel.Warning, d.Format(path));
         }
         if (result.HasErrors)
         {
-            log.Write(LogLevel.Error, Messages.ConfigRefused(result.Diagnostics.Count(d => d.IsError)));
+            log.Write(LogLevel.Error, Messages.ConfigRefused(Lists.Count(result.Diagnostics, d => d.IsError)));
             return 1;
         }
         var etcdPasswords = new Dictionary<string, string?>(StringComparer.Ordinal);

@@ -42,8 +42,8 @@ internal sealed class DaemonLoop : IDisposable
             if (_groups.Kept.All || _groups.Kept.Names.Count > 0)
             {
                 log.Write(LogLevel.Notice, Messages.DemotionsKept(kept, _groups.Kept.All
-                    ? "--all" + (_groups.Kept.Names.Count > 0 ? " but " + string.Join(" ", _groups.Kept.Names.Order(StringComparer.Ordinal)) : "")
-                    : string.Join(" ", _groups.Kept.Names.Order(StringComparer.Ordinal))));
+                    ? "--all" + (_groups.Kept.Names.Count > 0 ? " but " + string.Join(" ", _groups.Kept.SortedNames()) : "")
+                    : string.Join(" ", _groups.Kept.SortedNames())));
             }
         }
         _control = new ControlHandler(_groups, _reload, _demotions);

@@ -1,5 +1,6 @@
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Keepalived;
@@ -43,7 +44,7 @@ internal static class FromKeepalived
         {
             WriteAll(Console.OpenStandardOutput(), result.Text);
         }
-        WriteAll(Console.OpenStandardError(), string.Concat(result.Diagnostics.Select(d => d.Format() + "\n")));
+        WriteAll(Console.OpenStandardError(), string.Concat(Lists.ConvertAll(result.Diagnostics, d => d.Format() + "\n")));
         return result.ExitStatus;
     }
 
@@ -80,12 +81,21 @@ internal static class FromKeepalived
     {
         try
         {
-            NetworkInterface? nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == iface);
-            UnicastIPAddressInformation? address = nic?.GetIPProperties().UnicastAddresses.FirstOrDefault(a => v6
-                ? a.Address.AddressFamily == AddressFamily.InterNetworkV6 && a.Address.IsIPv6LinkLocal
-                : a.Address.AddressFamily == AddressFamily.InterNetwork);
-            // Without the %scope a link-local address carries in .NET's text.
-            return address?.Address.ToString().Split('%')[0];
+            NetworkInterface? nic = Array.Find(NetworkInterface.GetAllNetworkInterfaces(), n => n.Name == iface);
+            if (nic is null)
+            {
+                return null;
+            }
+            foreach (UnicastIPAddressInformation address in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (v6 ? address.Address.AddressFamily == AddressFamily.InterNetworkV6 && address.Address.IsIPv6LinkLocal
+                       : address.Address.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    // Without the %scope a link-local address carries in .NET's text.
+                    return address.Address.ToString().Split('%')[0];
+                }
+            }
+            return null;
         }
         catch (NetworkInformationException)
         {

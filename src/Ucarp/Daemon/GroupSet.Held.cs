@@ -86,7 +86,10 @@ internal sealed partial class GroupSet
     }
 
     /// <summary>Interfaces no group uses any more (running, leaving or about to start) are looked up afresh next time.</summary>
-    void ForgetUnusedInterfaces() => _interfaces.ForgetUnused(_groups.Concat(_leaving).Concat(_waiting));
+    void ForgetUnusedInterfaces() => _interfaces.ForgetUnused(AllGroups());
+
+    /// <summary>The running groups, the leaving ones, then those about to start.</summary>
+    List<GroupRuntime> AllGroups() => [.. _groups, .. _leaving, .. _waiting];
 
     /// <summary>
     /// The held groups that can start now (their interface is back and up, or their retry

@@ -1,4 +1,5 @@
 using Ucarp.Control;
+using Ucarp.Core;
 using Ucarp.Core.Config;
 using Ucarp.Core.Groups;
 using Ucarp.Core.Logging;
@@ -18,8 +19,8 @@ internal sealed partial class GroupSet
     public ControlReply Apply(ReloadRead read, string path, long now)
     {
         ConfigReadResult result = read.Config;
-        var lines = ConfigFile.Lines(result, path).ToList();
-        if (result.Diagnostics.Any(d => d.IsError))
+        List<string> lines = ConfigFile.Lines(result, path);
+        if (result.HasErrors)
         {
             foreach (ConfigDiagnostic d in result.Diagnostics)
             {
@@ -37,13 +38,25 @@ internal sealed partial class GroupSet
             _log.Write(LogLevel.Warning, d.Format(path));
         }
         // Held groups are the file's too: kept, changed or removed like the running ones.
-        ReloadPlan plan = ReloadDiff.Compute([.. _groups.Select(g => g.Options), .. _held.Select(h => h.Options)], result.Groups);
-        var byName = _groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
-        var heldByName = _held.ToDictionary(h => h.Name, StringComparer.Ordinal);
+        ReloadPlan plan = ReloadDiff.Compute(RunningThenHeld(g => g.Options, h => h.Options), result.Groups);
+        var byName = new Dictionary<string, GroupRuntime>(StringComparer.Ordinal);
+        foreach (GroupRuntime running in _groups)
+        {
+            byName.Add(running.Name, running);
+        }
+        var heldByName = new Dictionary<string, HeldGroup>(StringComparer.Ordinal);
+        foreach (HeldGroup held in _held)
+        {
+            heldByName.Add(held.Name, held);
+        }
         var prepared = new List<GroupRuntime>();
         var toHold = new List<(GroupOptions Options, string? Password, string Reason, long RetryAt)>();
         var capture = new CapturingLog(_log);
-        foreach (GroupOptions options in plan.Changed.Select(c => c.New).Concat(plan.Added))
+        GroupOptions[] changedTo = Lists.ConvertAll(plan.Changed, c => c.New);
+        // The changed groups start again, then the added ones start.
+        var starting = new List<GroupOptions>(changedTo);
+        starting.AddRange(plan.Added);
+        foreach (GroupOptions options in starting)
         {
             string? etcdPassword = null;
             // Read on the reload worker's thread, with the file.
@@ -96,7 +109,9 @@ internal sealed partial class GroupSet
                 heldByName[kept.Name].Options = kept;
             }
         }
-        foreach (GroupOptions gone in plan.Removed.Concat(plan.Changed.Select(c => c.Old)))
+        var stopping = new List<GroupOptions>(plan.Removed);
+        stopping.AddRange(Lists.ConvertAll(plan.Changed, c => c.Old));
+        foreach (GroupOptions gone in stopping)
         {
             if (heldByName.TryGetValue(gone.Name, out HeldGroup? held))
             {
@@ -116,7 +131,7 @@ internal sealed partial class GroupSet
         _waiting.AddRange(prepared);
         Etcd.CommitTls(_log);
         ForgetUnusedInterfaces();
-        string summary = Messages.Reloaded(plan.Unchanged.Count, Names(plan.Changed.Select(c => c.New)), Names(plan.Added), Names(plan.Removed));
+        string summary = Messages.Reloaded(plan.Unchanged.Count, Names(changedTo), Names(plan.Added), Names(plan.Removed));
         _log.Write(LogLevel.Notice, summary);
         GroupsChanged(now);
         FinishLeaving(now);
@@ -126,7 +141,7 @@ internal sealed partial class GroupSet
         return new ControlReply(0, string.Join("\n", lines) + "\n");
     }
 
-    static string Names(IEnumerable<GroupOptions> groups) => string.Join(",", groups.Select(g => g.Name));
+    static string Names(IReadOnlyList<GroupOptions> groups) => string.Join(",", Lists.ConvertAll(groups, g => g.Name));
 
     ControlReply Refuse(List<GroupRuntime> prepared, CapturingLog capture, string path)
     {

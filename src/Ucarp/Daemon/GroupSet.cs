@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Config;
 using Ucarp.Core.Groups;
@@ -67,9 +68,16 @@ internal sealed partial class GroupSet : IDisposable
     public Core.Control.Demotions Kept { get; set; } = Core.Control.Demotions.None;
 
     /// <summary>Each group and whether ucarpctl has it demoted, running and held back alike, in the file's order.</summary>
-    public IEnumerable<(string Name, bool Demoted)> DemotedNow() =>
-        _groups.Select(g => (g.Name, g.Gate.ReasonOf(GateReason.Control) is not null))
-               .Concat(_held.Select(h => (h.Name, h.Gate.ReasonOf(GateReason.Control) is not null)));
+    public List<(string Name, bool Demoted)> DemotedNow() =>
+        RunningThenHeld(g => (g.Name, g.Gate.ReasonOf(GateReason.Control) is not null), h => (h.Name, h.Gate.ReasonOf(GateReason.Control) is not null));
+
+    /// <summary>What each running group gives, then what each held one does: every group of the file.</summary>
+    public List<T> RunningThenHeld<T>(Converter<GroupRuntime, T> running, Converter<HeldGroup, T> held)
+    {
+        List<T> all = _groups.ConvertAll(running);
+        all.AddRange(_held.ConvertAll(held));
+        return all;
+    }
 
     /// <summary>The running groups, then the leaving ones: indexed, so a wake-up allocates nothing.</summary>
     public int Count => _groups.Count + _leaving.Count;
@@ -100,7 +108,7 @@ internal sealed partial class GroupSet : IDisposable
     {
         var prepared = new List<GroupRuntime>();
         _fileOrder = Order(groups);
-        Etcd.ReadTls(groups.Select(g => g.Settings));
+        Etcd.ReadTls(Lists.ConvertAll(groups, g => g.Settings));
         foreach (GroupOptions options in groups)
         {
             string? password = etcdPassword(options);
@@ -120,7 +128,7 @@ internal sealed partial class GroupSet : IDisposable
             }
             Hold(options, password, problem!, KeptDemotion(options.Name), now, retryAt);
         }
-        foreach (GroupRuntime g in prepared.ToList())
+        foreach (GroupRuntime g in prepared.ToArray())
         {
             // --config: nothing has run yet, and a group that cannot take its vhid or join its
             // multicast group (logged) waits alone; a command line joins after its start.
@@ -214,18 +222,18 @@ internal sealed partial class GroupSet : IDisposable
     {
         Generation++;
         _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
-        HasSync = _groups.Any(g => g.Config.SyncSet is not null);
+        HasSync = _groups.Exists(g => g.Config.SyncSet is not null);
         // Every time, sets or not: gates a vanished set had closed must open, and a set
         // that comes back later must not meet its old members' state.
         // A held group keeps its place in its set: out of the election, so its mates stay out.
-        _sync.SetMembers([.. _groups.Select(g => (g.Name, g.Config.SyncSet, g.Gate, g.Config.VirtualAddress)),
-                          .. _held.Select(h => (h.Name, h.Options.Settings.SyncSet, h.Gate, h.Options.Settings.VirtualAddress))], now);
+        _sync.SetMembers(RunningThenHeld(g => (g.Name, g.Config.SyncSet, g.Gate, g.Config.VirtualAddress),
+                                         h => (h.Name, h.Options.Settings.SyncSet, h.Gate, h.Options.Settings.VirtualAddress)), now);
         _publisher?.SetGroups(PublishedGroups(), now);
     }
 
     /// <summary>Every group monitoring shows, held ones too, in the file's order.</summary>
     public List<PublishedGroup> PublishedGroups() =>
-        [.. _groups.Select(Published).Concat(_held.Select(Published)).OrderBy(p => FileOrder(p.Name))];
+        Lists.SortedBy(RunningThenHeld<PublishedGroup>(Published, Published), p => FileOrder(p.Name));
 
     static PublishedGroup Published(GroupRuntime g) =>
         new(g.Name, g.Config, g.Gate, g.Frames, g.Scripts, g.Health) { Since = () => g.SinceUnixMicros, Etcd = g.EtcdHealth, Vrrp = g.VrrpView, Stopping = () => g.Stopping };
@@ -261,7 +269,7 @@ internal sealed partial class GroupSet : IDisposable
             GroupRuntime g = _waiting[i];
             // An address moving from a leaving group waits for that group's downscript (or
             // removal): the new owner must not add it before the old one has let it go.
-            if (_leaving.Any(l => SharesAddress(l.Config, g.Config)))
+            if (_leaving.Exists(l => SharesAddress(l.Config, g.Config)))
             {
                 continue;
             }
@@ -295,11 +303,7 @@ internal sealed partial class GroupSet : IDisposable
         }
     }
 
-    static bool SharesAddress(Configuration a, Configuration b)
-    {
-        HashSet<IpAddress> mine = [.. a.Addresses()];
-        return b.Addresses().Any(mine.Contains);
-    }
+    static bool SharesAddress(Configuration a, Configuration b) => Lists.Any(b.Addresses(), a.HasAddress);
 
     /// <summary>
     /// The interface is gone (or taken down). A plain command line ends as ucarp's does: each
@@ -311,7 +315,7 @@ internal sealed partial class GroupSet : IDisposable
     /// </summary>
     public void LoseInterface(InterfaceEntry entry, short revents, long now)
     {
-        List<GroupRuntime> lost = _groups.Where(g => g.Interface == entry && !g.Stopping).ToList();
+        List<GroupRuntime> lost = _groups.FindAll(g => g.Interface == entry && !g.Stopping);
         if (!_many)
         {
             foreach (GroupRuntime g in lost)
@@ -326,7 +330,7 @@ internal sealed partial class GroupSet : IDisposable
         }
         // A reload's group about to start there would start on the lost entry (its index and
         // MAC may be another device's by then): it waits too.
-        List<GroupRuntime> waiting = _waiting.Where(w => w.Interface == entry).ToList();
+        List<GroupRuntime> waiting = _waiting.FindAll(w => w.Interface == entry);
         if (lost.Count == 0 && waiting.Count == 0)
         {
             return;   // its groups were told already (they are finishing)
@@ -380,7 +384,7 @@ internal sealed partial class GroupSet : IDisposable
     {
         // The loop is over: the children go now, each with its line, not behind the address thread.
         _interfaces.Vmacs.Ending = true;
-        foreach (GroupRuntime g in _groups.Concat(_leaving).Concat(_waiting))
+        foreach (GroupRuntime g in AllGroups())
         {
             g.Dispose();
         }

@@ -21,8 +21,6 @@ internal sealed class InterfaceEntry(string name, int index, byte[] mac)
     public bool LinkDown { get; set; }
     /// <summary>Gone or taken down while groups ran on it: kept only until they have let go, never used again.</summary>
     public bool Lost { get; set; }
-
-    public IEnumerable<InterfaceSocket> Sockets => new[] { V4, V6 }.OfType<InterfaceSocket>();
 }
 
 /// <summary>A send-only packet socket shared by the etcd groups of one interface and family (a thousand groups, one descriptor).</summary>
@@ -184,10 +182,22 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     /// Forgets the interfaces no group uses any more (their sockets are closed by then):
     /// the next group on one looks it up afresh (index, MAC), as at start-up.
     /// </summary>
-    public void ForgetUnused(IEnumerable<GroupRuntime> groups)
+    public void ForgetUnused(List<GroupRuntime> groups)
     {
-        HashSet<InterfaceEntry> used = [.. groups.Select(g => g.Interface)];
-        foreach (InterfaceEntry entry in _entries.Values.Where(e => !used.Contains(e) && e.V4 is null && e.V6 is null && e.SenderV4 is null && e.SenderV6 is null).ToList())
+        var used = new HashSet<InterfaceEntry>();
+        foreach (GroupRuntime g in groups)
+        {
+            used.Add(g.Interface);
+        }
+        var unused = new List<InterfaceEntry>();
+        foreach (InterfaceEntry e in _entries.Values)
+        {
+            if (!used.Contains(e) && e.V4 is null && e.V6 is null && e.SenderV4 is null && e.SenderV6 is null)
+            {
+                unused.Add(e);
+            }
+        }
+        foreach (InterfaceEntry entry in unused)
         {
             _entries.Remove(entry.Name);
         }
@@ -199,10 +209,8 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         Vmacs.RemoveAll(null);
         foreach (InterfaceEntry entry in _entries.Values)
         {
-            foreach (InterfaceSocket socket in entry.Sockets)
-            {
-                socket.Dispose();
-            }
+            entry.V4?.Dispose();
+            entry.V6?.Dispose();
             entry.SenderV4?.Socket.Dispose();
             entry.SenderV6?.Socket.Dispose();
         }

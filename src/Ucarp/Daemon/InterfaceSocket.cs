@@ -101,7 +101,7 @@ internal sealed class InterfaceSocket : IDisposable
             return true;
         }
         _sources[source] = 1;
-        return Socket.TrySetSources(IsV6, [.. _sources.Keys], out filterError);
+        return Socket.TrySetSources(IsV6, Sources(), out filterError);
     }
 
     /// <summary>
@@ -114,6 +114,14 @@ internal sealed class InterfaceSocket : IDisposable
         {
             _table.Remove(group.AdvertDestination, group.Config.Vhid);
         }
+    }
+
+    /// <summary>The sources for the socket's filter, copied ([.. _sources.Keys] would be System.Linq's ToArray).</summary>
+    IpAddress[] Sources()
+    {
+        var sources = new IpAddress[_sources.Count];
+        _sources.Keys.CopyTo(sources, 0);
+        return sources;
     }
 
     /// <summary>The group's frames and source address are no longer this socket's business.</summary>
@@ -130,7 +138,7 @@ internal sealed class InterfaceSocket : IDisposable
             _sources.Remove(source);
             if (_sources.Count != 0)
             {
-                Socket.TrySetSources(IsV6, [.. _sources.Keys], out _);
+                Socket.TrySetSources(IsV6, Sources(), out _);
             }
         }
         else if (users > 1)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Etcd;
 using Ucarp.Interop;
@@ -44,7 +45,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
 
     public EtcdClient(EtcdConnection connection)
     {
-        _endpoints = [.. connection.Endpoints];
+        _endpoints = Lists.ToArray(connection.Endpoints);
         _tls = connection.Tls;
         _user = connection.User;
         // Read as bytes (one char each, as -o's password, so the -B handover is exact); etcd

@@ -143,13 +143,19 @@ internal sealed class EtcdSessions : IDisposable
             }
             if (read.Context is TlsContext context)
             {
-                foreach (SharedEtcd s in _sessions.Where(s => s.Tls == files))
+                foreach (SharedEtcd s in _sessions)
                 {
-                    s.Client.ReplaceTls(context.Copy());
+                    if (s.Tls == files)
+                    {
+                        s.Client.ReplaceTls(context.Copy());
+                    }
                 }
-                foreach (SharedFollowClient f in _follow.Where(f => f.Tls == files))
+                foreach (SharedFollowClient f in _follow)
                 {
-                    f.Client.ReplaceTls(context.Copy());
+                    if (f.Tls == files)
+                    {
+                        f.Client.ReplaceTls(context.Copy());
+                    }
                 }
             }
             if (had)

@@ -45,7 +45,15 @@ internal sealed class SharedFollowClient(string identity, EtcdClient client) : I
 
     internal void Close(FollowChannel channel)
     {
-        foreach (int id in _routes.Where(r => r.Value.Channel == channel).Select(r => r.Key).ToList())
+        var ids = new List<int>();
+        foreach ((int id, (FollowChannel Channel, int LocalId) route) in _routes)
+        {
+            if (route.Channel == channel)
+            {
+                ids.Add(id);
+            }
+        }
+        foreach (int id in ids)
         {
             _routes.Remove(id);
         }

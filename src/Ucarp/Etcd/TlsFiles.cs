@@ -8,7 +8,7 @@ internal readonly record struct TlsFiles(string? Ca, string? Cert, string? Key)
 {
     /// <summary>The group's files, or null when none of its endpoints is https://.</summary>
     public static TlsFiles? Of(Configuration config) =>
-        config.EtcdEndpoints.Any(u => u.Https) ? new TlsFiles(config.EtcdCaCert, config.EtcdCert, config.EtcdKey) : null;
+        config.EtcdEndpoints.Exists(u => u.Https) ? new TlsFiles(config.EtcdCaCert, config.EtcdCert, config.EtcdKey) : null;
 
     /// <summary>A context read from the files now, or the words saying which file could not be used.</summary>
     public TlsRead Read() =>

@@ -99,7 +99,7 @@ internal static class InterfaceInfo
         string[] names;
         try
         {
-            names = Directory.GetFileSystemEntries("/sys/class/net").Select(Path.GetFileName).OfType<string>().ToArray();
+            names = Array.ConvertAll(Directory.GetFileSystemEntries("/sys/class/net"), e => Path.GetFileName(e));
         }
         catch (IOException)
         {
@@ -118,7 +118,20 @@ internal static class InterfaceInfo
             // did before: which interface is chosen must not change.
             candidates.Add((InstanceNumber(name), TryIndex(socket, name, out int index, out SysError error) ? index : -error.Errno, name));
         }
-        return candidates.Count == 0 ? "any" : candidates.OrderBy(c => c.Merit).ThenBy(c => c.Index).First().Name;
+        if (candidates.Count == 0)
+        {
+            return "any";
+        }
+        // The lowest merit, then the lowest index; the first found on a tie.
+        (long Merit, int Index, string Name) best = candidates[0];
+        foreach ((long Merit, int Index, string Name) c in candidates)
+        {
+            if (c.Merit < best.Merit || (c.Merit == best.Merit && c.Index < best.Index))
+            {
+                best = c;
+            }
+        }
+        return best.Name;
     }
 
     /// <summary>libpcap's figure of merit: the number ending the name plus one, or 0 without one.</summary>

@@ -60,7 +60,12 @@ internal sealed class KeepalivedFiles : IKeepalivedFiles
     {
         try
         {
-            return Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().ToList();
+            var names = new List<string>();
+            foreach (string entry in Directory.EnumerateFileSystemEntries(directory))
+            {
+                names.Add(Path.GetFileName(entry));
+            }
+            return names;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Interop;
 
 namespace Ucarp.Linux;
@@ -20,8 +21,8 @@ internal static class NativeSpawn
     public static unsafe bool TrySpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, Options options, out int pid,
                                        out SysError error)
     {
-        byte[][] args = argv.Select(CStrings.Z).ToArray();
-        byte[][] env = envp.Select(CStrings.Z).ToArray();
+        byte[][] args = Lists.ConvertAll(argv, CStrings.Z);
+        byte[][] env = Lists.ConvertAll(envp, CStrings.Z);
         byte[] cpath = CStrings.Z(path);
         var pins = new List<System.Runtime.InteropServices.GCHandle>();
         byte* attr = stackalloc byte[Libc.SpawnAttrSize];

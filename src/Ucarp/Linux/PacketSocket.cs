@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Interop;
 
@@ -108,8 +109,8 @@ internal sealed class PacketSocket : IDisposable
     {
         SockFilter* program = stackalloc SockFilter[MaxFilter];
         int count = !receive ? DropAll(program)
-            : v6 ? Filter6(sources.Take(MaxSources6).ToList(), program)
-            : Filter(sources.Take(MaxSources4).ToList(), program);
+            : v6 ? Filter6(Lists.Slice(sources, 0, Math.Min(sources.Count, MaxSources6)), program)
+            : Filter(Lists.Slice(sources, 0, Math.Min(sources.Count, MaxSources4)), program);
         var fprog = new SockFprog { Length = (ushort)count, Filter = program };
         if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
         {

@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Follow;
 using Ucarp.Core.Logging;
 using Ucarp.Interop;
@@ -24,7 +25,7 @@ internal sealed class ScriptRunner : IDisposable
         _interface = iface;
         // One inherited from whoever started the daemon would make the shipped scripts add
         // addresses that are not the group's: the daemon alone sets it.
-        _environment = [.. environment.Where(e => !e.StartsWith(Core.Carp.RoleEffects.ExtraAddressesVariable + "=", StringComparison.Ordinal))];
+        _environment = Lists.FindAll(environment, e => !e.StartsWith(Core.Carp.RoleEffects.ExtraAddressesVariable + "=", StringComparison.Ordinal));
     }
 
     /// <summary>Scripts started, and those that could not run, exited non-zero or were killed.</summary>
@@ -106,8 +107,10 @@ internal sealed class ScriptRunner : IDisposable
         {
             return _environment;
         }
-        var names = script.Environment.Select(e => e[..(e.IndexOf('=') + 1)]).ToArray();
-        return [.. _environment.Where(e => !names.Any(n => e.StartsWith(n, StringComparison.Ordinal))), .. script.Environment];
+        string[] names = Lists.ConvertAll(script.Environment, e => e[..(e.IndexOf('=') + 1)]);
+        List<string> environment = Lists.FindAll(_environment, e => !Array.Exists(names, n => e.StartsWith(n, StringComparison.Ordinal)));
+        environment.AddRange(script.Environment);
+        return environment;
     }
 
     static string? XParam(ScriptInvocation s) => s.Arguments.Count > 3 ? s.Arguments[3] : null;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Core.Wire;
 using Ucarp.Interop;
@@ -61,7 +62,7 @@ internal sealed class UnicastSocket : IDisposable
             handle.Dispose();
             return false;
         }
-        socket = new UnicastSocket(handle, [.. peers], ifIndex) { PlainChecksum = plainChecksum };
+        socket = new UnicastSocket(handle, Lists.ToArray(peers), ifIndex) { PlainChecksum = plainChecksum };
         error = SysError.None;
         return true;
     }

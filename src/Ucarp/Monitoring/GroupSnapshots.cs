@@ -38,7 +38,7 @@ internal static class GroupSnapshots
             Interface = config.Interface!,
             Vhid = config.Vhid,
             VirtualAddress = config.VirtualAddressText ?? config.VirtualAddress.ToString(),
-            Addresses = [config.VirtualAddressText ?? config.VirtualAddress.ToString(), .. config.ExtraAddresses.Select(a => a.ToString())],
+            Addresses = [config.VirtualAddressText ?? config.VirtualAddress.ToString(), .. config.ExtraAddresses.ConvertAll(a => a.ToString())],
             Source = config.SourceAddress,
             AdvBase = config.AdvBase,
             AdvSkew = config.AdvSkew,

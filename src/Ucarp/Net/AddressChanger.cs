@@ -1,3 +1,4 @@
+using Ucarp.Core;
 using Ucarp.Core.Cli;
 using Ucarp.Interop;
 using Ucarp.Linux;
@@ -50,7 +51,7 @@ internal sealed class AddressChanger : ILoopSource, IDisposable
         }
         lock (_gate)
         {
-            _asked.Enqueue(new Job(iface, [.. addresses], add, done));
+            _asked.Enqueue(new Job(iface, Lists.ToArray(addresses), add, done));
             Monitor.Pulse(_gate);
         }
         return true;

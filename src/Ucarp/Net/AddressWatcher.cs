@@ -97,7 +97,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         }
         foreach (GroupRuntime g in groups.Running)
         {
-            if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && g.Config.Addresses().Contains(change.Address))
+            if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && g.Config.HasAddress(change.Address))
             {
                 if (ManagedAddressRule.OnChange(change.Added, g.Gate.State == CarpState.Master, g.Follower) != ManagedAddressAction.None)
                 {
