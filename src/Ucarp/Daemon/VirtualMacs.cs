@@ -99,7 +99,7 @@ internal sealed class VirtualMacs
     {
         lock (_gate)
         {
-            foreach (VmacChild child in _children.Values.ToList())
+            foreach (VmacChild child in new List<VmacChild>(_children.Values))
             {
                 child.Users = 1;
                 Release(child, log);
@@ -152,7 +152,7 @@ internal sealed class VirtualMacs
         _parents[parent] = 1;
         if (!_originals.ContainsKey(parent))
         {
-            _originals[parent] = [.. ParentSettings.Select(s => (s, InterfaceSysctl.TryRead(parent, s)))];
+            _originals[parent] = Array.ConvertAll(ParentSettings, s => (s, InterfaceSysctl.TryRead(parent, s)));
         }
         foreach (string setting in ParentSettings)
         {
@@ -176,6 +176,14 @@ internal sealed class VirtualMacs
             return [];
         }
         _parents.Remove(parent);
-        return [.. _originals[parent].Where(o => o.Value is not null).Select(o => (o.Setting, o.Value!))];
+        var restore = new List<(string Setting, string Value)>();
+        foreach ((string setting, string? value) in _originals[parent])
+        {
+            if (value is not null)
+            {
+                restore.Add((setting, value));
+            }
+        }
+        return restore;
     }
 }

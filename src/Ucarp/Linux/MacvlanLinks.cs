@@ -115,5 +115,5 @@ internal static class MacvlanLinks
         return true;
     }
 
-    public static string Mac(ReadOnlySpan<byte> mac) => string.Join(':', mac.ToArray().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    public static string Mac(ReadOnlySpan<byte> mac) => string.Join(':', Array.ConvertAll(mac.ToArray(), b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 }
