@@ -6,12 +6,13 @@ namespace Ucarp.Core.Control;
 
 /// <summary>
 /// `ucarpctl status` and `status --json` from the daemon's rows. Text: a header, then one
-/// line per group in aligned columns, every field one word ("-" when empty) so awk's $1..$9
+/// line per group in aligned columns, every field one word ("-" when empty) so awk's $1..$11
 /// hold them; the reason a group is out of the election, which may hold spaces, comes last.
 /// </summary>
 public static class ControlStatus
 {
-    static readonly string[] Header = ["NAME", "INTERFACE", "VHID", "ADDRESSES", "STATE", "MASTER", "SINCE", "HEALTH", "ELECTION", "REASON"];
+    static readonly string[] Header =
+        ["NAME", "INTERFACE", "VHID", "ADDRESSES", "STATE", "MASTER", "SINCE", "HEALTH", "ELECTION", "PROTOCOL", "PRIORITY", "REASON"];
 
     public static string Text(IReadOnlyList<GroupStatus> groups)
     {
@@ -20,7 +21,7 @@ public static class ControlStatus
         {
             rows.Add([Word(g.Name), Word(g.Interface), g.Vhid.ToString(CultureInfo.InvariantCulture),
                       Word(string.Join(',', g.Addresses)), Word(g.State), Word(g.Master), Word(Since(g.SinceUnixSeconds)),
-                      Word(g.Health), g.InElection ? "in" : "out", g.Reason is null ? "-" : OneLine(g.Reason)]);
+                      Word(g.Health), g.InElection ? "in" : "out", Protocol(g.Full), Priority(g.Full), g.Reason is null ? "-" : OneLine(g.Reason)]);
         }
         int columns = Header.Length;
         int[] widths = new int[columns];
@@ -61,6 +62,15 @@ public static class ControlStatus
     public static string Reply(int exitCode, string body) =>
         "{\"exit\":" + exitCode.ToString(CultureInfo.InvariantCulture) + ",\"lines\":["
         + string.Join(",", Array.ConvertAll(body.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => StateDocument.Str(l))) + "]}\n";
+
+    /// <summary>How the group elects: carp, vrrp2, vrrp3, etcd or follow.</summary>
+    static string Protocol(StatusSnapshot s) => s.Vrrp is VrrpView v ? "vrrp" + v.Version.ToString(CultureInfo.InvariantCulture) : Word(s.Mode);
+
+    /// <summary>A VRRP group's priority in use and the master's as last heard ("200/255", "200/-" when no master is known); "-" for the others.</summary>
+    static string Priority(StatusSnapshot s) =>
+        s.Vrrp is VrrpView v
+            ? v.PriorityInUse.ToString(CultureInfo.InvariantCulture) + "/" + (v.MasterPriority is byte m ? m.ToString(CultureInfo.InvariantCulture) : "-")
+            : "-";
 
     /// <summary>ISO 8601 in UTC to the second, or null for a time no calendar holds.</summary>
     public static string? Since(long unixSeconds) =>

@@ -14,13 +14,23 @@ public class ControlStatusTests
     static readonly GroupStatus Db = Snapshots.Row("db", "BACKUP", null, false, "failing", "health check failed 2 times in a row", Since + 61,
                                                    "eth1.20", 200, ["2001:db8::5"]);
 
+    /// <summary>A VRRP group at 200 (150 in use: a failing check's weight) behind a master heard at 254, or with no master heard.</summary>
+    static GroupStatus Vrrp(byte? masterPriority) => GroupStatus.Of(Db.Full with
+    {
+        Name = "gw",
+        Mode = "vrrp",
+        Vrrp = new VrrpView(3, 200, 150, masterPriority),
+    });
+
     [Test]
     public void Text_is_a_header_and_one_aligned_line_per_group()
     {
-        Assert.That(ControlStatus.Text([Web, Db]), Is.EqualTo(
-            "NAME  INTERFACE  VHID  ADDRESSES                STATE   MASTER     SINCE                 HEALTH   ELECTION  REASON\n" +
-            "web   eth0       1     192.0.2.100,192.0.2.101  MASTER  192.0.2.1  2026-11-18T11:06:40Z  passing  in        -\n" +
-            "db    eth1.20    200   2001:db8::5              BACKUP  -          2026-11-18T11:07:41Z  failing  out       health check failed 2 times in a row\n"));
+        Assert.That(ControlStatus.Text([Web, Db, Vrrp(254), Vrrp(null)]), Is.EqualTo(
+            "NAME  INTERFACE  VHID  ADDRESSES                STATE   MASTER     SINCE                 HEALTH   ELECTION  PROTOCOL  PRIORITY  REASON\n" +
+            "web   eth0       1     192.0.2.100,192.0.2.101  MASTER  192.0.2.1  2026-11-18T11:06:40Z  passing  in        carp      -         -\n" +
+            "db    eth1.20    200   2001:db8::5              BACKUP  -          2026-11-18T11:07:41Z  failing  out       carp      -         health check failed 2 times in a row\n" +
+            "gw    eth1.20    200   2001:db8::5              BACKUP  -          2026-11-18T11:07:41Z  failing  out       vrrp3     150/254   health check failed 2 times in a row\n" +
+            "gw    eth1.20    200   2001:db8::5              BACKUP  -          2026-11-18T11:07:41Z  failing  out       vrrp3     150/-     health check failed 2 times in a row\n"));
     }
 
     [Test]
@@ -31,7 +41,7 @@ public class ControlStatusTests
         string[] lines = ControlStatus.Text([odd]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(2));
         string[] fields = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(fields, Is.EqualTo(new[] { "a?b", "-", "7", "-", "BACKUP", "x?y", "-", "none", "out", "line?break" }));
+        Assert.That(fields, Is.EqualTo(new[] { "a?b", "-", "7", "-", "BACKUP", "x?y", "-", "none", "out", "carp", "-", "line?break" }));
     }
 
     /// <summary>status --json lists each group as the state file describes it: its keys, in its order, "name" first.</summary>
