@@ -25,7 +25,7 @@ public class FuzzTests
         }
     }
 
-    // A smoke round of 30 s a target, that every target builds and runs clean; `make fuzz`
+    // A smoke round of 20 s a target, that every target builds and runs clean; `make fuzz`
     // or UCARP_FUZZ_SECONDS runs long ones.
     [TestCase("reader")]
     [TestCase("cli")]
@@ -37,7 +37,7 @@ public class FuzzTests
         {
             Assert.Ignore("installing afl++ needs root");
         }
-        string seconds = Environment.GetEnvironmentVariable("UCARP_FUZZ_SECONDS") ?? "30";
+        string seconds = Environment.GetEnvironmentVariable("UCARP_FUZZ_SECONDS") ?? "20";
         string output = Run([seconds, target], "no", out int code);
         TestContext.Out.WriteLine(output.Trim());
         Assert.That(output, Does.Contain($"fuzz: {target}: "), output);

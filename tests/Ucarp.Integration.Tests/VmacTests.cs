@@ -50,6 +50,8 @@ public class VmacTests : NamespaceTest
         Binaries.RequireTcpdump();
         using var lan = new TestLan(2);
         using Capture capture = lan.StartCapture("proto 112 or arp");
+        // Not the namespace's default (0) nor the daemon's (1): what is put back must be what was there.
+        Shell.Run("ip", "netns", "exec", lan.Node(1), "sh", "-c", "echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_ignore");
         using UcarpProcess first = StartCarp(lan, 1, 0);
         Assert.That(Wait.Until(() => VipOnChild(lan, 1), Long), Is.True, "node 1 is master, the address on its child\n" + Show(lan, first));
         using UcarpProcess second = StartCarp(lan, 2, 100);
@@ -82,9 +84,10 @@ public class VmacTests : NamespaceTest
         Assert.Multiple(() =>
         {
             Assert.That(Link(lan, 1, Child), Is.Null, "node 1's child is gone\n" + Show(lan, first));
-            Assert.That(Sysctl(lan, 1, "eth0", "arp_ignore"), Is.EqualTo("0"), "put back");
+            Assert.That(Sysctl(lan, 1, "eth0", "arp_ignore"), Is.EqualTo("2"), "put back");
             Assert.That(Sysctl(lan, 1, "eth0", "arp_filter"), Is.EqualTo("0"), "put back");
             Assert.That(first.Saw("Virtual MAC interface vrrp.42 removed"), Is.True, first.Output);
+            Assert.That(first.Saw("[ERROR]"), Is.False, "the child removed as the daemon dies is no error of its group\n" + first.Output);
         });
         Assert.That(Wait.Until(() => VipOnChild(lan, 2), Long), Is.True, "node 2 takes over on its own child\n" + Show(lan, second));
 

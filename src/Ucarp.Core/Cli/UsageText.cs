@@ -48,7 +48,7 @@ public static class UsageText
         "--preempt-delay=<seconds>: VRRP: after start-up, wait before preempting (0-1000)\n" +
         "--vrrp-checksum=<pseudo|rfc>: VRRP 3 over IPv4: with or without the pseudo-header\n" +
         "--from-keepalived=<file>: print a --config file for keepalived.conf's VRRP part\n" +
-        "--vmac: the addresses on a macvlan child of -i with the MAC 00:00:5e:00:01:<id>\n" +
+        "--vmac: the addresses on a macvlan child of -i, MAC 00:00:5e:00:01:<id> (:02: IPv6)\n" +
         "--vmac-name=<name>: name that child <name> (default vrrp.<id>, vrrp6.<id> for IPv6)\n";
 
     public const string Text =

@@ -63,7 +63,9 @@ public static class VmacOptions
 
     /// <summary>
     /// What the kernel's dev_valid_name takes (1-15 bytes, not "." or "..", no '/', ':' or
-    /// white space), and printable ASCII only, so the name is safe in a log line and a path.
+    /// white space), and printable ASCII only, so the name is safe in a log line and a path;
+    /// no '%' either: the kernel takes a name with %d as a template ("gw%d" makes gw0), and
+    /// the child made would not be the one looked up afterwards.
     /// </summary>
     public static bool IsValidName(string name)
     {
@@ -73,7 +75,7 @@ public static class VmacOptions
         }
         foreach (char c in name)
         {
-            if (c is <= ' ' or > '~' or '/' or ':')
+            if (c is <= ' ' or > '~' or '/' or ':' or '%')
             {
                 return false;
             }

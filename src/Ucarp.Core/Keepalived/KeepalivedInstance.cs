@@ -41,6 +41,7 @@ internal sealed partial class KeepalivedInstance(KeepalivedNode node, Keepalived
     KeepalivedSource _stateAt, _priorityAt;
     bool _nativeIpv6, _noPreempt, _ignoreLink, _vmac;
     string? _vmacName;
+    KeepalivedSource _vmacAt;
     bool? _checksumRfc;
     readonly List<(string Address, string? Prefix, KeepalivedSource Where)> _addresses = [];
     readonly List<(string Address, KeepalivedSource Where)> _peers = [];
@@ -77,7 +78,7 @@ internal sealed partial class KeepalivedInstance(KeepalivedNode node, Keepalived
             case "preempt_delay": _preemptDelay = value; break;
             case "garp_master_refresh": _garpRefresh = value; break;
             case "dont_track_primary": _ignoreLink = true; break;
-            case "use_vmac" when value is null || VmacOptions.IsValidName(value): _vmac = true; _vmacName = value; break;
+            case "use_vmac" when value is null || VmacOptions.IsValidName(value): _vmac = true; _vmacName = value; _vmacAt = n.Where; break;
             case "use_vmac": NotConverted(n.Where, Messages.VmacBadName(value!, VmacOptions.MaxNameLength)); break;
             case "v3_checksum_as_v2": _checksumRfc = value is null || value is "true" or "on" or "yes"; break;
             case "track_script": _trackScripts = n; break;
@@ -242,7 +243,12 @@ internal sealed partial class KeepalivedInstance(KeepalivedNode node, Keepalived
         {
             g.Add("-S");
         }
-        if (_vmac)
+        if (_vmac && _peers.Count > 0)
+        {
+            // --vmac with --peer is refused; the rest of the instance converts.
+            NotConverted(_vmacAt, Messages.KeepalivedVmacWithPeers);
+        }
+        else if (_vmac)
         {
             g.Add(_vmacName is null ? "--vmac" : "--vmac-name", _vmacName);
         }

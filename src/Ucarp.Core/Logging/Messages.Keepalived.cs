@@ -10,6 +10,8 @@ public static partial class Messages
 
     // Reading keepalived.conf: errors, nothing is printed.
     public const string KeepalivedNul = "line holds a NUL character";
+    public const string KeepalivedVmacWithPeers =
+        "use_vmac with unicast_peer: --vmac is refused beside --peer (unicast adverts come to the interface's own MAC); the group sends from the interface's own MAC";
     public const string KeepalivedUnterminatedQuote = "unterminated \" quote";
     public static string KeepalivedDefinition(string name) =>
         F("keepalived's parameter definitions ({0}=...) are not expanded here: expand them in the file first", name);

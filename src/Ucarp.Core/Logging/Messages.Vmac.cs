@@ -4,7 +4,7 @@ namespace Ucarp.Core.Logging;
 public static partial class Messages
 {
     public static string VmacBadName(string arg, int most) =>
-        F("--vmac-name must be an interface name of 1 to {1} printable characters without '/', ':' or spaces: [{0}]", arg, most);
+        F("--vmac-name must be an interface name of 1 to {1} printable characters without '/', ':', '%' or spaces: [{0}]", arg, most);
     public const string VmacWithEtcd = "--vmac cannot be used with --etcd: an etcd group sends no adverts for the virtual MAC to stand for";
     public const string VmacWithPeer =
         "--vmac cannot be used with --peer: unicast adverts come to -i's own MAC, and the group listens on its child";

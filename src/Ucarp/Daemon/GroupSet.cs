@@ -55,6 +55,8 @@ internal sealed partial class GroupSet : IDisposable
 
     /// <summary>The daemon is ending: groups finish their scripts, nothing new starts.</summary>
     public bool Stopping { get; private set; }
+    /// <summary>The daemon is dying in a signal handler that removes its --vmac children (<see cref="VirtualMacs.Dying"/>).</summary>
+    public bool Dying => _interfaces.Vmacs.Dying;
 
     /// <summary>Some group belongs to a sync set: the rule is looked at after every pass.</summary>
     public bool HasSync { get; private set; }
@@ -315,6 +317,10 @@ internal sealed partial class GroupSet : IDisposable
     /// </summary>
     public void LoseInterface(InterfaceEntry entry, short revents, long now)
     {
+        if (Dying)
+        {
+            return;   // its --vmac children removed as the daemon dies: nothing was lost
+        }
         List<GroupRuntime> lost = _groups.FindAll(g => g.Interface == entry && !g.Stopping);
         if (!_many)
         {

@@ -36,6 +36,15 @@ internal sealed class VirtualMacs
     /// <summary>The daemon's loop is over: a child is removed on the caller's thread, at once.</summary>
     public bool Ending { get; set; }
 
+    /// <summary>
+    /// Every child is being removed because the daemon is ending (a command line without -z
+    /// dies in its signal handler while the loop still runs): what the loop then sees of the
+    /// children going (an error on a socket, an address gone) is the daemon's own doing,
+    /// not an interface lost or an address taken by another program.
+    /// </summary>
+    public bool Dying => Volatile.Read(ref _dying);
+    bool _dying;
+
     /// <summary>The child called <paramref name="name"/>, made (or shared with the group a reload replaces); null after logging why not.</summary>
     public VmacChild? Acquire(string name, InterfaceEntry parent, byte[] mac, string group, ILog log)
     {
@@ -65,7 +74,7 @@ internal sealed class VirtualMacs
             log.Write(LogLevel.Info, Messages.VmacCreated(name, MacvlanLinks.Mac(mac), parent.Name));
             var child = new VmacChild(name, index, parent, mac, group);
             _children.Add(name, child);
-            QuietParent(parent.Name, log);
+            QuietParent(parent.Name, name, log);
             return child;
         }
     }
@@ -97,6 +106,7 @@ internal sealed class VirtualMacs
     /// <summary>Every child removed at once, whoever holds it: the daemon is ending.</summary>
     public void RemoveAll(ILog? log)
     {
+        Volatile.Write(ref _dying, true);
         lock (_gate)
         {
             foreach (VmacChild child in new List<VmacChild>(_children.Values))
@@ -113,6 +123,13 @@ internal sealed class VirtualMacs
         if (MacvlanLinks.TryRemove(child.Name, child.Index, child.Parent.Index, child.Mac) is string failure)
         {
             lines.Add(failure);
+        }
+        // Another child with a virtual router MAC still needs them: another process's (one
+        // ucarp per address, keepalived's use_vmac), or one of ours made while this removal
+        // waited its turn.
+        if (restore.Count > 0 && MacvlanLinks.HasVirtualMacChild(child.Parent.Name, except: null) == true)
+        {
+            restore = [];
         }
         foreach ((string setting, string value) in restore)
         {
@@ -142,7 +159,7 @@ internal sealed class VirtualMacs
     /// Its values from before are read once in the daemon's life, so a child made while the
     /// last one's removal is still queued cannot take the daemon's own 1s for them.
     /// </summary>
-    void QuietParent(string parent, ILog log)
+    void QuietParent(string parent, string child, ILog log)
     {
         if (_parents.TryGetValue(parent, out int children))
         {
@@ -152,7 +169,11 @@ internal sealed class VirtualMacs
         _parents[parent] = 1;
         if (!_originals.ContainsKey(parent))
         {
-            _originals[parent] = Array.ConvertAll(ParentSettings, s => (s, InterfaceSysctl.TryRead(parent, s)));
+            // Another process's child there already set them (or will put back its own): what
+            // is read now is not what the administrator had, and nothing is put back for it.
+            _originals[parent] = MacvlanLinks.HasVirtualMacChild(parent, except: child) == true
+                ? Array.ConvertAll(ParentSettings, s => (s, (string?)null))
+                : Array.ConvertAll(ParentSettings, s => (s, InterfaceSysctl.TryRead(parent, s)));
         }
         foreach (string setting in ParentSettings)
         {

@@ -115,5 +115,41 @@ internal static class MacvlanLinks
         return true;
     }
 
+    /// <summary>
+    /// Whether <paramref name="parent"/> has a child with a virtual router MAC other than
+    /// <paramref name="except"/>: this daemon's, or another process's (one ucarp per address,
+    /// keepalived's use_vmac). Read from sysfs (the parent's upper_* links and each one's
+    /// address); null when sysfs does not show this namespace's interfaces.
+    /// </summary>
+    public static bool? HasVirtualMacChild(string parent, string? except)
+    {
+        string dir = "/sys/class/net/" + parent;
+        try
+        {
+            if (!Directory.Exists(dir))
+            {
+                return null;
+            }
+            foreach (string entry in Directory.EnumerateFileSystemEntries(dir, "upper_*"))
+            {
+                string child = Path.GetFileName(entry)["upper_".Length..];
+                if (child == except || !Core.Cli.VmacOptions.IsValidName(child))
+                {
+                    continue;
+                }
+                string address = File.ReadAllText("/sys/class/net/" + child + "/address").Trim();
+                if (address.StartsWith("00:00:5e:00:01:", StringComparison.Ordinal) || address.StartsWith("00:00:5e:00:02:", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public static string Mac(ReadOnlySpan<byte> mac) => string.Join(':', Array.ConvertAll(mac.ToArray(), b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -68,7 +68,8 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
 
     public void Dispatch(PollSet set, long now)
     {
-        if (groups.Stopping)
+        // Dying: the --vmac children (and their addresses) go because the daemon does.
+        if (groups.Stopping || groups.Dying)
         {
             return;
         }

@@ -53,12 +53,13 @@ public class VmacOptionsTests
     [TestCase(".")]
     [TestCase("..")]
     [TestCase("caf\u00e9")]
+    [TestCase("gw%d")]
     public void Names_the_kernel_would_refuse_end_with_status_1(string name)
     {
         var (exit, _, transcript) = Run([.. Carp4, "--vmac-name=" + name]);
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(transcript.Last(), Is.EqualTo(
-            $"err: [ERROR] --vmac-name must be an interface name of 1 to 15 printable characters without '/', ':' or spaces: [{name}]"));
+            $"err: [ERROR] --vmac-name must be an interface name of 1 to 15 printable characters without '/', ':', '%' or spaces: [{name}]"));
     }
 
     [Test]

@@ -162,6 +162,16 @@ public class KeepalivedConverterTests
         Assert.That(Line(c), Does.Not.Contain("--vmac"));
     }
 
+    [Test]
+    public void Use_vmac_beside_unicast_peers_is_not_converted_and_the_rest_of_the_instance_is()
+    {
+        KeepalivedConversion c = Convert(Instance(" use_vmac\n unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }"));
+        Assert.That(Stderr(c), Does.Contain("keepalived.conf:7: not converted: use_vmac with unicast_peer: --vmac is refused beside --peer"), Stderr(c));
+        Assert.That(Line(c), Does.Contain("--peer=192.0.2.2").Or.Contain("--peer 192.0.2.2"));
+        Assert.That(Line(c), Does.Not.Contain("--vmac"));
+        Assert.That(c.ExitStatus, Is.EqualTo(2));
+    }
+
     static string Script(string body) => "vrrp_script chk {\n script \"/usr/bin/pgrep -x nginx\"\n" + body + "\n}\n";
 
     [TestCase("", "", "--check='/usr/bin/pgrep -x nginx' --check-interval=1 --check-fall=1 --check-rise=1")]
