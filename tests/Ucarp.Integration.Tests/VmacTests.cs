@@ -127,6 +127,21 @@ public class VmacTests : NamespaceTest
             Assert.That(Macvlans(lan, 1), Is.EqualTo(1));
             Assert.That(Sysctl(lan, 1, "eth0", "arp_ignore"), Is.EqualTo("0"), "nothing changed on eth0");
         });
+
+        // The very child keepalived's use_vmac makes (same name, parent and MAC, no mark of
+        // ours): it may be serving addresses now, so it is not replaced either.
+        lan.Ip("-n", lan.Node(1), "link", "del", Child);
+        lan.Ip("-n", lan.Node(1), "link", "add", Child, "link", "eth0", "address", VirtualMac, "type", "macvlan", "mode", "private");
+        string index = Link(lan, 1, Child)!.Split(':')[0];
+        using UcarpProcess again = StartCarp(lan, 1, 0);
+        Assert.That(again.WaitForExit(Long), Is.True, Show(lan, again));
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.ExitCode, Is.EqualTo(2), again.Output);
+            Assert.That(again.Saw($"Interface vrrp.42 is a macvlan of eth0 with the group's MAC that another program made (keepalived's use_vmac, or by hand): not touched"),
+                        Is.True, again.Output);
+            Assert.That(Link(lan, 1, Child)!.Split(':')[0], Is.EqualTo(index), "the same interface, not one made again");
+        });
     }
 
     [Test]

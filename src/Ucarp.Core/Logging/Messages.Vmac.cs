@@ -12,6 +12,12 @@ public static partial class Messages
 
     // Making, finding and removing the child (rtnetlink).
     public static string VmacCreated(string name, string mac, string parent) => F("Virtual MAC interface {0} ({1}) made on {2}", name, mac, parent);
+    public static string VmacHeld(string name, string parent, string holder) =>
+        F("Interface {0} is a macvlan of {1} with the group's MAC that {2}: not touched; stop that or give --vmac-name", name, parent, holder);
+    public static string VmacHeldByPid(int pid) => F("a running ucarp (pid {0}) made", pid);
+    public static string VmacUnmarked(string name, string error) =>
+        F("Unable to mark virtual MAC interface {0} as this daemon's ({1}): a later run will not replace it if this one is killed", name, error);
+    public const string VmacHeldUnmarked = "another program made (keepalived's use_vmac, or by hand)";
     public static string VmacStaleRemoved(string name) => F("Virtual MAC interface {0} was left by an earlier run: removed, and made again", name);
     public static string VmacNotOurs(string name, string parent, string mac) =>
         F("Interface {0} exists and is not a macvlan of {1} with MAC {2}: not touched; remove it or give --vmac-name", name, parent, mac);

@@ -4,7 +4,7 @@ using System.Text;
 namespace Ucarp.Core.Vmac;
 
 /// <summary>What an RTM_NEWLINK message says of a link: enough to tell a child of ours from anything else.</summary>
-public readonly record struct LinkFacts(int Index, int Parent, string? Kind, byte[]? Mac)
+public readonly record struct LinkFacts(int Index, int Parent, string? Kind, byte[]? Mac, string? Alias = null)
 {
     /// <summary>A macvlan of <paramref name="parent"/> with <paramref name="mac"/>: what --vmac makes, so one an earlier run left.</summary>
     public bool IsMacvlan(int parent, ReadOnlySpan<byte> mac) =>
@@ -32,6 +32,7 @@ public static class LinkReply
         int parent = 0;
         string? kind = null;
         byte[]? mac = null;
+        string? alias = null;
         foreach ((ushort type, int start, int size) in Attributes(message[..length], Fixed))
         {
             ReadOnlySpan<byte> payload = message.Slice(start, size);
@@ -42,6 +43,9 @@ public static class LinkReply
                     break;
                 case LinkRequest.IFLA_ADDRESS:
                     mac = payload.ToArray();
+                    break;
+                case LinkRequest.IFLA_IFALIAS:
+                    alias = Encoding.ASCII.GetString(payload).TrimEnd('\0');
                     break;
                 case LinkRequest.IFLA_LINKINFO:
                     foreach ((ushort inner, int at, int count) in Attributes(message[..(start + size)], start))
@@ -54,7 +58,7 @@ public static class LinkReply
                     break;
             }
         }
-        facts = new LinkFacts(index, parent, kind, mac);
+        facts = new LinkFacts(index, parent, kind, mac, alias);
         return true;
     }
 

@@ -26,6 +26,7 @@ public static class LinkRequest
     public const ushort IFLA_IFNAME = 3;
     public const ushort IFLA_LINK = 5;
     public const ushort IFLA_LINKINFO = 18;
+    public const ushort IFLA_IFALIAS = 20;
     public const ushort IFLA_AF_SPEC = 26;
     public const ushort IFLA_INFO_KIND = 1;
     public const ushort IFLA_INFO_DATA = 2;
@@ -72,6 +73,17 @@ public static class LinkRequest
 
     /// <summary>Sets IFF_UP on the link, as "ip link set NAME up".</summary>
     public static byte[] Up(uint seq, int index) => new Writer(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, index, IFF_UP, IFF_UP).Done();
+
+    /// <summary>
+    /// The link's alias (ip link set NAME alias TEXT): the child's mark of its maker
+    /// (<see cref="VmacMark"/>), so that a later run replaces only a child a dead daemon left.
+    /// </summary>
+    public static byte[] Alias(uint seq, int index, string alias)
+    {
+        var w = new Writer(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, index, flags: 0, change: 0);
+        w.Bytes(IFLA_IFALIAS, Encoding.ASCII.GetBytes(alias));   // no NUL, as iproute2
+        return w.Done();
+    }
 
     /// <summary>
     /// No IPv6 link-local address from the MAC (addr_gen_mode none, as keepalived sets it):

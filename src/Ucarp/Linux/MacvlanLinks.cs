@@ -32,6 +32,12 @@ internal static class MacvlanLinks
                 failure = Messages.VmacNotOurs(name, parentName, Mac(mac));
                 return 0;
             }
+            // keepalived's use_vmac makes the very same child: only one a dead ucarp left goes.
+            if (Holder(found.Alias) is string holder)
+            {
+                failure = Messages.VmacHeld(name, parentName, holder);
+                return 0;
+            }
             if (!netlink.TryAsk(LinkRequest.Delete(netlink.NextSeq(), found.Index), out error, out _) && error.Errno != Libc.ENODEV)
             {
                 failure = Messages.VmacCreateFailed(name, parentName, error.Text);
@@ -51,6 +57,11 @@ internal static class MacvlanLinks
         }
         // Without IPv6 in the kernel there is no link-local address to refuse: nothing to say.
         netlink.TryAsk(LinkRequest.NoLinkLocal(netlink.NextSeq(), child.Index), out _, out _);
+        // Unmarked, a child this run leaves (SIGKILL) is one the next run will not replace.
+        if (!netlink.TryAsk(LinkRequest.Alias(netlink.NextSeq(), child.Index, VmacMark.Of(Environment.ProcessId)), out error, out _))
+        {
+            notes.Add(Messages.VmacUnmarked(name, error.Text));
+        }
         // keepalived's (vrrp_if_config.c): the child answers ARP only for its own addresses
         // (arp_ignore), hears its peers' adverts though they come from an address of this
         // host's (accept_local), and takes frames whatever the route back (rp_filter).
@@ -113,6 +124,33 @@ internal static class MacvlanLinks
             facts = read;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Who holds a child of our name, parent and MAC found at start, from its alias: null
+    /// when a ucarp made it that is gone (or this very daemon, whose removal of it has not
+    /// come yet); else the line's words for who made it.
+    /// </summary>
+    static string? Holder(string? alias)
+    {
+        if (!VmacMark.TryRead(alias, out int pid))
+        {
+            return Messages.VmacHeldUnmarked;
+        }
+        if (pid == Environment.ProcessId)
+        {
+            return null;
+        }
+        try
+        {
+            // Alive, and a ucarp (a pid taken since by another program is not its maker).
+            string comm = File.ReadAllText("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/comm").Trim();
+            return comm == File.ReadAllText("/proc/self/comm").Trim() ? Messages.VmacHeldByPid(pid) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

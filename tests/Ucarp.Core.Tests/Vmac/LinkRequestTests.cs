@@ -62,6 +62,39 @@ public class LinkRequestTests
         Assert.That(Convert.ToHexString(LinkRequest.NoLinkLocal(5, 9)), Is.EqualTo(Convert.ToHexString(expected)));
     }
 
+    [Test]
+    public void The_childs_mark_is_its_alias()
+    {
+        byte[] expected = Hex(
+            "30000000 1000 0500 06000000 00000000  00 00 0000 09000000 00000000 00000000" +
+            "0f00 1400 7563617270207069642034 00");      // IFLA_IFALIAS "ucarp pid 4" (no NUL, as iproute2), padded
+        Assert.That(Convert.ToHexString(LinkRequest.Alias(6, 9, VmacMark.Of(4))), Is.EqualTo(Convert.ToHexString(expected)));
+    }
+
+    [TestCase("ucarp pid 1234", true, 1234)]
+    [TestCase("ucarp pid 0", false, 0)]
+    [TestCase("ucarp pid -3", false, 0)]
+    [TestCase("ucarp pid 12x", false, 0)]
+    [TestCase("ucarp pid ", false, 0)]
+    [TestCase("keepalived", false, 0)]
+    [TestCase(null, false, 0)]
+    public void A_mark_names_its_makers_pid_and_nothing_else_is_one(string? alias, bool mark, int pid)
+    {
+        Assert.That(VmacMark.TryRead(alias, out int read), Is.EqualTo(mark));
+        Assert.That(read, Is.EqualTo(pid));
+    }
+
+    [Test]
+    public void The_alias_is_read_back()
+    {
+        byte[] plain = Described("macvlan", 2, Mac51);
+        byte[] attribute = Hex("0f00 1400 7563617270207069642034 00");
+        byte[] message = [.. plain, .. attribute];
+        BitConverter.TryWriteBytes(message, message.Length);
+        Assert.That(LinkReply.TryRead(message, out LinkFacts facts) && facts.Alias == "ucarp pid 4", Is.True);
+        Assert.That(LinkReply.TryRead(plain, out LinkFacts none) && none.Alias is null, Is.True);
+    }
+
     /// <summary>A kernel's RTM_NEWLINK for a macvlan child, cut to what is read, with an attribute the reader skips.</summary>
     static byte[] Described(string kind, int parent, byte[] mac)
     {
