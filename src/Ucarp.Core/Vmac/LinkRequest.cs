@@ -71,6 +71,17 @@ public static class LinkRequest
     /// <summary>Removes the link with that index (its addresses go with it).</summary>
     public static byte[] Delete(uint seq, int index) => new Writer(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, index, flags: 0, change: 0).Done();
 
+    /// <summary>
+    /// Removes the link called <paramref name="name"/>: the child just made when its index
+    /// could not be learnt (the lookup after the creation failed), so that none is left.
+    /// </summary>
+    public static byte[] DeleteNamed(uint seq, string name)
+    {
+        var w = new Writer(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, index: 0, flags: 0, change: 0);
+        w.Text(IFLA_IFNAME, name);
+        return w.Done();
+    }
+
     /// <summary>Sets IFF_UP on the link, as "ip link set NAME up".</summary>
     public static byte[] Up(uint seq, int index) => new Writer(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, index, IFF_UP, IFF_UP).Done();
 

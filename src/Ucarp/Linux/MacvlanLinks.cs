@@ -52,6 +52,8 @@ internal static class MacvlanLinks
         }
         if (!TryFind(netlink, name, out LinkFacts? made, out error) || made is not LinkFacts child)
         {
+            // Made but not found (a lookup that timed out): removed by name, not left behind.
+            netlink.TryAsk(LinkRequest.DeleteNamed(netlink.NextSeq(), name), out _, out _);
             failure = Messages.VmacCreateFailed(name, parentName, error.Errno == 0 ? Messages.VmacVanished : error.Text);
             return 0;
         }

@@ -40,6 +40,13 @@ public class LinkRequestTests
     }
 
     [Test]
+    public void A_link_removed_by_name()
+    {
+        byte[] expected = Hex("2c000000 1100 0500 08000000 00000000" + Info0 + "0c00 0300 767272702e353100");
+        Assert.That(Convert.ToHexString(LinkRequest.DeleteNamed(8, "vrrp.51")), Is.EqualTo(Convert.ToHexString(expected)));
+    }
+
+    [Test]
     public void Up_and_delete_name_the_link_by_its_index()
     {
         Assert.Multiple(() =>
