@@ -16,6 +16,7 @@
 # the death to the last group's announcement.
 
 MANY_GROUPS=${MANY_GROUPS:-255}
+# Which ways to run (MANY_KINDS="config" for the --config daemon alone).
 # 60 s: one clock tick (10 ms) of a daemon is then 0.17 ms per s, fine enough to compare with keepalived's few ms per s.
 MANY_SECONDS=${MANY_SECONDS:-60}
 
@@ -146,7 +147,7 @@ many_section() {
     local kind
     command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepalived >/dev/null
     many_config 1 0 > "$work/many-check.conf"
-    local kinds="keepalived processes config"
+    local kinds=${MANY_KINDS:-keepalived processes config}
     if ! "$clone" --config="$work/many-check.conf" --check-config > "$work/many-check.log" 2>&1; then
         echo "bench: many: $clone has no --config daemon yet ($(tail -n 1 "$work/many-check.log" | cut -c 1-160)); its column is left out" >&2
         kinds="keepalived processes"

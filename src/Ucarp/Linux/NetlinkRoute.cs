@@ -13,9 +13,14 @@ internal sealed class NetlinkRoute : IDisposable
     const long AckTimeoutNs = 1_000_000_000;
     const int BufferSize = 32 * 1024;   // one link's description (with its statistics) and an ack
 
+    // One receive buffer per thread, kept: a socket is made per role change (every group's
+    // addresses at start), and a buffer per socket was 32 KiB of garbage each time, which a
+    // --config daemon of 255 groups kept as several MiB of heap.
+    [ThreadStatic]
+    static byte[]? t_buffer;
+
     readonly FileDescriptor? _fd;
     readonly SysError _openError;
-    byte[]? _buffer;
     uint _seq;
 
     public NetlinkRoute()
@@ -57,8 +62,7 @@ internal sealed class NetlinkRoute : IDisposable
     unsafe bool TryAwaitAck(uint seq, out SysError error, out byte[]? answer)
     {
         answer = null;
-        _buffer ??= new byte[BufferSize];
-        fixed (byte* buffer = _buffer)
+        fixed (byte* buffer = t_buffer ??= new byte[BufferSize])
         {
             while (true)
             {
@@ -101,7 +105,7 @@ internal sealed class NetlinkRoute : IDisposable
                     }
                     if (header.Seq == seq && header.Type != Libc.NLMSG_ERROR)
                     {
-                        answer = _buffer.AsSpan(offset, (int)header.Length).ToArray();
+                        answer = t_buffer.AsSpan(offset, (int)header.Length).ToArray();
                     }
                     offset += (int)((header.Length + 3) & ~3u);
                 }
