@@ -64,7 +64,9 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         return true;
     }
 
-    public long? NextDeadline(long now) => _deferred.Exists(d => d.Group.Stopping || !Busy(d.Group)) ? now : null;
+    // Not while the daemon stops: Dispatch then settles nothing, and "now" would spin the loop.
+    public long? NextDeadline(long now) =>
+        !groups.Stopping && !groups.Dying && _deferred.Exists(d => d.Group.Stopping || !Busy(d.Group)) ? now : null;
 
     public void Dispatch(PollSet set, long now)
     {
