@@ -102,10 +102,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && g.Config.HasAddress(change.Address))
             {
-                if (ManagedAddressRule.OnChange(change.Added, g.Gate.State == CarpState.Master, g.Follower) != ManagedAddressAction.None)
-                {
-                    Settle(g, change.Address);
-                }
+                Act(g, change.Address, ManagedAddressRule.OnChange(change.Added, Master(g), g.Follower));
                 return;
             }
         }
@@ -120,7 +117,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
             {
                 foreach (IpAddress address in g.Config.Addresses())
                 {
-                    Settle(g, address);
+                    Act(g, address, ManagedAddressRule.Settle(Master(g), g.Follower));
                 }
             }
         }
@@ -139,22 +136,28 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
             else if (!Busy(g))
             {
                 _deferred.RemoveAt(i);
-                Settle(g, address);
+                Act(g, address, ManagedAddressRule.Settle(Master(g), g.Follower));
             }
         }
     }
 
-    static bool Busy(GroupRuntime g) => ManagedAddressRule.Busy(g.Gate.State == CarpState.Master, g.Follower);
+    static bool Master(GroupRuntime g) => g.Gate.State == CarpState.Master;
+
+    static bool Busy(GroupRuntime g) => ManagedAddressRule.Busy(Master(g), g.Follower);
 
     /// <summary>
-    /// The address made what the group's role says (off the protocol's thread: the
-    /// <see cref="AddressChanger"/>), logged when that changed anything, and announced
-    /// again when it was put back and the group is still MASTER. While a step of the
-    /// group's own is under way, deferred until it is over.
+    /// What <see cref="ManagedAddressRule"/> says for the address, done: made what the
+    /// group's role says (off the protocol's thread: the <see cref="AddressChanger"/>),
+    /// logged when that changed anything, and announced again when it was put back and
+    /// the group is still MASTER; or, while a step of the group's own is under way,
+    /// deferred until it is over.
     /// </summary>
-    void Settle(GroupRuntime g, IpAddress address)
+    void Act(GroupRuntime g, IpAddress address, ManagedAddressAction action)
     {
-        ManagedAddressAction action = ManagedAddressRule.Settle(g.Gate.State == CarpState.Master, g.Follower);
+        if (action == ManagedAddressAction.None)
+        {
+            return;
+        }
         if (action == ManagedAddressAction.Wait)
         {
             if (!_deferred.Contains((g, address)))
@@ -169,7 +172,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
                 if (changed)
                 {
                     g.Log.Write(LogLevel.Warning, Messages.AddressPutBack(address.ToString(), g.Interface.Name));
-                    if (!g.Stopping && g.Gate.State == CarpState.Master)
+                    if (!g.Stopping && Master(g))
                     {
                         g.Machine.AnnounceAgain();
                     }
