@@ -299,26 +299,38 @@ pair_start() { # pair_start KIND PARAM [OPTION...]: the pair on LAN $lan (up alr
     esac
 }
 takeovers() { grep -cE "Switching to state: MASTER|Entering MASTER STATE" "$work/$lan-b.log" || true; }
-fast_round() { # fast_round KIND PARAM INTERVAL_MS: "ms intervals" from the master's last advert to the backup's ARP
-    local cap=$work/$lan-fo.pcap tp
+stopped_pair() { # stopped_pair KIND PARAM crash|term [OPTION...]: the pair on a fresh LAN $lan, host 1 then crashed or
+    # sent SIGTERM; the bridge's capture, decoded with MACs, goes to $work/$lan-stop.txt; prints host 2's MAC
+    local cap=$work/$lan-stop.pcap tp how=$3 kind=$1 p=$2
+    shift 3
     lan_up "$lan" 2   # the capture's bridge must exist before the pair starts
     # Immediate mode: libpcap would otherwise hand tcpdump the takeover up to 1 s later.
     tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0)
-    pair_start "$1" "$2" 2>/dev/null
+    pair_start "$kind" "$p" "$@" 2>/dev/null
     sleep 2
-    # A crash: every process of host 1 stopped first, then killed. keepalived's VRRP child
-    # gets SIGTERM when its parent dies (PR_SET_PDEATHSIG) and would resign with a
-    # priority-0 advert, a planned handover rather than a failover; stopped, it sends nothing.
     local pids; pids=$(ip netns pids "$lan-n1")
-    [ -z "$pids" ] || { kill -STOP $pids 2>/dev/null; kill -9 $pids 2>/dev/null; } || true
+    if [ "$how" = crash ]; then
+        # Every process of host 1 stopped first, then killed. keepalived's VRRP child gets
+        # SIGTERM when its parent dies (PR_SET_PDEATHSIG) and would resign with a priority-0
+        # advert, a planned handover rather than a failover; stopped, it sends nothing.
+        [ -z "$pids" ] || { kill -STOP $pids 2>/dev/null; kill -9 $pids 2>/dev/null; } || true
+    else
+        # keepalived's parent passes SIGTERM on to its VRRP child, which resigns; ours resigns itself.
+        [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+    fi
     wait_for 10 holds 2
     sleep 0.5
     kill -INT "$tp"; sleep 0.3
-    local mac2; mac2=$(ip -n "$lan-n2" link show eth0 | awk '/link\/ether/ { print $2 }')
-    tcpdump -e -n -tt -r "$cap" 2>/dev/null | awk -v vip="$vip" -v mac="$mac2" -v i="$3" '
-        index($0, ": 192.0.2.1 > 224.0.0.18") { last = $1 + 0 }
-        $2 == mac && index($0, "who-has " vip " ") && last > 0 && $1 + 0 > last { printf "%.1f %.2f\n", ($1 - last) * 1000, ($1 - last) * 1000 / i; exit }'
+    ip -n "$lan-n2" link show eth0 | awk '/link\/ether/ { print $2 }'
+    tcpdump -e -n -tt -r "$cap" > "$work/$lan-stop.txt" 2>/dev/null
     lan_down "$lan"
+}
+fast_round() { # fast_round KIND PARAM INTERVAL_MS: "ms intervals" from the master's last advert to the backup's ARP
+    local mac2; mac2=$(stopped_pair "$1" "$2" crash)
+    awk -v vip="$vip" -v mac="$mac2" -v i="$3" '
+        index($0, ": 192.0.2.1 > 224.0.0.18") { last = $1 + 0 }
+        $2 == mac && index($0, "who-has " vip " ") && last > 0 && $1 + 0 > last { printf "%.1f %.2f\n", ($1 - last) * 1000, ($1 - last) * 1000 / i; exit }' \
+        "$work/$lan-stop.txt"
 }
 lateness() { # lateness PCAP INTERVAL_MS: "p50 p99 max" ms of the master's adverts beyond the interval
     tcpdump -n -tt -r "$1" 2>/dev/null | awk -v i="$2" '$3 == "192.0.2.1" { t = $1 + 0; if (p) printf "%.3f\n", (t - p) * 1000 - i; p = t }' \

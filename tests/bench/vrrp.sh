@@ -21,24 +21,13 @@ vrrp_start() { # vrrp_start HOST PRIORITY ADVERT_INT LOG [OPTION...]: our VRRPv3
 }
 
 vrrp_handover_round() { # vrrp_handover_round KIND ADVERT_INT: ms from host 1's priority-0 advert to host 2's ARP
-    local cap=$work/$lan-ho.pcap tp
-    lan_up "$lan" 2
-    tp=$(capture "$cap" "proto 112 or arp" "$lan-br" br0)
     # -z: ours gives the address up on SIGTERM, and only then resigns, as keepalived does;
     # without it ours leaves the address, as ucarp does, and stays silent.
-    pair_start "$1" "$2" -z 2>/dev/null
-    sleep 2
-    # keepalived's parent passes SIGTERM on to its VRRP child, which resigns; ours resigns itself.
-    local pids; pids=$(ip netns pids "$lan-n1")
-    [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
-    wait_for 10 holds 2
-    sleep 0.5
-    kill -INT "$tp"; sleep 0.3
-    local mac2; mac2=$(ip -n "$lan-n2" link show eth0 | awk '/link\/ether/ { print $2 }')
-    tcpdump -e -n -tt -r "$cap" 2>/dev/null | awk -v vip="$vip" -v mac="$mac2" '
+    local mac2; mac2=$(stopped_pair "$1" "$2" term -z)
+    awk -v vip="$vip" -v mac="$mac2" '
         index($0, ": 192.0.2.1 > 224.0.0.18") && index($0, "prio 0,") && !zero { zero = $1 + 0 }
-        $2 == mac && index($0, "who-has " vip " ") && zero > 0 && $1 + 0 > zero { printf "%.1f\n", ($1 - zero) * 1000; exit }'
-    lan_down "$lan"
+        $2 == mac && index($0, "who-has " vip " ") && zero > 0 && $1 + 0 > zero { printf "%.1f\n", ($1 - zero) * 1000; exit }' \
+        "$work/$lan-stop.txt"
 }
 
 vrrp_section() {
