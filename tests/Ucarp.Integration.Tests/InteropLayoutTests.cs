@@ -37,6 +37,7 @@ public class InteropLayoutTests
         #include <linux/netlink.h>
         #include <linux/rtnetlink.h>
         #include <linux/if_addr.h>
+        #include <linux/if_link.h>
         #define P(name, value) printf("%s=%ld\n", name, (long)(value))
         int main(void) {
             P("sizeof ifreq", sizeof(struct ifreq)); P("offset ifr_flags", offsetof(struct ifreq, ifr_flags));
@@ -92,6 +93,12 @@ public class InteropLayoutTests
             P("ECONNREFUSED", ECONNREFUSED); P("O_DIRECTORY", O_DIRECTORY); P("O_NOFOLLOW", O_NOFOLLOW); P("AT_FDCWD", AT_FDCWD);
             P("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW); P("STATX_TYPE", STATX_TYPE); P("STATX_MODE", STATX_MODE); P("STATX_INO", STATX_INO);
             P("S_IFMT", S_IFMT); P("S_IFSOCK", S_IFSOCK); P("S_IFLNK", S_IFLNK);
+            P("RTM_NEWLINK", RTM_NEWLINK); P("RTM_DELLINK", RTM_DELLINK); P("RTM_GETLINK", RTM_GETLINK); P("NLA_F_NESTED", NLA_F_NESTED);
+            P("IFLA_ADDRESS", IFLA_ADDRESS); P("IFLA_IFNAME", IFLA_IFNAME); P("IFLA_LINK", IFLA_LINK); P("IFLA_LINKINFO", IFLA_LINKINFO);
+            P("IFLA_IFALIAS", IFLA_IFALIAS); P("IFLA_AF_SPEC", IFLA_AF_SPEC); P("IFLA_INFO_KIND", IFLA_INFO_KIND); P("IFLA_INFO_DATA", IFLA_INFO_DATA);
+            P("IFLA_MACVLAN_MODE", IFLA_MACVLAN_MODE); P("MACVLAN_MODE_PRIVATE", MACVLAN_MODE_PRIVATE);
+            P("IFLA_INET6_ADDR_GEN_MODE", IFLA_INET6_ADDR_GEN_MODE); P("IN6_ADDR_GEN_MODE_NONE", IN6_ADDR_GEN_MODE_NONE);
+            P("AF_UNSPEC", AF_UNSPEC); P("sizeof ifinfomsg", sizeof(struct ifinfomsg));
             return 0;
         }
         """;
@@ -195,6 +202,32 @@ public class InteropLayoutTests
         yield return new TestCaseData("EFD_CLOEXEC", (long)Libc.EFD_CLOEXEC);
         yield return new TestCaseData("EFD_NONBLOCK", (long)Libc.EFD_NONBLOCK);
         yield return new TestCaseData("SHUT_RDWR", (long)Libc.SHUT_RDWR);
+        // The --vmac child's requests, written in the core (Ucarp.Core.Vmac.LinkRequest).
+        yield return new TestCaseData("RTM_NEWLINK", (long)Core.Vmac.LinkRequest.RTM_NEWLINK);
+        yield return new TestCaseData("RTM_DELLINK", (long)Core.Vmac.LinkRequest.RTM_DELLINK);
+        yield return new TestCaseData("RTM_GETLINK", (long)Core.Vmac.LinkRequest.RTM_GETLINK);
+        yield return new TestCaseData("NLM_F_REQUEST", (long)Core.Vmac.LinkRequest.NLM_F_REQUEST);
+        yield return new TestCaseData("NLM_F_ACK", (long)Core.Vmac.LinkRequest.NLM_F_ACK);
+        yield return new TestCaseData("NLM_F_EXCL", (long)Core.Vmac.LinkRequest.NLM_F_EXCL);
+        yield return new TestCaseData("NLM_F_CREATE", (long)Core.Vmac.LinkRequest.NLM_F_CREATE);
+        yield return new TestCaseData("NLA_F_NESTED", (long)Core.Vmac.LinkRequest.NLA_F_NESTED);
+        yield return new TestCaseData("IFLA_ADDRESS", (long)Core.Vmac.LinkRequest.IFLA_ADDRESS);
+        yield return new TestCaseData("IFLA_IFNAME", (long)Core.Vmac.LinkRequest.IFLA_IFNAME);
+        yield return new TestCaseData("IFLA_LINK", (long)Core.Vmac.LinkRequest.IFLA_LINK);
+        yield return new TestCaseData("IFLA_LINKINFO", (long)Core.Vmac.LinkRequest.IFLA_LINKINFO);
+        yield return new TestCaseData("IFLA_IFALIAS", (long)Core.Vmac.LinkRequest.IFLA_IFALIAS);
+        yield return new TestCaseData("IFLA_AF_SPEC", (long)Core.Vmac.LinkRequest.IFLA_AF_SPEC);
+        yield return new TestCaseData("IFLA_INFO_KIND", (long)Core.Vmac.LinkRequest.IFLA_INFO_KIND);
+        yield return new TestCaseData("IFLA_INFO_DATA", (long)Core.Vmac.LinkRequest.IFLA_INFO_DATA);
+        yield return new TestCaseData("IFLA_MACVLAN_MODE", (long)Core.Vmac.LinkRequest.IFLA_MACVLAN_MODE);
+        yield return new TestCaseData("MACVLAN_MODE_PRIVATE", (long)Core.Vmac.LinkRequest.MACVLAN_MODE_PRIVATE);
+        yield return new TestCaseData("IFLA_INET6_ADDR_GEN_MODE", (long)Core.Vmac.LinkRequest.IFLA_INET6_ADDR_GEN_MODE);
+        yield return new TestCaseData("IN6_ADDR_GEN_MODE_NONE", (long)Core.Vmac.LinkRequest.IN6_ADDR_GEN_MODE_NONE);
+        yield return new TestCaseData("AF_UNSPEC", (long)Core.Vmac.LinkRequest.AF_UNSPEC);
+        yield return new TestCaseData("AF_INET6", (long)Core.Vmac.LinkRequest.AF_INET6);
+        yield return new TestCaseData("IFF_UP", (long)Core.Vmac.LinkRequest.IFF_UP);
+        yield return new TestCaseData("sizeof nlmsghdr", (long)Core.Vmac.LinkRequest.HeaderSize);
+        yield return new TestCaseData("sizeof ifinfomsg", (long)Core.Vmac.LinkRequest.InfoSize);
         yield return new TestCaseData("sizeof nlmsghdr", (long)Marshal.SizeOf<NlMsgHdr>());
         yield return new TestCaseData("offset nlmsg_type", (long)Marshal.OffsetOf<NlMsgHdr>(nameof(NlMsgHdr.Type)));
         yield return new TestCaseData("offset nlmsg_seq", (long)Marshal.OffsetOf<NlMsgHdr>(nameof(NlMsgHdr.Seq)));

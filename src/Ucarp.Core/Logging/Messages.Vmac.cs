@@ -26,6 +26,7 @@ public static partial class Messages
     public static string VmacUpFailed(string name, string error) => F("Unable to bring virtual MAC interface {0} up: {1}", name, error);
     public static string VmacRemoved(string name) => F("Virtual MAC interface {0} removed", name);
     public static string VmacRemoveFailed(string name, string error) => F("Unable to remove virtual MAC interface {0}: {1}", name, error);
+    public static string VmacNotMadeYet(string name) => F("Virtual MAC interface {0} is not made yet: tried again shortly", name);
     public static string VmacInUse(string name, string group) => F("Virtual MAC interface {0} is group {1}'s, on another interface or with another MAC", name, group);
     public static string VmacSysctlFailed(string path, string value, string error) => F("Unable to set {0} to {1}: {2}", path, value, error);
     public static string ConfigDuplicateVmac(string name, string group, int line) =>

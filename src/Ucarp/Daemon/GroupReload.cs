@@ -36,7 +36,7 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
             reply?.Invoke(new ControlReply(1, Messages.ReloadNeedsConfig + "\n"));
             return;
         }
-        if (_worker is null && !ReloadWorker.TryCreate(configFile, startDirectory, out _worker, out SysError error))
+        if (_worker is null && !ReloadWorker.TryCreate(configFile, startDirectory, groups.MakeVmacsAhead, out _worker, out SysError error))
         {
             // No eventfd, no worker: refused at once, as a read that failed is (its failure the
             // file's one problem), rather than an exception out of the loop.
@@ -97,6 +97,8 @@ internal sealed class GroupReload(GroupSet groups, string? configFile, string st
         {
             reply = groups.Apply(result, configFile!, now);
         }
+        // The --vmac children made ahead for groups the file did not start (refused, held back).
+        groups.Interfaces.Vmacs.Sweep(result.Ticket, groups.Log, groups.Addresses);
         foreach (Action<ControlReply>? complete in _replies)
         {
             complete?.Invoke(reply);

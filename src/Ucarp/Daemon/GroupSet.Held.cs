@@ -22,6 +22,17 @@ internal sealed partial class GroupSet
     /// <summary>Where the file puts the group (status lists groups in the file's order).</summary>
     public int FileOrder(string name) => _fileOrder.GetValueOrDefault(name);
 
+    /// <summary>Each group's place in the file.</summary>
+    static Dictionary<string, int> Order(IReadOnlyList<GroupOptions> groups)
+    {
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < groups.Count; i++)
+        {
+            order[groups[i].Name] = i;
+        }
+        return order;
+    }
+
     /// <summary>
     /// Holds the group back, saying why: in its sync set it counts as out, status shows it
     /// WAITING, and it starts by itself once it can (<see cref="RetryHeld"/>). The demotion
@@ -104,31 +115,65 @@ internal sealed partial class GroupSet
             return;
         }
         bool ready = false;
-        foreach (HeldGroup h in _held)
+        // A copy: a child made ahead on this thread (no address thread to be had) retries its group at once.
+        foreach (HeldGroup h in _held.ToArray())
         {
-            if (now < h.NextTry || _waiting.Exists(w => w.Name == h.Name))
+            if (now >= h.NextTry && !_waiting.Exists(w => w.Name == h.Name))
             {
-                continue;
+                ready |= RetryOne(h, now);
             }
-            if (TryMakeReady(h.Options, h.EtcdPassword, LogFor(h.Name), probeEtcd: false, quiet: true, now, out string? problem, out long retryAt)
-                is not GroupRuntime g)
-            {
-                h.NextTry = retryAt;
-                if (problem != h.Reason)
-                {
-                    h.Gate.Close(GateReason.Held, problem!, now);
-                    LogFor(h.Name).Write(LogLevel.Warning, Messages.Held(problem!));
-                }
-                continue;
-            }
-            g.Log.Write(LogLevel.Notice, Messages.HeldStarting(h.Interface));
-            _waiting.Add(g);
-            ready = true;
         }
         if (ready)
         {
             FinishLeaving(now);
         }
+    }
+
+    /// <summary>One held group's try: true when it is made ready and waits to start.</summary>
+    bool RetryOne(HeldGroup h, long now)
+    {
+        // Its --vmac child first, made ahead off the loop's thread; the group is tried again once it is.
+        if (VmacWanted.Of(h.Options) is VmacWanted wanted && _interfaces.Vmacs.ToMake(wanted.Name)
+            && InterfaceProblem(h.Interface) is null)
+        {
+            if (!h.MakingVmac)
+            {
+                h.MakingVmac = true;
+                object ticket = new();
+                _interfaces.Vmacs.Prepare([wanted], ticket, Addresses, () => VmacMade(h, ticket));
+            }
+            return false;
+        }
+        if (TryMakeReady(h.Options, h.EtcdPassword, LogFor(h.Name), probeEtcd: false, quiet: true, now, out string? problem, out long retryAt)
+            is not GroupRuntime g)
+        {
+            h.NextTry = retryAt;
+            if (problem != h.Reason)
+            {
+                h.Gate.Close(GateReason.Held, problem!, now);
+                LogFor(h.Name).Write(LogLevel.Warning, Messages.Held(problem!));
+            }
+            return false;
+        }
+        g.Log.Write(LogLevel.Notice, Messages.HeldStarting(h.Interface));
+        _waiting.Add(g);
+        return true;
+    }
+
+    /// <summary>A held group's child is made (or could not be): the group is tried now, and what it did not take goes.</summary>
+    void VmacMade(HeldGroup h, object ticket)
+    {
+        h.MakingVmac = false;
+        long now = MonotonicClock.NowMicroseconds;
+        if (!Stopping && _held.Contains(h) && !_waiting.Exists(w => w.Name == h.Name))
+        {
+            h.NextTry = 0;
+            if (RetryOne(h, now))
+            {
+                FinishLeaving(now);
+            }
+        }
+        _interfaces.Vmacs.Sweep(ticket, LogFor(h.Name), Addresses);
     }
 
     /// <summary>The group about to start takes its placeholder's place, and its demotion.</summary>

@@ -141,6 +141,28 @@ internal sealed partial class GroupSet
         return new ControlReply(0, string.Join("\n", lines) + "\n");
     }
 
+    /// <summary>How long a reload's worker waits for the --vmac children made ahead (behind the address changes asked before).</summary>
+    static readonly TimeSpan VmacWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// On the reload worker's thread: the --vmac children the file's groups need and this
+    /// daemon has not are made ahead on the address thread, so that making the groups ready
+    /// on the loop's thread asks the kernel nothing slow (a group whose child is not made
+    /// by then is held back and tried again).
+    /// </summary>
+    public void MakeVmacsAhead(ConfigReadResult config, object ticket)
+    {
+        var wanted = new List<VmacWanted>();
+        foreach (GroupOptions options in config.Groups)
+        {
+            if (VmacWanted.Of(options) is VmacWanted child && _interfaces.Vmacs.ToMake(child.Name))
+            {
+                wanted.Add(child);
+            }
+        }
+        _interfaces.Vmacs.PrepareAndWait(wanted, ticket, Addresses, VmacWait);
+    }
+
     static string Names(IReadOnlyList<GroupOptions> groups) => string.Join(",", Lists.ConvertAll(groups, g => g.Name));
 
     ControlReply Refuse(List<GroupRuntime> prepared, CapturingLog capture, string path)

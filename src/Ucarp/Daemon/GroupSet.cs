@@ -167,6 +167,8 @@ internal sealed partial class GroupSet : IDisposable
             prepared[0].WaitForScripts();
             return 2;
         }
+        // The loop runs from here: a --vmac child is made ahead of its group, off its thread.
+        _interfaces.Vmacs.Inline = false;
         // After the holds: a group promoted alone since `demote --all` is not held demoted.
         AllDemoted = Kept.All;
         GroupsChanged(now);
@@ -177,16 +179,6 @@ internal sealed partial class GroupSet : IDisposable
 
     GroupRuntime? Prepare(GroupOptions options, ILog log, string? etcdPassword, bool probeEtcd) =>
         GroupRuntime.Prepare(options, log, _interfaces, _environment, Etcd, etcdPassword, probeEtcd, Addresses);
-
-    static Dictionary<string, int> Order(IReadOnlyList<GroupOptions> groups)
-    {
-        var order = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < groups.Count; i++)
-        {
-            order[groups[i].Name] = i;
-        }
-        return order;
-    }
 
     /// <summary>Routes the group's frames to it; false (logged) when another group already has its vhid there.</summary>
     bool Register(GroupRuntime g)

@@ -30,6 +30,8 @@ internal sealed class HeldGroup
     public string Reason => Gate.ReasonOf(GateReason.Held)!;
     /// <summary>When a group whose interface is usable but which could not be made ready is tried again.</summary>
     public long NextTry { get; set; }
+    /// <summary>Its --vmac child is being made ahead (<see cref="VirtualMacs.Prepare"/>): not asked for twice.</summary>
+    public bool MakingVmac { get; set; }
     /// <summary>Wall-clock microseconds since it was held back (ucarpctl status).</summary>
     public long SinceUnixMicros { get; } = Linux.WallClock.NowMicros();
 }

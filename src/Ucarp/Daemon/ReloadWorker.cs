@@ -14,6 +14,9 @@ namespace Ucarp.Daemon;
 internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<string, PassfileRead> EtcdPasswords,
                                   IReadOnlyDictionary<Etcd.TlsFiles, Etcd.TlsRead> Tls)
 {
+    /// <summary>What made the --vmac children this read's groups need ahead of them: what none takes is removed after.</summary>
+    public object Ticket { get; init; } = new();
+
     /// <summary>A read that could not be made: its failure is the file's one problem, so the reload is refused with it.</summary>
     public static ReloadRead Failed(string problem) =>
         new(new ConfigReadResult([], [ConfigDiagnostic.Error(0, problem)], false), new Dictionary<string, PassfileRead>(),
@@ -32,7 +35,8 @@ internal sealed record ReloadRead(ConfigReadResult Config, IReadOnlyDictionary<s
 /// <summary>
 /// Reads the config file again off the event loop's thread (a hung disk, a slow -o
 /// passfile or --etcd-password-file must not delay an advert) and wakes the loop through
-/// an eventfd when the result is there. One read at a time.
+/// an eventfd when the result is there. One read at a time. The --vmac children the
+/// file's groups will need are made then too (off the loop: rtnetlink may be slow).
 /// </summary>
 internal sealed class ReloadWorker : IDisposable
 {
@@ -40,22 +44,26 @@ internal sealed class ReloadWorker : IDisposable
     readonly string _path;
     readonly string _directory;
     readonly Lock _lock = new();
+    readonly Action<ConfigReadResult, object> _prepare;
     ReloadRead? _result;
     bool _running;
 
-    ReloadWorker(string path, string directory, FileDescriptor wake)
+    ReloadWorker(string path, string directory, FileDescriptor wake, Action<ConfigReadResult, object> prepare)
     {
         _path = path;
         _directory = directory;
         _wake = wake;
+        _prepare = prepare;
     }
 
     /// <summary>A worker; false when there is no eventfd to wake the loop by (descriptors run out, say).</summary>
-    public static bool TryCreate(string path, string directory, [NotNullWhen(true)] out ReloadWorker? worker, out SysError error)
+    /// <param name="prepare">Run on the worker's thread with a file read without errors, before the loop hears of it.</param>
+    public static bool TryCreate(string path, string directory, Action<ConfigReadResult, object> prepare,
+                                 [NotNullWhen(true)] out ReloadWorker? worker, out SysError error)
     {
         int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         error = fd < 0 ? SysError.Last("eventfd") : SysError.None;
-        worker = fd < 0 ? null : new ReloadWorker(path, directory, new FileDescriptor(fd));
+        worker = fd < 0 ? null : new ReloadWorker(path, directory, new FileDescriptor(fd), prepare);
         return worker is not null;
     }
 
@@ -79,6 +87,7 @@ internal sealed class ReloadWorker : IDisposable
     void Read()
     {
         ReloadRead result;
+        object ticket = new();
         try
         {
             ConfigReadResult config = ConfigFile.Load(_path, _directory);
@@ -95,11 +104,15 @@ internal sealed class ReloadWorker : IDisposable
                     tls[files] = files.Read();
                 }
             }
-            result = new ReloadRead(config, passwords, tls);
+            if (!config.HasErrors)
+            {
+                _prepare(config, ticket);
+            }
+            result = new ReloadRead(config, passwords, tls) { Ticket = ticket };
         }
         catch (Exception e)
         {
-            result = ReloadRead.Failed(e.Message);
+            result = ReloadRead.Failed(e.Message) with { Ticket = ticket };
         }
         lock (_lock)
         {

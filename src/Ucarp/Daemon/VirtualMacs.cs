@@ -4,37 +4,54 @@ using Ucarp.Linux;
 namespace Ucarp.Daemon;
 
 /// <summary>One --vmac child: its name, index, parent and MAC, and how many groups hold it.</summary>
-internal sealed class VmacChild(string name, int index, InterfaceEntry parent, byte[] mac, string owner)
+internal sealed class VmacChild(string name, int index, int parentIndex, string parentName, byte[] mac, string owner)
 {
     public string Name { get; } = name;
     public int Index { get; } = index;
-    public InterfaceEntry Parent { get; } = parent;
+    public int ParentIndex { get; } = parentIndex;
+    public string ParentName { get; } = parentName;
     public byte[] Mac { get; } = mac;
     /// <summary>The group that made it, for the line that refuses another group the name.</summary>
     public string Owner { get; } = owner;
-    /// <summary>Groups holding it: a reload's changed group is made ready while the one it replaces still holds it.</summary>
+    /// <summary>
+    /// Groups holding it: a reload's changed group is made ready while the one it replaces
+    /// still holds it. 0: made ahead of its group (<see cref="VirtualMacs.Prepare"/>), not taken yet.
+    /// </summary>
     public int Users { get; set; } = 1;
+    /// <summary>Made ahead: the preparation that made it, until a group takes it.</summary>
+    public object? Ticket { get; set; }
+    /// <summary>Made ahead: the lines its making had to say, written by the group that takes it.</summary>
+    public List<(LogLevel Level, string Line)>? Untold { get; set; }
 }
 
 /// <summary>
 /// The daemon's --vmac children (like <see cref="MulticastMemberships"/>, one per name
-/// for every group that needs it): made when a group is made ready, removed when the
-/// last group holding one lets it go: a group removed by a reload, held back, or the
-/// daemon ending (on a command line without -z, from the signal handler that ends it).
-/// While a parent has children its arp_ignore and arp_filter are 1, so that only the
-/// child answers ARP for the group's addresses (keepalived's vrrp_if_config.c); their
+/// for every group that needs it): made when a group is made ready (at start), or ahead of
+/// it on the address thread (a reload, a held group's retry: VirtualMacs.Prepare.cs), and
+/// removed when the last group holding one lets it go: a group removed by a reload, held
+/// back, or the daemon ending (on a command line without -z, from the signal handler that
+/// ends it). While a parent has children its arp_ignore and arp_filter are 1, so that only
+/// the child answers ARP for the group's addresses (keepalived's vrrp_if_config.c); their
 /// values from before are put back with the last child.
 /// </summary>
-internal sealed class VirtualMacs
+internal sealed partial class VirtualMacs
 {
-    readonly object _gate = new();   // the signal handler of a command line without -z removes them from its own thread
+    readonly object _gate = new();   // the signal handler, the address thread and a reload's worker reach them too
     readonly Dictionary<string, VmacChild> _children = new(StringComparer.Ordinal);
     static readonly string[] ParentSettings = ["arp_ignore", "arp_filter"];
     readonly Dictionary<string, int> _parents = new(StringComparer.Ordinal);   // children per parent
     readonly Dictionary<string, (string Setting, string? Value)[]> _originals = new(StringComparer.Ordinal);
 
     /// <summary>The daemon's loop is over: a child is removed on the caller's thread, at once.</summary>
-    public bool Ending { get; set; }
+    public bool Ending { get => Volatile.Read(ref _ending); set => Volatile.Write(ref _ending, value); }
+    bool _ending;
+
+    /// <summary>
+    /// A child not made ahead is made by <see cref="Acquire"/> on the caller's thread: true
+    /// while the daemon starts (nothing runs yet); once the loop runs, rtnetlink's requests
+    /// (up to six, a second each) are not made on the protocol's thread.
+    /// </summary>
+    public bool Inline { get; set; } = true;
 
     /// <summary>
     /// Every child is being removed because the daemon is ending (a command line without -z
@@ -45,37 +62,77 @@ internal sealed class VirtualMacs
     public bool Dying => Volatile.Read(ref _dying);
     bool _dying;
 
-    /// <summary>The child called <paramref name="name"/>, made (or shared with the group a reload replaces); null after logging why not.</summary>
+    /// <summary>The child called <paramref name="name"/>, made ahead, shared, or made now (<see cref="Inline"/>); null after logging why not.</summary>
     public VmacChild? Acquire(string name, InterfaceEntry parent, byte[] mac, string group, ILog log)
     {
         lock (_gate)
         {
             if (_children.TryGetValue(name, out VmacChild? held))
             {
-                if (held.Parent.Index == parent.Index && held.Mac.AsSpan().SequenceEqual(mac))
+                if (held.ParentIndex == parent.Index && held.Mac.AsSpan().SequenceEqual(mac))
                 {
+                    Tell(log, held.Untold);
+                    held.Untold = null;
+                    held.Ticket = null;
                     held.Users++;
                     return held;
                 }
                 log.Write(LogLevel.Error, Messages.VmacInUse(name, held.Owner));
                 return null;
             }
-            var notes = new List<string>();
-            int index = MacvlanLinks.TryMake(name, parent.Index, parent.Name, mac, notes, out string? failure);
-            foreach (string note in notes)
+            if (_failed.Remove(name, out (object Ticket, List<(LogLevel, string)> Lines) failed))
             {
-                log.Write(LogLevel.Warning, note);
-            }
-            if (index == 0)
-            {
-                log.Write(LogLevel.Error, failure!);
+                Tell(log, failed.Lines);
                 return null;
             }
-            log.Write(LogLevel.Info, Messages.VmacCreated(name, MacvlanLinks.Mac(mac), parent.Name));
-            var child = new VmacChild(name, index, parent, mac, group);
-            _children.Add(name, child);
-            QuietParent(parent.Name, name, log);
+            if (!Inline)
+            {
+                log.Write(LogLevel.Error, Messages.VmacNotMadeYet(name));
+                return null;
+            }
+            var lines = new List<(LogLevel Level, string Line)>();
+            VmacChild? child = Make(name, parent.Index, parent.Name, mac, group, lines);
+            Tell(log, lines);
+            if (child is not null)
+            {
+                child.Users = 1;
+            }
             return child;
+        }
+    }
+
+    /// <summary>
+    /// Makes the child (under the gate or on the address thread) and notes it as this
+    /// daemon's with no holder yet; null when it could not be, with why in <paramref name="lines"/>.
+    /// </summary>
+    VmacChild? Make(string name, int parentIndex, string parentName, byte[] mac, string group, List<(LogLevel Level, string Line)> lines)
+    {
+        var notes = new List<string>();
+        int index = MacvlanLinks.TryMake(name, parentIndex, parentName, mac, notes, out string? failure);
+        foreach (string note in notes)
+        {
+            lines.Add((LogLevel.Warning, note));
+        }
+        if (index == 0)
+        {
+            lines.Add((LogLevel.Error, failure!));
+            return null;
+        }
+        lines.Add((LogLevel.Info, Messages.VmacCreated(name, MacvlanLinks.Mac(mac), parentName)));
+        var child = new VmacChild(name, index, parentIndex, parentName, mac, group) { Users = 0 };
+        lock (_gate)
+        {
+            _children.Add(name, child);
+            QuietParent(parentName, name, lines);
+        }
+        return child;
+    }
+
+    static void Tell(ILog log, List<(LogLevel Level, string Line)>? lines)
+    {
+        foreach ((LogLevel level, string line) in lines ?? [])
+        {
+            log.Write(level, line);
         }
     }
 
@@ -92,7 +149,7 @@ internal sealed class VirtualMacs
             {
                 return;
             }
-            List<(string Setting, string Value)> restore = LeaveParent(child.Parent.Name);
+            List<(string Setting, string Value)> restore = LeaveParent(child.ParentName);
             Func<List<string>, bool> work = lines => Remove(child, restore, lines);
             if (Ending || thread?.TryPost(work, result => Write(log, result.Errors, child.Name)) != true)
             {
@@ -120,23 +177,23 @@ internal sealed class VirtualMacs
     /// <summary>The kernel's side of a removal (on whichever thread): the child, then the parent's settings if it was the last.</summary>
     static bool Remove(VmacChild child, List<(string Setting, string Value)> restore, List<string> lines)
     {
-        if (MacvlanLinks.TryRemove(child.Name, child.Index, child.Parent.Index, child.Mac) is string failure)
+        if (MacvlanLinks.TryRemove(child.Name, child.Index, child.ParentIndex, child.Mac) is string failure)
         {
             lines.Add(failure);
         }
         // Another child with a virtual router MAC still needs them: another process's (one
         // ucarp per address, keepalived's use_vmac), or one of ours made while this removal
         // waited its turn.
-        if (restore.Count > 0 && MacvlanLinks.HasVirtualMacChild(child.Parent.Name, except: null) == true)
+        if (restore.Count > 0 && MacvlanLinks.HasVirtualMacChild(child.ParentName, except: null) == true)
         {
             restore = [];
         }
         foreach ((string setting, string value) in restore)
         {
             // A parent gone with its children has nothing to put back.
-            if (InterfaceSysctl.TryWrite(child.Parent.Name, setting, value) is string why && Directory.Exists(InterfaceSysctl.PathOf(child.Parent.Name, "")))
+            if (InterfaceSysctl.TryWrite(child.ParentName, setting, value) is string why && Directory.Exists(InterfaceSysctl.PathOf(child.ParentName, "")))
             {
-                lines.Add(Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(child.Parent.Name, setting), value, why));
+                lines.Add(Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(child.ParentName, setting), value, why));
             }
         }
         return true;
@@ -159,7 +216,7 @@ internal sealed class VirtualMacs
     /// Its values from before are read once in the daemon's life, so a child made while the
     /// last one's removal is still queued cannot take the daemon's own 1s for them.
     /// </summary>
-    void QuietParent(string parent, string child, ILog log)
+    void QuietParent(string parent, string child, List<(LogLevel Level, string Line)> lines)
     {
         if (_parents.TryGetValue(parent, out int children))
         {
@@ -179,7 +236,7 @@ internal sealed class VirtualMacs
         {
             if (InterfaceSysctl.TryWrite(parent, setting, "1") is string why)
             {
-                log.Write(LogLevel.Warning, Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(parent, setting), "1", why));
+                lines.Add((LogLevel.Warning, Messages.VmacSysctlFailed(InterfaceSysctl.PathOf(parent, setting), "1", why)));
             }
         }
     }

@@ -108,6 +108,19 @@ internal static class MacvlanLinks
         return null;
     }
 
+    /// <summary>The index of the interface called <paramref name="name"/>, or 0 with why not (the kernel's words).</summary>
+    public static int IndexOf(string name, out string? error)
+    {
+        using var netlink = new NetlinkRoute();
+        if (!TryFind(netlink, name, out LinkFacts? found, out SysError failed))
+        {
+            error = failed.Text;
+            return 0;
+        }
+        error = found is null ? Libc.StrError(Libc.ENODEV) : null;
+        return found?.Index ?? 0;
+    }
+
     /// <summary>The link of that name, or null when there is none; false when the kernel could not be asked.</summary>
     static bool TryFind(NetlinkRoute netlink, string name, out LinkFacts? facts, out SysError error)
     {

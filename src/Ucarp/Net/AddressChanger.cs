@@ -78,6 +78,15 @@ internal sealed class AddressChanger : ILoopSource, IDisposable
 
     bool EnsureThread()
     {
+        // A reload's worker posts too (--vmac children made ahead): one thread is ever made.
+        lock (_gate)
+        {
+            return EnsureThreadLocked();
+        }
+    }
+
+    bool EnsureThreadLocked()
+    {
         if (_thread is not null || _unavailable)
         {
             return !_unavailable;

@@ -1,0 +1,116 @@
+using Ucarp.Integration.Tests.Infrastructure;
+
+namespace Ucarp.Integration.Tests;
+
+/// <summary>
+/// --vmac under one --config daemon: two groups' children side by side on one parent, a
+/// held group's child made (ahead of it, off the loop's thread) once its interface comes,
+/// a reload that removes one group's child and adds another's while the third's is left
+/// alone, a name another program holds refused in the reload's answer, and every child
+/// gone, the parents' ARP settings put back, when the daemon ends.
+/// </summary>
+public class VmacConfigTests : NamespaceTest
+{
+    const string Defaults = "defaults --vrrp=3 --advert-int=0.1 --manage-addresses --vmac\n";
+    const string First = "group one -i eth0 -s 192.0.2.1 -v 1 -a 192.0.2.101\n";
+    const string Second = "group two -i eth0 -s 192.0.2.1 -v 2 -a 192.0.2.102\n";
+    const string Late = "group late -i eth3 -s 203.0.113.1 -v 3 -a 203.0.113.103\n";
+
+    static string Control(TestLan lan) => Path.Combine(lan.Directory, "ctl.sock");
+
+    /// <summary>`ip -o link show NAME` in the node, or null when there is no such link.</summary>
+    static string? Link(TestLan lan, string name)
+    {
+        string output = Shell.RunAllowingFailure("ip", ["-n", lan.Node(1), "-o", "link", "show", name], out int code);
+        return code == 0 ? output : null;
+    }
+
+    static string Index(TestLan lan, string name) => Link(lan, name)!.Split(':')[0];
+
+    static bool HasAddress(TestLan lan, string address, string device) => lan.AllAddresses(1).Contains($"{address}/32 {device}");
+
+    static string Sysctl(TestLan lan, string iface, string name) =>
+        Shell.Run("ip", "netns", "exec", lan.Node(1), "cat", $"/proc/sys/net/ipv4/conf/{iface}/{name}").Trim();
+
+    static string Show(TestLan lan, UcarpProcess daemon) =>
+        daemon.Output + "\n--- links:\n" + lan.Ip("-n", lan.Node(1), "-o", "link", "show") + "\n--- addresses:\n" + string.Join("\n", lan.AllAddresses(1));
+
+    [Test]
+    public void Children_are_made_for_held_and_reloaded_groups_and_removed_with_theirs()
+    {
+        using var lan = new TestLan(1);
+        Shell.Run("ip", "netns", "exec", lan.Node(1), "sh", "-c", "echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_ignore");
+        string config = Path.Combine(lan.Directory, "vmac.conf");
+        File.WriteAllText(config, Defaults + First + Second + Late);
+        using UcarpProcess daemon = lan.StartRaw(1, Binaries.Clone, ["--config=" + config, "--control=" + Control(lan)]);
+
+        // Two children on eth0, each with its group's MAC and address; the third group waits for eth3.
+        Assert.That(Wait.Until(() => HasAddress(lan, "192.0.2.101", "vrrp.1") && HasAddress(lan, "192.0.2.102", "vrrp.2"), Long), Is.True, Show(lan, daemon));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Link(lan, "vrrp.1"), Does.Contain("@eth0").And.Contain("link/ether 00:00:5e:00:01:01"));
+            Assert.That(Link(lan, "vrrp.2"), Does.Contain("@eth0").And.Contain("link/ether 00:00:5e:00:01:02"));
+            Assert.That(Sysctl(lan, "eth0", "arp_ignore"), Is.EqualTo("1"));
+            Assert.That(daemon.Saw("[late] Held back until it can start (interface eth3 is missing)"), Is.True, daemon.Output);
+        });
+        string firstIndex = Index(lan, "vrrp.1");
+
+        // eth3 comes: the held group's child is made ahead of it, then the group starts on it.
+        lan.Ip("-n", lan.Node(1), "link", "add", "eth3", "type", "veth", "peer", "name", "eth3p");
+        lan.Ip("-n", lan.Node(1), "link", "set", "eth3p", "up");
+        lan.Ip("-n", lan.Node(1), "addr", "add", "203.0.113.1/24", "dev", "eth3");
+        lan.Ip("-n", lan.Node(1), "link", "set", "eth3", "up");
+        Assert.That(Wait.Until(() => HasAddress(lan, "203.0.113.103", "vrrp.3"), Long), Is.True, Show(lan, daemon));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Link(lan, "vrrp.3"), Does.Contain("@eth3").And.Contain("link/ether 00:00:5e:00:01:03"));
+            Assert.That(daemon.Saw("[late] Virtual MAC interface vrrp.3 (00:00:5e:00:01:03) made on eth3"), Is.True, daemon.Output);
+            Assert.That(Sysctl(lan, "eth3", "arp_ignore"), Is.EqualTo("1"));
+        });
+
+        // A reload: two goes (its child with it), four comes on a child made ahead; one is untouched.
+        const string Fourth = "group four -i eth0 -s 192.0.2.1 -v 4 -a 192.0.2.104\n";
+        File.WriteAllText(config, Defaults + First + Late + Fourth);
+        CtlResult reload = Ucarpctl.Run(Control(lan), "reload");
+        Assert.That(reload.Code, Is.Zero, reload + "\n" + Show(lan, daemon));
+        Assert.That(reload.Out, Does.Contain("added [four], removed [two]").And.Not.Contain("Held back"), "its child was made before the group was made ready");
+        Assert.That(Wait.Until(() => HasAddress(lan, "192.0.2.104", "vrrp.4") && Link(lan, "vrrp.2") is null, Long), Is.True, Show(lan, daemon));
+        Assert.Multiple(() =>
+        {
+            Assert.That(daemon.Saw("[two] Virtual MAC interface vrrp.2 removed"), Is.True, daemon.Output);
+            Assert.That(daemon.Saw("[four] Virtual MAC interface vrrp.4 (00:00:5e:00:01:04) made on eth0"), Is.True, daemon.Output);
+            Assert.That(Index(lan, "vrrp.1"), Is.EqualTo(firstIndex), "the unchanged group's child is the same interface");
+            Assert.That(HasAddress(lan, "192.0.2.101", "vrrp.1"), Is.True);
+            Assert.That(Sysctl(lan, "eth0", "arp_ignore"), Is.EqualTo("1"), "eth0 still has children");
+        });
+
+        // A name another program holds: that group is held back, and the reload's answer says why.
+        lan.Ip("-n", lan.Node(1), "link", "add", "vrrp.5", "link", "eth0", "type", "macvlan");
+        string foreign = Index(lan, "vrrp.5");
+        File.WriteAllText(config, Defaults + First + Late + Fourth + "group five -i eth0 -s 192.0.2.1 -v 5 -a 192.0.2.105\n");
+        reload = Ucarpctl.Run(Control(lan), "reload");
+        Assert.That(reload.Code, Is.Zero, reload.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(reload.Out, Does.Contain("[five] Held back until it can start").And.Contain("Interface vrrp.5 exists and is not a macvlan of eth0"), reload.ToString());
+            Assert.That(Index(lan, "vrrp.5"), Is.EqualTo(foreign), "left alone");
+        });
+
+        daemon.Signal("TERM");
+        Assert.That(daemon.WaitForExit(Long), Is.True, Show(lan, daemon));
+        Assert.Multiple(() =>
+        {
+            Assert.That(daemon.ExitCode, Is.Zero, daemon.Output);
+            foreach (string child in new[] { "vrrp.1", "vrrp.3", "vrrp.4" })
+            {
+                Assert.That(Link(lan, child), Is.Null, child + " is removed\n" + Show(lan, daemon));
+            }
+            Assert.That(Index(lan, "vrrp.5"), Is.EqualTo(foreign), "not ours: still there");
+            // vrrp.5's MAC is not a virtual router's: nothing on eth0 needs them any more.
+            Assert.That(Sysctl(lan, "eth0", "arp_ignore"), Is.EqualTo("2"), "put back");
+            Assert.That(Sysctl(lan, "eth3", "arp_ignore"), Is.EqualTo("0"), "put back");
+            Assert.That(daemon.Output.Split('\n').Where(l => l.Contains("[ERROR]", StringComparison.Ordinal) && !l.Contains("vrrp.5", StringComparison.Ordinal)),
+                        Is.Empty, daemon.Output);
+        });
+    }
+}
