@@ -62,6 +62,33 @@ public static class VmacOptions
     public static byte[] Mac(byte id, bool v6) => [0x00, 0x00, 0x5e, 0x00, v6 ? (byte)0x02 : (byte)0x01, id];
 
     /// <summary>
+    /// The link-local address an IPv6 group's child is given (it has none of its own: every
+    /// host's would be the same), as keepalived's set_link_local_address does: -s when it
+    /// is link-local, else the parent's EUI-64 one, made from its MAC. Without one the
+    /// child's MLD reports for ff02::12 would leave from ::, which snooping switches may
+    /// not count, and the adverts would stop reaching it.
+    /// </summary>
+    public static IpAddress LinkLocal(IpAddress source, ReadOnlySpan<byte> parentMac)
+    {
+        if (source.IsV6 && source[0] == 0xfe && (source[1] & 0xc0) == 0x80)
+        {
+            return source;
+        }
+        Span<byte> address = stackalloc byte[16];
+        address[0] = 0xfe;
+        address[1] = 0x80;
+        address[8] = (byte)(parentMac[0] ^ 0x02);
+        address[9] = parentMac[1];
+        address[10] = parentMac[2];
+        address[11] = 0xff;
+        address[12] = 0xfe;
+        address[13] = parentMac[3];
+        address[14] = parentMac[4];
+        address[15] = parentMac[5];
+        return new IpAddress(address);
+    }
+
+    /// <summary>
     /// What the kernel's dev_valid_name takes (1-15 bytes, not "." or "..", no '/', ':' or
     /// white space), and printable ASCII only, so the name is safe in a log line and a path;
     /// no '%' either: the kernel takes a name with %d as a template ("gw%d" makes gw0), and

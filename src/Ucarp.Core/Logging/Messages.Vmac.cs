@@ -23,6 +23,8 @@ public static partial class Messages
         F("Interface {0} exists and is not a macvlan of {1} with MAC {2}: not touched; remove it or give --vmac-name", name, parent, mac);
     public static string VmacCreateFailed(string name, string parent, string error) => F("Unable to make virtual MAC interface {0} on {1}: {2}", name, parent, error);
     public const string VmacVanished = "it was gone as soon as made";
+    public static string VmacLinkLocalFailed(string name, string address, string error) =>
+        F("Unable to give virtual MAC interface {0} the link-local address {1} ({2}): its MLD reports leave from ::", name, address, error);
     public static string VmacUpFailed(string name, string error) => F("Unable to bring virtual MAC interface {0} up: {1}", name, error);
     public static string VmacRemoved(string name) => F("Virtual MAC interface {0} removed", name);
     public static string VmacRemoveFailed(string name, string error) => F("Unable to remove virtual MAC interface {0}: {1}", name, error);

@@ -128,7 +128,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             // virtual MAC reach only the child of that MAC (macvlan hands a multicast frame
             // from a child's own MAC to that child alone), and so do the others' once the
             // child has joined the group; frames leave by it, addresses go on it.
-            if (interfaces.Vmacs.Acquire(config.VmacInterface!, iface, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6), options.Name, log)
+            if (interfaces.Vmacs.Acquire(config.VmacInterface!, iface, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6),
+                                         VmacWanted.SourceOf(config), options.Name, log)
                 is not VmacChild child)
             {
                 return null;

@@ -5,14 +5,19 @@ using Ucarp.Linux;
 
 namespace Ucarp.Daemon;
 
-/// <summary>The --vmac child a group of the file needs, as its options name it.</summary>
-internal sealed record VmacWanted(string Name, string Parent, byte[] Mac, string Group)
+/// <summary>The --vmac child a group of the file needs, as its options name it; <see cref="Source"/>: an IPv6 group's -s.</summary>
+internal sealed record VmacWanted(string Name, string Parent, byte[] Mac, IpAddress? Source, string Group)
 {
     public static VmacWanted? Of(GroupOptions options)
     {
         Configuration config = options.Settings;
-        return config.Vmac ? new(config.VmacInterface!, config.Interface!, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6), options.Name) : null;
+        return config.Vmac
+            ? new(config.VmacInterface!, config.Interface!, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6), SourceOf(config), options.Name)
+            : null;
     }
+
+    /// <summary>What an IPv6 group's child takes its link-local address from (<see cref="VmacOptions.LinkLocal"/>).</summary>
+    public static IpAddress? SourceOf(Configuration config) => config.VirtualAddress.IsV6 ? config.SourceAddress : null;
 }
 
 // Children made ahead of their groups, once the loop runs: a reload's new groups and a held
@@ -91,12 +96,16 @@ internal sealed partial class VirtualMacs
                 _failed.Remove(w.Name);
             }
             var lines = new List<(LogLevel Level, string Line)>();
-            int parent = MacvlanLinks.IndexOf(w.Parent, out string? missing);
-            if (parent == 0)
+            VmacChild? child = null;
+            if (MacvlanLinks.Find(w.Parent, out string? missing) is not Core.Vmac.LinkFacts parent)
             {
                 lines.Add((LogLevel.Error, Messages.VmacCreateFailed(w.Name, w.Parent, missing!)));
             }
-            VmacChild? child = parent == 0 ? null : Make(w.Name, parent, w.Parent, w.Mac, w.Group, lines);
+            else
+            {
+                IpAddress? linkLocal = w.Source is IpAddress v6 ? VmacOptions.LinkLocal(v6, parent.Mac ?? new byte[6]) : null;
+                child = Make(w.Name, parent.Index, w.Parent, w.Mac, linkLocal, w.Group, lines);
+            }
             lock (_gate)
             {
                 if (child is null)

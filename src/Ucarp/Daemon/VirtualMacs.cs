@@ -1,3 +1,4 @@
+using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
 using Ucarp.Linux;
 
@@ -62,8 +63,11 @@ internal sealed partial class VirtualMacs
     public bool Dying => Volatile.Read(ref _dying);
     bool _dying;
 
-    /// <summary>The child called <paramref name="name"/>, made ahead, shared, or made now (<see cref="Inline"/>); null after logging why not.</summary>
-    public VmacChild? Acquire(string name, InterfaceEntry parent, byte[] mac, string group, ILog log)
+    /// <summary>
+    /// The child called <paramref name="name"/>, made ahead, shared, or made now (<see cref="Inline"/>,
+    /// with <paramref name="source"/>'s link-local address for an IPv6 group); null after logging why not.
+    /// </summary>
+    public VmacChild? Acquire(string name, InterfaceEntry parent, byte[] mac, IpAddress? source, string group, ILog log)
     {
         lock (_gate)
         {
@@ -91,7 +95,8 @@ internal sealed partial class VirtualMacs
                 return null;
             }
             var lines = new List<(LogLevel Level, string Line)>();
-            VmacChild? child = Make(name, parent.Index, parent.Name, mac, group, lines);
+            IpAddress? linkLocal = source is IpAddress v6 ? VmacOptions.LinkLocal(v6, parent.Mac) : null;
+            VmacChild? child = Make(name, parent.Index, parent.Name, mac, linkLocal, group, lines);
             Tell(log, lines);
             if (child is not null)
             {
@@ -105,10 +110,11 @@ internal sealed partial class VirtualMacs
     /// Makes the child (under the gate or on the address thread) and notes it as this
     /// daemon's with no holder yet; null when it could not be, with why in <paramref name="lines"/>.
     /// </summary>
-    VmacChild? Make(string name, int parentIndex, string parentName, byte[] mac, string group, List<(LogLevel Level, string Line)> lines)
+    VmacChild? Make(string name, int parentIndex, string parentName, byte[] mac, IpAddress? linkLocal, string group,
+                    List<(LogLevel Level, string Line)> lines)
     {
         var notes = new List<string>();
-        int index = MacvlanLinks.TryMake(name, parentIndex, parentName, mac, notes, out string? failure);
+        int index = MacvlanLinks.TryMake(name, parentIndex, parentName, mac, linkLocal, notes, out string? failure);
         foreach (string note in notes)
         {
             lines.Add((LogLevel.Warning, note));

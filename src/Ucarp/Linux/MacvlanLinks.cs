@@ -1,3 +1,4 @@
+using Ucarp.Core.Cli;
 using Ucarp.Core.Logging;
 using Ucarp.Core.Vmac;
 using Ucarp.Interop;
@@ -6,18 +7,20 @@ namespace Ucarp.Linux;
 
 /// <summary>
 /// --vmac's child through rtnetlink: made as keepalived's vrrp_vmac.c makes it (a macvlan
-/// in private mode on the parent, with the virtual router MAC, no IPv6 link-local address,
-/// then up), and removed. A child of the same name, kind, parent and MAC is one an earlier
-/// run left (killed with SIGKILL): it is removed and made again, so none of its addresses
-/// stays; any other interface of that name is never touched.
+/// in private mode on the parent, with the virtual router MAC, no IPv6 link-local address
+/// of its own, then up; an IPv6 group's is given the parent's), and removed. A child of
+/// the same name, kind, parent and MAC is one an earlier run left (killed with SIGKILL):
+/// it is removed and made again, so none of its addresses stays; any other interface of
+/// that name is never touched.
 /// </summary>
 internal static class MacvlanLinks
 {
     /// <summary>
-    /// Makes the child and brings it up. Its index, or 0 and <paramref name="failure"/> (the
-    /// catalogue's line); <paramref name="notes"/> gets what is worth a line either way.
+    /// Makes the child and brings it up, with <paramref name="linkLocal"/> for an IPv6
+    /// group. Its index, or 0 and <paramref name="failure"/> (the catalogue's line);
+    /// <paramref name="notes"/> gets what is worth a line either way.
     /// </summary>
-    public static int TryMake(string name, int parent, string parentName, byte[] mac, List<string> notes, out string? failure)
+    public static int TryMake(string name, int parent, string parentName, byte[] mac, IpAddress? linkLocal, List<string> notes, out string? failure)
     {
         using var netlink = new NetlinkRoute();
         if (!TryFind(netlink, name, out LinkFacts? old, out SysError error))
@@ -80,6 +83,14 @@ internal static class MacvlanLinks
             netlink.TryAsk(LinkRequest.Delete(netlink.NextSeq(), child.Index), out _, out _);
             return 0;
         }
+        // /64 as keepalived gives it; no duplicate address detection: the address is this host's already, on the parent.
+        using (var addresses = new NetlinkAddresses())
+        {
+            if (linkLocal is IpAddress own && !addresses.TryAdd(child.Index, own, out error, prefixLength: 64) && error.Errno != Libc.EEXIST)
+            {
+                notes.Add(Messages.VmacLinkLocalFailed(name, own.ToString(), error.Text));
+            }
+        }
         failure = null;
         return child.Index;
     }
@@ -108,17 +119,17 @@ internal static class MacvlanLinks
         return null;
     }
 
-    /// <summary>The index of the interface called <paramref name="name"/>, or 0 with why not (the kernel's words).</summary>
-    public static int IndexOf(string name, out string? error)
+    /// <summary>The interface called <paramref name="name"/> (its index and MAC), or null with why not (the kernel's words).</summary>
+    public static LinkFacts? Find(string name, out string? error)
     {
         using var netlink = new NetlinkRoute();
         if (!TryFind(netlink, name, out LinkFacts? found, out SysError failed))
         {
             error = failed.Text;
-            return 0;
+            return null;
         }
         error = found is null ? Libc.StrError(Libc.ENODEV) : null;
-        return found?.Index ?? 0;
+        return found;
     }
 
     /// <summary>The link of that name, or null when there is none; false when the kernel could not be asked.</summary>

@@ -12,14 +12,14 @@ internal sealed class NetlinkAddresses : IDisposable
 {
     readonly NetlinkRoute _netlink = new();
 
-    /// <summary>False with the kernel's errno (EEXIST: already there).</summary>
-    public bool TryAdd(int ifIndex, IpAddress address, out SysError error) =>
-        TryRequest(Libc.RTM_NEWADDR, Libc.NLM_F_CREATE | Libc.NLM_F_EXCL, ifIndex, address, out error);
+    /// <summary>False with the kernel's errno (EEXIST: already there). <paramref name="prefixLength"/>: a host route's unless given.</summary>
+    public bool TryAdd(int ifIndex, IpAddress address, out SysError error, int prefixLength = 0) =>
+        TryRequest(Libc.RTM_NEWADDR, Libc.NLM_F_CREATE | Libc.NLM_F_EXCL, ifIndex, address, out error, prefixLength);
 
     /// <summary>False with the kernel's errno (EADDRNOTAVAIL: already gone).</summary>
     public bool TryRemove(int ifIndex, IpAddress address, out SysError error) => TryRequest(Libc.RTM_DELADDR, 0, ifIndex, address, out error);
 
-    unsafe bool TryRequest(ushort type, int flags, int ifIndex, IpAddress address, out SysError error)
+    unsafe bool TryRequest(ushort type, int flags, int ifIndex, IpAddress address, out SysError error, int prefixLength = 0)
     {
         int addressLength = address.IsV6 ? 16 : 4;
         int attrLength = sizeof(RtAttr) + addressLength;      // 4 or 16 bytes: already aligned to 4
@@ -36,7 +36,7 @@ internal sealed class NetlinkAddresses : IDisposable
         *(IfAddrMsg*)(message + sizeof(NlMsgHdr)) = new IfAddrMsg
         {
             Family = (byte)(address.IsV6 ? Libc.AF_INET6 : Libc.AF_INET),
-            PrefixLen = (byte)(addressLength * 8),
+            PrefixLen = (byte)(prefixLength != 0 ? prefixLength : addressLength * 8),
             // IPv6: no duplicate address detection, which would keep a moving address
             // "tentative" for a second; CARP has decided this host alone holds it.
             Flags = address.IsV6 ? Libc.IFA_F_NODAD : (byte)0,

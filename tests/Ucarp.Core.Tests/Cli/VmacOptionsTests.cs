@@ -125,4 +125,16 @@ public class VmacOptionsTests
         ConfigReadResult after = ConfigReaderTests.Read("group a -i eth0 -s 192.0.2.1 -p pw -v 51 -a 192.0.2.100 --manage-addresses --vmac\n");
         Assert.That(ReloadDiff.Differences(before.Groups[0], after.Groups[0]), Has.Some.Contains("--vmac"));
     }
+
+    [TestCase("fe80::1", "fe80::1")]
+    [TestCase("febf::2", "febf::2")]
+    [TestCase("2001:db8::1", "fe80::200:5eff:fe00:102")]
+    [TestCase("fec0::1", "fe80::200:5eff:fe00:102")]
+    public void An_ipv6_child_takes_a_link_local_source_or_the_parents_eui64_address(string source, string expected)
+    {
+        Assert.That(Inet.TryParse6(source, out IpAddress s), Is.True);
+        // The U/L bit (0x02) of the parent's MAC is flipped, as RFC 4291 appendix A has it.
+        byte[] parentMac = [0x00, 0x00, 0x5e, 0x00, 0x01, 0x02];
+        Assert.That(VmacOptions.LinkLocal(s, parentMac).ToString(), Is.EqualTo(expected));
+    }
 }
