@@ -96,6 +96,8 @@ public class InterfaceLossTests : NamespaceTest
         Interface(lan, 1, "eth1", "198.51.100.1", up: true);
         Assert.That(Wait.Until(() => HasAddress(lan, 1, "198.51.100.101", "eth1"), Long), Is.True, a.Output + "\n" + Show(lan, 1));
         Assert.That(StateOf(lan, 1, "outside"), Is.EqualTo("MASTER"));
+        // Its lines were kept back while it was tried: once started, they and the later ones are written.
+        Assert.That(a.WaitFor("[outside] Switching to state: MASTER", Short), Is.True, a.Output);
         Assert.That(StateOf(lan, 1, "spare"), Is.EqualTo("WAITING"), "eth2 is still down");
         lan.Ip("-n", lan.Node(1), "link", "set", "eth2", "up");
         Assert.That(Wait.Until(() => HasAddress(lan, 1, "203.0.113.101", "eth2"), Long), Is.True, a.Output + "\n" + Show(lan, 1));

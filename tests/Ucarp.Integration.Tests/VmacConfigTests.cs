@@ -84,6 +84,7 @@ public class VmacConfigTests : NamespaceTest
         {
             Assert.That(Link(lan, "vrrp.3"), Does.Contain("@eth3").And.Contain("link/ether 00:00:5e:00:01:03"));
             Assert.That(daemon.Saw("[late] Virtual MAC interface vrrp.3 (00:00:5e:00:01:03) made on eth3"), Is.True, daemon.Output);
+            Assert.That(daemon.Saw("[late] Switching to state: MASTER"), Is.True, "a group started after it was held logs as the others do\n" + daemon.Output);
             Assert.That(Sysctl(lan, "eth3", "arp_ignore"), Is.EqualTo("1"));
         });
 

@@ -191,10 +191,15 @@ internal sealed partial class GroupSet
         _held.RemoveAt(i);
     }
 
-    /// <summary>Lines kept back (when <paramref name="quiet"/>) until the group is made ready; the first error is the reason it was not.</summary>
+    /// <summary>
+    /// Lines kept back (when <paramref name="quiet"/>) until the group is made ready; the
+    /// first error is the reason it was not. The group keeps it as its log: once
+    /// <see cref="WriteAll"/> has run, every line goes straight through.
+    /// </summary>
     sealed class BufferedLog(ILog inner, bool quiet) : ILog
     {
         readonly List<(LogLevel Level, string Message)> _lines = [];
+        bool _kept = quiet;
 
         public bool DebugEnabled => inner.DebugEnabled;
         public string? FirstError { get; private set; }
@@ -205,7 +210,7 @@ internal sealed partial class GroupSet
             {
                 FirstError ??= message;
             }
-            if (quiet)
+            if (_kept)
             {
                 _lines.Add((level, message));
             }
@@ -217,10 +222,13 @@ internal sealed partial class GroupSet
 
         public void WriteAll()
         {
+            _kept = false;
             foreach ((LogLevel level, string message) in _lines)
             {
                 inner.Write(level, message);
             }
+            _lines.Clear();
+            _lines.TrimExcess();
         }
     }
 }

@@ -138,6 +138,7 @@ internal sealed partial class GroupSet
         // The groups held back say why, after the summary: the reload itself succeeded.
         lines.Add(summary);
         lines.AddRange(capture.HeldLines);
+        capture.Close();
         return new ControlReply(0, string.Join("\n", lines) + "\n");
     }
 
@@ -174,13 +175,22 @@ internal sealed partial class GroupSet
         Etcd.DropStagedTls();
         ForgetUnusedInterfaces();
         _log.Write(LogLevel.Error, Messages.ReloadRefused(path));
+        capture.Close();
         return new ControlReply(1, string.Join("\n", capture.Errors) + "\n" + Messages.ReloadRefused(path) + "\n");
     }
 
-    /// <summary>Error lines written while making groups ready at a reload, for ucarpctl's answer; every line still goes to the log.</summary>
+    /// <summary>
+    /// Error lines written while making groups ready at a reload, for ucarpctl's answer;
+    /// every line still goes to the log. The groups keep the log it gives them: once the
+    /// reload is answered (<see cref="Close"/>) nothing more is kept.
+    /// </summary>
     sealed class CapturingLog(ILog inner)
     {
+        bool _closed;
+
         public List<string> Errors { get; } = [];
+
+        public void Close() => _closed = true;
         /// <summary>The groups held back, each with why (and the first error that said so, when it was one).</summary>
         public List<string> HeldLines { get; } = [];
 
@@ -194,7 +204,7 @@ internal sealed partial class GroupSet
 
             public void Write(LogLevel level, string message)
             {
-                if (level == LogLevel.Error)
+                if (level == LogLevel.Error && !owner._closed)
                 {
                     owner.Errors.Add("[" + group + "] " + message);
                 }
