@@ -143,7 +143,7 @@ public class PackagingTests
             Assert.That(Field("Conflicts"), Is.EqualTo("ucarp"));
             Assert.That(Field("Replaces"), Is.EqualTo("ucarp"));
             Assert.That(Field("Homepage"), Is.EqualTo("https://github.com/ucarp-net/ucarp-net"));
-            // The C library only: HMAC-SHA1 is BouncyCastle's, randomness the kernel's.
+            // The C library only: HMAC-SHA1 is our own, randomness the kernel's.
             Assert.That(Field("Depends"), Does.Contain("libc6").And.Not.Contain("libssl"));
         });
 

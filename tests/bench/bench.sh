@@ -32,6 +32,9 @@
 #              other's last announcement (tests/bench/etcd-scale.sh)
 #   vrrp       --vrrp=3 beside keepalived 2.2 (VRRPv3): failover and the priority-0 handover
 #              at advert_int 1 and 0.1, and 255 groups per host (tests/bench/vrrp.sh)
+#   4k         4,080 CARP groups (255 on each of 16 VLANs, IPv6) in one --config daemon per
+#              host: PSS and CPU per host and per group, every group's failover against its
+#              floor (tests/bench/four-k.sh)
 #   patroni    a real Patroni 3 cluster (two members, PostgreSQL 15) on that etcd, with
 #              follow mode beside each member: switchover issued and primary SIGKILLed ->
 #              the address on the new primary (tests/bench/patroni.sh)
@@ -49,7 +52,7 @@ FLOOD_PPS=${FLOOD_PPS:-70000}
 LOAD_SECONDS=${LOAD_SECONDS:-300}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
 # SECTIONS=many for the many groups alone.
-SECTIONS=${SECTIONS:-rounds idle flood etcd fast many vrrp follow scale patroni}
+SECTIONS=${SECTIONS:-rounds idle flood etcd fast many vrrp 4k follow scale patroni}
 prefix=ucarpnet-bench
 vip=192.0.2.100
 hz=$(getconf CLK_TCK)
@@ -67,6 +70,7 @@ work=$(mktemp -d /tmp/ucarpnet-bench.XXXXXX)
 . "$here/etcd-scale.sh"
 . "$here/patroni.sh"
 . "$here/vrrp.sh"
+. "$here/four-k.sh"
 trap 'lan_down "$prefix"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -398,6 +402,7 @@ if [[ " $SECTIONS " == *" many "* ]]; then
     many_section
 fi
 [[ " $SECTIONS " != *" vrrp "* ]] || vrrp_section
+[[ " $SECTIONS " != *" 4k "* ]] || fourk_section
 if [[ " $SECTIONS " == *" follow "* ]]; then
     follow_section
 fi
@@ -466,6 +471,7 @@ if [[ " $SECTIONS " == *" fast "* ]]; then
 fi
 [[ " $SECTIONS " != *" many "* ]] || many_table
 [[ " $SECTIONS " != *" vrrp "* ]] || vrrp_table
+[[ " $SECTIONS " != *" 4k "* ]] || fourk_table
 [[ " $SECTIONS " != *" follow "* ]] || follow_table
 [[ " $SECTIONS " != *" scale "* ]] || scale_table
 [[ " $SECTIONS " != *" patroni "* ]] || patroni_table

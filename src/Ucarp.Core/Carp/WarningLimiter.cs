@@ -14,9 +14,15 @@ sealed class WarningLimiter
     static readonly int ReasonCount = Enum.GetValues<Rejection>().Length;
 
     readonly ILog _log;
-    readonly long[] _counts = new long[ReasonCount];
-    readonly long[] _suppressed = new long[ReasonCount];
-    readonly long?[] _windowEnds = new long?[ReasonCount];
+    // Made at the first rejection: most groups never see one, and a host may run thousands.
+    Reason[]? _reasons;
+
+    struct Reason
+    {
+        public long Count;
+        public long Suppressed;
+        public long? WindowEnd;
+    }
 
     public WarningLimiter(ILog log) => _log = log;
 
@@ -30,11 +36,11 @@ sealed class WarningLimiter
         get
         {
             var counts = new Dictionary<Rejection, long>();
-            for (int i = 1; i < ReasonCount; i++)
+            for (int i = 1; i < (_reasons?.Length ?? 0); i++)
             {
-                if (_counts[i] != 0)
+                if (_reasons![i].Count != 0)
                 {
-                    counts[(Rejection)i] = _counts[i];
+                    counts[(Rejection)i] = _reasons[i].Count;
                 }
             }
             return counts;
@@ -61,21 +67,21 @@ sealed class WarningLimiter
     /// <summary>Counts the rejection; the level to log it at when its line is due now, else null.</summary>
     LogLevel? Admit(Rejection why, long now)
     {
-        int reason = (int)why;
-        _counts[reason]++;
+        ref Reason reason = ref (_reasons ??= new Reason[ReasonCount])[(int)why];
+        reason.Count++;
         Total++;
         LogLevel? level = RejectionLog.Level(why);
         if (level is null || (level == LogLevel.Debug && !_log.DebugEnabled))
         {
             return null;
         }
-        if (_windowEnds[reason] is long end && now < end)
+        if (reason.WindowEnd is long end && now < end)
         {
-            _suppressed[reason]++;
+            reason.Suppressed++;
             return null;
         }
         Flush(now);
-        _windowEnds[reason] = now + Timing.Second;
+        reason.WindowEnd = now + Timing.Second;
         FlushAt = FlushAt is null ? now + Timing.Second : Math.Min(FlushAt.Value, now + Timing.Second);
         return level;
     }
@@ -83,14 +89,15 @@ sealed class WarningLimiter
     /// <summary>Closes every window that has ended, writing how many lines each held back.</summary>
     public void Flush(long now)
     {
-        if (FlushAt is null || now < FlushAt)
+        if (FlushAt is null || now < FlushAt || _reasons is null)
         {
             return;
         }
         long? next = null;
-        for (int i = 0; i < ReasonCount; i++)
+        for (int i = 0; i < _reasons.Length; i++)
         {
-            if (_windowEnds[i] is not long end)
+            ref Reason reason = ref _reasons[i];
+            if (reason.WindowEnd is not long end)
             {
                 continue;
             }
@@ -99,14 +106,14 @@ sealed class WarningLimiter
                 next = next is null ? end : Math.Min(next.Value, end);
                 continue;
             }
-            if (_suppressed[i] > 0)
+            if (reason.Suppressed > 0)
             {
                 var why = (Rejection)i;
                 _log.Write(RejectionLog.Level(why) ?? LogLevel.Warning,
-                           Messages.Suppressed(_suppressed[i], RejectionLog.Label(why)));
-                _suppressed[i] = 0;
+                           Messages.Suppressed(reason.Suppressed, RejectionLog.Label(why)));
+                reason.Suppressed = 0;
             }
-            _windowEnds[i] = null;
+            reason.WindowEnd = null;
         }
         FlushAt = next;
     }

@@ -40,6 +40,40 @@ public class HmacTests
     }
 
     [Test]
+    public void An_ipv6_key_gives_the_reference_digest()
+    {
+        Assert.That(Inet.TryParse6("2001:db8::1:ff", out IpAddress vip), Is.True);
+        byte[] key = "nineteen-bytes-long"u8.ToArray();
+        var hmac = new CarpHmac(key, 9, vip);
+        var random = new Random(9);
+        Span<byte> counter = stackalloc byte[8];
+        Span<byte> digest = stackalloc byte[CarpHmac.Length];
+        for (int i = 0; i < 200; i++)
+        {
+            random.NextBytes(counter);
+            hmac.Compute(counter, digest);
+            byte[] message = [2, 1, 9, .. Enumerable.Range(0, 16).Select(b => vip[b]), .. counter.ToArray()];
+            Assert.That(digest.ToArray(), Is.EqualTo(HMACSHA1.HashData(key, message)));
+        }
+    }
+
+    [Test]
+    public void The_compression_alone_gives_sha1_of_one_block_messages()
+    {
+        var random = new Random(1);
+        Span<uint> state = stackalloc uint[Sha1Block.StateWords];
+        Span<byte> digest = stackalloc byte[20];
+        for (int length = 0; length <= Sha1Block.Size - 9; length++)
+        {
+            byte[] message = new byte[length];
+            random.NextBytes(message);
+            Sha1Block.Initial(state);
+            Sha1Block.Finish(state, 0, message, digest);
+            Assert.That(digest.ToArray(), Is.EqualTo(SHA1.HashData(message)), $"{length} bytes");
+        }
+    }
+
+    [Test]
     public void A_digest_allocates_nothing()
     {
         var hmac = new CarpHmac("secret"u8, 7, new IpAddress(192, 0, 2, 100));
