@@ -38,6 +38,10 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "posix_fadvise")]
     internal static partial int PosixFadvise(int fd, long offset, long length, int advice);
 
+    // malloc.h: the C heap's free memory at its top and in its arenas given back to the kernel.
+    [LibraryImport(Name, EntryPoint = "malloc_trim")]
+    internal static partial int MallocTrim(nuint pad);
+
     [LibraryImport(Name, EntryPoint = "madvise", SetLastError = true)]
     internal static unsafe partial int MAdvise(void* address, nuint length, int advice);
 
