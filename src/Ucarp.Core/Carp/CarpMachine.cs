@@ -77,8 +77,12 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     /// <summary>The advert and master-down timers, a log summary, or the master heard forgotten.</summary>
     protected override long? DecisionDeadline => Min(Min(Min(_advertAt, _masterDownAt), _warnings.FlushAt), _heard.ForgetAt);
 
-    /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed.</summary>
-    public override void Start(long now) => SetRun(now);
+    /// <summary>Start-up: INIT to BACKUP (downscript unless -n) and the master-down timer armed, <see cref="ElectionBase.StartPhase"/> later.</summary>
+    public override void Start(long now)
+    {
+        SetRun(now);
+        _masterDownAt += StartPhase;
+    }
 
     public override void OnTimer(long now)
     {

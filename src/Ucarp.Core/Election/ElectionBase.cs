@@ -79,6 +79,13 @@ public abstract class ElectionBase : IElection
     protected void StandingChanged() => _watchers.Tell(this);
 
     public abstract IpAddress? MasterAddress(long now);
+
+    /// <summary>
+    /// How much longer than its master-down interval the first wait after <see cref="Start"/>
+    /// is (µs): a --config group's place in its interval (<see cref="Groups.StartPhase"/>).
+    /// </summary>
+    public long StartPhase { get; set; }
+
     public abstract void Start(long now);
     public abstract void OnTimer(long now);
     public abstract void Demote(long now);

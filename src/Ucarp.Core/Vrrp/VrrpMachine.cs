@@ -96,6 +96,7 @@ public sealed partial class VrrpMachine : ElectionBase, IFrameInput
     public override void Start(long now)
     {
         Rejoin(now);
+        _masterDownAt += StartPhase;
     }
 
     public override void OnTimer(long now)

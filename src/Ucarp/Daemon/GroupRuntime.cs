@@ -263,9 +263,13 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         }
     }
 
-    /// <summary>The health check's first verdict is awaited, then the election starts.</summary>
-    public void Start(long now)
+    /// <summary>
+    /// The health check's first verdict is awaited, then the election starts; one of many
+    /// (<paramref name="spread"/>: --config) at its own place in its advert interval.
+    /// </summary>
+    public void Start(long now, bool spread)
     {
+        Machine.StartPhase = spread ? Core.Groups.StartPhase.Of(Name, Config) : 0;
         Health?.Policy.Begin(Gate, now);
         Gate.Start(now);
         SinceUnixMicros = WallClock.NowMicros();

@@ -158,7 +158,7 @@ internal sealed partial class GroupSet : IDisposable
             {
                 g.Gate.Close(GateReason.Control, demoted, now);
             }
-            g.Start(now);
+            g.Start(now, _many);
             ApplyLinkState(g, now);
         }
         if (!_many && !prepared[0].Join(_memberships))
@@ -287,7 +287,7 @@ internal sealed partial class GroupSet : IDisposable
             }
             Unhold(g, now);
             _groups.Add(g);
-            g.Start(now);
+            g.Start(now, _many);
             ApplyLinkState(g, now);
             started = true;
         }

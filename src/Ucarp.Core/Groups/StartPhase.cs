@@ -1,0 +1,39 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+
+namespace Ucarp.Core.Groups;
+
+/// <summary>
+/// Where in its advert interval a --config group starts: its first master-down wait is
+/// longer by a fraction of one interval, taken from its name (its sync set's, for a set's
+/// members, which move together). Groups that all start at once would otherwise advertise
+/// in step for good: a master's thousands of adverts leave in one burst, and when it dies
+/// the backup's master-down timers all fire within a few hundred milliseconds, each group
+/// taking over behind the others' address changes. Spread over the interval, each group's
+/// work comes at its own moment. Only the start moves; the protocol's timers do not. A
+/// plain command line starts as ucarp does (no phase).
+/// </summary>
+public static class StartPhase
+{
+    const int Steps = 4096;
+
+    /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>: in [0, one advert interval).</summary>
+    public static long Of(string name, Configuration config)
+    {
+        long interval = config.Vrrp != 0
+            ? config.AdvertIntervalCentis * 10_000L
+            : config.AdvBase * Timing.Second + config.AdvSkew * Timing.Second / 256;
+        return interval * (Hash(config.SyncSet ?? name) % Steps) / Steps;
+    }
+
+    /// <summary>FNV-1a over the name's characters: the same name, the same phase, on every host and run.</summary>
+    static uint Hash(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+        return hash;
+    }
+}

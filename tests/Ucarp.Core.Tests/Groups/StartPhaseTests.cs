@@ -1,0 +1,57 @@
+using Ucarp.Core.Carp;
+using Ucarp.Core.Cli;
+using Ucarp.Core.Groups;
+using Ucarp.Core.Tests.Carp;
+
+namespace Ucarp.Core.Tests.Groups;
+
+/// <summary>
+/// A --config group's start phase: within one advert interval, the same for a name on every
+/// run, the same for a sync set's members, spread across the interval over many groups;
+/// and the machine's first master-down wait is longer by it, and only the first.
+/// </summary>
+public class StartPhaseTests
+{
+    static Configuration Carp(byte advbase, byte advskew, string? sync = null) => new() { AdvBase = advbase, AdvSkew = advskew, SyncSet = sync };
+
+    [Test]
+    public void A_phase_lies_within_one_advert_interval_and_depends_on_the_name_alone()
+    {
+        Configuration carp = Carp(1, 100);
+        long interval = Timing.Second + 100 * Timing.Second / 256;
+        var phases = Enumerable.Range(0, 4080).Select(i => StartPhase.Of("g" + i, carp)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(phases, Has.All.InRange(0L, interval - 1));
+            Assert.That(StartPhase.Of("g7", carp), Is.EqualTo(phases[7]), "the same name, the same phase");
+            // Spread: each tenth of the interval holds roughly a tenth of the groups.
+            int[] tenths = new int[10];
+            phases.ForEach(p => tenths[p * 10 / interval]++);
+            Assert.That(tenths, Has.All.InRange(300, 520), string.Join(",", tenths));
+        });
+    }
+
+    [Test]
+    public void A_sync_sets_members_share_their_sets_phase_and_vrrp_counts_centiseconds()
+    {
+        Assert.That(StartPhase.Of("inside", Carp(1, 0, "fw")), Is.EqualTo(StartPhase.Of("outside", Carp(1, 0, "fw"))));
+        var vrrp = new Configuration { Vrrp = 3, AdvertIntervalCentis = 10 };
+        Assert.That(Enumerable.Range(0, 100).Select(i => StartPhase.Of("v" + i, vrrp)), Has.All.InRange(0L, 100_000 - 1));
+    }
+
+    [Test]
+    public void Only_the_first_master_down_wait_is_longer_by_the_phase()
+    {
+        CarpSettings settings = CarpMachineTests.Settings(advbase: 1, advskew: 0);
+        var host = new RecordingCarpHost();
+        var machine = new CarpMachine(settings, host, new CountingRandom()) { StartPhase = 250_000 };
+        machine.Start(0);
+        Assert.That(machine.NextDeadline, Is.EqualTo(3 * Timing.Second + 250_000));
+        var plain = new CarpMachine(settings, new RecordingCarpHost(), new CountingRandom());
+        plain.Start(0);
+        Assert.That(plain.NextDeadline, Is.EqualTo(3 * Timing.Second), "no phase: ucarp's start");
+        machine.OnTimer(3 * Timing.Second + 250_000);
+        Assert.That(machine.State, Is.EqualTo(CarpState.Master));
+        Assert.That(machine.NextDeadline, Is.EqualTo(4 * Timing.Second + 250_000), "then one advert interval, as ever");
+    }
+}
