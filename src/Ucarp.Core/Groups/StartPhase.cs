@@ -10,12 +10,15 @@ namespace Ucarp.Core.Groups;
 /// in step for good: a master's thousands of adverts leave in one burst, and when it dies
 /// the backup's master-down timers all fire within a few hundred milliseconds, each group
 /// taking over behind the others' address changes. Spread over the interval, each group's
-/// work comes at its own moment. Only the start moves; the protocol's timers do not. A
-/// plain command line starts as ucarp does (no phase).
+/// work comes at its own moment. The phases are sixteenths of the interval, not any
+/// point in it: the groups of a slot are still due together, so a master wakes sixteen
+/// times an interval rather than once per group, and a backup takes over a sixteenth of
+/// its groups at a time (4,080 groups: 255 at once). Only the start moves; the protocol's
+/// timers do not. A plain command line starts as ucarp does (no phase).
 /// </summary>
 public static class StartPhase
 {
-    const int Steps = 4096;
+    public const int Slots = 16;
 
     /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>: in [0, one advert interval).</summary>
     public static long Of(string name, Configuration config)
@@ -23,7 +26,7 @@ public static class StartPhase
         long interval = config.Vrrp != 0
             ? config.AdvertIntervalCentis * 10_000L
             : config.AdvBase * Timing.Second + config.AdvSkew * Timing.Second / 256;
-        return interval * (Hash(config.SyncSet ?? name) % Steps) / Steps;
+        return interval * (Hash(config.SyncSet ?? name) % Slots) / Slots;
     }
 
     /// <summary>FNV-1a over the name's characters: the same name, the same phase, on every host and run.</summary>

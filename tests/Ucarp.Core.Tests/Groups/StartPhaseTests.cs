@@ -7,7 +7,7 @@ namespace Ucarp.Core.Tests.Groups;
 
 /// <summary>
 /// A --config group's start phase: within one advert interval, the same for a name on every
-/// run, the same for a sync set's members, spread across the interval over many groups;
+/// run, the same for a sync set's members, spread over sixteen slots of the interval;
 /// and the machine's first master-down wait is longer by it, and only the first.
 /// </summary>
 public class StartPhaseTests
@@ -24,10 +24,10 @@ public class StartPhaseTests
         {
             Assert.That(phases, Has.All.InRange(0L, interval - 1));
             Assert.That(StartPhase.Of("g7", carp), Is.EqualTo(phases[7]), "the same name, the same phase");
-            // Spread: each tenth of the interval holds roughly a tenth of the groups.
-            int[] tenths = new int[10];
-            phases.ForEach(p => tenths[p * 10 / interval]++);
-            Assert.That(tenths, Has.All.InRange(300, 520), string.Join(",", tenths));
+            // Sixteen slots, each holding roughly a sixteenth of the groups (255 of 4,080).
+            Assert.That(phases.Distinct().Count(), Is.EqualTo(StartPhase.Slots));
+            Assert.That(phases.GroupBy(p => p).Select(g => g.Count()), Has.All.InRange(180, 330),
+                        string.Join(",", phases.GroupBy(p => p).Select(g => g.Count())));
         });
     }
 
