@@ -99,7 +99,18 @@ public class LoopAllocationTests
 
         public InterfaceSocket Socket => Groups.Interfaces.Sockets[0];
 
-        /// <summary>One pass of EventLoop.Run without its wait: what the wait found ready is nothing (the frames come by <see cref="Deliver"/>).</summary>
+        /// <summary>The control socket at <paramref name="path"/>, served by the passes as the daemon serves it.</summary>
+        public void Serve(string path)
+        {
+            Assert.That(ControlServer.TryOpen(path, _handler, out ControlServer? server, out _, out SysError error), Is.True, error.Text);
+            _handler.Attach(server!);
+        }
+
+        /// <summary>
+        /// One pass of EventLoop.Run on the test's clock: what the last poll found is
+        /// dispatched, the descriptors and deadlines gathered, and the poll made without
+        /// waiting (the frames the groups hear come by <see cref="Deliver"/>).
+        /// </summary>
         public void Pass(long now)
         {
             foreach (ILoopSource source in _sources)
@@ -112,6 +123,7 @@ public class LoopAllocationTests
                 source.AddTo(_set, now);
                 source.NextDeadline(now);
             }
+            _set.TryWait(0, out _);
         }
 
         /// <summary>A frame as InterfaceInput hands it on: routed by the shared socket to its group's election.</summary>
@@ -213,6 +225,45 @@ public class LoopAllocationTests
             Assert.That(Sent(daemon) - sent, Is.EqualTo(2 * PerKind * (long)(Warmup + Passes)));
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {2 * PerKind} adverts sent");
         });
+    }
+
+    [Test]
+    public void A_daemon_watched_by_ucarpctl_watch_allocates_nothing_per_pass()
+    {
+        RequireRoot();
+        long start = MonotonicClock.NowMicroseconds;
+        string dir = Directory.CreateTempSubdirectory("ucarpnet-alloc-").FullName;
+        try
+        {
+            using var daemon = new Daemon(Config(advskew: 100, priority: 100), start);
+            string path = Path.Combine(dir, "ucarp.sock");
+            daemon.Serve(path);
+            using var watcher = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+                                                               System.Net.Sockets.ProtocolType.Unspecified);
+            watcher.ReceiveTimeout = 5_000;
+            watcher.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            watcher.Send("watch\n"u8);
+            List<byte[]> adverts = MasterAdverts();
+
+            double perPass = PerPass(i =>
+            {
+                long now = start + (i + 1) * S;
+                foreach (byte[] advert in adverts)
+                {
+                    daemon.Deliver(advert, now);
+                }
+                daemon.Pass(now);
+            });
+
+            // The watcher is still served: its snapshot came, and it was never dropped.
+            var got = new byte[4096];
+            Assert.That(watcher.Receive(got), Is.GreaterThan(0));
+            Assert.That(perPass, Is.Zero, "bytes allocated per pass with a watcher connected");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     static long Sent(Daemon daemon)
