@@ -188,8 +188,10 @@ public class AllocationTests
     {
         var host = new QuietHost();
         ElectionGate gate = Started(new CarpMachine(Carp(Backup, advskew: 100), host, new FixedRandom()));
-        byte[] wrongKey = CarpAdverts(Master, advskew: 0)[0];
-        wrongKey[^1] ^= 1;   // a bad digest (and checksum): a warning a second, the rest counted
+        // Another password: a "Bad digest" warning a second (its two digests formatted), the rest counted.
+        byte[] wrongKey = new byte[CarpHeader.AdvertFrameSize];
+        AdvertFrame.Build(new AdvertFields(Master, Configuration.DefaultMulticast, false, 7, 1, 0, 1, 0x2000),
+                          new CarpHmac("wrong"u8, 7, Vip), wrongKey);
         IFrameInput input = (IFrameInput)gate.Inner;
 
         double perFrame = PerStep(i =>
@@ -199,6 +201,7 @@ public class AllocationTests
             input.OnFrame(wrongKey, now);
         });
 
+        Assert.That(gate.Inner is CarpMachine { Rejections: var counts } && counts.ContainsKey(Rejection.BadDigest));
         Assert.That(input.RejectedTotal, Is.EqualTo(Warmup + Frames));
         Assert.That(perFrame, Is.LessThan(1), "bytes allocated per frame rejected (one line a second)");
     }
