@@ -71,19 +71,30 @@ public class AllocationTests
         Password = version == 2 ? "pass"u8.ToArray() : [],
     };
 
-    /// <summary>Bytes this thread allocated per step, over <see cref="Frames"/> steps after <see cref="Warmup"/>.</summary>
-    static double PerStep(Action<int> step)
+    /// <summary>
+    /// Bytes this thread allocated per step, over <see cref="Frames"/> steps after
+    /// <see cref="Warmup"/>; and how many steps ran. Up to three rounds, the fewest bytes
+    /// kept: an allocation per frame shows in every round, whereas the runtime's own
+    /// once-only work on this thread (a lazily made type, a method's tier-up) does not.
+    /// </summary>
+    static (double Bytes, int Steps) PerStep(Action<int> step)
     {
-        for (int i = 0; i < Warmup; i++)
+        int i = 0;
+        for (; i < Warmup; i++)
         {
             step(i);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = Warmup; i < Warmup + Frames; i++)
+        double fewest = double.MaxValue;
+        for (int round = 0; round < 3 && fewest > 0; round++)
         {
-            step(i);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int end = i + Frames; i < end; i++)
+            {
+                step(i);
+            }
+            fewest = Math.Min(fewest, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Frames);
         }
-        return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Frames;
+        return (fewest, i);
     }
 
     /// <summary>The timers up to <paramref name="now"/>, as the daemon's loop runs them.</summary>
@@ -132,7 +143,7 @@ public class AllocationTests
         byte[][] adverts = CarpAdverts(Master, advskew: 0);
         long received = 0;
 
-        double perFrame = PerStep(i =>
+        (double perFrame, int steps) = PerStep(i =>
         {
             long now = (i + 1) * S;
             Timers(gate, now);
@@ -141,7 +152,7 @@ public class AllocationTests
         });
 
         Assert.That(gate.State, Is.EqualTo(CarpState.Backup));
-        Assert.That(received, Is.EqualTo(Warmup + Frames));
+        Assert.That(received, Is.EqualTo(steps));
         Assert.That(perFrame, Is.Zero, "bytes allocated per advert received");
     }
 
@@ -155,10 +166,10 @@ public class AllocationTests
         long sent = host.Sent;
 
         // One advert a second, and with it --garp-refresh's announcement every ten.
-        double perAdvert = PerStep(i => Timers(gate, (5 + i) * S));
+        (double perAdvert, int steps) = PerStep(i => Timers(gate, (5 + i) * S));
 
-        Assert.That(host.Sent - sent, Is.EqualTo(Warmup + Frames));
-        Assert.That(host.Announced, Is.GreaterThan((Warmup + Frames) / 10));
+        Assert.That(host.Sent - sent, Is.EqualTo(steps));
+        Assert.That(host.Announced, Is.GreaterThan(steps / 10));
         Assert.That(perAdvert, Is.Zero, "bytes allocated per advert sent");
     }
 
@@ -172,7 +183,7 @@ public class AllocationTests
         byte[][] adverts = CarpAdverts(Backup, advskew: 100);
 
         // Each advert is answered with a gratuitous ARP (and a warning: the host's to format).
-        double perFrame = PerStep(i =>
+        (double perFrame, _) = PerStep(i =>
         {
             long now = 4 * S + i * S / 2;
             Timers(gate, now);
@@ -194,7 +205,7 @@ public class AllocationTests
                           new CarpHmac("wrong"u8, 7, Vip), wrongKey);
         IFrameInput input = (IFrameInput)gate.Inner;
 
-        double perFrame = PerStep(i =>
+        (double perFrame, int steps) = PerStep(i =>
         {
             long now = i * S / 1000;
             Timers(gate, now);
@@ -202,7 +213,7 @@ public class AllocationTests
         });
 
         Assert.That(gate.Inner is CarpMachine { Rejections: var counts } && counts.ContainsKey(Rejection.BadDigest));
-        Assert.That(input.RejectedTotal, Is.EqualTo(Warmup + Frames));
+        Assert.That(input.RejectedTotal, Is.EqualTo(steps));
         Assert.That(perFrame, Is.LessThan(1), "bytes allocated per frame rejected (one line a second)");
     }
 
@@ -214,7 +225,7 @@ public class AllocationTests
         ElectionGate gate = Started(new VrrpMachine(Carp(Backup, 0), Vrrp(version, priority: 100), host, new FixedRandom()));
         byte[] advert = VrrpAdvert(version, Master, priority: 200);
 
-        double perFrame = PerStep(i =>
+        (double perFrame, int steps) = PerStep(i =>
         {
             long now = (i + 1) * S;
             Timers(gate, now);
@@ -222,7 +233,7 @@ public class AllocationTests
         });
 
         Assert.That(gate.State, Is.EqualTo(CarpState.Backup));
-        Assert.That(gate.Counters.AdvertsReceived, Is.EqualTo(Warmup + Frames));
+        Assert.That(gate.Counters.AdvertsReceived, Is.EqualTo(steps));
         Assert.That(perFrame, Is.Zero, "bytes allocated per advert received");
     }
 
@@ -236,9 +247,9 @@ public class AllocationTests
         Assert.That(gate.State, Is.EqualTo(CarpState.Master));
         long sent = host.Sent;
 
-        double perAdvert = PerStep(i => Timers(gate, (5 + i) * S));
+        (double perAdvert, int steps) = PerStep(i => Timers(gate, (5 + i) * S));
 
-        Assert.That(host.Sent - sent, Is.EqualTo(Warmup + Frames));
+        Assert.That(host.Sent - sent, Is.EqualTo(steps));
         Assert.That(perAdvert, Is.Zero, "bytes allocated per advert sent");
     }
 }

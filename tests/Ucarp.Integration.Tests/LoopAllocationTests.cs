@@ -156,18 +156,29 @@ public class LoopAllocationTests
         }
     }
 
-    static double PerPass(Action<int> pass)
+    /// <summary>
+    /// Bytes this thread allocated per pass over <see cref="Passes"/> passes after
+    /// <see cref="Warmup"/>, and how many passes ran: up to three rounds, the fewest bytes
+    /// kept (an allocation per pass shows in each; the runtime's once-only work does not).
+    /// </summary>
+    static (double Bytes, int Passes) PerPass(Action<int> pass)
     {
-        for (int i = 0; i < Warmup; i++)
+        int i = 0;
+        for (; i < Warmup; i++)
         {
             pass(i);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = Warmup; i < Warmup + Passes; i++)
+        double fewest = double.MaxValue;
+        for (int round = 0; round < 3 && fewest > 0; round++)
         {
-            pass(i);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int end = i + Passes; i < end; i++)
+            {
+                pass(i);
+            }
+            fewest = Math.Min(fewest, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Passes);
         }
-        return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Passes;
+        return (fewest, i);
     }
 
     [Test]
@@ -179,7 +190,7 @@ public class LoopAllocationTests
         List<byte[]> adverts = MasterAdverts();
 
         // A second of the master's adverts per pass, then the pass that follows them.
-        double perPass = PerPass(i =>
+        (double perPass, int passes) = PerPass(i =>
         {
             long now = start + (i + 1) * S;
             foreach (byte[] advert in adverts)
@@ -194,7 +205,7 @@ public class LoopAllocationTests
             foreach (GroupRuntime g in daemon.Groups.Running)
             {
                 Assert.That(g.Gate.State, Is.EqualTo(CarpState.Backup), g.Name);
-                Assert.That(g.Gate.Counters.AdvertsReceived, Is.EqualTo(Warmup + Passes), g.Name);
+                Assert.That(g.Gate.Counters.AdvertsReceived, Is.EqualTo(passes), g.Name);
             }
             Assert.That(daemon.Socket.Unknown, Is.Zero);
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {adverts.Count} adverts");
@@ -214,7 +225,7 @@ public class LoopAllocationTests
         }
         long sent = Sent(daemon);
 
-        double perPass = PerPass(i => daemon.Pass(start + 5 * S + i * S));
+        (double perPass, int passes) = PerPass(i => daemon.Pass(start + 5 * S + i * S));
 
         Assert.Multiple(() =>
         {
@@ -222,7 +233,7 @@ public class LoopAllocationTests
             {
                 Assert.That(g.Gate.State, Is.EqualTo(CarpState.Master), g.Name);
             }
-            Assert.That(Sent(daemon) - sent, Is.EqualTo(2 * PerKind * (long)(Warmup + Passes)));
+            Assert.That(Sent(daemon) - sent, Is.EqualTo(2 * PerKind * (long)passes));
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {2 * PerKind} adverts sent");
         });
     }
@@ -245,7 +256,7 @@ public class LoopAllocationTests
             watcher.Send("watch\n"u8);
             List<byte[]> adverts = MasterAdverts();
 
-            double perPass = PerPass(i =>
+            (double perPass, int passes) = PerPass(i =>
             {
                 long now = start + (i + 1) * S;
                 foreach (byte[] advert in adverts)
