@@ -71,31 +71,7 @@ public class AllocationTests
         Password = version == 2 ? "pass"u8.ToArray() : [],
     };
 
-    /// <summary>
-    /// Bytes this thread allocated per step, over <see cref="Frames"/> steps after
-    /// <see cref="Warmup"/>; and how many steps ran. Up to three rounds, the fewest bytes
-    /// kept: an allocation per frame shows in every round, whereas the runtime's own
-    /// once-only work on this thread (a lazily made type, a method's tier-up) does not.
-    /// </summary>
-    static (double Bytes, int Steps) PerStep(Action<int> step)
-    {
-        int i = 0;
-        for (; i < Warmup; i++)
-        {
-            step(i);
-        }
-        double fewest = double.MaxValue;
-        for (int round = 0; round < 3 && fewest > 0; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int end = i + Frames; i < end; i++)
-            {
-                step(i);
-            }
-            fewest = Math.Min(fewest, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Frames);
-        }
-        return (fewest, i);
-    }
+    static (double Bytes, int Steps) PerStep(Action<int> step) => AllocationCount.PerStep(Warmup, Frames, step);
 
     /// <summary>The timers up to <paramref name="now"/>, as the daemon's loop runs them.</summary>
     static void Timers(ElectionGate gate, long now)

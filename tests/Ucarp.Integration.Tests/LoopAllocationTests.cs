@@ -126,6 +126,16 @@ public class LoopAllocationTests
             _set.TryWait(0, out _);
         }
 
+        /// <summary>A second of the master's adverts, delivered, then the pass that follows them.</summary>
+        public void Hear(List<byte[]> adverts, long now)
+        {
+            foreach (byte[] advert in adverts)
+            {
+                Deliver(advert, now);
+            }
+            Pass(now);
+        }
+
         /// <summary>A frame as InterfaceInput hands it on: routed by the shared socket to its group's election.</summary>
         public void Deliver(byte[] frame, long now)
         {
@@ -156,30 +166,7 @@ public class LoopAllocationTests
         }
     }
 
-    /// <summary>
-    /// Bytes this thread allocated per pass over <see cref="Passes"/> passes after
-    /// <see cref="Warmup"/>, and how many passes ran: up to three rounds, the fewest bytes
-    /// kept (an allocation per pass shows in each; the runtime's once-only work does not).
-    /// </summary>
-    static (double Bytes, int Passes) PerPass(Action<int> pass)
-    {
-        int i = 0;
-        for (; i < Warmup; i++)
-        {
-            pass(i);
-        }
-        double fewest = double.MaxValue;
-        for (int round = 0; round < 3 && fewest > 0; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int end = i + Passes; i < end; i++)
-            {
-                pass(i);
-            }
-            fewest = Math.Min(fewest, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Passes);
-        }
-        return (fewest, i);
-    }
+    static (double Bytes, int Passes) PerPass(Action<int> pass) => Core.Tests.AllocationCount.PerStep(Warmup, Passes, pass);
 
     [Test]
     public void Backups_hearing_their_masters_through_the_shared_socket_allocate_nothing()
@@ -189,16 +176,7 @@ public class LoopAllocationTests
         using var daemon = new Daemon(Config(advskew: 100, priority: 100), start);
         List<byte[]> adverts = MasterAdverts();
 
-        // A second of the master's adverts per pass, then the pass that follows them.
-        (double perPass, int passes) = PerPass(i =>
-        {
-            long now = start + (i + 1) * S;
-            foreach (byte[] advert in adverts)
-            {
-                daemon.Deliver(advert, now);
-            }
-            daemon.Pass(now);
-        });
+        (double perPass, int passes) = PerPass(i => daemon.Hear(adverts, start + (i + 1) * S));
 
         Assert.Multiple(() =>
         {
@@ -256,15 +234,7 @@ public class LoopAllocationTests
             watcher.Send("watch\n"u8);
             List<byte[]> adverts = MasterAdverts();
 
-            (double perPass, int passes) = PerPass(i =>
-            {
-                long now = start + (i + 1) * S;
-                foreach (byte[] advert in adverts)
-                {
-                    daemon.Deliver(advert, now);
-                }
-                daemon.Pass(now);
-            });
+            (double perPass, _) = PerPass(i => daemon.Hear(adverts, start + (i + 1) * S));
 
             // The watcher is still served: its snapshot came, and it was never dropped.
             var got = new byte[4096];
