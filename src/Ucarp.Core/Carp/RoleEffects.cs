@@ -17,6 +17,9 @@ public sealed class RoleEffects
     readonly CarpSettings _settings;
     readonly RoleFollower _follower;
     readonly ILog _log;
+    // CarpSettings.Addresses makes a new list at each read: taken once, as a master
+    // announces again on every --garp-refresh and every advert of a less preferred master.
+    readonly IReadOnlyList<IpAddress> _addresses;
     readonly byte[][] _announcements;
 
     public RoleEffects(CarpSettings settings, RoleFollower follower, ILog log)
@@ -24,8 +27,9 @@ public sealed class RoleEffects
         _settings = settings;
         _follower = follower;
         _log = log;
+        _addresses = settings.Addresses;
         int frameSize = settings.VirtualAddress.IsV6 ? NeighbourAdvert.FrameSize : GratuitousArp.FrameSize;
-        _announcements = new byte[settings.Addresses.Count][];
+        _announcements = new byte[_addresses.Count][];
         for (int i = 0; i < _announcements.Length; i++)
         {
             _announcements[i] = new byte[frameSize];
@@ -50,7 +54,7 @@ public sealed class RoleEffects
     /// </summary>
     public void Announce(bool refresh = false)
     {
-        IReadOnlyList<IpAddress> addresses = _settings.Addresses;
+        IReadOnlyList<IpAddress> addresses = _addresses;
         for (int i = 0; i < addresses.Count; i++)
         {
             if (addresses[i].IsV6)
@@ -142,7 +146,7 @@ public sealed class RoleEffects
             // ucarp's argv stays as it is; the extras go in the environment, only when given.
             Environment = _settings.ExtraAddresses.Count == 0 ? []
                 : [ExtraAddressesVariable + "=" + string.Join(' ', _settings.ExtraAddresses)],
-            Addresses = _settings.ManageAddresses ? _settings.Addresses : [],
+            Addresses = _settings.ManageAddresses ? _addresses : [],
         };
     }
 }

@@ -106,9 +106,13 @@ internal sealed class ControlServer : IDisposable
     /// </summary>
     public void Process(ReadOnlySpan<PollFd> polled, long now)
     {
-        // A snapshot: a reload reply may arrive from the handler while we serve.
-        foreach (ControlConnection c in _connections.ToArray())
+        // By index, not a foreach: a reload reply may arrive from the handler while we serve,
+        // and List's enumerator would throw; nor a copy (ToArray), which every pass of a
+        // daemon watched by `ucarpctl watch` would allocate. Connections are only added
+        // below and removed after the loop.
+        for (int i = 0; i < _connections.Count; i++)
         {
+            ControlConnection c = _connections[i];
             short events = EventsOf(polled, c.Fd);
             if (!c.Closed && events != 0)
             {
