@@ -18,9 +18,10 @@ namespace Ucarp.Integration.Tests;
 /// and started as the daemon makes them (GroupSet.StartAll), their adverts routed by the
 /// interface's shared socket to their elections, and every pass of the event loop's
 /// sources (descriptors, deadlines, dispatch) as EventLoop runs them, on a clock the
-/// test moves. In process and without a namespace: the groups sit on the host's lo (their
-/// socket joins 224.0.0.18 there, for as long as the test runs), with no script and no
-/// managed address; masters' adverts go no further than lo. Root, for the packet socket.
+/// test moves. In process, on a thread that entered a network namespace the test makes
+/// and deletes (<see cref="InNamespace"/>): the groups sit on that namespace's lo, never
+/// the host's, with no script and no managed address. Root, for the namespace and the
+/// packet socket.
 /// </summary>
 public class LoopAllocationTests
 {
@@ -91,7 +92,7 @@ public class LoopAllocationTests
             [
                 new InterfaceInput(Groups), new EtcdInput(Groups), _addresses, Groups.Addresses, new ChildReaper(Groups),
                 new GroupTimers(Groups), _handler, _reload, new GroupObservers(Groups, () => null),
-                new GroupLifecycle(Groups, new EventLoop(log)), new LinkWatcher(Groups), new ControlWatch(_handler),
+                new GroupLifecycle(Groups, new EventLoop(log)), new LinkWatcher(Groups), new ControlWatch(_handler), new MemoryTrim(Groups),
             ];
         }
 
@@ -166,12 +167,60 @@ public class LoopAllocationTests
         }
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int setns(int fd, int nstype);
+
+    const int CloneNewNet = 0x40000000;
+    static int _namespaces;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a thread of its own that has entered a network
+    /// namespace made for it (its lo up), deleted afterwards: a thread's sockets belong to
+    /// the namespace it is in, and every socket of these daemons is made on that thread.
+    /// </summary>
+    static void InNamespace(Action body)
+    {
+        RequireRoot();
+        string name = $"ucarpnet-t{Environment.ProcessId}-alloc{Interlocked.Increment(ref _namespaces)}";
+        Infrastructure.Shell.Run("ip", "netns", "add", name);
+        try
+        {
+            Infrastructure.Shell.Run("ip", "-n", name, "link", "set", "lo", "up");
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle("/run/netns/" + name);
+                    if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                    {
+                        throw new InvalidOperationException("setns: errno " + System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+                    }
+                    string? here = new FileInfo("/proc/thread-self/ns/net").LinkTarget;
+                    string? host = new FileInfo($"/proc/{Environment.ProcessId}/task/{Environment.ProcessId}/ns/net").LinkTarget;
+                    Assert.That(here, Is.Not.Null.And.Not.EqualTo(host), "this thread is in the namespace made for it");
+                    body();
+                }
+                catch (Exception e)
+                {
+                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            });
+            thread.Start();
+            thread.Join();
+            failure?.Throw();
+        }
+        finally
+        {
+            Infrastructure.Shell.RunAllowingFailure("ip", ["netns", "del", name], out _);
+        }
+    }
+
     static (double Bytes, int Passes) PerPass(Action<int> pass) => Core.Tests.AllocationCount.PerStep(Warmup, Passes, pass);
 
     [Test]
-    public void Backups_hearing_their_masters_through_the_shared_socket_allocate_nothing()
+    public void Backups_hearing_their_masters_through_the_shared_socket_allocate_nothing() => InNamespace(() =>
     {
-        RequireRoot();
         long start = MonotonicClock.NowMicroseconds;
         using var daemon = new Daemon(Config(advskew: 100, priority: 100), start);
         List<byte[]> adverts = MasterAdverts();
@@ -188,12 +237,11 @@ public class LoopAllocationTests
             Assert.That(daemon.Socket.Unknown, Is.Zero);
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {adverts.Count} adverts");
         });
-    }
+    });
 
     [Test]
-    public void Masters_sending_their_adverts_allocate_nothing()
+    public void Masters_sending_their_adverts_allocate_nothing() => InNamespace(() =>
     {
-        RequireRoot();
         long start = MonotonicClock.NowMicroseconds;
         using var daemon = new Daemon(Config(advskew: 0, priority: 200), start);
         // Past master-down: every group is master, its adverts leave by lo's packet socket.
@@ -214,12 +262,11 @@ public class LoopAllocationTests
             Assert.That(Sent(daemon) - sent, Is.EqualTo(2 * PerKind * (long)passes));
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {2 * PerKind} adverts sent");
         });
-    }
+    });
 
     [Test]
-    public void A_daemon_watched_by_ucarpctl_watch_allocates_nothing_per_pass()
+    public void A_daemon_watched_by_ucarpctl_watch_allocates_nothing_per_pass() => InNamespace(() =>
     {
-        RequireRoot();
         long start = MonotonicClock.NowMicroseconds;
         string dir = Directory.CreateTempSubdirectory("ucarpnet-alloc-").FullName;
         try
@@ -245,7 +292,7 @@ public class LoopAllocationTests
         {
             Directory.Delete(dir, true);
         }
-    }
+    });
 
     static long Sent(Daemon daemon)
     {
