@@ -12,7 +12,8 @@ namespace Ucarp.Daemon;
 /// size of what stays, and a daemon that then allocates nothing per advert would never
 /// collect again, keeping it resident for good (4,080 groups: 16 KiB resident per group
 /// for 4 KiB live). The collection stops every thread once, for a few milliseconds at most
-/// for such a heap; nothing else runs it.
+/// for such a heap; nothing else runs it. --config only: a plain command line's one group
+/// leaves nothing worth it, and runs as ucarp's does.
 /// </summary>
 internal sealed class MemoryTrim(GroupSet groups) : ILoopSource
 {
@@ -24,11 +25,11 @@ internal sealed class MemoryTrim(GroupSet groups) : ILoopSource
 
     public void AddTo(PollSet set, long now) => Watch(now);
 
-    public long? NextDeadline(long now) => _at;
+    public long? NextDeadline(long now) => groups.Many ? _at : null;
 
     public void Dispatch(PollSet set, long now)
     {
-        if (_at is long at && now >= at && !groups.Stopping)
+        if (_at is long at && now >= at && !groups.Stopping && groups.Many)
         {
             _at = null;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
