@@ -29,7 +29,7 @@ public class VirtualMacsTests
     {
         var vmacs = new VirtualMacs { Inline = false };
         var log = new Lines();
-        Assert.That(vmacs.Acquire("vrrp.250", new InterfaceEntry(Missing, 4242, new byte[6]), Mac, null, "g", log), Is.Null);
+        Assert.That(vmacs.Acquire(Wanted("vrrp.250"), new InterfaceEntry(Missing, 4242, new byte[6]), log), Is.Null);
         Assert.That(log.Written, Is.EqualTo(new[] { "Error: Virtual MAC interface vrrp.250 is not made yet: tried again shortly" }));
         Assert.That(vmacs.ToMake("vrrp.250"), Is.True);
     }
@@ -42,7 +42,7 @@ public class VirtualMacsTests
         vmacs.PrepareAndWait([Wanted("vrrp.250")], new object(), thread, TimeSpan.FromSeconds(10));
         Assert.That(vmacs.ToMake("vrrp.250"), Is.False, "its failure waits for its group");
         var log = new Lines();
-        Assert.That(vmacs.Acquire("vrrp.250", new InterfaceEntry(Missing, 4242, new byte[6]), Mac, null, "g", log), Is.Null);
+        Assert.That(vmacs.Acquire(Wanted("vrrp.250"), new InterfaceEntry(Missing, 4242, new byte[6]), log), Is.Null);
         Assert.That(log.Written, Is.EqualTo(new[] { $"Error: Unable to make virtual MAC interface vrrp.250 on {Missing}: No such device" }));
         Assert.That(vmacs.ToMake("vrrp.250"), Is.True, "told once: the next try makes it again");
     }

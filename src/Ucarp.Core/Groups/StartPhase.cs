@@ -21,13 +21,13 @@ public static class StartPhase
     public const int Slots = 16;
 
     /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>: in [0, one advert interval).</summary>
-    public static long Of(string name, Configuration config)
-    {
-        long interval = config.Vrrp != 0
-            ? config.AdvertIntervalCentis * 10_000L
-            : config.AdvBase * Timing.Second + config.AdvSkew * Timing.Second / 256;
-        return interval * (Hash(config.SyncSet ?? name) % Slots) / Slots;
-    }
+    public static long Of(string name, Configuration config) =>
+        AdvertInterval(config) * (Hash(config.SyncSet ?? name) % Slots) / Slots;
+
+    /// <summary>A group's advert interval as its file gives it (µs): VRRP's centiseconds, or CARP's advbase and advskew.</summary>
+    public static long AdvertInterval(Configuration config) => config.Vrrp != 0
+        ? config.AdvertIntervalCentis * 10_000L
+        : config.AdvBase * Timing.Second + config.AdvSkew * Timing.Second / 256;
 
     /// <summary>FNV-1a over the name's characters: the same name, the same phase, on every host and run.</summary>
     static uint Hash(string text)

@@ -63,7 +63,10 @@ internal sealed class DaemonLoop : IDisposable
         _loop.Add(new GroupLifecycle(_groups, _loop));
         _loop.Add(new LinkWatcher(_groups));
         _loop.Add(new ControlWatch(_control));
-        _loop.Add(new MemoryTrim(_groups));
+        if (many)
+        {
+            _loop.Add(new MemoryTrim(_groups));
+        }
     }
 
     public IReadOnlyList<GroupRuntime> Groups => _groups.Running;

@@ -122,15 +122,13 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
             return null;
         }
         (VmacChild Child, VirtualMacs Owner)? vmac = null;
-        if (config.Vmac)
+        if (VmacWanted.Of(options) is VmacWanted wanted)
         {
             // The child is the group's interface from here on: a peer's adverts from the
             // virtual MAC reach only the child of that MAC (macvlan hands a multicast frame
             // from a child's own MAC to that child alone), and so do the others' once the
             // child has joined the group; frames leave by it, addresses go on it.
-            if (interfaces.Vmacs.Acquire(config.VmacInterface!, iface, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6),
-                                         VmacWanted.SourceOf(config), options.Name, log)
-                is not VmacChild child)
+            if (interfaces.Vmacs.Acquire(wanted, iface, log) is not VmacChild child)
             {
                 return null;
             }

@@ -12,8 +12,8 @@ namespace Ucarp.Daemon;
 /// size of what stays, and a daemon that then allocates nothing per advert would never
 /// collect again, keeping it resident for good (4,080 groups: 16 KiB resident per group
 /// for 4 KiB live). The collection stops every thread once, for a few milliseconds at most
-/// for such a heap; nothing else runs it. --config only: a plain command line's one group
-/// leaves nothing worth it, and runs as ucarp's does.
+/// for such a heap; nothing else runs it. A source of --config daemons only (DaemonLoop):
+/// a plain command line's one group leaves nothing worth it, and runs as ucarp's does.
 /// </summary>
 internal sealed class MemoryTrim(GroupSet groups) : ILoopSource
 {
@@ -25,11 +25,11 @@ internal sealed class MemoryTrim(GroupSet groups) : ILoopSource
 
     public void AddTo(PollSet set, long now) => Watch(now);
 
-    public long? NextDeadline(long now) => groups.Many ? _at : null;
+    public long? NextDeadline(long now) => _at;
 
     public void Dispatch(PollSet set, long now)
     {
-        if (_at is long at && now >= at && !groups.Stopping && groups.Many)
+        if (_at is long at && now >= at && !groups.Stopping)
         {
             _at = null;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -48,9 +48,7 @@ internal sealed class MemoryTrim(GroupSet groups) : ILoopSource
         long longest = 0;
         for (int i = 0; i < groups.Count; i++)
         {
-            Core.Cli.Configuration config = groups[i].Config;
-            long interval = config.Vrrp != 0 ? config.AdvertIntervalCentis * 10_000L : config.AdvBase * Timing.Second;
-            longest = Math.Max(longest, interval);
+            longest = Math.Max(longest, Core.Groups.StartPhase.AdvertInterval(groups[i].Config));
         }
         _at = now + 3 * longest + Margin;
     }

@@ -11,13 +11,12 @@ internal sealed record VmacWanted(string Name, string Parent, byte[] Mac, IpAddr
     public static VmacWanted? Of(GroupOptions options)
     {
         Configuration config = options.Settings;
+        // An IPv6 group's child takes its link-local address from -s (VmacOptions.LinkLocal).
         return config.Vmac
-            ? new(config.VmacInterface!, config.Interface!, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6), SourceOf(config), options.Name)
+            ? new(config.VmacInterface!, config.Interface!, VmacOptions.Mac(config.Vhid, config.VirtualAddress.IsV6),
+                  config.VirtualAddress.IsV6 ? config.SourceAddress : null, options.Name)
             : null;
     }
-
-    /// <summary>What an IPv6 group's child takes its link-local address from (<see cref="VmacOptions.LinkLocal"/>).</summary>
-    public static IpAddress? SourceOf(Configuration config) => config.VirtualAddress.IsV6 ? config.SourceAddress : null;
 }
 
 // Children made ahead of their groups, once the loop runs: a reload's new groups and a held

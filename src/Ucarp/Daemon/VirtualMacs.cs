@@ -64,11 +64,12 @@ internal sealed partial class VirtualMacs
     bool _dying;
 
     /// <summary>
-    /// The child called <paramref name="name"/>, made ahead, shared, or made now (<see cref="Inline"/>,
-    /// with <paramref name="source"/>'s link-local address for an IPv6 group); null after logging why not.
+    /// The child a group wants, on <paramref name="parent"/>: made ahead, shared, or made now
+    /// (<see cref="Inline"/>, with its source's link-local address for an IPv6 group); null after logging why not.
     /// </summary>
-    public VmacChild? Acquire(string name, InterfaceEntry parent, byte[] mac, IpAddress? source, string group, ILog log)
+    public VmacChild? Acquire(VmacWanted wanted, InterfaceEntry parent, ILog log)
     {
+        (string name, byte[] mac) = (wanted.Name, wanted.Mac);
         lock (_gate)
         {
             if (_children.TryGetValue(name, out VmacChild? held))
@@ -95,8 +96,8 @@ internal sealed partial class VirtualMacs
                 return null;
             }
             var lines = new List<(LogLevel Level, string Line)>();
-            IpAddress? linkLocal = source is IpAddress v6 ? VmacOptions.LinkLocal(v6, parent.Mac) : null;
-            VmacChild? child = Make(name, parent.Index, parent.Name, mac, linkLocal, group, lines);
+            IpAddress? linkLocal = wanted.Source is IpAddress v6 ? VmacOptions.LinkLocal(v6, parent.Mac) : null;
+            VmacChild? child = Make(name, parent.Index, parent.Name, mac, linkLocal, wanted.Group, lines);
             Tell(log, lines);
             if (child is not null)
             {
