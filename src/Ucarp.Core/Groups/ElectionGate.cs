@@ -39,6 +39,12 @@ public sealed class ElectionGate : IElection, IStandingWatcher
 
     public IElection Inner { get; }
 
+    /// <summary>
+    /// Told after anything that may move the election's deadlines is passed through the
+    /// gate (the daemon's group clock then looks at this group again).
+    /// </summary>
+    public Action? Moved { get; set; }
+
     /// <summary>Stopped (a reload removed or changed the group, or its interface is gone).</summary>
     public bool Stopping { get; private set; }
 
@@ -98,6 +104,7 @@ public sealed class ElectionGate : IElection, IStandingWatcher
             Inner.SetEligible(false, reason, now);
         }
         Changed();
+        Moved?.Invoke();
     }
 
     /// <summary>Opens one gate; the election rejoins when it was the last closed.</summary>
@@ -114,6 +121,7 @@ public sealed class ElectionGate : IElection, IStandingWatcher
             Inner.SetEligible(true, reason, now);
         }
         Changed();
+        Moved?.Invoke();
     }
 
     /// <summary>The group is being stopped: it no longer counts as in the election (its mates' rule sees that).</summary>
@@ -123,6 +131,7 @@ public sealed class ElectionGate : IElection, IStandingWatcher
         {
             Stopping = true;
             Changed();
+            Moved?.Invoke();
         }
     }
 
@@ -158,13 +167,52 @@ public sealed class ElectionGate : IElection, IStandingWatcher
     public CarpCounters Counters => Inner.Counters;
     public long? NextDeadline => Inner.NextDeadline;
     public IpAddress? MasterAddress(long now) => Inner.MasterAddress(now);
-    public void Start(long now) => Inner.Start(now);
-    public void OnTimer(long now) => Inner.OnTimer(now);
+    public void Start(long now)
+    {
+        Inner.Start(now);
+        Moved?.Invoke();
+    }
+
+    public void OnTimer(long now)
+    {
+        Inner.OnTimer(now);
+        Moved?.Invoke();
+    }
+
     public void ReportStatus() => Inner.ReportStatus();
-    public void SetCheckWeight(byte weight, string why, long now) => Inner.SetCheckWeight(weight, why, now);
-    public void Demote(long now) => Inner.Demote(now);
-    public void LinkDown(long now) => Inner.LinkDown(now);
-    public void LinkUp(long now) => Inner.LinkUp(now);
-    public void Shutdown(long now) => Inner.Shutdown(now);
-    public void InterfaceLost(int? revents, bool shutdownAtExit, long now) => Inner.InterfaceLost(revents, shutdownAtExit, now);
+    public void SetCheckWeight(byte weight, string why, long now)
+    {
+        Inner.SetCheckWeight(weight, why, now);
+        Moved?.Invoke();
+    }
+
+    public void Demote(long now)
+    {
+        Inner.Demote(now);
+        Moved?.Invoke();
+    }
+
+    public void LinkDown(long now)
+    {
+        Inner.LinkDown(now);
+        Moved?.Invoke();
+    }
+
+    public void LinkUp(long now)
+    {
+        Inner.LinkUp(now);
+        Moved?.Invoke();
+    }
+
+    public void Shutdown(long now)
+    {
+        Inner.Shutdown(now);
+        Moved?.Invoke();
+    }
+
+    public void InterfaceLost(int? revents, bool shutdownAtExit, long now)
+    {
+        Inner.InterfaceLost(revents, shutdownAtExit, now);
+        Moved?.Invoke();
+    }
 }

@@ -34,6 +34,8 @@ internal sealed class DaemonLoop : IDisposable
         _groups = new GroupSet(log, many, interfaces, environment, new EtcdSessions(log));
         // An exception out of a source: every group stops and lets its address go, then the daemon ends.
         _loop.Faulted = now => _groups.StopAll(now, releaseAddresses: true);
+        // What a source that does not say which groups it ran did may move any group's deadlines.
+        _loop.OthersWoke = _groups.Clock.TouchAll;
         _reload = new GroupReload(_groups, options.ConfigFile, startDirectory);
         if (options.DemotionFile is string kept)
         {

@@ -37,7 +37,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         Etcd = etcd;
         Output = output;
         Machine = machine;
-        Gate = new ElectionGate(machine);
+        Gate = new ElectionGate(machine) { Moved = Touch };
         machine.Subscribe(this);
         Health = health;
     }
@@ -92,6 +92,20 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     /// <summary>Being stopped (removed or changed by a reload, its interface gone, the daemon ending).</summary>
     public bool Stopping { get; private set; }
     public long StoppedAt { get; private set; }
+
+    // The group clock's bookkeeping (GroupClock): its slot in the heap (-1: none), the due
+    // time it is kept at, whether it waits to be computed again, the rebuild it belongs
+    // to, and whether the reaper polls its child.
+    internal int ClockSlot = -1;
+    internal long ClockDue;
+    internal bool ClockDirty;
+    internal int ClockStamp = -1;
+    internal bool HasChildPolled;
+    /// <summary>The clock that keeps this group's due time (set when it is first counted).</summary>
+    internal GroupClock? Clock;
+
+    /// <summary>Something ran this group's code: the clock looks at its deadlines again.</summary>
+    public void Touch() => Clock?.Touch(this);
 
     // ppoll indexes of the last wait (-1: not polled).
     public int ScriptPoll { get; set; } = -1;

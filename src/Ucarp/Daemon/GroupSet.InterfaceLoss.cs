@@ -20,6 +20,7 @@ internal sealed partial class GroupSet
         {
             return;   // its --vmac children removed as the daemon dies: nothing was lost
         }
+        Clock.TouchAll();
         List<GroupRuntime> lost = _groups.FindAll(g => g.Interface == entry && !g.Stopping);
         if (!_many)
         {
@@ -49,6 +50,7 @@ internal sealed partial class GroupSet
             g.MarkStopped(now);
             _groups.Remove(g);
             _leaving.Add(g);
+            Clock.TouchAll();
             Hold(g.Options, g.EtcdPassword, reason, g.Gate.ReasonOf(GateReason.Control), now);
         }
         foreach (GroupRuntime w in waiting)

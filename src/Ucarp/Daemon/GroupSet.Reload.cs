@@ -122,6 +122,7 @@ internal sealed partial class GroupSet
             g.Stop(now, runDownscript: true);
             _groups.Remove(g);
             _leaving.Add(g);
+            Clock.TouchAll();
         }
         foreach ((GroupOptions options, string? password, string reason, long retryAt) in toHold)
         {

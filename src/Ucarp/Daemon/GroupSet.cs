@@ -38,10 +38,14 @@ internal sealed partial class GroupSet : IDisposable
         _interfaces = interfaces;
         _environment = environment;
         Etcd = etcd;
+        Clock = new GroupClock(this);
         _sync = new SyncCoordinator((group, line) => (_groups.Find(g => g.Name == group)?.Log ?? LogFor(group)).Write(LogLevel.Warning, line));
     }
 
     public EtcdSessions Etcd { get; }
+
+    /// <summary>When each group needs the loop next (the timers, the reaper and the lifecycle look only at those due).</summary>
+    public GroupClock Clock { get; }
 
     /// <summary>Where every group's managed addresses are changed, off the protocol's thread.</summary>
     public Net.AddressChanger Addresses { get; } = new();
@@ -231,6 +235,7 @@ internal sealed partial class GroupSet : IDisposable
     void GroupsChanged(long now)
     {
         Generation++;
+        Clock.TouchAll();
         _groups.Sort((a, b) => _fileOrder.GetValueOrDefault(a.Name).CompareTo(_fileOrder.GetValueOrDefault(b.Name)));
         HasSync = _groups.Exists(g => g.Config.SyncSet is not null);
         // Every time, sets or not: gates a vanished set had closed must open, and a set
@@ -264,6 +269,7 @@ internal sealed partial class GroupSet : IDisposable
             if (g.Finished(now))
             {
                 _leaving.RemoveAt(i--);
+                Clock.TouchAll();
                 g.Leave(_memberships);
                 g.Dispose();
                 ForgetUnusedInterfaces();
@@ -327,6 +333,7 @@ internal sealed partial class GroupSet : IDisposable
             return;
         }
         Stopping = true;
+        Clock.TouchAll();
         // First: the groups then leave their keys to the lease's revoke, one request for all.
         Etcd.StopAll(now);
         foreach (GroupRuntime g in _groups)

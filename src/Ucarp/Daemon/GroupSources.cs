@@ -11,28 +11,18 @@ namespace Ucarp.Daemon;
 /// a session's revoke), groups that finished leaving, those waiting to replace them,
 /// sessions no group uses any more, and the end of the daemon once every group is done.
 /// </summary>
-internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSource
+internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSource, ITouchesItsGroups
 {
-    const long StoppingPoll = 50_000;   // µs between looks at scripts while stopping
-
     public void AddTo(PollSet set, long now) { }
 
+    // The groups' own (their followers', a stopping group's polls) are the group clock's.
     public long? NextDeadline(long now)
     {
         if (groups.Finished(now))
         {
             return now;
         }
-        long? wake = groups.Stopping ? now + StoppingPoll : null;
-        for (int i = 0; i < groups.Count; i++)
-        {
-            GroupRuntime g = groups[i];
-            if (g.Stopping && !g.Finished(now))
-            {
-                wake = Deadlines.Min(wake, now + StoppingPoll);
-            }
-            wake = Deadlines.Min(wake, g.Follower.NextDeadline);
-        }
+        long? wake = groups.Stopping ? now + GroupClock.StoppingPoll : null;
         foreach (SharedEtcd s in groups.Etcd.All)
         {
             wake = Deadlines.Min(wake, s.DeferredDeadline);
@@ -42,9 +32,9 @@ internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSou
 
     public void Dispatch(PollSet set, long now)
     {
-        for (int i = 0; i < groups.Count; i++)
+        foreach (GroupRuntime g in groups.Clock.TakeDue(now))   // List<T>'s enumerator is a struct: no allocation
         {
-            RoleFollower follower = groups[i].Follower;
+            RoleFollower follower = g.Follower;
             if (follower.NextDeadline <= now)
             {
                 follower.OnTimer(now);
@@ -67,30 +57,16 @@ internal sealed class GroupLifecycle(GroupSet groups, EventLoop loop) : ILoopSou
 }
 
 /// <summary>The elections' own timers (adverts, master-down, campaigns, reads), after every input of the pass.</summary>
-internal sealed class GroupTimers(GroupSet groups) : ILoopSource
+internal sealed class GroupTimers(GroupSet groups) : ILoopSource, ITouchesItsGroups
 {
     public void AddTo(PollSet set, long now) { }
 
-    public long? NextDeadline(long now)
-    {
-        if (groups.Stopping)
-        {
-            return null;
-        }
-        long? wake = null;
-        foreach (GroupRuntime g in groups.Running)
-        {
-            if (!g.Stopping && g.Gate.NextDeadline is long due && (wake is null || due < wake))
-            {
-                wake = due;
-            }
-        }
-        return wake;
-    }
+    // Every group's: its election's, its follower's, its check's, its polls.
+    public long? NextDeadline(long now) => groups.Clock.Next(now);
 
     public void Dispatch(PollSet set, long now)
     {
-        foreach (GroupRuntime g in groups.Running)   // List<T>'s enumerator is a struct: no allocation
+        foreach (GroupRuntime g in groups.Clock.TakeDue(now))   // List<T>'s enumerator is a struct: no allocation
         {
             if (!g.Stopping && g.Gate.NextDeadline <= now)
             {

@@ -22,14 +22,33 @@ internal sealed class EventLoop(ILog log)
 
     readonly List<ILoopSource> _sources = [];
     readonly PollSet _set = new();
+    // Per source, as the last pass left them: its first descriptor's index, how many it
+    // added, and its deadline (long.MaxValue: none).
+    int[] _first = new int[16], _count = new int[16];
+    long[] _due = new long[16];
     int? _exit;
     bool _faulted;
 
     /// <summary>What an exception out of a source makes the daemon do (stop every group, releasing its addresses).</summary>
     public Action<long>? Faulted { get; set; }
 
+    /// <summary>
+    /// Told before a pass in which a source that is not <see cref="ITouchesItsGroups"/>
+    /// woke (or a wait was interrupted): what it runs may move any group's deadlines.
+    /// </summary>
+    public Action? OthersWoke { get; set; }
+
     /// <summary>Sources are dispatched in the order added: inputs before the timers they may move.</summary>
-    public void Add(ILoopSource source) => _sources.Add(source);
+    public void Add(ILoopSource source)
+    {
+        _sources.Add(source);
+        if (_sources.Count > _first.Length)
+        {
+            Array.Resize(ref _first, _first.Length * 2);
+            Array.Resize(ref _count, _count.Length * 2);
+            Array.Resize(ref _due, _due.Length * 2);
+        }
+    }
 
     /// <summary>Ends <see cref="Run"/> after the current pass, with this status.</summary>
     public void Exit(int status) => _exit ??= status;
@@ -37,8 +56,13 @@ internal sealed class EventLoop(ILog log)
     public int Run()
     {
         long now = MonotonicClock.NowMicroseconds;
+        bool interrupted = true;   // the first pass: nothing is known yet
         while (true)
         {
+            if (OthersWoke is not null && (interrupted || OtherWoke(now)))
+            {
+                OthersWoke();
+            }
             // A for loop over the list: its enumerator would allocate nothing either, but a
             // source added during a pass must not break it.
             for (int i = 0; i < _sources.Count; i++)
@@ -62,12 +86,15 @@ internal sealed class EventLoop(ILog log)
             for (int i = 0; i < _sources.Count; i++)
             {
                 ILoopSource source = _sources[i];
+                _first[i] = _set.Count;
+                _due[i] = long.MaxValue;
                 try
                 {
                     source.AddTo(_set, now);
-                    if (source.NextDeadline(now) is long due && due < wake)
+                    if (source.NextDeadline(now) is long due)
                     {
-                        wake = due;
+                        _due[i] = due;
+                        wake = Math.Min(wake, due);
                     }
                 }
                 catch (Exception e)
@@ -75,18 +102,44 @@ internal sealed class EventLoop(ILog log)
                     Fault(source, e, now);
                     wake = now;   // straight on to the next pass: the groups are stopping
                 }
+                _count[i] = _set.Count - _first[i];
             }
             if (_exit is int leaving)
             {
                 return leaving;
             }
             long wait = wake == long.MaxValue ? 60_000_000 : Math.Max(0, wake - now);
-            if (!_set.TryWait(wait, out SysError error) && error.Errno != Libc.EINTR)
+            interrupted = !_set.TryWait(wait, out SysError error);
+            if (interrupted && error.Errno != Libc.EINTR)
             {
                 log.Write(LogLevel.Error, Messages.PollError(error.Text));
             }
             now = MonotonicClock.NowMicroseconds;
         }
+    }
+
+    /// <summary>Whether a source that does not tell which groups it ran has something to do in this pass.</summary>
+    bool OtherWoke(long now)
+    {
+        for (int i = 0; i < _sources.Count; i++)
+        {
+            if (_sources[i] is ITouchesItsGroups)
+            {
+                continue;
+            }
+            if (_due[i] <= now)
+            {
+                return true;
+            }
+            for (int k = _first[i], end = _first[i] + _count[i]; k < end; k++)
+            {
+                if (_set.REvents(k) != 0)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     void Fault(ILoopSource source, Exception e, long now)

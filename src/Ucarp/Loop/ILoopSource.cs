@@ -19,3 +19,12 @@ internal interface ILoopSource
     /// </summary>
     void Dispatch(PollSet set, long now);
 }
+
+/// <summary>
+/// A source that tells the group clock (Daemon.GroupClock) which groups it ran. When any
+/// other source wakes (a descriptor of its is ready, or its deadline has come), the loop
+/// tells <see cref="EventLoop.OthersWoke"/> first, and the clock looks at every group again.
+/// </summary>
+internal interface ITouchesItsGroups
+{
+}

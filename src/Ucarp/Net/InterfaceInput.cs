@@ -10,7 +10,7 @@ namespace Ucarp.Net;
 /// The frames of every interface socket, routed to the group of their destination and id,
 /// and the sockets' errors (an interface that is gone stops its groups).
 /// </summary>
-internal sealed class InterfaceInput(GroupSet groups) : ILoopSource
+internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesItsGroups
 {
     const int FramesPerWakeup = 512;          // about 1.5 ms of work; then timers get their turn
     // Frames arriving back to back (a flood, or 255 masters' adverts) are left to pile up for
@@ -122,9 +122,10 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource
                 // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
                 ReadOnlySpan<byte> frame = socket.Socket.Frame(i);
                 frame = frame[..Math.Min(frame.Length, 1500)];
-                if (socket.Route(frame) is GroupRuntime { Stopping: false, Frames: IFrameInput election })
+                if (socket.Route(frame) is GroupRuntime { Stopping: false, Frames: IFrameInput election } group)
                 {
                     election.OnFrame(frame, now);
+                    group.Touch();
                 }
             }
             read += count;

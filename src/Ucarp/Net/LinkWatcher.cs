@@ -9,9 +9,10 @@ namespace Ucarp.Net;
 /// Four times a second, every interface's flags: a lost one (gone, or taken down: ucarp's
 /// capture reports an error and it ends) stops its groups; otherwise carrier loss and
 /// return are fanned out to the groups without -S. Then the groups held back (--config)
-/// whose interface is usable again start.
+/// whose interface is usable again start. What it does to groups goes through their gates
+/// or changes the set of groups, both of which the group clock hears of.
 /// </summary>
-internal sealed class LinkWatcher(GroupSet groups) : ILoopSource
+internal sealed class LinkWatcher(GroupSet groups) : ILoopSource, ITouchesItsGroups
 {
     const long CheckInterval = 250_000;   // µs: the link's return is noticed well within a second
 

@@ -11,54 +11,52 @@ namespace Ucarp.Processes;
 /// the health policy and through it to the group's gate), polled by pidfd; and the check
 /// schedule itself, starting each run when due and killing one past its timeout.
 /// </summary>
-internal sealed class ChildReaper(GroupSet groups) : ILoopSource
+internal sealed class ChildReaper(GroupSet groups) : ILoopSource, ITouchesItsGroups
 {
-    const long PollEvery = 50_000;   // µs between looks at a child whose exit cannot be polled
-
     public void AddTo(PollSet set, long now)
     {
-        for (int i = 0; i < groups.Count; i++)
+        // Only the groups that have a child: the clock keeps that list as their code runs.
+        groups.Clock.Refresh(now);
+        foreach (GroupRuntime g in groups.Clock.WithChildren)
         {
-            GroupRuntime g = groups[i];
             // Readable descriptors only wake the loop; each child is reaped after.
             g.ScriptPoll = g.Scripts.ExitFd >= 0 ? set.Add(g.Scripts.ExitFd) : -1;
             g.HealthPoll = g.Health?.ExitFd is int fd and >= 0 ? set.Add(fd) : -1;
         }
     }
 
-    public long? NextDeadline(long now)
-    {
-        long? wake = null;
-        for (int i = 0; i < groups.Count; i++)
-        {
-            GroupRuntime g = groups[i];
-            if (g.Scripts.NeedsPolling || g.Health?.NeedsPolling == true)
-            {
-                wake = Deadlines.Min(wake, now + PollEvery);
-            }
-            if (!g.Stopping && !groups.Stopping && g.Health?.NextDeadline is long check)
-            {
-                wake = Deadlines.Min(wake, check);
-            }
-        }
-        return wake;
-    }
+    // The polls of children without a pidfd and the checks' schedule are the group clock's.
+    public long? NextDeadline(long now) => null;
 
     public void Dispatch(PollSet set, long now)
     {
-        for (int i = 0; i < groups.Count; i++)
+        List<GroupRuntime> children = groups.Clock.WithChildren;
+        for (int i = 0; i < children.Count; i++)
         {
-            GroupRuntime g = groups[i];
-            if (set.Readable(g.ScriptPoll) || g.Scripts.NeedsPolling)
+            GroupRuntime g = children[i];
+            bool script = set.Readable(g.ScriptPoll), check = set.Readable(g.HealthPoll);
+            if (script)
             {
                 g.ReapScript();
             }
+            if (check && !g.Stopping && g.Health is HealthCheckRunner health)
+            {
+                RunHealthCheck(g, health, now, exited: true);
+            }
+            if (script || check)
+            {
+                g.Touch();
+            }
         }
-        foreach (GroupRuntime g in groups.Running)   // List<T>'s enumerator is a struct: no allocation
+        foreach (GroupRuntime g in groups.Clock.TakeDue(now))   // List<T>'s enumerator is a struct: no allocation
         {
+            if (g.Scripts.NeedsPolling)
+            {
+                g.ReapScript();
+            }
             if (!g.Stopping && g.Health is HealthCheckRunner health)
             {
-                RunHealthCheck(g, health, now, set.Readable(g.HealthPoll));
+                RunHealthCheck(g, health, now, exited: false);
             }
         }
     }

@@ -1,0 +1,294 @@
+using Ucarp.Core;
+
+namespace Ucarp.Daemon;
+
+/// <summary>
+/// When each group needs the loop next, kept in a heap, so that a pass costs what it
+/// touched rather than a look at every group: with 4,080 groups, three sources each
+/// asking every group for its deadlines on every pass (up to a thousand passes a second
+/// as a backup hears the adverts) was most of the daemon's CPU.
+/// A group's due time is the earliest of its election's timers, its follower's, its
+/// health check's, and the polls of a child that cannot be waited for or of a stopping
+/// group (<see cref="DueOf"/>). It can only move when something runs the group's code,
+/// and every such path marks the group (<see cref="Touch"/>): a frame routed to it, its
+/// gate (health, ucarpctl, the sync set, the link), its child's exit, its own timers;
+/// anything else the loop runs (etcd, signals, the control socket, a reload, address
+/// results) marks them all (<see cref="TouchAll"/>), as does any change to the set of
+/// groups. A stale time that is too early costs one look; one that is too late would be a
+/// missed timer, which <c>UCARP_NET_CHECK_DEADLINES=1</c> checks on every pass (the
+/// namespace tests run with it).
+/// </summary>
+internal sealed class GroupClock(GroupSet groups)
+{
+    public const long PollEvery = 50_000;       // µs between looks at a child whose exit cannot be polled
+    public const long StoppingPoll = 50_000;    // µs between looks at a stopping group's scripts
+
+    const long None = long.MaxValue;
+
+    GroupRuntime[] _heap = new GroupRuntime[64];
+    int _size;
+    readonly List<GroupRuntime> _dirty = [];
+    readonly List<GroupRuntime> _due = [];
+    bool _allDirty = true;
+    // What the set of groups looked like at the last rebuild, and its stamp: a group that
+    // left the set since (its gate may still speak) is never put back in the heap.
+    int _generation = -1, _running = -1, _count = -1, _stamp;
+
+    /// <summary>The groups that have a child (a script or a check) whose exit the loop waits for.</summary>
+    public List<GroupRuntime> WithChildren { get; } = [];
+
+    /// <summary>Set from the environment: compare the heap with every group's deadlines on every pass.</summary>
+    public bool Checking { get; init; } = Environment.GetEnvironmentVariable("UCARP_NET_CHECK_DEADLINES") == "1";
+
+    /// <summary>Something ran the group's code: its due time is computed again before the next look.</summary>
+    public void Touch(GroupRuntime g)
+    {
+        if (!g.ClockDirty)
+        {
+            g.ClockDirty = true;
+            _dirty.Add(g);
+        }
+    }
+
+    /// <summary>Something the clock cannot see into ran: every group's due time is computed again.</summary>
+    public void TouchAll() => _allDirty = true;
+
+    /// <summary>Brings the heap up to date with what was touched; cheap when nothing was.</summary>
+    public void Refresh(long now)
+    {
+        if (_allDirty || groups.Generation != _generation || groups.Running.Count != _running || groups.Count != _count)
+        {
+            Rebuild(now);
+            return;
+        }
+        for (int i = 0; i < _dirty.Count; i++)
+        {
+            GroupRuntime g = _dirty[i];
+            g.ClockDirty = false;
+            if (g.ClockStamp == _stamp)
+            {
+                Place(g, DueOf(g, now));
+                NoteChildren(g);
+            }
+        }
+        _dirty.Clear();
+    }
+
+    /// <summary>The earliest due time of any group, or null.</summary>
+    public long? Next(long now)
+    {
+        Refresh(now);
+        if (Checking)
+        {
+            Check(now);
+        }
+        return _size > 0 ? _heap[0].ClockDue : null;
+    }
+
+    /// <summary>
+    /// The groups due by <paramref name="now"/>, taken out of the heap and marked touched
+    /// (whatever the caller does to them, their time is computed again). The list is the
+    /// clock's own, valid until the next call.
+    /// </summary>
+    public List<GroupRuntime> TakeDue(long now)
+    {
+        Refresh(now);
+        _due.Clear();
+        while (_size > 0 && _heap[0].ClockDue <= now)
+        {
+            GroupRuntime g = _heap[0];
+            RemoveAt(0);
+            _due.Add(g);
+            Touch(g);
+        }
+        return _due;
+    }
+
+    /// <summary>When the group needs the loop next: what the timers, the reaper and the lifecycle each wait for.</summary>
+    public long? DueOf(GroupRuntime g, long now)
+    {
+        long? due = g.Follower.NextDeadline;
+        if (!g.Stopping && !groups.Stopping)
+        {
+            due = Deadlines.Min(due, g.Gate.NextDeadline);
+            due = Deadlines.Min(due, g.Health?.NextDeadline);
+        }
+        if (g.Scripts.NeedsPolling || g.Health?.NeedsPolling == true)
+        {
+            due = Deadlines.Min(due, now + PollEvery);
+        }
+        if (g.Stopping && !g.Finished(now))
+        {
+            due = Deadlines.Min(due, now + StoppingPoll);
+        }
+        return due;
+    }
+
+    void Rebuild(long now)
+    {
+        _allDirty = false;
+        _generation = groups.Generation;
+        _running = groups.Running.Count;
+        _count = groups.Count;
+        _stamp++;
+        for (int i = 0; i < _size; i++)
+        {
+            _heap[i].ClockSlot = -1;
+        }
+        Array.Clear(_heap, 0, _size);
+        _size = 0;
+        foreach (GroupRuntime g in _dirty)
+        {
+            g.ClockDirty = false;
+        }
+        _dirty.Clear();
+        WithChildren.Clear();
+        for (int i = 0; i < groups.Count; i++)
+        {
+            GroupRuntime g = groups[i];
+            g.ClockDirty = false;
+            g.HasChildPolled = false;
+            g.ClockSlot = -1;
+            g.ClockStamp = _stamp;
+            g.Clock = this;
+            Place(g, DueOf(g, now));
+            NoteChildren(g);
+        }
+    }
+
+    static bool HasChild(GroupRuntime g) => g.Scripts.ExitFd >= 0 || g.Health?.ExitFd is >= 0;
+
+    void NoteChildren(GroupRuntime g)
+    {
+        bool has = HasChild(g);
+        if (has != g.HasChildPolled)
+        {
+            g.HasChildPolled = has;
+            if (has)
+            {
+                WithChildren.Add(g);
+            }
+            else
+            {
+                WithChildren.Remove(g);
+            }
+        }
+    }
+
+    /// <summary>UCARP_NET_CHECK_DEADLINES: a group whose deadline is earlier than the heap says was changed without a touch.</summary>
+    void Check(long now)
+    {
+        for (int i = 0; i < groups.Count; i++)
+        {
+            GroupRuntime g = groups[i];
+            long due = DueOf(g, now) ?? None;
+            long kept = g.ClockSlot >= 0 ? g.ClockDue : None;
+            if (due < kept)
+            {
+                Environment.FailFast($"GroupClock: group {g.Name} is due at {due} but the heap says {(kept == None ? "never" : kept)} (now {now})");
+            }
+            if (HasChild(g) && !g.HasChildPolled)
+            {
+                Environment.FailFast($"GroupClock: group {g.Name} has a child the reaper does not poll");
+            }
+        }
+    }
+
+    // The heap: a binary min-heap on ClockDue, each group knowing its slot (-1: not in it).
+
+    void Place(GroupRuntime g, long? due)
+    {
+        if (due is not long at)
+        {
+            if (g.ClockSlot >= 0)
+            {
+                RemoveAt(g.ClockSlot);
+            }
+            return;
+        }
+        if (g.ClockSlot < 0)
+        {
+            if (_size == _heap.Length)
+            {
+                Array.Resize(ref _heap, _size * 2);
+            }
+            g.ClockDue = at;
+            g.ClockSlot = _size;
+            _heap[_size++] = g;
+            Up(g.ClockSlot);
+            return;
+        }
+        long before = g.ClockDue;
+        g.ClockDue = at;
+        if (at < before)
+        {
+            Up(g.ClockSlot);
+        }
+        else if (at > before)
+        {
+            Down(g.ClockSlot);
+        }
+    }
+
+    void RemoveAt(int slot)
+    {
+        GroupRuntime gone = _heap[slot];
+        gone.ClockSlot = -1;
+        _size--;
+        if (slot == _size)
+        {
+            _heap[_size] = null!;
+            return;
+        }
+        GroupRuntime last = _heap[_size];
+        _heap[_size] = null!;
+        _heap[slot] = last;
+        last.ClockSlot = slot;
+        Up(slot);
+        Down(last.ClockSlot);
+    }
+
+    void Up(int slot)
+    {
+        GroupRuntime g = _heap[slot];
+        while (slot > 0)
+        {
+            int parent = (slot - 1) / 2;
+            if (_heap[parent].ClockDue <= g.ClockDue)
+            {
+                break;
+            }
+            _heap[slot] = _heap[parent];
+            _heap[slot].ClockSlot = slot;
+            slot = parent;
+        }
+        _heap[slot] = g;
+        g.ClockSlot = slot;
+    }
+
+    void Down(int slot)
+    {
+        GroupRuntime g = _heap[slot];
+        while (true)
+        {
+            int child = 2 * slot + 1;
+            if (child >= _size)
+            {
+                break;
+            }
+            if (child + 1 < _size && _heap[child + 1].ClockDue < _heap[child].ClockDue)
+            {
+                child++;
+            }
+            if (_heap[child].ClockDue >= g.ClockDue)
+            {
+                break;
+            }
+            _heap[slot] = _heap[child];
+            _heap[slot].ClockSlot = slot;
+            slot = child;
+        }
+        _heap[slot] = g;
+        g.ClockSlot = slot;
+    }
+}
