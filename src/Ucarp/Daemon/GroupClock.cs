@@ -74,7 +74,7 @@ internal sealed class GroupClock(GroupSet groups)
         _dirty.Clear();
     }
 
-    /// <summary>The earliest due time of any group, or null.</summary>
+    /// <summary>The earliest due time of any group (maybe early: see <see cref="Place"/>), or null.</summary>
     public long? Next(long now)
     {
         Refresh(now);
@@ -218,15 +218,13 @@ internal sealed class GroupClock(GroupSet groups)
             Up(g.ClockSlot);
             return;
         }
-        long before = g.ClockDue;
-        g.ClockDue = at;
-        if (at < before)
+        // Later than it is kept at: left where it is. It is looked at then, found not due,
+        // and placed again; meanwhile each frame a backup hears (which moves its
+        // master-down time later) costs nothing here rather than a walk down the heap.
+        if (at < g.ClockDue)
         {
+            g.ClockDue = at;
             Up(g.ClockSlot);
-        }
-        else if (at > before)
-        {
-            Down(g.ClockSlot);
         }
     }
 
