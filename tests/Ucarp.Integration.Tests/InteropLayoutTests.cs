@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Ucarp.Core.Wire;
 using Ucarp.Interop;
 
 namespace Ucarp.Integration.Tests;
@@ -45,6 +47,8 @@ public class InteropLayoutTests
             P("sizeof sockaddr_ll", sizeof(struct sockaddr_ll)); P("offset sll_ifindex", offsetof(struct sockaddr_ll, sll_ifindex));
             P("offset sll_protocol", offsetof(struct sockaddr_ll, sll_protocol));
             P("sizeof sock_filter", sizeof(struct sock_filter)); P("sizeof sock_fprog", sizeof(struct sock_fprog));
+            P("sizeof sock_filter, as BpfInstruction", sizeof(struct sock_filter));
+            P("offset sock_filter jt", offsetof(struct sock_filter, jt)); P("offset sock_filter k", offsetof(struct sock_filter, k));
             P("sizeof mmsghdr", sizeof(struct mmsghdr)); P("offset msg_len", offsetof(struct mmsghdr, msg_len));
             P("offset msg_iov", offsetof(struct mmsghdr, msg_hdr.msg_iov)); P("offset msg_flags", offsetof(struct mmsghdr, msg_hdr.msg_flags));
             P("sizeof iovec", sizeof(struct iovec));
@@ -122,6 +126,13 @@ public class InteropLayoutTests
         Directory.Delete(dir, true);
     }
 
+    /// <summary>Where a byte of a known instruction lies in BpfInstruction's memory (k's low byte, little-endian).</summary>
+    static long BpfInstructionOffset(byte marker)
+    {
+        BpfInstruction[] one = [new BpfInstruction(0x1234, 0x56, 0x78, 0x9abcdef0)];
+        return MemoryMarshal.AsBytes(one.AsSpan()).IndexOf(marker);
+    }
+
     public static IEnumerable<TestCaseData> Layouts()
     {
         yield return new TestCaseData("sizeof ifreq", (long)Marshal.SizeOf<IfReq>());
@@ -132,6 +143,10 @@ public class InteropLayoutTests
         yield return new TestCaseData("offset sll_ifindex", (long)Marshal.OffsetOf<SockAddrLl>(nameof(SockAddrLl.IfIndex)));
         yield return new TestCaseData("offset sll_protocol", (long)Marshal.OffsetOf<SockAddrLl>(nameof(SockAddrLl.Protocol)));
         yield return new TestCaseData("sizeof sock_filter", (long)Marshal.SizeOf<SockFilter>());
+        // The core's filter programs are handed to the kernel as they are (PacketSocket.TrySetFilter).
+        yield return new TestCaseData("sizeof sock_filter, as BpfInstruction", (long)Unsafe.SizeOf<BpfInstruction>());
+        yield return new TestCaseData("offset sock_filter jt", BpfInstructionOffset(0x56));
+        yield return new TestCaseData("offset sock_filter k", BpfInstructionOffset(0xf0));
         yield return new TestCaseData("sizeof mmsghdr", (long)Marshal.SizeOf<MMsgHdr>());
         yield return new TestCaseData("offset msg_len", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Length)));
         yield return new TestCaseData("offset msg_iov", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Iov)));

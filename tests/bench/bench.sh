@@ -5,7 +5,9 @@
 #              how far above the protocol floor (3 x advbase + advskew/256) that is
 #   idle       resident memory and CPU of a lone master over IDLE_SECONDS
 #   flood      CPU of a master under a forged-advert flood (tcpreplay at FLOOD_PPS,
-#              default 70000 frames/s, for FLOOD_SECONDS), and its worst advert lateness
+#              default 70000 frames/s, for FLOOD_SECONDS), and its worst advert lateness;
+#              the forged advert has the master's vhid (42) and a wrong password, or with
+#              FLOOD_VHID another vhid (a neighbouring group's adverts, or a flood of them)
 #   handover   a master (-z) sent SIGTERM or SIGUSR2 -> the backup's upscript (the
 #              clone bows out; ucarp goes silent and the backup waits out its timer)
 #   start-up   exec to the first state line
@@ -49,6 +51,7 @@ ROUNDS=${ROUNDS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
 FLOOD_PPS=${FLOOD_PPS:-70000}
+FLOOD_VHID=${FLOOD_VHID:-42}
 LOAD_SECONDS=${LOAD_SECONDS:-300}
 # Which measurements to take (all by default); e.g. SECTIONS="idle flood" for a quick look,
 # SECTIONS=many for the many groups alone.
@@ -156,6 +159,24 @@ idle() { # idle BINARY: "RSS_KiB CPU_ms_per_s" of a lone master
     echo "$(rss_kib "$m") $(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.2f", d * 1000 / hz / s }')"
 }
 
+revhid() { # revhid PCAP VHID: the pcap's one advert given another vhid, its checksum mended (RFC 1624)
+    python3 - "$1" "$2" <<'PY'
+import sys
+path, vhid = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(path, 'rb').read())
+carp = 24 + 16 + 14 + 20                      # pcap header, record header, Ethernet, IPv4
+old = (b[carp] << 8) | b[carp + 1]            # version/type and vhid: one 16-bit word of the sum
+b[carp + 1] = vhid
+new = (b[carp] << 8) | b[carp + 1]
+x = (~((b[carp + 6] << 8) | b[carp + 7]) & 0xffff) + (~old & 0xffff) + new
+while x >> 16:
+    x = (x & 0xffff) + (x >> 16)
+x = ~x & 0xffff
+b[carp + 6], b[carp + 7] = x >> 8, x & 0xff
+open(path, 'wb').write(b)
+PY
+}
+
 flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
     # The victim is host 2; host 3 replays a real advert captured from ucarp 1.5.2
     # (from 192.0.2.1, vhid 42, advskew 0, password "love"): to the victim, whose
@@ -167,6 +188,7 @@ flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
     { dd if="$vectors" bs=1 count=24 status=none       # pcap file header
       dd if="$vectors" bs=1 skip=82 count=86 status=none # record header + the first advert
     } > "$work/forged.pcap"
+    [ "$FLOOD_VHID" = 42 ] || revhid "$work/forged.pcap" "$FLOOD_VHID"
     local cap=$work/flood-adverts.pcap
     # On the victim's own interface, outgoing only: the flood never reaches tcpdump.
     local tp; tp=$(capture "$cap" "proto 112" "$prefix-n2" eth0 -Q out)
@@ -446,6 +468,7 @@ row "planned handover (SIGTERM -z), ms" "${result[clone-handover-term]:--}" "${r
 row "planned handover (SIGUSR2), ms" "${result[clone-handover-usr2]:--}" "${result[debian-handover-usr2]:--}"
 row "idle master RSS, KiB" "${result[clone-rss]:--}" "${result[debian-rss]:--}"
 row "idle master CPU, ms per s ($IDLE_SECONDS s)" "${result[clone-idlecpu]:--}" "${result[debian-idlecpu]:--}"
+[ "$FLOOD_VHID" = 42 ] || row "flood: forged vhid (the master's is 42)" "$FLOOD_VHID" "$FLOOD_VHID"
 row "flood: frames per s sent" "${result[clone-pps]:--}" "${result[debian-pps]:--}"
 row "flood: master CPU, % of a core" "${result[clone-floodcpu]:--}" "${result[debian-floodcpu]:--}"
 row "flood: CPU, Ucarp.Net / ucarp" "$(awk -v a="${result[clone-floodcpu]:-0}" -v b="${result[debian-floodcpu]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" ""

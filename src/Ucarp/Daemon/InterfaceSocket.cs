@@ -10,9 +10,11 @@ namespace Ucarp.Daemon;
 /// <summary>
 /// One packet socket and one kernel filter per interface and family, for every CARP group
 /// on it (FreeBSD's carp_if): frames are read once and handed to the group their
-/// destination and vhid name. A frame no group has is counted here, once, instead of
-/// being looked at (and logged) by every group. A plain command line's one group gets
-/// every frame, as ucarp's capture does, so its log and counters are ucarp's.
+/// destination and vhid name. The kernel filter lets in only the groups' vhids (see
+/// <see cref="Rule"/>), so a flood of another vhid costs no wake-up; a frame for one of
+/// them but another destination is counted here, once, instead of being looked at (and
+/// logged) by every group. A plain command line's one group gets every frame the filter
+/// lets in, as ucarp's capture does, so its log is ucarp's.
 /// </summary>
 internal sealed class InterfaceSocket : IDisposable
 {
@@ -40,7 +42,7 @@ internal sealed class InterfaceSocket : IDisposable
     public IReadOnlyList<GroupRuntime> Groups => _groups;
     /// <summary>Some group still takes frames from it (not every one stopping).</summary>
     public bool Listening => Dispatch ? _table.Count > 0 : _groups.Count > 0 && !_groups[0].Stopping;
-    /// <summary>Frames for a destination and vhid no group of ours has (and frames too short to say).</summary>
+    /// <summary>Frames the filter let in (one of our vhids) for a destination no group of ours has, and frames too short to say.</summary>
     public long Unknown { get; private set; }
 
     // The event loop's coalescing of back-to-back frames (see Daemon), per socket.
@@ -87,21 +89,42 @@ internal sealed class InterfaceSocket : IDisposable
     }
 
     /// <summary>
-    /// A routed group's source address joins the filter's. False when the filter could not
-    /// be replaced: the group runs regardless (the old filter stays, and its own adverts are
-    /// still dropped by PACKET_IGNORE_OUTGOING and its reader).
+    /// A routed group's source address and vhid join the filter's. False when the filter
+    /// could not be replaced: the group runs regardless (the old filter stays, its own
+    /// adverts are still dropped by PACKET_IGNORE_OUTGOING and its reader, and its vhid's
+    /// frames are let in if the old filter was ucarp's rule alone).
     /// </summary>
     public bool TryAddSource(GroupRuntime group, out SysError filterError)
     {
         IpAddress source = group.Config.SourceAddress;
-        if (_sources.TryGetValue(source, out int users))
+        _sources[source] = _sources.TryGetValue(source, out int users) ? users + 1 : 1;
+        return TryRefilter(out filterError);
+    }
+
+    /// <summary>The kernel filter for the sources and vhids of the groups on the socket now.</summary>
+    bool TryRefilter(out SysError error) => Socket.TrySetFilter(AdvertFilter.Build(IsV6, Sources(), Rule()), out error);
+
+    /// <summary>
+    /// Which vhids get in (AdvertFilter): a --config daemon's groups' (frames of another
+    /// only added to <see cref="Unknown"/>); a plain command line's CARP group its own,
+    /// and what ucarp logs before its vhid check, unless --debug, which logs every frame.
+    /// </summary>
+    FilterRule Rule()
+    {
+        if (!Dispatch)
         {
-            _sources[source] = users + 1;
-            filterError = SysError.None;
-            return true;
+            return _groups.Count == 1 && _groups[0] is { Config.Vrrp: 0 } only && !only.Log.DebugEnabled
+                ? FilterRule.PlainCarp(only.Config.Vhid, only.Config.Peers) : FilterRule.AnyVhid;
         }
-        _sources[source] = 1;
-        return Socket.TrySetSources(IsV6, Sources(), out filterError);
+        var vhids = new List<byte>(_groups.Count);
+        foreach (GroupRuntime g in _groups)
+        {
+            if (!vhids.Contains(g.Config.Vhid))
+            {
+                vhids.Add(g.Config.Vhid);
+            }
+        }
+        return FilterRule.Dispatch(vhids);
     }
 
     /// <summary>
@@ -136,14 +159,15 @@ internal sealed class InterfaceSocket : IDisposable
         if (_sources.TryGetValue(source, out int users) && users <= 1)
         {
             _sources.Remove(source);
-            if (_sources.Count != 0)
-            {
-                Socket.TrySetSources(IsV6, Sources(), out _);
-            }
         }
         else if (users > 1)
         {
             _sources[source] = users - 1;
+        }
+        // Its vhid leaves the filter too; the last group's socket is closing.
+        if (_groups.Count != 0)
+        {
+            TryRefilter(out _);
         }
     }
 

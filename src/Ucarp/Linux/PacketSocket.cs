@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Ucarp.Core;
 using Ucarp.Core.Cli;
+using Ucarp.Core.Wire;
 using Ucarp.Interop;
 
 namespace Ucarp.Linux;
@@ -11,14 +11,19 @@ namespace Ucarp.Linux;
 /// An AF_PACKET raw socket bound to one interface: full Ethernet frames out, and in,
 /// only what the kernel filter lets through (IPv4, protocol 112, not from our address),
 /// which is the pcap rule ucarp compiles: "proto 112 and src host not SRCIP". For an
-/// IPv6 daemon the same rule on the IPv6 header: next header 112, source not ours.
+/// IPv6 daemon the same rule on the IPv6 header: next header 112, source not ours. Its
+/// groups then narrow it to their vhids (<see cref="TrySetFilter"/>, AdvertFilter).
 /// </summary>
 internal sealed class PacketSocket : IDisposable
 {
     const int ReceiveBuffer = 4 << 20;
 
-    /// <summary>Frames read per system call: a flood costs a sixteenth of the calls.</summary>
-    public const int Batch = 16;
+    /// <summary>
+    /// Frames read per system call. A flood's frames are read once a millisecond (see
+    /// InterfaceInput), 70 at 70,000 a second: two calls where 16 a call took six, and a
+    /// system call cost more than reading a frame (the flood bench's profile).
+    /// </summary>
+    public const int Batch = 64;
     const int FrameRoom = 1536;   // an Ethernet frame (1514) and some; only 1500 bytes are ever looked at
 
     readonly FileDescriptor _fd;
@@ -97,88 +102,26 @@ internal sealed class PacketSocket : IDisposable
         return true;
     }
 
-    /// <summary>A group with a new source address joined the socket: the filter is replaced (atomically, by the kernel).</summary>
-    public bool TrySetSources(bool v6, IReadOnlyList<IpAddress> sources, out SysError error) => TryAttach(_fd.Fd, v6, sources, true, out error);
+    /// <summary>The groups on the socket changed: the filter is replaced (atomically, by the kernel).</summary>
+    public bool TrySetFilter(BpfInstruction[] program, out SysError error) => TryAttach(_fd.Fd, program, out error);
 
-    // Sources the filter can name: its jumps are 8 bits. Past them only PACKET_IGNORE_OUTGOING
-    // and the reader's own-address check drop our adverts, which is enough on any kernel since 4.20.
-    const int MaxSources4 = 200, MaxSources6 = 24;
-    const int MaxFilter = 4 + 8 * MaxSources6 + 2;
+    static bool TryAttach(int fd, bool v6, IReadOnlyList<IpAddress> sources, bool receive, out SysError error) =>
+        TryAttach(fd, receive ? AdvertFilter.Build(v6, sources, FilterRule.AnyVhid) : AdvertFilter.DropAll(), out error);
 
-    static unsafe bool TryAttach(int fd, bool v6, IReadOnlyList<IpAddress> sources, bool receive, out SysError error)
+    static unsafe bool TryAttach(int fd, BpfInstruction[] program, out SysError error)
     {
-        SockFilter* program = stackalloc SockFilter[MaxFilter];
-        int count = !receive ? DropAll(program)
-            : v6 ? Filter6(Lists.Slice(sources, 0, Math.Min(sources.Count, MaxSources6)), program)
-            : Filter(Lists.Slice(sources, 0, Math.Min(sources.Count, MaxSources4)), program);
-        var fprog = new SockFprog { Length = (ushort)count, Filter = program };
-        if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
+        // BpfInstruction is struct sock_filter's layout; InteropLayoutTests holds them together.
+        fixed (BpfInstruction* code = program)
         {
-            error = SysError.Last("SO_ATTACH_FILTER");
-            return false;
+            var fprog = new SockFprog { Length = (ushort)program.Length, Filter = (SockFilter*)code };
+            if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &fprog, (uint)sizeof(SockFprog)) != 0)
+            {
+                error = SysError.Last("SO_ATTACH_FILTER");
+                return false;
+            }
         }
         error = SysError.None;
         return true;
-    }
-
-    static unsafe int DropAll(SockFilter* p)
-    {
-        p[0] = new SockFilter(0x06, 0, 0, 0); // ret 0
-        return 1;
-    }
-
-    /// <summary>
-    /// The IPv6 program: ethertype 0x86dd, next header 112 (an advert behind extension
-    /// headers is not one: FreeBSD sends none), source none of ours (four words each).
-    /// Returns its length.
-    /// </summary>
-    static unsafe int Filter6(IReadOnlyList<IpAddress> sources, SockFilter* p)
-    {
-        const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
-        int accept = 4 + 8 * sources.Count, drop = accept + 1;
-        p[0] = new SockFilter(LdH, 0, 0, 12);                             // ethertype
-        p[1] = new SockFilter(JEq, 0, (byte)(drop - 2), 0x86dd);          // IPv6, else drop
-        p[2] = new SockFilter(LdB, 0, 0, 20);                             // next header
-        p[3] = new SockFilter(JEq, 0, (byte)(drop - 4), 112);             // CARP, else drop
-        Span<byte> src = stackalloc byte[16];
-        for (int s = 0; s < sources.Count; s++)
-        {
-            sources[s].CopyTo(src);
-            int block = 4 + 8 * s, next = block + 8;   // the next source's block, or accept after the last
-            for (int word = 0; word < 4; word++)
-            {
-                // Word by word: the first that differs moves on to the next source; all four equal: ours, drop.
-                int at = block + 2 * word + 1;
-                p[at - 1] = new SockFilter(LdW, 0, 0, (uint)(22 + 4 * word));
-                byte equal = (byte)(word == 3 ? drop - at - 1 : 0);
-                p[at] = new SockFilter(JEq, equal, (byte)(next - at - 1), BinaryPrimitives.ReadUInt32BigEndian(src[(4 * word)..]));
-            }
-        }
-        p[accept] = new SockFilter(Ret, 0, 0, 0x40000);                   // accept the whole frame
-        p[drop] = new SockFilter(Ret, 0, 0, 0);                           // drop
-        return drop + 1;
-    }
-
-    /// <summary>The classic BPF program: IPv4, protocol 112, source none of ours; returns its length.</summary>
-    static unsafe int Filter(IReadOnlyList<IpAddress> sources, SockFilter* p)
-    {
-        const ushort LdH = 0x28, LdB = 0x30, LdW = 0x20, JEq = 0x15, Ret = 0x06;
-        int accept = 5 + sources.Count, drop = accept + 1;
-        Span<byte> src = stackalloc byte[4];
-        p[0] = new SockFilter(LdH, 0, 0, 12);                             // ethertype
-        p[1] = new SockFilter(JEq, 0, (byte)(drop - 2), 0x0800);          // IPv4, else drop
-        p[2] = new SockFilter(LdB, 0, 0, 23);                             // IP protocol
-        p[3] = new SockFilter(JEq, 0, (byte)(drop - 4), 112);             // CARP, else drop
-        p[4] = new SockFilter(LdW, 0, 0, 26);                             // IP source
-        for (int s = 0; s < sources.Count; s++)
-        {
-            sources[s].CopyTo(src);
-            int at = 5 + s;
-            p[at] = new SockFilter(JEq, (byte)(drop - at - 1), 0, BinaryPrimitives.ReadUInt32BigEndian(src)); // ours: drop
-        }
-        p[accept] = new SockFilter(Ret, 0, 0, 0x40000);                   // accept the whole frame
-        p[drop] = new SockFilter(Ret, 0, 0, 0);                           // drop
-        return drop + 1;
     }
 
     /// <summary>Sends one frame; false with the errno (what ucarp logs after "write() has failed: ").</summary>

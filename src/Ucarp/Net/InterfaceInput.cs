@@ -129,6 +129,12 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
                 }
             }
             read += count;
+            if (count < PacketSocket.Batch)
+            {
+                // The queue is empty: one more call would only say so. A frame that comes
+                // meanwhile makes the socket readable for the next wait.
+                return read;
+            }
         }
         return read;
     }

@@ -90,4 +90,35 @@ public class HmacTests
         }
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
+
+    /// <summary>
+    /// A replayed counter is checked against the digest remembered from its last check: the
+    /// verdict and the digest left for the log line are a fresh computation's, whatever the
+    /// order of counters, right and wrong digests.
+    /// </summary>
+    [Test]
+    public void A_repeated_counter_is_not_computed_again_and_gets_the_same_verdict()
+    {
+        byte[] key = "love"u8.ToArray();
+        var vip = new IpAddress(192, 0, 2, 100);
+        var hmac = new CarpHmac(key, 42, vip);
+        var random = new Random(7);
+        Span<byte> counter = stackalloc byte[8];
+        Span<byte> computed = stackalloc byte[CarpHmac.Length];
+        ulong[] counters = [5, 5, 5, 6, 5, 5, 0, 0, ulong.MaxValue, ulong.MaxValue];
+        long computations = 0;
+        for (int i = 0; i < counters.Length * 40; i++)
+        {
+            ulong value = counters[i % counters.Length];
+            bool repeat = i > 0 && counters[(i - 1) % counters.Length] == value;
+            BinaryPrimitives.WriteUInt64BigEndian(counter, value);
+            byte[] right = Reference(key, 42, vip, value);
+            byte[] received = random.Next(3) == 0 ? right : [.. right[..19], (byte)(right[19] ^ 1 << random.Next(8))];
+            computed.Clear();
+            Assert.That(hmac.Verify(counter, received, computed), Is.EqualTo(received == right), $"step {i}, counter {value}");
+            Assert.That(computed.ToArray(), Is.EqualTo(right), $"step {i}: the digest ucarp's line names");
+            computations += repeat ? 0 : 1;
+            Assert.That(hmac.Computations, Is.EqualTo(computations), $"step {i}");
+        }
+    }
 }

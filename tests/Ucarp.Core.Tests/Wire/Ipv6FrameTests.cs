@@ -13,7 +13,7 @@ namespace Ucarp.Core.Tests.Wire;
 public class Ipv6FrameTests
 {
     // python3 tests/Ucarp.Core.Tests/Golden/ipv6-frames.py
-    const string Advert =
+    internal const string Advert =
         "33330000001200005e00002a86dd60000000002470ff20010db8000000000000000000000001ff020000000000000000000000000012" +
         "212a0007000135930123456789abcdef78df0f9ea15313191f12a4a25b0418ad0bd68aee";
     const string AdvertSkewed =

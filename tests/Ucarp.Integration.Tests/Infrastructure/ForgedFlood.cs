@@ -15,10 +15,11 @@ sealed class ForgedFlood : IDisposable
     readonly Process _tcpreplay;
 
     /// <param name="perSecond">0: as fast as tcpreplay can; else that many frames a second.</param>
-    public ForgedFlood(TestLan lan, int node, int maxFrames, int maxSeconds, int perSecond = 0)
+    /// <param name="frames">Replayed in turn, <paramref name="maxFrames"/> times over; by default one forged advert of vhid 42.</param>
+    public ForgedFlood(TestLan lan, int node, int maxFrames, int maxSeconds, int perSecond = 0, byte[][]? frames = null)
     {
         string pcap = Path.Combine(lan.Directory, "forged.pcap");
-        WritePcap(pcap, Forged(TestLan.Address(node)));
+        WritePcap(pcap, frames ?? [Forged(TestLan.Address(node))]);
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { "netns", "exec", lan.Node(node), "tcpreplay", "-q", "-K", perSecond == 0 ? "--topspeed" : $"--pps={perSecond}", "-i", "eth0",
                                      $"--loop={maxFrames}", $"--duration={maxSeconds}", pcap })
@@ -39,28 +40,36 @@ sealed class ForgedFlood : IDisposable
         return output;
     }
 
-    public static byte[] Forged(string source)
+    /// <summary>An advert for <paramref name="vhid"/> valid in every way but its digest (password "forged").</summary>
+    public static byte[] Forged(string source, byte vhid = 42)
     {
         Inet.TryParse(source, out IpAddress src);
         Inet.TryParse(TestLan.Vip, out IpAddress vip);
         byte[] frame = new byte[CarpHeader.AdvertFrameSize];
-        AdvertFrame.Build(new AdvertFields(src, Configuration.DefaultMulticast, false, 42, 1, 0, 1234, 0x0123456789abcdef),
-                          new CarpHmac("forged"u8, 42, vip), frame);
+        AdvertFrame.Build(new AdvertFields(src, Configuration.DefaultMulticast, false, vhid, 1, 0, 1234, 0x0123456789abcdef),
+                          new CarpHmac("forged"u8, vhid, vip), frame);
         return frame;
     }
 
-    static void WritePcap(string path, byte[] frame)
+    static void WritePcap(string path, byte[][] frames)
     {
-        byte[] file = new byte[24 + 16 + frame.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(file, 0xa1b2c3d4);
-        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(4), 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(6), 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(16), 65535);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), 1); // Ethernet
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(32), (uint)frame.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(36), (uint)frame.Length);
-        frame.CopyTo(file, 40);
-        File.WriteAllBytes(path, file);
+        using var file = new MemoryStream();
+        byte[] header = new byte[24];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xa1b2c3d4);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), 65535);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), 1); // Ethernet
+        file.Write(header);
+        foreach (byte[] frame in frames)
+        {
+            byte[] record = new byte[16];
+            BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(8), (uint)frame.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12), (uint)frame.Length);
+            file.Write(record);
+            file.Write(frame);
+        }
+        File.WriteAllBytes(path, file.ToArray());
     }
 
     public void Dispose()
