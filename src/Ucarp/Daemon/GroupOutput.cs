@@ -86,7 +86,16 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
 
     /// <summary>Asks the address thread for the change; <paramref name="done"/> is told on the loop's thread, after the failures are logged. False: no such thread.</summary>
     bool Posted(IReadOnlyList<Core.Cli.IpAddress> addresses, bool add, Action<bool> done) =>
-        _addresses?.TryPost(_interface, addresses, add, result => { LogFailures(result.Errors); done(result.Changed); }) == true;
+        _addresses?.TryPost(_interface, addresses, add, result =>
+        {
+            LogFailures(result.Errors);
+            done(result.Changed);
+            // The group's code ran (its follower goes on): the group clock looks at it again.
+            Touched?.Invoke();
+        }) == true;
+
+    /// <summary>Told after a change made on the address thread was handed back to the group (GroupRuntime.Touch).</summary>
+    public Action? Touched { get; set; }
 
     /// <summary>The change made on this thread (no address thread could be had), its failures logged; true when the kernel changed.</summary>
     bool ChangeHere(IReadOnlyList<Core.Cli.IpAddress> addresses, bool add)

@@ -38,6 +38,7 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         Output = output;
         Machine = machine;
         Gate = new ElectionGate(machine) { Moved = Touch };
+        output.Touched = Gate.Moved;
         machine.Subscribe(this);
         Health = health;
     }

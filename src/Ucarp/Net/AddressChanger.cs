@@ -17,8 +17,13 @@ namespace Ucarp.Net;
 ///
 /// When no thread or eventfd can be had (descriptors or threads run out), a change is made
 /// on the caller's thread as before: slow, but nothing is lost.
+///
+/// A result handed back to a group touches that group (GroupOutput.Touched); the others
+/// (a --vmac child made or removed) start a group, which changes the set, or only log: so
+/// a taking-over backup's thousands of results do not each make the group clock look at
+/// every group.
 /// </summary>
-internal sealed class AddressChanger : ILoopSource, IDisposable
+internal sealed class AddressChanger : ILoopSource, ITouchesItsGroups, IDisposable
 {
     /// <summary>What one change did: whether the kernel changed, and the failures' log lines.</summary>
     public readonly record struct Result(bool Changed, IReadOnlyList<string> Errors);
