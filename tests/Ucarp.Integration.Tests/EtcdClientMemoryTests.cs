@@ -19,13 +19,13 @@ namespace Ucarp.Integration.Tests;
 public class EtcdClientMemoryTests
 {
     const string Header = "\"header\":{\"cluster_id\":\"1\",\"member_id\":\"2\",\"revision\":\"3\",\"raft_term\":\"2\"}";
-    static readonly byte[] GrantAnswer = Answer("200 OK", "{" + Header + ",\"ID\":\"5\",\"TTL\":\"3\"}");
+    internal static readonly byte[] GrantAnswer = Answer("200 OK", "{" + Header + ",\"ID\":\"5\",\"TTL\":\"3\"}");
 
-    static byte[] Answer(string status, string body) =>
+    internal static byte[] Answer(string status, string body) =>
         Encoding.UTF8.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}");
 
     /// <summary>A member that answers each request (its path given) as told, then closes the connection.</summary>
-    sealed class ScriptedMember : IDisposable
+    internal sealed class ScriptedMember : IDisposable
     {
         readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         readonly Func<string, byte[]> _answer;
@@ -61,7 +61,7 @@ public class EtcdClientMemoryTests
         }
 
         /// <summary>The request's path, its head and body read off.</summary>
-        static string ReadRequest(NetworkStream stream)
+        internal static string ReadRequest(Stream stream)
         {
             var head = new StringBuilder();
             while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
@@ -82,7 +82,7 @@ public class EtcdClientMemoryTests
         public void Dispose() => _listener.Stop();
     }
 
-    static EtcdReply Await(EtcdClient client)
+    internal static EtcdReply Await(EtcdClient client)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)

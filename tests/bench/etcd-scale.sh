@@ -7,8 +7,10 @@
 #             PSS, its CPU (every thread) over SCALE_SECONDS, and etcd's request rate
 #             per node: the sum of grpc_server_started_total over the three members'
 #             /metrics, first with host 4 alone (the holder's rate), then with both (the
-#             backup's rate is the difference); the goal is at most 2 per node. And the
-#             leases `etcdctl lease list` counts (one per node).
+#             backup's rate is the difference); the goal is at most 2 per node. The TCP
+#             connections each daemon opens meanwhile (ActiveOpens in its namespace: one
+#             per request before connections were kept, issue 31). And the leases
+#             `etcdctl lease list` counts (one per node).
 #   takeover  host 4's daemon SIGKILLed: until host 5's first and last unsolicited Neighbour
 #             Advertisement (the SCALE_GROUPS-th distinct target, captured on the bridge),
 #             goal TTL (3 s) + 1 s; and until `ucarpctl status` shows every group MASTER
@@ -56,6 +58,9 @@ scale_rate() { # scale_rate BEFORE AFTER: requests per s between two scale_metri
     awk -v s="$SCALE_SECONDS" 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; t += d; if (d) m = m " " $1 "=" d }
         END { printf "%.2f\n", t / s; print "bench: scale: requests in " s " s:" m > "/dev/stderr" }' "$1" "$2"
 }
+scale_opens() { # scale_opens HOST: the TCP connections host's namespace has opened (its daemon's, between the metrics' curls)
+    ip netns exec "$prefix-n$1" awk '/^Tcp: [0-9]/ { print $6 }' /proc/net/snmp
+}
 scale_cpu() { awk -v d="$1" -v hz="$hz" -v s="$SCALE_SECONDS" 'BEGIN { printf "%.2f", d * 1000 / hz / s }'; }
 
 scale_steady() {
@@ -74,7 +79,12 @@ scale_steady() {
     echo "bench: scale: both, $SCALE_SECONDS s" >&2
     local p4 p5 a4 a5; p4=$(scale_pid 4); p5=$(scale_pid 5)
     a4=$(cpu_ticks "$p4"); a5=$(cpu_ticks "$p5")
-    scale_metrics > "$work/scale-m2"; sleep "$SCALE_SECONDS"; scale_metrics > "$work/scale-m3"
+    scale_metrics > "$work/scale-m2"
+    local o4 o5; o4=$(scale_opens 4); o5=$(scale_opens 5)
+    sleep "$SCALE_SECONDS"
+    result[scale-conn4]=$(awk -v d=$(( $(scale_opens 4) - o4 )) -v s="$SCALE_SECONDS" 'BEGIN { printf "%.2f", d / s }')
+    result[scale-conn5]=$(awk -v d=$(( $(scale_opens 5) - o5 )) -v s="$SCALE_SECONDS" 'BEGIN { printf "%.2f", d / s }')
+    scale_metrics > "$work/scale-m3"
     result[scale-cpu4]=$(scale_cpu $(( $(cpu_ticks "$p4") - a4 )))
     result[scale-cpu5]=$(scale_cpu $(( $(cpu_ticks "$p5") - a5 )))
     local total; total=$(scale_rate "$work/scale-m2" "$work/scale-m3")
@@ -144,6 +154,7 @@ scale_table() {
     r "PSS, KiB" "${result[scale-pss4]:--}" "${result[scale-pss5]:--}"
     r "CPU, ms per s ($SCALE_SECONDS s)" "${result[scale-cpu4]:--}" "${result[scale-cpu5]:--}"
     r "etcd requests per s (goal 2 at most)" "${result[scale-req4]:--}" "${result[scale-req5]:--}"
+    r "TCP connections opened per s" "${result[scale-conn4]:--}" "${result[scale-conn5]:--}"
     r "leases (etcdctl lease list)" "${result[scale-leases]:--}" ""
     r "start: all MASTER on a free etcd, ms" "${result[scale-start]:--}" ""
     r "SIGKILL to the first NA, ms" "" "${result[scale-first]:--}"

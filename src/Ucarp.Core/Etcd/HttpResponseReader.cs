@@ -12,6 +12,10 @@ namespace Ucarp.Core.Etcd;
 /// the caller turns into a failed request. A body or a line is kept as the UTF-8 it came
 /// as (text would double it), and is taken from <paramref name="budget"/>, with the tree
 /// read from it (<see cref="Memory"/>), until the next one is read or the reader disposed.
+///
+/// A response read whole says whether its connection may carry another request
+/// (<see cref="Reusable"/>); <see cref="Reset"/> then readies the reader for the next
+/// response on that connection, holding nothing while it waits.
 /// </summary>
 public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget = null) : IDisposable
 {
@@ -29,7 +33,11 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
     // 8 MiB and sends one byte must not take the budget (nor force a collection) for free.
     const int MaxReserved = 1024 * 1024;
 
-    readonly byte[] _buffer = new byte[16384];
+    const int BufferSize = 16384;
+
+    // Allocated when the first byte is read and dropped by Reset: a connection kept idle
+    // for its next request holds no read buffer.
+    byte[]? _buffer;
     int _start, _end;
     bool _eof;
     bool _chunked;
@@ -38,6 +46,23 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
     bool _bodyDone;
     byte[] _answer = [];     // the body, or the line, being read
     int _answerLength;
+    bool _http11;            // the status line said HTTP/1.1
+    bool _close;             // a Connection header said close
+    bool _received;          // a byte of this response arrived
+
+    /// <summary>
+    /// Whether the connection may carry another request: an HTTP/1.1 response, without
+    /// "Connection: close", whose body was read to the end its framing gives (the
+    /// Content-Length, or the last chunk and its trailers), with nothing after it, and the
+    /// stream still open (a body without either ends only with the stream). An HTTP/1.0
+    /// response is never reused, even one that says keep-alive: etcd speaks 1.1, and
+    /// something that does not is not worth the doubt. Anything cut short has thrown
+    /// before, and leaves this false.
+    /// </summary>
+    public bool Reusable => _http11 && !_close && _bodyDone && !_eof && _start == _end;
+
+    /// <summary>Whether any byte of the response arrived (a request on a kept connection that failed before any is safe to send again).</summary>
+    public bool Received => _received;
 
     /// <summary>What the last body or line holds, for the tree read from it to be charged to as well; null without a budget.</summary>
     public MemoryBudget.Hold? Memory { get; } = budget is null ? null : new MemoryBudget.Hold(budget);
@@ -53,6 +78,7 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
         {
             throw new FormatException("not an HTTP response: " + Printable.Cut(status));
         }
+        _http11 = status[7] == '1';
         for (int count = 0; ; count++)
         {
             string header = Line(MaxHeaderLine) ?? throw new FormatException("connection closed in the headers");
@@ -81,6 +107,10 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
                     throw new FormatException("bad Content-Length: " + Printable.Cut(value));
                 }
                 _bodyLeft = length;
+            }
+            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && HasCloseToken(value))
+            {
+                _close = true;
             }
         }
         if (_chunked)
@@ -172,6 +202,38 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
     }
 
     public void Dispose() => Release();
+
+    /// <summary>
+    /// Readies the reader for the next response on the same connection, once this one was
+    /// read whole (<see cref="Reusable"/>): what the answer held is given back and the read
+    /// buffer dropped, so that a connection waiting for its next request costs little.
+    /// </summary>
+    public void Reset()
+    {
+        if (!Reusable)
+        {
+            throw new InvalidOperationException("the response was not read whole: its connection cannot carry another");
+        }
+        Release();
+        _buffer = null;
+        _start = _end = 0;
+        _chunked = _bodyDone = _http11 = _close = _received = false;
+        _chunkLeft = -1;
+        _bodyLeft = -1;
+    }
+
+    /// <summary>Whether a Connection header's comma-separated options include "close".</summary>
+    static bool HasCloseToken(string value)
+    {
+        foreach (string option in value.Split(','))
+        {
+            if (option.Trim().Equals("close", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     int ReadBodyBytes(Span<byte> into)
     {
@@ -270,7 +332,7 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
             return 0;
         }
         int n = Math.Min(into.Length, _end - _start);
-        _buffer.AsSpan(_start, n).CopyTo(into);
+        _buffer!.AsSpan(_start, n).CopyTo(into);
         _start += n;
         return n;
     }
@@ -289,7 +351,7 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
                 }
                 throw new FormatException("connection closed in a line");
             }
-            byte b = _buffer[_start++];
+            byte b = _buffer![_start++];
             if (b == (byte)'\n')
             {
                 return line.Length > 0 && line[^1] == '\r' ? line.ToString(0, line.Length - 1) : line.ToString();
@@ -309,6 +371,7 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
         {
             return false;
         }
+        _buffer ??= new byte[BufferSize];
         _start = 0;
         _end = source.Read(_buffer);
         if (_end < 0 || _end > _buffer.Length)
@@ -316,6 +379,7 @@ public sealed class HttpResponseReader(IByteSource source, MemoryBudget? budget 
             throw new InvalidOperationException("byte source returned " + _end);
         }
         _eof = _end == 0;
+        _received |= !_eof;
         return !_eof;
     }
 }

@@ -33,10 +33,15 @@ public sealed class MemoryBudget(long limit, Action? collect = null)
     /// <summary>
     /// Bytes given back between two collections. Ordinary answers (a renewal, a campaign,
     /// a watch event) are within their allowance and give back nothing; a sweep of a
-    /// thousand keys gives back about 1 MiB. A hostile round costs one collection, a few
-    /// milliseconds for this heap (measured: 3-5 ms, at most 20).
+    /// thousand keys gives back about 1 MB, and is collected every second sweep: its tree
+    /// outlives a gen0 collection while it is built, and eight sweeps' worth left to pile
+    /// up in the old generation (8 MiB, as this was) took the etcd daemons of 1,000 groups
+    /// from 15.5 to 19-22 MiB resident in two minutes; collected every second sweep, they
+    /// stayed at 14.3-14.5 MiB (benchmarks.md, etcd at scale). A hostile
+    /// round costs one collection per MiB it gives back, a few milliseconds for this heap
+    /// (measured: 3-5 ms, at most 20).
     /// </summary>
-    public const long CollectAfter = 8 << 20;
+    public const long CollectAfter = 1 << 20;
 
     /// <summary>
     /// What an answer holds without taking from the budget: a renewal, a campaign or a

@@ -7,7 +7,9 @@ namespace Ucarp.Core.Etcd;
 /// sweep) every 2 TTL, which catches what a watch that went quiet missed, and one watch
 /// over the prefix, started after the sweep's revision. Each key's last state is kept
 /// with its revision, so that a sweep older than what the watch said, or a watch
-/// restarted from an older revision, never tells a group something out of date.
+/// restarted from an older revision, never tells a group something out of date. A watch
+/// that lived through a time etcd was out of reach is replaced by the sweep that follows
+/// (<see cref="Reconnected"/>).
 /// </summary>
 internal sealed class PrefixMirror
 {
@@ -22,6 +24,7 @@ internal sealed class PrefixMirror
     readonly RetriedRequest _sweep;
 
     int? _watch;
+    bool _watchStalled;         // etcd was out of reach while the watch ran: the next sweep replaces it
     bool _known;                // a sweep was answered since the watch last broke
     long? _sweepAt;
     bool _stopping;
@@ -158,13 +161,15 @@ internal sealed class PrefixMirror
                 }
             }
         }
-        if (missed && _watch is int quiet)
+        if ((missed || _watchStalled) && _watch is int quiet)
         {
             // The watch missed a change: its stream went quiet (a member cut off without
-            // closing the connection). Leave it and watch afresh.
+            // closing the connection), or may hold back what comes next. Leave it and
+            // watch afresh.
             _requests.Forget(quiet);
             _watch = null;
         }
+        _watchStalled = false;
         _watch ??= _requests.Send(new EtcdRequest(0, EtcdOp.Watch, Key: _prefix, Revision: revision + 1, Prefix: true), now);
         _sweepAt = now + SweepInterval;
     }
@@ -239,9 +244,17 @@ internal sealed class PrefixMirror
         _sweep.Later(now);
     }
 
-    /// <summary>etcd is back: whatever the watch missed while we were cut off, a sweep now finds (one sent while cut off is not waited for).</summary>
+    /// <summary>
+    /// etcd is back: whatever the watch missed while we were cut off, a sweep now finds (one
+    /// sent while cut off is not waited for), and the watch is started afresh after it. The
+    /// old one's connection may look open and still hold events back: what its member sent
+    /// while we could not acknowledge (an event, the watch's own start) is resent on TCP's
+    /// backoff, 0.2 s doubling, and every later event waits behind it, so a deletion came
+    /// 2-6 s late after an 8 s partition, until a retransmission or the next sweep.
+    /// </summary>
     public void Reconnected(long now)
     {
+        _watchStalled = _watch is not null;
         _sweep.Reconnected(now);
         if (!_sweep.Out)
         {

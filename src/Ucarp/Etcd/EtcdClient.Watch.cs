@@ -93,7 +93,7 @@ internal sealed partial class EtcdClient
                     connection.Dispose();
                     return "watch replaced";
                 }
-                connection.Post(endpoint, request.Path, request.Body, _token);
+                connection.Post(endpoint, request.Path, request.Body, _token, keepAlive: false);
                 status = connection.Response.ReadHead();
             }
             catch (Exception e) when (e is HttpFailure or EtcdException or FormatException)

@@ -9,8 +9,9 @@ namespace Ucarp.Etcd;
 
 /// <summary>
 /// etcd's v3 API through its JSON gateway (the grpc-gateway every etcd 3.x serves on
-/// its client port): one small HTTP/1.1 exchange per request (<see cref="HttpConnection"/>)
-/// and a little JSON (<see cref="Json"/>); no gRPC stack, no reflection. Requests run on
+/// its client port): one small HTTP/1.1 exchange per request (<see cref="HttpConnection"/>),
+/// on a connection kept from the last one to that member when there is one
+/// (<see cref="IdleConnections"/>), and a little JSON (<see cref="Json"/>); no gRPC stack, no reflection. Requests run on
 /// the thread pool (a watch on a thread of its own); their replies are queued for the
 /// event loop, which an eventfd wakes. The loop alone touches the election.
 ///
@@ -25,6 +26,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     static readonly string[] Members = [.. EtcdReplies.Members, "token"];
 
     readonly EtcdEndpoint[] _endpoints;
+    readonly IdleConnections _kept;
     TlsContext? _tls;   // replaced by a reload that read the certificates again
     readonly string? _user;
     readonly string? _password;
@@ -46,6 +48,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     public EtcdClient(EtcdConnection connection)
     {
         _endpoints = Lists.ToArray(connection.Endpoints);
+        _kept = new IdleConnections(_endpoints.Length);
         _tls = connection.Tls;
         _user = connection.User;
         // Read as bytes (one char each, as -o's password, so the -B handover is exact); etcd
@@ -249,14 +252,50 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
     /// One request to one member; its answer (status, and the body's JSON or null) is read by
     /// <paramref name="read"/> while the connection still holds it, so that the memory it
     /// takes (<see cref="MemoryBudget"/>) is given back only once its tree is done with.
+    /// The member's idle connection is used when there is one, and the connection kept
+    /// after an answer read whole that lets it carry another; any failure closes it.
     /// </summary>
     T Exchange<T>(EtcdEndpoint endpoint, string path, string body, string? token, Func<int, object?, T> read)
     {
-        using HttpConnection connection = HttpConnection.Open(endpoint, Volatile.Read(ref _tls), AttemptTimeoutMs);
-        connection.Post(endpoint, path, body, token);
-        int status = connection.Response.ReadHead();
-        ReadOnlyMemory<byte> text = connection.Response.ReadBody();
-        return read(status, text.IsEmpty ? null : Json.Parse(text.Span, Members, connection.Response.Memory));
+        TlsContext? tls = Volatile.Read(ref _tls);
+        int slot = Array.IndexOf(_endpoints, endpoint);
+        HttpConnection? kept = _kept.Take(slot, tls, AttemptTimeoutMs);
+        HttpConnection connection = kept ?? HttpConnection.Open(endpoint, tls, AttemptTimeoutMs);
+        try
+        {
+            int status;
+            try
+            {
+                connection.Post(endpoint, path, body, token, keepAlive: true);
+                status = connection.Response.ReadHead();
+            }
+            catch (Exception e) when (e is HttpFailure or FormatException && connection == kept && connection.ClosedByPeer && !connection.Response.Received)
+            {
+                // The member closed the kept connection while it was idle (its end of
+                // stream, a reset, a broken pipe) and no byte of an answer came: sent once
+                // more, on a new connection, with its own deadline. Safe: a server closes an
+                // idle connection between requests, so it did not read this one (RFC 9112
+                // 9.3.1 lets a client retry then); and were it a member that read the request
+                // and died before answering, its failure would have sent the same request to
+                // the next member, as it always has (the election's requests are made to be
+                // asked again: a renewal, a compare-and-create). Any byte of an answer, a
+                // timeout, or a failure on a new connection is never sent again here.
+                connection.Dispose();
+                connection = HttpConnection.Open(endpoint, tls, AttemptTimeoutMs);
+                connection.Post(endpoint, path, body, token, keepAlive: true);
+                status = connection.Response.ReadHead();
+            }
+            ReadOnlyMemory<byte> text = connection.Response.ReadBody();
+            T result = read(status, text.IsEmpty ? null : Json.Parse(text.Span, Members, connection.Response.Memory));
+            // Kept once the tree read from its answer is done with (keeping it gives that memory back).
+            _kept.Park(slot, connection, Volatile.Read(ref _tls));
+            return result;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The endpoints, the one that last worked first (or <paramref name="skip"/> after it).</summary>
@@ -280,8 +319,9 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
 
     /// <summary>
     /// The certificates read again (a reload): connections made from now on use
-    /// <paramref name="tls"/>, which the client owns; those open keep the context they
-    /// shook hands with (OpenSSL counts its uses) until they end. False, and
+    /// <paramref name="tls"/>, which the client owns; the idle ones are closed, and those
+    /// in use keep the context they shook hands with (OpenSSL counts its uses) until they
+    /// end, never kept for another request. False, and
     /// <paramref name="tls"/> disposed, for a client without TLS or already closed.
     /// </summary>
     public bool ReplaceTls(TlsContext tls)
@@ -292,6 +332,9 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
             tls.Dispose();
             return false;
         }
+        // The idle connections shook hands with the old certificates: none is used again
+        // (a connection in flight is not kept either, its context no longer the client's).
+        _kept.CloseAll();
         old.Dispose();
         return true;
     }
@@ -304,6 +347,7 @@ internal sealed partial class EtcdClient : IEtcdSender, IDisposable
         _disposed = true;
         _workReady.Release(MaxWorkers);
         EndAllWatches();
+        _kept.Dispose();
         _wake.Dispose();
         Interlocked.Exchange(ref _tls, null)?.Dispose();
     }

@@ -8,11 +8,12 @@ using Ucarp.Interop;
 namespace Ucarp.Etcd;
 
 /// <summary>
-/// One HTTP/1.1 exchange with an etcd member over a TCP socket of libc's, through
-/// OpenSSL for https: a POST with "Connection: close", then the response, which
-/// <see cref="HttpResponseReader"/> reads (and bounds, with the daemon's other answers:
-/// <see cref="MemoryBudget.Answers"/>) from this connection's bytes.
-/// The whole exchange, connection and handshake included, has a deadline on the
+/// An HTTP/1.1 connection to an etcd member over a TCP socket of libc's, through OpenSSL
+/// for https: a POST, then the response, which <see cref="HttpResponseReader"/> reads (and
+/// bounds, with the daemon's other answers: <see cref="MemoryBudget.Answers"/>) from this
+/// connection's bytes. A unary request's connection may be kept for the next one
+/// (<see cref="IdleConnections"/>); a watch's says "Connection: close".
+/// Each exchange, connection and handshake included for a new one, has a deadline on the
 /// monotonic clock: a member that trickles a byte at a time cannot hold it longer (a
 /// watch lifts the deadline once its stream has begun). .NET's HttpClient would have
 /// added 4.5 MB to the binary, and about 2.8 MB to the resident memory of every daemon,
@@ -20,28 +21,48 @@ namespace Ucarp.Etcd;
 /// </summary>
 internal sealed class HttpConnection : IByteSource, IDisposable
 {
+    /// <summary>What the one timer of a connection ends: its exchange (the deadline), its idle time, or nothing (a watch's stream).</summary>
+    enum Phase { Exchange, Idle, Expired, Unbounded }
+
     int _fd = -1;
     nint _ssl;
-    readonly Lock _gate = new();     // _fd against Abort from another thread
-    readonly Timer _deadline;
+    readonly Lock _gate = new();     // _fd against Abort from another thread; the phase against the timer
+    readonly Timer _timer;
+    Phase _phase = Phase.Exchange;
+    long _due;                       // when the phase ends (Environment.TickCount64, ms)
+    Action<HttpConnection>? _expired; // what takes an idle connection away when its idle time is over
+    bool _disposed;
     volatile string? _aborted;       // why the connection was shut down under the reader
+    volatile bool _peerClosed;       // the member closed or reset the connection (not our deadline)
 
-    HttpConnection(int timeoutMs)
+    HttpConnection(TlsContext? tls, int timeoutMs)
     {
+        Tls = tls;
         Response = new HttpResponseReader(this, MemoryBudget.Answers);
-        _deadline = new Timer(static c => ((HttpConnection)c!).Abort("timed out"), this, timeoutMs, Timeout.Infinite);
+        _due = Environment.TickCount64 + timeoutMs;
+        _timer = new Timer(static c => ((HttpConnection)c!).OnTimer(), this, timeoutMs, Timeout.Infinite);
     }
 
     /// <summary>The response, once <see cref="Post"/> has sent the request.</summary>
     public HttpResponseReader Response { get; }
 
+    /// <summary>The TLS context the connection shook hands with (null for http://): one made with certificates a reload replaced is never used again.</summary>
+    public TlsContext? Tls { get; }
+
+    /// <summary>
+    /// The member closed or reset the connection (an end of stream, ECONNRESET, EPIPE, a
+    /// TLS close), rather than our deadline or nonsense ending it: on a kept connection, the
+    /// member closing it while it was idle.
+    /// </summary>
+    public bool ClosedByPeer => _peerClosed && _aborted is null;
+
     /// <summary>Connects (and shakes hands, for https); the exchange must end within <paramref name="timeoutMs"/>. Throws <see cref="HttpFailure"/>.</summary>
     public static unsafe HttpConnection Open(EtcdEndpoint endpoint, TlsContext? tls, int timeoutMs)
     {
-        var connection = new HttpConnection(timeoutMs);
+        var connection = new HttpConnection(tls, timeoutMs);
         try
         {
-            if (!TryConnectTcp(endpoint.Host, endpoint.Port, timeoutMs, out int fd, out SysError error))
+            if (!TcpConnector.TryConnect(endpoint.Host, endpoint.Port, timeoutMs, out int fd, out SysError error))
             {
                 throw new HttpFailure(error.Text);
             }
@@ -86,8 +107,91 @@ internal sealed class HttpConnection : IByteSource, IDisposable
     /// <summary>No deadline from now on (a watch waits for events as long as it takes), and no receive timeout.</summary>
     public void Unbounded()
     {
-        _deadline.Change(Timeout.Infinite, Timeout.Infinite);
+        lock (_gate)
+        {
+            _phase = Phase.Unbounded;
+            _timer.Change(Timeout.Infinite, Timeout.Infinite);
+        }
         SetTimeout(Libc.SO_RCVTIMEO, 0);
+    }
+
+    /// <summary>
+    /// The response was read whole and may be followed by another (<see cref="HttpResponseReader.Reusable"/>):
+    /// the connection waits, holding no buffer, until <see cref="TryResume"/> or until
+    /// <paramref name="idleMs"/> have passed, when <paramref name="expired"/> is called (from
+    /// the timer's thread) to take it away. False when it cannot wait: it was aborted.
+    /// </summary>
+    public bool TryPark(int idleMs, Action<HttpConnection> expired)
+    {
+        if (!Response.Reusable)
+        {
+            return false;
+        }
+        lock (_gate)
+        {
+            if (_aborted is not null || _disposed || _phase != Phase.Exchange)
+            {
+                return false;
+            }
+            Response.Reset();
+            _phase = Phase.Idle;
+            _expired = expired;
+            Arm(idleMs);
+        }
+        return true;
+    }
+
+    /// <summary>An idle connection starts its next exchange, which must end within <paramref name="timeoutMs"/>; false when its idle time is over.</summary>
+    public bool TryResume(int timeoutMs)
+    {
+        lock (_gate)
+        {
+            if (_phase != Phase.Idle || _aborted is not null || _disposed)
+            {
+                return false;
+            }
+            _phase = Phase.Exchange;
+            _expired = null;
+            Arm(timeoutMs);
+        }
+        return true;
+    }
+
+    void Arm(int ms)
+    {
+        _due = Environment.TickCount64 + ms;
+        _timer.Change(ms, Timeout.Infinite);
+    }
+
+    /// <summary>
+    /// The one timer fired: the exchange's deadline aborts it, the idle time's end has the
+    /// connection taken away. A firing meant for an earlier phase, or early for this one
+    /// (the timer's clock and TickCount64 may disagree by a tick), waits again for the rest.
+    /// </summary>
+    void OnTimer()
+    {
+        Action<HttpConnection>? expired = null;
+        lock (_gate)
+        {
+            if (_disposed || _phase is Phase.Expired or Phase.Unbounded)
+            {
+                return;
+            }
+            long left = _due - Environment.TickCount64;
+            if (left > 0)
+            {
+                _timer.Change(left, Timeout.Infinite);
+                return;
+            }
+            if (_phase == Phase.Exchange)
+            {
+                Abort("timed out");   // under the gate already: System.Threading.Lock is reentrant
+                return;
+            }
+            _phase = Phase.Expired;
+            (expired, _expired) = (_expired, null);
+        }
+        expired?.Invoke(this);
     }
 
     void ThrowIfAborted()
@@ -104,77 +208,15 @@ internal sealed class HttpConnection : IByteSource, IDisposable
         Libc.SetSockOpt(_fd, Libc.SOL_SOCKET, option, &timeout, (uint)sizeof(TimeVal));
     }
 
-    /// <summary>A connected socket to one of the host's addresses; false with the resolver's words, or the first address's failure.</summary>
-    static unsafe bool TryConnectTcp(string host, int port, int timeoutMs, out int fd, out SysError error)
-    {
-        fd = -1;
-        AddrInfo hints = default;
-        hints.SockType = Libc.SOCK_STREAM;
-        hints.Flags = 0x0400; // AI_NUMERICSERV
-        AddrInfo* found;
-        int code = Libc.GetAddrInfo(host, port.ToString(CultureInfo.InvariantCulture), &hints, &found);
-        if (code != 0)
-        {
-            error = new SysError(0, Marshal.PtrToStringUTF8((nint)Libc.GaiStrError(code)) ?? "cannot resolve " + host);
-            return false;
-        }
-        try
-        {
-            var noAddress = new SysError(0, "no address");
-            error = noAddress;
-            for (AddrInfo* a = found; a is not null; a = a->Next)
-            {
-                int socket = Libc.Socket(a->Family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
-                if (socket < 0)
-                {
-                    error = SysError.Last();
-                    continue;
-                }
-                if (Libc.Connect(socket, a->Addr, a->AddrLen) == 0 || (Libc.LastErrno == Libc.EINPROGRESS && TryFinishConnect(socket, timeoutMs, out error)))
-                {
-                    Libc.Fcntl(socket, Libc.F_SETFL, Libc.Fcntl(socket, Libc.F_GETFL, 0) & ~Libc.O_NONBLOCK);
-                    fd = socket;
-                    error = SysError.None;
-                    return true;
-                }
-                if (Libc.LastErrno != Libc.EINPROGRESS && error == noAddress)
-                {
-                    error = SysError.Last();
-                }
-                Libc.Close(socket);
-            }
-            return false;
-        }
-        finally
-        {
-            Libc.FreeAddrInfo(found);
-        }
-    }
-
-    /// <summary>Waits for a non-blocking connect to end; false when it timed out or failed (SO_ERROR).</summary>
-    static unsafe bool TryFinishConnect(int fd, int timeoutMs, out SysError error)
-    {
-        var poll = new PollFd { Fd = fd, Events = Libc.POLLOUT };
-        var timeout = new TimeSpec { Seconds = timeoutMs / 1000, Nanoseconds = timeoutMs % 1000 * 1_000_000L };
-        int ready = Libc.PPoll(&poll, 1, &timeout, null);
-        if (ready <= 0)
-        {
-            error = new SysError(0, "connection timed out");
-            return false;
-        }
-        int status = 0;
-        uint length = sizeof(int);
-        Libc.GetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &status, &length);
-        error = new SysError(status);
-        return status == 0;
-    }
-
-    /// <summary>Sends a POST; the response is then read with <see cref="Response"/>.</summary>
-    public void Post(EtcdEndpoint endpoint, string path, string body, string? token)
+    /// <summary>
+    /// Sends a POST; the response is then read with <see cref="Response"/>. A watch's says
+    /// "Connection: close" (<paramref name="keepAlive"/> false): its stream ends the connection.
+    /// </summary>
+    public void Post(EtcdEndpoint endpoint, string path, string body, string? token, bool keepAlive)
     {
         var request = new StringBuilder(256 + body.Length);
         request.Append("POST ").Append(path).Append(" HTTP/1.1\r\nHost: ").Append(endpoint.Authority)
-               .Append("\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ")
+               .Append(keepAlive ? "\r\nContent-Type: application/json\r\nContent-Length: " : "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ")
                .Append(Encoding.UTF8.GetByteCount(body).ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         if (token is not null)
         {
@@ -199,6 +241,7 @@ internal sealed class HttpConnection : IByteSource, IDisposable
                 {
                     int error = OpenSsl.GetError(_ssl, n);
                     ThrowIfAborted();
+                    _peerClosed = TlsContext.IsPeerGone(error);
                     if (error == OpenSsl.SSL_ERROR_ZERO_RETURN)
                     {
                         return 0;
@@ -212,9 +255,11 @@ internal sealed class HttpConnection : IByteSource, IDisposable
                 if (n < 0)
                 {
                     SysError error = SysError.Last();
+                    _peerClosed = error.Errno is Libc.ECONNRESET or Libc.EPIPE;
                     throw new HttpFailure(error.Errno == Libc.EAGAIN ? "timed out" : error.Text);
                 }
                 ThrowIfAborted();
+                _peerClosed = n == 0;
             }
         }
         return n;
@@ -236,13 +281,22 @@ internal sealed class HttpConnection : IByteSource, IDisposable
                     : (int)Libc.Send(_fd, p + sent, (nuint)(data.Length - sent), Libc.MSG_NOSIGNAL);
                 if (n <= 0)
                 {
-                    if (_ssl == 0 && Libc.LastErrno == Libc.EINTR)
+                    int errno = Libc.LastErrno;
+                    if (_ssl == 0 && errno == Libc.EINTR)
                     {
                         continue;
                     }
                     ThrowIfAborted();
-                    throw _ssl != 0 ? new HttpFailure(TlsContext.LastError("TLS write failed"), tls: TlsContext.IsTlsError(OpenSsl.GetError(_ssl, n)))
-                                    : new HttpFailure(SysError.Last().Text);
+                    if (_ssl == 0)
+                    {
+                        _peerClosed = errno is Libc.ECONNRESET or Libc.EPIPE;
+                        throw new HttpFailure(new SysError(errno).Text);
+                    }
+                    // In this order, as always: the error's words are taken off OpenSSL's queue before SSL_get_error looks at it.
+                    string message = TlsContext.LastError("TLS write failed");
+                    int sslError = OpenSsl.GetError(_ssl, n);
+                    _peerClosed = TlsContext.IsPeerGone(sslError);
+                    throw new HttpFailure(message, tls: TlsContext.IsTlsError(sslError));
                 }
                 sent += n;
             }
@@ -251,7 +305,15 @@ internal sealed class HttpConnection : IByteSource, IDisposable
 
     public void Dispose()
     {
-        _deadline.Dispose();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
+        _timer.Dispose();
         Response.Dispose();
         if (_ssl != 0)
         {

@@ -112,6 +112,9 @@ internal sealed class TlsContext : IDisposable
             return false;
         }
         OpenSsl.CtxSetVerify(ctx, OpenSsl.SSL_VERIFY_PEER, 0);
+        // A connection kept idle for its next request gives its read and write buffers
+        // (about 34 KiB) back to OpenSSL between records.
+        OpenSsl.CtxCtrl(ctx, OpenSsl.SSL_CTRL_MODE, OpenSsl.SSL_MODE_RELEASE_BUFFERS, 0);
         context = created;
         error = SysError.None;
         return true;
@@ -186,6 +189,16 @@ internal sealed class TlsContext : IDisposable
     /// </summary>
     public static bool IsTlsError(int sslError) =>
         sslError == OpenSsl.SSL_ERROR_SSL && (OpenSsl.ErrPeekError() & OpenSsl.ERR_REASON_MASK) != OpenSsl.SSL_R_UNEXPECTED_EOF_WHILE_READING;
+
+    /// <summary>
+    /// Whether a failed TLS read or write is the member closing or resetting the connection:
+    /// its close_notify, an I/O error of the socket (OpenSSL's SSL_ERROR_SYSCALL: a reset, a
+    /// broken pipe; a timeout is SSL_ERROR_WANT_READ instead), or the end of the stream
+    /// without close_notify.
+    /// </summary>
+    public static bool IsPeerGone(int sslError) =>
+        sslError is OpenSsl.SSL_ERROR_ZERO_RETURN or OpenSsl.SSL_ERROR_SYSCALL
+        || (sslError == OpenSsl.SSL_ERROR_SSL && (OpenSsl.ErrPeekError() & OpenSsl.ERR_REASON_MASK) == OpenSsl.SSL_R_UNEXPECTED_EOF_WHILE_READING);
 
     static unsafe string VerifyError(long code) =>
         "certificate verify failed: " + (Marshal.PtrToStringUTF8((nint)OpenSsl.VerifyCertErrorString(code)) ?? code.ToString(CultureInfo.InvariantCulture));

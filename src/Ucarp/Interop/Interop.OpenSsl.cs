@@ -15,10 +15,13 @@ internal static partial class OpenSsl
     internal const int SSL_FILETYPE_PEM = 1;
     internal const int SSL_VERIFY_PEER = 1;
     internal const int SSL_ERROR_SSL = 1;
+    internal const int SSL_ERROR_SYSCALL = 5;
     internal const int SSL_ERROR_ZERO_RETURN = 6;
     internal const int SSL_R_UNEXPECTED_EOF_WHILE_READING = 294;   // sslerr.h
     internal const ulong ERR_REASON_MASK = 0x7FFFFF;                  // err.h, OpenSSL 3
     internal const int SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
+    internal const int SSL_CTRL_MODE = 33;                            // ssl.h: SSL_CTX_set_mode is this ctrl
+    internal const long SSL_MODE_RELEASE_BUFFERS = 0x10;
 
     [LibraryImport(Ssl, EntryPoint = "TLS_client_method")]
     internal static partial nint TlsClientMethod();
@@ -46,6 +49,9 @@ internal static partial class OpenSsl
 
     [LibraryImport(Ssl, EntryPoint = "SSL_CTX_check_private_key")]
     internal static partial int CtxCheckPrivateKey(nint ctx);
+
+    [LibraryImport(Ssl, EntryPoint = "SSL_CTX_ctrl")]
+    internal static partial long CtxCtrl(nint ctx, int command, long larg, nint parg);
 
     [LibraryImport(Ssl, EntryPoint = "SSL_CTX_set_verify")]
     internal static partial void CtxSetVerify(nint ctx, int mode, nint callback);

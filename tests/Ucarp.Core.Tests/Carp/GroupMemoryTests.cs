@@ -29,17 +29,17 @@ public class GroupMemoryTests
         Assert.That(read.Groups, Has.Count.EqualTo(Groups));
         var host = new RecordingCarpHost();
         var random = new CountingRandom();
-        var machines = new CarpMachine[Groups];
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        for (int i = 0; i < Groups; i++)
+        long perGroup = GroupMemory.PerGroup(Groups, () =>
         {
-            CarpSettings settings = CarpSettings.From(read.Groups[i].Settings, "bench"u8.ToArray(), [2, 0, 0, 0, 0, 1]);
-            machines[i] = new CarpMachine(settings, host, random);
-            machines[i].Start(0);
-        }
-        long perGroup = (GC.GetTotalMemory(forceFullCollection: true) - before) / Groups;
-        GC.KeepAlive(machines);
-        TestContext.Out.WriteLine($"{perGroup} bytes per group");
+            var machines = new CarpMachine[Groups];
+            for (int i = 0; i < Groups; i++)
+            {
+                CarpSettings settings = CarpSettings.From(read.Groups[i].Settings, "bench"u8.ToArray(), [2, 0, 0, 0, 0, 1]);
+                machines[i] = new CarpMachine(settings, host, random);
+                machines[i].Start(0);
+            }
+            return (machines, 0);
+        });
         Assert.That(perGroup, Is.LessThanOrEqualTo(BudgetBytes));
     }
 }

@@ -89,6 +89,9 @@ public class HttpResponseReaderTests
         var reader = Reader(response);
         reader.ReadHead();
         Assert.Throws<FormatException>(() => reader.ReadBody());
+        // Its connection carries no other request.
+        Assert.That(reader.Reusable, Is.False);
+        Assert.Throws<InvalidOperationException>(reader.Reset);
     }
 
     [Test]

@@ -138,6 +138,45 @@ public class MemoryBudgetTests
         Assert.That(collections, Is.EqualTo(1), "counted again from nothing");
     }
 
+    /// <summary>
+    /// The daemon's sweep of a thousand keys (the holder's and the backup's every 2 TTL at
+    /// 1,000 groups) gives back about 1 MB, most of it a tree that outlived a gen0
+    /// collection while it was built: a collection every sweep or two, not every eighth,
+    /// keeps that garbage from piling up in the old generation (the bench's daemons grew
+    /// from 15.5 to 19-22 MiB resident in two minutes between collections, and stay at
+    /// 14.3-14.5 MiB collected every second sweep).
+    /// </summary>
+    [Test]
+    public void The_garbage_of_two_sweeps_of_a_thousand_keys_is_collected()
+    {
+        int collections = 0;
+        var budget = new MemoryBudget(20 << 20, () => collections++);
+        string body = SweepOf(1000);
+        for (int i = 0; i < 2; i++)
+        {
+            using HttpResponseReader reader = LengthReader(body, budget);
+            reader.ReadHead();
+            ReadOnlyMemory<byte> text = reader.ReadBody();
+            EtcdReply swept = EtcdReplies.Sweep(new EtcdRequest(1, EtcdOp.Sweep), Json.Parse(text.Span, EtcdReplies.Members, reader.Memory));
+            Assert.That(swept.Kvs, Has.Count.EqualTo(1000));
+        }
+        Assert.That(collections, Is.EqualTo(1));
+    }
+
+    /// <summary>etcd's answer to a read of the prefix: a thousand keys, each with a holder record on one lease.</summary>
+    static string SweepOf(int keys)
+    {
+        var text = new StringBuilder("{\"header\":{\"cluster_id\":\"1\",\"member_id\":\"2\",\"revision\":\"2010\",\"raft_term\":\"2\"},\"kvs\":[");
+        string value = Convert.ToBase64String(Encoding.UTF8.GetBytes(new HolderRecord("2001:db8::4", 0, "host4", "eth0", 1).ToJson()));
+        for (int i = 0; i < keys; i++)
+        {
+            string key = Convert.ToBase64String(Encoding.UTF8.GetBytes($"/ucarp/2001:db8::a:{i + 1:x}"));
+            text.Append(i == 0 ? "" : ",").Append($"{{\"key\":\"{key}\",\"create_revision\":\"{i + 5}\",\"mod_revision\":\"{i + 5}\",")
+                .Append($"\"version\":\"1\",\"value\":\"{value}\",\"lease\":\"6869845466457788421\"}}");
+        }
+        return text.Append($"],\"count\":\"{keys}\"}}").ToString();
+    }
+
     static HttpResponseReader LengthReader(string body, MemoryBudget budget) =>
         new(new FuzzTargets.ArraySource(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}"), 4096), budget);
 

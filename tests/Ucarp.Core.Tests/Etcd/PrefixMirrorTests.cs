@@ -116,6 +116,27 @@ public class PrefixMirrorTests
         Assert.That((_requests.Contains(quiet), _host.Last(EtcdOp.Watch).Revision), Is.EqualTo((false, 31L)));
     }
 
+    /// <summary>
+    /// etcd out of reach, then back: the watch's stream may still hold events back (its
+    /// member backing off its retransmissions of what we could not acknowledge), so the
+    /// sweep sent on the way back replaces it even though it missed nothing; later sweeps
+    /// leave the new one alone.
+    /// </summary>
+    [Test]
+    public void The_sweep_after_etcd_was_out_of_reach_replaces_the_watch_that_lived_through_it()
+    {
+        Start();
+        int stalled = _host.Last(EtcdOp.Watch).Id;
+        _mirror.Reconnected(9 * S);
+        _mirror.OnTimer(9 * S);
+        Swept(20, 9 * S + 5 * Ms, Kv("/u/a", "x", 3));
+        Assert.That((_requests.Contains(stalled), _host.Last(EtcdOp.Watch).Revision), Is.EqualTo((false, 21L)), "watched afresh after the sweep");
+        int fresh = _host.Last(EtcdOp.Watch).Id;
+        _mirror.OnTimer(15 * S + 5 * Ms);
+        Swept(30, 15 * S + 6 * Ms, Kv("/u/a", "x", 3));
+        Assert.That((_requests.Contains(fresh), _host.Last(EtcdOp.Watch).Id), Is.EqualTo((true, fresh)), "the next sweep keeps it");
+    }
+
     [Test]
     public void A_group_joining_a_running_session_is_told_what_is_known_without_a_sweep()
     {

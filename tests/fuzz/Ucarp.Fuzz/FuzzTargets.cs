@@ -103,8 +103,9 @@ public static class FuzzTargets
 
     /// <summary>
     /// The input is a response from an etcd member, handed out in pieces of 1 to 8 bytes
-    /// (the last byte picks the size, as a socket splits reads); read whole, then again as
-    /// a watch stream, line by line, each line through the JSON reader.
+    /// (the last byte picks the size, as a socket splits reads); read whole (with the
+    /// response after it when its connection could be kept), then again as a watch stream,
+    /// line by line, each line through the JSON reader.
     /// </summary>
     public static void HttpResponse(byte[] input)
     {
@@ -114,6 +115,13 @@ public static class FuzzTargets
             var reader = new HttpResponseReader(new ArraySource(input, piece));
             reader.ReadHead();
             _ = reader.ReadBody();
+            // What a kept connection reads next: the response after one read whole.
+            if (reader.Reusable)
+            {
+                reader.Reset();
+                reader.ReadHead();
+                _ = reader.ReadBody();
+            }
         }
         catch (FormatException)
         {
