@@ -211,7 +211,7 @@ public class FastFailoverTests : NamespaceTest
         long rss = long.Parse(status.Split('\n').First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         TestContext.Out.WriteLine($"RSS with --realtime: {rss} KiB");
         // Locked as touched (MCL_ONFAULT): the idle RSS stays what it is without --realtime (about
-        // 5.4 MiB); mlockall(MCL_CURRENT) would fault the whole image and heap in (about 24 MiB).
+        // 4 MiB); mlockall(MCL_CURRENT) would fault the whole image and heap in (about 24 MiB).
         // The idle figure itself is make bench's to watch, beside ucarp's.
         Assert.That(rss, Is.LessThan(8 * 1024), "locked as touched, not the whole image");
     }

@@ -4,15 +4,25 @@ using Ucarp.Interop;
 namespace Ucarp.Linux;
 
 /// <summary>
-/// Gives back the pages of the executable that start-up read but the daemon does not
-/// use. The kernel maps the program's code and read-only data in around every page
-/// touched (fault-around, read-ahead), and the runtime's start-up reads its whole
-/// read-only data once; so an idle daemon would keep almost all of its file resident,
-/// whatever of it it runs. Dropping the clean (never written) read-only mappings after
-/// start-up lets them come back page by page, as used: code that never runs (the etcd
-/// client in CARP mode, the CARP reader in etcd mode, option parsing) stays on disk.
-/// Pages that were written (relocated data) are never touched. The cost is a page
-/// fault, from the disk, the first time each page is used again.
+/// Gives back the pages of the executable and its libraries that start-up read but the
+/// daemon does not use. The kernel maps the program's code and read-only data in around
+/// every page touched (fault-around, read-ahead), and the runtime's start-up reads its
+/// whole read-only data once; so an idle daemon would keep almost all of its file
+/// resident, whatever of it it runs. Dropping the clean (never written) read-only
+/// mappings after start-up lets them come back page by page, as used: code that never
+/// runs (the etcd client in CARP mode, the CARP reader in etcd mode, option parsing)
+/// stays on disk. Pages that were written (relocated data) are never touched. The cost is
+/// a page fault, from the disk, the first time each page is used again. Since Linux 6.16
+/// a fault in code reads ahead whatever MADV_RANDOM says, so the executable's code comes
+/// back in larger pieces than the pages used (docs/benchmarks.md, "Where a lone group's
+/// memory goes").
+///
+/// The libraries (libc, libm, the loader) are dropped the same way, but only from this
+/// process's page tables: their files stay in the page cache, shared with every other
+/// process, so a page used again comes back from memory. Start-up runs much of them once
+/// (the loader's relocation, libm's and libc's IFUNC resolvers, the runtime's set-up),
+/// and fault-around maps each such page with its 64 KiB neighbourhood; the loop then uses
+/// a few functions of libc only.
 ///
 /// The work is done so that little runs after the drop: /proc/self/smaps is read into
 /// memory taken from and given back to the C heap (not the GC's, whose pages would stay
@@ -25,7 +35,7 @@ internal static class ImagePages
     const int MADV_RANDOM = 1;
     const int MADV_DONTNEED = 4;
     const int POSIX_FADV_DONTNEED = 4;
-    const int MaxRanges = 16;
+    const int MaxRanges = 32;   // the executable's four or five, and two or three per library
     const nuint MaxSmaps = 4 << 20;
 
     public static unsafe void DropUnused()
@@ -43,7 +53,7 @@ internal static class ImagePages
         try
         {
             nuint length = ReadSmaps(smaps, MaxSmaps);
-            count = FindClean(new ReadOnlySpan<byte>(smaps, (int)length), path.AsSpan(0, path.Length - 1), starts, ends);
+            count = FindClean(new ReadOnlySpan<byte>(smaps, (int)length), starts, ends);
         }
         finally
         {
@@ -55,9 +65,10 @@ internal static class ImagePages
             Libc.MAdvise((void*)starts[i], (nuint)(ends[i] - starts[i]), MADV_RANDOM);
             Libc.MAdvise((void*)starts[i], (nuint)(ends[i] - starts[i]), MADV_DONTNEED);
         }
-        // And out of the page cache, what no process maps any more (other daemons' pages
-        // stay): else the kernel's fault-around would map cached neighbours of every page
-        // used, and most of the file would come back.
+        // And the executable out of the page cache, what no process maps any more (other
+        // daemons' pages stay; the libraries' cache is everyone's and is left alone): else
+        // the kernel's fault-around would map cached neighbours of every page used, and
+        // most of the file would come back.
         fixed (byte* p = path)
         {
             int fd = Libc.Open(p, Libc.O_RDONLY | Libc.O_CLOEXEC);
@@ -97,12 +108,13 @@ internal static class ImagePages
     }
 
     /// <summary>
-    /// The read-only mappings of <paramref name="self"/> (r-xp, r--p) that were never
-    /// written: "Private_Dirty:", "Anonymous:" and "Swap:" all 0 kB (a relocated page may be
-    /// in memory, dirty, or swapped out; dropping it would bring the file's unrelocated
-    /// bytes back). Their ranges, at most as many as <paramref name="starts"/> holds.
+    /// The read-only mappings of files (r-xp, r--p; a path, not [vdso] or anonymous memory)
+    /// that were never written: "Private_Dirty:", "Anonymous:" and "Swap:" all 0 kB (a
+    /// relocated page may be in memory, dirty, or swapped out; dropping it would bring the
+    /// file's unrelocated bytes back). Their ranges, at most as many as
+    /// <paramref name="starts"/> holds.
     /// </summary>
-    internal static int FindClean(ReadOnlySpan<byte> smaps, ReadOnlySpan<byte> self, Span<ulong> starts, Span<ulong> ends)
+    internal static int FindClean(ReadOnlySpan<byte> smaps, Span<ulong> starts, Span<ulong> ends)
     {
         int count = 0;
         bool candidate = false;
@@ -129,9 +141,9 @@ internal static class ImagePages
                 {
                     return count;
                 }
-                // "start-end perms offset dev inode   path"
-                bool ours = line.Length > self.Length && line.EndsWith(self) && line[line.Length - self.Length - 1] == (byte)' ';
-                candidate = ours && (line.IndexOf(" r-xp "u8) > 0 || line.IndexOf(" r--p "u8) > 0)
+                // "start-end perms offset dev inode   path": a file's path starts with '/'.
+                int path = line.IndexOf(" /"u8);
+                candidate = path > 0 && (line.IndexOf(" r-xp "u8) == space || line.IndexOf(" r--p "u8) == space)
                             && TryRange(line[..space], out start, out end);
                 clean = 0;
             }
