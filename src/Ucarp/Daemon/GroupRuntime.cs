@@ -37,8 +37,10 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
         Etcd = etcd;
         Output = output;
         Machine = machine;
-        Gate = new ElectionGate(machine) { Moved = Touch };
-        output.Touched = Gate.Moved;
+        // One delegate for both: the gate and the address results tell the group clock.
+        Action touch = Touch;
+        Gate = new ElectionGate(machine) { Moved = touch };
+        output.Touched = touch;
         machine.Subscribe(this);
         Health = health;
     }

@@ -22,10 +22,20 @@ internal sealed class EventLoop(ILog log)
 
     readonly List<ILoopSource> _sources = [];
     readonly PollSet _set = new();
-    // Per source, as the last pass left them: its first descriptor's index, how many it
-    // added, and its deadline (long.MaxValue: none).
-    int[] _first = new int[16], _count = new int[16];
-    long[] _due = new long[16];
+    // Per source, in the order added: what the last pass left of it (see Seen).
+    Seen[] _seen = new Seen[16];
+
+    /// <summary>
+    /// A source's first descriptor's index in the last wait, how many it added, its
+    /// deadline (long.MaxValue: none), and whether it is <see cref="ITouchesItsGroups"/>
+    /// (known once it is added, not asked on every pass).
+    /// </summary>
+    struct Seen
+    {
+        public int First, Count;
+        public long Due;
+        public bool Touches;
+    }
     int? _exit;
     bool _faulted;
 
@@ -42,12 +52,11 @@ internal sealed class EventLoop(ILog log)
     public void Add(ILoopSource source)
     {
         _sources.Add(source);
-        if (_sources.Count > _first.Length)
+        if (_sources.Count > _seen.Length)
         {
-            Array.Resize(ref _first, _first.Length * 2);
-            Array.Resize(ref _count, _count.Length * 2);
-            Array.Resize(ref _due, _due.Length * 2);
+            Array.Resize(ref _seen, _seen.Length * 2);
         }
+        _seen[_sources.Count - 1].Touches = source is ITouchesItsGroups;
     }
 
     /// <summary>Ends <see cref="Run"/> after the current pass, with this status.</summary>
@@ -86,23 +95,23 @@ internal sealed class EventLoop(ILog log)
             for (int i = 0; i < _sources.Count; i++)
             {
                 ILoopSource source = _sources[i];
-                _first[i] = _set.Count;
-                _due[i] = long.MaxValue;
+                int first = _set.Count;
+                long due = long.MaxValue;
                 try
                 {
                     source.AddTo(_set, now);
-                    if (source.NextDeadline(now) is long due)
-                    {
-                        _due[i] = due;
-                        wake = Math.Min(wake, due);
-                    }
+                    due = source.NextDeadline(now) ?? long.MaxValue;
+                    wake = Math.Min(wake, due);
                 }
                 catch (Exception e)
                 {
                     Fault(source, e, now);
                     wake = now;   // straight on to the next pass: the groups are stopping
                 }
-                _count[i] = _set.Count - _first[i];
+                // Written after the calls: a source added meanwhile may have grown the array.
+                _seen[i].First = first;
+                _seen[i].Count = _set.Count - first;
+                _seen[i].Due = due;
             }
             if (_exit is int leaving)
             {
@@ -123,15 +132,16 @@ internal sealed class EventLoop(ILog log)
     {
         for (int i = 0; i < _sources.Count; i++)
         {
-            if (_sources[i] is ITouchesItsGroups)
+            ref Seen seen = ref _seen[i];
+            if (seen.Touches)
             {
                 continue;
             }
-            if (_due[i] <= now)
+            if (seen.Due <= now)
             {
                 return true;
             }
-            for (int k = _first[i], end = _first[i] + _count[i]; k < end; k++)
+            for (int k = seen.First, end = seen.First + seen.Count; k < end; k++)
             {
                 if (_set.REvents(k) != 0)
                 {
