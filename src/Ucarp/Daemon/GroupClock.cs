@@ -38,7 +38,7 @@ internal sealed class GroupClock(GroupSet groups)
     public List<GroupRuntime> WithChildren { get; } = [];
 
     /// <summary>Set from the environment: compare the heap with every group's deadlines on every pass.</summary>
-    public bool Checking { get; init; } = Environment.GetEnvironmentVariable("UCARP_NET_CHECK_DEADLINES") == "1";
+    public bool Checking { get; } = Environment.GetEnvironmentVariable("UCARP_NET_CHECK_DEADLINES") == "1";
 
     /// <summary>Something ran the group's code: its due time is computed again before the next look.</summary>
     public void Touch(GroupRuntime g)
@@ -171,6 +171,8 @@ internal sealed class GroupClock(GroupSet groups)
             else
             {
                 WithChildren.Remove(g);
+                // Not polled any more: no index of an old wait is read for it.
+                g.ScriptPoll = g.HealthPoll = -1;
             }
         }
     }
