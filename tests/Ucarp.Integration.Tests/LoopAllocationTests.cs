@@ -249,9 +249,17 @@ public class LoopAllocationTests
         {
             daemon.Pass(now);
         }
+        // Ten seconds more: the gratuitous ARPs that follow a takeover are sent (they would
+        // leave with the adverts of their pass, and count as the batch's frames).
+        for (int i = 0; i < 10; i++)
+        {
+            daemon.Pass(start + 5 * S + i * S);
+        }
         long sent = Sent(daemon);
+        AdvertBatch batch = daemon.Groups.Interfaces.Adverts;
+        long calls = batch.Calls, frames = batch.Frames;
 
-        (double perPass, int passes) = PerPass(i => daemon.Pass(start + 5 * S + i * S));
+        (double perPass, int passes) = PerPass(i => daemon.Pass(start + 15 * S + i * S));
 
         Assert.Multiple(() =>
         {
@@ -260,6 +268,9 @@ public class LoopAllocationTests
                 Assert.That(g.Gate.State, Is.EqualTo(CarpState.Master), g.Name);
             }
             Assert.That(Sent(daemon) - sent, Is.EqualTo(2 * PerKind * (long)passes));
+            // Every group is due in every pass (one second apart): each pass's adverts leave by one sendmmsg.
+            Assert.That(batch.Frames - frames, Is.EqualTo(2 * PerKind * (long)passes), "frames sent by the batch");
+            Assert.That(batch.Calls - calls, Is.EqualTo(passes), "sendmmsg calls");
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {2 * PerKind} adverts sent");
         });
     });

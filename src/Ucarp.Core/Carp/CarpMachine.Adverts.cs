@@ -7,7 +7,7 @@ namespace Ucarp.Core.Carp;
 
 // What the machine puts on the wire: carp_send_ad with its send-error suppression, the
 // delayed gratuitous ARP, the advert's counter, the bow-out; and -D's view of a frame.
-public sealed partial class CarpMachine
+public sealed partial class CarpMachine : IAdvertSender
 {
     void SendAdvertisement(long now)
     {
@@ -19,7 +19,42 @@ public sealed partial class CarpMachine
 
         BuildAdvert(advbase, advskew);
 
-        string? error = _host.SendAdvert(_advert);
+        // Due with others in the same pass, it leaves with them (one sendmmsg) and its
+        // result comes back by AdvertSent; alone, it is sent and judged here, as ucarp does.
+        if (!_host.TryQueueAdvert(_advert, this))
+        {
+            AdvertSent(_host.SendAdvert(_advert), now);
+        }
+        Debug(Messages.AdvertInjected);
+
+        if (_delayedArp > 0)
+        {
+            _delayedArp--;
+        }
+        if (_delayedArp == 0)
+        {
+            if (State == CarpState.Master)
+            {
+                Announce();
+            }
+            _delayedArp = -1;
+        }
+        // advbase 255 with advskew 255 means "advertise once".
+        if (advbase != 255 || advskew != 255)
+        {
+            _advertAt = now + Timing.Interval(advbase, advskew);
+        }
+    }
+
+    /// <summary>
+    /// What a sent advert's result does (carp_send_ad's error suppression): a write error is
+    /// logged and counted, three in a row advertise as a poor candidate, three successes
+    /// after that undo it.
+    /// </summary>
+    public void AdvertSent(string? error, long now)
+    {
+        bool resend = _resendInFlight;
+        _resendInFlight = false;
         if (error is null)
         {
             Counters.AdvertsSent++;
@@ -43,14 +78,21 @@ public sealed partial class CarpMachine
                 _suppressPreempt++;
                 if (_suppressPreempt == 1)
                 {
+                    // The failed advert's own timer, computed before, still decides the
+                    // next one (carp.c): whether this runs inside that send or after it.
+                    long? next = _advertAt;
+                    _resendInFlight = true;
                     SendAdvertisement(now);
+                    _advertAt = next;
                 }
             }
             _sendSuccesses = 0;
         }
         else if (_sendErrors >= SendErrorsBeforeSuppress)
         {
-            if (++_sendSuccesses >= SuccessesBeforeRecovery)
+            // That resend's success never counts: in carp.c the failed send it came from
+            // zeroes the count once the resend returns.
+            if (!resend && ++_sendSuccesses >= SuccessesBeforeRecovery)
             {
                 _suppressPreempt--;
                 _sendErrors = 0;
@@ -59,25 +101,6 @@ public sealed partial class CarpMachine
         else
         {
             _sendErrors = 0;
-        }
-        Debug(Messages.AdvertInjected);
-
-        if (_delayedArp > 0)
-        {
-            _delayedArp--;
-        }
-        if (_delayedArp == 0)
-        {
-            if (State == CarpState.Master)
-            {
-                Announce();
-            }
-            _delayedArp = -1;
-        }
-        // advbase 255 with advskew 255 means "advertise once".
-        if (advbase != 255 || advskew != 255)
-        {
-            _advertAt = now + Timing.Interval(advbase, advskew);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
     int _sendErrors;
     int _sendSuccesses;
     int _suppressPreempt;
+    bool _resendInFlight;   // the advert sent at once on the third failure, not yet judged
     // The last advert heard during the demotion hold, when it was a bow-out (null otherwise).
     ReceivedAdvert? _bowOutInHold;
     HeardMaster _heard;              // the master we last heard, while we are not master

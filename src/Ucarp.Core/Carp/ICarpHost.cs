@@ -12,4 +12,12 @@ public interface ICarpHost : ILog, IFollowerOutput
 {
     /// <summary>Sends one advert frame now. Returns null when sent, else the error text (strerror).</summary>
     string? SendAdvert(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Queues one advert to leave with the others due in the same pass (the daemon sends
+    /// them with one sendmmsg per interface); <paramref name="sender"/> is told its result
+    /// once they are sent. False: not queued (no batch is open, or it is full), so the
+    /// caller sends it now with <see cref="SendAdvert"/>. The frame is copied.
+    /// </summary>
+    bool TryQueueAdvert(ReadOnlySpan<byte> frame, IAdvertSender sender) => false;
 }

@@ -5,14 +5,25 @@ using Ucarp.Core.Logging;
 namespace Ucarp.Core.Vrrp;
 
 // What the machine puts on the wire: the periodic advert and the priority-0 resignation.
-public sealed partial class VrrpMachine
+public sealed partial class VrrpMachine : IAdvertSender
 {
     /// <summary>An ADVERTISEMENT with the priority in use now; the Adver_Timer restarts.</summary>
     void Advertise(long now)
     {
         Debug(Messages.SendAdvert);
         int length = _builder.Build(PriorityInUse, _vrrp.IntervalCentis, _random.NextIpId(), _advert);
-        if (_host.SendAdvert(_advert.AsSpan(0, length)) is string error)
+        // Due with others in the same pass, it leaves with them (one sendmmsg); see CarpMachine.
+        if (!_host.TryQueueAdvert(_advert.AsSpan(0, length), this))
+        {
+            AdvertSent(_host.SendAdvert(_advert.AsSpan(0, length)), now);
+        }
+        _advertAt = now + OwnInterval;
+    }
+
+    /// <summary>A sent advert's result: a write error is logged and counted.</summary>
+    public void AdvertSent(string? error, long now)
+    {
+        if (error is not null)
         {
             Counters.AdvertSendErrors++;
             Log.Write(LogLevel.Warning, Messages.WriteFailed(error));
@@ -21,7 +32,6 @@ public sealed partial class VrrpMachine
         {
             Counters.AdvertsSent++;
         }
-        _advertAt = now + OwnInterval;
     }
 
     /// <summary>

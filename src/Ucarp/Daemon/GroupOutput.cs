@@ -21,12 +21,15 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     readonly Etcd.IEtcdSender? _etcd;
     readonly string _interface;
     readonly Net.AddressChanger? _addresses;
+    readonly Net.AdvertBatch? _batch;
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
     /// <param name="addresses">Where managed addresses are changed; null: on the caller's thread.</param>
+    /// <param name="batch">Where adverts due together are queued; null: each is sent at once.</param>
     public GroupOutput(ILog log, PacketSocket socket, UnicastSocket? unicast, IReadOnlyList<string> environment, string iface, Etcd.IEtcdSender? etcd,
-                       Net.AddressChanger? addresses)
+                       Net.AddressChanger? addresses, Net.AdvertBatch? batch = null)
     {
+        _batch = batch;
         _log = log;
         _etcd = etcd;
         _socket = socket;
@@ -57,6 +60,10 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
         }
         return _unicast.TrySend(frame, out SysError peerError, out Core.Cli.IpAddress peer) ? null : Messages.PeerSendFailed(peerError.Text, peer.ToString());
     }
+
+    /// <summary>With the pass's other adverts (<see cref="Net.AdvertBatch"/>); never with --peer (the unicast socket sends one by one).</summary>
+    public bool TryQueueAdvert(ReadOnlySpan<byte> frame, IAdvertSender sender) =>
+        _unicast is null && _batch is not null && _batch.TryAdd(_socket, frame, sender);
 
     public bool StartScript(ScriptInvocation script) => Scripts.Start(script);
 
@@ -116,9 +123,27 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
 
     public void SendAnnouncement(ReadOnlySpan<byte> frame)
     {
-        if (!_socket.TrySend(frame, out SysError error))
+        // In a pass whose adverts are queued, behind them: a gratuitous ARP that follows an
+        // advert (the delayed one) still follows it on the wire.
+        _announced ??= new AnnouncementSent(_log);
+        if (_batch is not null && _batch.TryAdd(_socket, frame, _announced))
         {
-            _log.Write(LogLevel.Error, Messages.GarpWriteFailed(error.Text));
+            return;
+        }
+        _announced.AdvertSent(_socket.TrySend(frame, out SysError error) ? null : error.Text, 0);
+    }
+
+    AnnouncementSent? _announced;
+
+    /// <summary>What a gratuitous ARP's or neighbour advert's failure says (the frame is not an advert: no count, no suppression).</summary>
+    sealed class AnnouncementSent(ILog log) : IAdvertSender
+    {
+        public void AdvertSent(string? error, long now)
+        {
+            if (error is not null)
+            {
+                log.Write(LogLevel.Error, Messages.GarpWriteFailed(error));
+            }
         }
     }
 

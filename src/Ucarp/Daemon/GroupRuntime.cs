@@ -202,7 +202,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
                 return Fail();
             }
             PacketSocket sender = own?.Socket ?? shared!.Socket;
-            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, (IEtcdSender?)etcd?.Client ?? followEtcd, addresses);
+            var output = new GroupOutput(log, sender, unicast, environment, iface.Name, (IEtcdSender?)etcd?.Client ?? followEtcd, addresses,
+                                         interfaces.Adverts);
             CarpSettings settings = CarpSettings.From(config, password, iface.Mac);
             CarpMachine? carp = null;
             VrrpMachine? vrrp = null;

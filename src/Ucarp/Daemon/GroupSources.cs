@@ -66,12 +66,26 @@ internal sealed class GroupTimers(GroupSet groups) : ILoopSource, ITouchesItsGro
 
     public void Dispatch(PollSet set, long now)
     {
-        foreach (GroupRuntime g in groups.Clock.TakeDue(now))   // List<T>'s enumerator is a struct: no allocation
+        Net.AdvertBatch adverts = groups.Interfaces.Adverts;
+        // One group (a plain command line) sends each advert at once, as ucarp does.
+        adverts.Open = groups.Running.Count > 1;
+        try
         {
-            if (!g.Stopping && g.Gate.NextDeadline <= now)
+            foreach (GroupRuntime g in groups.Clock.TakeDue(now))   // List<T>'s enumerator is a struct: no allocation
             {
-                g.Gate.OnTimer(now);
+                if (!g.Stopping && g.Gate.NextDeadline <= now)
+                {
+                    g.Gate.OnTimer(now);
+                }
             }
+            // Still open: an election told of its third failure queues its next advert at once.
+            adverts.Flush(now);
+        }
+        finally
+        {
+            adverts.Open = false;
+            // A step that threw: what the others queued before it still leaves.
+            adverts.Flush(now);
         }
     }
 }

@@ -63,6 +63,8 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     public FileDescriptor Control { get; } = control;
     /// <summary>The groups' --vmac children.</summary>
     public VirtualMacs Vmacs { get; } = new();
+    /// <summary>The adverts the groups' timers send in one pass, sent together per socket.</summary>
+    public Net.AdvertBatch Adverts { get; } = new();
     public Dictionary<string, InterfaceEntry>.ValueCollection Entries => _entries.Values;
     /// <summary>Every open receiving socket, as a list: the event loop walks it on every wake-up.</summary>
     public List<InterfaceSocket> Sockets => _sockets;
@@ -216,5 +218,6 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         }
         _entries.Clear();
         _sockets.Clear();
+        Adverts.Dispose();
     }
 }

@@ -53,6 +53,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "recvmmsg", SetLastError = true)]
     internal static unsafe partial int RecvMmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
+    [LibraryImport(Name, EntryPoint = "sendmmsg", SetLastError = true)]
+    internal static unsafe partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
+
     [LibraryImport(Name, EntryPoint = "recv", SetLastError = true)]
     internal static unsafe partial nint Recv(int fd, void* buffer, nuint length, int flags);
 

@@ -184,6 +184,9 @@ internal sealed class PacketSocket : IDisposable
 
     bool _disposed;
 
+    /// <summary>Closed (a queued advert is not sent on its number: it may be another file's by now).</summary>
+    public bool IsDisposed => _disposed;
+
     /// <summary>Closes the socket (the thread's batch buffers stay); a second call does nothing.</summary>
     public void Dispose()
     {

@@ -332,6 +332,69 @@ public class CarpMachineTests
         Assert.That(host.Effects.Last(), Does.StartWith("advert skew=10"));
     }
 
+    // F: the send fails, S: it succeeds (then every one after the pattern). After the third F
+    // in a row one more advert goes at once and takes the next letter.
+    [TestCase("FFFSSSSSS")]
+    [TestCase("FFFFSSFSSSS")]
+    [TestCase("FFFSFFFSSSSFFF")]
+    [TestCase("SFSFFSFFFSSSFFFFSSSS")]
+    [TestCase("seed 1")]
+    [TestCase("seed 2")]
+    [TestCase("seed 3")]
+    public void Adverts_queued_with_the_pass_and_judged_after_it_act_as_adverts_sent_one_by_one(string pattern)
+    {
+        // The daemon's timers queue a pass's adverts and send them together (AdvertBatch):
+        // any run of send failures must then give the frames, lines, timers and
+        // suppression that sending each at once gives (carp_send_ad).
+        const string Down = "Network is down";
+        string?[] results;
+        if (pattern.StartsWith("seed ", StringComparison.Ordinal))
+        {
+            var random = new Random(int.Parse(pattern[5..], System.Globalization.CultureInfo.InvariantCulture));
+            results = [.. Enumerable.Range(0, 40).Select(_ => random.Next(5) < 3 ? Down : null)];
+        }
+        else
+        {
+            results = [.. pattern.Select(c => c == 'F' ? Down : null)];
+        }
+        (List<string> Effects, List<byte[]> Adverts, List<long?> Deadlines, int Suppressed) Run(bool queue)
+        {
+            var (m, host) = Master(Settings(advskew: 10));
+            host.Take();
+            host.Adverts.Clear();
+            host.Queue = queue;
+            foreach (string? result in results)
+            {
+                host.SendResults.Enqueue(result);
+            }
+            var deadlines = new List<long?>();
+            int suppressed = 0;
+            for (int i = 0; i < 30; i++)
+            {
+                long now = m.NextDeadline!.Value;
+                m.OnTimer(now);
+                host.Flush(now);
+                deadlines.Add(m.NextDeadline);
+                suppressed += m.PreemptionSuppressed ? 1 : 0;
+            }
+            return (host.Take(), host.Adverts, deadlines, suppressed);
+        }
+        var one = Run(queue: false);
+        var queued = Run(queue: true);
+        Assert.Multiple(() =>
+        {
+            // On the wire, and in the log: a line may come after a frame sent with its
+            // pass where it came before, but each in the same order.
+            static bool Wire(string e) => e.StartsWith("advert", StringComparison.Ordinal) || e is "garp" or "na";
+            Assert.That(queued.Effects.Where(Wire), Is.EqualTo(one.Effects.Where(Wire)));
+            Assert.That(queued.Effects.Where(e => !Wire(e)), Is.EqualTo(one.Effects.Where(e => !Wire(e))));
+            Assert.That(queued.Adverts, Is.EqualTo(one.Adverts));
+            Assert.That(queued.Deadlines, Is.EqualTo(one.Deadlines));
+            Assert.That(queued.Suppressed, Is.EqualTo(one.Suppressed));
+        });
+        Assert.That(one.Effects, Has.Some.Contains("write() error #"), "the seed's failures reach the suppression");
+    }
+
     [Test]
     public void Sigusr2_demotes_a_master_holds_three_seconds_then_listens_as_usual()
     {

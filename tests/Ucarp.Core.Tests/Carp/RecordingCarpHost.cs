@@ -31,12 +31,56 @@ sealed class RecordingCarpHost : ICarpHost
         return result;
     }
 
+    /// <summary>
+    /// Adverts and announcements are queued (as the daemon's timers queue them) until
+    /// <see cref="Flush"/> sends them in order.
+    /// </summary>
+    public bool Queue { get; set; }
+
+    readonly List<(byte[] Frame, IAdvertSender? Sender)> _queued = [];
+
+    public bool TryQueueAdvert(ReadOnlySpan<byte> frame, IAdvertSender sender)
+    {
+        if (!Queue)
+        {
+            return false;
+        }
+        _queued.Add((frame.ToArray(), sender));
+        return true;
+    }
+
+    /// <summary>Sends what was queued, in order, then tells each sender its result; again for what those results queue.</summary>
+    public void Flush(long now)
+    {
+        while (_queued.Count > 0)
+        {
+            var round = new List<(byte[] Frame, IAdvertSender? Sender)>(_queued);
+            _queued.Clear();
+            var results = round.Select(q => q.Sender is null ? Announced(q.Frame) : SendAdvert(q.Frame)).ToList();
+            for (int i = 0; i < round.Count; i++)
+            {
+                round[i].Sender?.AdvertSent(results[i], now);
+            }
+        }
+    }
+
     public List<byte[]> Announcements { get; } = [];
 
     public void SendAnnouncement(ReadOnlySpan<byte> frame)
     {
+        if (Queue)
+        {
+            _queued.Add((frame.ToArray(), null));
+            return;
+        }
+        Announced(frame);
+    }
+
+    string? Announced(ReadOnlySpan<byte> frame)
+    {
         Announcements.Add(frame.ToArray());
         Effects.Add(Carp(frame) == 54 ? "na" : "garp");
+        return null;
     }
 
     public List<byte[]> BowOuts { get; } = [];

@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+using Ucarp.Core.Carp;
+using Ucarp.Interop;
+using Ucarp.Linux;
+
+namespace Ucarp.Net;
+
+/// <summary>
+/// The adverts the groups' timers send in one pass, sent when the timers are done with one
+/// sendmmsg per interface socket instead of one send each (a --config daemon's groups
+/// start in sixteen phases, so a slot's groups are due together: 4,080 groups, 255 frames
+/// a pass). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
+/// in the same pass, so write errors are logged and counted exactly as one at a time;
+/// the bytes and their order on each interface are those the groups built.
+/// Open only while <see cref="GroupTimers"/> dispatches and only with more than one group:
+/// a plain command line sends each advert at once, as ucarp does. A full batch refuses
+/// more (the caller sends at once) rather than sending in the middle of an election's step.
+/// </summary>
+internal sealed unsafe class AdvertBatch : IDisposable
+{
+    const int Capacity = 256;          // frames in one pass; more are sent one by one
+    const int ArenaBytes = 32 << 10;   // CARP frames are 70/90 bytes: 256 of them fit with room for VRRP's larger ones
+
+    struct Entry
+    {
+        public PacketSocket Socket;
+        public IAdvertSender Sender;
+        public int Offset, Length;
+        public string? Error;
+        public bool Done;
+    }
+
+    readonly Entry[] _entries = new Entry[Capacity];
+    readonly (IAdvertSender Sender, string? Error)[] _results = new (IAdvertSender, string?)[Capacity];
+    int _count, _used;
+    // Outside the managed heap (the kernel reads them by address), made at the first queued frame.
+    byte* _arena;
+    MMsgHdr* _headers;
+    IoVec* _iovecs;
+
+    /// <summary>sendmmsg calls made, and frames they sent (the tests' and a profile's view).</summary>
+    public long Calls { get; private set; }
+    public long Frames { get; private set; }
+
+    /// <summary>Frames may be queued (the timers of a daemon of many groups are running).</summary>
+    public bool Open { get; set; }
+
+    /// <summary>Copies <paramref name="frame"/> to go out on <paramref name="socket"/> at <see cref="Flush"/>; false when closed or full.</summary>
+    public bool TryAdd(PacketSocket socket, ReadOnlySpan<byte> frame, IAdvertSender sender)
+    {
+        if (!Open || _count == Capacity || frame.Length > ArenaBytes - _used || socket.IsDisposed)
+        {
+            return false;
+        }
+        if (_arena is null)
+        {
+            _arena = (byte*)NativeMemory.Alloc(ArenaBytes);
+            _iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(IoVec)));
+            _headers = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(MMsgHdr)));
+        }
+        frame.CopyTo(new Span<byte>(_arena + _used, frame.Length));
+        _entries[_count++] = new Entry { Socket = socket, Sender = sender, Offset = _used, Length = frame.Length };
+        _used += frame.Length;
+        return true;
+    }
+
+    /// <summary>
+    /// Sends what was queued, each socket's frames in the order queued, then tells each
+    /// election its result. An election told of its third failure sends again at once
+    /// (carp_send_ad): that frame is queued and goes out in the next round of this call.
+    /// </summary>
+    public void Flush(long now)
+    {
+        while (_count > 0)
+        {
+            int count = _count;
+            SendAll(count);
+            for (int i = 0; i < count; i++)
+            {
+                ref Entry e = ref _entries[i];
+                _results[i] = (e.Sender, e.Error);
+                e = default;   // no reference to a group kept past its pass
+            }
+            _count = 0;
+            _used = 0;
+            for (int i = 0; i < count; i++)
+            {
+                (IAdvertSender sender, string? error) = _results[i];
+                _results[i] = default;
+                sender.AdvertSent(error, now);
+            }
+        }
+    }
+
+    /// <summary>Per socket, in the order each first appears: its frames in one sendmmsg (more calls if some fail).</summary>
+    void SendAll(int count)
+    {
+        for (int first = 0; first < count; first++)
+        {
+            if (_entries[first].Done)
+            {
+                continue;
+            }
+            PacketSocket socket = _entries[first].Socket;
+            int n = 0;
+            for (int i = first; i < count; i++)
+            {
+                ref Entry e = ref _entries[i];
+                if (e.Done || !ReferenceEquals(e.Socket, socket))
+                {
+                    continue;
+                }
+                _iovecs[n] = new IoVec { Base = _arena + e.Offset, Length = (nuint)e.Length };
+                _headers[n] = new MMsgHdr { Iov = &_iovecs[n], IovLength = 1 };
+                _order[n++] = i;
+                e.Done = true;
+            }
+            Send(socket, n);
+        }
+    }
+
+    readonly int[] _order = new int[Capacity];   // which entry each header of a sendmmsg is
+
+    /// <summary>Headers [0, n) on one socket: a failure is the frame's alone; the rest still go.</summary>
+    void Send(PacketSocket socket, int n)
+    {
+        int at = 0;
+        while (at < n)
+        {
+            int sent = socket.IsDisposed ? -1 : Libc.SendMmsg(socket.Fd, _headers + at, (uint)(n - at), 0);
+            Calls++;
+            if (sent > 0)
+            {
+                Frames += sent;
+                at += sent;
+                continue;
+            }
+            // The kernel says why the first frame of the call failed (a later one's failure
+            // ends the call early, and the next call starts with it).
+            SysError error = socket.IsDisposed ? new SysError(EBADF) : sent < 0 ? SysError.Last() : new SysError(Libc.EAGAIN);
+            if (error.Errno == Libc.EINTR)
+            {
+                continue;
+            }
+            _entries[_order[at]].Error = error.Text;
+            at++;
+        }
+    }
+
+    const int EBADF = 9;
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_arena);
+        NativeMemory.Free(_iovecs);
+        NativeMemory.Free(_headers);
+        _arena = null;
+        _iovecs = null;
+        _headers = null;
+    }
+}
