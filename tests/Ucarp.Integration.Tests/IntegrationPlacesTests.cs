@@ -16,7 +16,10 @@ public class IntegrationPlacesTests : NamespaceTest
     {
         string exports = string.Join(" ", environment.Select(kv => $"{kv.Key}='{kv.Value}'"));
         string inner = $"touch /usr/sbin/ucarp 2>/dev/null; mount --bind '{Binaries.Clone}' /usr/sbin/ucarp && env {exports} ip netns exec '{lan.Node(1)}' sh -c '{script}'";
-        return Shell.Run("unshare", "-m", "--propagation", "private", "sh", "-c", inner);
+        lock (Binaries.HostUcarpFiles)
+        {
+            return Shell.Run("unshare", "-m", "--propagation", "private", "sh", "-c", inner);
+        }
     }
 
     static Dictionary<string, string> Stanza(TestLan lan) => new()

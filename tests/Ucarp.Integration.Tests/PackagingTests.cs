@@ -8,6 +8,7 @@ namespace Ucarp.Integration.Tests;
 /// systemd units' sandbox, and the daemon running under it.
 /// </summary>
 [Category("Packaging")]
+[Order(3)]   // the package build and the apt round (two minutes in one worker): started early
 public class PackagingTests
 {
     [SetUp]
@@ -345,12 +346,20 @@ public class PackagingTests
     /// (and says one unit is running) and invoke-rc.d's policy allows every action. On
     /// install and upgrade the maintainer scripts run daemon-reload and nothing else: no
     /// unit is enabled, started, stopped or restarted; on purge the units are stopped and
-    /// everything goes. Debian's ucarp (the other tests' reference) is put back as it was,
-    /// [Serial]: while this runs, /usr/sbin/ucarp is ours.
+    /// everything goes. Debian's ucarp is put back as it was. The other tests compare
+    /// against a copy of it (Binaries.Debian), and those that use the host's
+    /// /usr/sbin/ucarp or Debian's hook wait for this one (Binaries.HostUcarpFiles).
     /// </summary>
     [Test]
-    [Serial]
     public void The_package_installs_over_ucarp_upgrades_and_purges_with_apt()
+    {
+        lock (Binaries.HostUcarpFiles)
+        {
+            InstallUpgradeAndPurge();
+        }
+    }
+
+    static void InstallUpgradeAndPurge()
     {
         if (!Shell.IsRoot || !File.Exists("/usr/bin/apt-get") || !File.Exists("/usr/bin/unshare"))
         {
