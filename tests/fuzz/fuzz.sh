@@ -2,6 +2,7 @@
 # Coverage-guided fuzzing with AFL++ through SharpFuzz (make fuzz; make check runs a short round).
 #   tests/fuzz/fuzz.sh SECONDS [TARGET...]     targets: reader vrrp cli http json (default: all)
 #   FUZZ_BUILD=only: build the harness and stop; FUZZ_BUILD=no: use the one built before
+#   FUZZ_TIMEOUT_MS: afl-fuzz's -t, the time after which a run is a hang (default 1000)
 # Builds the harness, instruments Ucarp.Core.dll, runs afl-fuzz on each target for
 # SECONDS from the seed corpus, and copies what it finds (crashes, hangs) into
 # tests/fuzz/regressions/TARGET/, which the core tests replay. Prints one line per
@@ -33,8 +34,8 @@ for target in "${targets[@]}"; do
     findings=$work/findings-$target
     rm -rf "$findings"
     # -s 1: a fixed seed, so a short run in make check is repeatable; -t: a run taking over
-    # a second is a hang; -m none: the .NET runtime maps a lot of address space.
-    timeout $((seconds + 60)) afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -s 1 -t 1000 -m none \
+    # FUZZ_TIMEOUT_MS (a second) is a hang; -m none: the .NET runtime maps a lot of address space.
+    timeout $((seconds + 60)) afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -s 1 -t "${FUZZ_TIMEOUT_MS:-1000}" -m none \
         -- dotnet "$out/Ucarp.Fuzz.dll" "$target" > "$work/afl-$target.log" 2>&1 || true
     stats=$findings/default/fuzzer_stats
     if [ ! -f "$stats" ]; then
