@@ -9,20 +9,27 @@ namespace Ucarp.Core.Groups;
 /// members, which move together). Groups that all start at once would otherwise advertise
 /// in step for good: a master's thousands of adverts leave in one burst, and when it dies
 /// the backup's master-down timers all fire within a few hundred milliseconds, each group
-/// taking over behind the others' address changes. Spread over the interval, each group's
-/// work comes at its own moment. The phases are sixteenths of the interval, not any
-/// point in it: the groups of a slot are still due together, so a master wakes sixteen
-/// times an interval rather than once per group, and a backup takes over a sixteenth of
-/// its groups at a time (4,080 groups: 255 at once). Only the start moves; the protocol's
-/// timers do not. A plain command line starts as ucarp does (no phase).
+/// taking over behind the others' address changes (4,080 groups in step: the last 500 ms
+/// late). Spread over the interval, each group's work comes at its own moment. The phases
+/// are slots of the interval, not any point in it: the groups of a slot are still due
+/// together, so a master wakes once a slot rather than once per group. A slot holds an
+/// interface's worth of groups (255): a daemon of up to 255 groups starts them in step (one
+/// wake-up an interval as master; a backup takes all over at once, as one slot of 4,080
+/// does, well within 100 ms), one of 4,080 in sixteen slots, the most there are. Only the
+/// start moves; the protocol's timers do not. A plain command line starts as ucarp does.
 /// </summary>
 public static class StartPhase
 {
-    public const int Slots = 16;
+    /// <summary>Groups a slot holds before the interval is cut in more.</summary>
+    public const int GroupsPerSlot = 255;
+    public const int MaxSlots = 16;
 
-    /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>: in [0, one advert interval).</summary>
-    public static long Of(string name, Configuration config) =>
-        AdvertInterval(config) * (Hash(config.SyncSet ?? name) % Slots) / Slots;
+    /// <summary>The slots for a daemon of <paramref name="groups"/> groups: one per 255, at most sixteen.</summary>
+    public static int SlotsFor(int groups) => Math.Clamp((groups + GroupsPerSlot - 1) / GroupsPerSlot, 1, MaxSlots);
+
+    /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>, in a daemon of <paramref name="slots"/> slots: in [0, one advert interval).</summary>
+    public static long Of(string name, Configuration config, int slots) =>
+        AdvertInterval(config) * (Hash(config.SyncSet ?? name) % (uint)slots) / slots;
 
     /// <summary>A group's advert interval as its file gives it (µs): VRRP's centiseconds, or CARP's advbase and advskew.</summary>
     public static long AdvertInterval(Configuration config) => config.Vrrp != 0

@@ -281,11 +281,12 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
 
     /// <summary>
     /// The health check's first verdict is awaited, then the election starts; one of many
-    /// (<paramref name="spread"/>: --config) at its own place in its advert interval.
+    /// (--config) at its own place in its advert interval, one of <paramref name="slots"/>
+    /// (0: a plain command line, which starts as ucarp does).
     /// </summary>
-    public void Start(long now, bool spread)
+    public void Start(long now, int slots)
     {
-        Machine.StartPhase = spread ? Core.Groups.StartPhase.Of(Name, Config) : 0;
+        Machine.StartPhase = slots > 0 ? Core.Groups.StartPhase.Of(Name, Config, slots) : 0;
         Health?.Policy.Begin(Gate, now);
         Gate.Start(now);
         SinceUnixMicros = WallClock.NowMicros();

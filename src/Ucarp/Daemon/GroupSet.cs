@@ -54,6 +54,9 @@ internal sealed partial class GroupSet : IDisposable
     public bool Many => _many;
     public HostInterfaces Interfaces => _interfaces;
 
+    /// <summary>How many slots of their interval the file's groups start in (0: a plain command line; see StartPhase).</summary>
+    int StartSlots => _many ? Core.Groups.StartPhase.SlotsFor(_fileOrder.Count) : 0;
+
     /// <summary>The running groups, in the file's order.</summary>
     public List<GroupRuntime> Running => _groups;
 
@@ -178,7 +181,7 @@ internal sealed partial class GroupSet : IDisposable
             {
                 g.Gate.Close(GateReason.Control, demoted, now);
             }
-            g.Start(now, _many);
+            g.Start(now, StartSlots);
             ApplyLinkState(g, now);
         }
         if (!_many && !prepared[0].Join(_memberships))
@@ -309,7 +312,7 @@ internal sealed partial class GroupSet : IDisposable
             }
             Unhold(g, now);
             _groups.Add(g);
-            g.Start(now, _many);
+            g.Start(now, StartSlots);
             ApplyLinkState(g, now);
             started = true;
         }

@@ -23,9 +23,29 @@ internal sealed class ScriptRunner : IDisposable
     {
         _log = log;
         _interface = iface;
-        // One inherited from whoever started the daemon would make the shipped scripts add
-        // addresses that are not the group's: the daemon alone sets it.
-        _environment = Lists.FindAll(environment, e => !e.StartsWith(Core.Carp.RoleEffects.ExtraAddressesVariable + "=", StringComparison.Ordinal));
+        _environment = Filtered(environment);
+    }
+
+    /// <summary>The last environment filtered and what it gave, shared by every group made from it.</summary>
+    sealed record Shared(IReadOnlyList<string> From, IReadOnlyList<string> Filtered);
+    static Shared? s_shared;
+
+    /// <summary>
+    /// The environment without UCARP_EXTRA_ADDRESSES: one inherited from whoever started the
+    /// daemon would make the shipped scripts add addresses that are not the group's (the
+    /// daemon alone sets it). Every group of a daemon gets the same list, never changed: a
+    /// copy per group was over half a KiB of each group's memory with a shell's 47
+    /// variables (a list grown to 64 references).
+    /// </summary>
+    static IReadOnlyList<string> Filtered(IReadOnlyList<string> environment)
+    {
+        if (s_shared is { } shared && ReferenceEquals(shared.From, environment))
+        {
+            return shared.Filtered;
+        }
+        IReadOnlyList<string> filtered = Lists.FindAll(environment, e => !e.StartsWith(Core.Carp.RoleEffects.ExtraAddressesVariable + "=", StringComparison.Ordinal));
+        s_shared = new Shared(environment, filtered);
+        return filtered;
     }
 
     /// <summary>Scripts started, and those that could not run, exited non-zero or were killed.</summary>

@@ -7,7 +7,8 @@ namespace Ucarp.Core.Tests.Groups;
 
 /// <summary>
 /// A --config group's start phase: within one advert interval, the same for a name on every
-/// run, the same for a sync set's members, spread over sixteen slots of the interval;
+/// run, the same for a sync set's members, spread over a slot of the interval per 255
+/// groups (sixteen at most);
 /// and the machine's first master-down wait is longer by it, and only the first.
 /// </summary>
 public class StartPhaseTests
@@ -19,13 +20,13 @@ public class StartPhaseTests
     {
         Configuration carp = Carp(1, 100);
         long interval = Timing.Second + 100 * Timing.Second / 256;
-        var phases = Enumerable.Range(0, 4080).Select(i => StartPhase.Of("g" + i, carp)).ToList();
+        var phases = Enumerable.Range(0, 4080).Select(i => StartPhase.Of("g" + i, carp, StartPhase.SlotsFor(4080))).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(phases, Has.All.InRange(0L, interval - 1));
-            Assert.That(StartPhase.Of("g7", carp), Is.EqualTo(phases[7]), "the same name, the same phase");
+            Assert.That(StartPhase.Of("g7", carp, 16), Is.EqualTo(phases[7]), "the same name, the same phase");
             // Sixteen slots, each holding roughly a sixteenth of the groups (255 of 4,080).
-            Assert.That(phases.Distinct().Count(), Is.EqualTo(StartPhase.Slots));
+            Assert.That(phases.Distinct().Count(), Is.EqualTo(StartPhase.MaxSlots));
             Assert.That(phases.GroupBy(p => p).Select(g => g.Count()), Has.All.InRange(180, 330),
                         string.Join(",", phases.GroupBy(p => p).Select(g => g.Count())));
         });
@@ -34,9 +35,23 @@ public class StartPhaseTests
     [Test]
     public void A_sync_sets_members_share_their_sets_phase_and_vrrp_counts_centiseconds()
     {
-        Assert.That(StartPhase.Of("inside", Carp(1, 0, "fw")), Is.EqualTo(StartPhase.Of("outside", Carp(1, 0, "fw"))));
+        Assert.That(StartPhase.Of("inside", Carp(1, 0, "fw"), 16), Is.EqualTo(StartPhase.Of("outside", Carp(1, 0, "fw"), 16)));
         var vrrp = new Configuration { Vrrp = 3, AdvertIntervalCentis = 10 };
-        Assert.That(Enumerable.Range(0, 100).Select(i => StartPhase.Of("v" + i, vrrp)), Has.All.InRange(0L, 100_000 - 1));
+        Assert.That(Enumerable.Range(0, 100).Select(i => StartPhase.Of("v" + i, vrrp, 16)), Has.All.InRange(0L, 100_000 - 1));
+    }
+
+    [TestCase(1, 1)]
+    [TestCase(255, 1)]
+    [TestCase(256, 2)]
+    [TestCase(510, 2)]
+    [TestCase(1000, 4)]
+    [TestCase(4080, 16)]
+    [TestCase(10000, 16)]
+    public void A_slot_holds_an_interfaces_worth_of_groups_and_one_slot_starts_them_in_step(int groups, int slots)
+    {
+        Assert.That(StartPhase.SlotsFor(groups), Is.EqualTo(slots));
+        var phases = Enumerable.Range(0, groups).Select(i => StartPhase.Of("g" + i, Carp(1, 0), slots)).Distinct().ToList();
+        Assert.That(phases, slots == 1 ? Is.EqualTo(new[] { 0L }) : Has.Count.EqualTo(slots));
     }
 
     [Test]
