@@ -22,6 +22,7 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     readonly string _interface;
     readonly Net.AddressChanger? _addresses;
     readonly Net.AdvertBatch? _batch;
+    readonly AnnouncementSent _announced;
 
     /// <param name="unicast">With --peer: adverts go to the peers through it; gratuitous ARPs still leave by the packet socket.</param>
     /// <param name="addresses">Where managed addresses are changed; null: on the caller's thread.</param>
@@ -31,6 +32,7 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     {
         _batch = batch;
         _log = log;
+        _announced = new AnnouncementSent(log);
         _etcd = etcd;
         _socket = socket;
         _unicast = unicast;
@@ -125,15 +127,12 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     {
         // In a pass whose adverts are queued, behind them: a gratuitous ARP that follows an
         // advert (the delayed one) still follows it on the wire.
-        _announced ??= new AnnouncementSent(_log);
         if (_batch is not null && _batch.TryAdd(_socket, frame, _announced))
         {
             return;
         }
         _announced.AdvertSent(_socket.TrySend(frame, out SysError error) ? null : error.Text, 0);
     }
-
-    AnnouncementSent? _announced;
 
     /// <summary>What a gratuitous ARP's or neighbour advert's failure says (the frame is not an advert: no count, no suppression).</summary>
     sealed class AnnouncementSent(ILog log) : IAdvertSender

@@ -116,11 +116,15 @@ internal sealed class InterfaceSocket : IDisposable
             return _groups.Count == 1 && _groups[0] is { Config.Vrrp: 0 } only && !only.Log.DebugEnabled
                 ? FilterRule.PlainCarp(only.Config.Vhid, only.Config.Peers) : FilterRule.AnyVhid;
         }
+        // Each vhid once, in the groups' order: the filter is rebuilt as each group joins,
+        // and a list searched for each vhid made every rebuild quadratic in the groups.
         var vhids = new List<byte>(_groups.Count);
+        Span<bool> seen = stackalloc bool[256];
         foreach (GroupRuntime g in _groups)
         {
-            if (!vhids.Contains(g.Config.Vhid))
+            if (!seen[g.Config.Vhid])
             {
+                seen[g.Config.Vhid] = true;
                 vhids.Add(g.Config.Vhid);
             }
         }

@@ -11,6 +11,7 @@ internal static partial class Libc
     internal const short POLLNVAL = 0x20;
     internal const int EINTR = 4;
     internal const int EAGAIN = 11;
+    internal const int EBADF = 9;
     internal const int ENODEV = 19;
 
     /// <summary>ppoll: like poll, with a timeout in nanoseconds rather than milliseconds.</summary>

@@ -158,6 +158,37 @@ internal sealed class PacketSocket : IDisposable
     }
 
     /// <summary>
+    /// Sends <paramref name="count"/> frames with one sendmmsg: <paramref name="sent"/> of
+    /// them from the first (a failure ends the call early, and the next call starts with
+    /// that frame); false, none sent, with the error of the first frame when it failed. A
+    /// closed socket sends nothing (EBADF) rather than on a number another file may have now.
+    /// </summary>
+    public unsafe bool TrySendBatch(MMsgHdr* headers, int count, out int sent, out SysError error)
+    {
+        sent = 0;
+        if (_disposed)
+        {
+            error = new SysError(Libc.EBADF);
+            return false;
+        }
+        while (true)
+        {
+            int n = Libc.SendMmsg(_fd.Fd, headers, (uint)count, 0);
+            if (n > 0)
+            {
+                sent = n;
+                error = SysError.None;
+                return true;
+            }
+            error = n < 0 ? SysError.Last() : new SysError(Libc.EAGAIN);
+            if (error.Errno != Libc.EINTR)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads up to <see cref="Batch"/> waiting frames with one recvmmsg: <paramref name="count"/>
     /// of them (0 when none waits), or false on an error; <see cref="Frame"/> gives each.
     /// </summary>
@@ -184,7 +215,7 @@ internal sealed class PacketSocket : IDisposable
 
     bool _disposed;
 
-    /// <summary>Closed (a queued advert is not sent on its number: it may be another file's by now).</summary>
+    /// <summary>Closed: a frame is not queued for it.</summary>
     public bool IsDisposed => _disposed;
 
     /// <summary>Closes the socket (the thread's batch buffers stay); a second call does nothing.</summary>

@@ -32,6 +32,7 @@ internal sealed unsafe class AdvertBatch : IDisposable
 
     readonly Entry[] _entries = new Entry[Capacity];
     readonly (IAdvertSender Sender, string? Error)[] _results = new (IAdvertSender, string?)[Capacity];
+    readonly int[] _order = new int[Capacity];   // which entry each header of a sendmmsg is
     int _count, _used;
     // Outside the managed heap (the kernel reads them by address), made at the first queued frame.
     byte* _arena;
@@ -119,35 +120,23 @@ internal sealed unsafe class AdvertBatch : IDisposable
         }
     }
 
-    readonly int[] _order = new int[Capacity];   // which entry each header of a sendmmsg is
-
     /// <summary>Headers [0, n) on one socket: a failure is the frame's alone; the rest still go.</summary>
     void Send(PacketSocket socket, int n)
     {
         int at = 0;
         while (at < n)
         {
-            int sent = socket.IsDisposed ? -1 : Libc.SendMmsg(socket.Fd, _headers + at, (uint)(n - at), 0);
             Calls++;
-            if (sent > 0)
+            if (socket.TrySendBatch(_headers + at, n - at, out int sent, out SysError error))
             {
                 Frames += sent;
                 at += sent;
-                continue;
-            }
-            // The kernel says why the first frame of the call failed (a later one's failure
-            // ends the call early, and the next call starts with it).
-            SysError error = socket.IsDisposed ? new SysError(EBADF) : sent < 0 ? SysError.Last() : new SysError(Libc.EAGAIN);
-            if (error.Errno == Libc.EINTR)
-            {
                 continue;
             }
             _entries[_order[at]].Error = error.Text;
             at++;
         }
     }
-
-    const int EBADF = 9;
 
     public void Dispose()
     {
