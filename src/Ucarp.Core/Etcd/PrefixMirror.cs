@@ -140,7 +140,13 @@ internal sealed class PrefixMirror
             bool known = _seen.ContainsKey(kv.Key);
             bool differs = !known || !s.Exists || s.Kv.Lease != kv.Lease || s.Kv.Value != kv.Value;
             missed |= differs && !first;
-            _seen[kv.Key] = new Seen(true, kv);
+            if (differs || s.Kv.ModRevision != kv.ModRevision)
+            {
+                // Only what changed is stored: a key swept as it was keeps the strings it
+                // has, long promoted, instead of leaving them garbage in the old generation
+                // every sweep (a thousand keys' records, about 0.3 MB each 2 TTL).
+                _seen[kv.Key] = new Seen(true, kv);
+            }
             if (first || differs)
             {
                 _members.Tell(kv.Key, kv, now);
