@@ -108,6 +108,12 @@ public class Ipv6Tests : NamespaceTest
         Assert.That(Wait.Until(() => lan.HoldsVip(1), Long), Is.True, Describe(lan, a));
         using UcarpProcess b = lan.Start(2, Binaries.Clone, "-k", "100");
         Assert.That(Wait.Until(() => b.Saw("Switching to state: BACKUP"), Short), Is.True, Describe(lan, a, b));
+        // The failover is counted from node 1's last advert, so node 2 must have heard one:
+        // killed before its next advert, node 1's last would be the one it sent on becoming
+        // master, before node 2 ran, and node 2's master-down would count from its own start
+        // instead (70-100 ms later: the test then read 3470-3500 ms against a bound of 3490).
+        long backup = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;   // the capture's clock
+        Assert.That(Wait.Until(() => capture.Current().Any(f => f.IsCarp6 && f.Ip6Source == "2001:db8::1" && f.Micros > backup), Short), Is.True, Describe(lan, a, b));
         // Node 3 sends the address a datagram: neighbour discovery puts node 1's MAC in its cache.
         Shell.Run("ip", "netns", "exec", lan.Node(3), "bash", "-c", $"echo x > /dev/udp/{TestLan.Vip6}/9");
         Assert.That(Wait.Until(() => Neighbour(lan, 3) == MacOf(lan, 1), Short), Is.True, "node 3's cache: " + Neighbour(lan, 3));
