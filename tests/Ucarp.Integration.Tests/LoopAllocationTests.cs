@@ -72,6 +72,7 @@ public class LoopAllocationTests
         readonly GroupReload _reload;
         readonly ControlHandler _handler;
         readonly AddressWatcher _addresses;
+        readonly LinkWatcher _links;
         readonly PollSet _set = new();
         readonly List<ILoopSource> _sources;
 
@@ -92,7 +93,7 @@ public class LoopAllocationTests
             [
                 new InterfaceInput(Groups), new EtcdInput(Groups), _addresses, Groups.Addresses, new ChildReaper(Groups),
                 new GroupTimers(Groups), _handler, _reload, new GroupObservers(Groups, () => null),
-                new GroupLifecycle(Groups, new EventLoop(log)), new LinkWatcher(Groups), new ControlWatch(_handler), new MemoryTrim(Groups),
+                new GroupLifecycle(Groups, new EventLoop(log)), _links = new LinkWatcher(Groups), new ControlWatch(_handler), new MemoryTrim(Groups),
             ];
         }
 
@@ -152,6 +153,7 @@ public class LoopAllocationTests
             Groups.Dispose();
             _handler.Dispose();
             _addresses.Dispose();
+            _links.Dispose();
             _reload.Dispose();
             Groups.Etcd.Dispose();
             _interfaces.Dispose();

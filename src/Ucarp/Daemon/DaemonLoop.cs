@@ -24,6 +24,7 @@ internal sealed class DaemonLoop : IDisposable
     readonly GroupReload _reload;
     readonly ControlHandler _control;
     readonly AddressWatcher _addresses;
+    readonly LinkWatcher _links;
     readonly DemotionStore? _demotions;
     StatusPublisher? _publisher;
 
@@ -63,7 +64,7 @@ internal sealed class DaemonLoop : IDisposable
         // Last, just before the wait: what the pass made due (a script ended, a group
         // stopped) goes now, and the daemon ends as soon as its groups are done.
         _loop.Add(new GroupLifecycle(_groups, _loop));
-        _loop.Add(new LinkWatcher(_groups));
+        _loop.Add(_links = new LinkWatcher(_groups));
         _loop.Add(new ControlWatch(_control));
         if (many)
         {
@@ -99,6 +100,7 @@ internal sealed class DaemonLoop : IDisposable
         _groups.Dispose();
         _control.Dispose();
         _addresses.Dispose();
+        _links.Dispose();
         _reload.Dispose();
         _groups.Etcd.Dispose();
         _publisher?.Dispose();

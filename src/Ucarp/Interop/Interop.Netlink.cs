@@ -18,6 +18,7 @@ internal static partial class Libc
     internal const ushort IFA_LOCAL = 2;
     internal const byte IFA_F_NODAD = 0x02;
     internal const byte RT_SCOPE_UNIVERSE = 0;
+    internal const uint RTMGRP_LINK = 0x1;
     internal const uint RTMGRP_IPV4_IFADDR = 0x10;
     internal const uint RTMGRP_IPV6_IFADDR = 0x100;
     internal const int ENOBUFS = 105;
