@@ -128,7 +128,8 @@ internal sealed class PrefixMirror
                 continue;
             }
             told.Add(kv.Key);
-            if (_seen.TryGetValue(kv.Key, out Seen s) && s.Kv.ModRevision > revision)
+            bool known = _seen.TryGetValue(kv.Key, out Seen s);
+            if (known && s.Kv.ModRevision > revision)
             {
                 // The watch has told of a later change already.
                 if (first)
@@ -137,7 +138,6 @@ internal sealed class PrefixMirror
                 }
                 continue;
             }
-            bool known = _seen.ContainsKey(kv.Key);
             bool differs = !known || !s.Exists || s.Kv.Lease != kv.Lease || s.Kv.Value != kv.Value;
             missed |= differs && !first;
             if (differs || s.Kv.ModRevision != kv.ModRevision)

@@ -23,26 +23,11 @@ internal sealed class AddressNotifications : IDisposable
 
     public int Fd => _fd.Fd;
 
-    public static unsafe bool TryOpen(out AddressNotifications? notifications, out SysError error)
+    public static bool TryOpen(out AddressNotifications? notifications, out SysError error)
     {
-        notifications = null;
-        int fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, Libc.NETLINK_ROUTE);
-        if (fd < 0)
-        {
-            error = SysError.Last();
-            return false;
-        }
-        var owned = new FileDescriptor(fd);
-        var local = new SockAddrNl { Family = Libc.AF_NETLINK, Groups = Libc.RTMGRP_IPV4_IFADDR | Libc.RTMGRP_IPV6_IFADDR };
-        if (Libc.Bind(fd, &local, (uint)sizeof(SockAddrNl)) < 0)
-        {
-            error = SysError.Last();
-            owned.Dispose();
-            return false;
-        }
-        error = SysError.None;
-        notifications = new AddressNotifications(owned);
-        return true;
+        notifications = NetlinkRoute.TrySubscribe(Libc.RTMGRP_IPV4_IFADDR | Libc.RTMGRP_IPV6_IFADDR, out FileDescriptor? socket, out error)
+            ? new AddressNotifications(socket!) : null;
+        return notifications is not null;
     }
 
     /// <summary>

@@ -12,22 +12,8 @@ internal sealed class LinkNotifications(FileDescriptor fd) : IDisposable
 {
     public int Fd => fd.Fd;
 
-    public static unsafe LinkNotifications? TryOpen()
-    {
-        int socket = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, Libc.NETLINK_ROUTE);
-        if (socket < 0)
-        {
-            return null;
-        }
-        var owned = new FileDescriptor(socket);
-        var local = new SockAddrNl { Family = Libc.AF_NETLINK, Groups = Libc.RTMGRP_LINK };
-        if (Libc.Bind(socket, &local, (uint)sizeof(SockAddrNl)) < 0)
-        {
-            owned.Dispose();
-            return null;
-        }
-        return new LinkNotifications(owned);
-    }
+    public static LinkNotifications? TryOpen() =>
+        NetlinkRoute.TrySubscribe(Libc.RTMGRP_LINK, out FileDescriptor? socket, out _) ? new LinkNotifications(socket!) : null;
 
     /// <summary>
     /// Reads what is waiting (a bounded number of datagrams a turn); true when anything came,

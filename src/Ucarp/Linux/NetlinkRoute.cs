@@ -30,6 +30,32 @@ internal sealed class NetlinkRoute : IDisposable
         _fd = fd < 0 ? null : new FileDescriptor(fd);
     }
 
+    /// <summary>
+    /// A non-blocking rtnetlink socket that hears the kernel's notifications of
+    /// <paramref name="groups"/> (RTMGRP_*): what the address and link watchers read.
+    /// </summary>
+    public static unsafe bool TrySubscribe(uint groups, out FileDescriptor? socket, out SysError error)
+    {
+        socket = null;
+        int fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, Libc.NETLINK_ROUTE);
+        if (fd < 0)
+        {
+            error = SysError.Last();
+            return false;
+        }
+        var owned = new FileDescriptor(fd);
+        var local = new SockAddrNl { Family = Libc.AF_NETLINK, Groups = groups };
+        if (Libc.Bind(fd, &local, (uint)sizeof(SockAddrNl)) < 0)
+        {
+            error = SysError.Last();
+            owned.Dispose();
+            return false;
+        }
+        error = SysError.None;
+        socket = owned;
+        return true;
+    }
+
     /// <summary>The sequence number the next request is to carry.</summary>
     public uint NextSeq() => ++_seq;
 
