@@ -56,13 +56,15 @@ public class VmacConfigTests : NamespaceTest
         using UcarpProcess daemon = lan.StartRaw(1, Binaries.Clone, ["--config=" + config, "--control=" + Control(lan)]);
 
         // Two children on eth0, each with its group's MAC and address; the third group waits for eth3.
+        // Log lines are waited for: the daemon writes them from its own thread, and the
+        // kernel's state the test looks at first can come before they reach the pipe.
         Assert.That(Wait.Until(() => HasAddress(lan, "192.0.2.101", "vrrp.1") && HasAddress(lan, "192.0.2.102", "vrrp.2"), Long), Is.True, Show(lan, daemon));
         Assert.Multiple(() =>
         {
             Assert.That(Link(lan, "vrrp.1"), Does.Contain("@eth0").And.Contain("link/ether 00:00:5e:00:01:01"));
             Assert.That(Link(lan, "vrrp.2"), Does.Contain("@eth0").And.Contain("link/ether 00:00:5e:00:01:02"));
             Assert.That(Sysctl(lan, "eth0", "arp_ignore"), Is.EqualTo("1"));
-            Assert.That(daemon.Saw("[late] Held back until it can start (interface eth3 is missing)"), Is.True, daemon.Output);
+            Assert.That(daemon.WaitFor("[late] Held back until it can start (interface eth3 is missing)", Short), Is.True, daemon.Output);
         });
         string firstIndex = Index(lan, "vrrp.1");
         // The IPv6 group's child: the virtual router's IPv6 MAC, eth0's own link-local address.
@@ -83,8 +85,8 @@ public class VmacConfigTests : NamespaceTest
         Assert.Multiple(() =>
         {
             Assert.That(Link(lan, "vrrp.3"), Does.Contain("@eth3").And.Contain("link/ether 00:00:5e:00:01:03"));
-            Assert.That(daemon.Saw("[late] Virtual MAC interface vrrp.3 (00:00:5e:00:01:03) made on eth3"), Is.True, daemon.Output);
-            Assert.That(daemon.Saw("[late] Switching to state: MASTER"), Is.True, "a group started after it was held logs as the others do\n" + daemon.Output);
+            Assert.That(daemon.WaitFor("[late] Virtual MAC interface vrrp.3 (00:00:5e:00:01:03) made on eth3", Short), Is.True, daemon.Output);
+            Assert.That(daemon.WaitFor("[late] Switching to state: MASTER", Short), Is.True, "a group started after it was held logs as the others do\n" + daemon.Output);
             Assert.That(Sysctl(lan, "eth3", "arp_ignore"), Is.EqualTo("1"));
         });
 
@@ -97,8 +99,8 @@ public class VmacConfigTests : NamespaceTest
         Assert.That(Wait.Until(() => HasAddress(lan, "192.0.2.104", "vrrp.4") && Link(lan, "vrrp.2") is null, Long), Is.True, Show(lan, daemon));
         Assert.Multiple(() =>
         {
-            Assert.That(daemon.Saw("[two] Virtual MAC interface vrrp.2 removed"), Is.True, daemon.Output);
-            Assert.That(daemon.Saw("[four] Virtual MAC interface vrrp.4 (00:00:5e:00:01:04) made on eth0"), Is.True, daemon.Output);
+            Assert.That(daemon.WaitFor("[two] Virtual MAC interface vrrp.2 removed", Short), Is.True, daemon.Output);
+            Assert.That(daemon.WaitFor("[four] Virtual MAC interface vrrp.4 (00:00:5e:00:01:04) made on eth0", Short), Is.True, daemon.Output);
             Assert.That(Index(lan, "vrrp.1"), Is.EqualTo(firstIndex), "the unchanged group's child is the same interface");
             Assert.That(HasAddress(lan, "192.0.2.101", "vrrp.1"), Is.True);
             Assert.That(Sysctl(lan, "eth0", "arp_ignore"), Is.EqualTo("1"), "eth0 still has children");
