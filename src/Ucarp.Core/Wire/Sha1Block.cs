@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ucarp.Core.Wire;
 
@@ -25,53 +26,69 @@ public static class Sha1Block
     }
 
     /// <summary>Folds one 64-byte block into <paramref name="state"/>.</summary>
+    /// <remarks>
+    /// The schedule is a window of sixteen words, each made when its round needs it (word
+    /// t is made of words t-3, t-8, t-14 and t-16), and the rounds are four loops, one per
+    /// round function: an 80-word schedule zeroed and then filled, and a choice of function
+    /// in every round, made this a tenth of a 4,080-group backup's CPU.
+    /// </remarks>
     public static void Compress(Span<uint> state, ReadOnlySpan<byte> block)
     {
-        Span<uint> w = stackalloc uint[80];
+        Schedule w = default;
+        uint a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
         for (int i = 0; i < 16; i++)
         {
             w[i] = BinaryPrimitives.ReadUInt32BigEndian(block.Slice(i * 4, 4));
+            Step(ref a, ref b, ref c, ref d, ref e, (d ^ (b & (c ^ d))) + 0x5A827999 + w[i]);
         }
-        for (int i = 16; i < 80; i++)
+        for (int i = 16; i < 20; i++)
         {
-            w[i] = BitOperations.RotateLeft(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+            Step(ref a, ref b, ref c, ref d, ref e, (d ^ (b & (c ^ d))) + 0x5A827999 + Word(ref w, i));
         }
-        uint a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
-        for (int i = 0; i < 80; i++)
+        for (int i = 20; i < 40; i++)
         {
-            uint f, k;
-            if (i < 20)
-            {
-                f = (b & c) | (~b & d);
-                k = 0x5A827999;
-            }
-            else if (i < 40)
-            {
-                f = b ^ c ^ d;
-                k = 0x6ED9EBA1;
-            }
-            else if (i < 60)
-            {
-                f = (b & c) | (b & d) | (c & d);
-                k = 0x8F1BBCDC;
-            }
-            else
-            {
-                f = b ^ c ^ d;
-                k = 0xCA62C1D6;
-            }
-            uint t = BitOperations.RotateLeft(a, 5) + f + e + k + w[i];
-            e = d;
-            d = c;
-            c = BitOperations.RotateLeft(b, 30);
-            b = a;
-            a = t;
+            Step(ref a, ref b, ref c, ref d, ref e, (b ^ c ^ d) + 0x6ED9EBA1 + Word(ref w, i));
+        }
+        for (int i = 40; i < 60; i++)
+        {
+            Step(ref a, ref b, ref c, ref d, ref e, ((b & c) | (d & (b | c))) + 0x8F1BBCDC + Word(ref w, i));
+        }
+        for (int i = 60; i < 80; i++)
+        {
+            Step(ref a, ref b, ref c, ref d, ref e, (b ^ c ^ d) + 0xCA62C1D6 + Word(ref w, i));
         }
         state[0] += a;
         state[1] += b;
         state[2] += c;
         state[3] += d;
         state[4] += e;
+    }
+
+    /// <summary>One round: <paramref name="add"/> is the round's function of b, c and d, its constant and its word.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Step(ref uint a, ref uint b, ref uint c, ref uint d, ref uint e, uint add)
+    {
+        uint t = BitOperations.RotateLeft(a, 5) + e + add;
+        e = d;
+        d = c;
+        c = BitOperations.RotateLeft(b, 30);
+        b = a;
+        a = t;
+    }
+
+    /// <summary>Word <paramref name="t"/> (16 and on) of the schedule, made in place of word t-16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static uint Word(ref Schedule w, int t)
+    {
+        uint x = BitOperations.RotateLeft(w[(t - 3) & 15] ^ w[(t - 8) & 15] ^ w[(t - 14) & 15] ^ w[t & 15], 1);
+        w[t & 15] = x;
+        return x;
+    }
+
+    [InlineArray(16)]
+    struct Schedule
+    {
+        uint _first;
     }
 
     /// <summary>

@@ -25,7 +25,9 @@ internal sealed class GroupClock(GroupSet groups)
 
     const long None = long.MaxValue;
 
-    GroupRuntime[] _heap = new GroupRuntime[64];
+    Entry[] _heap = [];
+    int[] _slots = [];                  // by clock id: the group's slot in _heap, or -1
+    GroupRuntime[] _members = [];       // by clock id: the groups counted at the last rebuild
     int _size;
     readonly List<GroupRuntime> _dirty = [];
     readonly List<GroupRuntime> _due = [];
@@ -74,7 +76,7 @@ internal sealed class GroupClock(GroupSet groups)
         _dirty.Clear();
     }
 
-    /// <summary>The earliest due time of any group (maybe early: see <see cref="Place"/>), or null.</summary>
+    /// <summary>The earliest due time of any group, as computed at its last touch, or null.</summary>
     public long? Next(long now)
     {
         Refresh(now);
@@ -82,7 +84,7 @@ internal sealed class GroupClock(GroupSet groups)
         {
             Check(now);
         }
-        return _size > 0 ? _heap[0].ClockDue : null;
+        return _size > 0 ? _heap[0].Due : null;
     }
 
     /// <summary>
@@ -94,9 +96,9 @@ internal sealed class GroupClock(GroupSet groups)
     {
         Refresh(now);
         _due.Clear();
-        while (_size > 0 && _heap[0].ClockDue <= now)
+        while (_size > 0 && _heap[0].Due <= now)
         {
-            GroupRuntime g = _heap[0];
+            GroupRuntime g = _members[_heap[0].Id];
             RemoveAt(0);
             _due.Add(g);
             Touch(g);
@@ -131,12 +133,13 @@ internal sealed class GroupClock(GroupSet groups)
         _running = groups.Running.Count;
         _count = groups.Count;
         _stamp++;
-        for (int i = 0; i < _size; i++)
-        {
-            _heap[i].ClockSlot = -1;
-        }
-        Array.Clear(_heap, 0, _size);
         _size = 0;
+        if (_members.Length != groups.Count)
+        {
+            _heap = new Entry[groups.Count];
+            _slots = new int[groups.Count];
+            _members = new GroupRuntime[groups.Count];
+        }
         foreach (GroupRuntime g in _dirty)
         {
             g.ClockDirty = false;
@@ -148,7 +151,9 @@ internal sealed class GroupClock(GroupSet groups)
             GroupRuntime g = groups[i];
             g.ClockDirty = false;
             g.HasChildPolled = false;
-            g.ClockSlot = -1;
+            g.ClockId = i;
+            _members[i] = g;
+            _slots[i] = -1;
             g.ClockStamp = _stamp;
             g.Clock = this;
             Place(g, DueOf(g, now));
@@ -184,7 +189,8 @@ internal sealed class GroupClock(GroupSet groups)
         {
             GroupRuntime g = groups[i];
             long due = DueOf(g, now) ?? None;
-            long kept = g.ClockSlot >= 0 ? g.ClockDue : None;
+            int slot = SlotOf(g);
+            long kept = slot >= 0 ? _heap[slot].Due : None;
             if (due < kept)
             {
                 Environment.FailFast($"GroupClock: group {g.Name} is due at {due} but the heap says {(kept == None ? "never" : kept)} (now {now})");
@@ -196,79 +202,84 @@ internal sealed class GroupClock(GroupSet groups)
         }
     }
 
-    // The heap: a binary min-heap on ClockDue, each group knowing its slot (-1: not in it).
+    // The heap: a binary min-heap of (due time, clock id) kept in one array, and each
+    // group's slot in it (-1: none) in another, both indexed without touching a group. A
+    // walk down twelve levels (4,080 groups) that read each group's fields instead missed
+    // the cache at every level: it was a tenth of a 4,080-group master's CPU.
+
+    /// <summary>The slot of the group (-1: not in the heap); its due time is <c>_heap[slot].Due</c>.</summary>
+    int SlotOf(GroupRuntime g) => g.ClockStamp == _stamp && g.ClockId < _slots.Length ? _slots[g.ClockId] : -1;
 
     void Place(GroupRuntime g, long? due)
     {
+        int slot = _slots[g.ClockId];
         if (due is not long at)
         {
-            if (g.ClockSlot >= 0)
+            if (slot >= 0)
             {
-                RemoveAt(g.ClockSlot);
+                RemoveAt(slot);
             }
             return;
         }
-        if (g.ClockSlot < 0)
+        if (slot < 0)
         {
-            if (_size == _heap.Length)
-            {
-                Array.Resize(ref _heap, _size * 2);
-            }
-            g.ClockDue = at;
-            g.ClockSlot = _size;
-            _heap[_size++] = g;
-            Up(g.ClockSlot);
+            _heap[_size] = new Entry(at, g.ClockId);
+            _slots[g.ClockId] = _size;
+            Up(_size++);
             return;
         }
-        // Later than it is kept at: left where it is. It is looked at then, found not due,
-        // and placed again; meanwhile each frame a backup hears (which moves its
-        // master-down time later) costs nothing here rather than a walk down the heap.
-        if (at < g.ClockDue)
+        // Moved either way, later too: each frame a backup hears moves its master-down time
+        // later, and a time left early (as this did while a walk down the heap read every
+        // group it passed) woke the loop for a look that found nothing due, a fifth of a
+        // 4,080-group backup's wake-ups. The walk now reads only the heap's own array.
+        long kept = _heap[slot].Due;
+        _heap[slot].Due = at;
+        if (at < kept)
         {
-            g.ClockDue = at;
-            Up(g.ClockSlot);
+            Up(slot);
+        }
+        else if (at > kept)
+        {
+            Down(slot);
         }
     }
 
     void RemoveAt(int slot)
     {
-        GroupRuntime gone = _heap[slot];
-        gone.ClockSlot = -1;
+        _slots[_heap[slot].Id] = -1;
         _size--;
         if (slot == _size)
         {
-            _heap[_size] = null!;
             return;
         }
-        GroupRuntime last = _heap[_size];
-        _heap[_size] = null!;
-        _heap[slot] = last;
-        last.ClockSlot = slot;
-        Up(slot);
-        Down(last.ClockSlot);
+        _heap[slot] = _heap[_size];
+        _slots[_heap[slot].Id] = slot;
+        Down(Up(slot));
     }
 
-    void Up(int slot)
+    /// <summary>Moves the entry at <paramref name="slot"/> towards the root while it is due before its parent; returns where it rests.</summary>
+    int Up(int slot)
     {
-        GroupRuntime g = _heap[slot];
+        Entry e = _heap[slot];
         while (slot > 0)
         {
             int parent = (slot - 1) / 2;
-            if (_heap[parent].ClockDue <= g.ClockDue)
+            if (_heap[parent].Due <= e.Due)
             {
                 break;
             }
             _heap[slot] = _heap[parent];
-            _heap[slot].ClockSlot = slot;
+            _slots[_heap[slot].Id] = slot;
             slot = parent;
         }
-        _heap[slot] = g;
-        g.ClockSlot = slot;
+        _heap[slot] = e;
+        _slots[e.Id] = slot;
+        return slot;
     }
 
     void Down(int slot)
     {
-        GroupRuntime g = _heap[slot];
+        Entry e = _heap[slot];
         while (true)
         {
             int child = 2 * slot + 1;
@@ -276,19 +287,26 @@ internal sealed class GroupClock(GroupSet groups)
             {
                 break;
             }
-            if (child + 1 < _size && _heap[child + 1].ClockDue < _heap[child].ClockDue)
+            if (child + 1 < _size && _heap[child + 1].Due < _heap[child].Due)
             {
                 child++;
             }
-            if (_heap[child].ClockDue >= g.ClockDue)
+            if (_heap[child].Due >= e.Due)
             {
                 break;
             }
             _heap[slot] = _heap[child];
-            _heap[slot].ClockSlot = slot;
+            _slots[_heap[slot].Id] = slot;
             slot = child;
         }
-        _heap[slot] = g;
-        g.ClockSlot = slot;
+        _heap[slot] = e;
+        _slots[e.Id] = slot;
+    }
+
+    /// <summary>A group's place in the heap: when it is due, and its clock id (its index in <see cref="_members"/>).</summary>
+    struct Entry(long due, int id)
+    {
+        public long Due = due;
+        public readonly int Id = id;
     }
 }

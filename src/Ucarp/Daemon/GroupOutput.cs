@@ -32,6 +32,7 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     {
         _batch = batch;
         _log = log;
+        DebugEnabled = log.DebugEnabled;
         _announced = new AnnouncementSent(log);
         _etcd = etcd;
         _socket = socket;
@@ -49,7 +50,12 @@ internal sealed class GroupOutput : ICarpHost, IEtcdHost
     /// <summary>The follower told when a step's addresses are changed; set once the group's election is made.</summary>
     public RoleFollower? Follower { get; set; }
 
-    public bool DebugEnabled => _log.DebugEnabled;
+    /// <summary>
+    /// Kept, not asked: the daemon's debug switch is set once, before any group is made, and
+    /// the election asks for every frame it reads, which went through three logs of the
+    /// group's own (each a cache miss on a busy backup of thousands of groups).
+    /// </summary>
+    public bool DebugEnabled { get; }
 
     public void Write(LogLevel level, string message) => _log.Write(level, message);
 

@@ -96,11 +96,10 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     public bool Stopping { get; private set; }
     public long StoppedAt { get; private set; }
 
-    // The group clock's bookkeeping (GroupClock): its slot in the heap (-1: none), the due
-    // time it is kept at, whether it waits to be computed again, the rebuild it belongs
-    // to, and whether the reaper polls its child.
-    internal int ClockSlot = -1;
-    internal long ClockDue;
+    // The group clock's bookkeeping (GroupClock): its index in the clock's tables, whether
+    // it waits to be computed again, the rebuild it belongs to (and the index with it), and
+    // whether the reaper polls its child.
+    internal int ClockId = -1;
     internal bool ClockDirty;
     internal int ClockStamp = -1;
     internal bool HasChildPolled;

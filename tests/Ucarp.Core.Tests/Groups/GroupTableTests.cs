@@ -53,4 +53,22 @@ public class GroupTableTests
         Assert.That(Enumerable.Range(1, 255).All(v => table.TryFind(Carp, (byte)v, out string? g) && g == "g" + v), Is.True);
         Assert.That(table.TryFind(Carp, 0, out _), Is.False);
     }
+
+    [Test]
+    public void Removing_finds_only_what_was_added_and_a_destination_can_come_back()
+    {
+        var table = new GroupTable<string>();
+        table.Add(Carp, 1, "a");
+        table.Add(Carp6, 1, "b");
+        Assert.That(table.Remove(Carp, 2), Is.False);
+        Assert.That(table.Remove(Other, 1), Is.False);
+        Assert.That(table.Remove(Carp, 1), Is.True);
+        Assert.That(table.Remove(Carp, 1), Is.False);
+        Assert.That(table.Count, Is.EqualTo(1));
+        Assert.That(table.TryFind(Carp, 1, out _), Is.False);
+        Assert.That(table.TryFind(Carp6, 1, out string? g) ? g : null, Is.EqualTo("b"));
+        Assert.That(table.Add(Carp, 1, "c"), Is.Null);
+        Assert.That(table.TryFind(Carp, 1, out g) ? g : null, Is.EqualTo("c"));
+        Assert.That(table.Count, Is.EqualTo(2));
+    }
 }
