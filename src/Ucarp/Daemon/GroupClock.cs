@@ -45,9 +45,28 @@ internal sealed class GroupClock(GroupSet groups)
     /// <summary>Something ran the group's code: its due time is computed again before the next look.</summary>
     public void Touch(GroupRuntime g)
     {
+        g.ClockElectionOnly = false;
         if (!g.ClockDirty)
         {
             g.ClockDirty = true;
+            _dirty.Add(g);
+        }
+    }
+
+    /// <summary>
+    /// A frame ran the group's election and nothing else: it was BACKUP before and after, so
+    /// no role change told its follower anything, and only the election's own deadline can
+    /// have moved. Its due time is that and what the rest asked for when last computed
+    /// (<see cref="GroupRuntime.ClockOthers"/>), which spares a busy backup a look into the
+    /// follower, the scripts and the check for every advert it hears. Anything else that
+    /// touches the group before the next look makes it a whole computation again.
+    /// </summary>
+    public void TouchElection(GroupRuntime g)
+    {
+        if (!g.ClockDirty)
+        {
+            g.ClockDirty = true;
+            g.ClockElectionOnly = true;
             _dirty.Add(g);
         }
     }
@@ -67,9 +86,18 @@ internal sealed class GroupClock(GroupSet groups)
         {
             GroupRuntime g = _dirty[i];
             g.ClockDirty = false;
-            if (g.ClockStamp == _stamp)
+            if (g.ClockStamp != _stamp)
             {
-                Place(g, DueOf(g, now));
+                continue;
+            }
+            if (g.ClockElectionOnly)
+            {
+                g.ClockElectionOnly = false;
+                Place(g, Deadlines.Min(g.ClockOthers, ElectionDue(g)));
+            }
+            else
+            {
+                Place(g, Compute(g, now));
                 NoteChildren(g);
             }
         }
@@ -107,12 +135,25 @@ internal sealed class GroupClock(GroupSet groups)
     }
 
     /// <summary>When the group needs the loop next: what the timers, the reaper and the lifecycle each wait for.</summary>
-    public long? DueOf(GroupRuntime g, long now)
+    public long? DueOf(GroupRuntime g, long now) => Deadlines.Min(OthersDue(g, now), ElectionDue(g));
+
+    /// <summary><see cref="DueOf"/>, keeping the part that is not the election's for <see cref="TouchElection"/>.</summary>
+    long? Compute(GroupRuntime g, long now)
+    {
+        long? others = OthersDue(g, now);
+        g.ClockOthers = others;
+        return Deadlines.Min(others, ElectionDue(g));
+    }
+
+    /// <summary>The election's timers (behind its gate), while the group and the daemon run.</summary>
+    long? ElectionDue(GroupRuntime g) => g.Stopping || groups.Stopping ? null : g.Gate.NextDeadline;
+
+    /// <summary>Everything else the group waits for: its follower, its check, the polls of its children and of its stopping.</summary>
+    long? OthersDue(GroupRuntime g, long now)
     {
         long? due = g.Follower.NextDeadline;
         if (!g.Stopping && !groups.Stopping)
         {
-            due = Deadlines.Min(due, g.Gate.NextDeadline);
             due = Deadlines.Min(due, g.Health?.NextDeadline);
         }
         if (g.Scripts.NeedsPolling || g.Health?.NeedsPolling == true)
@@ -156,7 +197,8 @@ internal sealed class GroupClock(GroupSet groups)
             _slots[i] = -1;
             g.ClockStamp = _stamp;
             g.Clock = this;
-            Place(g, DueOf(g, now));
+            g.ClockElectionOnly = false;
+            Place(g, Compute(g, now));
             NoteChildren(g);
         }
     }

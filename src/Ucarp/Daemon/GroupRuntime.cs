@@ -101,6 +101,10 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     // whether the reaper polls its child.
     internal int ClockId = -1;
     internal bool ClockDirty;
+    /// <summary>Touched only by a frame that changed nothing but its election's timers (GroupClock.TouchElection).</summary>
+    internal bool ClockElectionOnly;
+    /// <summary>The group's due time apart from its election's, as last computed in full.</summary>
+    internal long? ClockOthers;
     internal int ClockStamp = -1;
     internal bool HasChildPolled;
     /// <summary>The clock that keeps this group's due time (set when it is first counted).</summary>
@@ -108,6 +112,9 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
 
     /// <summary>Something ran this group's code: the clock looks at its deadlines again.</summary>
     public void Touch() => Clock?.Touch(this);
+
+    /// <summary>A frame ran this group's election, which was and stayed BACKUP (see GroupClock.TouchElection).</summary>
+    public void TouchElection() => Clock?.TouchElection(this);
 
     // ppoll indexes of the last wait (-1: not polled).
     public int ScriptPoll { get; set; } = -1;

@@ -1,3 +1,4 @@
+using Ucarp.Core.Carp;
 using Ucarp.Core.Election;
 using Ucarp.Daemon;
 using Ucarp.Interop;
@@ -124,8 +125,18 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
                 frame = frame[..Math.Min(frame.Length, 1500)];
                 if (socket.Route(frame) is GroupRuntime { Stopping: false, Frames: IFrameInput election } group)
                 {
+                    // A backup that stays one (nearly every advert it hears) told nobody
+                    // but its election's timer: the clock looks at that alone.
+                    bool backup = group.Machine.State == CarpState.Backup;
                     election.OnFrame(frame, now);
-                    group.Touch();
+                    if (backup && group.Machine.State == CarpState.Backup)
+                    {
+                        group.TouchElection();
+                    }
+                    else
+                    {
+                        group.Touch();
+                    }
                 }
             }
             read += count;
