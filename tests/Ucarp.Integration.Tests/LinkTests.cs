@@ -28,10 +28,10 @@ public class LinkTests : NamespaceTest
 
     /// <summary>
     /// The link is watched through the kernel's notifications, not a poll: an idle backup's
-    /// loop sleeps from one of its master's adverts to the next (and, every few seconds, to
-    /// its master-down timer's stale due time). Its main thread's voluntary context
-    /// switches are its wake-ups: about 1.5 a second so, 5.5 with the 250 ms poll that
-    /// watched the link before (measured 8-9 and 33 in this test's 6 s).
+    /// loop sleeps from one of its master's adverts to the next. Its main thread's voluntary
+    /// context switches are its wake-ups: about 1.5 a second so, 5.5 with the 250 ms poll
+    /// that watched the link before (measured 8-9 and 33 in this test's 6 s, when the
+    /// group clock still woke every few seconds for a stale master-down time too; 7 since).
     /// </summary>
     [Test]
     public void An_idle_backup_wakes_for_its_masters_adverts_not_to_poll_its_link()
