@@ -159,7 +159,7 @@ public class EtcdTests : NamespaceTest
                 Assert.That(Wait.Until(() => etcd.Leader() is int now && now != 0 && now != leader, Long), Is.True, "no new etcd leader");
                 elections.Add(clock.Elapsed.TotalSeconds);
                 // Past the point where the holder's fence would have fallen (3.3 s after its last
-                // answered renewal, which was at most 0.5 s before the kill) had no renewal been answered since.
+                // answered renewal, which was at most TTL/9, 0.56 s, before the kill) had no renewal been answered since.
                 Thread.Sleep(TimeSpan.FromSeconds(Math.Max(0.5, 4.0 - clock.Elapsed.TotalSeconds)));
                 etcd.Start(leader);
                 Assert.That(Wait.Until(etcd.Healthy, TimeSpan.FromSeconds(15)), Is.True);

@@ -12,7 +12,7 @@ public static class EtcdOptions
     /// <see cref="MinimumDefaultTtl"/>. At etcd's default election timeout (1 s, so an
     /// election can take up to about 2 s after the leader dies) a holder must ride out an
     /// election between its last answered renewal and its fence: TTL - TTL/3 (the fence's
-    /// margin) - TTL/10 (a holder's renewal interval) must exceed 2 s with room to spare,
+    /// margin) - TTL/9 (a holder's renewal interval) must exceed 2 s with room to spare,
     /// which 3 s (1.7 s) does not and 5 s (2.8 s) does.
     /// </summary>
     public const int MinimumDefaultTtl = 5;

@@ -136,8 +136,8 @@ internal sealed class CampaignBatcher(IEtcdSessionHost host, RequestTracker requ
     /// won; or, lost, what its key holds (absent: another key of the batch was taken).
     /// </summary>
     static EtcdReply Mine(in EtcdRequest one, in EtcdReply reply, Dictionary<string, EtcdKeyValue>? held) =>
-        held is null ? new EtcdReply(one.Id, one.Op, true, Succeeded: true, Revision: reply.Revision)
+        held is null ? new EtcdReply(one.Id, one.Op, true, Succeeded: true, Revision: reply.Revision, CreateRevision: one.Op == EtcdOp.Campaign ? reply.Revision : 0)
         : held.TryGetValue(one.Key, out EtcdKeyValue kv)
-            ? new EtcdReply(one.Id, one.Op, true, Exists: true, Value: kv.Value, ValueLease: kv.Lease, Revision: reply.Revision)
+            ? new EtcdReply(one.Id, one.Op, true, Exists: true, Value: kv.Value, ValueLease: kv.Lease, Revision: reply.Revision, CreateRevision: kv.CreateRevision)
             : new EtcdReply(one.Id, one.Op, true, Revision: reply.Revision);
 }

@@ -95,7 +95,7 @@ public sealed partial class EtcdElection
         _preempt.Withdraw(now);
         if (holding && _heldOn is long lease && !_session.Stopping)
         {
-            _release.Start(lease, now, afterScripts: true);
+            _release.Start(lease, _heldCreated, now, afterScripts: true);
         }
     }
 }

@@ -42,6 +42,8 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
 
     bool _keyKnown;             // the session has told what our key says since its watch last broke
     long? _heldOn;              // MASTER: the lease our key is on
+    long _heldCreated;          // MASTER: the revision our key was created at (0: not known)
+    long _takingBack;           // the create revision of the previous run's key a take-back moves
     long? _campaignAt;
     int? _campaigning;          // the campaign (or take-back) transaction's id
     Backoff _campaignBackoff = Backoff.Etcd;
@@ -110,8 +112,9 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
                 && HoldUntil is null && _keyKnown && _campaigning is null)
             {
                 string record = _record.Campaigning(Skew.Value);
-                if (_previous.Key is not null)
+                if (_previous.Key is EtcdKeyValue old)
                 {
+                    _takingBack = old.CreateRevision;   // a take-back moves the key: it keeps its create revision
                     _campaigning = _requests.Campaign(_previous.Take(lease, Key, record), now);
                 }
                 else if (_view.Free)
@@ -207,9 +210,10 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
                     // Whether it was applied is unknown. The watch tells: if it already showed the
                     // key on our lease, we won; if it shows it later, Holder() takes it. Meanwhile
                     // no campaign in a tight loop against a key nobody can win.
-                    if (_session.Lease is long ours && _view.Lease == ours && lease == ours)
+                    if (_session.Lease is long ours && _view.Lease == ours && lease == ours
+                        && !_release.WouldDelete(new EtcdKeyValue(Key, "", ours, 0, _view.CreateRevision)))
                     {
-                        Won(ours, now);
+                        Won(ours, _view.CreateRevision, now);
                         return;
                     }
                     _campaignAt = null;
@@ -223,7 +227,7 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
                 _campaignBackoff.Reset();
                 if (reply.Succeeded)
                 {
-                    Won(lease, now);
+                    Won(lease, reply.Op == EtcdOp.Campaign ? reply.CreateRevision : _takingBack, now);
                 }
                 else if (reply.Op == EtcdOp.Campaign)
                 {
@@ -259,9 +263,9 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
     void Holder(EtcdKeyValue? kv, long now)
     {
         HolderRecord? before = _view.Holder;
-        if (_view.See(kv, _session.Lease, _release.Lease) && State == CarpState.Backup && _campaigning is null)
+        if (_view.See(kv, _session.Lease, kv is EtcdKeyValue k && _release.WouldDelete(k)) && State == CarpState.Backup && _campaigning is null)
         {
-            Won(kv!.Value.Lease, now);
+            Won(kv!.Value.Lease, kv.Value.CreateRevision, now);
         }
         HolderShown(before);
     }
@@ -305,15 +309,18 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
         }
     }
 
-    /// <summary>Our key is on <paramref name="lease"/>: the address is ours, unless we may not hold it now.</summary>
-    void Won(long lease, long now)
+    /// <summary>
+    /// Our key is on <paramref name="lease"/>, created at <paramref name="created"/> (0: not
+    /// known): the address is ours, unless we may not hold it now.
+    /// </summary>
+    void Won(long lease, long created, long now)
     {
         if (State != CarpState.Backup)
         {
             return;
         }
         HolderRecord? before = _view.Holder;
-        _view.Won(lease);
+        _view.Won(lease, created);
         HolderShown(before);
         _campaignAt = null;
         _previous.Drop();
@@ -324,11 +331,12 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
         {
             if (lease != 0)
             {
-                _release.Start(lease, now, afterScripts: false);
+                _release.Start(lease, created, now, afterScripts: false);
             }
             return;
         }
         _heldOn = lease;
+        _heldCreated = created;
         SetState(CarpState.Master, now);
         RefreshRecord(now);
         // Our own -P request is answered; another already there (filed while we were
@@ -355,7 +363,7 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
         SetState(CarpState.Backup, now);
         if (release && lease is long l && !_session.Stopping)
         {
-            _release.Start(l, now, afterScripts: true);
+            _release.Start(l, _heldCreated, now, afterScripts: true);
         }
         MaybeCampaign(now);
     }

@@ -16,7 +16,7 @@ public static class EtcdReplies
     /// <summary>Every member the replies read: the parser keeps these and skips the rest (<see cref="Json.Parse(ReadOnlySpan{byte}, string[], MemoryBudget.Hold)"/>).</summary>
     public static readonly string[] Members =
     [
-        "header", "revision", "ID", "TTL", "result", "kvs", "key", "value", "lease", "mod_revision",
+        "header", "revision", "ID", "TTL", "result", "kvs", "key", "value", "lease", "mod_revision", "create_revision",
         "succeeded", "responses", "response_range", "error", "message", "canceled", "events", "type", "kv",
     ];
 
@@ -88,7 +88,7 @@ public static class EtcdReplies
                     throw new FormatException("a read without the key");
                 }
                 return new EtcdReply(r.Id, r.Op, true, Exists: true, Value: Unbase64(Json.String(kv, "value")), ValueLease: Json.Int(kv, "lease"),
-                                     Revision: revision);
+                                     Revision: revision, CreateRevision: Created(kv));
             default:
                 throw new FormatException("a read with bad kvs");
         }
@@ -113,7 +113,8 @@ public static class EtcdReplies
                     {
                         throw new FormatException("a read without the key or its revision");
                     }
-                    kvs.Add(new EtcdKeyValue(Unbase64(key), Unbase64(Json.String(kv, "value")), Json.Int(kv, "lease"), modRevision));
+                    kvs.Add(new EtcdKeyValue(Unbase64(key), Unbase64(Json.String(kv, "value")), Json.Int(kv, "lease"), modRevision,
+                                             Created(kv)));
                 }
                 break;
             default:
@@ -149,19 +150,22 @@ public static class EtcdReplies
             EtcdReply one = Range(r.Batch![i], range);
             if (one.Exists)
             {
-                kvs.Add(new EtcdKeyValue(r.Batch[i].Key, one.Value ?? "", one.ValueLease, 0));
+                kvs.Add(new EtcdKeyValue(r.Batch[i].Key, one.Value ?? "", one.ValueLease, 0, one.CreateRevision));
             }
         }
         return new EtcdReply(r.Id, r.Op, true, Revision: revision, Kvs: kvs);
     }
 
-    /// <summary>The campaign's transaction: won when it says so, else the holder's key as the failure branch read it.</summary>
+    /// <summary>
+    /// The campaign's transaction: won when it says so (the key was created at the
+    /// transaction's revision), else the holder's key as the failure branch read it.
+    /// </summary>
     public static EtcdReply Campaign(in EtcdRequest r, object? d)
     {
         long revision = Header(d);
         if (Json.True(d, "succeeded"))
         {
-            return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: revision);
+            return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: revision, CreateRevision: revision);
         }
         if (Json.Get(d, "succeeded") is not (null or false)
             || Json.Get(d, "responses") is not List<object?> { Count: > 0 } responses
@@ -230,7 +234,8 @@ public static class EtcdReplies
                         throw new FormatException("a watch event without a key");
                     }
                     events.Add(new EtcdReply(r.Id, r.Op, true, Key: Unbase64(key), Exists: !deleted, Value: deleted ? "" : Unbase64(Json.String(kv, "value")),
-                                             ValueLease: deleted ? 0 : Json.Int(kv, "lease"), Revision: revision));
+                                             ValueLease: deleted ? 0 : Json.Int(kv, "lease"), Revision: revision,
+                                             CreateRevision: deleted ? 0 : Created(kv)));
                 }
                 return true;
             default:
@@ -247,6 +252,9 @@ public static class EtcdReplies
         }
         return revision;
     }
+
+    /// <summary>A key's create_revision; 0 (not known) when absent or not a positive number.</summary>
+    static long Created(object? kv) => Json.Int(kv, "create_revision") is > 0 and long created ? created : 0;
 
     static string Unbase64(string? text) => text is null ? "" : Encoding.UTF8.GetString(Convert.FromBase64String(text));
 }

@@ -23,7 +23,10 @@ public enum EtcdOp : byte
     Refresh,
     /// <summary>Range(every key under the prefix): the holders of every address, and the store's revision, in one request.</summary>
     Sweep,
-    /// <summary>Txn: if the key is on our lease, delete it (one address given up; the lease carries others).</summary>
+    /// <summary>
+    /// Txn: if the key is on our lease (and, <see cref="EtcdRequest.Revision"/> not 0, still the
+    /// key created at that revision), delete it (one address given up; the lease carries others).
+    /// </summary>
     Release,
     /// <summary>Txn: if the key is still on <see cref="EtcdRequest.OldLease"/> with <see cref="EtcdRequest.OldValue"/> (our previous run's), move it to our lease.</summary>
     TakeBack,
@@ -42,8 +45,12 @@ public readonly record struct EtcdRequest(int Id, EtcdOp Op, long Lease = 0, str
                                           int Attempt = 0, bool Prefix = false, long OldLease = 0, string OldValue = "",
                                           IReadOnlyList<EtcdRequest>? Batch = null);
 
-/// <summary>One key as a sweep read it: its value, the lease it is on (0: none) and the revision of its last change.</summary>
-public readonly record struct EtcdKeyValue(string Key, string Value, long Lease, long ModRevision);
+/// <summary>
+/// One key as a sweep read it: its value, the lease it is on (0: none), the revision of its
+/// last change and the revision it was created at (0: not known). A key deleted and created
+/// again has a new <see cref="CreateRevision"/>, on the same lease or not.
+/// </summary>
+public readonly record struct EtcdKeyValue(string Key, string Value, long Lease, long ModRevision, long CreateRevision = 0);
 
 /// <summary>
 /// The answer to a request. <see cref="Ok"/> false: it failed (<see cref="Error"/> says
@@ -55,4 +62,5 @@ public readonly record struct EtcdKeyValue(string Key, string Value, long Lease,
 public readonly record struct EtcdReply(
     int Id, EtcdOp Op, bool Ok, string? Error = null,
     long Lease = 0, long Ttl = 0, bool Succeeded = false, bool Exists = false, string? Value = null, long ValueLease = 0,
-    long Revision = 0, bool WatchEnded = false, string? Key = null, IReadOnlyList<EtcdKeyValue>? Kvs = null, bool Refused = false);
+    long Revision = 0, bool WatchEnded = false, string? Key = null, IReadOnlyList<EtcdKeyValue>? Kvs = null, bool Refused = false,
+    long CreateRevision = 0);

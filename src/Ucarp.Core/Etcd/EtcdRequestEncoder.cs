@@ -103,8 +103,12 @@ public static class EtcdRequestEncoder
                 encoded = new("/v3/kv/txn", TakeBackTxn([r], readOnFailure: false), EtcdReplyKind.Refresh);
                 break;
             case EtcdOp.Release:
-                // Only while the key is still ours: another node may hold it already.
-                encoded = new("/v3/kv/txn", Txn(LeaseIs(r.Key, r.Lease), $"{{\"request_delete_range\":{{\"key\":\"{B64(r.Key)}\"}}}}", failure: null),
+                // Only while the key is still ours (another node may hold it already), and still
+                // the key we meant: a deletion that arrives late (its attempt timed out, or it
+                // waited on a member without a leader) must not delete the key created again,
+                // on the same lease, by a campaign since.
+                string compare = r.Revision == 0 ? LeaseIs(r.Key, r.Lease) : LeaseIs(r.Key, r.Lease) + "," + CreatedAt(r.Key, r.Revision);
+                encoded = new("/v3/kv/txn", Txn(compare, $"{{\"request_delete_range\":{{\"key\":\"{B64(r.Key)}\"}}}}", failure: null),
                               EtcdReplyKind.Refresh);
                 break;
             case EtcdOp.PutPreempt:
@@ -129,8 +133,11 @@ public static class EtcdRequestEncoder
     /// every key, so each election learns who holds its own.
     /// </summary>
     static string CampaignTxn(IReadOnlyList<EtcdRequest> keys) =>
-        Txn(Each(keys, r => $"{{\"key\":\"{B64(r.Key)}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}}"),
-            Each(keys, Put), Each(keys, ReadKey));
+        Txn(Each(keys, r => CreatedAt(r.Key, 0)), Each(keys, Put), Each(keys, ReadKey));
+
+    /// <summary>The compare "the key was created at <paramref name="revision"/>" (0: it does not exist).</summary>
+    static string CreatedAt(string key, long revision) =>
+        $"{{\"key\":\"{B64(key)}\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"{Dec(revision)}\"}}";
 
     /// <summary>Take-backs: every key still on its old lease with its old record, put each with ours.</summary>
     static string TakeBackTxn(IReadOnlyList<EtcdRequest> keys, bool readOnFailure) =>

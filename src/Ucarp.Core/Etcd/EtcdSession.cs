@@ -25,8 +25,8 @@ public interface IEtcdSessionHost
 /// they name (<see cref="MemberRouter"/>); campaigns batched (<see cref="CampaignBatcher"/>);
 /// one numbering of every request, the groups' included, so that each reply finds whose
 /// it is (<see cref="RequestTracker"/>). A node's steady etcd traffic is therefore one
-/// renewal every TTL/10 (TTL/3 when it holds nothing) and one sweep every 2 TTL: with the
-/// default TTL of 5 s, 2.1 requests a second (0.7 holding nothing), for one group or
+/// renewal every TTL/9 (TTL/3 when it holds nothing) and one sweep every 2 TTL: with the
+/// default TTL of 5 s, 1.9 requests a second (0.7 holding nothing), for one group or
 /// thousands. Campaigns and hand-overs are per key, and only when something changes.
 /// Pure, as the elections: time comes in as "now", requests leave through
 /// <see cref="IEtcdSessionHost"/>.

@@ -19,6 +19,9 @@ internal sealed class HolderView(string key, ILog log)
     /// <summary>The lease the key is on (0: absent, or on none).</summary>
     public long Lease { get; private set; }
 
+    /// <summary>The revision the key was created at (0: absent, or not known).</summary>
+    public long CreateRevision { get; private set; }
+
     public bool Foreign { get; private set; }
 
     /// <summary>Absent: a campaign may create the key.</summary>
@@ -26,10 +29,10 @@ internal sealed class HolderView(string key, ILog log)
 
     /// <summary>
     /// The key's state now (null: absent). True when it is on <paramref name="ours"/> and
-    /// not on its way out (<paramref name="releasing"/>): a campaign whose answer was lost
-    /// did win.
+    /// not on its way out (<paramref name="releasing"/>: our deletion of it is under way or
+    /// could still land): a campaign whose answer was lost did win.
     /// </summary>
-    public bool See(EtcdKeyValue? kv, long? ours, long? releasing)
+    public bool See(EtcdKeyValue? kv, long? ours, bool releasing)
     {
         HolderRecord? before = Holder;
         long beforeLease = Lease;
@@ -42,6 +45,7 @@ internal sealed class HolderView(string key, ILog log)
         Foreign = exists && (lease == 0 || record is null);
         Holder = exists && !Foreign ? record : null;
         Lease = lease;
+        CreateRevision = kv?.CreateRevision ?? 0;
         if (Foreign)
         {
             string seen = string.Create(CultureInfo.InvariantCulture, $"{lease}:{kv!.Value.Value}");
@@ -53,7 +57,7 @@ internal sealed class HolderView(string key, ILog log)
             return false;
         }
         _foreignLogged = null;
-        if (exists && lease == ours && releasing != lease)
+        if (exists && lease == ours && !releasing)
         {
             Holder = null;
             return true;
@@ -62,7 +66,7 @@ internal sealed class HolderView(string key, ILog log)
         {
             return false;
         }
-        if (exists && lease == releasing)
+        if (exists && releasing)
         {
             return false; // our own key, on its way out
         }
@@ -75,13 +79,15 @@ internal sealed class HolderView(string key, ILog log)
     {
         Holder = HolderRecord.Parse(kv.Value);
         Lease = kv.Lease;
+        CreateRevision = kv.CreateRevision;
         Foreign = false;
     }
 
-    /// <summary>The key is ours, on <paramref name="lease"/>.</summary>
-    public void Won(long lease)
+    /// <summary>The key is ours, on <paramref name="lease"/>, created at <paramref name="created"/> (0: not known).</summary>
+    public void Won(long lease, long created)
     {
         Holder = null;
         Lease = lease;
+        CreateRevision = created;
     }
 }

@@ -17,7 +17,7 @@ internal interface ILeaseListener
 
 /// <summary>
 /// A session's one lease: granted, renewed once per interval whatever the number of
-/// groups (TTL/10 while a group holds an address, TTL/3 otherwise), fenced, revoked.
+/// groups (TTL/9 while a group holds an address, TTL/3 otherwise), fenced, revoked.
 ///
 /// Fencing covers every key on the lease: etcd deletes them all when the lease expires,
 /// TTL after the last renewal the server received, which is after it was sent. Once no
@@ -101,13 +101,15 @@ internal sealed class LeaseKeeper
     bool AnyMaster => _masters > 0;
 
     /// <summary>
-    /// A node that holds an address renews ten times per TTL: an etcd leader election of
-    /// up to TTL - margin - TTL/10 (2.8 s of the default 5 s; etcd's own default election
+    /// A node that holds an address renews nine times per TTL: an etcd leader election of
+    /// up to TTL - margin - TTL/9 (2.8 s of the default 5 s; etcd's own default election
     /// timeout makes one take up to about 2 s) passes between its last answered renewal and
-    /// the fence. A node that holds nothing renews three times per TTL: its lease only
-    /// needs to be alive when it campaigns.
+    /// the fence. Nine, not ten: with the sweep (one every 2 TTL) a holder's steady traffic
+    /// stays under two requests a second (1.9 at a 5 s TTL; ten made it 2.1), for 56 ms
+    /// less of that ride-out. A node that holds nothing renews three times per TTL: its
+    /// lease only needs to be alive when it campaigns.
     /// </summary>
-    long RenewEvery => AnyMaster ? Math.Max(100 * Ms, _ttl / 10) : Math.Max(100 * Ms, _ttl / 3);
+    long RenewEvery => AnyMaster ? Math.Max(100 * Ms, _ttl / 9) : Math.Max(100 * Ms, _ttl / 3);
 
     public long? NextDeadline => Deadlines.Min(Deadlines.Min(_renewAt, FenceAt), _grant.RetryAt);
 

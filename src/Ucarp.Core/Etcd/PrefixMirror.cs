@@ -103,7 +103,7 @@ internal sealed class PrefixMirror
                 WatchBroke(now);
                 break;
             case EtcdOp.Watch when reply.Key is string key:
-                Changed(key, reply.Exists, new EtcdKeyValue(key, reply.Value ?? "", reply.Exists ? reply.ValueLease : 0, reply.Revision), now);
+                Changed(key, reply.Exists, new EtcdKeyValue(key, reply.Value ?? "", reply.Exists ? reply.ValueLease : 0, reply.Revision, reply.CreateRevision), now);
                 break;
         }
     }

@@ -32,7 +32,7 @@ internal sealed class PreviousRun(HolderRecord self)
     /// </summary>
     public void Reread(in EtcdReply reply, string key, long? lease)
     {
-        var seen = new EtcdKeyValue(key, reply.Value ?? "", reply.ValueLease, reply.Revision);
+        var seen = new EtcdKeyValue(key, reply.Value ?? "", reply.ValueLease, reply.Revision, reply.CreateRevision);
         Key = reply.Exists && Ours(seen, lease) ? seen : null;
     }
 

@@ -89,8 +89,9 @@ public class CampaignBatcherTests
         int batch = _host.Sent.Single().Id;
         Assert.That(_batcher.Answered(new EtcdReply(ia, EtcdOp.Campaign, true, Succeeded: true), 0), Is.False, "not a batch's answer");
         Assert.That(Answer(new EtcdReply(batch, EtcdOp.Campaign, true, Succeeded: true, Revision: 9), 5_000), Is.True);
-        Assert.That(a.Replies, Is.EqualTo(new[] { (new EtcdReply(ia, EtcdOp.Campaign, true, Succeeded: true, Revision: 9), Lease) }));
-        Assert.That(b.Replies, Is.EqualTo(new[] { (new EtcdReply(ib, EtcdOp.Campaign, true, Succeeded: true, Revision: 9), Lease) }));
+        // One transaction, one revision: each key was created at it.
+        Assert.That(a.Replies, Is.EqualTo(new[] { (new EtcdReply(ia, EtcdOp.Campaign, true, Succeeded: true, Revision: 9, CreateRevision: 9), Lease) }));
+        Assert.That(b.Replies, Is.EqualTo(new[] { (new EtcdReply(ib, EtcdOp.Campaign, true, Succeeded: true, Revision: 9, CreateRevision: 9), Lease) }));
         Assert.That(_requests.Contains(ia) || _requests.Contains(ib), Is.False, "answered");
     }
 

@@ -166,6 +166,7 @@ public class EtcdElectionTests
         }
     }
 
+    /// <summary>A release that names no create revision deletes whatever key is on the lease.</summary>
     [Test]
     public void No_campaign_goes_while_a_retried_release_of_the_key_on_this_lease_may_still_delete_it()
     {
@@ -188,6 +189,64 @@ public class EtcdElectionTests
         rig.Reply(new EtcdReply(retry.Request.Id, EtcdOp.Release, true, Succeeded: false));
         rig.RunTo(1100 * Ms);
         Assert.That(rig.Of(EtcdOp.Campaign).Count(), Is.EqualTo(campaigns + 1), "once it is answered, the free key is campaigned for");
+    }
+
+    /// <summary>MASTER since its campaign won, creating the key at revision 7, and still at 500 ms.</summary>
+    static LeaseRig HeldOnKeyCreatedAt7()
+    {
+        LeaseRig rig = LeaseRig.Ready();
+        rig.Renewing();
+        rig.RunTo(Flush);
+        rig.Won(created: 7);
+        Assert.That(rig.Election.State, Is.EqualTo(CarpState.Master));
+        rig.RunTo(500 * Ms);
+        return rig;
+    }
+
+    /// <summary>
+    /// A release names the key that was won (created at 7): etcd deletes no other. A retry
+    /// still on its way then holds back no campaign, and a key won again on the same lease is
+    /// ours even if the retry lands after.
+    /// </summary>
+    [Test]
+    public void A_release_on_its_way_names_the_key_it_means_and_the_key_won_again_is_held()
+    {
+        LeaseRig rig = HeldOnKeyCreatedAt7();
+        rig.Do((e, now) => e.SetEligible(false, "check failing", now));
+        Assert.That(rig.Last(EtcdOp.Release).Revision, Is.EqualTo(7), "only the key created at 7");
+        rig.Failed(EtcdOp.Release);              // timed out, but etcd did delete the key
+        rig.RunTo(700 * Ms);                     // the retry goes 200 ms later, and hangs
+        SentRequest retry = rig.Of(EtcdOp.Release).Last();
+        Assert.That((retry.At, retry.Request.Revision), Is.EqualTo((700 * Ms, 7L)));
+        rig.Do((e, now) => e.SetEligible(true, "check passing", now));
+        rig.Deleted(Key(), 20);                  // the watch shows the first deletion
+        int campaigns = rig.Of(EtcdOp.Campaign).Count();
+
+        rig.RunTo(700 * Ms + Flush);
+        Assert.That(rig.Of(EtcdOp.Campaign).Count(), Is.EqualTo(campaigns + 1), "the retry cannot delete a key created now");
+        rig.Failed(EtcdOp.Campaign);             // its answer lost; the watch shows it won
+        rig.Put(Key(), Ours(), Lease, 21, created: 21);
+        Assert.That(rig.Election.State, Is.EqualTo(CarpState.Master));
+
+        rig.Reply(new EtcdReply(retry.Request.Id, EtcdOp.Release, true, Succeeded: false));
+        Assert.That((rig.Election.State, rig.Of(EtcdOp.Release).Count()), Is.EqualTo((CarpState.Master, 2)), "the retry's answer changes nothing");
+    }
+
+    /// <summary>
+    /// The key a deletion still on its way names, seen on our lease (the watch shows a late
+    /// rewrite of our record): it is on its way out, not won.
+    /// </summary>
+    [Test]
+    public void The_key_a_release_on_its_way_names_is_not_taken_for_a_lost_win()
+    {
+        LeaseRig rig = HeldOnKeyCreatedAt7();
+        rig.Do((e, now) => e.Demote(now));
+        rig.Failed(EtcdOp.Release);
+        rig.RunTo(700 * Ms);                     // the retry, on its way
+        rig.Put(Key(), Ours(), Lease, 9, created: 7);
+
+        Assert.That(rig.Election.State, Is.EqualTo(CarpState.Backup));
+        Assert.That(rig.Group.Scripts, Is.EqualTo(new[] { "down", "up", "down" }));
     }
 
     [Test]

@@ -7,7 +7,7 @@ using static Ucarp.Core.Tests.Etcd.LeaseRig;
 namespace Ucarp.Core.Tests.Etcd;
 
 /// <summary>
-/// The session's lease: granted once for every group, renewed TTL/10 apart while the node
+/// The session's lease: granted once for every group, renewed TTL/9 apart while the node
 /// holds an address and TTL/3 apart otherwise, fenced TTL - TTL/3 after the last answered
 /// renewal was sent, and revoked when the daemon stops.
 /// </summary>
@@ -64,7 +64,7 @@ public class EtcdLeaseTests
     }
 
     [Test]
-    public void A_node_holding_an_address_renews_every_tenth_of_the_ttl_and_a_third_again_once_it_lets_go()
+    public void A_node_holding_an_address_renews_every_ninth_of_the_ttl_and_a_third_again_once_it_lets_go()
     {
         LeaseRig rig = LeaseRig.Held();
         rig.RunTo(2500 * Ms);
@@ -72,9 +72,9 @@ public class EtcdLeaseTests
         rig.Do((e, now) => e.Demote(now));
         rig.RunTo(5 * S);
 
-        // Counted from the grant's sending (0), TTL/10 apart; the renewal already due at 2.7 s goes, then TTL/3 apart.
-        Assert.That(rig.Times(EtcdOp.KeepAlive),
-                    Is.EqualTo(new[] { 300 * Ms, 600 * Ms, 900 * Ms, 1200 * Ms, 1500 * Ms, 1800 * Ms, 2100 * Ms, 2400 * Ms, 2700 * Ms, 3700 * Ms, 4700 * Ms }));
+        // Counted from the grant's sending (0), TTL/9 apart; the renewal already due at 2.67 s goes, then TTL/3 apart.
+        long[] held = [.. Enumerable.Range(1, 8).Select(k => k * Renew)];
+        Assert.That(rig.Times(EtcdOp.KeepAlive), Is.EqualTo(held.Concat([held[^1] + 1 * S, held[^1] + 2 * S])));
     }
 
     [Test]
@@ -101,24 +101,25 @@ public class EtcdLeaseTests
         LeaseRig rig = LeaseRig.Held();
         rig.Serve = null;
         rig.RunTo(1500 * Ms);
-        // The renewal sent at 300 ms, answered only now: the fence counts from its sending.
+        // The renewal sent at TTL/9, answered only now: the fence counts from its sending.
         SentRequest answered = rig.Of(EtcdOp.KeepAlive).First();
-        Assert.That(answered.At, Is.EqualTo(300 * Ms));
+        Assert.That(answered.At, Is.EqualTo(Renew));
         rig.Reply(Renewal(answered.Request));
 
-        rig.RunTo(2300 * Ms - 1);
+        long fence = Renew + Ttl - Ttl / 3;
+        rig.RunTo(fence - 1);
         Assert.That(rig.Election.State, Is.EqualTo(CarpState.Master));
         Assert.That(rig.Of(EtcdOp.Revoke), Is.Empty);
 
-        rig.RunTo(2300 * Ms);
+        rig.RunTo(fence);
         Assert.That(rig.Election.State, Is.EqualTo(CarpState.Backup));
         Assert.That(rig.Said(Messages.EtcdFence(2.0)), Is.EqualTo(1));
         Assert.That(rig.Group.Scripts, Is.EqualTo(new[] { "down", "up", "down" }));
         Assert.That(rig.Of(EtcdOp.Release), Is.Empty, "the revoke covers every key of the lease");
         // The lease may only be slow: revoked once the downscript has run; a new one asked for now.
         SentRequest revoke = rig.Of(EtcdOp.Revoke).Single();
-        Assert.That((revoke.Request.Lease, revoke.AfterScriptsBy, revoke.ScriptsBefore), Is.EqualTo((Lease, (long?)(2300 * Ms + Ttl - Ttl / 3), 3)));
-        Assert.That(rig.Times(EtcdOp.Grant), Is.EqualTo(new[] { 0, 2300 * Ms }));
+        Assert.That((revoke.Request.Lease, revoke.AfterScriptsBy, revoke.ScriptsBefore), Is.EqualTo((Lease, (long?)(fence + Ttl - Ttl / 3), 3)));
+        Assert.That(rig.Times(EtcdOp.Grant), Is.EqualTo(new[] { 0, fence }));
     }
 
     [Test]
@@ -156,11 +157,11 @@ public class EtcdLeaseTests
         LeaseRig rig = LeaseRig.Held();
         rig.Serve = r => r.Op == EtcdOp.KeepAlive ? Renewal(r, ttl: 0) : null;
 
-        rig.RunTo(300 * Ms);
+        rig.RunTo(Renew);
 
         Assert.That(rig.Election.State, Is.EqualTo(CarpState.Backup));
         Assert.That(rig.Said(Messages.EtcdLeaseLost), Is.EqualTo(1));
-        Assert.That(rig.Times(EtcdOp.Grant), Is.EqualTo(new[] { 0, 300 * Ms }));
+        Assert.That(rig.Times(EtcdOp.Grant), Is.EqualTo(new[] { 0, Renew }));
         Assert.That(rig.Of(EtcdOp.Revoke), Is.Empty, "nothing left to revoke");
         Assert.That(rig.Of(EtcdOp.Release), Is.Empty);
     }

@@ -62,11 +62,12 @@ public class EtcdRepliesTests
     public void A_campaign_is_won_only_when_etcd_says_succeeded()
     {
         EtcdReply won = EtcdReplies.Campaign(Campaign, J("{" + Header + ",\"succeeded\":true,\"responses\":[{\"response_put\":{\"header\":{\"revision\":\"3\"}}}]}"));
-        Assert.That((won.Ok, won.Succeeded, won.Revision), Is.EqualTo((true, true, 3L)));
+        Assert.That((won.Ok, won.Succeeded, won.Revision, won.CreateRevision), Is.EqualTo((true, true, 3L, 3L)), "the key was created by this transaction");
         // A failed compare: no "succeeded" (false is left out), the failure branch's read instead.
         EtcdReply lost = EtcdReplies.Campaign(Campaign, J("{" + Header + ",\"responses\":[{\"response_range\":{\"header\":{\"revision\":\"2\"}," +
             "\"kvs\":[{\"key\":\"YQ==\",\"create_revision\":\"2\",\"mod_revision\":\"2\",\"version\":\"1\",\"value\":\"Yg==\",\"lease\":\"77\"}],\"count\":\"1\"}}]}"));
-        Assert.That((lost.Ok, lost.Succeeded, lost.Exists, lost.Value, lost.ValueLease, lost.Revision), Is.EqualTo((true, false, true, "b", 77L, 3L)));
+        Assert.That((lost.Ok, lost.Succeeded, lost.Exists, lost.Value, lost.ValueLease, lost.Revision, lost.CreateRevision),
+                    Is.EqualTo((true, false, true, "b", 77L, 3L, 2L)));
     }
 
     [TestCase("{}")]
@@ -112,10 +113,12 @@ public class EtcdRepliesTests
         var watch = new EtcdRequest(7, EtcdOp.Watch, Key: "a");
         var events = new List<EtcdReply>();
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"created\":true}}"), events, out _), Is.True);
-        Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"events\":[{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"4\",\"value\":\"Yg==\",\"lease\":\"8\"}}," +
-            "{\"type\":\"DELETE\",\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"5\"}}]}}"), events, out _), Is.True);
-        Assert.That(events.Select(e => (e.Key, e.Exists, e.Value, e.ValueLease, e.Revision)),
-                    Is.EqualTo(new[] { ("a", true, "b", 8L, 4L), ("a", false, "", 0L, 5L) }));
+        Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"events\":[{\"kv\":{\"key\":\"YQ==\",\"create_revision\":\"3\",\"mod_revision\":\"4\",\"value\":\"Yg==\",\"lease\":\"8\"}}," +
+            "{\"type\":\"DELETE\",\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"5\"}}," +
+            "{\"kv\":{\"key\":\"YQ==\",\"create_revision\":\"-6\",\"mod_revision\":\"6\",\"value\":\"Yg==\",\"lease\":\"8\"}}]}}"), events, out _), Is.True);
+        Assert.That(events.Select(e => (e.Key, e.Exists, e.Value, e.ValueLease, e.Revision, e.CreateRevision)),
+                    Is.EqualTo(new[] { ("a", true, "b", 8L, 4L, 3L), ("a", false, "", 0L, 5L, 0L), ("a", true, "b", 8L, 6L, 0L) }),
+                    "a create revision that is not a positive number is not known");
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"result\":{" + Header + ",\"canceled\":true}}"), events, out string? why), Is.False);
         Assert.That(why, Is.EqualTo("watch canceled"));
         Assert.That(EtcdReplies.WatchMessage(watch, J("{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}"), events, out why), Is.False);
@@ -140,7 +143,7 @@ public class EtcdRepliesTests
             "{\"key\":\"L3VjYXJwLzE5Mi4wLjIuMTAw\",\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"1\",\"value\":\"eA==\",\"lease\":\"7\"}," +
             "{\"key\":\"L3VjYXJwL2I=\",\"create_revision\":\"2\",\"mod_revision\":\"2\",\"version\":\"1\"}],\"count\":\"2\"}"));
         Assert.That(r.Revision, Is.EqualTo(3));
-        Assert.That(r.Kvs, Is.EqualTo(new[] { new EtcdKeyValue("/ucarp/192.0.2.100", "x", 7, 3), new EtcdKeyValue("/ucarp/b", "", 0, 2) }));
+        Assert.That(r.Kvs, Is.EqualTo(new[] { new EtcdKeyValue("/ucarp/192.0.2.100", "x", 7, 3, 2), new EtcdKeyValue("/ucarp/b", "", 0, 2, 2) }));
         // Nothing under the prefix: etcd leaves "kvs" out.
         Assert.That(EtcdReplies.Sweep(Sweep, J("{" + Header + "}")).Kvs, Is.Empty);
     }

@@ -64,6 +64,11 @@ public class EtcdRequestEncoderTests
         yield return Case("Release", new(10, EtcdOp.Release, Lease, Key1), new(txn,
             """{"compare":[{"key":"L3VjYXJwLzEwLjAuMC4x","target":"LEASE","result":"EQUAL","lease":"5007618166444348933"}]""" +
             ""","success":[{"request_delete_range":{"key":"L3VjYXJwLzEwLjAuMC4x"}}]}""", EtcdReplyKind.Refresh));
+        // ... and, its create revision known, only while it is the key that was won, not one created again since.
+        yield return Case("Release of the key created at 40", new(10, EtcdOp.Release, Lease, Key1, Revision: 40), new(txn,
+            """{"compare":[{"key":"L3VjYXJwLzEwLjAuMC4x","target":"LEASE","result":"EQUAL","lease":"5007618166444348933"},""" +
+            """{"key":"L3VjYXJwLzEwLjAuMC4x","target":"CREATE","result":"EQUAL","create_revision":"40"}]""" +
+            ""","success":[{"request_delete_range":{"key":"L3VjYXJwLzEwLjAuMC4x"}}]}""", EtcdReplyKind.Refresh));
         yield return Case("Refresh", new(11, EtcdOp.Refresh, Lease, Key1, Record), new(txn,
             """{"compare":[{"key":"L3VjYXJwLzEwLjAuMC4x","target":"LEASE","result":"EQUAL","lease":"5007618166444348933"}]""" +
             ""","success":[{"request_put":{"key":"L3VjYXJwLzEwLjAuMC4x","value":"eyJub2RlIjoiYSIsInByaW8iOjF9","lease":"5007618166444348933"}}]}""",

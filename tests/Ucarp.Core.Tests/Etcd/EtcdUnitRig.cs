@@ -211,6 +211,8 @@ sealed class LeaseRig : EtcdRig, IEtcdSessionHost
     /// <summary>The lease etcd grants the session; another host's lease; our previous run's.</summary>
     public const long Lease = 0x10, OtherLease = 0x20, OldLease = 0x99;
     public const long Ttl = 3 * S;
+    /// <summary>A holder's renewal interval, TTL/9.</summary>
+    public const long Renew = Ttl / 9;
 
     readonly EtcdSession _session;
 
@@ -315,17 +317,21 @@ sealed class LeaseRig : EtcdRig, IEtcdSessionHost
 
     public void Sweep(long revision, params EtcdKeyValue[] kvs) => Reply(new EtcdReply(Last(EtcdOp.Sweep).Id, EtcdOp.Sweep, true, Revision: revision, Kvs: kvs));
 
-    /// <summary>A watch event: the key now holds <paramref name="value"/> on <paramref name="lease"/>, at <paramref name="revision"/>.</summary>
-    public void Put(string key, string value, long lease, long revision) =>
-        Reply(new EtcdReply(Last(EtcdOp.Watch).Id, EtcdOp.Watch, true, Key: key, Exists: true, Value: value, ValueLease: lease, Revision: revision));
+    /// <summary>
+    /// A watch event: the key now holds <paramref name="value"/> on <paramref name="lease"/>, at
+    /// <paramref name="revision"/>, created at <paramref name="created"/> (0: not said).
+    /// </summary>
+    public void Put(string key, string value, long lease, long revision, long created = 0) =>
+        Reply(new EtcdReply(Last(EtcdOp.Watch).Id, EtcdOp.Watch, true, Key: key, Exists: true, Value: value, ValueLease: lease, Revision: revision,
+                            CreateRevision: created));
 
     public void Deleted(string key, long revision) =>
         Reply(new EtcdReply(Last(EtcdOp.Watch).Id, EtcdOp.Watch, true, Key: key, Value: "", Revision: revision));
 
     public void WatchEnds() => Reply(new EtcdReply(Last(EtcdOp.Watch).Id, EtcdOp.Watch, true, WatchEnded: true));
 
-    /// <summary>The last campaign (or take-back) of group 0 won.</summary>
-    public void Won() => Reply(new EtcdReply(LastCampaign().Id, LastCampaign().Op, true, Succeeded: true, Revision: 7));
+    /// <summary>The last campaign (or take-back) of group 0 won, at revision 7; <paramref name="created"/>: the create revision the answer gives (0: none).</summary>
+    public void Won(long created = 0) => Reply(new EtcdReply(LastCampaign().Id, LastCampaign().Op, true, Succeeded: true, Revision: 7, CreateRevision: created));
 
     /// <summary>The last campaign lost: the key holds <paramref name="value"/> on <paramref name="lease"/>.</summary>
     public void Lost(string value, long lease) =>

@@ -22,12 +22,12 @@ public class HolderViewTests
     {
         var log = new Log();
         var view = new HolderView(Key, log);
-        Assert.That(view.See(null, 7, null), Is.False);
+        Assert.That(view.See(null, 7, false), Is.False);
         Assert.That((view.Free, log.Lines.Count), Is.EqualTo((true, 0)), "free from the start: nothing to say");
-        view.See(Held("192.0.2.2", 9), 7, null);
-        view.See(Held("192.0.2.2", 9), 7, null);
+        view.See(Held("192.0.2.2", 9), 7, false);
+        view.See(Held("192.0.2.2", 9), 7, false);
         Assert.That((view.Holder?.Holder, view.Lease, view.Free), Is.EqualTo(("192.0.2.2", 9L, false)));
-        view.See(null, 7, null);
+        view.See(null, 7, false);
         Assert.That(log.Lines, Is.EqualTo(new[] { Messages.EtcdHeldBy("192.0.2.2", 5, "h"), Messages.EtcdFree }));
     }
 
@@ -36,10 +36,10 @@ public class HolderViewTests
     {
         var log = new Log();
         var view = new HolderView(Key, log);
-        view.See(new EtcdKeyValue(Key, "by hand", 0, 1), 7, null);
-        view.See(new EtcdKeyValue(Key, "by hand", 0, 2), 7, null);
+        view.See(new EtcdKeyValue(Key, "by hand", 0, 1), 7, false);
+        view.See(new EtcdKeyValue(Key, "by hand", 0, 2), 7, false);
         Assert.That((view.Foreign, view.Free, view.Holder), Is.EqualTo((true, false, (HolderRecord?)null)));
-        view.See(new EtcdKeyValue(Key, "junk", 9, 3), 7, null);
+        view.See(new EtcdKeyValue(Key, "junk", 9, 3), 7, false);
         Assert.That(log.Lines, Is.EqualTo(new[] { Messages.EtcdForeignKey(Key, "by hand", 0), Messages.EtcdForeignKey(Key, "junk", 9) }));
     }
 
@@ -48,9 +48,9 @@ public class HolderViewTests
     {
         var log = new Log();
         var view = new HolderView(Key, log);
-        Assert.That(view.See(Held("192.0.2.1", 7), 7, null), Is.True);
+        Assert.That(view.See(Held("192.0.2.1", 7), 7, false), Is.True);
         Assert.That((view.Holder, view.Lease), Is.EqualTo(((HolderRecord?)null, 7L)));
-        Assert.That(view.See(Held("192.0.2.1", 7), 7, 7), Is.False);
+        Assert.That(view.See(Held("192.0.2.1", 7), 7, true), Is.False);
         Assert.That(log.Lines, Is.Empty, "our own key, on its way out");
     }
 
@@ -60,7 +60,7 @@ public class HolderViewTests
         var view = new HolderView(Key, new Log());
         view.TakingBack(Held("192.0.2.1", 3));
         Assert.That((view.Holder?.Holder, view.Lease, view.Foreign), Is.EqualTo(("192.0.2.1", 3L, false)));
-        view.Won(7);
-        Assert.That((view.Holder, view.Lease), Is.EqualTo(((HolderRecord?)null, 7L)));
+        view.Won(7, 40);
+        Assert.That((view.Holder, view.Lease, view.CreateRevision), Is.EqualTo(((HolderRecord?)null, 7L, 40L)));
     }
 }

@@ -113,7 +113,7 @@ public class JsonBoundsTests
         {
             string key = $"/ucarp/10.{i / 65536}.{i / 256 % 256}.{i % 256}";
             string value = new HolderRecord($"192.0.2.{i % 200}", 0, "web" + i, "eth0", i % 255 + 1).ToJson();
-            kvs.Add(new EtcdKeyValue(key, value, 7587870128443392005, 1000 + i));
+            kvs.Add(new EtcdKeyValue(key, value, 7587870128443392005, 1000 + i, 500 + i));
             b.Append(i == 0 ? "" : ",").Append("{\"key\":\"").Append(Base64(key)).Append("\",\"create_revision\":\"").Append(500 + i)
              .Append("\",\"mod_revision\":\"").Append(1000 + i).Append("\",\"version\":\"3\",\"value\":\"").Append(Base64(value))
              .Append("\",\"lease\":\"7587870128443392005\"}");

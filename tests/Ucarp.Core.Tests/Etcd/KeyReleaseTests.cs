@@ -2,7 +2,10 @@ using Ucarp.Core.Etcd;
 
 namespace Ucarp.Core.Tests.Etcd;
 
-/// <summary>Deleting our key on purpose: after the downscript when asked, retried with backoff until it is gone.</summary>
+/// <summary>
+/// Deleting our key on purpose: after the downscript when asked, retried with backoff until
+/// it is gone, and only the key that was won (its create revision).
+/// </summary>
 public class KeyReleaseTests
 {
     const long Ms = 1_000, Lease = 7;
@@ -13,7 +16,7 @@ public class KeyReleaseTests
     {
         var g = new GroupFixture();
         var release = new KeyRelease(g.Requests, Key);
-        release.Start(Lease, 0, afterScripts: false);
+        release.Start(Lease, 0, 0, afterScripts: false);
         EtcdRequest first = g.Sent.Single();
         Assert.That((first.Op, first.Lease, first.Key), Is.EqualTo((EtcdOp.Release, Lease, Key)));
         Assert.That(release.OnReply(new EtcdReply(first.Id + 100, EtcdOp.Release, false), 0), Is.False, "not ours");
@@ -37,7 +40,7 @@ public class KeyReleaseTests
         var g = new GroupFixture();
         var release = new KeyRelease(g.Requests, Key);
         g.ScriptRuns();
-        release.Start(Lease, 0, afterScripts: true);
+        release.Start(Lease, 0, 0, afterScripts: true);
         Assert.That(g.Sent, Is.Empty);
         g.Follower.ScriptEnded();
         Assert.That(g.Sent.Single().Op, Is.EqualTo(EtcdOp.Release));
@@ -48,7 +51,7 @@ public class KeyReleaseTests
     {
         var g = new GroupFixture();
         var release = new KeyRelease(g.Requests, Key);
-        release.Start(Lease, 0, afterScripts: false);
+        release.Start(Lease, 0, 0, afterScripts: false);
         int id = g.Sent.Single().Id;
         release.KeySeen(new EtcdKeyValue(Key, "ours", Lease, 3));
         Assert.That(release.Lease, Is.EqualTo(Lease), "still on our lease");
@@ -58,8 +61,42 @@ public class KeyReleaseTests
         Assert.That(release.InFlight(Lease + 1), Is.False, "it cannot delete a key on another lease");
         Assert.That(release.OnReply(new EtcdReply(id, EtcdOp.Release, false), 0), Is.True);
         Assert.That((release.InFlight(Lease), release.Lease, release.RetryAt), Is.EqualTo((false, (long?)null, (long?)null)), "answered, and not retried");
-        release.Start(Lease, 0, afterScripts: false);
+        release.Start(Lease, 0, 0, afterScripts: false);
         release.KeySeen(null);
         Assert.That(release.Lease, Is.Null);
+    }
+
+    [Test]
+    public void A_deletion_names_the_key_it_means_and_a_key_created_again_is_not_its_concern()
+    {
+        var g = new GroupFixture();
+        var release = new KeyRelease(g.Requests, Key);
+        release.Start(Lease, 40, 0, afterScripts: false);
+        EtcdRequest sent = g.Sent.Single();
+        Assert.That((sent.Op, sent.Lease, sent.Revision), Is.EqualTo((EtcdOp.Release, Lease, 40L)), "etcd deletes only the key created at 40");
+
+        var won = new EtcdKeyValue(Key, "ours", Lease, 41, 40);
+        var again = new EtcdKeyValue(Key, "ours", Lease, 45, 44);   // deleted, then created again on the same lease
+        Assert.That((release.WouldDelete(won), release.WouldDelete(again)), Is.EqualTo((true, false)));
+        release.KeySeen(won);
+        Assert.That(release.Lease, Is.EqualTo(Lease), "the key it means is still there");
+        release.KeySeen(again);
+        Assert.That(release.Lease, Is.Null, "the key it meant is gone");
+        // Its answer is still awaited: it may yet land, on the key it names and no other.
+        Assert.That((release.WouldDelete(won), release.WouldDelete(again)), Is.EqualTo((true, false)));
+        Assert.That(release.InFlight(Lease), Is.False, "a campaign on this lease creates a key it cannot delete");
+        release.OnReply(new EtcdReply(sent.Id, EtcdOp.Release, false, "timed out"), 10 * Ms);
+        Assert.That((release.WouldDelete(won), release.RetryAt), Is.EqualTo((false, (long?)null)), "answered, and not retried");
+    }
+
+    [Test]
+    public void Without_a_create_revision_a_deletion_on_its_way_holds_back_campaigns_on_its_lease()
+    {
+        var g = new GroupFixture();
+        var release = new KeyRelease(g.Requests, Key);
+        release.Start(Lease, 0, 0, afterScripts: false);
+        Assert.That(g.Sent.Single().Revision, Is.Zero, "no create compare: any key on the lease");
+        release.KeySeen(null);
+        Assert.That((release.Lease, release.InFlight(Lease)), Is.EqualTo(((long?)null, true)));
     }
 }

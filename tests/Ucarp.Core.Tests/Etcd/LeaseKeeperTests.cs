@@ -4,7 +4,7 @@ using Ucarp.Core.Logging;
 namespace Ucarp.Core.Tests.Etcd;
 
 /// <summary>
-/// The session's lease with a TTL of 3 s: renewed every TTL/10 while a group holds an
+/// The session's lease with a TTL of 3 s: renewed every TTL/9 while a group holds an
 /// address and TTL/3 otherwise, fenced TTL - TTL/3 after the last answered renewal was sent.
 /// </summary>
 public class LeaseKeeperTests
@@ -67,18 +67,19 @@ public class LeaseKeeperTests
     }
 
     [Test]
-    public void While_a_group_is_master_it_renews_every_tenth_of_the_ttl_and_back_to_a_third_after()
+    public void While_a_group_is_master_it_renews_every_ninth_of_the_ttl_and_back_to_a_third_after()
     {
+        const long renew = 3 * S / 9;
         Granted();
         _keeper.RoleChanged(wasMaster: false, isMaster: true);
-        Assert.That(_keeper.NextDeadline, Is.EqualTo(300 * Ms), "brought forward at once");
-        _keeper.OnTimer(300 * Ms);
-        Answer(EtcdOp.KeepAlive, 350 * Ms);
-        Assert.That(_keeper.NextDeadline, Is.EqualTo(600 * Ms));
+        Assert.That(_keeper.NextDeadline, Is.EqualTo(renew), "brought forward at once");
+        _keeper.OnTimer(renew);
+        Answer(EtcdOp.KeepAlive, renew + 50 * Ms);
+        Assert.That(_keeper.NextDeadline, Is.EqualTo(2 * renew));
         _keeper.RoleChanged(wasMaster: true, isMaster: false);
-        _keeper.OnTimer(600 * Ms);
-        Answer(EtcdOp.KeepAlive, 650 * Ms);
-        Assert.That(_keeper.NextDeadline, Is.EqualTo(1600 * Ms));
+        _keeper.OnTimer(2 * renew);
+        Answer(EtcdOp.KeepAlive, 2 * renew + 50 * Ms);
+        Assert.That(_keeper.NextDeadline, Is.EqualTo(2 * renew + 1 * S));
     }
 
     [Test]

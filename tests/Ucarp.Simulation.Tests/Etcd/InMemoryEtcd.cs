@@ -11,7 +11,7 @@ namespace Ucarp.Simulation.Tests.Etcd;
 sealed class InMemoryEtcd
 {
     readonly Dictionary<long, (long Ttl, long ExpiresAt)> _leases = [];
-    readonly Dictionary<string, (string Value, long Lease, long ModRevision)> _keys = [];
+    readonly Dictionary<string, (string Value, long Lease, long ModRevision, long CreateRevision)> _keys = [];
     readonly List<(string Key, bool Prefix, Action<EtcdReply> Deliver, int Id)> _watchers = [];
     long _nextLease = 0x1000;
     long _revision = 1;
@@ -19,7 +19,7 @@ sealed class InMemoryEtcd
     /// <summary>The TTL the server grants at least (etcd's minimum TTL, about 2 s with default timings).</summary>
     public long MinimumTtl { get; set; } = 1;
 
-    public IReadOnlyDictionary<string, (string Value, long Lease, long ModRevision)> Keys => _keys;
+    public IReadOnlyDictionary<string, (string Value, long Lease, long ModRevision, long CreateRevision)> Keys => _keys;
 
     /// <summary>How many leases are alive (what `etcdctl lease list` counts).</summary>
     public int LeaseCount => _leases.Count;
@@ -77,14 +77,16 @@ sealed class InMemoryEtcd
             }
             if (all)
             {
+                // One transaction, one revision: every key it creates is created at it.
+                long revision = ++_revision;
                 foreach (EtcdRequest one in batch)
                 {
-                    Put(one.Key, one.Value, one.Lease);
+                    Put(one.Key, one.Value, one.Lease, revision);
                 }
                 return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
             }
             var kvs = batch.Where(one => _keys.ContainsKey(one.Key))
-                           .Select(one => new EtcdKeyValue(one.Key, _keys[one.Key].Value, _keys[one.Key].Lease, _keys[one.Key].ModRevision)).ToList();
+                           .Select(one => new EtcdKeyValue(one.Key, _keys[one.Key].Value, _keys[one.Key].Lease, 0, _keys[one.Key].CreateRevision)).ToList();
             return new EtcdReply(r.Id, r.Op, true, Revision: _revision, Kvs: kvs);
         }
         switch (r.Op)
@@ -113,12 +115,12 @@ sealed class InMemoryEtcd
             {
                 string prefix = r.Key;
                 var kvs = _keys.Where(k => k.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(k => k.Key, StringComparer.Ordinal)
-                               .Select(k => new EtcdKeyValue(k.Key, k.Value.Value, k.Value.Lease, k.Value.ModRevision)).ToList();
+                               .Select(k => new EtcdKeyValue(k.Key, k.Value.Value, k.Value.Lease, k.Value.ModRevision, k.Value.CreateRevision)).ToList();
                 SweptKeys += kvs.Count;
                 return new EtcdReply(r.Id, r.Op, true, Revision: _revision, Kvs: kvs);
             }
             case EtcdOp.Release:
-                if (!_keys.TryGetValue(r.Key, out var mine) || mine.Lease != r.Lease)
+                if (!_keys.TryGetValue(r.Key, out var mine) || mine.Lease != r.Lease || r.Revision != 0 && mine.CreateRevision != r.Revision)
                 {
                     return new EtcdReply(r.Id, r.Op, true, Succeeded: false, Revision: _revision);
                 }
@@ -145,7 +147,7 @@ sealed class InMemoryEtcd
                     return new EtcdReply(r.Id, r.Op, false, "etcdserver: requested lease not found");
                 }
                 Put(r.Key, r.Value, r.Lease);
-                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision);
+                return new EtcdReply(r.Id, r.Op, true, Succeeded: true, Revision: _revision, CreateRevision: _revision);
             case EtcdOp.PutPreempt:
                 if (!_leases.ContainsKey(r.Lease))
                 {
@@ -189,13 +191,16 @@ sealed class InMemoryEtcd
     }
 
     EtcdReply Range(in EtcdRequest r) => _keys.TryGetValue(r.Key, out var kv)
-        ? new EtcdReply(r.Id, r.Op, true, Exists: true, Value: kv.Value, ValueLease: kv.Lease, Revision: _revision)
+        ? new EtcdReply(r.Id, r.Op, true, Exists: true, Value: kv.Value, ValueLease: kv.Lease, Revision: _revision, CreateRevision: kv.CreateRevision)
         : new EtcdReply(r.Id, r.Op, true, Revision: _revision);
 
-    void Put(string key, string value, long lease)
+    /// <summary>A put at <paramref name="revision"/> (0: the next); a key that exists keeps its create revision.</summary>
+    void Put(string key, string value, long lease, long revision = 0)
     {
-        _keys[key] = (value, lease, ++_revision);
-        Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Key: key, Exists: true, Value: value, ValueLease: lease, Revision: _revision));
+        revision = revision == 0 ? ++_revision : revision;
+        long created = _keys.TryGetValue(key, out var old) ? old.CreateRevision : revision;
+        _keys[key] = (value, lease, revision, created);
+        Notify(key, new EtcdReply(0, EtcdOp.Watch, true, Key: key, Exists: true, Value: value, ValueLease: lease, Revision: revision, CreateRevision: created));
     }
 
     void Delete(string key)
