@@ -90,6 +90,9 @@ public abstract class ElectionBase : IElection
     public abstract void OnTimer(long now);
     public abstract void Demote(long now);
 
+    /// <inheritdoc cref="IElection.DeferCampaigns"/>
+    public virtual void DeferCampaigns(bool defer, long now) { }
+
     /// <summary>The interface stopped RUNNING (without -S): the node stands aside until it runs again.</summary>
     public void LinkDown(long now)
     {

@@ -35,6 +35,14 @@ public interface IElection
     void SetCheckWeight(byte weight, string why, long now);
     /// <summary>SIGUSR2: a master steps down and holds off for 3 s.</summary>
     void Demote(long now);
+
+    /// <summary>
+    /// A sync-set mate whose set leader another host holds (<paramref name="defer"/>) or no
+    /// longer: an election that campaigns (etcd) lets that host campaign for it first. CARP
+    /// elections have nothing to defer.
+    /// </summary>
+    void DeferCampaigns(bool defer, long now) { }
+
     void LinkDown(long now);
     void LinkUp(long now);
     /// <summary>A termination signal with -z: downscript when not BACKUP, then let go.</summary>

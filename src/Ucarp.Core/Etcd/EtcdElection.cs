@@ -44,10 +44,12 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
     long? _heldOn;              // MASTER: the lease our key is on
     long _heldCreated;          // MASTER: the revision our key was created at (0: not known)
     long _takingBack;           // the create revision of the previous run's key a take-back moves
+    string _campaignRecord = "";  // the record the campaign (or take-back) on its way writes
     long? _campaignAt;
     int? _campaigning;          // the campaign (or take-back) transaction's id
     Backoff _campaignBackoff = Backoff.Etcd;
     bool _stopping;
+    bool _deferred;             // a sync-set mate whose leader another host holds: that host campaigns first
 
     public EtcdElection(CarpSettings settings, EtcdSettings etcd, IEtcdHost host, EtcdSession session) : base(settings, host, host)
     {
@@ -74,8 +76,31 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
     /// <summary>True while our key's deletion (giving the address up) is unanswered.</summary>
     public bool Releasing => _release.Lease is not null || _session.Stopping && _session.Releasing;
 
-    /// <summary>How long before campaigning: advskew milliseconds, so a lower advskew campaigns first.</summary>
-    long CampaignDelay => Skew.Value * Ms;
+    /// <summary>
+    /// How long before campaigning: advskew milliseconds, so a lower advskew campaigns first;
+    /// a sync-set mate whose leader another host holds waits the set's settle time (3 s)
+    /// more, so that host takes it and the set stays whole (<see cref="DeferCampaigns"/>).
+    /// </summary>
+    long CampaignDelay => Skew.Value * Ms + (_deferred ? Groups.SyncCoordinator.Settle : 0);
+
+    /// <summary>
+    /// The sync-set coordinator says whether this mate's set leader is held by another host.
+    /// While it is, campaigns wait longer (<see cref="CampaignDelay"/>) and no -P request is
+    /// filed: the set follows its leader. A campaign already due is counted again from now.
+    /// </summary>
+    public override void DeferCampaigns(bool defer, long now)
+    {
+        if (defer == _deferred)
+        {
+            return;
+        }
+        _deferred = defer;
+        if (_campaignAt is not null && _previous.Key is null)
+        {
+            _campaignAt = null;
+            MaybeCampaign(now);
+        }
+    }
 
     protected override long? DecisionDeadline => Min(_campaignAt, _release.RetryAt);
 
@@ -112,6 +137,7 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
                 && HoldUntil is null && _keyKnown && _campaigning is null)
             {
                 string record = _record.Campaigning(Skew.Value);
+                _campaignRecord = record;
                 if (_previous.Key is EtcdKeyValue old)
                 {
                     _takingBack = old.CreateRevision;   // a take-back moves the key: it keeps its create revision
@@ -227,18 +253,29 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
                 _campaignBackoff.Reset();
                 if (reply.Succeeded)
                 {
-                    Won(lease, reply.Op == EtcdOp.Campaign ? reply.CreateRevision : _takingBack, now);
+                    // Written at the reply's revision: a watch event older than that (a deletion
+                    // of the key before we created it) no longer reads as news.
+                    long created = reply.Op == EtcdOp.Campaign ? reply.CreateRevision : _takingBack;
+                    _session.Learn(Key, new EtcdKeyValue(Key, _campaignRecord, lease, reply.Revision, created), reply.Revision);
+                    Won(lease, created, now);
                 }
                 else if (reply.Op == EtcdOp.Campaign)
                 {
                     // Lost: the key was there (or, in a batch lost over another key, this one may
-                    // still be absent: free, not a key written by hand).
-                    Holder(reply.Exists ? new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision) : null, now);
+                    // still be absent: free, not a key written by hand), as of the reply's
+                    // revision; a later change the watch told of already stands.
+                    EtcdKeyValue? read = reply.Exists ? new EtcdKeyValue(Key, reply.Value ?? "", reply.ValueLease, reply.Revision, reply.CreateRevision) : null;
+                    if (_session.Learn(Key, read, reply.Revision))
+                    {
+                        Holder(read, now);
+                    }
+                    LookAgain(now);
                     MaybeCampaign(now);
                 }
                 else
                 {
                     _previous.Reread(reply, Key, _session.Lease);
+                    LookAgain(now);
                     MaybeCampaign(now);
                 }
                 break;
@@ -270,6 +307,20 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
         HolderShown(before);
     }
 
+    /// <summary>
+    /// A campaign or take-back was lost: what the watch said of our key while it was out was
+    /// passed over (Holder() takes no key as won meanwhile), and an earlier attempt that
+    /// timed out may have been applied after all, putting the key on our lease. Looked at
+    /// again, or the key would stay ours in etcd's eyes with nobody holding the address.
+    /// </summary>
+    void LookAgain(long now)
+    {
+        if (State == CarpState.Backup && _campaigning is null && _session.Lookup(Key) is EtcdKeyValue seen && seen.Lease == _session.Lease)
+        {
+            Holder(seen, now);
+        }
+    }
+
     /// <summary>The holder shown as master (<see cref="MasterAddress"/>) changed: the watchers are told.</summary>
     void HolderShown(HolderRecord? before)
     {
@@ -293,7 +344,7 @@ public sealed partial class EtcdElection : ElectionBase, ISessionMember
             return;
         }
         _campaignAt = null;
-        if (Settings.Preempt && State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
+        if (Settings.Preempt && !_deferred && State == CarpState.Backup && Eligible && !LinkIsDown && HoldUntil is null && !_stopping
             && _view.Holder is HolderRecord h && h.AdvSkew > Skew.Value && _session.Lease is long lease && !_preempt.Filed && _previous.Key is null)
         {
             _preempt.File(h, lease, _record.Json(Skew.Value), now);

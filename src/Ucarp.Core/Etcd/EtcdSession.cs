@@ -147,6 +147,9 @@ public sealed class EtcdSession : IRoleObserver, ILeaseListener
     /// <summary>What the sweep and the watch last said of one of our keys (null: absent, or not known).</summary>
     public EtcdKeyValue? Lookup(string key) => _mirror.Lookup(key);
 
+    /// <inheritdoc cref="PrefixMirror.Learn"/>
+    internal bool Learn(string key, EtcdKeyValue? kv, long revision) => _mirror.Learn(key, kv, revision);
+
     public void OnTimer(long now)
     {
         if (Stopping)

@@ -7,9 +7,11 @@ namespace Ucarp.Core.Etcd;
 /// sweep) every 2 TTL, which catches what a watch that went quiet missed, and one watch
 /// over the prefix, started after the sweep's revision. Each key's last state is kept
 /// with its revision, so that a sweep older than what the watch said, or a watch
-/// restarted from an older revision, never tells a group something out of date. A watch
-/// that lived through a time etcd was out of reach is replaced by the sweep that follows
-/// (<see cref="Reconnected"/>).
+/// restarted from an older revision, never tells a group something out of date; what a
+/// group's own transactions wrote or read comes in the same order (<see cref="Learn"/>), so
+/// that a campaign's answer never undoes a later change, nor a late watch event a win. A
+/// watch that lived through a time etcd was out of reach is replaced by the sweep that
+/// follows (<see cref="Reconnected"/>).
 /// </summary>
 internal sealed class PrefixMirror
 {
@@ -24,6 +26,7 @@ internal sealed class PrefixMirror
     readonly RetriedRequest _sweep;
 
     int? _watch;
+    long _floor;                // the last sweep's revision: a key it did not find was absent then
     bool _watchStalled;         // etcd was out of reach while the watch ran: the next sweep replaces it
     bool _known;                // a sweep was answered since the watch last broke
     long? _sweepAt;
@@ -47,6 +50,21 @@ internal sealed class PrefixMirror
 
     /// <summary>What the sweep and the watch last said of a key (null: absent, or not known).</summary>
     public EtcdKeyValue? Lookup(string key) => _seen.TryGetValue(key, out Seen s) && s.Exists ? s.Kv : null;
+
+    /// <summary>
+    /// What a group's own transaction wrote or read of <paramref name="key"/> (null: absent)
+    /// at the store's <paramref name="revision"/>: kept, and true, unless something later is
+    /// known already (then the group was told that, and must not act on this).
+    /// </summary>
+    public bool Learn(string key, EtcdKeyValue? kv, long revision)
+    {
+        if (_seen.TryGetValue(key, out Seen known) ? known.Kv.ModRevision > revision : revision < _floor)
+        {
+            return false;
+        }
+        _seen[key] = kv is EtcdKeyValue k ? new Seen(true, k with { ModRevision = revision }) : new Seen(false, new EtcdKeyValue(key, "", 0, revision));
+        return true;
+    }
 
     /// <summary>A group joined: the first sweeps now; one joining a running session (a reload) is told what is known of its keys.</summary>
     public void Joined(ISessionMember member, long now)
@@ -117,6 +135,7 @@ internal sealed class PrefixMirror
         _sweep.Answered();
         _sweep.Succeeded();
         long revision = reply.Revision;
+        _floor = revision;
         bool first = !_known;   // the first sweep since the watch (re)started: every group learns its key
         _known = true;
         var told = new HashSet<string>(StringComparer.Ordinal);
@@ -138,7 +157,9 @@ internal sealed class PrefixMirror
                 }
                 continue;
             }
-            bool differs = !known || !s.Exists || s.Kv.Lease != kv.Lease || s.Kv.Value != kv.Value;
+            // A key deleted and created again (its create revision moved) differs even with the
+            // same lease and value: a watch that missed both left its group with the old one.
+            bool differs = !known || !s.Exists || s.Kv.Lease != kv.Lease || s.Kv.Value != kv.Value || s.Kv.CreateRevision != kv.CreateRevision;
             missed |= differs && !first;
             if (differs || s.Kv.ModRevision != kv.ModRevision)
             {
@@ -224,9 +245,11 @@ internal sealed class PrefixMirror
         {
             return;
         }
-        if (_seen.TryGetValue(key, out Seen before) && before.Kv.ModRevision >= kv.ModRevision)
+        // Already known (a watch restarted from an older revision, or our own transaction's
+        // write), or older than the last sweep, which did not find the key.
+        if (_seen.TryGetValue(key, out Seen known) ? known.Kv.ModRevision >= kv.ModRevision : kv.ModRevision <= _floor)
         {
-            return; // already known (a watch restarted from an older revision)
+            return;
         }
         _seen[key] = new Seen(exists, kv);
         if (_known)

@@ -192,6 +192,12 @@ public sealed class ElectionGate : IElection, IStandingWatcher
         Moved?.Invoke();
     }
 
+    public void DeferCampaigns(bool defer, long now)
+    {
+        Inner.DeferCampaigns(defer, now);
+        Moved?.Invoke();
+    }
+
     public void LinkDown(long now)
     {
         Inner.LinkDown(now);

@@ -63,6 +63,7 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
         public IpAddress Rank;   // the lowest is the set's leader
         public bool Master;      // as last seen
         public bool InElection;  // OwnInElection, as last seen
+        public bool? Deferred;   // what its campaigns were last told (null: nothing yet)
     }
 
     // Members of sets only, set by set: set s holds _members[_setStart[s] .. _setStart[s + 1]).
@@ -102,10 +103,14 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
             }
             if (set is null)
             {
-                // Out of every set now: nothing of ours may keep it out.
+                // Out of every set now: nothing of ours may keep it out, or hold it back.
                 if (gate.IsClosed(GateReason.Sync))
                 {
                     gate.Open(GateReason.Sync, Messages.SyncNoSet, now);
+                }
+                if (Array.Exists(before, m => ReferenceEquals(m.Gate, gate) && m.Deferred == true))
+                {
+                    gate.DeferCampaigns(false, now);
                 }
                 continue;
             }
@@ -246,12 +251,24 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
     /// <summary>
     /// Where the set's leader is BACKUP, in the election and held by another host while a
     /// mate is MASTER here, and has been for <see cref="Settle"/>, the MASTER mates step
-    /// down to join it there.
+    /// down to join it there. While the leader is held by another host, the mates here let
+    /// that host campaign for them first (etcd): with three hosts or more, the two that do
+    /// not hold the leader would otherwise take a free mate in turn and step down from it
+    /// in turn, for ever, whenever the leader's host campaigns last (the highest advskew).
     /// </summary>
     void JoinLeader(int s, long now)
     {
         Member leader = _members[_setStart[s]];
         ElectionGate gate = leader.Gate;
+        bool elsewhere = gate.State == CarpState.Backup && gate.MasterAddress(now) is not null;
+        for (int i = _setStart[s] + 1; i < _setStart[s + 1]; i++)
+        {
+            if (_members[i].Deferred != elsewhere)
+            {
+                _members[i].Deferred = elsewhere;
+                _members[i].Gate.DeferCampaigns(elsewhere, now);
+            }
+        }
         bool split = gate.State == CarpState.Backup && gate.Eligible && gate.OwnInElection && gate.MasterAddress(now) is not null
                      && AnyMateMaster(s);
         if (!split)

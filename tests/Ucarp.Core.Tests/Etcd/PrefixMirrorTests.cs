@@ -70,6 +70,42 @@ public class PrefixMirrorTests
         Assert.That((_mirror.Lookup("/u/a"), _mirror.Lookup("/u/other")), Is.EqualTo(((EtcdKeyValue?)Kv("/u/a", "x", 3), (EtcdKeyValue?)null)));
     }
 
+    /// <summary>
+    /// What a group's own transaction wrote or read takes its place in the same order as
+    /// the watch's events: an event older than our win is not news, a read older than an
+    /// event is not applied, and the last sweep bounds what is news of a key it did not find.
+    /// </summary>
+    [Test]
+    public void A_groups_own_writes_and_reads_are_ordered_with_the_watch_by_revision()
+    {
+        Start();
+        _b.Told.Clear();
+        // Our campaign for b won at 12: the watch's late word of an older deletion is not news.
+        Assert.That(_mirror.Learn("/u/b", Kv("/u/b", "ours", 12), 12), Is.True);
+        Event(Kv("/u/b", "", 11), 2 * Ms, exists: false);
+        Event(Kv("/u/b", "ours", 12), 2 * Ms);
+        Assert.That(_b.Told, Is.Empty);
+        // Deleted at 14; a campaign's read at 13 comes after that and is not applied.
+        Event(Kv("/u/b", "", 14), 3 * Ms, exists: false);
+        Assert.That(_mirror.Learn("/u/b", Kv("/u/b", "theirs", 13, lease: 9), 13), Is.False);
+        Assert.That(_mirror.Lookup("/u/b"), Is.Null);
+        // A key the sweep at 10 did not find: an event at 10 or before is older than it.
+        Assert.That(_mirror.Learn("/u/c", null, 9), Is.False);
+        Assert.That(_mirror.Learn("/u/c", null, 10), Is.True);
+    }
+
+    /// <summary>A key deleted and created again, same lease and record, between two sweeps the watch missed: news all the same.</summary>
+    [Test]
+    public void A_sweep_tells_of_a_key_created_again_with_the_same_lease_and_record()
+    {
+        _mirror.Joined(_a, 0);
+        Swept(10, 1 * Ms, new EtcdKeyValue("/u/a", "x", 5, 3, 3));
+        _a.Told.Clear();
+        _mirror.OnTimer(1 * Ms + 6 * S);
+        Swept(20, 1 * Ms + 6 * S, new EtcdKeyValue("/u/a", "x", 5, 18, 18));
+        Assert.That(_a.Told, Is.EqualTo(new[] { "key x@5" }));
+    }
+
     [Test]
     public void A_watch_break_makes_every_key_unknown_until_a_sweep_tells_them_all_again()
     {
