@@ -261,12 +261,14 @@ public sealed class SyncCoordinator(Action<string, string>? warn = null) : IStan
         Member leader = _members[_setStart[s]];
         ElectionGate gate = leader.Gate;
         bool elsewhere = gate.State == CarpState.Backup && gate.MasterAddress(now) is not null;
-        for (int i = _setStart[s] + 1; i < _setStart[s + 1]; i++)
+        for (int i = _setStart[s]; i < _setStart[s + 1]; i++)
         {
-            if (_members[i].Deferred != elsewhere)
+            // The leader itself never waits (a mate before a reload may have become it).
+            bool defer = i > _setStart[s] && elsewhere;
+            if (_members[i].Deferred != defer)
             {
-                _members[i].Deferred = elsewhere;
-                _members[i].Gate.DeferCampaigns(elsewhere, now);
+                _members[i].Deferred = defer;
+                _members[i].Gate.DeferCampaigns(defer, now);
             }
         }
         bool split = gate.State == CarpState.Backup && gate.Eligible && gate.OwnInElection && gate.MasterAddress(now) is not null

@@ -68,6 +68,11 @@ sealed class FakeElection : IElection
         }
     }
 
+    /// <summary>What the sync-set rule last said of its campaigns (null: nothing yet).</summary>
+    public bool? Deferred { get; private set; }
+
+    public void DeferCampaigns(bool defer, long now) => Deferred = defer;
+
     public void Start(long now) => State = CarpState.Backup;
     public void OnTimer(long now) { }
     public void ReportStatus() { }

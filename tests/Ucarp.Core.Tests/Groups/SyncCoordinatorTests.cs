@@ -334,6 +334,29 @@ public class SyncCoordinatorTests
         Assert.That(sync.NextDeadline, Is.Null);
     }
 
+    /// <summary>
+    /// While another host holds the set's leader, the mates here let it campaign for them
+    /// first (etcd); the leader never waits, and the mates stop waiting once the leader is free.
+    /// </summary>
+    [Test]
+    public void The_mates_of_a_leader_held_elsewhere_let_its_host_campaign_first()
+    {
+        var sync = new SyncCoordinator();
+        FakeElection web = new(), api = new();
+        ElectionGate webGate = new(web), apiGate = new(api);
+        sync.SetMembers([("api", "front", apiGate, new IpAddress(192, 0, 2, 20)), ("web", "front", webGate, new IpAddress(192, 0, 2, 10))], Now);
+        sync.Observe(Now);
+        Assert.That((web.Deferred, api.Deferred), Is.EqualTo(((bool?)false, (bool?)false)));
+
+        web.HeardMaster = new IpAddress(192, 0, 2, 2);
+        sync.Observe(Now + 1);
+        Assert.That((web.Deferred, api.Deferred), Is.EqualTo(((bool?)false, (bool?)true)), "web, the leader, is held by another host");
+
+        web.HeardMaster = null;
+        sync.Observe(Now + 2);
+        Assert.That(api.Deferred, Is.False, "the leader is free: every member campaigns as its advskew says");
+    }
+
     [Test]
     public void No_join_where_the_leader_is_master_or_hears_no_one_or_the_split_heals_before_the_settle_time()
     {
