@@ -5,7 +5,7 @@ namespace Ucarp.Integration.Tests;
 
 /// <summary>
 /// A node's requests to a real etcd share the connection kept from the last one (issue 31):
-/// while it holds the address, its renewals (one a second on a 3 s TTL) and sweeps open
+/// while it holds the address, its renewals (three a second on a 3 s TTL: one every TTL/9) and sweeps open
 /// next to no TCP connections, over http and over https. The connections are counted as
 /// the kernel counts them in the node's namespace (TCP ActiveOpens: every connect the
 /// daemon makes, and nothing else runs there); the renewals as etcd counts them.
