@@ -40,23 +40,20 @@ public sealed class GroupTable<TGroup> where TGroup : class
 
     public bool Remove(IpAddress destination, byte vhid)
     {
-        for (int i = 0; i < _destinations.Count; i++)
+        int i = IndexOf(destination);
+        if (i < 0 || _destinations[i].ByVhid[vhid] is null)
         {
-            (IpAddress at, TGroup?[] byVhid) = _destinations[i];
-            if (!at.Equals(destination) || byVhid[vhid] is null)
-            {
-                continue;
-            }
-            byVhid[vhid] = null;
-            Count--;
-            // A destination none of whose vhids is left goes with its table.
-            if (Array.TrueForAll(byVhid, g => g is null))
-            {
-                _destinations.RemoveAt(i);
-            }
-            return true;
+            return false;
         }
-        return false;
+        TGroup?[] byVhid = _destinations[i].ByVhid;
+        byVhid[vhid] = null;
+        Count--;
+        // A destination none of whose vhids is left goes with its table.
+        if (Array.TrueForAll(byVhid, g => g is null))
+        {
+            _destinations.RemoveAt(i);
+        }
+        return true;
     }
 
     /// <returns>false for an unknown vhid (or destination).</returns>
@@ -66,7 +63,10 @@ public sealed class GroupTable<TGroup> where TGroup : class
         return group is not null;
     }
 
-    TGroup?[]? Find(IpAddress destination)
+    TGroup?[]? Find(IpAddress destination) => IndexOf(destination) is int i and >= 0 ? _destinations[i].ByVhid : null;
+
+    /// <summary>Where the destination's table is in the list (each destination has one), or -1.</summary>
+    int IndexOf(IpAddress destination)
     {
         // A for loop over the list's items: its struct enumerator would also allocate
         // nothing, but this is the path of every frame.
@@ -74,9 +74,9 @@ public sealed class GroupTable<TGroup> where TGroup : class
         {
             if (_destinations[i].Destination.Equals(destination))
             {
-                return _destinations[i].ByVhid;
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 }
