@@ -12,19 +12,21 @@ namespace Ucarp.Core.Groups;
 /// taking over behind the others' address changes (4,080 groups in step: the last 500 ms
 /// late). Spread over the interval, each group's work comes at its own moment. The phases
 /// are slots of the interval, not any point in it: the groups of a slot are still due
-/// together, so a master wakes once a slot rather than once per group. A slot holds an
-/// interface's worth of groups (255): a daemon of up to 255 groups starts them in step (one
-/// wake-up an interval as master; a backup takes all over at once, as one slot of 4,080
-/// does, well within 100 ms), one of 4,080 in sixteen slots, the most there are. Only the
-/// start moves; the protocol's timers do not. A plain command line starts as ucarp does.
+/// together, so a master wakes once a slot rather than once per group (the daemon starts
+/// every group on one reading of the clock for that). A slot holds 64 groups: a daemon of
+/// up to 64 starts them in step (one wake-up an interval as master), one of 255 in four
+/// slots, one of 4,080 in 64, the most there are. A backup takes a slot's groups over in
+/// one pass, each address change behind the others': 255 at once, in a daemon of 4,080,
+/// left the last 133 ms above its floor. Only the start moves; the
+/// protocol's timers do not. A plain command line starts as ucarp does.
 /// </summary>
 public static class StartPhase
 {
     /// <summary>Groups a slot holds before the interval is cut in more.</summary>
-    public const int GroupsPerSlot = 255;
-    public const int MaxSlots = 16;
+    public const int GroupsPerSlot = 64;
+    public const int MaxSlots = 64;
 
-    /// <summary>The slots for a daemon of <paramref name="groups"/> groups: one per 255, at most sixteen.</summary>
+    /// <summary>The slots for a daemon of <paramref name="groups"/> groups: one per 64, at most 64.</summary>
     public static int SlotsFor(int groups) => Math.Clamp((groups + GroupsPerSlot - 1) / GroupsPerSlot, 1, MaxSlots);
 
     /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>, in a daemon of <paramref name="slots"/> slots: in [0, one advert interval).</summary>

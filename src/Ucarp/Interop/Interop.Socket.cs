@@ -20,6 +20,8 @@ internal static partial class Libc
     internal const int SO_ATTACH_FILTER = 26;
     internal const int SO_RCVBUF = 8;
     internal const int SO_RCVBUFFORCE = 33;
+    internal const int SO_SNDBUFFORCE = 32;
+    internal const int SO_SNDBUF = 7;
     internal const int SO_ERROR = 4;
     internal const int SOL_PACKET = 263;
     internal const int PACKET_IGNORE_OUTGOING = 23;

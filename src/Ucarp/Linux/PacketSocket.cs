@@ -35,7 +35,16 @@ internal sealed class PacketSocket : IDisposable
     [ThreadStatic] static unsafe byte* t_frames;
     [ThreadStatic] static unsafe MMsgHdr* t_headers;
 
-    PacketSocket(FileDescriptor fd) => _fd = fd;
+    PacketSocket(FileDescriptor fd, int ifIndex, ushort protocol)
+    {
+        _fd = fd;
+        IfIndex = ifIndex;
+        Protocol = protocol;
+    }
+
+    /// <summary>The interface it is bound to, and its frames' ethertype (network order): where a frame of it goes by <see cref="TryOpenSender"/>'s socket.</summary>
+    public int IfIndex { get; }
+    public ushort Protocol { get; }
 
     /// <summary>The thread's batch buffers, outside the managed heap, made at its first read: reading a batch allocates nothing after that.</summary>
     static unsafe MMsgHdr* Headers()
@@ -108,7 +117,31 @@ internal sealed class PacketSocket : IDisposable
             handle.Dispose();
             return false;
         }
-        socket = new PacketSocket(handle);
+        socket = new PacketSocket(handle, ifIndex, address.Protocol);
+        return true;
+    }
+
+    /// <summary>
+    /// A socket bound to no interface, that takes nothing in (protocol 0) and sends each
+    /// frame where its sockaddr_ll names (interface and ethertype): AdvertBatch sends a
+    /// pass's adverts on every interface with one sendmmsg through it. Its send buffer holds
+    /// a full batch of frames in flight on a NIC that frees them only once sent.
+    /// </summary>
+    public static unsafe bool TryOpenSender(int sendBuffer, [NotNullWhen(true)] out PacketSocket? socket, out SysError error)
+    {
+        socket = null;
+        int fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
+        if (fd < 0)
+        {
+            error = SysError.Last("socket");
+            return false;
+        }
+        if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &sendBuffer, sizeof(int)) != 0)
+        {
+            Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &sendBuffer, sizeof(int));
+        }
+        socket = new PacketSocket(new FileDescriptor(fd), 0, 0);
+        error = SysError.None;
         return true;
     }
 

@@ -15,11 +15,17 @@ namespace Ucarp.Net;
 /// Open only while <see cref="GroupTimers"/> dispatches and only with more than one group:
 /// a plain command line sends each advert at once, as ucarp does. A full batch refuses
 /// more (the caller sends at once) rather than sending in the middle of an election's step.
+/// The frames of every interface leave by one sendmmsg through a socket bound to none,
+/// each addressed to its interface (<see cref="PacketSocket.TryOpenSender"/>): a start slot's
+/// 64 groups are spread over the interfaces, and a system call per interface was most of
+/// what a pass cost the kernel (16 calls of four frames each, 1,000 a second at 4,080
+/// groups). Where that socket cannot be made, each interface's socket sends its own.
 /// </summary>
 internal sealed unsafe class AdvertBatch : IDisposable
 {
     const int Capacity = 256;          // frames in one pass; more are sent one by one
     const int ArenaBytes = 32 << 10;   // CARP frames are 70/90 bytes: 256 of them fit with room for VRRP's larger ones
+    const int SendBuffer = Capacity * 4096;   // a full batch in flight, each frame's buffer counted at its size in memory
 
     struct Entry
     {
@@ -38,6 +44,9 @@ internal sealed unsafe class AdvertBatch : IDisposable
     byte* _arena;
     MMsgHdr* _headers;
     IoVec* _iovecs;
+    SockAddrLl* _addresses;
+    PacketSocket? _sender;     // bound to no interface: every frame of a pass in one call
+    bool _noSender;            // it could not be made: each interface's socket sends
 
     /// <summary>sendmmsg calls made, and frames they sent (the tests' and a profile's view).</summary>
     public long Calls { get; private set; }
@@ -58,6 +67,7 @@ internal sealed unsafe class AdvertBatch : IDisposable
             _arena = (byte*)NativeMemory.Alloc(ArenaBytes);
             _iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(IoVec)));
             _headers = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(MMsgHdr)));
+            _addresses = (SockAddrLl*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(SockAddrLl)));
         }
         frame.CopyTo(new Span<byte>(_arena + _used, frame.Length));
         _entries[_count++] = new Entry { Socket = socket, Sender = sender, Offset = _used, Length = frame.Length };
@@ -93,8 +103,50 @@ internal sealed unsafe class AdvertBatch : IDisposable
         }
     }
 
-    /// <summary>Per socket, in the order each first appears: its frames in one sendmmsg (more calls if some fail).</summary>
+    /// <summary>Every frame through the one sender, or per socket without it.</summary>
     void SendAll(int count)
+    {
+        if (Sender() is PacketSocket sender)
+        {
+            SendThrough(sender, count);
+            return;
+        }
+        SendPerSocket(count);
+    }
+
+    PacketSocket? Sender()
+    {
+        if (_sender is null && !_noSender)
+        {
+            _noSender = !PacketSocket.TryOpenSender(SendBuffer, out _sender, out _);
+        }
+        return _sender;
+    }
+
+    /// <summary>The frames in the order queued, each addressed to its socket's interface, in one sendmmsg (more calls if some fail).</summary>
+    void SendThrough(PacketSocket sender, int count)
+    {
+        int n = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ref Entry e = ref _entries[i];
+            e.Done = true;
+            if (e.Socket.IsDisposed)
+            {
+                // Its interface's socket closed meanwhile: what sending on it would have said.
+                e.Error = new SysError(Libc.EBADF).Text;
+                continue;
+            }
+            _addresses[n] = new SockAddrLl { Family = Libc.AF_PACKET, Protocol = e.Socket.Protocol, IfIndex = e.Socket.IfIndex };
+            _iovecs[n] = new IoVec { Base = _arena + e.Offset, Length = (nuint)e.Length };
+            _headers[n] = new MMsgHdr { Name = &_addresses[n], NameLength = (uint)sizeof(SockAddrLl), Iov = &_iovecs[n], IovLength = 1 };
+            _order[n++] = i;
+        }
+        Send(sender, n);
+    }
+
+    /// <summary>Per socket, in the order each first appears: its frames in one sendmmsg (more calls if some fail).</summary>
+    void SendPerSocket(int count)
     {
         for (int first = 0; first < count; first++)
         {
@@ -140,11 +192,15 @@ internal sealed unsafe class AdvertBatch : IDisposable
 
     public void Dispose()
     {
+        _sender?.Dispose();
+        _sender = null;
         NativeMemory.Free(_arena);
         NativeMemory.Free(_iovecs);
         NativeMemory.Free(_headers);
+        NativeMemory.Free(_addresses);
         _arena = null;
         _iovecs = null;
         _headers = null;
+        _addresses = null;
     }
 }
