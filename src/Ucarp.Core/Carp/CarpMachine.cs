@@ -117,6 +117,18 @@ public sealed partial class CarpMachine : ElectionBase, IFrameInput
         RefreshIfDue(now);
     }
 
+    // A backup's frame reads the reader and the key; a master's advert the key, its buffer and the host.
+    protected override void PrefetchParts()
+    {
+        CacheLines.Prefetch(_reader, 1);
+        CacheLines.Prefetch(_hmac, 1);
+        CacheLines.Prefetch(_warnings, 1);
+        CacheLines.Prefetch(_advert, 2);
+        CacheLines.Prefetch(_host, 1);
+    }
+
+    protected override void PrefetchArrays() => _hmac.Prefetch();
+
     public void OnFrame(ReadOnlySpan<byte> frame, long now)
     {
         if (LinkIsDown)

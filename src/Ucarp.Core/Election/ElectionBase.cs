@@ -93,6 +93,38 @@ public abstract class ElectionBase : IElection
     /// <inheritdoc cref="IElection.DeferCampaigns"/>
     public virtual void DeferCampaigns(bool defer, long now) { }
 
+    /// <summary>The lines of an election a frame or a timer reads: fetch this many of it (<see cref="CacheLines"/>) before <see cref="Prefetch"/>.</summary>
+    public const int PrefetchLines = 5;
+
+    /// <summary>
+    /// Fetches ahead what a frame or a timer of this election reads (<see cref="CacheLines"/>),
+    /// one level of objects per <paramref name="stage"/> (1: the objects it holds; 2: their
+    /// arrays; the election itself, stage 0, is the caller's to fetch without reading it),
+    /// each stage for a whole batch of groups before the next, so that a stage reads only
+    /// references fetched by the stage before it.
+    /// </summary>
+    public void Prefetch(int stage)
+    {
+        switch (stage)
+        {
+            case 1:
+                CacheLines.Prefetch(_refresh, 1);
+                CacheLines.Prefetch(Counters, 1);
+                CacheLines.Prefetch(Log, 1);
+                PrefetchParts();
+                break;
+            case 2:
+                PrefetchArrays();
+                break;
+        }
+    }
+
+    /// <summary>The objects of its own a frame or an advert reads (stage 1 of <see cref="Prefetch"/>).</summary>
+    protected virtual void PrefetchParts() { }
+
+    /// <summary>What those objects hold (stage 2 of <see cref="Prefetch"/>).</summary>
+    protected virtual void PrefetchArrays() { }
+
     /// <summary>The interface stopped RUNNING (without -S): the node stands aside until it runs again.</summary>
     public void LinkDown(long now)
     {

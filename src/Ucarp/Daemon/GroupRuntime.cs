@@ -113,6 +113,38 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     /// <summary>Something ran this group's code: the clock looks at its deadlines again.</summary>
     public void Touch() => Clock?.Touch(this);
 
+    /// <summary>Stages of <see cref="Prefetch"/>: each reads only what the one before fetched.</summary>
+    public const int PrefetchStages = 4;
+
+    /// <summary>
+    /// Fetches ahead what the frame path and the timers read of group <paramref name="g"/>,
+    /// one level per stage (the group; its gate, output and election; their parts; their
+    /// arrays), each stage for a batch of groups before the next (see
+    /// <see cref="Core.CacheLines"/>). Static, so that stage 0 reads nothing of the group:
+    /// an instance call would load its first line to check it for null, and wait for it.
+    /// </summary>
+    public static void Prefetch(GroupRuntime? g, int stage)
+    {
+        if (g is null)
+        {
+            return;
+        }
+        switch (stage)
+        {
+            case 0:
+                Core.CacheLines.Prefetch(g, 4);
+                break;
+            case 1:
+                Core.CacheLines.Prefetch(g.Gate, 1);
+                Core.CacheLines.Prefetch(g.Output, 2);
+                Core.CacheLines.Prefetch(g.Machine, ElectionBase.PrefetchLines);
+                break;
+            default:
+                g.Machine.Prefetch(stage - 1);
+                break;
+        }
+    }
+
     /// <summary>A frame ran this group's election, which was and stayed BACKUP (see GroupClock.TouchElection).</summary>
     public void TouchElection() => Clock?.TouchElection(this);
 

@@ -178,17 +178,27 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>The group a frame is for, or null (counted as unknown).</summary>
     public GroupRuntime? Route(ReadOnlySpan<byte> frame)
     {
+        GroupRuntime? group = Find(frame);
+        if (group is null && Dispatch)
+        {
+            Unknown++;
+        }
+        return group;
+    }
+
+    /// <summary><see cref="Route"/> without counting: a look ahead at a batch (InterfaceInput's prefetch).</summary>
+    public GroupRuntime? Find(ReadOnlySpan<byte> frame)
+    {
         if (!Dispatch)
         {
             return _groups.Count == 0 || _groups[0].Stopping ? null : _groups[0];
         }
-        if (AdvertRoute.TryRead(frame, IsV6, out IpAddress destination, out byte vhid) && _table.TryFind(destination, vhid, out GroupRuntime? group))
-        {
-            return group;
-        }
-        Unknown++;
-        return null;
+        return AdvertRoute.TryRead(frame, IsV6, out IpAddress destination, out byte vhid) && _table.TryFind(destination, vhid, out GroupRuntime? group)
+            ? group : null;
     }
+
+    /// <summary>Scratch for InterfaceInput's look ahead at a batch: the group of each frame, cleared after.</summary>
+    public GroupRuntime?[] Routed { get; } = new GroupRuntime?[PacketSocket.Batch];
 
     /// <summary>The daemon's end: closed whoever holds it.</summary>
     public void Dispose() => Socket.Dispose();

@@ -107,6 +107,41 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
         }
     }
 
+    // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
+    static ReadOnlySpan<byte> Frame(InterfaceSocket socket, int i)
+    {
+        ReadOnlySpan<byte> frame = socket.Socket.Frame(i);
+        return frame[..Math.Min(frame.Length, 1500)];
+    }
+
+    /// <summary>
+    /// Fetches ahead the groups a batch of frames goes to (<see cref="GroupRuntime.Prefetch"/>),
+    /// each stage for every frame before the next: 255 masters' adverts arrive together, and
+    /// each names a group last read a second ago. The frames are routed again when handled.
+    /// </summary>
+    static void Prefetch(InterfaceSocket socket, int count)
+    {
+        if (count < 2)
+        {
+            return;
+        }
+        GroupRuntime?[] routed = socket.Routed;
+        for (int i = 0; i < count; i++)
+        {
+            GroupRuntime? g = socket.Find(Frame(socket, i));
+            routed[i] = g;
+            GroupRuntime.Prefetch(g, 0);
+        }
+        for (int stage = 1; stage < GroupRuntime.PrefetchStages; stage++)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                GroupRuntime.Prefetch(routed[i], stage);
+            }
+        }
+        Array.Clear(routed, 0, count);   // no group kept past its batch
+    }
+
     /// <summary>Reads and routes the waiting frames, at most <see cref="FramesPerWakeup"/>; returns how many.</summary>
     static int ReadFrames(InterfaceSocket socket, long now)
     {
@@ -118,11 +153,10 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
             {
                 return read;
             }
+            Prefetch(socket, count);
             for (int i = 0; i < count; i++)
             {
-                // pcap captured at most ETHERNET_MTU (1500) bytes of a frame.
-                ReadOnlySpan<byte> frame = socket.Socket.Frame(i);
-                frame = frame[..Math.Min(frame.Length, 1500)];
+                ReadOnlySpan<byte> frame = Frame(socket, i);
                 if (socket.Route(frame) is GroupRuntime { Stopping: false, Frames: IFrameInput election } group)
                 {
                     // A backup that stays one (nearly every advert it hears) told nobody
