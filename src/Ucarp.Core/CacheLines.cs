@@ -23,7 +23,7 @@ public static class CacheLines
         {
             return;
         }
-        // The reference is the object's address (its header first, then its fields).
+        // The reference is the object's address: its type pointer, then its fields.
         byte* at = (byte*)Unsafe.As<object, nint>(ref o);
         for (int i = 0; i < lines; i++)
         {

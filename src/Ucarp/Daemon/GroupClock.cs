@@ -140,8 +140,8 @@ internal sealed class GroupClock(GroupSet groups)
                 _due.Add(_members[_dueEntries[i].Id]);
             }
         }
-        // A slot's adverts (255 groups at once) read each group for the first time in a
-        // second: its lines are fetched for all of them before any is read.
+        // A slot's groups (64 at once) are each read for the first time in an interval: the
+        // lines of all of them are fetched before any is read.
         if (count > 1)
         {
             for (int stage = 0; stage < GroupRuntime.PrefetchStages; stage++)

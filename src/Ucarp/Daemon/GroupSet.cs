@@ -175,7 +175,7 @@ internal sealed partial class GroupSet : IDisposable
         // time, not the caller's; all on the same reading, so that the groups of a start
         // slot are due together (StartPhase). Read again for each, 4,080 groups started
         // over tens of milliseconds, and a master woke for every few of them, 300 to 400
-        // times a second instead of sixteen.
+        // times a second instead of once a slot.
         now = MonotonicClock.NowMicroseconds;
         foreach (GroupRuntime g in prepared)
         {

@@ -7,9 +7,8 @@ namespace Ucarp.Net;
 
 /// <summary>
 /// The adverts the groups' timers send in one pass, sent when the timers are done with one
-/// sendmmsg per interface socket instead of one send each (a --config daemon's groups
-/// start in sixteen phases, so a slot's groups are due together: 4,080 groups, 255 frames
-/// a pass). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
+/// sendmmsg instead of one send each (a --config daemon's groups start in slots of 64, so a
+/// slot's groups are due together: 4,080 groups, 64 frames a pass). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
 /// in the same pass, so write errors are logged and counted exactly as one at a time;
 /// the bytes and their order on each interface are those the groups built.
 /// Open only while <see cref="GroupTimers"/> dispatches and only with more than one group:
@@ -19,7 +18,9 @@ namespace Ucarp.Net;
 /// each addressed to its interface (<see cref="PacketSocket.TryOpenSender"/>): a start slot's
 /// 64 groups are spread over the interfaces, and a system call per interface was most of
 /// what a pass cost the kernel (16 calls of four frames each, 1,000 a second at 4,080
-/// groups). Where that socket cannot be made, each interface's socket sends its own.
+/// groups). Where that socket cannot be made, or its buffer is full (a link that stalls
+/// while its carrier stays up holds its frames), each interface's socket sends its own, as
+/// before: a stalled link then fails its own groups' adverts, not every interface's.
 /// </summary>
 internal sealed unsafe class AdvertBatch : IDisposable
 {
@@ -142,7 +143,29 @@ internal sealed unsafe class AdvertBatch : IDisposable
             _headers[n] = new MMsgHdr { Name = &_addresses[n], NameLength = (uint)sizeof(SockAddrLl), Iov = &_iovecs[n], IovLength = 1 };
             _order[n++] = i;
         }
-        Send(sender, n);
+        int at = 0;
+        while (at < n)
+        {
+            Calls++;
+            if (sender.TrySendBatch(_headers + at, n - at, out int sent, out SysError error))
+            {
+                Frames += sent;
+                at += sent;
+                continue;
+            }
+            if (error.Errno is Libc.EAGAIN or Libc.ENOBUFS)
+            {
+                // The shared buffer is full: the rest leave by their own interfaces' sockets.
+                for (int k = at; k < n; k++)
+                {
+                    _entries[_order[k]].Done = false;
+                }
+                SendPerSocket(count);
+                return;
+            }
+            _entries[_order[at]].Error = error.Text;
+            at++;
+        }
     }
 
     /// <summary>Per socket, in the order each first appears: its frames in one sendmmsg (more calls if some fail).</summary>

@@ -7,8 +7,8 @@ namespace Ucarp.Core.Tests.Groups;
 
 /// <summary>
 /// A --config group's start phase: within one advert interval, the same for a name on every
-/// run, the same for a sync set's members, spread over a slot of the interval per 255
-/// groups (sixteen at most);
+/// run, the same for a sync set's members, spread over a slot of the interval per 64
+/// groups (64 at most);
 /// and the machine's first master-down wait is longer by it, and only the first.
 /// </summary>
 public class StartPhaseTests
