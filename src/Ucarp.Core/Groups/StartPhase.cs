@@ -13,21 +13,24 @@ namespace Ucarp.Core.Groups;
 /// late). Spread over the interval, each group's work comes at its own moment. The phases
 /// are slots of the interval, not any point in it: the groups of a slot are still due
 /// together, so a master wakes once a slot rather than once per group (the daemon starts
-/// every group on one reading of the clock for that). A slot holds 64 groups: a daemon of
-/// up to 64 starts them in step (one wake-up an interval as master), one of 255 in four
-/// slots, one of 4,080 in 64, the most there are. A backup takes a slot's groups over in
-/// one pass, each address change behind the others': 255 at once, in a daemon of 4,080,
-/// left the last 133 ms above its floor. Only the start moves; the
-/// protocol's timers do not. A plain command line starts as ucarp does.
+/// every group on one reading of the clock for that). A daemon of up to 255 groups (an
+/// interface's worth) starts them in step: one wake-up an interval as master, and a
+/// backup takes them all over at once, the last within 17 ms of its floor. A bigger one
+/// starts them in slots of 64, 64 at most: with thousands of addresses each address
+/// change costs the kernel more, and 255 groups at once at 4,080 left the last 133 ms
+/// above its floor. Only the start moves; the protocol's timers do not. A plain command
+/// line starts as ucarp does.
 /// </summary>
 public static class StartPhase
 {
-    /// <summary>Groups a slot holds before the interval is cut in more.</summary>
+    /// <summary>Groups that start in step, in one slot.</summary>
+    public const int InStep = 255;
+    /// <summary>Groups a slot holds in a daemon of more than <see cref="InStep"/>.</summary>
     public const int GroupsPerSlot = 64;
     public const int MaxSlots = 64;
 
-    /// <summary>The slots for a daemon of <paramref name="groups"/> groups: one per 64, at most 64.</summary>
-    public static int SlotsFor(int groups) => Math.Clamp((groups + GroupsPerSlot - 1) / GroupsPerSlot, 1, MaxSlots);
+    /// <summary>The slots for a daemon of <paramref name="groups"/> groups: one up to 255, else one per 64, at most 64.</summary>
+    public static int SlotsFor(int groups) => groups <= InStep ? 1 : Math.Clamp((groups + GroupsPerSlot - 1) / GroupsPerSlot, 1, MaxSlots);
 
     /// <summary>The extra wait (µs) for a group of <paramref name="config"/> named <paramref name="name"/>, in a daemon of <paramref name="slots"/> slots: in [0, one advert interval).</summary>
     public static long Of(string name, Configuration config, int slots) =>

@@ -7,8 +7,8 @@ namespace Ucarp.Net;
 
 /// <summary>
 /// The adverts the groups' timers send in one pass, sent when the timers are done with one
-/// sendmmsg instead of one send each (a --config daemon's groups start in slots of 64, so a
-/// slot's groups are due together: 4,080 groups, 64 frames a pass). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
+/// sendmmsg instead of one send each (a --config daemon's groups start in slots, so a
+/// slot's groups are due together: 255 groups, 255 frames a pass; 4,080, 64). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
 /// in the same pass, so write errors are logged and counted exactly as one at a time;
 /// the bytes and their order on each interface are those the groups built.
 /// Open only while <see cref="GroupTimers"/> dispatches and only with more than one group:

@@ -7,8 +7,8 @@ namespace Ucarp.Core.Tests.Groups;
 
 /// <summary>
 /// A --config group's start phase: within one advert interval, the same for a name on every
-/// run, the same for a sync set's members, spread over a slot of the interval per 64
-/// groups (64 at most);
+/// run, the same for a sync set's members, in step up to 255 groups and beyond that spread
+/// over a slot of the interval per 64 groups (64 at most);
 /// and the machine's first master-down wait is longer by it, and only the first.
 /// </summary>
 public class StartPhaseTests
@@ -41,13 +41,12 @@ public class StartPhaseTests
     }
 
     [TestCase(1, 1)]
-    [TestCase(64, 1)]
-    [TestCase(65, 2)]
-    [TestCase(255, 4)]
+    [TestCase(255, 1)]
+    [TestCase(256, 4)]
     [TestCase(1000, 16)]
     [TestCase(4080, 64)]
     [TestCase(10000, 64)]
-    public void A_slot_holds_64_groups_and_one_slot_starts_them_in_step(int groups, int slots)
+    public void Up_to_255_groups_start_in_step_and_more_in_slots_of_64(int groups, int slots)
     {
         Assert.That(StartPhase.SlotsFor(groups), Is.EqualTo(slots));
         var phases = Enumerable.Range(0, groups).Select(i => StartPhase.Of("g" + i, Carp(1, 0), slots)).Distinct().ToList();
