@@ -32,6 +32,7 @@ internal sealed class GroupClock(GroupSet groups)
     readonly List<GroupRuntime> _dirty = [];
     readonly List<GroupRuntime> _due = [];
     Entry[] _dueEntries = [];           // TakeDue's scratch: the due entries, sorted
+    long _prefetchedAt = long.MinValue; // the pass (its time) whose due groups were fetched ahead
     bool _allDirty = true;
     // What the set of groups looked like at the last rebuild, and its stamp: a group that
     // left the set since (its gate may still speak) is never put back in the heap.
@@ -141,9 +142,11 @@ internal sealed class GroupClock(GroupSet groups)
             }
         }
         // A slot's groups (64 at once) are each read for the first time in an interval: the
-        // lines of all of them are fetched before any is read.
-        if (count > 1)
+        // lines of all of them are fetched before any is read. Once a pass: the pass's
+        // other sources (every one asks, with the same time) find them in the cache.
+        if (count > 1 && now != _prefetchedAt)
         {
+            _prefetchedAt = now;
             for (int stage = 0; stage < GroupRuntime.PrefetchStages; stage++)
             {
                 foreach (GroupRuntime g in _due)

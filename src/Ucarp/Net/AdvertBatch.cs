@@ -143,28 +143,15 @@ internal sealed unsafe class AdvertBatch : IDisposable
             _headers[n] = new MMsgHdr { Name = &_addresses[n], NameLength = (uint)sizeof(SockAddrLl), Iov = &_iovecs[n], IovLength = 1 };
             _order[n++] = i;
         }
-        int at = 0;
-        while (at < n)
+        int at = Send(sender, n, untilFull: true);
+        if (at < n)
         {
-            Calls++;
-            if (sender.TrySendBatch(_headers + at, n - at, out int sent, out SysError error))
+            // The shared buffer is full: the rest leave by their own interfaces' sockets.
+            for (int k = at; k < n; k++)
             {
-                Frames += sent;
-                at += sent;
-                continue;
+                _entries[_order[k]].Done = false;
             }
-            if (error.Errno is Libc.EAGAIN or Libc.ENOBUFS)
-            {
-                // The shared buffer is full: the rest leave by their own interfaces' sockets.
-                for (int k = at; k < n; k++)
-                {
-                    _entries[_order[k]].Done = false;
-                }
-                SendPerSocket(count);
-                return;
-            }
-            _entries[_order[at]].Error = error.Text;
-            at++;
+            SendPerSocket(count);
         }
     }
 
@@ -191,12 +178,16 @@ internal sealed unsafe class AdvertBatch : IDisposable
                 _order[n++] = i;
                 e.Done = true;
             }
-            Send(socket, n);
+            Send(socket, n, untilFull: false);
         }
     }
 
-    /// <summary>Headers [0, n) on one socket: a failure is the frame's alone; the rest still go.</summary>
-    void Send(PacketSocket socket, int n)
+    /// <summary>
+    /// Headers [0, n) on one socket: a failure is the frame's alone; the rest still go.
+    /// With <paramref name="untilFull"/>, a full send buffer (EAGAIN, ENOBUFS) stops it
+    /// instead; returns the first header not sent (n when every one was).
+    /// </summary>
+    int Send(PacketSocket socket, int n, bool untilFull)
     {
         int at = 0;
         while (at < n)
@@ -208,9 +199,14 @@ internal sealed unsafe class AdvertBatch : IDisposable
                 at += sent;
                 continue;
             }
+            if (untilFull && error.Errno is Libc.EAGAIN or Libc.ENOBUFS)
+            {
+                return at;
+            }
             _entries[_order[at]].Error = error.Text;
             at++;
         }
+        return at;
     }
 
     public void Dispose()
