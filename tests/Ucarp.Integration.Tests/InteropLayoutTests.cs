@@ -29,6 +29,7 @@ public class InteropLayoutTests
         #include <sys/stat.h>
         #include <sys/ioctl.h>
         #include <sys/eventfd.h>
+        #include <sys/epoll.h>
         #include <sys/wait.h>
         #include <net/if.h>
         #include <net/if_arp.h>
@@ -103,6 +104,9 @@ public class InteropLayoutTests
             P("IFLA_MACVLAN_MODE", IFLA_MACVLAN_MODE); P("MACVLAN_MODE_PRIVATE", MACVLAN_MODE_PRIVATE);
             P("IFLA_INET6_ADDR_GEN_MODE", IFLA_INET6_ADDR_GEN_MODE); P("IN6_ADDR_GEN_MODE_NONE", IN6_ADDR_GEN_MODE_NONE);
             P("AF_UNSPEC", AF_UNSPEC); P("sizeof ifinfomsg", sizeof(struct ifinfomsg));
+            P("sizeof epoll_event", sizeof(struct epoll_event)); P("offset epoll data", offsetof(struct epoll_event, data));
+            P("EPOLL_CLOEXEC", EPOLL_CLOEXEC); P("EPOLL_CTL_ADD", EPOLL_CTL_ADD); P("EPOLL_CTL_DEL", EPOLL_CTL_DEL);
+            P("EPOLLIN", EPOLLIN); P("EPOLLERR", EPOLLERR); P("EPOLLHUP", EPOLLHUP);
             return 0;
         }
         """;
@@ -163,6 +167,14 @@ public class InteropLayoutTests
         yield return new TestCaseData("IPV6_ADD_MEMBERSHIP", (long)Libc.IPV6_ADD_MEMBERSHIP);
         yield return new TestCaseData("IPV6_HDRINCL", (long)Libc.IPV6_HDRINCL);
         yield return new TestCaseData("sizeof pollfd", (long)Marshal.SizeOf<PollFd>());
+        yield return new TestCaseData("sizeof epoll_event", (long)Marshal.SizeOf<EpollEvent>());
+        yield return new TestCaseData("offset epoll data", (long)Marshal.OffsetOf<EpollEvent>(nameof(EpollEvent.Data)));
+        yield return new TestCaseData("EPOLL_CLOEXEC", (long)Libc.EPOLL_CLOEXEC);
+        yield return new TestCaseData("EPOLL_CTL_ADD", (long)Libc.EPOLL_CTL_ADD);
+        yield return new TestCaseData("EPOLL_CTL_DEL", (long)Libc.EPOLL_CTL_DEL);
+        yield return new TestCaseData("EPOLLIN", (long)Libc.EPOLLIN);
+        yield return new TestCaseData("EPOLLERR", (long)Libc.EPOLLERR);
+        yield return new TestCaseData("EPOLLHUP", (long)Libc.EPOLLHUP);
         yield return new TestCaseData("sizeof timespec", (long)Marshal.SizeOf<TimeSpec>());
         yield return new TestCaseData("sizeof posix_spawnattr_t", (long)Libc.SpawnAttrSize);
         yield return new TestCaseData("sizeof posix_spawn_file_actions_t", (long)Libc.SpawnFileActionsSize);

@@ -237,6 +237,10 @@ public class LoopAllocationTests
                 Assert.That(g.Gate.Counters.AdvertsReceived, Is.EqualTo(passes), g.Name);
             }
             Assert.That(daemon.Socket.Unknown, Is.Zero);
+            // A --config daemon waits on its interface sockets through one descriptor (SocketReadiness).
+            Assert.That(daemon.Groups.Interfaces.Readiness?.Count, Is.EqualTo(1), "sockets in the readiness set");
+            Assert.That(daemon.Socket.WatchSlot, Is.GreaterThanOrEqualTo(0));
+            Assert.That(daemon.Socket.PollIndex, Is.EqualTo(-1), "the socket itself is not in the wait's set");
             Assert.That(perPass, Is.Zero, $"bytes allocated per pass of {adverts.Count} adverts");
         });
     });

@@ -4,8 +4,10 @@
 # link is a bridge of its own with a veth to each host (VLAN interfaces stand for them on a
 # real host; this kernel has no 8021q), named v101... after the VLAN it stands for. Host 1
 # is master (-k 0), host 2 backup (-k 100). Host 1 alone first, host 2's ports down: its
-# CPU per advert sent over FOURK_SECONDS. Then per host: PSS and CPU per second idle over
-# FOURK_SECONDS, and the same per group; then host 1 dies at one instant (its bridge port
+# CPU per advert sent over FOURK_SECONDS; then its ports out of the bridges (to the wire:
+# no switch's work in its system calls), the same. Then per host: PSS and CPU per second
+# idle over FOURK_SECONDS, and the same per group (CPU: the median of FOURK_WINDOWS
+# windows, see fourk_windows); then host 1 dies at one instant (its bridge port
 # down, its processes stopped and killed) and host 2's capture gives each group's time from
 # its last advert to host 2's first unsolicited Neighbour Advertisement for its address,
 # against its floor (3 x 1 s + 100/256 s = 3390.6 ms).
@@ -14,12 +16,39 @@
 
 FOURK_VLANS=${FOURK_VLANS:-16}
 FOURK_SECONDS=${FOURK_SECONDS:-30}
+FOURK_WINDOWS=${FOURK_WINDOWS:-6}
 
 # fourk_user_ticks PID...: user time alone, in clock ticks (the split of run time the kernel
 # samples; the total is taken from schedstat, many_cpu_ns). The rest of a daemon's CPU is the
 # kernel's, and on these veths that includes the peer's receive: a frame sent is handed
 # to the other host's bridge, VLAN and IPv6 input on the sending CPU, in its system call.
 fourk_user_ticks() { local p; for p in "$@"; do awk '{ print $14 }' "/proc/$p/stat" 2>/dev/null; done | awk '{ s += $1 } END { print s + 0 }'; }
+# fourk_windows "PIDS" ["PIDS"]: FOURK_WINDOWS windows of FOURK_SECONDS in all; a line per
+# window: run time in ns and user ticks of the first set of processes, then of the second.
+# This machine's CPU figures move by a third from one run to the next (other guests on the
+# host): the rows take the median window, and a burst of that noise in one window does not
+# decide. User time is summed over all windows (a tick is 0.5 us per advert in 5 s).
+fourk_windows() {
+    local a=$1 b=${2:-} i c1 c2=0 u1 u2=0 d1 d2=0 v1 v2=0 each
+    each=$(awk -v s="$FOURK_SECONDS" -v w="$FOURK_WINDOWS" 'BEGIN { print s / w }')
+    for i in $(seq 1 "$FOURK_WINDOWS"); do
+        c1=$(many_cpu_ns $a); u1=$(fourk_user_ticks $a)
+        [ -z "$b" ] || { c2=$(many_cpu_ns $b); u2=$(fourk_user_ticks $b); }
+        sleep "$each"
+        d1=$(many_cpu_ns $a); v1=$(fourk_user_ticks $a)
+        [ -z "$b" ] || { d2=$(many_cpu_ns $b); v2=$(fourk_user_ticks $b); }
+        echo "$((d1 - c1)) $((v1 - u1)) $((d2 - c2)) $((v2 - u2))"
+    done
+}
+# fourk_per_advert FILE N COLUMN: the median window's run time (column 1 or 3) in us per advert of N groups.
+fourk_per_advert() {
+    sort -n -k"$3" "$1" | awk -v c="$3" -v n="$2" -v s="$FOURK_SECONDS" -v w="$FOURK_WINDOWS" \
+        '{ v[NR] = $c } END { printf "%.1f", NR ? v[int((NR + 1) / 2)] / 1e3 / (s / w) / n : 0 }'
+}
+# fourk_user_per_advert FILE N COLUMN: user ticks (column 2 or 4) over all windows, in us per advert.
+fourk_user_per_advert() {
+    awk -v c="$3" -v n="$2" -v hz="$hz" -v s="$FOURK_SECONDS" '{ t += $c } END { printf "%.1f", t * 1e6 / hz / s / n }' "$1"
+}
 fourk_vlan() { echo $((100 + $1)); }   # fourk_vlan I: the VLAN id of the I-th VLAN (101...)
 fourk_hex() { printf '%x' "$1"; }
 fourk_src() { echo "2001:db8:$(fourk_hex "$(fourk_vlan "$1")")::f$2"; }                  # fourk_src I HOST
@@ -43,6 +72,20 @@ fourk_links() { # fourk_links HOST: vVLAN for each link, on its bridge, with the
         ip -n "$prefix-n$host" addr add "$(fourk_src "$i" "$host")/64" dev "v$v" nodad
         ip -n "$prefix-n$host" link set "v$v" up
     done
+}
+# fourk_unplug HOST|fourk_plug HOST: the host's ports out of their bridges (a cable to
+# nothing: the port takes each frame and drops it, IPv6 off) and back in.
+fourk_unplug() {
+    local i p
+    for i in $(seq 1 "$FOURK_VLANS"); do
+        p=p$1-$(fourk_vlan "$i")
+        ip netns exec "$prefix-br" sysctl -q -w "net.ipv6.conf.$p.disable_ipv6=1"
+        ip -n "$prefix-br" link set "$p" nomaster
+    done
+}
+fourk_plug() {
+    local i v
+    for i in $(seq 1 "$FOURK_VLANS"); do v=$(fourk_vlan "$i"); ip -n "$prefix-br" link set "p$1-$v" master "b$v"; done
 }
 fourk_ports() { # fourk_ports HOST up|down: the host's ports on every link's bridge
     local i
@@ -87,36 +130,42 @@ fourk_section() {
     # through the bridge and into the other host's VLAN and IPv6 input within the sender's
     # system call, so the master's CPU with host 2 listening is also host 2's receive (most
     # of it: see docs/benchmarks.md). A real link hands the frame to the NIC and the other
-    # host's kernel does the rest. Unplugged, what is left is the master's own work and its
-    # kernel's sending, up to the bridge port that drops it.
+    # host's kernel does the rest. Unplugged, what is left is the master's own work, its
+    # kernel's sending, and the bridge's work on the way to the port that drops it.
     fourk_ports 2 down
     # Past host 1's MemoryTrim (8 s after its start: three intervals and 5 s), as below for host 2.
     sleep "$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { w = s + 10 - n; print (w > 2 ? w : 2) }')"
-    local p1 a1 b1 ua1 ub1
+    local p1
     p1=$(many_pids 1)
-    a1=$(many_cpu_ns $p1); ua1=$(fourk_user_ticks $p1)
-    sleep "$FOURK_SECONDS"
-    b1=$(many_cpu_ns $p1); ub1=$(fourk_user_ticks $p1)
-    result[4k-alone]=$(awk -v d=$((b1 - a1)) -v s="$FOURK_SECONDS" -v n="$n" 'BEGIN { printf "%.1f", d / 1e3 / s / n }')
-    result[4k-alone-user]=$(awk -v d=$((ub1 - ua1)) -v hz="$hz" -v s="$FOURK_SECONDS" -v n="$n" 'BEGIN { printf "%.1f", d * 1e6 / hz / s / n }')
+    fourk_windows "$p1" > "$work/4k-alone.w"
+    result[4k-alone]=$(fourk_per_advert "$work/4k-alone.w" "$n" 1)
+    result[4k-alone-user]=$(fourk_user_per_advert "$work/4k-alone.w" "$n" 2)
+    # Then out of the bridges altogether: the bridge's learning and flooding (a switch's
+    # work, another box's on a real LAN) ran in the master's sendmmsg, about a quarter of
+    # its CPU above. What is left is the daemon and its kernel's sending, up to the veth
+    # peer that takes the frame and drops it, which stands for the NIC. The goal's row.
+    fourk_unplug 1
+    sleep 2
+    fourk_windows "$p1" > "$work/4k-wire.w"
+    result[4k-wire]=$(fourk_per_advert "$work/4k-wire.w" "$n" 1)
+    result[4k-wire-user]=$(fourk_user_per_advert "$work/4k-wire.w" "$n" 2)
+    fourk_plug 1
     fourk_ports 2 up
     ip netns exec "$prefix-n2" "$clone" --config="$work/4k-2.conf" --control="$work/4k-2.sock" > "$work/4k-2.log" 2>&1 &
     wait_for 120 fourk_started "$n" || echo "bench: 4k: $(fourk_backups) backups on host 2" >&2
     sleep 9   # past host 2's MemoryTrim (8 s after its start), as in the many section
     [ "$(fourk_held 1)" -eq "$n" ] && [ "$(fourk_held 2)" -eq 0 ] \
         || echo "bench: 4k: not settled (host 1 holds $(fourk_held 1), host 2 $(fourk_held 2))" >&2
-    local p2 a2 b2 ua2 ub2
+    local p2
     p1=$(many_pids 1); p2=$(many_pids 2)
-    a1=$(many_cpu_ns $p1); a2=$(many_cpu_ns $p2); ua1=$(fourk_user_ticks $p1); ua2=$(fourk_user_ticks $p2)
-    sleep "$FOURK_SECONDS"
-    b1=$(many_cpu_ns $p1); b2=$(many_cpu_ns $p2); ub1=$(fourk_user_ticks $p1); ub2=$(fourk_user_ticks $p2)
-    result[4k-user1]=$(awk -v d=$((ub1 - ua1)) -v hz="$hz" -v s="$FOURK_SECONDS" -v n="$n" 'BEGIN { printf "%.1f", d * 1e6 / hz / s / n }')
-    result[4k-user2]=$(awk -v d=$((ub2 - ua2)) -v hz="$hz" -v s="$FOURK_SECONDS" -v n="$n" 'BEGIN { printf "%.1f", d * 1e6 / hz / s / n }')
+    fourk_windows "$p1" "$p2" > "$work/4k-both.w"
+    result[4k-user1]=$(fourk_user_per_advert "$work/4k-both.w" "$n" 2)
+    result[4k-user2]=$(fourk_user_per_advert "$work/4k-both.w" "$n" 4)
     result[4k-pss1]=$(many_pss $p1); result[4k-pss2]=$(many_pss $p2)
-    result[4k-cpu1]=$(awk -v d=$((b1 - a1)) -v s="$FOURK_SECONDS" 'BEGIN { printf "%.1f", d / 1e6 / s }')
-    result[4k-cpu2]=$(awk -v d=$((b2 - a2)) -v s="$FOURK_SECONDS" 'BEGIN { printf "%.1f", d / 1e6 / s }')
-    result[4k-usadv1]=$(awk -v c="${result[4k-cpu1]}" -v n="$n" 'BEGIN { printf "%.1f", c * 1000 / n }')
-    result[4k-usadv2]=$(awk -v c="${result[4k-cpu2]}" -v n="$n" 'BEGIN { printf "%.1f", c * 1000 / n }')
+    result[4k-usadv1]=$(fourk_per_advert "$work/4k-both.w" "$n" 1)
+    result[4k-usadv2]=$(fourk_per_advert "$work/4k-both.w" "$n" 3)
+    result[4k-cpu1]=$(fourk_per_advert "$work/4k-both.w" 1000 1)   # per 1,000 adverts: ms per s
+    result[4k-cpu2]=$(fourk_per_advert "$work/4k-both.w" 1000 3)
 
     # Host 1 dies at one instant; host 2's capture has every group's last advert before it.
     local cap=$work/4k.pcap tp
@@ -159,11 +208,13 @@ fourk_table() {
     local base=${result[4k-pss0]:-0}
     r "PSS per group above one group's ($base KiB), KiB" "$(awk -v p="${result[4k-pss1]:-0}" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (n > 1 ? (p - b) / (n - 1) : 0) }')" \
       "$(awk -v p="${result[4k-pss2]:-0}" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (n > 1 ? (p - b) / (n - 1) : 0) }')"
-    r "CPU idle, ms per s ($FOURK_SECONDS s)" "${result[4k-cpu1]:--}" "${result[4k-cpu2]:--}"
+    r "CPU idle, ms per s (median of $FOURK_WINDOWS windows, $FOURK_SECONDS s)" "${result[4k-cpu1]:--}" "${result[4k-cpu2]:--}"
     r "CPU per advert sent or received, us" "${result[4k-usadv1]:--}" "${result[4k-usadv2]:--}"
     r "  of it in the daemon's own code (user time), us" "${result[4k-user1]:--}" "${result[4k-user2]:--}"
     r "CPU per advert sent, host 2 unplugged, us" "${result[4k-alone]:--}" ""
     r "  of it in the daemon's own code (user time), us" "${result[4k-alone-user]:--}" ""
+    r "CPU per advert sent, no bridge (to the wire), us" "${result[4k-wire]:--}" ""
+    r "  of it in the daemon's own code (user time), us" "${result[4k-wire-user]:--}" ""
     printf '%-52s %29s\n' "start to every address held (host 1), s" "${result[4k-up]:--}"
     printf '%-52s %29s\n' "failover: groups announced by the backup" "${result[4k-taken]:--}"
     printf '%-52s %29s\n' "  above floor min/median/max, ms" "${result[4k-above]:--}"
@@ -171,10 +222,10 @@ fourk_table() {
     printf '%-52s %29s\n' "  groups within 100 ms of their floor" "${result[4k-within]:--}"
     local g1 g2
     g1=$(awk -v p="${result[4k-pss1]:-0}" -v q="${result[4k-pss2]:-0}" -v b="$base" -v n="$n" 'BEGIN { print (n > 1 && (p - b) / (n - 1) <= 4 && (q - b) / (n - 1) <= 4) ? "met" : "missed" }')
-    # As master its own (host 2 unplugged), as backup with the master sending to it.
-    g2=$(awk -v a="${result[4k-alone]:-99}" -v b="${result[4k-usadv2]:-99}" 'BEGIN { print (a <= 4 && b <= 4) ? "met" : "missed" }')
+    # As master its own (to the wire, no bridge), as backup with the master sending to it.
+    g2=$(awk -v a="${result[4k-wire]:-99}" -v b="${result[4k-usadv2]:-99}" 'BEGIN { print (a <= 4 && b <= 4) ? "met" : "missed" }')
     printf '%-52s %29s\n' "goal: at most 4 KiB per group" "$g1"
-    printf '%-52s %29s\n' "goal: at most 4 us per advert (master unplugged)" "$g2"
+    printf '%-52s %29s\n' "goal: at most 4 us per advert (master to the wire)" "$g2"
     printf '%-52s %29s\n' "goal: every group within 100 ms of its floor" \
         "$([ "${result[4k-within]:-0}" = "$n" ] && echo met || echo missed)"
 }

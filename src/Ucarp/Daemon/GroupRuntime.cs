@@ -103,6 +103,8 @@ internal sealed class GroupRuntime : IRoleObserver, IDisposable
     internal bool ClockDirty;
     /// <summary>Touched only by a frame that changed nothing but its election's timers (GroupClock.TouchElection).</summary>
     internal bool ClockElectionOnly;
+    /// <summary>Handed out by the clock's TakeDue in this pass; computed again when the pass is over.</summary>
+    internal bool ClockTaken;
     /// <summary>The group's due time apart from its election's, as last computed in full.</summary>
     internal long? ClockOthers;
     internal int ClockStamp = -1;

@@ -68,6 +68,8 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     public Dictionary<string, InterfaceEntry>.ValueCollection Entries => _entries.Values;
     /// <summary>Every open receiving socket, as a list: the event loop walks it on every wake-up.</summary>
     public List<InterfaceSocket> Sockets => _sockets;
+    /// <summary>A --config daemon's sockets behind one polled descriptor; null for a plain command line (or no epoll).</summary>
+    public Net.SocketReadiness? Readiness { get; } = dispatch ? Net.SocketReadiness.TryCreate() : null;
 
     /// <summary>
     /// The interface by name, looked up as ucarp does at start-up (MAC, index, up), with
@@ -168,6 +170,7 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
 
     void Closed(InterfaceSocket socket)
     {
+        Readiness?.Forget(socket);
         _sockets.Remove(socket);
         InterfaceEntry entry = socket.Owner;
         if (entry.V4 == socket)
@@ -219,5 +222,6 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         _entries.Clear();
         _sockets.Clear();
         Adverts.Dispose();
+        Readiness?.Dispose();
     }
 }

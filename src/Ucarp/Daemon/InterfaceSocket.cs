@@ -48,8 +48,14 @@ internal sealed class InterfaceSocket : IDisposable
     // The event loop's coalescing of back-to-back frames (see Daemon), per socket.
     public long LastFrames { get; set; } = long.MinValue / 2;
     public long CoalesceUntil { get; set; }
-    /// <summary>This socket's index in the last ppoll set, or -1.</summary>
+    /// <summary>This socket's index in the last ppoll set, or -1 (not polled, or polled by way of <see cref="Net.SocketReadiness"/>).</summary>
     public int PollIndex { get; set; } = -1;
+    /// <summary>Whether the last wait watched the socket at all (directly or through the readiness set).</summary>
+    public bool Polled { get; set; }
+    /// <summary>What the last wait reported for the socket (poll's bits).</summary>
+    public short Revents { get; set; }
+    /// <summary>Its slot in the readiness set while registered there, or -1.</summary>
+    public int WatchSlot { get; set; } = -1;
 
     public static bool TryOpen(InterfaceEntry owner, IpAddress source, bool dispatch, Action<InterfaceSocket> closed,
                                [NotNullWhen(true)] out InterfaceSocket? socket, out SysError error)
@@ -71,8 +77,9 @@ internal sealed class InterfaceSocket : IDisposable
         }
         if (--_users == 0)
         {
-            Socket.Dispose();
+            // Told first: the readiness set lets go of the descriptor before it is closed.
             _closed(this);
+            Socket.Dispose();
         }
     }
 

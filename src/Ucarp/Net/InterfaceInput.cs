@@ -22,16 +22,31 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
 
     List<InterfaceSocket> Sockets => groups.Interfaces.Sockets;
 
+    int _readinessIndex = -1;
+
     public void AddTo(PollSet set, long now)
     {
+        SocketReadiness? readiness = groups.Interfaces.Readiness;
+        bool watching = false;
         foreach (InterfaceSocket socket in Sockets)
         {
             // A socket rests while frames pile up (its coalescing window). A socket none of
             // whose groups listens (they are stopping) is not polled: an interface that is
             // gone would keep reporting its error.
             bool coalescing = now < socket.CoalesceUntil;
-            socket.PollIndex = groups.Stopping || coalescing || !socket.Listening ? -1 : set.Add(socket.Socket.Fd);
+            bool wanted = !groups.Stopping && !coalescing && socket.Listening;
+            socket.Polled = wanted;
+            if (readiness is not null && readiness.TryWatch(socket, wanted))
+            {
+                socket.PollIndex = -1;
+                watching |= wanted;
+            }
+            else
+            {
+                socket.PollIndex = wanted ? set.Add(socket.Socket.Fd) : -1;
+            }
         }
+        _readinessIndex = watching ? set.Add(readiness!.Fd) : -1;
     }
 
     public long? NextDeadline(long now)
@@ -53,21 +68,35 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
         {
             return;
         }
-        SocketErrors(set, now);
+        Readiness(set);
+        SocketErrors(now);
         if (!groups.Stopping)
         {
-            ReadAllFrames(set, now);
+            ReadAllFrames(now);
+        }
+    }
+
+    /// <summary>Each socket's result of the wait: its own entry's, or what the readiness set says of it.</summary>
+    void Readiness(PollSet set)
+    {
+        foreach (InterfaceSocket socket in Sockets)
+        {
+            socket.Revents = set.REvents(socket.PollIndex);
+        }
+        if (set.REvents(_readinessIndex) != 0)
+        {
+            groups.Interfaces.Readiness?.Collect();
         }
     }
 
     /// <summary>A socket reported an error: the interface may be gone (the same end as the link watcher's).</summary>
-    unsafe void SocketErrors(PollSet set, long now)
+    unsafe void SocketErrors(long now)
     {
         List<InterfaceSocket> sockets = Sockets;
         for (int i = 0; i < sockets.Count; i++)
         {
             InterfaceSocket socket = sockets[i];
-            short revents = set.REvents(socket.PollIndex);
+            short revents = socket.Revents;
             if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) == 0)
             {
                 continue;
@@ -85,12 +114,12 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
     }
 
     /// <summary>Reads the waiting frames of every socket that has some (or whose window is over) and hands each to its group.</summary>
-    void ReadAllFrames(PollSet set, long now)
+    void ReadAllFrames(long now)
     {
         foreach (InterfaceSocket socket in Sockets)
         {
-            bool framesWaiting = set.Readable(socket.PollIndex);
-            bool windowOver = socket.CoalesceUntil != 0 && now >= socket.CoalesceUntil && socket.PollIndex < 0;
+            bool framesWaiting = (socket.Revents & Libc.POLLIN) != 0;
+            bool windowOver = socket.CoalesceUntil != 0 && now >= socket.CoalesceUntil && !socket.Polled;
             if (!framesWaiting && !windowOver)
             {
                 continue;
