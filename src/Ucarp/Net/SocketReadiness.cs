@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ucarp.Daemon;
 using Ucarp.Interop;
 
@@ -30,6 +31,12 @@ internal sealed class SocketReadiness : IDisposable
     /// <summary>A new set, or null when the kernel will not make one (the sockets are then polled one by one).</summary>
     public static SocketReadiness? TryCreate()
     {
+        // EpollEvent is x86-64's packed 12 bytes; elsewhere the kernel's is 16, and a wait
+        // would write past the buffer. Only linux-x64 is built, but a port must not inherit that.
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            return null;
+        }
         int fd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         return fd >= 0 ? new SocketReadiness(fd) : null;
     }
