@@ -14,8 +14,9 @@ internal sealed class SystemCarpRandom : ICarpRandom
     // A thread's draws come from 1 KiB fetched at once, and an IP id takes two bytes of it:
     // a master of 4,080 groups sends as many adverts a second, each with a new IP id. One
     // getrandom(2) each was a twentieth of its CPU, and one per 32 draws still 3% (a system
-    // call costs microseconds in a VM); now about eight a second. Per thread, so no lock;
-    // the values are the kernel's all the same.
+    // call costs microseconds in a VM); now forty a second, ten bytes an advert while no
+    // peer has been heard (a new counter each time, as ucarp), else eight. Per thread, so no
+    // lock; the values are the kernel's all the same.
     const int PoolBytes = 1024;
     [ThreadStatic] static byte[]? t_pool;
     [ThreadStatic] static int t_used;
