@@ -40,10 +40,10 @@ fourk_windows() {
         echo "$((d1 - c1)) $((v1 - u1)) $((d2 - c2)) $((v2 - u2))"
     done
 }
-# fourk_per_advert FILE N COLUMN: the median window's run time (column 1 or 3) in us per advert of N groups.
+# fourk_per_advert FILE N COLUMN: the median window's run time (column 1 or 3) in us per advert of N groups (bench.sh's median).
 fourk_per_advert() {
-    sort -n -k"$3" "$1" | awk -v c="$3" -v n="$2" -v s="$FOURK_SECONDS" -v w="$FOURK_WINDOWS" \
-        '{ v[NR] = $c } END { printf "%.1f", NR ? v[int((NR + 1) / 2)] / 1e3 / (s / w) / n : 0 }'
+    awk -v c="$3" '{ print $c }' "$1" | median \
+        | awk -v n="$2" -v s="$FOURK_SECONDS" -v w="$FOURK_WINDOWS" '{ printf "%.1f", $1 / 1e3 / (s / w) / n }'
 }
 # fourk_user_per_advert FILE N COLUMN: user ticks (column 2 or 4) over all windows, in us per advert.
 fourk_user_per_advert() {

@@ -36,7 +36,6 @@ internal sealed class GroupClock(GroupSet groups)
     readonly List<GroupRuntime> _taken = [];
     long _takenAt = long.MinValue;
     Entry[] _dueEntries = [];           // TakeDue's scratch: the due entries, sorted
-    long _prefetchedAt = long.MinValue; // the pass (its time) whose due groups were fetched ahead
     bool _allDirty = true;
     // What the set of groups looked like at the last rebuild, and its stamp: a group that
     // left the set since (its gate may still speak) is never put back in the heap.
@@ -153,7 +152,8 @@ internal sealed class GroupClock(GroupSet groups)
     /// </summary>
     public List<GroupRuntime> TakeDue(long now)
     {
-        if (now != _takenAt)
+        bool firstOfPass = now != _takenAt;
+        if (firstOfPass)
         {
             ComputeTaken();
             _takenAt = now;
@@ -174,11 +174,10 @@ internal sealed class GroupClock(GroupSet groups)
             }
         }
         // A slot's groups (64 at once) are each read for the first time in an interval: the
-        // lines of all of them are fetched before any is read. Once a pass: the pass's
-        // other sources (every one asks, with the same time) find them in the cache.
-        if (count > 1 && now != _prefetchedAt)
+        // lines of all of them are fetched before any is read. By the pass's first source
+        // to ask: the others (every one asks, with the same time) find them in the cache.
+        if (count > 1 && firstOfPass)
         {
-            _prefetchedAt = now;
             for (int stage = 0; stage < GroupRuntime.PrefetchStages; stage++)
             {
                 foreach (GroupRuntime g in _due)

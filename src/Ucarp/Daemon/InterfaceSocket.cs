@@ -51,7 +51,7 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>This socket's index in the last ppoll set, or -1 (not polled, or polled by way of <see cref="Net.SocketReadiness"/>).</summary>
     public int PollIndex { get; set; } = -1;
     /// <summary>Whether the last wait watched the socket at all (directly or through the readiness set).</summary>
-    public bool Polled { get; set; }
+    public bool Polled => PollIndex >= 0 || WatchSlot >= 0;
     /// <summary>What the last wait reported for the socket (poll's bits).</summary>
     public short Revents { get; set; }
     /// <summary>Its slot in the readiness set while registered there, or -1.</summary>

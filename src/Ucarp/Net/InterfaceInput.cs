@@ -35,7 +35,6 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
             // gone would keep reporting its error.
             bool coalescing = now < socket.CoalesceUntil;
             bool wanted = !groups.Stopping && !coalescing && socket.Listening;
-            socket.Polled = wanted;
             if (readiness is not null && readiness.TryWatch(socket, wanted))
             {
                 socket.PollIndex = -1;
