@@ -63,6 +63,45 @@ public class AddressReconcileTests : NamespaceTest
     }
 
     /// <summary>
+    /// A --config daemon of four groups on one link: each address removed behind its back
+    /// is put back by the group it belongs to (its line names it), and by no other, an
+    /// --extra-addr and a group on a second link included.
+    /// </summary>
+    [Test]
+    public void In_a_daemon_of_many_groups_the_group_that_owns_an_address_puts_it_back()
+    {
+        using var lan = new TestLan(1);
+        lan.AddSecondLink();
+        string config = Path.Combine(lan.Directory, "many.conf");
+        File.WriteAllText(config,
+            $"defaults -s {TestLan.Address(1)} -p test -k 0 --manage-addresses\n"
+            + "group a -i eth0 -v 1 -a 192.0.2.101\n"
+            + "group b -i eth0 -v 2 -a 192.0.2.102\n"
+            + "group c -i eth0 -v 3 -a 192.0.2.103 --extra-addr=192.0.2.113\n"
+            + "group d -i eth0 -v 4 -a 192.0.2.104\n"
+            + $"group e -i eth1 -s {TestLan.SecondAddress(1)} -v 5 -a 198.51.100.103\n");
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using UcarpProcess a = lan.StartRaw(1, Binaries.Clone, "--config=" + config, "--control=" + Path.Combine(lan.Directory, "many.sock"));
+        string[] eth0 = ["192.0.2.101", "192.0.2.102", "192.0.2.103", "192.0.2.113", "192.0.2.104"];
+        Assert.That(Wait.Until(() => eth0.All(v => HasHost(lan, 1, v)) && a.Count("Switching to state: MASTER") == 5, Long), Is.True, a.Output);
+        foreach ((string address, string group) in new[] { ("192.0.2.113", "c"), ("192.0.2.101", "a"), ("192.0.2.104", "d") })
+        {
+            lan.Ip("-n", lan.Node(1), "addr", "del", address + "/32", "dev", "eth0");
+            Assert.That(Wait.Until(() => HasHost(lan, 1, address), Short), Is.True, $"{address} put back\n" + a.Output);
+            Assert.That(a.WaitFor($"[{group}] Address {address}", Short), Is.True, $"{group} put {address} back\n" + a.Output);
+        }
+        var eth1 = new NamespaceAddresses(lan.Node(1), "eth1");
+        Assert.That(Wait.Until(() => eth1.Has("198.51.100.103"), Short), Is.True, a.Output);
+        lan.Ip("-n", lan.Node(1), "addr", "del", "198.51.100.103/32", "dev", "eth1");
+        Assert.That(Wait.Until(() => eth1.Has("198.51.100.103"), Short), Is.True, "put back on eth1\n" + a.Output);
+        Assert.That(a.WaitFor("[e] Address 198.51.100.103", Short), Is.True, a.Output);
+        eth1.Dispose();
+        Assert.That(a.Count("by another program while MASTER: put back and announced again"), Is.EqualTo(4), a.Output);
+        Assert.That(lan.AddressesOf(1).Current(ipv6: false).Where(x => x.StartsWith("198.51.100.", StringComparison.Ordinal)), Is.Empty,
+                    "nothing of eth1's on eth0");
+    }
+
+    /// <summary>
     /// On a BACKUP, the group's address added as /32 by another program is removed (the
     /// master holds it); the same address added by an administrator with another prefix
     /// is theirs, and stays, for longer than a removal takes.

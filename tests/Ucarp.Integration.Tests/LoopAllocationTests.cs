@@ -161,62 +161,8 @@ public class LoopAllocationTests
         }
     }
 
-    static void RequireRoot()
-    {
-        if (Libc.GetEuid() != 0)
-        {
-            Assert.Ignore("a packet socket needs root");
-        }
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    static extern int setns(int fd, int nstype);
-
-    const int CloneNewNet = 0x40000000;
-    static int _namespaces;
-
-    /// <summary>
-    /// Runs <paramref name="body"/> on a thread of its own that has entered a network
-    /// namespace made for it (its lo up), deleted afterwards: a thread's sockets belong to
-    /// the namespace it is in, and every socket of these daemons is made on that thread.
-    /// </summary>
-    static void InNamespace(Action body)
-    {
-        RequireRoot();
-        string name = $"ucarpnet-t{Environment.ProcessId}-alloc{Interlocked.Increment(ref _namespaces)}";
-        Infrastructure.Shell.Run("ip", "netns", "add", name);
-        try
-        {
-            Infrastructure.Shell.Run("ip", "-n", name, "link", "set", "lo", "up");
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle("/run/netns/" + name);
-                    if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                    {
-                        throw new InvalidOperationException("setns: errno " + System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
-                    }
-                    string? here = new FileInfo("/proc/thread-self/ns/net").LinkTarget;
-                    string? host = new FileInfo($"/proc/{Environment.ProcessId}/task/{Environment.ProcessId}/ns/net").LinkTarget;
-                    Assert.That(here, Is.Not.Null.And.Not.EqualTo(host), "this thread is in the namespace made for it");
-                    body();
-                }
-                catch (Exception e)
-                {
-                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
-                }
-            });
-            thread.Start();
-            thread.Join();
-            failure?.Throw();
-        }
-        finally
-        {
-            Infrastructure.Shell.RunAllowingFailure("ip", ["netns", "del", name], out _);
-        }
-    }
+    /// <summary>Runs <paramref name="body"/> on a thread inside a namespace made for it (<see cref="Infrastructure.ThreadNamespace"/>).</summary>
+    static void InNamespace(Action body) => Infrastructure.ThreadNamespace.Run("alloc", _ => body());
 
     static (double Bytes, int Passes) PerPass(Action<int> pass) => Core.Tests.AllocationCount.PerStep(Warmup, Passes, pass);
 

@@ -22,6 +22,7 @@ internal static partial class Libc
     internal const int O_EXCL = 0x80;
     internal const int O_NOFOLLOW = 0x20000;
     internal const int EEXIST = 17;
+    internal const int EINVAL = 22;
 
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
     internal static unsafe partial int Open(byte* path, int flags);

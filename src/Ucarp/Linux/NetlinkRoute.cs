@@ -56,6 +56,15 @@ internal sealed class NetlinkRoute : IDisposable
         return true;
     }
 
+    /// <summary>Tests: a receive buffer of <paramref name="bytes"/> (the kernel doubles it, and keeps a floor), too small for a batch's acks.</summary>
+    internal unsafe void LimitReceiveBuffer(int bytes)
+    {
+        if (_fd is not null)
+        {
+            Libc.SetSockOpt(_fd.Fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &bytes, sizeof(int));
+        }
+    }
+
     /// <summary>The sequence number the next request is to carry.</summary>
     public uint NextSeq() => ++_seq;
 
@@ -72,68 +81,173 @@ internal sealed class NetlinkRoute : IDisposable
             error = _openError;
             return false;
         }
-        var kernel = new SockAddrNl { Family = Libc.AF_NETLINK };
+        if (request.Length < sizeof(NlMsgHdr))
+        {
+            error = new SysError(Libc.EINVAL);
+            return false;
+        }
+        if (!TrySend(request, out error))
+        {
+            return false;
+        }
         fixed (byte* message = request)
         {
-            if (Libc.SendTo(_fd.Fd, message, (nuint)request.Length, 0, &kernel, (uint)sizeof(SockAddrNl)) < 0)
+            return TryAwaitAck(((NlMsgHdr*)message)->Seq, out error, out answer);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="requests"/>, several messages in one datagram whose sequence
+    /// numbers run from <paramref name="firstSeq"/>, one each in order, every one asking for
+    /// its ack; then waits, a second at most in all, for the acks. The i-th message's is
+    /// <paramref name="errors"/>[i] (None: done), <paramref name="answered"/>[i] true; a
+    /// failed send is every message's error. The kernel runs a datagram's messages one after
+    /// another, each with its own ack, before the send returns: one system call for a
+    /// batch where each request waited for its own answer. An ack the receive buffer had
+    /// no room for is lost (the socket's error is ENOBUFS): its message stays unanswered,
+    /// for the caller to ask again alone.
+    /// </summary>
+    public unsafe void AskAll(ReadOnlySpan<byte> requests, uint firstSeq, Span<SysError> errors, Span<bool> answered)
+    {
+        answered.Clear();
+        SysError sendError = _openError;
+        if (_fd is null || !TrySend(requests, out sendError))
+        {
+            errors.Fill(sendError);
+            answered.Fill(true);
+            return;
+        }
+        int left = errors.Length;
+        long deadline = MonotonicClock.NowMicroseconds + AckTimeoutNs / 1000;
+        fixed (byte* buffer = t_buffer ??= new byte[BufferSize])
+        {
+            bool lost = false;
+            while (left > 0)
+            {
+                // Once acks are known lost, what is still queued is read, and no more waited for.
+                if (!TryReceive(buffer, lost ? 0 : deadline, out nint received, out SysError error))
+                {
+                    if (error.Errno == Libc.ENOBUFS && !lost)
+                    {
+                        lost = true;
+                        continue;
+                    }
+                    break;
+                }
+                for (int offset = 0; NextMessage(buffer, received, ref offset, out NlMsgHdr header, out int at);)
+                {
+                    uint index = header.Seq - firstSeq;
+                    if (header.Type == Libc.NLMSG_ERROR && index < (uint)errors.Length && !answered[(int)index]
+                        && header.Length >= sizeof(NlMsgHdr) + sizeof(int))
+                    {
+                        errors[(int)index] = new SysError(-*(int*)(buffer + at + sizeof(NlMsgHdr)));
+                        answered[(int)index] = true;
+                        left--;
+                    }
+                }
+            }
+        }
+    }
+
+    unsafe bool TrySend(ReadOnlySpan<byte> message, out SysError error)
+    {
+        var kernel = new SockAddrNl { Family = Libc.AF_NETLINK };
+        fixed (byte* bytes = message)
+        {
+            if (Libc.SendTo(_fd!.Fd, bytes, (nuint)message.Length, 0, &kernel, (uint)sizeof(SockAddrNl)) < 0)
             {
                 error = SysError.Last();
                 return false;
             }
-            return TryAwaitAck(((NlMsgHdr*)message)->Seq, out error, out answer);
         }
+        error = SysError.None;
+        return true;
+    }
+
+    /// <summary>
+    /// One datagram into <paramref name="buffer"/>, waiting until <paramref name="deadline"/>
+    /// (monotonic µs) when none is queued: false with why none came (ETIMEDOUT at the
+    /// deadline, ENOBUFS when acks were lost).
+    /// </summary>
+    unsafe bool TryReceive(byte* buffer, long deadline, out nint received, out SysError error)
+    {
+        while (true)
+        {
+            // The kernel answered before the send returned: what is queued is read without a wait.
+            received = Libc.Recv(_fd!.Fd, buffer, BufferSize, Libc.MSG_DONTWAIT);
+            if (received >= 0)
+            {
+                error = SysError.None;
+                return true;
+            }
+            error = SysError.Last();
+            if (error.Errno == Libc.EINTR)
+            {
+                continue;
+            }
+            if (error.Errno != Libc.EAGAIN)
+            {
+                return false;
+            }
+            long left = deadline - MonotonicClock.NowMicroseconds;
+            if (left <= 0)
+            {
+                error = new SysError(Libc.ETIMEDOUT);
+                return false;
+            }
+            var poll = new PollFd { Fd = _fd.Fd, Events = Libc.POLLIN };
+            var timeout = new TimeSpec { Seconds = left / 1_000_000, Nanoseconds = left % 1_000_000 * 1000 };
+            if (Libc.PPoll(&poll, 1, &timeout, null) < 0 && Libc.LastErrno != Libc.EINTR)
+            {
+                error = SysError.Last();
+                return false;
+            }
+        }
+    }
+
+    /// <summary>The next message of a datagram of <paramref name="received"/> bytes at <paramref name="offset"/>, trusting no length: its header and where it starts.</summary>
+    static unsafe bool NextMessage(byte* buffer, nint received, ref int offset, out NlMsgHdr header, out int at)
+    {
+        at = offset;
+        header = default;
+        if (received - offset < sizeof(NlMsgHdr))
+        {
+            return false;
+        }
+        header = *(NlMsgHdr*)(buffer + offset);
+        if (header.Length < sizeof(NlMsgHdr) || header.Length > received - offset)
+        {
+            return false;
+        }
+        offset += (int)((header.Length + 3) & ~3u);
+        return true;
     }
 
     /// <summary>False with the ack's errno, or why none came.</summary>
     unsafe bool TryAwaitAck(uint seq, out SysError error, out byte[]? answer)
     {
         answer = null;
+        long deadline = MonotonicClock.NowMicroseconds + AckTimeoutNs / 1000;
         fixed (byte* buffer = t_buffer ??= new byte[BufferSize])
         {
             while (true)
             {
-                var poll = new PollFd { Fd = _fd!.Fd, Events = Libc.POLLIN };
-                var timeout = new TimeSpec { Seconds = AckTimeoutNs / 1_000_000_000, Nanoseconds = AckTimeoutNs % 1_000_000_000 };
-                int ready = Libc.PPoll(&poll, 1, &timeout, null);
-                if (ready < 0 && Libc.LastErrno == Libc.EINTR)
+                if (!TryReceive(buffer, deadline, out nint received, out error))
                 {
-                    continue;
-                }
-                if (ready <= 0)
-                {
-                    error = ready < 0 ? SysError.Last() : new SysError(Libc.ETIMEDOUT);
                     return false;
                 }
-                nint received = Libc.Recv(_fd.Fd, buffer, BufferSize, Libc.MSG_DONTWAIT);
-                if (received < 0)
+                for (int offset = 0; NextMessage(buffer, received, ref offset, out NlMsgHdr header, out int at);)
                 {
-                    error = SysError.Last();
-                    if (error.Errno is Libc.EINTR or Libc.EAGAIN)
-                    {
-                        continue;
-                    }
-                    return false;
-                }
-                // Walk the messages of the datagram, trusting no length.
-                int offset = 0;
-                while (received - offset >= sizeof(NlMsgHdr))
-                {
-                    NlMsgHdr header = *(NlMsgHdr*)(buffer + offset);
-                    if (header.Length < sizeof(NlMsgHdr) || header.Length > received - offset)
-                    {
-                        break;
-                    }
                     if (header.Type == Libc.NLMSG_ERROR && header.Seq == seq && header.Length >= sizeof(NlMsgHdr) + sizeof(int))
                     {
                         // nlmsgerr's error: 0 for an ack, else -errno.
-                        error = new SysError(-*(int*)(buffer + offset + sizeof(NlMsgHdr)));
+                        error = new SysError(-*(int*)(buffer + at + sizeof(NlMsgHdr)));
                         return error.Errno == 0;
                     }
                     if (header.Seq == seq && header.Type != Libc.NLMSG_ERROR)
                     {
-                        answer = t_buffer.AsSpan(offset, (int)header.Length).ToArray();
+                        answer = t_buffer.AsSpan(at, (int)header.Length).ToArray();
                     }
-                    offset += (int)((header.Length + 3) & ~3u);
                 }
             }
         }

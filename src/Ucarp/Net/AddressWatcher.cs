@@ -18,8 +18,9 @@ namespace Ucarp.Net;
 /// (/32, /128), are looked at: an administrator's address is never touched. Opened with
 /// the first group that manages addresses; a daemon without one has no such socket.
 /// </summary>
-internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
+internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, ITouchesItsGroups, IDisposable
 {
+    readonly ManagedAddressIndex _managers = new(groups);
     readonly List<AddressChange> _changes = [];
     // Changes seen while the group's own step was under way, settled once it is over: the
     // step may already have changed that address (its removal done, its end not yet back on
@@ -98,13 +99,9 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             return;   // not as the daemon adds it: someone's own address
         }
-        foreach (GroupRuntime g in groups.Running)
+        if (_managers.Find(change.Address, change.Index) is GroupRuntime g)
         {
-            if (!g.Stopping && g.Config.ManageAddresses && g.Interface.Index == change.Index && g.Config.HasAddress(change.Address))
-            {
-                Act(g, change.Address, ManagedAddressRule.OnChange(change.Added, Master(g), g.Follower));
-                return;
-            }
+            Act(g, change.Address, ManagedAddressRule.OnChange(change.Added, Master(g), g.Follower));
         }
     }
 
@@ -158,6 +155,11 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, IDisposable
         {
             return;
         }
+        // The group's code may run now (a change made on this thread when no address
+        // thread could be had tells it at once): the group clock looks at it again. The
+        // watcher touches only the groups it acts for, so its notifications (thousands as a
+        // backup takes over) do not make the clock look at every group.
+        g.Touch();
         if (action == ManagedAddressAction.Wait)
         {
             if (!_deferred.Contains((g, address)))
