@@ -146,7 +146,7 @@ internal sealed class GroupClock(GroupSet groups)
     /// twice for each of the three sources that ask in a pass. Until then a taken group
     /// keeps its time, due, and the pass's later sources (the same <paramref name="now"/>)
     /// are handed it again; each looks at its own deadline, so one whose work is done skips
-    /// it. Computing a slot's 64 groups again for each of the three had been a twentieth
+    /// it. Computing a slot's groups again for each of the three had been a twentieth
     /// of a 4,080-group master's CPU. A group touched meanwhile (a frame, a gate) is
     /// computed at once, as before. The list is the clock's own, valid until the next call.
     /// </summary>
@@ -173,7 +173,7 @@ internal sealed class GroupClock(GroupSet groups)
                 _due.Add(_members[_dueEntries[i].Id]);
             }
         }
-        // A slot's groups (64 at once) are each read for the first time in an interval: the
+        // A slot's groups (128 at once at 4,080) are each read for the first time in an interval: the
         // lines of all of them are fetched before any is read. By the pass's first source
         // to ask: the others (every one asks, with the same time) find them in the cache.
         if (count > 1 && firstOfPass)

@@ -8,7 +8,7 @@ namespace Ucarp.Net;
 /// <summary>
 /// The adverts the groups' timers send in one pass, sent when the timers are done with one
 /// sendmmsg instead of one send each (a --config daemon's groups start in slots, so a
-/// slot's groups are due together: 255 groups, 255 frames a pass; 4,080, 64). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
+/// slot's groups are due together: 255 groups, 255 frames a pass; 4,080, about 128). Each frame's result goes back to its election (<see cref="IAdvertSender"/>)
 /// in the same pass, so write errors are logged and counted exactly as one at a time;
 /// the bytes and their order on each interface are those the groups built.
 /// Open only while <see cref="GroupTimers"/> dispatches and only with more than one group:
@@ -16,7 +16,7 @@ namespace Ucarp.Net;
 /// more (the caller sends at once) rather than sending in the middle of an election's step.
 /// The frames of every interface leave by one sendmmsg through a socket bound to none,
 /// each addressed to its interface (<see cref="PacketSocket.TryOpenSender"/>): a start slot's
-/// 64 groups are spread over the interfaces, and a system call per interface was most of
+/// groups are spread over the interfaces, and a system call per interface was most of
 /// what a pass cost the kernel (16 calls of four frames each, 1,000 a second at 4,080
 /// groups). Where that socket cannot be made, or its buffer is full (a link that stalls
 /// while its carrier stays up holds its frames), each interface's socket sends its own, as

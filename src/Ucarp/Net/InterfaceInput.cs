@@ -145,7 +145,7 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
     /// <summary>
     /// Fetches ahead the groups a batch of frames goes to (<see cref="GroupRuntime.Prefetch"/>),
     /// each stage for every frame before the next: a slot's adverts arrive together (a flood
-    /// or a slot of 64 groups on one interface fills a batch), and each names a group last
+    /// or a start slot's groups on one interface fill a batch), and each names a group last
     /// read an interval ago. The frames are routed again when handled.
     /// </summary>
     static void Prefetch(InterfaceSocket socket, int count)

@@ -8,7 +8,7 @@ namespace Ucarp.Core.Tests.Groups;
 /// <summary>
 /// A --config group's start phase: within one advert interval, the same for a name on every
 /// run, the same for a sync set's members, in step up to 255 groups and beyond that spread
-/// over a slot of the interval per 64 groups (64 at most);
+/// over a slot of the interval per 128 groups (64 slots at most);
 /// and the machine's first master-down wait is longer by it, and only the first.
 /// </summary>
 public class StartPhaseTests
@@ -24,10 +24,10 @@ public class StartPhaseTests
         Assert.Multiple(() =>
         {
             Assert.That(phases, Has.All.InRange(0L, interval - 1));
-            Assert.That(StartPhase.Of("g7", carp, 64), Is.EqualTo(phases[7]), "the same name, the same phase");
-            // 64 slots, each holding roughly a 64th of the groups (64 of 4,080).
-            Assert.That(phases.Distinct().Count(), Is.EqualTo(StartPhase.MaxSlots));
-            Assert.That(phases.GroupBy(p => p).Select(g => g.Count()), Has.All.InRange(35, 100),
+            Assert.That(StartPhase.Of("g7", carp, 32), Is.EqualTo(phases[7]), "the same name, the same phase");
+            // 32 slots, each holding roughly a 32nd of the groups (128 of 4,080).
+            Assert.That(phases.Distinct().Count(), Is.EqualTo(32));
+            Assert.That(phases.GroupBy(p => p).Select(g => g.Count()), Has.All.InRange(90, 170),
                         string.Join(",", phases.GroupBy(p => p).Select(g => g.Count())));
         });
     }
@@ -42,11 +42,12 @@ public class StartPhaseTests
 
     [TestCase(1, 1)]
     [TestCase(255, 1)]
-    [TestCase(256, 4)]
-    [TestCase(1000, 16)]
-    [TestCase(4080, 64)]
+    [TestCase(256, 2)]
+    [TestCase(1000, 8)]
+    [TestCase(4080, 32)]
+    [TestCase(8192, 64)]
     [TestCase(10000, 64)]
-    public void Up_to_255_groups_start_in_step_and_more_in_slots_of_64(int groups, int slots)
+    public void Up_to_255_groups_start_in_step_and_more_in_slots_of_128(int groups, int slots)
     {
         Assert.That(StartPhase.SlotsFor(groups), Is.EqualTo(slots));
         var phases = Enumerable.Range(0, groups).Select(i => StartPhase.Of("g" + i, Carp(1, 0), slots)).Distinct().ToList();
