@@ -49,6 +49,10 @@ fourk_per_advert() {
 fourk_user_per_advert() {
     awk -v c="$3" -v n="$2" -v hz="$hz" -v s="$FOURK_SECONDS" '{ t += $c } END { printf "%.1f", t * 1e6 / hz / s / n }' "$1"
 }
+# fourk_wakeups PID...: voluntary context switches of every thread of each, summed: how
+# often the daemon went to sleep and was woken (on this virtual machine a wake-up cost
+# more than a slot's adverts, so this count says much of the CPU figures' story).
+fourk_wakeups() { local p; for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'; }
 fourk_vlan() { echo $((100 + $1)); }   # fourk_vlan I: the VLAN id of the I-th VLAN (101...)
 fourk_hex() { printf '%x' "$1"; }
 fourk_src() { echo "2001:db8:$(fourk_hex "$(fourk_vlan "$1")")::f$2"; }                  # fourk_src I HOST
@@ -158,7 +162,11 @@ fourk_section() {
         || echo "bench: 4k: not settled (host 1 holds $(fourk_held 1), host 2 $(fourk_held 2))" >&2
     local p2
     p1=$(many_pids 1); p2=$(many_pids 2)
+    local k1 k2
+    k1=$(fourk_wakeups $p1); k2=$(fourk_wakeups $p2)
     fourk_windows "$p1" "$p2" > "$work/4k-both.w"
+    result[4k-wake1]=$(( ($(fourk_wakeups $p1) - k1) / FOURK_SECONDS ))
+    result[4k-wake2]=$(( ($(fourk_wakeups $p2) - k2) / FOURK_SECONDS ))
     result[4k-user1]=$(fourk_user_per_advert "$work/4k-both.w" "$n" 2)
     result[4k-user2]=$(fourk_user_per_advert "$work/4k-both.w" "$n" 4)
     result[4k-pss1]=$(many_pss $p1); result[4k-pss2]=$(many_pss $p2)
@@ -211,6 +219,7 @@ fourk_table() {
     r "CPU idle, ms per s (median of $FOURK_WINDOWS windows, $FOURK_SECONDS s)" "${result[4k-cpu1]:--}" "${result[4k-cpu2]:--}"
     r "CPU per advert sent or received, us" "${result[4k-usadv1]:--}" "${result[4k-usadv2]:--}"
     r "  of it in the daemon's own code (user time), us" "${result[4k-user1]:--}" "${result[4k-user2]:--}"
+    r "wake-ups per second (voluntary switches)" "${result[4k-wake1]:--}" "${result[4k-wake2]:--}"
     r "CPU per advert sent, host 2 unplugged, us" "${result[4k-alone]:--}" ""
     r "  of it in the daemon's own code (user time), us" "${result[4k-alone-user]:--}" ""
     r "CPU per advert sent, no bridge (to the wire), us" "${result[4k-wire]:--}" ""

@@ -45,9 +45,6 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>Frames the filter let in (one of our vhids) for a destination no group of ours has, and frames too short to say.</summary>
     public long Unknown { get; private set; }
 
-    // The event loop's coalescing of back-to-back frames (see Daemon), per socket.
-    public long LastFrames { get; set; } = long.MinValue / 2;
-    public long CoalesceUntil { get; set; }
     /// <summary>This socket's index in the last ppoll set, or -1 (not polled, or polled by way of <see cref="Net.SocketReadiness"/>).</summary>
     public int PollIndex { get; set; } = -1;
     /// <summary>Whether the last wait watched the socket at all (directly or through the readiness set).</summary>

@@ -10,9 +10,10 @@ namespace Ucarp.Net;
 /// given twice a wait (before sleeping and after waking), each a cold socket: with sixteen
 /// interfaces that was a tenth of a 4,080-group master's CPU, sixty times a second, for
 /// sockets that never had anything to read. Here a socket is registered while it is worth
-/// waking for (its groups listen, it is not resting in a coalescing window) and removed
-/// when not, so a registration changes only when that does; the wait itself costs the same
-/// for one socket or sixteen. When the set reports readiness, one epoll_wait tells which.
+/// waking for (its groups listen) and removed when not, so a registration changes only when
+/// that does; the wait itself costs the same for one socket or sixteen, and a coalescing
+/// window rests the set (it is not polled), not its sockets. When the set reports
+/// readiness, or a window is over, one epoll_wait tells which are ready.
 /// A plain command line's one socket is polled directly, as before.
 /// Registrations are kept by socket, not by descriptor number: a socket is removed from
 /// the set before it is closed (HostInterfaces), so a number reused by a new socket is a
