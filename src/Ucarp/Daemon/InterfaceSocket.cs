@@ -47,7 +47,7 @@ internal sealed class InterfaceSocket : IDisposable
 
     /// <summary>This socket's index in the last ppoll set, or -1 (not polled, or polled by way of <see cref="Net.SocketReadiness"/>).</summary>
     public int PollIndex { get; set; } = -1;
-    /// <summary>Whether the last wait watched the socket at all (directly or through the readiness set).</summary>
+    /// <summary>Whether the socket is watched at all: polled directly by the last wait, or registered in the readiness set (which a coalescing window rests; its end asks the set).</summary>
     public bool Polled => PollIndex >= 0 || WatchSlot >= 0;
     /// <summary>What the last wait reported for the socket (poll's bits).</summary>
     public short Revents { get; set; }

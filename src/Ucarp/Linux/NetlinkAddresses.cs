@@ -48,9 +48,13 @@ internal sealed class NetlinkAddresses : IDisposable
 
     /// <summary>
     /// Every request made, in order, <see cref="PerDatagram"/> to a datagram; each one's
-    /// answer in its <see cref="AddressRequest.Error"/>. One whose ack was lost is asked
-    /// again alone: its answer then may be EEXIST or EADDRNOTAVAIL for a change the first
-    /// asking made, which callers take for what was wanted.
+    /// answer in its <see cref="AddressRequest.Error"/>. The kernel runs a datagram's
+    /// requests before the send returns, and queues their acks as it goes: when the receive
+    /// buffer is full, the rest of them are lost, so the unanswered are the datagram's tail.
+    /// They are asked again alone, in order, which replays that tail: each address ends as
+    /// the last change asked for it says. Asked again, "already there" (EEXIST) for an
+    /// addition and "already gone" (EADDRNOTAVAIL) for a removal are the first asking's
+    /// doing, and the request is counted as made.
     /// </summary>
     public unsafe void ChangeAll(Span<AddressRequest> requests)
     {
@@ -77,15 +81,21 @@ internal sealed class NetlinkAddresses : IDisposable
                 if (answered[i])
                 {
                     r.Error = errors[i];
+                    continue;
                 }
-                else
+                AskedAgain++;
+                _ = r.Add ? TryAdd(r.IfIndex, r.Address, out r.Error) : TryRemove(r.IfIndex, r.Address, out r.Error);
+                if (r.Error.Errno == (r.Add ? Libc.EEXIST : Libc.EADDRNOTAVAIL))
                 {
-                    _ = r.Add ? TryAdd(r.IfIndex, r.Address, out r.Error) : TryRemove(r.IfIndex, r.Address, out r.Error);
+                    r.Error = SysError.None;
                 }
             }
             errors.Clear();   // no error's strings kept alive between batches
         }
     }
+
+    /// <summary>Requests asked again alone because their ack was lost (tests).</summary>
+    internal int AskedAgain { get; private set; }
 
     unsafe bool TryRequest(ushort type, int flags, int ifIndex, IpAddress address, out SysError error, int prefixLength = 0)
     {
@@ -127,6 +137,9 @@ internal sealed class NetlinkAddresses : IDisposable
         }
         return length;
     }
+
+    /// <summary>False when the rtnetlink socket could not be made (every request fails with why): the owner makes a new one.</summary>
+    public bool IsOpen => _netlink.IsOpen;
 
     public void Dispose() => _netlink.Dispose();
 }

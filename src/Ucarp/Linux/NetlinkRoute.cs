@@ -65,6 +65,9 @@ internal sealed class NetlinkRoute : IDisposable
         }
     }
 
+    /// <summary>Whether the socket was made.</summary>
+    public bool IsOpen => _fd is not null;
+
     /// <summary>The sequence number the next request is to carry.</summary>
     public uint NextSeq() => ++_seq;
 

@@ -11,9 +11,10 @@ namespace Ucarp.Net;
 /// watcher's put-backs and removals), made on a thread of their own: a netlink request
 /// waits up to a second for the kernel's answer and longer for its lock, and an advert must
 /// not wait behind it (issue 28). One thread and one queue keep the kernel's changes in the
-/// order they were asked for: a removal asked after an addition is made after it. Each
-/// result comes back to the loop (an eventfd wakes it), where its failures are logged and
-/// its caller told (the group's follower goes on, a put-back is announced).
+/// order they were asked for: a removal asked after an addition is made after it. The
+/// results come back to the loop (an eventfd wakes it, once for all the changes the thread
+/// took together), where their failures are logged and their callers told (the group's
+/// follower goes on, a put-back is announced).
 ///
 /// When no thread or eventfd can be had (descriptors or threads run out), a change is made
 /// on the caller's thread as before: slow, but nothing is lost.
@@ -147,10 +148,15 @@ internal sealed class AddressChanger : ILoopSource, ITouchesItsGroups, IDisposab
                     batch.Add(job);
                 }
             }
+            int handed = 0;
             for (int first = 0; first < batch.Count;)
             {
                 if (batch[first].Work is { } work)
                 {
+                    // Other work may take long (a reload's --vmac children): what was
+                    // done before it goes back first.
+                    HandOver(batch, handed, first);
+                    handed = first;
                     batch[first++].Outcome = RunWork(work);
                     continue;
                 }
@@ -169,16 +175,26 @@ internal sealed class AddressChanger : ILoopSource, ITouchesItsGroups, IDisposab
             }
             steps.AsSpan().Clear();
             results.AsSpan().Clear();
-            lock (_gate)
-            {
-                foreach (Job job in batch)
-                {
-                    _done.Enqueue(job);
-                }
-            }
+            HandOver(batch, handed, batch.Count);
             batch.Clear();
-            _wake!.Notify();
         }
+    }
+
+    /// <summary>Jobs [<paramref name="from"/>, <paramref name="to"/>) of the batch, done, go back to the loop with one wake-up.</summary>
+    void HandOver(List<Job> batch, int from, int to)
+    {
+        if (from >= to)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            for (int i = from; i < to; i++)
+            {
+                _done.Enqueue(batch[i]);
+            }
+        }
+        _wake!.Notify();
     }
 
     /// <summary>Changes taken together at most: 16 IPv6 addresses take the kernel about 2 ms when the host has thousands.</summary>

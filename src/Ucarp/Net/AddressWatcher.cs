@@ -51,6 +51,7 @@ internal sealed class AddressWatcher(GroupSet groups) : ILoopSource, ITouchesIts
         if (_socket is not null)
         {
             _index = set.Add(_socket.Fd);
+            _managers.Refresh();
         }
     }
 

@@ -20,7 +20,7 @@ internal sealed class KernelAddresses : IDisposable
     /// <summary>The addresses of one step: all added to, or all removed from, one interface.</summary>
     public readonly record struct Step(string Interface, IReadOnlyList<IpAddress> Addresses, bool Add);
 
-    readonly NetlinkAddresses _netlink = new();
+    NetlinkAddresses _netlink = new();   // made again when it could not be (descriptors ran out)
     FileDescriptor? _control;     // SIOCGIFINDEX's socket, made at the first lookup (again after a failure)
     AddressRequest[] _requests = new AddressRequest[NetlinkAddresses.PerDatagram];
     // The interfaces of one ChangeAll, each looked up once.
@@ -69,6 +69,11 @@ internal sealed class KernelAddresses : IDisposable
                     _requests[made++] = new AddressRequest(index, address, step.Add);
                 }
             }
+        }
+        if (!_netlink.IsOpen)
+        {
+            _netlink.Dispose();
+            _netlink = new NetlinkAddresses();
         }
         _netlink.ChangeAll(_requests.AsSpan(0, made));
         int next = 0;

@@ -8,8 +8,9 @@ namespace Ucarp.Net;
 /// 4,080 groups hears 4,080 of the kernel's notifications, and a walk through every group
 /// for each (reading each one's configuration, a cache miss apiece) was a tenth of its
 /// loop's time then. The groups that manage addresses, by the hash of each address and
-/// then their order among the running groups, in two arrays (12 bytes an address);
-/// made again when the set of running groups changes (its generation).
+/// then their order among the running groups, in two arrays (16 bytes an address);
+/// made again when the set of running groups changes (its generation), at the watcher's
+/// next pass (<see cref="Refresh"/>), so that a group gone is not kept alive by it.
 /// </summary>
 internal sealed class ManagedAddressIndex(GroupSet groups)
 {
@@ -24,10 +25,7 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
     /// </summary>
     public GroupRuntime? Find(IpAddress address, int ifIndex)
     {
-        if (groups.Generation != _generation)
-        {
-            Build();
-        }
+        Refresh();
         long hash = address.GetHashCode();
         int i = LowerBound(hash << 32);
         for (; i < _count && _keys[i] >> 32 == hash; i++)
@@ -59,6 +57,15 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
         return low;
     }
 
+    /// <summary>Made again if the set of running groups changed since.</summary>
+    public void Refresh()
+    {
+        if (groups.Generation != _generation)
+        {
+            Build();
+        }
+    }
+
     void Build()
     {
         _generation = groups.Generation;
@@ -75,6 +82,10 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
         {
             _keys = new long[count];
             _groups = new GroupRuntime[count];
+        }
+        else
+        {
+            Array.Clear(_groups);
         }
         _count = 0;
         for (int r = 0; r < running.Count; r++)
