@@ -16,7 +16,6 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
 {
     long[] _keys = [];                 // the address's hash, then the group's index in Running
     GroupRuntime[] _groups = [];
-    int _count;
     int _generation = -1;
 
     /// <summary>
@@ -27,8 +26,9 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
     {
         Refresh();
         long hash = address.GetHashCode();
-        int i = LowerBound(hash << 32);
-        for (; i < _count && _keys[i] >> 32 == hash; i++)
+        // The first key of this hash, or where it would be: order 0 is the least.
+        int i = Array.BinarySearch(_keys, hash << 32);
+        for (i = i < 0 ? ~i : i; i < _keys.Length && _keys[i] >> 32 == hash; i++)
         {
             GroupRuntime g = _groups[i];
             if (!g.Stopping && g.Interface.Index == ifIndex && g.Config.HasAddress(address))
@@ -37,24 +37,6 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
             }
         }
         return null;
-    }
-
-    int LowerBound(long key)
-    {
-        int low = 0, high = _count;
-        while (low < high)
-        {
-            int mid = (low + high) >>> 1;
-            if (_keys[mid] < key)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-        return low;
     }
 
     /// <summary>Made again if the set of running groups changed since.</summary>
@@ -78,34 +60,31 @@ internal sealed class ManagedAddressIndex(GroupSet groups)
                 count += 1 + g.Config.ExtraAddresses.Count;
             }
         }
+        // Every entry is written below: arrays of the same length are reused as they are.
         if (_keys.Length != count)
         {
             _keys = new long[count];
             _groups = new GroupRuntime[count];
         }
-        else
-        {
-            Array.Clear(_groups);
-        }
-        _count = 0;
+        int n = 0;
         for (int r = 0; r < running.Count; r++)
         {
             GroupRuntime g = running[r];
             if (g.Config.ManageAddresses)
             {
-                Add(g.Config.VirtualAddress, g, r);
+                Add(ref n, g.Config.VirtualAddress, g, r);
                 foreach (IpAddress address in g.Config.ExtraAddresses)
                 {
-                    Add(address, g, r);
+                    Add(ref n, address, g, r);
                 }
             }
         }
-        Array.Sort(_keys, _groups, 0, _count);
+        Array.Sort(_keys, _groups);
     }
 
-    void Add(IpAddress address, GroupRuntime g, int order)
+    void Add(ref int n, IpAddress address, GroupRuntime g, int order)
     {
-        _keys[_count] = ((long)address.GetHashCode() << 32) | (uint)order;
-        _groups[_count++] = g;
+        _keys[n] = ((long)address.GetHashCode() << 32) | (uint)order;
+        _groups[n++] = g;
     }
 }
