@@ -8,8 +8,9 @@ public class FailoverTests : NamespaceTest
 {
     /// <summary>
     /// The master dies; the backup (advskew 100) takes over. Failover is measured on the
-    /// bridge from the dead master's last advert to the new master's gratuitous ARP and
-    /// must be at least the protocol floor, deadratio x advbase + advskew/256 (3.390625 s).
+    /// bridge from the dead master's last advert to the new master's gratuitous ARP; less
+    /// the upscript's own running time, it must be at least the protocol floor,
+    /// deadratio x advbase + advskew/256 (3.390625 s).
     /// The clone fires on time; ucarp may oversleep up to one advert interval.
     /// </summary>
     [Serial]
@@ -36,8 +37,11 @@ public class FailoverTests : NamespaceTest
 
         long failover = Failover(frames, TestLan.Address(1), TestLan.Address(2));
         const long floor = 3_000_000 + 100 * 1_000_000 / 256;
-        TestContext.Out.WriteLine($"failover {master} -> {backup}: {failover / 1000.0:F1} ms (floor {floor / 1000.0:F1} ms)");
-        Assert.That(failover, Is.InRange(floor - 5_000, floor + slackMs * 1000L));
+        Takeover takeover = Measure(frames, lan, 1, 2);
+        TestContext.Out.WriteLine($"failover {master} -> {backup}: {failover / 1000.0:F1} ms (floor {floor / 1000.0:F1} ms)\n{takeover}");
+        // The upscript's own processes are the test's: a loaded machine slows them, not the daemon.
+        Assert.That(takeover.ScriptStarted, Is.GreaterThanOrEqualTo(floor - 5_000), "not before the master-down interval");
+        Assert.That(takeover.WithoutScript, Is.InRange(floor - 5_000, floor + slackMs * 1000L));
     }
 
     /// <summary>The first master's MAC: the source of the first gratuitous ARP.</summary>
@@ -53,6 +57,47 @@ public class FailoverTests : NamespaceTest
         Frame garp = frames.First(f => f.IsArp && f.ArpSender == TestLan.Vip && f.EtherSource != deadMac && f.Micros > last.Micros);
         Assert.That(frames.Any(f => f.IsCarp && f.IpSource == successor && f.Micros > last.Micros), Is.True, "the successor advertises");
         return garp.Micros - last.Micros;
+    }
+
+    /// <summary>
+    /// A takeover in three steps, each in microseconds after the dead master's last advert:
+    /// the successor's upscript started (its "up" stamp), had added the address (its "added"
+    /// stamp), and the gratuitous ARP reached the bridge. Between the first two run the
+    /// script's own processes (sh, date, ip: tens of milliseconds on a loaded machine),
+    /// which are the test's and not the daemon's; the daemon's parts are before the first
+    /// and after the second.
+    /// </summary>
+    internal readonly record struct Takeover(long ScriptStarted, long AddressAdded, long Arp)
+    {
+        public long ArpAfterScript => Arp - AddressAdded;
+
+        /// <summary>The failover less the script's own running time: what the daemon took.</summary>
+        public long WithoutScript => Arp - (AddressAdded - ScriptStarted);
+
+        public override string ToString() =>
+            $"upscript started {ScriptStarted / 1000.0:F1} ms, address added {AddressAdded / 1000.0:F1} ms, " +
+            $"gratuitous ARP {Arp / 1000.0:F1} ms after the last advert ({ArpAfterScript / 1000.0:F1} ms after the script)";
+    }
+
+    internal static Takeover Measure(List<Frame> frames, TestLan lan, int dead, int successor)
+    {
+        long arp = Failover(frames, TestLan.Address(dead), TestLan.Address(successor));
+        long last = frames.Last(f => f.IsCarp && f.IpSource == TestLan.Address(dead)).Micros;
+        List<(long Micros, string What)> stamps = [.. File.ReadAllLines(lan.HeldLog)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 3 && f[2] == lan.Node(successor))
+            .Select(f => (StampMicros(f[0]), f[1]))
+            .Where(s => s.Item1 > last)];
+        long started = stamps.First(s => s.What == "up").Micros;
+        long added = stamps.First(s => s.What == "added" && s.Micros >= started).Micros;
+        return new Takeover(started - last, added - last, arp);
+    }
+
+    /// <summary>date +%s.%N as microseconds since the epoch, the unit of tcpdump's timestamps.</summary>
+    static long StampMicros(string stamp)
+    {
+        string[] parts = stamp.Split('.');
+        return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1_000_000 + long.Parse(parts[1][..6], CultureInfo.InvariantCulture);
     }
 
     [TestCase("clone", "debian")]

@@ -41,8 +41,12 @@ public class FastFailoverTests : NamespaceTest
         long floor = 3 * k * 1_000_000L / 256;
         TestContext.Out.WriteLine($"-b 0 -k {k}: failover {failover / 1000.0:F1} ms, floor {floor / 1000.0:F1} ms, " +
                                   $"{failover / (double)IntervalMicros(k):F2} intervals");
-        // ucarp's single interval would be a third of the floor; the upscript runs before the ARP.
-        Assert.That(failover, Is.InRange(floor - 2_000, floor + 60_000));
+        FailoverTests.Takeover takeover = FailoverTests.Measure(frames, lan, 1, 2);
+        TestContext.Out.WriteLine(takeover.ToString());
+        // ucarp's single interval would be a third of the floor. The upscript runs before the
+        // ARP; its own processes are the test's, and a loaded machine slows them, not the daemon.
+        Assert.That(takeover.ScriptStarted, Is.GreaterThanOrEqualTo(floor - 2_000), "not before the master-down interval");
+        Assert.That(takeover.WithoutScript, Is.InRange(floor - 2_000, floor + 60_000));
     }
 
     /// <summary>A lone master's adverts leave every K/256 s, to well under a millisecond.</summary>
@@ -99,7 +103,11 @@ public class FastFailoverTests : NamespaceTest
         List<Frame> frames = capture.Stop();
         long failover = FailoverTests.Failover(frames, TestLan.Address(1), TestLan.Address(2));
         TestContext.Out.WriteLine($"ucarp 1.5.2 -k 20 -> clone -k 26: failover {failover / 1000.0:F1} ms (master-down 304.7 ms)");
-        Assert.That(failover, Is.InRange(304_687 - 2_000, 304_687 + 60_000));
+        FailoverTests.Takeover takeover = FailoverTests.Measure(frames, lan, 1, 2);
+        TestContext.Out.WriteLine(takeover.ToString());
+        // The upscript's own processes are the test's: a loaded machine slows them, not the daemon.
+        Assert.That(takeover.ScriptStarted, Is.GreaterThanOrEqualTo(304_687 - 2_000), "not before the master-down interval");
+        Assert.That(takeover.WithoutScript, Is.InRange(304_687 - 2_000, 304_687 + 60_000));
         Assert.That(b.Saw("Bad"), Is.False, Describe(lan, a, b));
     }
 

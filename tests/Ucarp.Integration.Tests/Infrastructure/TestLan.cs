@@ -123,13 +123,19 @@ sealed class TestLan : IDisposable
     /// Scripts that really add and remove the VIP, and log how they were called; they also
     /// stamp <see cref="HeldLog"/> (the realtime clock all namespaces share) before adding
     /// and after removing, with the node's namespace: see <see cref="HolderIntervals"/>.
+    /// The upscript stamps "added" too when it has added the address, so a takeover's time
+    /// on the wire can be told apart from the time the script's own processes took. A stamp
+    /// forks nothing (bash's EPOCHREALTIME, the namespace from <see cref="UcarpProcess"/>'s
+    /// environment), so the moments it records are the script's first and last.
     /// </summary>
     void WriteScripts()
     {
         string prefix = Ipv6 ? "/64" : "/24", flags = Ipv6 ? " nodad" : "";
-        string stamp(string what) => $"echo \"$(date +%s.%N) {what} $(ip netns identify)\" >> {HeldLog}\n";
-        File.WriteAllText(UpScript, $"#!/bin/sh\n{stamp("up")}echo \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\nip addr add \"$2\"{prefix} dev \"$1\"{flags}\n");
-        File.WriteAllText(DownScript, $"#!/bin/sh\necho \"down $*\" >> {ScriptLog}\nip addr del \"$2\"{prefix} dev \"$1\" 2>/dev/null\n{stamp("down")}exit 0\n");
+        // LC_ALL=C: EPOCHREALTIME's decimal point is the locale's.
+        string head = $"#!/bin/bash\nLC_ALL=C\nstamp() {{ echo \"$EPOCHREALTIME $1 ${{{UcarpProcess.NodeVariable}:-$(ip netns identify)}}\" >> {HeldLog}; }}\n";
+        File.WriteAllText(UpScript, $"{head}stamp up\necho \"up $*\" >> {ScriptLog}\nenv > {ScriptEnvironment}\n" +
+                                    $"ip addr add \"$2\"{prefix} dev \"$1\"{flags}\nadded=$?\nstamp added\nexit $added\n");
+        File.WriteAllText(DownScript, $"{head}echo \"down $*\" >> {ScriptLog}\nip addr del \"$2\"{prefix} dev \"$1\" 2>/dev/null\nstamp down\nexit 0\n");
         File.SetUnixFileMode(UpScript, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(DownScript, (UnixFileMode)0b111_101_101);
     }

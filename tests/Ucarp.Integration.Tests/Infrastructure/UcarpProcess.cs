@@ -17,6 +17,7 @@ sealed class UcarpProcess : IDisposable
         {
             info.ArgumentList.Add(a);
         }
+        info.Environment[NodeVariable] = ns;
         _process = Process.Start(info)!;
         Pid = _process.Id;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue("out: " + e.Data); };
@@ -24,6 +25,9 @@ sealed class UcarpProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>The namespace the daemon runs in, in its environment and so its scripts' (TestLan's stamp it without forking).</summary>
+    public const string NodeVariable = "UCARP_TEST_NODE";
 
     public string Binary { get; }
 
