@@ -98,6 +98,8 @@ public class FidelityTests : NamespaceTest
         using UcarpProcess a = lan.StartRaw(1, "stdbuf", "-oL", Binary(which), "-i", "eth0", "-s", TestLan.Address(1), "-v", "42",
                                             "-p", "test", "-a", TestLan.Vip, "-u", "/bin/true", "-d", "/bin/true", "-D");
         Assert.That(a.WaitFor("Switching to state: BACKUP", Short), Is.True, a.Output);
+        // Standard output is another pipe, read by another thread: its lines may come after stderr's.
+        Assert.That(a.WaitFor("BPF rule", Short), Is.True, a.Output);
         List<string> stdout = a.Lines.Where(l => l.StartsWith("out:", StringComparison.Ordinal)).ToList();
         Assert.That(stdout, Has.Count.GreaterThanOrEqualTo(2), a.Output);
         Assert.That(stdout[0], Does.Match(@"^out: \[INFO\] Local advertised ethernet address is \[([0-9a-f]{2}:){5}[0-9a-f]{2}\]$"), a.Output);
