@@ -31,6 +31,7 @@ public class InteropLayoutTests
         #include <sys/eventfd.h>
         #include <sys/epoll.h>
         #include <sys/wait.h>
+        #include <sys/mman.h>
         #include <net/if.h>
         #include <net/if_arp.h>
         #include <netinet/in.h>
@@ -107,6 +108,13 @@ public class InteropLayoutTests
             P("sizeof epoll_event", sizeof(struct epoll_event)); P("offset epoll data", offsetof(struct epoll_event, data));
             P("EPOLL_CLOEXEC", EPOLL_CLOEXEC); P("EPOLL_CTL_ADD", EPOLL_CTL_ADD); P("EPOLL_CTL_DEL", EPOLL_CTL_DEL);
             P("EPOLLIN", EPOLLIN); P("EPOLLERR", EPOLLERR); P("EPOLLHUP", EPOLLHUP);
+            P("sizeof tpacket_req", sizeof(struct tpacket_req)); P("offset tp_frame_size", offsetof(struct tpacket_req, tp_frame_size));
+            P("offset tp_frame_nr", offsetof(struct tpacket_req, tp_frame_nr));
+            P("sizeof tpacket2_hdr", sizeof(struct tpacket2_hdr)); P("offset tp_len", offsetof(struct tpacket2_hdr, tp_len));
+            P("offset tp_snaplen", offsetof(struct tpacket2_hdr, tp_snaplen)); P("offset tp_mac", offsetof(struct tpacket2_hdr, tp_mac));
+            P("PACKET_RX_RING", PACKET_RX_RING); P("PACKET_COPY_THRESH", PACKET_COPY_THRESH); P("PACKET_VERSION", PACKET_VERSION);
+            P("TPACKET_V2", TPACKET_V2); P("TP_STATUS_KERNEL", TP_STATUS_KERNEL); P("TP_STATUS_USER", TP_STATUS_USER); P("TP_STATUS_COPY", TP_STATUS_COPY);
+            P("PROT_READ", PROT_READ); P("PROT_WRITE", PROT_WRITE); P("MAP_SHARED", MAP_SHARED); P("MSG_TRUNC", MSG_TRUNC);
             return 0;
         }
         """;
@@ -156,6 +164,24 @@ public class InteropLayoutTests
         yield return new TestCaseData("offset msg_iov", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Iov)));
         yield return new TestCaseData("offset msg_flags", (long)Marshal.OffsetOf<MMsgHdr>(nameof(MMsgHdr.Flags)));
         yield return new TestCaseData("sizeof iovec", (long)Marshal.SizeOf<IoVec>());
+        yield return new TestCaseData("sizeof tpacket_req", (long)Marshal.SizeOf<TPacketReq>());
+        yield return new TestCaseData("offset tp_frame_size", (long)Marshal.OffsetOf<TPacketReq>(nameof(TPacketReq.FrameSize)));
+        yield return new TestCaseData("offset tp_frame_nr", (long)Marshal.OffsetOf<TPacketReq>(nameof(TPacketReq.FrameCount)));
+        yield return new TestCaseData("sizeof tpacket2_hdr", (long)Marshal.SizeOf<TPacket2Header>());
+        yield return new TestCaseData("offset tp_len", (long)Marshal.OffsetOf<TPacket2Header>(nameof(TPacket2Header.Length)));
+        yield return new TestCaseData("offset tp_snaplen", (long)Marshal.OffsetOf<TPacket2Header>(nameof(TPacket2Header.SnapLength)));
+        yield return new TestCaseData("offset tp_mac", (long)Marshal.OffsetOf<TPacket2Header>(nameof(TPacket2Header.Mac)));
+        yield return new TestCaseData("PACKET_RX_RING", (long)Libc.PACKET_RX_RING);
+        yield return new TestCaseData("PACKET_COPY_THRESH", (long)Libc.PACKET_COPY_THRESH);
+        yield return new TestCaseData("PACKET_VERSION", (long)Libc.PACKET_VERSION);
+        yield return new TestCaseData("TPACKET_V2", (long)Libc.TPACKET_V2);
+        yield return new TestCaseData("TP_STATUS_KERNEL", (long)Libc.TP_STATUS_KERNEL);
+        yield return new TestCaseData("TP_STATUS_USER", (long)Libc.TP_STATUS_USER);
+        yield return new TestCaseData("TP_STATUS_COPY", (long)Libc.TP_STATUS_COPY);
+        yield return new TestCaseData("PROT_READ", (long)Libc.PROT_READ);
+        yield return new TestCaseData("PROT_WRITE", (long)Libc.PROT_WRITE);
+        yield return new TestCaseData("MAP_SHARED", (long)Libc.MAP_SHARED);
+        yield return new TestCaseData("MSG_TRUNC", (long)Libc.MSG_TRUNC);
         yield return new TestCaseData("sizeof sock_fprog", (long)Marshal.SizeOf<SockFprog>());
         yield return new TestCaseData("offset fprog filter", (long)Marshal.OffsetOf<SockFprog>(nameof(SockFprog.Filter)));
         yield return new TestCaseData("sizeof ip_mreq", (long)Marshal.SizeOf<IpMreq>());

@@ -205,7 +205,7 @@ flood() { # flood BINARY: "CPU_percent worst_advert_lateness_ms frames_per_s"
         END { printf "%.1f", w }')
     local pps; pps=$(grep -oE 'Rated: [0-9.]+ Bps, [0-9.]+ Mbps, [0-9.]+ pps' <<< "$report" | grep -oE '[0-9.]+ pps' | cut -d' ' -f1)
     holds 2 || late="$late(VIP lost)"
-    echo "$(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$elapsed" 'BEGIN { printf "%.0f", d * 100 / hz / s }') $late ${pps:-?}"
+    echo "$(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$elapsed" 'BEGIN { printf "%.1f", d * 100 / hz / s }') $late ${pps:-?}"
 }
 
 startup() { # startup BINARY: ms from exec to the "Switching to state: BACKUP" line

@@ -25,6 +25,13 @@ internal static partial class Libc
     internal const int SO_ERROR = 4;
     internal const int SOL_PACKET = 263;
     internal const int PACKET_IGNORE_OUTGOING = 23;
+    internal const int PACKET_RX_RING = 5;
+    internal const int PACKET_COPY_THRESH = 7;
+    internal const int PACKET_VERSION = 10;
+    internal const int TPACKET_V2 = 1;
+    internal const uint TP_STATUS_KERNEL = 0;
+    internal const uint TP_STATUS_USER = 1;
+    internal const uint TP_STATUS_COPY = 2;
     internal const int IPPROTO_IP = 0;
     internal const int IP_ADD_MEMBERSHIP = 35;
     internal const int IP_HDRINCL = 3;
@@ -52,9 +59,6 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "sendto", SetLastError = true)]
     internal static unsafe partial nint SendTo(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
 
-    [LibraryImport(Name, EntryPoint = "recvmmsg", SetLastError = true)]
-    internal static unsafe partial int RecvMmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
-
     [LibraryImport(Name, EntryPoint = "sendmmsg", SetLastError = true)]
     internal static unsafe partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
 
@@ -75,6 +79,26 @@ internal unsafe struct SockAddrLl
     public byte PktType;
     public byte HaLen;
     public fixed byte Addr[8];  // unsigned char sll_addr[8]: bytes, so no 8-byte alignment
+}
+
+/// <summary>struct tpacket_req (linux/if_packet.h): the shape of a PACKET_RX_RING.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct TPacketReq
+{
+    public uint BlockSize;    // a multiple of the page size
+    public uint BlockCount;
+    public uint FrameSize;    // a multiple of TPACKET_ALIGNMENT (16)
+    public uint FrameCount;   // frames per block x blocks
+}
+
+/// <summary>struct tpacket2_hdr (linux/if_packet.h): what the kernel writes at the start of a ring slot; 32 bytes.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 32)]
+internal struct TPacket2Header
+{
+    [FieldOffset(0)] public uint Status;     // TP_STATUS_*: whose the slot is
+    [FieldOffset(4)] public uint Length;     // the frame's length on the wire
+    [FieldOffset(8)] public uint SnapLength; // bytes of it in the slot
+    [FieldOffset(12)] public ushort Mac;     // where in the slot the frame starts
 }
 
 /// <summary>struct sock_filter (linux/filter.h): one classic BPF instruction.</summary>

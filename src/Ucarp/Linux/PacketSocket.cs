@@ -12,32 +12,35 @@ namespace Ucarp.Linux;
 /// only what the kernel filter lets through (IPv4, protocol 112, not from our address),
 /// which is the pcap rule ucarp compiles: "proto 112 and src host not SRCIP". For an
 /// IPv6 daemon the same rule on the IPv6 header: next header 112, source not ours. Its
-/// groups then narrow it to their vhids (<see cref="TrySetFilter"/>, AdvertFilter).
+/// groups then narrow it to their vhids (<see cref="TrySetFilter"/>, AdvertFilter). The
+/// frames that pass are read from a <see cref="ReceiveRing"/> the kernel writes them into.
 /// </summary>
 internal sealed class PacketSocket : IDisposable
 {
     const int ReceiveBuffer = 4 << 20;
 
     /// <summary>
-    /// Frames read per system call. A flood's frames are read once a millisecond (see
-    /// InterfaceInput), 70 at 70,000 a second: two calls where 16 a call took six, and a
-    /// system call cost more than reading a frame (the flood bench's profile).
+    /// Frames handed out at a time: the ring's slots held until <see cref="Release"/>. A
+    /// flood's frames are read once a millisecond (see InterfaceInput), 70 at 70,000 a second.
     /// </summary>
     public const int Batch = 64;
     const int FrameRoom = 1536;   // an Ethernet frame (1514) and some; only 1500 bytes are ever looked at
 
     readonly FileDescriptor _fd;
+    readonly ReceiveRing? _ring;
 
-    // Where a batch is read into: one set per thread, set up at its first read and kept,
-    // shared by every socket that thread reads (the loop reads one socket at a time and
-    // is done with a batch's frames before it reads the next). With a set per socket, a
-    // daemon of 16 interfaces kept 16 x 98 KiB of them, touched as bursts filled them.
-    [ThreadStatic] static unsafe byte* t_frames;
-    [ThreadStatic] static unsafe MMsgHdr* t_headers;
+    // The batch handed out: where each frame starts (in the ring, or in the thread's copy
+    // buffer for a frame that came whole by the queue) and its length. One set per thread,
+    // made at its first read and kept, shared by every socket that thread reads (the loop
+    // reads one socket at a time and is done with a batch's frames before it reads the next).
+    [ThreadStatic] static unsafe byte** t_starts;
+    [ThreadStatic] static unsafe int* t_lengths;
+    [ThreadStatic] static unsafe byte* t_copy;
 
-    PacketSocket(FileDescriptor fd, int ifIndex, ushort protocol)
+    PacketSocket(FileDescriptor fd, int ifIndex, ushort protocol, ReceiveRing? ring = null)
     {
         _fd = fd;
+        _ring = ring;
         IfIndex = ifIndex;
         Protocol = protocol;
     }
@@ -46,23 +49,18 @@ internal sealed class PacketSocket : IDisposable
     public int IfIndex { get; }
     public ushort Protocol { get; }
 
-    /// <summary>The thread's batch buffers, outside the managed heap, made at its first read: reading a batch allocates nothing after that.</summary>
-    static unsafe MMsgHdr* Headers()
+    /// <summary>Bytes of its receive ring (none for a socket that takes nothing in).</summary>
+    public int RingBytes => _ring?.Bytes ?? 0;
+
+    /// <summary>The thread's batch arrays, outside the managed heap, made at its first read: reading a batch allocates nothing after that.</summary>
+    static unsafe void EnsureBatchArrays()
     {
-        if (t_headers is null)
+        if (t_starts is null)
         {
-            t_frames = (byte*)NativeMemory.Alloc(Batch * FrameRoom);
-            var iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(IoVec)));
-            var headers = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(MMsgHdr)));
-            for (int i = 0; i < Batch; i++)
-            {
-                iovecs[i] = new IoVec { Base = t_frames + i * FrameRoom, Length = FrameRoom };
-                headers[i].Iov = &iovecs[i];
-                headers[i].IovLength = 1;
-            }
-            t_headers = headers;
+            t_lengths = (int*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(int)));
+            t_copy = (byte*)NativeMemory.Alloc(FrameRoom);
+            t_starts = (byte**)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(byte*)));
         }
-        return t_headers;
     }
 
     public int Fd => _fd.Fd;
@@ -92,9 +90,16 @@ internal sealed class PacketSocket : IDisposable
             handle.Dispose();
             return false;
         }
-        // Room for a few thousand frames: under a flood the real master's adverts must not
-        // be dropped for want of space while a batch waits (see EventLoop). FORCE works
-        // for root past net.core.rmem_max; otherwise take what the limit allows.
+        ReceiveRing? ring = null;
+        if (receive && !ReceiveRing.TryCreate(fd, out ring, out error))
+        {
+            handle.Dispose();
+            return false;
+        }
+        // Frames longer than a ring slot come whole by the queue (ReceiveRing): room for a
+        // few thousand of them, so that a flood of long frames does not cut the real
+        // master's adverts. Only what waits there is charged. FORCE works for root past
+        // net.core.rmem_max; otherwise take what the limit allows.
         int buffer = ReceiveBuffer;
         if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &buffer, sizeof(int)) != 0)
         {
@@ -114,10 +119,11 @@ internal sealed class PacketSocket : IDisposable
         if (Libc.Bind(fd, &address, (uint)sizeof(SockAddrLl)) != 0)
         {
             error = SysError.Last("bind");
+            ring?.Dispose();
             handle.Dispose();
             return false;
         }
-        socket = new PacketSocket(handle, ifIndex, address.Protocol);
+        socket = new PacketSocket(handle, ifIndex, address.Protocol, ring);
         return true;
     }
 
@@ -222,36 +228,68 @@ internal sealed class PacketSocket : IDisposable
     }
 
     /// <summary>
-    /// Reads up to <see cref="Batch"/> waiting frames with one recvmmsg: <paramref name="count"/>
-    /// of them (0 when none waits), or false on an error; <see cref="Frame"/> gives each.
+    /// Takes up to <see cref="Batch"/> waiting frames from the ring, oldest first: <paramref name="count"/>
+    /// of them (0 when none waits); <see cref="Frame"/> gives each until <see cref="Release"/>.
+    /// <paramref name="more"/>: others may wait (the batch is full, or it ended at a frame
+    /// that came whole by the queue). False for a socket closed or without a ring.
     /// </summary>
-    public unsafe bool TryReceiveBatch(out int count, out SysError error)
+    public unsafe bool TryReceiveBatch(out int count, out bool more)
     {
-        count = Libc.RecvMmsg(_fd.Fd, Headers(), Batch, Libc.MSG_DONTWAIT, null);
-        error = count >= 0 ? SysError.None : SysError.Last();
-        if (count >= 0)
-        {
-            return true;
-        }
         count = 0;
-        // Nothing waiting, or a signal came first: no frames, and no failure.
-        if (error.Errno is Libc.EAGAIN or Libc.EINTR)
+        more = false;
+        if (_ring is null || _disposed)
         {
-            error = SysError.None;
-            return true;
+            return false;
         }
-        return false;
+        _ring.Release();
+        EnsureBatchArrays();
+        while (count < Batch)
+        {
+            byte* slot = _ring.TakeNext(out uint status);
+            if (slot is null)
+            {
+                return true;
+            }
+            ReadOnlySpan<byte> inSlot = ReceiveRing.Frame(slot);
+            if ((status & Libc.TP_STATUS_COPY) != 0)
+            {
+                // Cut to its slot; whole on the queue, in the ring's order. One per batch, in the thread's buffer.
+                nint n = Libc.Recv(_fd.Fd, t_copy, FrameRoom, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
+                if (n > 0)
+                {
+                    t_starts[count] = t_copy;
+                    t_lengths[count] = (int)Math.Min(n, FrameRoom);
+                    count++;
+                    more = true;
+                    return true;
+                }
+            }
+            fixed (byte* start = inSlot)
+            {
+                t_starts[count] = start;
+            }
+            t_lengths[count] = inSlot.Length;
+            count++;
+        }
+        more = true;
+        return true;
     }
 
-    /// <summary>Frame <paramref name="i"/> of the last batch this thread read (of any socket).</summary>
-    public unsafe ReadOnlySpan<byte> Frame(int i) => new(t_frames + i * FrameRoom, (int)Math.Min(t_headers[i].Length, FrameRoom));
+    /// <summary>Gives the batch's ring slots back to the kernel: its frames are not read again.</summary>
+    public void Release() => _ring?.Release();
+
+    /// <summary>Frame <paramref name="i"/> of the last batch this thread took (of any socket).</summary>
+    public unsafe ReadOnlySpan<byte> Frame(int i) => new(t_starts[i], t_lengths[i]);
 
     bool _disposed;
 
     /// <summary>Closed: a frame is not queued for it.</summary>
     public bool IsDisposed => _disposed;
 
-    /// <summary>Closes the socket (the thread's batch buffers stay); a second call does nothing.</summary>
+    /// <summary>
+    /// Closes the socket; its ring goes once the frames handed out are released (they are
+    /// being handled, and stay readable until then). A second call does nothing.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -260,5 +298,6 @@ internal sealed class PacketSocket : IDisposable
         }
         _disposed = true;
         _fd.Dispose();
+        _ring?.Dispose();
     }
 }

@@ -179,8 +179,8 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
         int read = 0;
         while (read < FramesPerWakeup)
         {
-            // A read error ends this turn as an empty batch does: a socket gone bad says so by POLLERR.
-            if (!socket.Socket.TryReceiveBatch(out int count, out _) || count == 0)
+            // A closed socket ends this turn as an empty batch does.
+            if (!socket.Socket.TryReceiveBatch(out int count, out bool more) || count == 0)
             {
                 return read;
             }
@@ -204,10 +204,12 @@ internal sealed class InterfaceInput(GroupSet groups) : ILoopSource, ITouchesIts
                     }
                 }
             }
+            // The batch's ring slots go back to the kernel: its frames have been handled.
+            socket.Socket.Release();
             read += count;
-            if (count < PacketSocket.Batch)
+            if (!more)
             {
-                // The queue is empty: one more call would only say so. A frame that comes
+                // The ring is empty: one more look would only say so. A frame that comes
                 // meanwhile makes the socket readable for the next wait.
                 return read;
             }
