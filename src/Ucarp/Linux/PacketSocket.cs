@@ -233,15 +233,22 @@ internal sealed class PacketSocket : IDisposable
     /// <paramref name="more"/>: others may wait (the batch is full, or it ended at a frame
     /// that came whole by the queue). False for a socket closed or without a ring.
     /// </summary>
+    /// <remarks>
+    /// A frame cut to its slot that did not also come by the queue (the receive buffer was
+    /// full) is skipped: dropped, as a full buffer drops a frame, rather than handed on short.
+    /// The socket can say it is readable a moment before the kernel marks the slot (it
+    /// queues a long frame and moves on first; another CPU may fill the next slot sooner):
+    /// the reader then finds nothing, and the next wait finds the frame.
+    /// </remarks>
     public unsafe bool TryReceiveBatch(out int count, out bool more)
     {
         count = 0;
         more = false;
+        _ring?.Release();
         if (_ring is null || _disposed)
         {
             return false;
         }
-        _ring.Release();
         EnsureBatchArrays();
         while (count < Batch)
         {
@@ -250,11 +257,11 @@ internal sealed class PacketSocket : IDisposable
             {
                 return true;
             }
-            ReadOnlySpan<byte> inSlot = ReceiveRing.Frame(slot);
+            ReadOnlySpan<byte> inSlot = ReceiveRing.Frame(slot, out bool whole);
             if ((status & Libc.TP_STATUS_COPY) != 0)
             {
                 // Cut to its slot; whole on the queue, in the ring's order. One per batch, in the thread's buffer.
-                nint n = Libc.Recv(_fd.Fd, t_copy, FrameRoom, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
+                nint n = ReceiveWhole();
                 if (n > 0)
                 {
                     t_starts[count] = t_copy;
@@ -263,6 +270,11 @@ internal sealed class PacketSocket : IDisposable
                     more = true;
                     return true;
                 }
+                whole = false;
+            }
+            if (!whole)
+            {
+                continue;   // held with the batch, released with it, never handed on
             }
             fixed (byte* start = inSlot)
             {
@@ -274,6 +286,29 @@ internal sealed class PacketSocket : IDisposable
         more = true;
         return true;
     }
+
+    /// <summary>
+    /// The queued copy of a frame cut to its slot, into the thread's buffer: its length on
+    /// the wire, or 0 when none came. A socket error waiting (ENETDOWN as the link goes) is
+    /// returned, and cleared, before a queued frame: the frame is read by a second call, so
+    /// the queue's copies stay paired with their slots. The link's loss reaches the groups
+    /// by the link watcher.
+    /// </summary>
+    unsafe nint ReceiveWhole()
+    {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            nint n = Libc.Recv(_fd.Fd, t_copy, FrameRoom, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
+            if (n >= 0 || Libc.LastErrno == Libc.EAGAIN)
+            {
+                return Math.Max(n, 0);
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Frames waiting in the ring, not taken (a look, for tests and diagnostics).</summary>
+    public int FramesWaiting => _ring?.Waiting ?? 0;
 
     /// <summary>Gives the batch's ring slots back to the kernel: its frames are not read again.</summary>
     public void Release() => _ring?.Release();

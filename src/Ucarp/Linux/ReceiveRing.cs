@@ -128,16 +128,37 @@ internal sealed unsafe class ReceiveRing : IDisposable
         return slot;
     }
 
-    /// <summary>The frame in a slot <see cref="TakeNext"/> gave: what of it the slot holds (bounded by the slot, whatever the header says).</summary>
-    public static ReadOnlySpan<byte> Frame(byte* slot)
+    /// <summary>How many frames wait in the ring after those held (the reader's look, for tests and diagnostics: nothing is taken).</summary>
+    public int Waiting
+    {
+        get
+        {
+            int waiting = 0;
+            while (!_disposed && _held + waiting < Slots &&
+                   (Volatile.Read(ref ((TPacket2Header*)Slot((_next + _held + waiting) % Slots))->Status) & Libc.TP_STATUS_USER) != 0)
+            {
+                waiting++;
+            }
+            return waiting;
+        }
+    }
+
+    /// <summary>
+    /// The frame in a slot <see cref="TakeNext"/> gave: what of it the slot holds (bounded by
+    /// the slot, whatever the header says); <paramref name="whole"/> false when that is less
+    /// than the frame's length on the wire.
+    /// </summary>
+    public static ReadOnlySpan<byte> Frame(byte* slot, out bool whole)
     {
         var header = (TPacket2Header*)slot;
         int start = header->Mac;
         if (start >= SlotSize)
         {
+            whole = false;
             return default;
         }
         int length = (int)Math.Min(header->SnapLength, (uint)(SlotSize - start));
+        whole = length >= header->Length;
         return new ReadOnlySpan<byte>(slot + start, length);
     }
 
