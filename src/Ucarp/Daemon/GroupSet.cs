@@ -133,6 +133,8 @@ internal sealed partial class GroupSet : IDisposable
     {
         var prepared = new List<GroupRuntime>();
         _fileOrder = Order(groups);
+        // Groups that start in step are heard in one burst: their sockets' rings hold it.
+        _interfaces.RingSlots = Linux.ReceiveRing.SlotsFor(StartSlots);
         Etcd.ReadTls(Lists.ConvertAll(groups, g => g.Settings));
         foreach (GroupOptions options in groups)
         {

@@ -115,6 +115,13 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
     public bool IsLost(string iface) => _entries.TryGetValue(iface, out InterfaceEntry? entry) && entry.Lost;
 
     /// <summary>
+    /// Frames a receiving socket's ring holds, for sockets opened from now on: set from the
+    /// file's groups when they start (<see cref="Linux.ReceiveRing.SlotsFor"/>). A socket
+    /// keeps its ring for its life; a reload does not resize it.
+    /// </summary>
+    public int RingSlots { get; set; } = Linux.ReceiveRing.InStep;
+
+    /// <summary>
     /// The shared receiving socket of the interface for the source's family, opened with
     /// the first group; the caller holds it (<see cref="InterfaceSocket.Drop"/> lets it go).
     /// </summary>
@@ -123,7 +130,7 @@ internal sealed class HostInterfaces(FileDescriptor control, bool dispatch) : ID
         InterfaceSocket? socket = source.IsV6 ? entry.V6 : entry.V4;
         if (socket is null)
         {
-            if (!InterfaceSocket.TryOpen(entry, source, dispatch, Closed, out socket, out SysError error))
+            if (!InterfaceSocket.TryOpen(entry, source, dispatch, RingSlots, Closed, out socket, out SysError error))
             {
                 log.Write(LogLevel.Error, Messages.OpenInterface(entry.Name, error.Perror));
                 return null;

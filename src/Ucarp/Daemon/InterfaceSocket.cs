@@ -54,10 +54,10 @@ internal sealed class InterfaceSocket : IDisposable
     /// <summary>Its slot in the readiness set while registered there, or -1.</summary>
     public int WatchSlot { get; set; } = -1;
 
-    public static bool TryOpen(InterfaceEntry owner, IpAddress source, bool dispatch, Action<InterfaceSocket> closed,
+    public static bool TryOpen(InterfaceEntry owner, IpAddress source, bool dispatch, int ringSlots, Action<InterfaceSocket> closed,
                                [NotNullWhen(true)] out InterfaceSocket? socket, out SysError error)
     {
-        socket = PacketSocket.TryOpen(owner.Index, source, out PacketSocket? packets, out error)
+        socket = PacketSocket.TryOpen(owner.Index, source, out PacketSocket? packets, out error, ringSlots: ringSlots)
             ? new InterfaceSocket(owner, packets, source.IsV6, dispatch, source, closed) : null;
         return socket is not null;
     }

@@ -66,15 +66,17 @@ internal sealed class PacketSocket : IDisposable
     public int Fd => _fd.Fd;
 
     /// <param name="receive">False: a send-only socket (etcd mode), whose filter takes nothing in.</param>
-    public static bool TryOpen(int ifIndex, IpAddress source, [NotNullWhen(true)] out PacketSocket? socket, out SysError error, bool receive = true) =>
-        TryOpen(ifIndex, source.IsV6, [source], out socket, out error, receive);
+    public static bool TryOpen(int ifIndex, IpAddress source, [NotNullWhen(true)] out PacketSocket? socket, out SysError error, bool receive = true,
+                               int ringSlots = ReceiveRing.InStep) =>
+        TryOpen(ifIndex, source.IsV6, [source], out socket, out error, receive, ringSlots);
 
     /// <summary>
-    /// One socket for every group of an interface and family: frames from none of <paramref name="sources"/>.
-    /// False with the failed step named (socket, SO_ATTACH_FILTER, bind), as libpcap's message names it.
+    /// One socket for every group of an interface and family: frames from none of <paramref name="sources"/>,
+    /// read through a ring of <paramref name="ringSlots"/> frames (<see cref="ReceiveRing.SlotsFor"/>).
+    /// False with the failed step named (socket, SO_ATTACH_FILTER, PACKET_RX_RING, bind), as libpcap's message names it.
     /// </summary>
     public static unsafe bool TryOpen(int ifIndex, bool v6, IReadOnlyList<IpAddress> sources, [NotNullWhen(true)] out PacketSocket? socket,
-                                      out SysError error, bool receive = true)
+                                      out SysError error, bool receive = true, int ringSlots = ReceiveRing.InStep)
     {
         socket = null;
         // Protocol 0 receives nothing until bind, so no frame slips in before the filter.
@@ -91,7 +93,7 @@ internal sealed class PacketSocket : IDisposable
             return false;
         }
         ReceiveRing? ring = null;
-        if (receive && !ReceiveRing.TryCreate(fd, out ring, out error))
+        if (receive && !ReceiveRing.TryCreate(fd, ringSlots, out ring, out error))
         {
             handle.Dispose();
             return false;

@@ -22,17 +22,31 @@ internal sealed unsafe class ReceiveRing : IDisposable
 {
     /// <summary>
     /// A slot: the tpacket2 header and the sockaddr_ll the kernel puts first (the frame
-    /// starts 66 bytes in, after 16-byte alignment), then a frame of up to 126 bytes.
+    /// starts 66 bytes in, after 16-byte alignment), then a frame of up to 94 bytes: a CARP
+    /// advert (70 bytes over IPv4, 90 over IPv6), a VRRP one of a few addresses. Blocks are
+    /// single pages (25 slots each), so the kernel never needs contiguous pages for one.
     /// </summary>
-    internal const int SlotSize = 192;
+    internal const int SlotSize = 160;
 
     /// <summary>
-    /// Slots wanted: 3.6 ms of a 70,000 frames/s flood, where InterfaceInput reads once a
-    /// millisecond, or twice a start slot's 128 adverts on one interface less a few: twelve
-    /// 4 KiB blocks of 21 slots, 48 KiB. Blocks are single pages, so the kernel never needs
-    /// contiguous pages for one.
+    /// Slots of a socket whose peers' adverts may all come at once: a --config daemon of up
+    /// to 255 groups starts them in step (StartPhase), and so does its peer, whose adverts
+    /// for every group on the interface then leave in one burst, 255 frames within a few
+    /// hundred microseconds, all of which must fit while the reader wakes, twice over. A
+    /// plain command line's filter may let every vhid in (a VRRP group, -D), beside such a
+    /// peer or keepalived's many instances. Twenty-one pages, 84 KiB.
     /// </summary>
-    internal const int WantedSlots = 252;
+    internal const int InStep = 510;
+
+    /// <summary>
+    /// Slots of a --config daemon of more than 255 groups, which start in slots of 128: twice
+    /// a slot's adverts, and 3.5 ms of a 70,000 frames/s flood, where InterfaceInput reads
+    /// once a millisecond. Ten pages, 40 KiB, on each of what may be dozens of interfaces.
+    /// </summary>
+    internal const int Spread = 250;
+
+    /// <summary>The ring a socket needs in a daemon whose groups start in <paramref name="startSlots"/> slots (0: a plain command line; see StartPhase).</summary>
+    public static int SlotsFor(int startSlots) => startSlots > 1 ? Spread : InStep;
 
     readonly byte* _memory;
     readonly nuint _length;
@@ -60,7 +74,7 @@ internal sealed unsafe class ReceiveRing : IDisposable
     /// Sets up the ring on <paramref name="fd"/> (before its bind, so no frame comes by
     /// another way first); false with the failed step named, the socket left as it was.
     /// </summary>
-    public static bool TryCreate(int fd, [NotNullWhen(true)] out ReceiveRing? ring, out SysError error)
+    public static bool TryCreate(int fd, int wanted, [NotNullWhen(true)] out ReceiveRing? ring, out SysError error)
     {
         ring = null;
         int version = Libc.TPACKET_V2;
@@ -71,7 +85,7 @@ internal sealed unsafe class ReceiveRing : IDisposable
         }
         int blockSize = Environment.SystemPageSize;
         int slotsPerBlock = blockSize / SlotSize;
-        int blocks = Math.Max(1, (WantedSlots + slotsPerBlock - 1) / slotsPerBlock);
+        int blocks = Math.Max(1, (wanted + slotsPerBlock - 1) / slotsPerBlock);
         var request = new TPacketReq
         {
             BlockSize = (uint)blockSize,
