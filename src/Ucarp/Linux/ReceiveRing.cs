@@ -72,7 +72,8 @@ internal sealed unsafe class ReceiveRing : IDisposable
 
     /// <summary>
     /// Sets up the ring on <paramref name="fd"/> (before its bind, so no frame comes by
-    /// another way first); false with the failed step named, the socket left as it was.
+    /// another way first); false with the failed step named, and the caller closes the
+    /// socket (the kernel frees a ring set up on it then).
     /// </summary>
     public static bool TryCreate(int fd, int wanted, [NotNullWhen(true)] out ReceiveRing? ring, out SysError error)
     {
@@ -127,18 +128,11 @@ internal sealed unsafe class ReceiveRing : IDisposable
     /// </summary>
     public byte* TakeNext(out uint status)
     {
-        status = Libc.TP_STATUS_KERNEL;
-        if (_disposed || _held == Slots)
+        byte* slot = Written(0, out status);
+        if (slot is not null)
         {
-            return null;
+            _held++;
         }
-        byte* slot = Slot((_next + _held) % Slots);
-        status = Volatile.Read(ref ((TPacket2Header*)slot)->Status);
-        if ((status & Libc.TP_STATUS_USER) == 0)
-        {
-            return null;
-        }
-        _held++;
         return slot;
     }
 
@@ -148,13 +142,25 @@ internal sealed unsafe class ReceiveRing : IDisposable
         get
         {
             int waiting = 0;
-            while (!_disposed && _held + waiting < Slots &&
-                   (Volatile.Read(ref ((TPacket2Header*)Slot((_next + _held + waiting) % Slots))->Status) & Libc.TP_STATUS_USER) != 0)
+            while (Written(waiting, out _) is not null)
             {
                 waiting++;
             }
             return waiting;
         }
+    }
+
+    /// <summary>The slot <paramref name="after"/> places past those held, if the kernel has written its frame; else null.</summary>
+    byte* Written(int after, out uint status)
+    {
+        status = Libc.TP_STATUS_KERNEL;
+        if (_disposed || _held + after >= Slots)
+        {
+            return null;
+        }
+        byte* slot = Slot((_next + _held + after) % Slots);
+        status = Volatile.Read(ref ((TPacket2Header*)slot)->Status);
+        return (status & Libc.TP_STATUS_USER) != 0 ? slot : null;
     }
 
     /// <summary>
