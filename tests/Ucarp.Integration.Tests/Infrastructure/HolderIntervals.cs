@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Ucarp.Integration.Tests.Infrastructure;
 
 /// <summary>
@@ -29,20 +27,14 @@ sealed class HolderIntervals
     {
         var open = new Dictionary<int, double>();
         var intervals = new List<Interval>();
-        string[] lines = File.Exists(lan.HeldLog) ? File.ReadAllLines(lan.HeldLog) : [];
-        foreach (string line in lines)
+        foreach ((long micros, string what, int node) in lan.HeldStamps())
         {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length != 3 || !double.TryParse(f[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double t))
-            {
-                continue;
-            }
-            int node = Enumerable.Range(1, lan.Count).FirstOrDefault(i => lan.Node(i) == f[2]);
-            if (f[1] == "up")
+            double t = micros / 1e6;
+            if (what == "up")
             {
                 open.TryAdd(node, t);
             }
-            else if (f[1] == "down" && open.Remove(node, out double from))
+            else if (what == "down" && open.Remove(node, out double from))
             {
                 intervals.Add(new Interval(node, from, t));
             }

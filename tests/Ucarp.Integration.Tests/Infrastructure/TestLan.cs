@@ -140,6 +140,27 @@ sealed class TestLan : IDisposable
         File.SetUnixFileMode(DownScript, (UnixFileMode)0b111_101_101);
     }
 
+    /// <summary>One line of <see cref="HeldLog"/>: when (µs since the epoch, tcpdump's clock and unit), what ("up", "added", "down"), which node (0: none of this LAN's).</summary>
+    public readonly record struct HeldStamp(long Micros, string What, int Node);
+
+    /// <summary>The scripts' stamps so far, in the order written; a line that is not one (cut short) is skipped.</summary>
+    public List<HeldStamp> HeldStamps()
+    {
+        var stamps = new List<HeldStamp>();
+        foreach (string line in File.Exists(HeldLog) ? File.ReadAllLines(HeldLog) : [])
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] time = f.Length == 3 ? f[0].Split('.') : [];
+            if (time.Length == 2 && time[1].Length == 6 &&
+                long.TryParse(time[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seconds) &&
+                long.TryParse(time[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long micros))
+            {
+                stamps.Add(new HeldStamp(seconds * 1_000_000 + micros, f[1], Enumerable.Range(1, Count).FirstOrDefault(i => Node(i) == f[2])));
+            }
+        }
+        return stamps;
+    }
+
     public IReadOnlyList<string> ScriptCalls => File.Exists(ScriptLog) ? File.ReadAllLines(ScriptLog) : [];
 
     /// <summary>Starts a ucarp on node i with the usual arguments plus <paramref name="extra"/>.</summary>
